@@ -1,0 +1,181 @@
+"""Opening the database: engine settings, sessions, Alembic upgrades with a backup first.
+
+The caller owns the lifecycle: one :class:`Database` per process, one session per user action
+or worker job (``with db.begin() as s:``), never shared between threads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import logging
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from .config import MIGRATIONS_DIR, resolve_db_url
+from .errors import DatabaseError, DatabaseTooNewError
+
+log = logging.getLogger(__name__)
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB page cache
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    sa_url = make_url(url)
+    if sa_url.get_backend_name() == "sqlite":
+        if sa_url.database and sa_url.database != ":memory:":
+            Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url)
+
+
+def alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+def head_revision() -> str:
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+class Database:
+    """An opened AssistCase database."""
+
+    def __init__(self, url: str, engine: Engine | None = None):
+        self.url = url
+        self.engine = engine or make_engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def path(self) -> Path | None:
+        sa_url = make_url(self.url)
+        if sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:"):
+            return Path(sa_url.database)
+        return None
+
+    def session(self) -> Session:
+        return self._sessions()
+
+    @contextlib.contextmanager
+    def begin(self) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on any error."""
+        with self._sessions() as s, s.begin():
+            yield s
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading only; never committed."""
+        with self._sessions() as s:
+            yield s
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # --- schema version -------------------------------------------------------------------
+
+    def revision(self) -> str | None:
+        return current_revision(self.engine)
+
+    def check_version(self) -> str:
+        """Return 'current', 'empty' or 'older'; raise DatabaseTooNewError for a newer database."""
+        rev = self.revision()
+        head = head_revision()
+        if rev == head:
+            return "current"
+        if rev is None:
+            if inspect(self.engine).get_table_names():
+                raise DatabaseError(
+                    "the database holds tables but no AssistCase schema version; "
+                    "it is not an AssistCase database",
+                    "该数据库不是 AssistCase 数据库（有数据表但没有版本信息）")
+            return "empty"
+        script = ScriptDirectory.from_config(alembic_config(self.url))
+        try:
+            script.get_revision(rev)
+        except Exception:  # alembic raises several kinds for an unknown revision
+            raise DatabaseTooNewError(
+                f"the database {self.path or self.url} has schema version {rev}, which this "
+                f"AssistCase ({head}) does not know: it was written by a newer version. "
+                "Install the newer AssistCase to open it.",
+                f"数据库 {self.path or self.url} 的结构版本 {rev} 比本程序（{head}）新，"
+                "是由更新版本的 AssistCase 写入的。请安装新版本后再打开。") from None
+        return "older"
+
+    def backup(self, dest: Path | None = None) -> Path:
+        """Copy the SQLite file (consistently, through SQLite's backup API)."""
+        src = self.path
+        if src is None:
+            raise DatabaseError("only a SQLite file database can be backed up",
+                                "只有 SQLite 文件数据库可以备份")
+        if dest is None:
+            stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+            dest = src.with_name(f"{src.stem}.backup-{stamp}{src.suffix}")
+            n = 1
+            while dest.exists():
+                dest = src.with_name(f"{src.stem}.backup-{stamp}-{n}{src.suffix}")
+                n += 1
+        with contextlib.closing(sqlite3.connect(src)) as s_conn, \
+                contextlib.closing(sqlite3.connect(dest)) as d_conn:
+            s_conn.backup(d_conn)
+        log.info("backed up %s to %s", src, dest)
+        return dest
+
+    def upgrade(self, revision: str = "head") -> Path | None:
+        """Bring the schema to ``revision``; back the file up first if it holds data."""
+        state = self.check_version()
+        backup = None
+        if state == "older" and self.path is not None:
+            backup = self.backup()
+        if state != "current" or revision != "head":
+            with self.engine.begin() as conn:
+                cfg = alembic_config(self.url)
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, revision)
+        return backup
+
+    def downgrade(self, revision: str) -> None:
+        with self.engine.begin() as conn:
+            cfg = alembic_config(self.url)
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, revision)
+
+
+def open_database(db: str | Path | None = None, upgrade: bool = True) -> Database:
+    """Open (and by default upgrade) the database named by ``--db``, the environment, or the
+    default location. Raises DatabaseTooNewError for a database from a newer AssistCase."""
+    database = Database(resolve_db_url(db))
+    if upgrade:
+        backup = database.upgrade()
+        if backup:
+            log.warning("database upgraded; the previous version was saved as %s", backup)
+    else:
+        database.check_version()
+    return database

@@ -1,0 +1,265 @@
+"""Read side of the registry: search, list rows for lazy views, household detail.
+
+Search is index-backed at city scale (300,000 households / 700,000 persons):
+- Chinese text: prefix range over ``person_search_keys`` (name suffixes) plus village names;
+- Latin letters: the same range over pinyin and initials keys;
+- digits/X: whole ID number (unique index), ID tail of ≥ 4 characters (prefix range over the
+  reversed number), and household number prefix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from .idnumber import age_on
+from .models import Area, AuditEntry, Household, Income, Person, PersonSearchKey, PropertyItem
+from .searchkeys import prefix_upper_bound
+
+SORT_KEYS = {
+    "number": (Household.number,),
+    "head": (Household.head_pinyin, Household.number),
+    "village": (Household.village_id, Household.number),
+    "category": (Household.category, Household.number),
+    "members": (Household.member_count, Household.number),
+    "status": (Household.status, Household.number),
+}
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_ID_CHARS = re.compile(r"^[0-9Xx]+$")
+_HOUSEHOLD_NO = re.compile(r"^[0-9]{4,}-?[0-9]*$")
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    text: str = ""
+    village_id: int | None = None
+    area_id: int | None = None  # any level: the households under it
+    category: str | None = None
+    status: str | None = "active"
+
+
+def _person_ids_for_text(text: str) -> Select | None:
+    """A SELECT of person ids matching ``text``, or None when the text is no person query."""
+    q = text.strip()
+    if not q:
+        return None
+    if _CJK.search(q) or q.isalpha():
+        key = q.lower() if q.isascii() else q
+        return (select(PersonSearchKey.person_id)
+                .where(PersonSearchKey.key >= key, PersonSearchKey.key < prefix_upper_bound(key)))
+    if _ID_CHARS.match(q):
+        q = q.upper()
+        if len(q) == 18:
+            return select(Person.id).where(Person.id_number == q)
+        if len(q) >= 4:
+            rev = q[::-1]
+            return select(Person.id).where(Person.id_number_rev >= rev,
+                                           Person.id_number_rev < prefix_upper_bound(rev))
+    return None
+
+
+def _area_ids_under(session: Session, area_id: int) -> list[int]:
+    area = session.get(Area, area_id)
+    if area is None:
+        return []
+    if area.level == "village":
+        return [area.id]
+    sig = {"province": 2, "city": 4, "county": 6, "township": 9}[area.level]
+    prefix = area.code[:sig]
+    return list(session.scalars(select(Area.id).where(Area.level == "village",
+                                                      Area.code.like(prefix + "%"))))
+
+
+def household_query(session: Session, flt: HouseholdFilter, sort: str = "number",
+                    descending: bool = False) -> Select:
+    stmt = select(Household.id)
+    conds = []
+    if flt.status:
+        conds.append(Household.status == flt.status)
+    if flt.category:
+        conds.append(Household.category == flt.category)
+    if flt.village_id is not None:
+        conds.append(Household.village_id == flt.village_id)
+    elif flt.area_id is not None:
+        conds.append(Household.village_id.in_(_area_ids_under(session, flt.area_id)))
+    text = flt.text.strip()
+    if text:
+        alternatives = []
+        persons = _person_ids_for_text(text)
+        if persons is not None:
+            alternatives.append(Household.id.in_(
+                select(Person.household_id).where(Person.id.in_(persons))))
+        if _HOUSEHOLD_NO.match(text):
+            alternatives.append(and_(Household.number >= text,
+                                     Household.number < prefix_upper_bound(text)))
+        if _CJK.search(text):
+            villages = select(Area.id).where(Area.level == "village",
+                                             Area.name.contains(text, autoescape=True))
+            alternatives.append(Household.village_id.in_(villages))
+        if not alternatives:
+            return stmt.where(False)
+        conds.append(or_(*alternatives))
+    if conds:
+        stmt = stmt.where(*conds)
+    cols = SORT_KEYS.get(sort, SORT_KEYS["number"])
+    return stmt.order_by(*[c.desc() if descending else c for c in cols])
+
+
+def search_household_ids(session: Session, flt: HouseholdFilter, sort: str = "number",
+                         descending: bool = False, limit: int | None = None) -> list[int]:
+    """Ids of matching households, in display order. Ids only: rows are fetched lazily."""
+    stmt = household_query(session, flt, sort, descending)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    id: int
+    number: str
+    head_name: str
+    head_id_number: str
+    village: str
+    township: str
+    residence_class: str
+    category: str
+    status: str
+    member_count: int
+    phone: str
+
+
+def household_rows(session: Session, ids: list[int]) -> dict[int, HouseholdRow]:
+    """The list columns for a block of household ids (one query)."""
+    if not ids:
+        return {}
+    township = Area.__table__.alias("township")
+    village = Area.__table__.alias("village")
+    stmt = (select(Household.id, Household.number, Household.head_name, Person.id_number,
+                   village.c.name, township.c.name, Household.residence_class,
+                   Household.category, Household.status, Household.member_count,
+                   Household.phone)
+            .join(village, village.c.id == Household.village_id)
+            .join(township, township.c.id == village.c.parent_id, isouter=True)
+            .join(Person, Person.id == Household.head_person_id, isouter=True)
+            .where(Household.id.in_(ids)))
+    return {r[0]: HouseholdRow(r[0], r[1], r[2], r[3] or "", r[4], r[5] or "", r[6], r[7], r[8],
+                               r[9], r[10])
+            for r in session.execute(stmt)}
+
+
+@dataclass
+class MemberView:
+    id: int
+    name: str
+    id_number: str
+    birth_date: dt.date
+    sex: str
+    age: int
+    relation: str
+    disability_grade: int | None
+    disability_category: str
+    serious_illness: bool
+    self_care: str
+    in_school: bool
+    able_to_work: bool
+    phone: str
+
+    @property
+    def elderly(self) -> bool:
+        return self.age >= 60
+
+    @property
+    def minor(self) -> bool:
+        """Under 16, or under 18 while in school (DOMAIN §3)."""
+        return self.age < 16 or (self.in_school and self.age < 18)
+
+
+@dataclass
+class HouseholdDetail:
+    id: int
+    number: str
+    village_id: int
+    village_path: str
+    residence_class: str
+    category: str
+    status: str
+    address: str
+    phone: str
+    account_type: str
+    account_number: str
+    bank_name: str
+    head_person_id: int | None
+    closed_on: dt.date | None
+    closed_reason: str | None
+    members: list[MemberView] = field(default_factory=list)
+    incomes: list[tuple[int, str, int, int | None, str]] = field(default_factory=list)
+    properties: list[tuple[int, str, int, str]] = field(default_factory=list)
+
+    @property
+    def monthly_income_fen(self) -> int:
+        return sum(i[2] for i in self.incomes)
+
+    @property
+    def per_capita_income_fen(self) -> int:
+        """Household monthly income / members, rounded down to the fen (DOMAIN §3)."""
+        return self.monthly_income_fen // len(self.members) if self.members else 0
+
+
+def area_path(session: Session, area_id: int) -> str:
+    names = []
+    area = session.get(Area, area_id)
+    while area is not None and area.level != "province":
+        names.append(area.name)
+        area = session.get(Area, area.parent_id) if area.parent_id else None
+    return " / ".join(reversed(names))
+
+
+def household_detail(session: Session, household_id: int,
+                     today: dt.date | None = None) -> HouseholdDetail | None:
+    hh = session.get(Household, household_id)
+    if hh is None:
+        return None
+    today = today or dt.date.today()
+    detail = HouseholdDetail(
+        hh.id, hh.number, hh.village_id, area_path(session, hh.village_id), hh.residence_class,
+        hh.category, hh.status, hh.address, hh.phone, hh.account_type, hh.account_number,
+        hh.bank_name, hh.head_person_id, hh.closed_on, hh.closed_reason)
+    persons = session.scalars(select(Person).where(Person.household_id == hh.id)
+                              .order_by(Person.relation != "head", Person.id))
+    for p in persons:
+        detail.members.append(MemberView(
+            p.id, p.name, p.id_number, p.birth_date, p.sex, age_on(p.birth_date, today),
+            p.relation, p.disability_grade, p.disability_category, p.serious_illness,
+            p.self_care, p.in_school, p.able_to_work, p.phone))
+    detail.incomes = [(i.id, i.source, i.monthly_fen, i.person_id, i.note) for i in
+                      session.scalars(select(Income).where(Income.household_id == hh.id)
+                                      .order_by(Income.id))]
+    detail.properties = [(p.id, p.kind, p.value_fen, p.description) for p in
+                         session.scalars(select(PropertyItem)
+                                         .where(PropertyItem.household_id == hh.id)
+                                         .order_by(PropertyItem.id))]
+    return detail
+
+
+def villages(session: Session) -> list[tuple[int, str, str]]:
+    """(id, code, "township / village") for every village, in code order."""
+    township = Area.__table__.alias("township")
+    stmt = (select(Area.id, Area.code, township.c.name, Area.name)
+            .join(township, township.c.id == Area.parent_id)
+            .where(Area.level == "village").order_by(Area.code))
+    return [(r[0], r[1], f"{r[2]} / {r[3]}") for r in session.execute(stmt)]
+
+
+def count_households(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Household)) or 0
+
+
+def audit_trail(session: Session, household_id: int, limit: int = 500) -> list[AuditEntry]:
+    return list(session.scalars(select(AuditEntry).where(AuditEntry.household_id == household_id)
+                                .order_by(AuditEntry.id.desc()).limit(limit)))

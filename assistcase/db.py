@@ -111,7 +111,7 @@ class Database:
         if rev == head:
             return "current"
         if rev is None:
-            if inspect(self.engine).get_table_names():
+            if set(inspect(self.engine).get_table_names()) - {"alembic_version"}:
                 raise DatabaseError(
                     "the database holds tables but no AssistCase schema version; "
                     "it is not an AssistCase database",

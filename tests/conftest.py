@@ -1,0 +1,44 @@
+"""Shared fixtures: a real SQLite file per test, upgraded through Alembic, with the demo areas."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+# Qt must find no display here; set before any Qt import (pytest-qt imports Qt lazily).
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+from assistcase.db import Database, open_database
+from assistcase.idnumber import check_digit
+from assistcase.services.areas import load_areas_csv
+
+ACTOR = "tester"
+
+
+def make_id(area: str = "411402", birth: dt.date = dt.date(1980, 1, 1), seq: int = 1) -> str:
+    """A valid resident ID number; ``seq`` odd → male, even → female."""
+    first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
+    return first17 + check_digit(first17)
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    return tmp_path / "assistcase.sqlite3"
+
+
+@pytest.fixture
+def db(db_path) -> Database:
+    database = open_database(db_path)
+    load_areas_csv(database, ACTOR)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture
+def village_ids(db) -> list[int]:
+    from assistcase.queries import villages
+
+    with db.read() as s:
+        return [v[0] for v in villages(s)]

@@ -3,7 +3,11 @@
 from .areas import Area
 from .audit import AuditEntry, User
 from .base import Base
+from .liaison import (Assignment, Institution, InstitutionAssessment, Leader, LiaisonRule,
+                      Rectification, Visit)
 from .registry import Household, Income, Person, PersonSearchKey, PropertyItem
 
 __all__ = ["Area", "AuditEntry", "Base", "Household", "Income", "Person", "PersonSearchKey",
            "PropertyItem", "User"]
+__all__ += ["Assignment", "Institution", "InstitutionAssessment", "Leader", "LiaisonRule",
+            "Rectification", "Visit"]

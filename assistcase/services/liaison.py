@@ -1,0 +1,903 @@
+"""Leadership liaison services (领导定点联系救助管理机构, DOMAIN §11).
+
+Writes: institutions and their weakness assessments, leaders, assignments (checked against
+the notice's rule rows), the frequency rules themselves, visits and rectifications, and a
+deterministic generator of test data. Each write owns its transaction, validates first and
+audits. Reads: the suggestion list, the schedule and the compliance report; they take a
+session and return plain dataclasses, so the views, the PDF and the Excel writers share them.
+The period arithmetic lives in :mod:`assistcase.liaison`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import Session
+
+from .. import liaison as P
+from ..db import Database
+from ..errors import FieldError, NotFoundError, ServiceResult, ValidationError
+from ..models import (Area, Assignment, Institution, InstitutionAssessment, Leader, LiaisonRule,
+                      Rectification, Visit)
+from ..models.liaison import (INSTITUTION_KINDS, INSTITUTION_LEVELS, PERIOD_KINDS,
+                              RECTIFICATION_STATUSES, VISIT_MODES, VISIT_TOPICS)
+from .audit import Auditor, resolve_user
+
+# The notice's table (seed 000). Migration 0003 inserts these rows; a bureau edits them with
+# update_rule. Columns: code, org level, Chinese name, English name, scope, max institutions at
+# a time, period, minimum contacts per period.
+DEFAULT_RULES = (
+    ("prov_principal", "province", "省民政厅主要领导", "Provincial department, principal leader",
+     "city_any", None, "half", 1),
+    ("prov_in_charge", "province", "分管厅领导", "Provincial department, leader in charge",
+     "city_any", None, "quarter", 1),
+    ("prov_division", "province", "社会事务处处级干部",
+     "Provincial social affairs division, division-level cadre", "city_any", None, "month", 1),
+    ("city_principal", "city", "省辖市民政局主要领导", "City bureau, principal leader",
+     "city_own", 1, "half", 1),
+    ("city_in_charge", "city", "分管局领导", "City bureau, leader in charge",
+     "county_in_city", 1, "quarter", 1),
+    ("city_section", "city", "社会事务科（处）长", "City social affairs section chief",
+     "county_or_care", 1, "month", 1),
+    ("county_principal", "county", "省直管县民政局主要领导",
+     "Province-administered county bureau, principal leader", "local", 1, "quarter", 1),
+    ("county_in_charge", "county", "省直管县分管局领导",
+     "Province-administered county bureau, leader in charge", "local", 1, "month", 1),
+)
+
+SCOPE_TEXT = {
+    "city_any": ("links city-level institutions of its province", "联系本省市级救助管理机构"),
+    "city_own": ("links the city-level rescue station of its own city", "联系本市市级救助管理站"),
+    "county_in_city": ("links one county-level rescue station in its city",
+                       "联系本市一个县级救助管理站"),
+    "county_or_care": ("links one county-level rescue station or one care institution in its city",
+                       "联系本市一个县级救助管理站或一个托养机构"),
+    "local": ("links the rescue station of its own county", "联系本县救助管理站"),
+}
+ORG_LEVEL_ZH = {"province": "省级", "city": "市级", "county": "县级"}
+KIND_ZH = {"station": "救助管理站", "care": "托养机构"}
+MODE_ZH = {"on_site": "实地", "video": "视频", "phone": "电话"}
+TOPIC_ZH = {"family_search": "寻亲", "information_system": "信息系统", "safety": "安全运行",
+            "archives": "档案", "care": "照料服务", "long_stay": "长期滞留人员"}
+INDICATOR_ZH = {"infrastructure": "基础设施薄弱", "service_level": "服务水平低",
+                "assistance_volume": "救助量大", "long_stay_persons": "长期滞留人员多",
+                "safety_hazards": "安全隐患多"}
+
+
+def rule_label(rule: LiaisonRule, lang: str = "en") -> str:
+    """The rule row as a sentence, used in every message that names a rule."""
+    if lang.startswith("zh"):
+        return (f"{rule.name_zh}：{SCOPE_TEXT[rule.scope][1]}，每{P.PERIOD_ZH[rule.period]}"
+                f"至少{rule.min_contacts}次")
+    return (f"{rule.name_en}: {SCOPE_TEXT[rule.scope][0]}, at least {rule.min_contacts} "
+            f"contact(s) per {P.PERIOD_EN[rule.period]}")
+
+
+def _get(s: Session, model, key, what: str, what_zh: str):
+    obj = s.get(model, key) if key is not None else None
+    if obj is None:
+        raise NotFoundError(what, key, what_zh)
+    return obj
+
+
+# --- frequency rules -------------------------------------------------------------------------
+
+
+def update_rule(db: Database, actor: str | int, code: str, *, period: str | None = None,
+                min_contacts: int | None = None) -> ServiceResult:
+    """Change how often a rule row requires contact (the table is configurable)."""
+    errors = []
+    if period is not None and period not in PERIOD_KINDS:
+        errors.append(FieldError("period", f"{period!r} is not one of {', '.join(PERIOD_KINDS)}",
+                                 f"周期取值无效：{period}"))
+    if min_contacts is not None and (not isinstance(min_contacts, int) or min_contacts < 1):
+        errors.append(FieldError("min_contacts", "at least one contact per period",
+                                 "每周期至少联系1次"))
+    if errors:
+        raise ValidationError(errors)
+    with db.begin() as s:
+        rule = _get(s, LiaisonRule, code, "liaison rule", "联系规则")
+        changes = {}
+        if period is not None:
+            changes["period"] = period
+        if min_contacts is not None:
+            changes["min_contacts"] = min_contacts
+        Auditor(s, resolve_user(s, actor)).apply(rule, "liaison_rule", changes)
+    return ServiceResult()
+
+
+# --- institutions ----------------------------------------------------------------------------
+
+
+def _check_institution(s: Session, name: str, kind: str, level: str, area_id: int | None,
+                       self_id: int | None = None) -> list[FieldError]:
+    errors = []
+    if not name.strip():
+        errors.append(FieldError("name", "the institution needs a name", "请填写机构名称"))
+    elif s.scalar(select(Institution.id).where(Institution.name == name.strip(),
+                                               Institution.id != (self_id or 0))):
+        errors.append(FieldError("name", f"an institution named {name} already exists",
+                                 f"已有同名机构：{name}"))
+    if kind not in INSTITUTION_KINDS:
+        errors.append(FieldError("kind", "choose rescue station or care institution",
+                                 "请选择救助管理站或托养机构"))
+    if level not in INSTITUTION_LEVELS:
+        errors.append(FieldError("level", "choose city or county level", "请选择市级或县级"))
+    area = s.get(Area, area_id) if area_id else None
+    if area is None or (level in INSTITUTION_LEVELS and area.level != level):
+        errors.append(FieldError("area_id", f"choose the {level} the institution belongs to",
+                                 "请选择机构所属的" + ("市" if level == "city" else "县（区）")))
+    return errors
+
+
+def create_institution(db: Database, actor: str | int, name: str, kind: str, level: str,
+                       area_id: int) -> ServiceResult:
+    with db.begin() as s:
+        errors = _check_institution(s, name, kind, level, area_id)
+        if errors:
+            raise ValidationError(errors)
+        inst = Institution(name=name.strip(), kind=kind, level=level, area_id=area_id)
+        s.add(inst)
+        s.flush()
+        Auditor(s, resolve_user(s, actor)).created(
+            "liaison_institution", inst.id,
+            {"name": inst.name, "kind": kind, "level": level, "area_id": area_id})
+        return ServiceResult(created_id=inst.id)
+
+
+@dataclass
+class AssessmentData:
+    """Weakness indicators: scores 1 (weak) … 5 (strong), and counts."""
+
+    assessed_on: dt.date
+    infrastructure: int
+    service_level: int
+    assistance_volume: int
+    long_stay_persons: int
+    safety_hazards: int
+
+
+def _check_assessment(a: AssessmentData) -> list[FieldError]:
+    errors = []
+    if not isinstance(a.assessed_on, dt.date):
+        errors.append(FieldError("assessed_on", "the assessment needs a date", "请填写评估日期"))
+    for f, zh in (("infrastructure", "基础设施"), ("service_level", "服务水平")):
+        v = getattr(a, f)
+        if not isinstance(v, int) or not 1 <= v <= 5:
+            errors.append(FieldError(f, "a score from 1 (weak) to 5 (strong)",
+                                     f"{zh}评分应为1（弱）至5（强）"))
+    for f, zh in (("assistance_volume", "救助量"), ("long_stay_persons", "长期滞留人员数"),
+                  ("safety_hazards", "安全隐患数")):
+        v = getattr(a, f)
+        if not isinstance(v, int) or v < 0:
+            errors.append(FieldError(f, "a count of zero or more", f"{zh}应为非负整数"))
+    return errors
+
+
+def record_assessment(db: Database, actor: str | int, institution_id: int,
+                      data: AssessmentData) -> ServiceResult:
+    """Record the weakness indicators as of a date; earlier assessments stay as history."""
+    errors = _check_assessment(data)
+    if errors:
+        raise ValidationError(errors)
+    with db.begin() as s:
+        _get(s, Institution, institution_id, "institution", "机构")
+        row = InstitutionAssessment(institution_id=institution_id, **data.__dict__)
+        s.add(row)
+        s.flush()
+        Auditor(s, resolve_user(s, actor)).created("liaison_assessment", row.id,
+                                                   dict(institution_id=institution_id,
+                                                        **data.__dict__))
+        return ServiceResult(created_id=row.id)
+
+
+# --- leaders and assignments -----------------------------------------------------------------
+
+
+def create_leader(db: Database, actor: str | int, name: str, rule_code: str, area_id: int,
+                  title: str = "") -> ServiceResult:
+    """A leader bound to one rule row; the area is the department's (province, city or
+    county) and must be of the rule's organisation level."""
+    with db.begin() as s:
+        errors = []
+        if not name.strip():
+            errors.append(FieldError("name", "the leader needs a name", "请填写领导姓名"))
+        rule = s.get(LiaisonRule, rule_code)
+        if rule is None:
+            errors.append(FieldError("rule_code", "choose the leader's role", "请选择领导职务"))
+        area = s.get(Area, area_id) if area_id else None
+        if rule is not None and (area is None or area.level != rule.org_level):
+            errors.append(FieldError(
+                "area_id", f"rule “{rule_label(rule)}” needs a {rule.org_level} department",
+                f"规则「{rule_label(rule, 'zh')}」要求所属单位为{ORG_LEVEL_ZH[rule.org_level]}"))
+        if errors:
+            raise ValidationError(errors)
+        leader = Leader(name=name.strip(), title=title.strip(), org_level=rule.org_level,
+                        area_id=area_id, rule_code=rule_code)
+        s.add(leader)
+        s.flush()
+        Auditor(s, resolve_user(s, actor)).created(
+            "liaison_leader", leader.id, {"name": leader.name, "title": leader.title,
+                                          "rule_code": rule_code, "area_id": area_id})
+        return ServiceResult(created_id=leader.id)
+
+
+def _in_scope(rule: LiaisonRule, leader: Leader, inst: Institution) -> bool:
+    parent = inst.area.parent_id
+    if rule.scope == "city_any":
+        return inst.level == "city" and parent == leader.area_id
+    if rule.scope == "city_own":
+        return inst.level == "city" and inst.kind == "station" and inst.area_id == leader.area_id
+    if rule.scope == "county_in_city":
+        return inst.level == "county" and inst.kind == "station" and parent == leader.area_id
+    if rule.scope == "county_or_care":
+        in_city = inst.area_id == leader.area_id or parent == leader.area_id
+        return in_city and (inst.kind == "care" or
+                            (inst.level == "county" and inst.kind == "station"))
+    if rule.scope == "local":
+        return inst.level == "county" and inst.kind == "station" and inst.area_id == leader.area_id
+    return False
+
+
+def _overlapping(s: Session, start: dt.date, end: dt.date | None, *conds):
+    q = select(Assignment).where(*conds, or_(Assignment.end_on.is_(None),
+                                             Assignment.end_on >= start))
+    if end is not None:
+        q = q.where(Assignment.start_on <= end)
+    return list(s.scalars(q))
+
+
+def check_assignment(s: Session, leader: Leader, inst: Institution, start_on: dt.date,
+                     end_on: dt.date | None, self_id: int | None = None) -> list[FieldError]:
+    """The notice's assignment rules; every message names the rule row that is broken."""
+    rule = leader.rule
+    en, zh = rule_label(rule), rule_label(rule, "zh")
+    errors = []
+    if not isinstance(start_on, dt.date):
+        return [FieldError("start_on", "the assignment needs a start date", "请填写联系开始日期")]
+    if end_on is not None and end_on < start_on:
+        errors.append(FieldError("end_on", "the end date is before the start date",
+                                 "结束日期早于开始日期"))
+    if not leader.active:
+        errors.append(FieldError("leader_id", f"{leader.name} is no longer active",
+                                 f"{leader.name} 已不在任"))
+    if not inst.active:
+        errors.append(FieldError("institution_id", f"{inst.name} is closed", f"{inst.name} 已停用"))
+    if not _in_scope(rule, leader, inst):
+        errors.append(FieldError(
+            "institution_id",
+            f"rule “{en}” is broken: {inst.name} ({inst.level}-level {inst.kind}) is not an "
+            f"institution this role may link",
+            f"违反规则「{zh}」：{inst.name}（{'市级' if inst.level == 'city' else '县级'}"
+            f"{KIND_ZH[inst.kind]}）不是该职务可联系的机构"))
+    others = [a for a in _overlapping(s, start_on, end_on, Assignment.leader_id == leader.id)
+              if a.id != self_id]
+    same = [a for a in others if a.institution_id == inst.id]
+    if same:
+        errors.append(FieldError(
+            "start_on", f"{leader.name} is already linked to {inst.name} from "
+                        f"{same[0].start_on} in that time",
+            f"{leader.name} 在该时段已联系 {inst.name}（自 {same[0].start_on} 起）"))
+    elif rule.max_institutions is not None and len(others) >= rule.max_institutions:
+        names = "、".join(a.institution.name for a in others)
+        errors.append(FieldError(
+            "institution_id",
+            f"rule “{en}” is broken: this role links at most {rule.max_institutions} "
+            f"institution(s) at a time and {leader.name} already links {names}",
+            f"违反规则「{zh}」：该职务同一时期只能联系{rule.max_institutions}个机构，"
+            f"{leader.name} 已联系 {names}"))
+    return errors
+
+
+def assign(db: Database, actor: str | int, leader_id: int, institution_id: int,
+           start_on: dt.date, end_on: dt.date | None = None) -> ServiceResult:
+    """Link a leader to an institution from ``start_on`` (to ``end_on``, inclusive)."""
+    with db.begin() as s:
+        leader = _get(s, Leader, leader_id, "leader", "领导")
+        inst = _get(s, Institution, institution_id, "institution", "机构")
+        errors = check_assignment(s, leader, inst, start_on, end_on)
+        if errors:
+            raise ValidationError(errors)
+        a = Assignment(leader_id=leader_id, institution_id=institution_id, start_on=start_on,
+                       end_on=end_on)
+        s.add(a)
+        s.flush()
+        Auditor(s, resolve_user(s, actor)).created(
+            "liaison_assignment", a.id, {"leader_id": leader_id, "institution_id": institution_id,
+                                         "start_on": start_on, "end_on": end_on})
+        return ServiceResult(created_id=a.id)
+
+
+def end_assignment(db: Database, actor: str | int, assignment_id: int,
+                   end_on: dt.date) -> ServiceResult:
+    with db.begin() as s:
+        a = _get(s, Assignment, assignment_id, "assignment", "联系安排")
+        if not isinstance(end_on, dt.date) or end_on < a.start_on:
+            raise ValidationError.single("end_on", "the end date is before the start date",
+                                         "结束日期早于开始日期")
+        later = s.scalar(select(func.count(Visit.id)).where(
+            Visit.leader_id == a.leader_id, Visit.institution_id == a.institution_id,
+            Visit.visited_on > end_on, Visit.visited_on >= a.start_on,
+            Visit.visited_on <= (a.end_on or dt.date.max)))
+        if later:
+            raise ValidationError.single(
+                "end_on", f"{later} visit(s) were logged after {end_on} under this assignment",
+                f"该联系安排在 {end_on} 之后已登记 {later} 次联系，不能提前结束")
+        Auditor(s, resolve_user(s, actor)).apply(a, "liaison_assignment", {"end_on": end_on})
+    return ServiceResult()
+
+
+# --- visits ----------------------------------------------------------------------------------
+
+
+@dataclass
+class RectificationData:
+    action: str
+    due_on: dt.date
+    status: str = "open"
+    done_on: dt.date | None = None
+
+
+@dataclass
+class VisitData:
+    """A contact as the leader's office records it."""
+
+    leader_id: int
+    institution_id: int
+    visited_on: dt.date
+    mode: str = "on_site"
+    topics: list[str] = field(default_factory=list)
+    findings: str = ""
+    problems: str = ""
+    rectifications: list[RectificationData] = field(default_factory=list)
+
+
+def _check_rectification(r: RectificationData, where: str, visited_on) -> list[FieldError]:
+    errors = []
+    if not r.action.strip():
+        errors.append(FieldError(f"{where}.action", "describe the rectification action",
+                                 "请填写整改措施"))
+    if not isinstance(r.due_on, dt.date):
+        errors.append(FieldError(f"{where}.due_on", "the action needs a due date",
+                                 "请填写整改期限"))
+    elif isinstance(visited_on, dt.date) and r.due_on < visited_on:
+        errors.append(FieldError(f"{where}.due_on", "the due date is before the visit",
+                                 "整改期限早于联系日期"))
+    if r.status not in RECTIFICATION_STATUSES:
+        errors.append(FieldError(f"{where}.status", "status is open or done",
+                                 "整改状态应为未完成或已完成"))
+    elif r.status == "done" and not isinstance(r.done_on, dt.date):
+        errors.append(FieldError(f"{where}.done_on", "a finished action needs its date",
+                                 "已完成的整改需填写完成日期"))
+    return errors
+
+
+def _covering_assignment(s: Session, leader_id: int, institution_id: int,
+                         day: dt.date) -> Assignment | None:
+    return s.scalar(select(Assignment).where(
+        Assignment.leader_id == leader_id, Assignment.institution_id == institution_id,
+        Assignment.start_on <= day,
+        or_(Assignment.end_on.is_(None), Assignment.end_on >= day)))
+
+
+def _visit_errors(s: Session, v: VisitData, today: dt.date) -> list[FieldError]:
+    errors = []
+    leader = s.get(Leader, v.leader_id) if v.leader_id else None
+    inst = s.get(Institution, v.institution_id) if v.institution_id else None
+    if leader is None:
+        errors.append(FieldError("leader_id", "choose the leader", "请选择领导"))
+    if inst is None:
+        errors.append(FieldError("institution_id", "choose the institution", "请选择机构"))
+    if not isinstance(v.visited_on, dt.date):
+        errors.append(FieldError("visited_on", "the visit needs a date", "请填写联系日期"))
+    elif v.visited_on > today:
+        errors.append(FieldError("visited_on", "a visit cannot be logged ahead of its date",
+                                 "不能登记未来日期的联系"))
+    elif leader is not None and inst is not None and \
+            _covering_assignment(s, leader.id, inst.id, v.visited_on) is None:
+        errors.append(FieldError(
+            "institution_id", f"{leader.name} was not assigned to {inst.name} on {v.visited_on}",
+            f"{v.visited_on} {leader.name} 未被安排联系 {inst.name}"))
+    if v.mode not in VISIT_MODES:
+        errors.append(FieldError("mode", "mode is on site, video or phone",
+                                 "联系方式应为实地、视频或电话"))
+    bad = [t for t in v.topics if t not in VISIT_TOPICS]
+    if bad:
+        errors.append(FieldError("topics", f"unknown topic(s): {', '.join(bad)}",
+                                 f"联系内容无效：{'、'.join(bad)}"))
+    for i, r in enumerate(v.rectifications):
+        errors += _check_rectification(r, f"rectifications[{i}]", v.visited_on)
+    return errors
+
+
+def log_visit(db: Database, actor: str | int, data: VisitData,
+              today: dt.date | None = None) -> ServiceResult:
+    """Record a contact and its rectification actions. The visit must fall in an assignment
+    of that leader to that institution: only such contacts count toward the duty."""
+    today = today or dt.date.today()
+    with db.begin() as s:
+        errors = _visit_errors(s, data, today)
+        if errors:
+            raise ValidationError(errors)
+        visit = Visit(leader_id=data.leader_id, institution_id=data.institution_id,
+                      visited_on=data.visited_on, mode=data.mode,
+                      topics=",".join(t for t in VISIT_TOPICS if t in data.topics),
+                      findings=data.findings.strip(), problems=data.problems.strip())
+        s.add(visit)
+        s.flush()
+        audit = Auditor(s, resolve_user(s, actor))
+        audit.created("liaison_visit", visit.id,
+                      {"leader_id": visit.leader_id, "institution_id": visit.institution_id,
+                       "visited_on": visit.visited_on, "mode": visit.mode,
+                       "topics": visit.topics, "findings": visit.findings,
+                       "problems": visit.problems})
+        for r in data.rectifications:
+            row = Rectification(visit_id=visit.id, action=r.action.strip(), due_on=r.due_on,
+                                status=r.status, done_on=r.done_on)
+            s.add(row)
+            s.flush()
+            audit.created("liaison_rectification", row.id,
+                          {"visit_id": visit.id, "action": row.action, "due_on": row.due_on,
+                           "status": row.status, "done_on": row.done_on})
+        return ServiceResult(created_id=visit.id)
+
+
+def set_rectification_status(db: Database, actor: str | int, rectification_id: int,
+                             status: str, done_on: dt.date | None = None) -> ServiceResult:
+    with db.begin() as s:
+        r = _get(s, Rectification, rectification_id, "rectification", "整改措施")
+        data = RectificationData(r.action, r.due_on, status, done_on if status == "done" else None)
+        errors = [FieldError(e.field.split(".", 1)[-1], e.message_en, e.message_zh)
+                  for e in _check_rectification(data, "r", r.visit.visited_on)]
+        if errors:
+            raise ValidationError(errors)
+        Auditor(s, resolve_user(s, actor)).apply(r, "liaison_rectification",
+                                                 {"status": status, "done_on": data.done_on})
+    return ServiceResult()
+
+
+# --- reads: lists ----------------------------------------------------------------------------
+
+
+def rules(s: Session) -> list[LiaisonRule]:
+    return list(s.scalars(select(LiaisonRule).order_by(LiaisonRule.sort_order)))
+
+
+def institutions(s: Session, level: str | None = None) -> list[Institution]:
+    q = select(Institution).order_by(Institution.level, Institution.area_id, Institution.kind,
+                                     Institution.name)
+    if level:
+        q = q.where(Institution.level == level)
+    return list(s.scalars(q))
+
+
+def leaders(s: Session, level: str | None = None) -> list[Leader]:
+    q = select(Leader).join(LiaisonRule).order_by(LiaisonRule.sort_order, Leader.area_id,
+                                                  Leader.name)
+    if level:
+        q = q.where(Leader.org_level == level)
+    return list(s.scalars(q))
+
+
+def assignments(s: Session, as_of: dt.date | None = None,
+                leader_id: int | None = None) -> list[Assignment]:
+    q = select(Assignment).join(Leader).join(LiaisonRule).order_by(
+        LiaisonRule.sort_order, Leader.name, Assignment.start_on)
+    if as_of is not None:
+        q = q.where(Assignment.start_on <= as_of,
+                    or_(Assignment.end_on.is_(None), Assignment.end_on >= as_of))
+    if leader_id is not None:
+        q = q.where(Assignment.leader_id == leader_id)
+    return list(s.scalars(q))
+
+
+def recent_visits(s: Session, limit: int = 200) -> list[Visit]:
+    return list(s.scalars(select(Visit).order_by(Visit.visited_on.desc(), Visit.id.desc())
+                          .limit(limit)))
+
+
+def _visit_days(s: Session, leader_ids, start: dt.date, end: dt.date
+                ) -> dict[tuple[int, int], list[dt.date]]:
+    out: dict[tuple[int, int], list[dt.date]] = defaultdict(list)
+    q = select(Visit.leader_id, Visit.institution_id, Visit.visited_on).where(
+        Visit.visited_on >= start, Visit.visited_on <= end).order_by(Visit.visited_on)
+    if leader_ids is not None:
+        q = q.where(Visit.leader_id.in_(leader_ids))
+    for lid, iid, day in s.execute(q):
+        out[(lid, iid)].append(day)
+    return out
+
+
+# --- reads: suggestions ----------------------------------------------------------------------
+
+
+@dataclass
+class Suggestion:
+    """An institution ranked by weakness (选"弱"). ``score`` is 0 … 5: each indicator adds
+    0 … 1 (scores 5→0 and 1→1; counts relative to the largest among the candidates)."""
+
+    institution_id: int
+    name: str
+    kind: str
+    level: str
+    area_name: str
+    assessed_on: dt.date | None
+    score: float | None
+    reasons: list[str]
+    indicators: dict[str, int]
+    linked_leaders: int
+
+
+def suggestions(s: Session, as_of: dt.date, level: str | None = None) -> list[Suggestion]:
+    """Institutions, weakest first, by their latest assessment on or before ``as_of``."""
+    insts = [i for i in institutions(s, level) if i.active]
+    latest: dict[int, InstitutionAssessment] = {}
+    for a in s.scalars(select(InstitutionAssessment).where(
+            InstitutionAssessment.assessed_on <= as_of)
+            .order_by(InstitutionAssessment.assessed_on, InstitutionAssessment.id)):
+        latest[a.institution_id] = a
+    linked = dict(s.execute(select(Assignment.institution_id, func.count(Assignment.id)).where(
+        Assignment.start_on <= as_of, or_(Assignment.end_on.is_(None),
+                                          Assignment.end_on >= as_of))
+        .group_by(Assignment.institution_id)).all())
+    counts = ("assistance_volume", "long_stay_persons", "safety_hazards")
+    cands = [latest[i.id] for i in insts if i.id in latest]
+    biggest = {c: max([getattr(a, c) for a in cands] + [0]) for c in counts}
+    out = []
+    for inst in insts:
+        a = latest.get(inst.id)
+        if a is None:
+            out.append(Suggestion(inst.id, inst.name, inst.kind, inst.level, inst.area.name,
+                                  None, None, [], {}, linked.get(inst.id, 0)))
+            continue
+        parts = {"infrastructure": (5 - a.infrastructure) / 4,
+                 "service_level": (5 - a.service_level) / 4}
+        for c in counts:
+            parts[c] = getattr(a, c) / biggest[c] if biggest[c] else 0.0
+        reasons = [k for k, v in sorted(parts.items(), key=lambda kv: -kv[1]) if v >= 0.5]
+        indicators = {k: getattr(a, k) for k in ("infrastructure", "service_level", *counts)}
+        out.append(Suggestion(inst.id, inst.name, inst.kind, inst.level, inst.area.name,
+                              a.assessed_on, round(sum(parts.values()), 3), reasons, indicators,
+                              linked.get(inst.id, 0)))
+    out.sort(key=lambda x: (x.score is None, -(x.score or 0), x.name))
+    return out
+
+
+# --- reads: schedule -------------------------------------------------------------------------
+
+
+@dataclass
+class ScheduleRow:
+    """One assignment seen from ``as_of``: this period's duty, the next deadline, missed
+    periods of the last twelve months, and the duties ending in each coming month."""
+
+    assignment_id: int
+    leader_id: int
+    leader_name: str
+    rule_code: str
+    rule_name_zh: str
+    rule_name_en: str
+    org_level: str
+    institution_id: int
+    institution_name: str
+    period_kind: str
+    current: P.Duty | None
+    current_status: str | None
+    next_due: dt.date | None
+    overdue: list[P.Duty]
+    months: dict[dt.date, list[tuple[P.Duty, str]]]
+
+
+def schedule(s: Session, as_of: dt.date, months: int = 6,
+             level: str | None = None) -> list[ScheduleRow]:
+    window = P.month_starts(as_of, months)
+    window_end = P.period_containing("month", window[-1]).end
+    q = select(Assignment).join(Leader).join(LiaisonRule).where(
+        Assignment.start_on <= window_end,
+        or_(Assignment.end_on.is_(None), Assignment.end_on >= as_of)).order_by(
+        LiaisonRule.sort_order, Leader.name, Assignment.start_on)
+    if level:
+        q = q.where(Leader.org_level == level)
+    rows_ = list(s.scalars(q))
+    lookback = as_of - dt.timedelta(days=366)
+    visits = _visit_days(s, {a.leader_id for a in rows_}, lookback - dt.timedelta(days=366),
+                         window_end)
+    out = []
+    for a in rows_:
+        rule = a.leader.rule
+        days = visits.get((a.leader_id, a.institution_id), [])
+        args = (rule.period, rule.min_contacts)
+        cur_p = P.period_containing(rule.period, as_of)
+        current = P.duty_for(*args, cur_p, a.start_on, a.end_on, days)
+        next_due = None
+        if current is not None and not current.met:
+            next_due = cur_p.end
+        else:
+            p = cur_p.next()
+            for _ in range(24):
+                if a.end_on is not None and p.start > a.end_on:
+                    break
+                if P.duty_for(*args, p, a.start_on, a.end_on, days) is not None:
+                    next_due = p.end
+                    break
+                p = p.next()
+        overdue = []
+        for p in P.periods_overlapping(rule.period, lookback, as_of):
+            if lookback <= p.end < as_of:
+                d = P.duty_for(*args, p, a.start_on, a.end_on, days)
+                if d is not None and d.status(as_of) == P.MISSED:
+                    overdue.append(d)
+        cells: dict[dt.date, list[tuple[P.Duty, str]]] = {}
+        for m in window:
+            mp = P.period_containing("month", m)
+            cells[m] = []
+            for p in P.periods_ending_within(rule.period, mp):
+                d = P.duty_for(*args, p, a.start_on, a.end_on, days)
+                if d is not None:
+                    cells[m].append((d, d.status(as_of)))
+        out.append(ScheduleRow(
+            a.id, a.leader_id, a.leader.name, rule.code, rule.name_zh, rule.name_en,
+            rule.org_level, a.institution_id, a.institution.name, rule.period, current,
+            current.status(as_of) if current else None, next_due, overdue, cells))
+    return out
+
+
+# --- reads: compliance report ----------------------------------------------------------------
+
+
+@dataclass
+class ComplianceRow:
+    """One leader and institution over the report period."""
+
+    leader_id: int
+    leader_name: str
+    org_level: str
+    area_name: str
+    rule_code: str
+    rule_name_zh: str
+    rule_name_en: str
+    period_kind: str
+    institution_id: int
+    institution_name: str
+    duties: list[tuple[P.Duty, str]] = field(default_factory=list)
+    tally: P.Tally = field(default_factory=P.Tally)
+
+    @property
+    def required(self) -> int:
+        return sum(d.required for d, _ in self.duties)
+
+    @property
+    def done(self) -> int:
+        return sum(d.done for d, _ in self.duties)
+
+    @property
+    def status(self) -> str:
+        if self.tally.missed:
+            return P.MISSED
+        return P.DUE if self.tally.due else P.MET
+
+
+@dataclass
+class OpenRectification:
+    rectification_id: int
+    visited_on: dt.date
+    leader_name: str
+    institution_name: str
+    problems: str
+    action: str
+    due_on: dt.date
+    overdue: bool
+
+
+@dataclass
+class ComplianceReport:
+    period: P.Period
+    level: str | None
+    as_of: dt.date | None
+    rows: list[ComplianceRow]
+    by_level: dict[str, P.Tally]
+    by_role: dict[str, P.Tally]
+    role_names: dict[str, tuple[str, str]]
+    total: P.Tally
+    open_rectifications: list[OpenRectification]
+
+
+def compliance_report(s: Session, period: P.Period, level: str | None = None,
+                      as_of: dt.date | None = None) -> ComplianceReport:
+    """Required vs done per leader and institution for the duties ``period`` judges (those
+    whose rule period ends within it), rates by level and role, and open rectifications.
+    ``as_of``: duties not yet over on that day are 'due', not 'missed' (None: all are over)."""
+    q = select(Assignment).join(Leader).join(LiaisonRule).where(
+        Assignment.start_on <= period.end,
+        or_(Assignment.end_on.is_(None),
+            Assignment.end_on >= period.start - dt.timedelta(days=366))).order_by(
+        LiaisonRule.sort_order, Leader.name, Assignment.start_on)
+    if level:
+        q = q.where(Leader.org_level == level)
+    assigns = list(s.scalars(q))
+    visits = _visit_days(s, {a.leader_id for a in assigns},
+                         period.end - dt.timedelta(days=366), period.end)
+    rows: dict[tuple[int, int], ComplianceRow] = {}
+    by_level: dict[str, P.Tally] = {}
+    by_role: dict[str, P.Tally] = {}
+    total = P.Tally()
+    for a in assigns:
+        rule = a.leader.rule
+        duties = P.duties_judged_in(rule.period, rule.min_contacts, period, a.start_on,
+                                    a.end_on, visits.get((a.leader_id, a.institution_id), []))
+        if not duties:
+            continue
+        key = (a.leader_id, a.institution_id)
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = ComplianceRow(
+                a.leader_id, a.leader.name, rule.org_level, a.leader.area.name, rule.code,
+                rule.name_zh, rule.name_en, rule.period, a.institution_id, a.institution.name)
+        for d in duties:
+            st = d.status(as_of)
+            row.duties.append((d, st))
+            row.tally = row.tally.add(st)
+            by_level[rule.org_level] = by_level.get(rule.org_level, P.Tally()).add(st)
+            by_role[rule.code] = by_role.get(rule.code, P.Tally()).add(st)
+            total = total.add(st)
+    role_names = {r.code: (r.name_zh, r.name_en) for r in rules(s)}
+    rq = select(Rectification, Visit, Leader, Institution).join(
+        Visit, Rectification.visit_id == Visit.id).join(
+        Leader, Visit.leader_id == Leader.id).join(
+        Institution, Visit.institution_id == Institution.id).where(
+        Rectification.status == "open", Visit.visited_on <= period.end).order_by(
+        Rectification.due_on, Rectification.id)
+    if level:
+        rq = rq.where(Leader.org_level == level)
+    judge_day = as_of or period.end
+    open_r = [OpenRectification(r.id, v.visited_on, ld.name, inst.name, v.problems, r.action,
+                                r.due_on, r.due_on < judge_day)
+              for r, v, ld, inst in s.execute(rq)]
+    return ComplianceReport(period, level, as_of, list(rows.values()), by_level, by_role,
+                            role_names, total, open_r)
+
+
+# --- test data -------------------------------------------------------------------------------
+
+_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
+_GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰新春海波宁"
+
+
+def generate_liaison_data(db: Database, actor: str | int, year: int, seed: int = 1) -> dict:
+    """Deterministic test data for one year: institutions for the loaded city and counties
+    (a station and three care institutions each), two assessments each, leaders at the three
+    levels for all eight rule rows (≥ 50), assignments checked by :func:`check_assignment`
+    (some starting or ending mid-year), visits that meet most duties and miss some, and
+    rectifications. Needs the area hierarchy loaded; one transaction."""
+    rng = random.Random(seed)
+    y0, y1 = dt.date(year, 1, 1), dt.date(year, 12, 31)
+
+    def rand_day(a: dt.date, b: dt.date) -> dt.date:
+        return a + dt.timedelta(days=rng.randint(0, (b - a).days))
+
+    def person_name() -> str:
+        return rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN)
+                                               for _ in range(rng.randint(1, 2)))
+
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        province = s.scalar(select(Area).where(Area.level == "province").order_by(Area.code))
+        cities = list(s.scalars(select(Area).where(Area.level == "city").order_by(Area.code)))
+        counties = list(s.scalars(select(Area).where(Area.level == "county")
+                                  .order_by(Area.code)))
+        if province is None or not cities or not counties:
+            raise ValidationError.single("areas", "load the area hierarchy first",
+                                         "请先导入行政区划")
+        insts: dict[str, list[Institution]] = defaultdict(list)
+        for area in cities + counties:
+            lvl = area.level
+            st = Institution(name=f"{area.name}救助管理站", kind="station", level=lvl,
+                             area_id=area.id)
+            s.add(st)
+            insts[("station", area.id)].append(st)
+            for n in range(1, 4):
+                c = Institution(name=f"{area.name}第{n}托养中心", kind="care", level=lvl,
+                                area_id=area.id)
+                s.add(c)
+                insts[("care", area.id)].append(c)
+        s.flush()
+        all_insts = [i for v in insts.values() for i in v]
+        for inst in all_insts:
+            for on in (dt.date(year, 1, 5), dt.date(year, 7, 5)):
+                s.add(InstitutionAssessment(
+                    institution_id=inst.id, assessed_on=on, infrastructure=rng.randint(1, 5),
+                    service_level=rng.randint(1, 5), assistance_volume=rng.randint(50, 3000),
+                    long_stay_persons=rng.randint(0, 40), safety_hazards=rng.randint(0, 8)))
+        rules_ = {r.code: r for r in rules(s)}
+
+        def leader(code: str, area: Area) -> Leader:
+            ld = Leader(name=person_name(), title=rules_[code].name_zh, org_level=area.level,
+                        area_id=area.id, rule_code=code)
+            s.add(ld)
+            s.flush()
+            return ld
+
+        plan: list[tuple[Leader, Institution, dt.date, dt.date | None]] = []
+
+        def span() -> tuple[dt.date, dt.date | None]:
+            r = rng.random()
+            if r < 0.6:
+                return dt.date(year - 1, rng.randint(1, 12), 1), None
+            if r < 0.8:
+                return rand_day(dt.date(year, 2, 1), dt.date(year, 10, 31)), None
+            return dt.date(year - 1, 7, 1), rand_day(dt.date(year, 3, 1), dt.date(year, 11, 30))
+
+        city_level = [i for i in all_insts if i.level == "city"]
+        for code, n in (("prov_principal", 1), ("prov_in_charge", 3), ("prov_division", 10)):
+            for _ in range(n):
+                ld = leader(code, province)
+                for inst in rng.sample(city_level, rng.randint(1, 2)):
+                    plan.append((ld, inst, *span()))
+        for city in cities:
+            my_counties = [c for c in counties if c.parent_id == city.id]
+            stations = [insts[("station", c.id)][0] for c in my_counties]
+            cares = insts[("care", city.id)] + [i for c in my_counties
+                                                for i in insts[("care", c.id)]]
+            plan.append((leader("city_principal", city), insts[("station", city.id)][0],
+                         dt.date(year - 1, 1, 1), None))
+            for inst in rng.sample(stations, min(4, len(stations))):
+                plan.append((leader("city_in_charge", city), inst, *span()))
+            for _ in range(8):
+                ld = leader("city_section", city)
+                first = rng.choice(stations + cares)
+                start, end = span()
+                plan.append((ld, first, start, end))
+                if end is not None:  # reassigned to another institution the next day
+                    second = rng.choice([i for i in stations + cares if i is not first])
+                    plan.append((ld, second, end + dt.timedelta(days=1), None))
+        for county in counties:
+            station = insts[("station", county.id)][0]
+            for code, n in (("county_principal", 1), ("county_in_charge", 2)):
+                for _ in range(n):
+                    plan.append((leader(code, county), station, *span()))
+        made = []
+        for ld, inst, start, end in plan:
+            errors = check_assignment(s, ld, inst, start, end)
+            if errors:
+                raise ValidationError(errors)
+            a = Assignment(leader_id=ld.id, institution_id=inst.id, start_on=start, end_on=end)
+            s.add(a)
+            s.flush()
+            made.append(a)
+        n_visits = n_rect = 0
+        for a in made:
+            rule = rules_[a.leader.rule_code]
+            for p in P.periods_overlapping(rule.period, y0, y1):
+                cov = P.covered_span(p, a.start_on, a.end_on)
+                if cov is None:
+                    continue
+                r = rng.random()
+                k = 0 if r < 0.18 else (2 if r > 0.9 else 1)
+                for _ in range(k):
+                    day = rng.choice([cov[0], cov[1], rand_day(*cov), rand_day(*cov)])
+                    problems = rng.random() < 0.25
+                    v = Visit(leader_id=a.leader_id, institution_id=a.institution_id,
+                              visited_on=day, mode=rng.choice(VISIT_MODES),
+                              topics=",".join(t for t in VISIT_TOPICS if rng.random() < 0.4),
+                              findings="运行基本正常", problems="消防通道堆放杂物" if problems else "")
+                    s.add(v)
+                    n_visits += 1
+                    if problems:
+                        s.flush()
+                        done = rng.random() < 0.6
+                        due = day + dt.timedelta(days=rng.randint(15, 60))
+                        s.add(Rectification(visit_id=v.id, action="清理消防通道，落实专人巡查",
+                                            due_on=due, status="done" if done else "open",
+                                            done_on=due if done else None))
+                        n_rect += 1
+        s.flush()
+        counts = {"institutions": len(all_insts),
+                  "leaders": len({ld.id for ld, *_ in plan}),
+                  "assignments": len(made), "visits": n_visits, "rectifications": n_rect}
+        Auditor(s, user).note("generate", "liaison", None,
+                              f"generated liaison test data for {year} (seed {seed}): {counts}")
+        return counts

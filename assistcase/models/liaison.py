@@ -48,7 +48,8 @@ class LiaisonRule(Base):
                         name="max_institutions"),
     )
 
-    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
     sort_order: Mapped[int] = mapped_column(Integer)
     org_level: Mapped[str] = mapped_column(String(16))
     name_zh: Mapped[str] = mapped_column(String(64))

@@ -100,7 +100,9 @@ def update_rule(db: Database, actor: str | int, code: str, *, period: str | None
     if errors:
         raise ValidationError(errors)
     with db.begin() as s:
-        rule = _get(s, LiaisonRule, code, "liaison rule", "联系规则")
+        rule = s.scalar(select(LiaisonRule).where(LiaisonRule.code == code))
+        if rule is None:
+            raise NotFoundError("liaison rule", code, "联系规则")
         changes = {}
         if period is not None:
             changes["period"] = period
@@ -206,7 +208,7 @@ def create_leader(db: Database, actor: str | int, name: str, rule_code: str, are
         errors = []
         if not name.strip():
             errors.append(FieldError("name", "the leader needs a name", "请填写领导姓名"))
-        rule = s.get(LiaisonRule, rule_code)
+        rule = s.scalar(select(LiaisonRule).where(LiaisonRule.code == rule_code))
         if rule is None:
             errors.append(FieldError("rule_code", "choose the leader's role", "请选择领导职务"))
         area = s.get(Area, area_id) if area_id else None

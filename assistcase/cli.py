@@ -90,6 +90,60 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    from .io import import_registry, load_mapping, write_report_xlsx
+
+    mapping = load_mapping(args.mapping) if args.mapping else None
+    db = _open(args)
+    report = import_registry(db, args.user, args.file, sheet=args.sheet, mapping=mapping,
+                             dry_run=args.dry_run, progress=_progress_printer(args.quiet))
+    for issue in report.issues[: args.limit]:
+        print(issue.line("en"), file=sys.stderr)
+    if len(report.issues) > args.limit:
+        print(f"... and {len(report.issues) - args.limit} more (use --report OUT.xlsx for all)",
+              file=sys.stderr)
+    if args.dry_run:
+        for change in report.changes[: args.limit]:
+            detail = "; ".join(f"{f}: {old!r} -> {new!r}" for f, old, new in change.fields)
+            print(f"would {change.action} {change.entity} {change.key} (row {change.row})"
+                  + (f": {detail}" if detail else ""))
+        if len(report.changes) > args.limit:
+            print(f"... and {len(report.changes) - args.limit} more changes")
+    if args.report:
+        write_report_xlsx(report, args.report)
+        print(f"report written to {args.report}", file=sys.stderr)
+    print(report.summary() + f" in {report.seconds:.1f} s")
+    return 0 if report.ok else 1
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from sqlalchemy import or_, select
+
+    from .io import export_registry
+    from .models import Area
+    from .queries import HouseholdFilter
+
+    db = _open(args)
+    area_id = None
+    if args.village:
+        with db.read() as s:
+            found = s.execute(select(Area.id, Area.code, Area.name, Area.level)
+                              .where(or_(Area.code == args.village, Area.name == args.village))
+                              ).all()
+        if len(found) != 1:
+            which = ", ".join(f"{r.code} {r.name}" for r in found) or "none"
+            print(f"error: --village {args.village!r} must name exactly one area "
+                  f"(code or name); found: {which}", file=sys.stderr)
+            return 2
+        area_id = found[0].id
+    flt = HouseholdFilter(text=args.text or "", area_id=area_id, category=args.category,
+                          status=None if args.status == "all" else args.status)
+    t0 = time.perf_counter()
+    n = export_registry(db, args.out, flt, progress=_progress_printer(args.quiet))
+    print(f"exported {n} household(s) to {args.out} in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     # The common options work before or after the sub-command (``assistcase demo --db x``).
     common = argparse.ArgumentParser(add_help=False)
@@ -120,6 +174,27 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--limit", type=int, default=50)
     s.add_argument("--all", action="store_true", help="include closed households")
     s.set_defaults(func=cmd_search)
+
+    im = add("import", help="import households and members from .xlsx or .csv (all or "
+                            "nothing; exit code 1 when the file has errors)")
+    im.add_argument("file")
+    im.add_argument("--dry-run", action="store_true",
+                    help="check and show what would be created and updated; write nothing")
+    im.add_argument("--mapping", help="column mapping JSON (header -> field) to use")
+    im.add_argument("--sheet", help="sheet to read (default: the first)")
+    im.add_argument("--report", help="write the validation report to this .xlsx")
+    im.add_argument("--limit", type=int, default=50, help="issues/changes printed (default 50)")
+    im.add_argument("--quiet", action="store_true", help="no progress output")
+    im.set_defaults(func=cmd_import)
+
+    ex = add("export", help="export households and members to .xlsx in the import layout")
+    ex.add_argument("out")
+    ex.add_argument("--village", help="area code or name (village, township, county …)")
+    ex.add_argument("--category", choices=["dibao", "tekun", "marginal", "monitored", "none"])
+    ex.add_argument("--status", choices=["active", "closed", "all"], default="all")
+    ex.add_argument("--text", help="search text (name, pinyin, ID number, household number)")
+    ex.add_argument("--quiet", action="store_true", help="no progress output")
+    ex.set_defaults(func=cmd_export)
 
     dbp = add("db", help="database maintenance")
     dbp.add_argument("action", choices=["upgrade", "backup", "check"])

@@ -69,8 +69,10 @@ def _choice(errors: list[FieldError], field: str, value: Any, allowed: tuple[str
                                  f"{label_zh}取值无效：{value}"))
 
 
-def _validate_household(s: Session, data: HouseholdData, errors: list[FieldError],
-                        warnings: list[Warning_]) -> None:
+def validate_household(s: Session, data: HouseholdData, errors: list[FieldError],
+                       warnings: list[Warning_]) -> None:
+    """Check household fields, appending refusals to ``errors`` and notices to ``warnings``.
+    Public so the spreadsheet import checks rows by the same rules."""
     village = s.get(Area, data.village_id) if data.village_id else None
     if village is None or village.level != "village":
         errors.append(FieldError("village_id", "choose the village the household lives in",
@@ -88,7 +90,8 @@ def _validate_household(s: Session, data: HouseholdData, errors: list[FieldError
         errors.extend(e.errors)
 
 
-def _validate_person(data: PersonData, prefix: str, errors: list[FieldError]) -> Any:
+def validate_person(data: PersonData, prefix: str, errors: list[FieldError]) -> Any:
+    """Check member fields; returns the parsed ID number (or None when it is refused)."""
     name = (data.name or "").strip()
     if not name:
         errors.append(FieldError(f"{prefix}name", "name is required", "请填写姓名"))
@@ -107,7 +110,8 @@ def _validate_person(data: PersonData, prefix: str, errors: list[FieldError]) ->
     return parsed
 
 
-def _person_values(data: PersonData, parsed: Any) -> dict[str, Any]:
+def person_values(data: PersonData, parsed: Any) -> dict[str, Any]:
+    """The ``persons`` column values for validated input, derived columns included."""
     values = asdict(data)
     values["name"] = data.name.strip()
     values["id_number"] = parsed.number
@@ -130,19 +134,33 @@ def _refuse_if_held(s: Session, person: Person | None, field: str,
         raise DuplicatePersonError(field, person.id_number, hh.id, hh.number, hh.head_name)
 
 
-def _write_keys(s: Session, person: Person) -> None:
+def write_keys(s: Session, person: Person) -> None:
     s.execute(delete(PersonSearchKey).where(PersonSearchKey.person_id == person.id))
     s.add_all(PersonSearchKey(key=k, person_id=person.id) for k in name_keys(person.name))
 
 
-def _refresh_household(s: Session, hh: Household) -> None:
+def household_summary(head_name: str | None, member_count: int) -> dict[str, Any]:
+    """The denormalised ``households`` columns: head's name and pinyin, member count."""
+    return {"member_count": member_count, "head_name": head_name or "",
+            "head_pinyin": full_pinyin(head_name) if head_name else ""}
+
+
+def household_values(data: HouseholdData, number: str) -> dict[str, Any]:
+    """The ``households`` column values for validated input (account number without spaces)."""
+    values = asdict(data)
+    values["number"] = number
+    values["account_number"] = (data.account_number or "").replace(" ", "")
+    return values
+
+
+def refresh_household(s: Session, hh: Household) -> None:
     """Recompute the denormalised head and member count after membership changes."""
     s.flush()
-    hh.member_count = s.scalar(select(func.count()).select_from(Person)
-                               .where(Person.household_id == hh.id)) or 0
+    count = s.scalar(select(func.count()).select_from(Person)
+                     .where(Person.household_id == hh.id)) or 0
     head = s.get(Person, hh.head_person_id) if hh.head_person_id else None
-    hh.head_name = head.name if head else ""
-    hh.head_pinyin = full_pinyin(head.name) if head else ""
+    for field, value in household_summary(head.name if head else None, count).items():
+        setattr(hh, field, value)
 
 
 def next_household_number(s: Session, village: Area) -> str:
@@ -151,6 +169,14 @@ def next_household_number(s: Session, village: Area) -> str:
                     .where(Household.number.like(prefix + "%")))
     seq = int(last.rsplit("-", 1)[1]) + 1 if last else 1
     return f"{prefix}{seq:04d}"
+
+
+# The former private names, kept for existing callers.
+_validate_household = validate_household
+_validate_person = validate_person
+_person_values = person_values
+_write_keys = write_keys
+_refresh_household = refresh_household
 
 
 def _household(s: Session, household_id: int) -> Household:
@@ -219,9 +245,7 @@ def create_household(db: Database, actor: str | int, household: HouseholdData,
 
         audit = Auditor(s, user, source)
         village = s.get(Area, household.village_id)
-        values = asdict(household)
-        values["number"] = number or next_household_number(s, village)
-        values["account_number"] = (household.account_number or "").replace(" ", "")
+        values = household_values(household, number or next_household_number(s, village))
         hh = Household(**values, status="active")
         s.add(hh)
         s.flush()

@@ -1,0 +1,1141 @@
+"""Import of households and members from a spreadsheet (导入花名册): .xlsx or .csv, one row per
+person, each row carrying a household key (户编号, or the head's ID number, or simply following
+its head's row).
+
+Every row is checked before anything is written, with the registry's own rules
+(:func:`~assistcase.services.registry.validate_person`, ``validate_household``); problems are
+collected into an :class:`ImportReport` (sheet, row, column, value, reason in Chinese and
+English). Only a file without errors is written, in one transaction; cancelling rolls it back.
+Re-importing the same file changes nothing (persons are matched by ID number, households by
+number or by their head); a changed row updates the record, audited with the file as source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from openpyxl.utils import get_column_letter
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+from stdnum import luhn
+
+from ..db import Database
+from ..errors import DuplicatePersonError, FieldError, Warning_
+from ..idnumber import ResidentId
+from ..models import Area, AuditEntry, Household, Person, PersonSearchKey
+from ..models.base import utcnow
+from ..progress import CancelToken, ProgressFn
+from ..searchkeys import name_keys
+from ..services.audit import Auditor, resolve_user
+from ..services.registry import (HouseholdData, PersonData, household_summary, household_values,
+                                 next_household_number, person_values, refresh_household,
+                                 validate_household, validate_person, write_keys)
+from . import layout as L
+from .tables import ImportFileError, Table, open_table
+
+HEADER_SCAN_ROWS = 20
+CHUNK = 500  # ids per IN (...) query
+MAPPING_FORMAT = "assistcase-import-mapping"
+
+PERSON_KEYS = tuple(f.key for f in L.FIELDS if f.level == L.PERSON)
+# Columns that validate_household / validate_person name, as layout fields.
+_SERVICE_FIELD = {"village_id": "village", "phone": "household_phone", "members": "relation"}
+_PERSON_SERVICE_FIELD = {"phone": "phone"}
+
+
+# --- the report ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem found in the file. ``row`` is the spreadsheet row number (1-based)."""
+
+    sheet: str
+    row: int | None
+    column: str
+    value: str
+    reason_en: str
+    reason_zh: str
+    severity: str = "error"  # or "warning"
+
+    def line(self, lang: str = "en") -> str:
+        where = f"{self.sheet}!{self.row}" if self.row else self.sheet
+        col = f" [{self.column}]" if self.column else ""
+        val = f" {self.value!r}" if self.value else ""
+        reason = self.reason_zh if lang.startswith("zh") else self.reason_en
+        return f"{self.severity}: {where}{col}{val}: {reason}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """A record the import creates or updates; ``fields`` holds (field, old, new)."""
+
+    row: int
+    action: str  # create / update
+    entity: str  # household / person
+    key: str  # household number or ID number
+    fields: tuple[tuple[str, Any, Any], ...] = ()
+
+
+@dataclass
+class ImportReport:
+    file: str
+    sheet: str = ""
+    dry_run: bool = False
+    written: bool = False
+    rows: int = 0
+    households_created: int = 0
+    households_updated: int = 0
+    persons_created: int = 0
+    persons_updated: int = 0
+    persons_unchanged: int = 0
+    seconds: float = 0.0
+    issues: list[Issue] = field(default_factory=list)
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        verb = ("written" if self.written else "dry run, nothing written" if self.dry_run
+                else "nothing to write")
+        if self.errors:
+            return (f"{self.file}: {len(self.errors)} error(s), {len(self.warnings)} warning(s) "
+                    f"in {self.rows} row(s); nothing was written")
+        return (f"{self.file}: {self.rows} row(s); households created {self.households_created}, "
+                f"updated {self.households_updated}; persons created {self.persons_created}, "
+                f"updated {self.persons_updated}, unchanged {self.persons_unchanged} ({verb}); "
+                f"{len(self.warnings)} warning(s)")
+
+    def summary_zh(self) -> str:
+        if self.errors:
+            return (f"{self.file}：共 {self.rows} 行，发现 {len(self.errors)} 处错误、"
+                    f"{len(self.warnings)} 处提醒，未写入任何数据")
+        done = "已写入" if self.written else "试运行，将写入" if self.dry_run else "无需写入"
+        return (f"{self.file}：共 {self.rows} 行；{done}：新增 {self.households_created} 户、"
+                f"更新 {self.households_updated} 户；新增 {self.persons_created} 人、"
+                f"更新 {self.persons_updated} 人，{self.persons_unchanged} 人无变化；"
+                f"提醒 {len(self.warnings)} 处")
+
+
+# --- mappings -----------------------------------------------------------------------------
+
+
+def auto_mapping(headers: Iterable[Any]) -> dict[str, str]:
+    """Header text → field for every header whose name is recognised."""
+    return {str(h): L.guess_field(h) for h in headers if not L.is_blank(h)}
+
+
+def save_mapping(mapping: dict[str, str], path: str | Path) -> Path:
+    """Write a column mapping (header → field, "" = ignore) as JSON; atomic replace."""
+    path = Path(path)
+    unknown = {v for v in mapping.values() if v and v not in L.FIELD_BY_KEY}
+    if unknown:
+        raise ValueError(f"unknown fields in mapping: {sorted(unknown)}")
+    data = {"format": MAPPING_FORMAT, "version": 1,
+            "columns": {str(k): v for k, v in mapping.items()}}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def load_mapping(path: str | Path) -> dict[str, str]:
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        columns = data["columns"] if isinstance(data, dict) and "columns" in data else data
+        if not isinstance(columns, dict):
+            raise ValueError("columns must be an object")
+    except (OSError, ValueError, KeyError, TypeError) as e:
+        raise ImportFileError(f"{path.name}: not a column mapping file: {e}",
+                              f"{path.name}：不是有效的列对应关系文件") from None
+    unknown = sorted({str(v) for v in columns.values() if v and v not in L.FIELD_BY_KEY})
+    if unknown:
+        raise ImportFileError(
+            f"{path.name}: unknown field(s) {', '.join(unknown)}; known: "
+            f"{', '.join(L.FIELD_BY_KEY)}",
+            f"{path.name}：对应关系中有未知字段 {', '.join(unknown)}")
+    return {str(k): str(v or "") for k, v in columns.items()}
+
+
+def _field_for(header: Any, mapping: dict[str, str] | None) -> str:
+    if mapping:
+        if str(header) in mapping:
+            return mapping[str(header)]
+        norm = L.normalize_header(header)
+        for k, v in mapping.items():
+            if L.normalize_header(k) == norm:
+                return v
+    return L.guess_field(header)
+
+
+# --- the sheet: header row and columns -----------------------------------------------------
+
+
+@dataclass
+class SheetLayout:
+    """Where the header is and what each column holds."""
+
+    sheet: str
+    header_row: int  # 1-based
+    headers: list[str]
+    fields: list[str]  # per column, "" = ignored
+    issues: list[Issue] = field(default_factory=list)
+
+    def column_label(self, index: int) -> str:
+        h = self.headers[index] if index < len(self.headers) else ""
+        return f"{get_column_letter(index + 1)} {h}".strip()
+
+    def column_of(self, key: str) -> int | None:
+        try:
+            return self.fields.index(key)
+        except ValueError:
+            return None
+
+    def label_of(self, key: str) -> str:
+        i = self.column_of(key)
+        return self.column_label(i) if i is not None else L.FIELD_BY_KEY[key].header
+
+
+def _score(row: tuple[Any, ...], mapping: dict[str, str] | None) -> int:
+    return len({f for f in (_field_for(c, mapping) for c in row if not L.is_blank(c)) if f})
+
+
+def find_layout(sheet: str, top: list[tuple[Any, ...]],
+                mapping: dict[str, str] | None) -> SheetLayout:
+    """Pick the header row among the first rows (the one naming the most known fields), map
+    its columns, and check the header for merged or duplicate cells."""
+    if not any(not L.is_blank(c) for r in top for c in r):
+        raise ImportFileError(f"sheet {sheet!r} is empty", f"工作表“{sheet}”是空的，没有数据")
+    scores = [_score(r, mapping) for r in top]
+    best = max(range(len(top)), key=lambda i: (scores[i], -i))
+    if scores[best] < 2:
+        raise ImportFileError(
+            f"sheet {sheet!r}: no header row found in the first {len(top)} rows (expected "
+            "column names such as 姓名, 公民身份号码, 与户主关系)",
+            f"工作表“{sheet}”：前{len(top)}行中找不到表头（应有“姓名”“公民身份号码”“与户主关系”等列名）")
+    row = top[best]
+    headers = ["" if L.is_blank(c) else L.display(c) for c in row]
+    fields = [_field_for(c, mapping) if not L.is_blank(c) else "" for c in row]
+    out = SheetLayout(sheet, best + 1, headers, fields)
+
+    def issue(col: int | None, value: str, en: str, zh: str) -> None:
+        out.issues.append(Issue(sheet, best + 1, out.column_label(col) if col is not None else "",
+                                value, en, zh))
+
+    above = top[best - 1] if best > 0 else ()
+    for i, h in enumerate(headers):
+        if not h and i < len(above) and not L.is_blank(above[i]) and any(headers[i + 1:]):
+            issue(i, L.display(above[i]),
+                  "empty header cell under a header above it: merged header cells are not "
+                  "supported; unmerge them and give every column its own name in one row",
+                  "表头单元格为空（上方有合并的表头）：不支持合并的表头单元格，请取消合并，"
+                  "并在同一行中为每一列填写列名")
+    seen: dict[str, int] = {}
+    for i, f in enumerate(fields):
+        if not f:
+            continue
+        if f in seen:
+            issue(i, headers[i],
+                  f"two columns are mapped to {L.FIELD_BY_KEY[f].label_en} "
+                  f"({out.column_label(seen[f])} and {out.column_label(i)}); map one of them "
+                  "to 'ignore'",
+                  f"有两列都对应“{L.FIELD_BY_KEY[f].header}”（{out.column_label(seen[f])} 和 "
+                  f"{out.column_label(i)}），请把其中一列设为“不导入”")
+        seen.setdefault(f, i)
+    for f in L.FIELDS:
+        if f.required and f.key not in seen:
+            issue(None, "", f"required column {f.header} ({f.label_en}) is missing",
+                  f"缺少必需的列“{f.header}”")
+    if "village" not in seen and "village_code" not in seen:
+        issue(None, "", "required column 村(社区) (village) or 村(社区)代码 (village code) is "
+              "missing", "缺少必需的列“村(社区)”或“村(社区)代码”")
+    return out
+
+
+@dataclass
+class SheetPreview:
+    """What the wizard shows before importing: the sheets, the header and the first rows."""
+
+    sheets: list[str]
+    layout: SheetLayout
+    rows: list[tuple[Any, ...]]
+
+
+def preview(path: str | Path, sheet: str | None = None, mapping: dict[str, str] | None = None,
+            rows: int = 20) -> SheetPreview:
+    """Open a file and read only its top: the sheet names, the header and ``rows`` data rows."""
+    with open_table(path) as table:
+        sheets = table.sheet_names()
+        sheet = sheet or sheets[0]
+        it = table.rows(sheet)
+        top = _take(it, HEADER_SCAN_ROWS)
+        layout = find_layout(sheet, top, mapping)
+        data = top[layout.header_row:]
+        data += _take(it, max(0, rows - len(data)))
+        return SheetPreview(sheets, layout, [r for r in data[:rows] if any(
+            not L.is_blank(c) for c in r)])
+
+
+def _take(it: Iterator[tuple[Any, ...]], n: int) -> list[tuple[Any, ...]]:
+    out = []
+    for row in it:
+        out.append(row)
+        if len(out) >= n:
+            break
+    return out
+
+
+# --- rows and households ------------------------------------------------------------------
+
+
+class _Row:
+    """One person row after reading: converted values, the parsed ID, errors seen."""
+
+    __slots__ = ("line", "person", "parsed", "bad")
+
+    def __init__(self, line: int, person: PersonData, parsed: ResidentId | None, bad: bool):
+        self.line = line
+        self.person = person
+        self.parsed = parsed
+        self.bad = bad
+
+
+class _Group:
+    """The rows of one household in the file and its household values (merged)."""
+
+    __slots__ = ("key", "rows", "values", "source_line")
+
+    def __init__(self, key: tuple[str, str]):
+        self.key = key
+        self.rows: list[_Row] = []
+        self.values: dict[str, Any] = {}
+        self.source_line: dict[str, int] = {}
+
+    @property
+    def line(self) -> int:
+        return self.rows[0].line
+
+
+class _Reader:
+    """Turns data rows into groups, recording every cell problem."""
+
+    def __init__(self, layout: SheetLayout, report: ImportReport):
+        self.layout = layout
+        self.report = report
+        self.sheet = layout.sheet
+        self.groups: dict[tuple[str, str], _Group] = {}
+        self.seen_ids: dict[str, int] = {}
+        self.current: _Group | None = None
+        self.seq = 0
+        self.cols = [(i, f) for i, f in enumerate(layout.fields) if f]
+        self.mapped = {f for _, f in self.cols}
+        self.unnamed = [i for i, h in enumerate(layout.headers) if not h]
+        self.unnamed_reported: set[int] = set()
+
+    def issue(self, line: int, col: int | str | None, value: Any, en: str, zh: str,
+              severity: str = "error") -> None:
+        if isinstance(col, int):
+            label = self.layout.column_label(col)
+        elif isinstance(col, str):
+            label = self.layout.label_of(col) if col in L.FIELD_BY_KEY else col
+        else:
+            label = ""
+        self.report.issues.append(Issue(self.sheet, line, label, L.display(value), en, zh,
+                                        severity))
+
+    def add(self, line: int, cells: tuple[Any, ...]) -> None:
+        n = len(cells)
+        raw = {f: cells[i] for i, f in self.cols if i < n and not L.is_blank(cells[i])}
+        if not raw:
+            for i in self.unnamed:
+                if i < n and not L.is_blank(cells[i]):
+                    break
+            else:
+                return  # an empty row
+        self.report.rows += 1
+        for i in self.unnamed:
+            if i < n and not L.is_blank(cells[i]) and i not in self.unnamed_reported:
+                self.unnamed_reported.add(i)
+                self.issue(line, i, cells[i],
+                           "this column has values but no header (merged header cells?); give "
+                           "it a name or delete it",
+                           "该列有数据但没有列名（表头单元格是否合并了？），请填写列名或删除该列")
+        if "name" not in raw and "id_number" not in raw:
+            self.issue(line, None, "", "row without name and ID number ignored (a total row?)",
+                       "该行没有姓名和身份证号，已忽略（是否为合计行？）", "warning")
+            return
+        values: dict[str, Any] = {}
+        bad_fields: set[str] = set()
+        for f, v in raw.items():
+            try:
+                values[f] = L.convert(f, v)
+            except L.CellError as e:
+                bad_fields.add(f)
+                self.issue(line, f, v, e.en, e.zh)
+        person_kw = {k: values[k] for k in PERSON_KEYS if k in values and k in _PERSON_ARGS}
+        person = PersonData(name=values.get("name", ""), id_number=values.get("id_number", ""),
+                            **{k: v for k, v in person_kw.items() if k not in ("name", "id_number")})
+        if "relation" not in values and "relation" not in bad_fields:
+            person.relation = ""
+        errors: list[FieldError] = []
+        parsed = validate_person(person, "", errors)
+        for e in errors:
+            f = _PERSON_SERVICE_FIELD.get(e.field, e.field)
+            if f in bad_fields:
+                continue  # already reported by the cell conversion
+            if f == "relation" and "relation" not in values:
+                self.issue(line, "relation", "", "relationship to the head is required",
+                           "请填写与户主关系")
+                continue
+            self.issue(line, f, raw.get(f, ""), e.message_en, e.message_zh)
+            bad_fields.add(f)
+        if parsed is not None:
+            if "sex" in values and values["sex"] != parsed.sex:
+                bad_fields.add("sex")
+                self.issue(line, "sex", raw["sex"], "sex does not match the ID number",
+                           f"性别与身份证号不符（身份证号显示为{L.SEX_ZH[parsed.sex]}）")
+            if "birth_date" in values and values["birth_date"] != parsed.birth_date:
+                bad_fields.add("birth_date")
+                self.issue(line, "birth_date", raw["birth_date"],
+                           f"birth date does not match the ID number ({parsed.birth_date})",
+                           f"出生日期与身份证号不符（身份证号显示为{parsed.birth_date}）")
+            first = self.seen_ids.get(parsed.number)
+            if first is not None:
+                bad_fields.add("id_number")
+                self.issue(line, "id_number", raw["id_number"],
+                           f"the same person (ID number) is already on row {first}",
+                           f"与第{first}行是同一人（身份证号重复）")
+            else:
+                self.seen_ids[parsed.number] = line
+        row = _Row(line, person, parsed, bool(bad_fields))
+        group = self._group_for(line, values, row)
+        if group is None:
+            return
+        group.rows.append(row)
+        for f in L.HOUSEHOLD_FIELDS:
+            if f not in values:
+                continue
+            v = values[f]
+            old = group.values.get(f)
+            if old is None:
+                group.values[f] = v
+                group.source_line[f] = line
+            elif old != v:
+                self.issue(line, f, raw[f],
+                           f"differs from row {group.source_line[f]} of the same household "
+                           f"({L.display(old)})",
+                           f"与同一户第{group.source_line[f]}行的值（{L.display(old)}）不一致")
+
+    def _group_for(self, line: int, values: dict[str, Any], row: _Row) -> _Group | None:
+        number = values.get("household_number")
+        head_id = values.get("head_id_number")
+        if number:
+            key = ("number", number)
+        elif head_id:
+            key = ("head", head_id)
+        elif row.person.relation == "head":
+            self.seq += 1
+            key = ("row", str(self.seq))
+        else:
+            if self.current is None:
+                self.issue(line, "relation", "",
+                           "the row has no household key (户编号 or 户主身份证号) and follows no "
+                           "head's row",
+                           "该行没有户编号或户主身份证号，上方也没有户主行，无法确定属于哪一户")
+                return None
+            return self.current
+        group = self.groups.get(key)
+        if group is None:
+            group = self.groups[key] = _Group(key)
+        self.current = group
+        return group
+
+
+_PERSON_ARGS = {"relation", "disability_grade", "disability_category", "serious_illness",
+                "self_care", "in_school", "able_to_work", "phone", "name", "id_number"}
+
+
+# --- checks against the database and the plan --------------------------------------------
+
+
+@dataclass
+class _Villages:
+    by_code: dict[str, int]
+    by_pair: dict[tuple[str, str], int]
+    by_name: dict[str, list[int]]
+    names: dict[int, tuple[str, str, str]]  # id → (code, township, village)
+
+    @classmethod
+    def load(cls, s: Session) -> "_Villages":
+        township = Area.__table__.alias("township")
+        rows = s.execute(select(Area.id, Area.code, Area.name, township.c.name)
+                         .join(township, township.c.id == Area.parent_id)
+                         .where(Area.level == "village")).all()
+        v = cls({}, {}, {}, {})
+        for vid, code, name, tname in rows:
+            v.by_code[code] = vid
+            v.by_pair[(tname, name)] = vid
+            v.by_name.setdefault(name, []).append(vid)
+            v.names[vid] = (code, tname, name)
+        return v
+
+
+@dataclass
+class _PlannedHousehold:
+    group: _Group
+    data: HouseholdData
+    extra: dict[str, Any]  # status, closed_on, closed_reason
+    existing: Any | None  # households row
+    changes: dict[str, Any] = field(default_factory=dict)
+    new_id: int | None = None
+
+
+@dataclass
+class _PlannedPerson:
+    row: _Row
+    household: _PlannedHousehold
+    existing: Any | None  # persons row
+    values: dict[str, Any] = field(default_factory=dict)  # persons columns
+    changes: dict[str, Any] = field(default_factory=dict)
+    new_id: int | None = None
+
+
+HOUSEHOLD_COMPARED = ("village_id", "residence_class", "category", "address", "phone",
+                      "account_type", "account_number", "bank_name", "status", "closed_on",
+                      "closed_reason")
+PERSON_COMPARED = ("name", "id_number", "id_number_rev", "birth_date", "sex", "relation",
+                   "disability_grade", "disability_category", "serious_illness", "self_care",
+                   "in_school", "able_to_work", "phone")
+
+
+def _chunks(items: list[Any], n: int = CHUNK) -> Iterator[list[Any]]:
+    for i in range(0, len(items), n):
+        yield items[i:i + n]
+
+
+class _Planner:
+    """Checks the groups against the database and works out what to create and update."""
+
+    def __init__(self, s: Session, reader: _Reader, report: ImportReport,
+                 cancel: CancelToken | None):
+        self.s = s
+        self.reader = reader
+        self.layout = reader.layout
+        self.report = report
+        self.cancel = cancel
+        self.mapped = reader.mapped
+        self.households: list[_PlannedHousehold] = []
+        self.persons: list[_PlannedPerson] = []
+
+    def issue(self, line: int, col: str | None, value: Any, en: str, zh: str,
+              severity: str = "error") -> None:
+        self.reader.issue(line, col, value, en, zh, severity)
+
+    def _check(self) -> None:
+        if self.cancel is not None:
+            self.cancel.check()
+
+    def run(self) -> None:
+        s = self.s
+        groups = list(self.reader.groups.values())
+        villages = _Villages.load(s)
+        ids = [r.parsed.number for g in groups for r in g.rows if r.parsed is not None]
+        persons: dict[str, Any] = {}
+        ptable = Person.__table__
+        for chunk in _chunks(ids):
+            for r in s.execute(select(ptable).where(ptable.c.id_number.in_(chunk))):
+                persons[r.id_number] = r
+        self._check()
+        htable = Household.__table__
+        hh_by_number: dict[str, Any] = {}
+        numbers = [g.key[1] for g in groups if g.key[0] == "number"]
+        for chunk in _chunks(numbers):
+            for r in s.execute(select(htable).where(htable.c.number.in_(chunk))):
+                hh_by_number[r.number] = r
+        hh_by_id: dict[int, Any] = {r.id: r for r in hh_by_number.values()}
+        wanted = sorted({p.household_id for p in persons.values() if p.household_id}
+                        - set(hh_by_id))
+        for chunk in _chunks(wanted):
+            for r in s.execute(select(htable).where(htable.c.id.in_(chunk))):
+                hh_by_id[r.id] = r
+        self._check()
+
+        matched: list[tuple[_Group, Any | None]] = []
+        for g in groups:
+            matched.append((g, self._match(g, persons, hh_by_number, hh_by_id)))
+        # Members the database holds for the matched households, to check heads and sizes.
+        others: dict[int, list[Any]] = {}
+        matched_ids = sorted({hh.id for _, hh in matched if hh is not None})
+        for chunk in _chunks(matched_ids):
+            for r in s.execute(select(ptable.c.id, ptable.c.id_number, ptable.c.name,
+                                      ptable.c.relation, ptable.c.household_id)
+                               .where(ptable.c.household_id.in_(chunk))):
+                others.setdefault(r.household_id, []).append(r)
+        self._check()
+        for n, (g, hh) in enumerate(matched):
+            if n % 1000 == 0:
+                self._check()
+            self._plan_group(g, hh, villages, persons, hh_by_id, others.get(hh.id, [])
+                             if hh is not None else [])
+
+    def _match(self, g: _Group, persons: dict[str, Any], by_number: dict[str, Any],
+               by_id: dict[int, Any]) -> Any | None:
+        if g.key[0] == "number":
+            return by_number.get(g.key[1])
+        heads = [r for r in g.rows if r.person.relation == "head" and r.parsed is not None]
+        head_id = g.key[1] if g.key[0] == "head" else (heads[0].parsed.number if heads else "")
+        p = persons.get(head_id)
+        if p is not None and p.household_id is not None:
+            hh = by_id.get(p.household_id)
+            if hh is not None and hh.status == "active":
+                return hh
+        return None
+
+    def _plan_group(self, g: _Group, hh: Any | None, villages: _Villages,
+                    persons: dict[str, Any], hh_by_id: dict[int, Any],
+                    db_members: list[Any]) -> None:
+        v = g.values
+        line = g.line
+        ok = not any(r.bad for r in g.rows)
+        # One head (户主), at most one spouse.
+        heads = [r for r in g.rows if r.person.relation == "head"]
+        in_file = {r.parsed.number for r in g.rows if r.parsed is not None}
+        kept = [m for m in db_members if m.id_number not in in_file]
+        kept_heads = [m for m in kept if m.relation == "head"]
+        if len(heads) > 1:
+            ok = False
+            lines = "、".join(str(r.line) for r in heads)
+            for r in heads[1:]:
+                self.issue(r.line, "relation", L.RELATION_ZH["head"],
+                           f"the household has {len(heads)} heads (rows {lines.replace('、', ', ')});"
+                           " a household has exactly one head",
+                           f"同一户有{len(heads)}名户主（第{lines}行），每户只能有一名户主")
+        elif not heads and not kept_heads:
+            ok = False
+            self.issue(line, "relation", "", "the household has no head (户主)",
+                       "该户没有户主，每户必须有一名户主")
+        elif heads and kept_heads:
+            ok = False
+            m = kept_heads[0]
+            self.issue(heads[0].line, "relation", L.RELATION_ZH["head"],
+                       f"the registry has {m.name} ({m.id_number}) as head of this household; "
+                       "add that person's row with the new relationship to change the head",
+                       f"登记库中该户户主为{m.name}（{m.id_number}），如需更换户主，请在表中一并"
+                       "填写原户主的行及其新的与户主关系")
+        spouses = [r for r in g.rows if r.person.relation == "spouse"]
+        spouses += [m for m in kept if m.relation == "spouse"]
+        if len(spouses) > 1:
+            ok = False
+            r = next((r for r in g.rows if r.person.relation == "spouse"), None)
+            self.issue(r.line if r else line, "relation", L.RELATION_ZH["spouse"],
+                       f"the household has {len(spouses)} spouses of the head",
+                       f"同一户有{len(spouses)}名配偶")
+        size = len(g.rows) + len(kept)
+        if "household_size" in v and v["household_size"] != size:
+            ok = False
+            self.issue(g.source_line["household_size"], "household_size", v["household_size"],
+                       f"household size says {v['household_size']} but the household has "
+                       f"{size} member(s)" + (f" ({len(kept)} of them only in the registry)"
+                                              if kept else ""),
+                       f"家庭人口填写为{v['household_size']}，但该户实际有{size}人"
+                       + (f"（其中{len(kept)}人仅在登记库中）" if kept else ""))
+
+        # The village: by code, or by name within the township, or by a name used once.
+        village_id = self._village(g, villages)
+        if village_id is None:
+            ok = False
+
+        # Household fields: the file's where mapped, else the registry's (or the defaults).
+        def pick(key: str, column: str | None = None, default: Any = "") -> Any:
+            column = column or key
+            if column in self.mapped:
+                return v.get(column, default)
+            return getattr(hh, key) if hh is not None else default
+
+        account_number = pick("account_number")
+        if "account_type" in self.mapped:
+            account_type = v.get("account_type") or _infer_account_type(account_number)
+        elif hh is not None and account_number == hh.account_number:
+            account_type = hh.account_type
+        else:
+            account_type = _infer_account_type(account_number)
+        number = g.key[1] if g.key[0] == "number" else (hh.number if hh is not None else "")
+        data = HouseholdData(
+            village_id=village_id or 0, residence_class=pick("residence_class", default=None),
+            category=pick("category", default="none"), address=pick("address"),
+            phone=pick("phone", "household_phone"), account_type=account_type,
+            account_number=account_number, bank_name=pick("bank_name"), number=number)
+        status = pick("status", default="active")
+        extra = {"status": status,
+                 "closed_on": pick("closed_on", default=None),
+                 "closed_reason": pick("closed_reason", default=None) or None}
+        if village_id is not None:
+            errors: list[FieldError] = []
+            warnings: list[Warning_] = []
+            validate_household(self.s, data, errors, warnings)
+            for e in errors:
+                f = _SERVICE_FIELD.get(e.field, e.field)
+                if f == "residence_class" and data.residence_class is None:
+                    self.issue(line, f, "", "urban/rural (城乡类别) is required",
+                               "请填写城乡类别（城市或农村）")
+                else:
+                    src = g.source_line.get(f, line)
+                    self.issue(src, f, getattr(data, e.field, ""), e.message_en, e.message_zh)
+                ok = False
+            for w in warnings:
+                f = _SERVICE_FIELD.get(w.field, w.field)
+                self.issue(g.source_line.get(f, line), f, getattr(data, w.field, ""),
+                           w.message_en, w.message_zh, "warning")
+        if status == "closed" and not (extra["closed_on"] and extra["closed_reason"]):
+            ok = False
+            self.issue(g.source_line.get("status", line), "status", L.STATUS_ZH["closed"],
+                       "a closed household needs the closing date and reason",
+                       "已注销的户须填写注销日期和注销原因")
+        if status == "active" and (extra["closed_on"] or extra["closed_reason"]):
+            ok = False
+            self.issue(g.source_line.get("closed_on", g.source_line.get("closed_reason", line)),
+                       "closed_on", extra["closed_on"] or extra["closed_reason"],
+                       "closing date or reason given for a household that is not closed",
+                       "户状态为正常，却填写了注销日期或注销原因")
+
+        planned = _PlannedHousehold(g, data, extra, hh)
+        # Persons: new, unchanged, changed; refused when held by another active household.
+        person_plans = []
+        for r in g.rows:
+            if r.parsed is None:
+                continue
+            ex = persons.get(r.parsed.number)
+            if ex is not None and ex.household_id is not None and (
+                    hh is None or ex.household_id != hh.id):
+                other = hh_by_id.get(ex.household_id)
+                if other is not None and other.status == "active":
+                    dup = DuplicatePersonError("id_number", r.parsed.number, other.id,
+                                               other.number, other.head_name).errors[0]
+                    self.issue(r.line, "id_number", r.parsed.number, dup.message_en,
+                               dup.message_zh)
+                    ok = False
+                    continue
+            person_plans.append(_PlannedPerson(r, planned, ex))
+        if not ok or self.report.errors:
+            return  # no need to plan writes that will never happen
+
+        if hh is not None:
+            new = {**household_values(data, number), **extra}
+            planned.changes = {k: new[k] for k in HOUSEHOLD_COMPARED if getattr(hh, k) != new[k]}
+        for pp in person_plans:
+            data_p = pp.row.person
+            if pp.existing is not None:
+                ex = pp.existing
+                data_p = PersonData(**{k: (getattr(data_p, k) if k in self.mapped
+                                           else getattr(ex, k))
+                                       for k in _PERSON_ARGS})
+            pp.values = person_values(data_p, pp.row.parsed)
+            if pp.existing is not None:
+                pp.changes = {k: pp.values[k] for k in PERSON_COMPARED
+                              if getattr(pp.existing, k) != pp.values[k]}
+        self.households.append(planned)
+        self.persons.extend(person_plans)
+
+    def _village(self, g: _Group, villages: _Villages) -> int | None:
+        v = g.values
+        code, name, township = v.get("village_code"), v.get("village"), v.get("township")
+        line_of = g.source_line
+        if code:
+            vid = villages.by_code.get(code)
+            if vid is None:
+                self.issue(line_of["village_code"], "village_code", code,
+                           f"no village with code {code} in the area list",
+                           f"区划中没有代码为 {code} 的村（社区）")
+                return None
+            _, tname, vname = villages.names[vid]
+            if name and name != vname:
+                self.issue(line_of["village"], "village", name,
+                           f"village code {code} is {tname} {vname}, not {name}",
+                           f"区划代码 {code} 对应的是{tname}{vname}，与“{name}”不符")
+                return None
+            return vid
+        if not name:
+            self.issue(g.line, "village", "", "the village (村/社区) is required",
+                       "请填写所属村（社区）")
+            return None
+        if township:
+            vid = villages.by_pair.get((township, name))
+            if vid is None:
+                self.issue(line_of["village"], "village", name,
+                           f"no village {name} in township {township}",
+                           f"乡镇（街道）“{township}”下没有村（社区）“{name}”")
+            return vid
+        ids = villages.by_name.get(name, [])
+        if len(ids) == 1:
+            return ids[0]
+        if not ids:
+            self.issue(line_of["village"], "village", name, f"unknown village {name}",
+                       f"区划中没有村（社区）“{name}”")
+        else:
+            towns = "、".join(sorted(villages.names[i][1] for i in ids))
+            self.issue(line_of["village"], "village", name,
+                       f"there are {len(ids)} villages named {name}; add the township column",
+                       f"有{len(ids)}个名为“{name}”的村（社区）（{towns}），请增加乡镇（街道）列")
+        return None
+
+
+def _infer_account_type(number: str) -> str:
+    number = (number or "").replace(" ", "")
+    if not number:
+        return "none"
+    return "card" if 16 <= len(number) <= 19 and number.isdigit() and luhn.is_valid(number) \
+        else "passbook"
+
+
+# --- writing ------------------------------------------------------------------------------
+
+
+class _BufferedAuditor(Auditor):
+    """The same audit rows :class:`Auditor` writes, collected and inserted in bulk."""
+
+    def __init__(self, session: Session, user: Any, source: str):
+        super().__init__(session, user, source)
+        self.rows: list[dict[str, Any]] = []
+        self.at = utcnow()
+
+    def _add(self, **kw: Any) -> None:
+        row = {"at": self.at, "user_id": self.user.id, "source": self.source, "entity_id": None,
+               "household_id": None, "field": None, "old_value": None, "new_value": None}
+        row.update(kw)
+        self.rows.append(row)
+        if len(self.rows) >= 20_000:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.rows:
+            self.session.execute(AuditEntry.__table__.insert(), self.rows)
+            self.rows = []
+
+
+def _write(s: Session, actor: str | int, planner: _Planner, source: str,
+           report: ImportReport, progress: ProgressFn, cancel: CancelToken | None) -> None:
+    conn = s.connection()
+    user = resolve_user(s, actor)
+    # Households and their heads point at each other: check the foreign keys at commit.
+    conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
+    bulk = _BufferedAuditor(s, user, source)
+    audit = Auditor(s, user, source)
+    stamp = utcnow()
+
+    new_hh = [h for h in planner.households if h.existing is None]
+    next_hid = (s.scalar(select(func.max(Household.id))) or 0) + 1
+    next_pid = (s.scalar(select(func.max(Person.id))) or 0) + 1
+    file_numbers = {h.data.number for h in planner.households if h.data.number}
+    counters: dict[int, int] = {}
+    for h in new_hh:
+        h.new_id = next_hid
+        next_hid += 1
+        if not h.data.number:
+            h.data.number = _next_number(s, h.data.village_id, counters, file_numbers)
+    for p in planner.persons:
+        if p.existing is None:
+            p.new_id = next_pid
+            next_pid += 1
+
+    def pid(p: _PlannedPerson) -> int:
+        return p.new_id if p.existing is None else p.existing.id
+
+    def hid(h: _PlannedHousehold) -> int:
+        return h.new_id if h.existing is None else h.existing.id
+
+    members: dict[int, list[_PlannedPerson]] = {}
+    for p in planner.persons:
+        members.setdefault(id(p.household), []).append(p)
+
+    hh_rows = []
+    for i, h in enumerate(new_hh):
+        ms = members.get(id(h), [])
+        head = next(p for p in ms if p.values["relation"] == "head")
+        values = {**household_values(h.data, h.data.number), **h.extra}
+        hh_rows.append({"id": h.new_id, **values, "head_person_id": pid(head),
+                        **household_summary(head.values["name"], len(ms)),
+                        "created_at": stamp, "updated_at": stamp})
+        bulk.created("household", h.new_id, values, h.new_id)
+        report.changes.append(Change(h.group.line, "create", "household", h.data.number))
+        if i % 2000 == 0:
+            if cancel is not None:
+                cancel.check()
+            progress(0.75 + 0.05 * i / max(1, len(new_hh)), "households 户")
+    for chunk in _chunks(hh_rows, 5000):
+        s.execute(Household.__table__.insert(), chunk)
+    del hh_rows
+
+    new_p = [p for p in planner.persons if p.existing is None]
+    person_rows: list[dict[str, Any]] = []
+    key_rows: list[dict[str, Any]] = []
+    for i, p in enumerate(new_p):
+        h = hid(p.household)
+        person_rows.append({"id": p.new_id, **p.values, "household_id": h,
+                            "created_at": stamp, "updated_at": stamp})
+        key_rows.extend({"key": k, "person_id": p.new_id} for k in name_keys(p.values["name"]))
+        bulk.created("person", p.new_id, {**p.values, "household_id": h}, h)
+        report.changes.append(Change(p.row.line, "create", "person", p.values["id_number"]))
+        if len(person_rows) >= 5000:
+            s.execute(Person.__table__.insert(), person_rows)
+            key_rows.sort(key=lambda r: r["key"])
+            s.execute(PersonSearchKey.__table__.insert(), key_rows)
+            person_rows, key_rows = [], []
+            if cancel is not None:
+                cancel.check()
+            progress(0.80 + 0.15 * i / max(1, len(new_p)), f"{i:,} persons 人")
+    if person_rows:
+        s.execute(Person.__table__.insert(), person_rows)
+        s.execute(PersonSearchKey.__table__.insert(), key_rows)
+    bulk.flush()
+
+    # Changed records: through the ORM and the Auditor, one field at a time.
+    touched: set[int] = set()
+    for h in planner.households:
+        if h.existing is not None and h.changes:
+            obj = s.get(Household, h.existing.id)
+            audit.apply(obj, "household", h.changes, obj.id)
+            report.changes.append(Change(h.group.line, "update", "household", obj.number,
+                                         tuple((k, getattr(h.existing, k), v)
+                                               for k, v in h.changes.items())))
+            touched.add(obj.id)
+    for p in planner.persons:
+        if p.existing is None:
+            continue
+        h = p.household
+        changes = dict(p.changes)
+        if p.existing.household_id != hid(h):
+            changes["household_id"] = hid(h)
+        if changes:
+            obj = s.get(Person, p.existing.id)
+            audit.apply(obj, "person", changes, hid(h))
+            if "name" in changes:
+                write_keys(s, obj)
+            report.changes.append(Change(p.row.line, "update", "person", obj.id_number,
+                                         tuple((k, getattr(p.existing, k), v)
+                                               for k, v in changes.items())))
+            if h.existing is not None:
+                touched.add(h.existing.id)
+            if p.existing.household_id and p.existing.household_id != hid(h):
+                touched.add(p.existing.household_id)
+        if cancel is not None and len(touched) % 1000 == 0:
+            cancel.check()
+    for h in planner.households:
+        if h.existing is None or h.existing.id not in touched:
+            continue
+        head = next((p for p in members.get(id(h), []) if p.values["relation"] == "head"), None)
+        obj = s.get(Household, h.existing.id)
+        if head is not None and obj.head_person_id != pid(head):
+            audit.apply(obj, "household", {"head_person_id": pid(head)}, obj.id)
+        refresh_household(s, obj)
+    audit.note("import", "household", None,
+               f"imported {report.file} sheet {report.sheet}: households created "
+               f"{report.households_created}, updated {report.households_updated}; persons "
+               f"created {report.persons_created}, updated {report.persons_updated}")
+    s.flush()
+
+
+def _next_number(s: Session, village_id: int, counters: dict[int, int],
+                 taken: set[str]) -> str:
+    """The next free household number in a village (the registry's numbering), skipping
+    numbers the file itself assigns."""
+    village = s.get(Area, village_id)
+    if village_id not in counters:
+        first = next_household_number(s, village)
+        counters[village_id] = int(first.rsplit("-", 1)[1])
+    while True:
+        number = f"{village.code}-{counters[village_id]:04d}"
+        counters[village_id] += 1
+        if number not in taken:
+            taken.add(number)
+            return number
+
+
+# --- the entry point ----------------------------------------------------------------------
+
+
+def import_registry(db: Database, actor: str | int, path: str | Path, *,
+                    sheet: str | None = None, mapping: dict[str, str] | None = None,
+                    dry_run: bool = False, progress: ProgressFn | None = None,
+                    cancel: CancelToken | None = None) -> ImportReport:
+    """Check a registry spreadsheet and, when it has no errors and ``dry_run`` is false,
+    write it in one transaction.
+
+    Returns the :class:`ImportReport`; ``report.written`` tells whether anything was
+    written. Raises :class:`ImportFileError` when the file as a whole cannot be read and
+    :class:`~assistcase.errors.Cancelled` when ``cancel`` is set (nothing is written)."""
+    t0 = time.perf_counter()
+    path = Path(path)
+    report_progress = progress or (lambda _f, _m: None)
+    report = ImportReport(file=path.name, dry_run=dry_run)
+    with open_table(path) as table:
+        report.sheet = sheet = sheet or table.sheet_names()[0]
+        reader = _read(table, sheet, mapping, report, report_progress, cancel)
+    if cancel is not None:
+        cancel.check()
+    if report.errors and not reader.groups:
+        report.seconds = time.perf_counter() - t0
+        return report
+    report_progress(0.6, "checking against the registry 核对登记库")
+    source = f"import: {path.name}"
+    if dry_run:
+        with db.read() as s:
+            planner = _Planner(s, reader, report, cancel)
+            planner.run()
+            _count(planner, report)
+            if report.ok:
+                _describe(planner, report)
+    else:
+        with db.begin() as s:
+            conn = s.connection()
+            if not conn.connection.dbapi_connection.in_transaction:
+                # Lock for writing before reading what we check, so nothing changes between
+                # the check and the write (pysqlite would begin only at the first INSERT).
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            planner = _Planner(s, reader, report, cancel)
+            planner.run()
+            _count(planner, report)
+            if report.ok and (report.households_created or report.households_updated
+                              or report.persons_created or report.persons_updated):
+                report_progress(0.75, "writing 写入")
+                _write(s, actor, planner, source, report, report_progress, cancel)
+                report.written = True
+            report_progress(0.99, "committing 提交")
+    report.seconds = time.perf_counter() - t0
+    report_progress(1.0, report.summary_zh())
+    return report
+
+
+def _count(planner: _Planner, report: ImportReport) -> None:
+    report.households_created = sum(1 for h in planner.households if h.existing is None)
+    report.households_updated = sum(1 for h in planner.households
+                                    if h.existing is not None and h.changes)
+    report.persons_created = sum(1 for p in planner.persons if p.existing is None)
+    moved = [p for p in planner.persons if p.existing is not None
+             and (p.changes or p.household.existing is None
+                  or p.existing.household_id != p.household.existing.id)]
+    report.persons_updated = len(moved)
+    report.persons_unchanged = sum(1 for p in planner.persons if p.existing is not None) - len(moved)
+
+
+def _describe(planner: _Planner, report: ImportReport) -> None:
+    """The changes a dry run would make, for the report."""
+    for h in planner.households:
+        if h.existing is None:
+            report.changes.append(Change(h.group.line, "create", "household",
+                                         h.data.number or "(new)"))
+        elif h.changes:
+            report.changes.append(Change(h.group.line, "update", "household", h.existing.number,
+                                         tuple((k, getattr(h.existing, k), v)
+                                               for k, v in h.changes.items())))
+    for p in planner.persons:
+        if p.existing is None:
+            report.changes.append(Change(p.row.line, "create", "person", p.values["id_number"]))
+        else:
+            changes = [(k, getattr(p.existing, k), v) for k, v in p.changes.items()]
+            if p.household.existing is None or p.existing.household_id != p.household.existing.id:
+                changes.append(("household_id", p.existing.household_id,
+                                p.household.data.number or "(new)"))
+            if changes:
+                report.changes.append(Change(p.row.line, "update", "person",
+                                             p.values["id_number"], tuple(changes)))
+    report.changes.sort(key=lambda c: c.row)
+
+
+def _read(table: Table, sheet: str, mapping: dict[str, str] | None, report: ImportReport,
+          progress: ProgressFn, cancel: CancelToken | None) -> _Reader:
+    rows = table.rows(sheet)
+    top = _take(rows, HEADER_SCAN_ROWS)
+    layout = find_layout(sheet, top, mapping)
+    report.issues.extend(layout.issues)
+    reader = _Reader(layout, report)
+    if layout.issues:
+        return reader  # a wrong header makes every row wrong: report the header only
+    estimate = table.row_estimate(sheet) or 0
+    line = layout.header_row
+    for cells in top[layout.header_row:]:
+        line += 1
+        reader.add(line, cells)
+    for cells in rows:
+        line += 1
+        reader.add(line, cells)
+        if line % 2000 == 0:
+            if cancel is not None:
+                cancel.check()
+            frac = min(line / estimate, 1.0) if estimate else 0.3
+            progress(0.6 * frac, f"{line:,} rows read 已读取{line:,}行")
+    if not reader.groups and not report.errors:
+        report.issues.append(Issue(sheet, layout.header_row, "", "",
+                                   "the sheet has a header but no data rows",
+                                   "工作表只有表头，没有数据行"))
+    return reader
+
+
+# --- the report as a workbook -------------------------------------------------------------
+
+
+def write_report_xlsx(report: ImportReport, path: str | Path) -> Path:
+    """The report as .xlsx: the problems (sheet, row, column, value, reason 中文 / English),
+    the changes, and a summary. Written to a temporary file and renamed."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    path = Path(path)
+    wb = Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def header(ws: Any, names: list[str]) -> None:
+        cells = []
+        for n in names:
+            c = WriteOnlyCell(ws, value=n)
+            c.font = bold
+            cells.append(c)
+        ws.append(cells)
+
+    ws = wb.create_sheet("问题 Issues")
+    header(ws, ["工作表 Sheet", "行 Row", "列 Column", "值 Value", "级别 Severity",
+                "原因", "Reason"])
+    for i in report.issues:
+        ws.append([i.sheet, i.row, i.column, i.value,
+                   "错误 error" if i.severity == "error" else "提醒 warning",
+                   i.reason_zh, i.reason_en])
+    ws = wb.create_sheet("变更 Changes")
+    header(ws, ["行 Row", "操作 Action", "对象 Entity", "编号 Key", "字段 Field", "原值 Old",
+                "新值 New"])
+    action_zh = {"create": "新增 create", "update": "修改 update"}
+    entity_zh = {"household": "户 household", "person": "人 person"}
+    for c in report.changes:
+        if not c.fields:
+            ws.append([c.row, action_zh[c.action], entity_zh[c.entity], c.key])
+        for f, old, new in c.fields:
+            ws.append([c.row, action_zh[c.action], entity_zh[c.entity], c.key, f,
+                       L.display(old), L.display(new)])
+    ws = wb.create_sheet("汇总 Summary")
+    ws.append(["文件 File", report.file])
+    ws.append(["工作表 Sheet", report.sheet])
+    ws.append(["结果", report.summary_zh()])
+    ws.append(["Result", report.summary()])
+    tmp = path.with_name(path.name + ".part")
+    wb.save(tmp)
+    tmp.replace(path)
+    return path
+
+
+def now_stamp() -> str:
+    return dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -275,10 +275,11 @@ class _City:
             return kind, [head, *kids]
         if kind == "couple_children":
             husband = person(sn, "M", ri(28, 56), "head")
-            wife = person(self.other_surname(sn), "F", husband.age - ri(-2, 5), "spouse")
+            wife = person(self.other_surname(sn), "F", husband.age - ri(-2, 4), "spouse")
             n = 1 if rng.random() < 0.35 else 2 if rng.random() < 0.75 else 3
             out = [husband, wife]
-            out += [person(sn, rng.choice("MF"), self.younger(wife.age, 20, 38), "child")
+            mother = min(wife.age, husband.age)
+            out += [person(sn, rng.choice("MF"), self.younger(mother, 20, 36), "child")
                     for _ in range(n)]
             if rng.random() < 0.25:
                 out.append(person(sn if rng.random() < 0.5 else self.other_surname(sn),

@@ -239,12 +239,22 @@ def find_layout(sheet: str, top: list[tuple[Any, ...]],
                                 value, en, zh))
 
     above = top[best - 1] if best > 0 else ()
+    below = top[best + 1] if best + 1 < len(top) else ()
     for i, h in enumerate(headers):
-        if not h and i < len(above) and not L.is_blank(above[i]) and any(headers[i + 1:]):
-            issue(i, L.display(above[i]),
-                  "empty header cell under a header above it: merged header cells are not "
-                  "supported; unmerge them and give every column its own name in one row",
-                  "表头单元格为空（上方有合并的表头）：不支持合并的表头单元格，请取消合并，"
+        if h:
+            continue
+        # A blank header cell with a header-like cell just above or below it: the header
+        # spans two rows through merged cells, which a row-per-person import cannot read.
+        up = above[i] if i < len(above) else None
+        down = below[i] if i < len(below) else None
+        from_above = not L.is_blank(up) and any(headers[i + 1:])
+        over_below = not L.is_blank(down) and bool(_field_for(down, mapping))
+        if from_above or over_below:
+            issue(i, L.display(up if from_above else down),
+                  "empty header cell next to a header in the row above or below: merged "
+                  "header cells are not supported; unmerge them and give every column its own "
+                  "name in one row",
+                  "表头单元格为空（表头跨两行，单元格被合并）：不支持合并的表头单元格，请取消合并，"
                   "并在同一行中为每一列填写列名")
     seen: dict[str, int] = {}
     for i, f in enumerate(fields):
@@ -363,14 +373,14 @@ class _Reader:
         n = len(cells)
         raw = {f: cells[i] for i, f in self.cols if i < n and not L.is_blank(cells[i])}
         if not raw:
-            for i in self.unnamed:
+            for i in self.unnamed + list(range(len(self.layout.headers), n)):
                 if i < n and not L.is_blank(cells[i]):
                     break
             else:
                 return  # an empty row
         self.report.rows += 1
-        for i in self.unnamed:
-            if i < n and not L.is_blank(cells[i]) and i not in self.unnamed_reported:
+        for i in self.unnamed + list(range(len(self.layout.headers), n)):
+            if not L.is_blank(cells[i]) and i not in self.unnamed_reported:
                 self.unnamed_reported.add(i)
                 self.issue(line, i, cells[i],
                            "this column has values but no header (merged header cells?); give "
@@ -873,7 +883,7 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
                         "created_at": stamp, "updated_at": stamp})
         bulk.created("household", h.new_id, values, h.new_id)
         report.changes.append(Change(h.group.line, "create", "household", h.data.number))
-        if i % 2000 == 0:
+        if i and i % 2000 == 0:
             if cancel is not None:
                 cancel.check()
             progress(0.75 + 0.05 * i / max(1, len(new_hh)), "households 户")
@@ -943,6 +953,8 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
         if head is not None and obj.head_person_id != pid(head):
             audit.apply(obj, "household", {"head_person_id": pid(head)}, obj.id)
         refresh_household(s, obj)
+    if cancel is not None:
+        cancel.check()
     audit.note("import", "household", None,
                f"imported {report.file} sheet {report.sheet}: households created "
                f"{report.households_created}, updated {report.households_updated}; persons "

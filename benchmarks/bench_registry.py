@@ -1,0 +1,397 @@
+"""Registry at city scale: demo generation, first window, search, household editor.
+
+    .venv/bin/python benchmarks/bench_registry.py [--households 300000] [--seed 1]
+
+Builds the demo city into ``benchmarks/work/city.sqlite3`` (fresh each run) and writes
+``benchmarks/results-registry.json`` and the registry section of ``benchmarks/RESULTS.md``.
+Each figure is compared with its target for a 2-core machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import random
+import resource
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "benchmarks" / "work"
+RESULTS_JSON = ROOT / "benchmarks" / "results-registry.json"
+RESULTS_MD = ROOT / "benchmarks" / "RESULTS.md"
+MD_START, MD_END = "<!-- registry:start -->", "<!-- registry:end -->"
+SHOWN_MARKER = "assistcase: window shown"
+ACTOR = "bench"
+
+TARGETS = {  # figure: (target, unit, label)
+    "generation_s": (60.0, "s", "demo generation"),
+    "generation_peak_rss_mb": (400.0, "MB", "demo generation peak RSS"),
+    "first_window_s": (2.0, "s", "cold start to first window"),
+    "first_window_peak_rss_mb": (400.0, "MB", "app peak RSS at first window"),
+    "search_name_ms": (100.0, "ms", "search by name substring (median of 20)"),
+    "search_initials_ms": (100.0, "ms", "search by pinyin initials (median of 20)"),
+    "search_id_tail_ms": (100.0, "ms", "search by ID tail (median of 20)"),
+    "editor_open_ms": (200.0, "ms", "open a household in the editor (median of 20)"),
+    "bench_process_peak_rss_mb": (400.0, "MB", "search + editor process peak RSS"),
+}
+
+
+def _maxrss_mb(ru_maxrss: int) -> float:
+    return ru_maxrss / 1024  # Linux reports KiB
+
+
+def _run_child(cmd: list[str], env: dict[str, str] | None = None,
+               marker: str | None = None, timeout: float = 600) -> dict:
+    """Run a child process; return its output, wall time, the time ``marker`` first appeared
+    on its output, its exit code and its own peak RSS (os.wait4 gives that child's rusage)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, bufsize=1)
+    marker_at = None
+    lines = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.append(line.rstrip("\n"))
+        if marker and marker_at is None and marker in line:
+            marker_at = time.perf_counter() - t0
+        if time.perf_counter() - t0 > timeout:
+            proc.kill()
+            break
+    _, status, usage = os.wait4(proc.pid, 0)
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"output": lines, "seconds": time.perf_counter() - t0, "marker_s": marker_at,
+            "returncode": proc.returncode, "peak_rss_mb": _maxrss_mb(usage.ru_maxrss)}
+
+
+# --- generation (child) ------------------------------------------------------------------
+
+
+def generate_child(path: Path, households: int, seed: int) -> None:
+    sys.path.insert(0, str(ROOT))
+    from assistcase.db import open_database
+    from assistcase.demo import generate_demo
+
+    db = open_database(path)
+    last = [0.0]
+
+    def progress(fraction: float, message: str) -> None:
+        if fraction - last[0] >= 0.1 or fraction >= 1.0:
+            last[0] = fraction
+            print(f"  {fraction:4.0%} {message}", flush=True)
+
+    summary = generate_demo(db, ACTOR, households=households, seed=seed, progress=progress)
+    db.dispose()
+    print("RESULT " + json.dumps({"households": summary.households, "persons": summary.persons,
+                                  "seconds": summary.seconds,
+                                  "peak_rss_mb": _maxrss_mb(resource.getrusage(
+                                      resource.RUSAGE_SELF).ru_maxrss)}), flush=True)
+
+
+def bench_generation(path: Path, households: int, seed: int) -> dict:
+    for f in path.parent.glob(path.name + "*"):
+        f.unlink()
+    run = _run_child([sys.executable, __file__, "--generate-into", str(path),
+                      "--households", str(households), "--seed", str(seed)])
+    for line in run["output"]:
+        if not line.startswith("RESULT "):
+            print(line)
+    if run["returncode"] != 0:
+        raise SystemExit("demo generation failed")
+    result = json.loads(next(l for l in run["output"] if l.startswith("RESULT "))[7:])
+    result["peak_rss_mb"] = max(result["peak_rss_mb"], run["peak_rss_mb"])
+    return result
+
+
+# --- first window --------------------------------------------------------------------------
+
+
+def _drop_os_caches() -> bool:
+    """Make the start really cold where we may (root on Linux); report whether it worked."""
+    try:
+        os.sync()
+        Path("/proc/sys/vm/drop_caches").write_text("1\n")
+        return True
+    except OSError:
+        return False
+
+
+def bench_first_window(path: Path, runs: int = 3) -> dict:
+    if not (ROOT / "ui" / "app.py").exists():
+        return {"available": False, "reason": "ui/app.py is not in the repository yet"}
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    cmd = [sys.executable, "-m", "ui.app", "--db", str(path), "--exit-when-shown"]
+    times, rss, cold = [], [], []
+    for i in range(runs):
+        cold.append(_drop_os_caches())
+        run = _run_child(cmd, env=env, marker=SHOWN_MARKER, timeout=120)
+        if run["marker_s"] is None:
+            return {"available": False,
+                    "reason": f"no '{SHOWN_MARKER}' line (exit {run['returncode']}): "
+                              + " | ".join(run["output"][-5:])}
+        times.append(run["marker_s"])
+        rss.append(run["peak_rss_mb"])
+    return {"available": True, "first_s": times[0], "median_s": statistics.median(times),
+            "all_s": times, "peak_rss_mb": max(rss), "os_cache_dropped": all(cold)}
+
+
+# --- search and editor (in process) --------------------------------------------------------
+
+
+def _median_ms(fn, items) -> tuple[float, float]:
+    times = []
+    for item in items:
+        t0 = time.perf_counter()
+        fn(item)
+        times.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(times), max(times)
+
+
+def pick_queries(db, seed: int) -> dict[str, list[str]]:
+    """20 queries of each kind, drawn from the generated persons with a fixed seed."""
+    from sqlalchemy import func, select
+
+    from assistcase.models import Person
+    from assistcase.searchkeys import initials
+
+    rng = random.Random(seed)
+    with db.read() as s:
+        top = s.scalar(select(func.max(Person.id)))
+        ids = [rng.randint(1, top) for _ in range(60)]
+        people = {pid: (name, number) for pid, name, number in
+                  s.execute(select(Person.id, Person.name, Person.id_number)
+                            .where(Person.id.in_(ids)))}
+    chosen = [people[i] for i in ids if i in people]
+    names = chosen[:20]
+    inits = chosen[20:40]
+    tails = chosen[40:60]
+    return {
+        # the given name: a substring that many people share (秀英, 浩然, …)
+        "name": [n[1:] if len(n) > 1 else n for n, _ in names],
+        "initials": [initials(n) for n, _ in inits],
+        "id_tail": [num[-rng.choice((4, 5, 6)):] for _, num in tails],
+    }
+
+
+def bench_search(db, queries: dict[str, list[str]]) -> dict:
+    from assistcase.queries import HouseholdFilter, household_rows, search_household_ids
+
+    out = {}
+    counts: list[int] = []
+    with db.read() as s:
+        def run(text: str) -> None:
+            ids = search_household_ids(s, HouseholdFilter(text=text))
+            household_rows(s, ids[:200])
+            counts.append(len(ids))
+
+        run("王")  # warm the connection and the first pages, as the app's first view does
+        for kind, items in queries.items():
+            counts.clear()
+            median, worst = _median_ms(run, items)
+            out[kind] = {"median_ms": median, "max_ms": worst, "queries": items,
+                         "hits_median": statistics.median(counts), "hits_max": max(counts)}
+    return out
+
+
+def bench_editor(db, seed: int) -> dict:
+    if not (ROOT / "ui" / "main_window.py").exists():
+        return {"available": False, "reason": "ui/main_window.py is not in the repository yet"}
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy import func, select
+
+    from assistcase.models import Household
+    from ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    window = MainWindow(db, ACTOR)
+    window.show()
+    app.processEvents()
+    with db.read() as s:
+        top = s.scalar(select(func.max(Household.id)))
+    rng = random.Random(seed + 1)
+    ids = [rng.randint(1, top) for _ in range(21)]
+
+    def open_one(hid: int) -> None:
+        window.open_household(hid)
+        app.processEvents()
+
+    open_one(ids[0])  # first open builds the editor widgets once
+    median, worst = _median_ms(open_one, ids[1:])
+    window.close()
+    app.processEvents()
+    return {"available": True, "median_ms": median, "max_ms": worst}
+
+
+# --- report ------------------------------------------------------------------------------
+
+
+def machine() -> dict:
+    mem_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    cpu = ""
+    try:
+        cpu = next((l.split(":", 1)[1].strip() for l in
+                    Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gb": round(mem_kb / 1024 / 1024, 1),
+            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+            "platform": platform.platform()}
+
+
+def write_results(results: dict) -> None:
+    RESULTS_JSON.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n",
+                            encoding="utf-8")
+    m = results["machine"]
+    lines = [MD_START, "## Registry at city scale (bench_registry.py)", "",
+             f"Run {results['date']} with `{results['command']}`: "
+             f"{results['households']:,} households, {results['persons']:,} persons, "
+             f"database {results['database_mb']:.0f} MB.", "",
+             f"Machine: {m['nproc']} cores ({m['cpu'] or 'unknown CPU'}), {m['memory_gb']} GB, "
+             f"Python {m['python']}, SQLite {m['sqlite']}, {m['platform']}.", "",
+             "| figure | value | target | result |", "|---|---|---|---|"]
+    for key, (target, unit, label) in TARGETS.items():
+        fig = results["figures"].get(key)
+        if fig is None or fig.get("value") is None:
+            reason = (fig or {}).get("note", "not measured")
+            lines.append(f"| {label} | — | ≤ {target:g} {unit} | NOT RUN: {reason} |")
+            continue
+        lines.append(f"| {label} | {fig['value']:.1f} {unit} | ≤ {target:g} {unit} | "
+                     f"{'PASS' if fig['pass'] else 'FAIL'} |")
+    notes = results.get("notes", [])
+    if notes:
+        lines += [""] + [f"- {n}" for n in notes]
+    lines.append(MD_END)
+    section = "\n".join(lines)
+    old = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n"
+    if MD_START in old and MD_END in old:
+        new = old[:old.index(MD_START)] + section + old[old.index(MD_END) + len(MD_END):]
+    else:
+        new = old.rstrip("\n") + "\n\n" + section + "\n"
+    RESULTS_MD.write_text(new, encoding="utf-8")
+
+
+def figure(value: float | None, key: str, note: str = "") -> dict:
+    target = TARGETS[key][0]
+    out = {"value": value, "target": target, "unit": TARGETS[key][1],
+           "pass": value is not None and value <= target}
+    if note:
+        out["note"] = note
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--households", type=int, default=300_000)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--db", type=Path, default=WORK / "city.sqlite3")
+    ap.add_argument("--reuse", action="store_true",
+                    help="measure an existing database instead of generating a fresh one")
+    ap.add_argument("--generate-into", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.generate_into:
+        generate_child(args.generate_into, args.households, args.seed)
+        return 0
+
+    sys.path.insert(0, str(ROOT))
+    args.db.parent.mkdir(parents=True, exist_ok=True)
+    figures: dict[str, dict] = {}
+    notes: list[str] = []
+    if args.reuse and args.db.exists():
+        previous = json.loads(RESULTS_JSON.read_text()) if RESULTS_JSON.exists() else {}
+        gen = previous.get("generation") or {"seconds": None, "peak_rss_mb": None}
+        notes.append("database reused (--reuse): generation figures are from the previous run")
+    else:
+        print(f"generating {args.households:,} households (seed {args.seed}) into {args.db}")
+        gen = bench_generation(args.db, args.households, args.seed)
+        print(f"  {gen['seconds']:.1f} s, peak RSS {gen['peak_rss_mb']:.0f} MB")
+    figures["generation_s"] = figure(gen.get("seconds"), "generation_s")
+    figures["generation_peak_rss_mb"] = figure(gen.get("peak_rss_mb"), "generation_peak_rss_mb")
+
+    print("first window …")
+    fw = bench_first_window(args.db)
+    if fw["available"]:
+        figures["first_window_s"] = figure(fw["first_s"], "first_window_s")
+        figures["first_window_peak_rss_mb"] = figure(fw["peak_rss_mb"], "first_window_peak_rss_mb")
+        notes.append(f"first window: first run {fw['first_s']:.2f} s, median of "
+                     f"{len(fw['all_s'])} {fw['median_s']:.2f} s; OS file cache "
+                     f"{'dropped before each run' if fw['os_cache_dropped'] else 'NOT dropped (no permission): warm start'}")
+        print(f"  {fw['first_s']:.2f} s (median {fw['median_s']:.2f} s), "
+              f"peak RSS {fw['peak_rss_mb']:.0f} MB")
+    else:
+        figures["first_window_s"] = figure(None, "first_window_s", fw["reason"])
+        figures["first_window_peak_rss_mb"] = figure(None, "first_window_peak_rss_mb",
+                                                     fw["reason"])
+        print("  skipped:", fw["reason"])
+
+    from assistcase.db import open_database
+
+    db = open_database(args.db)
+    queries = pick_queries(db, args.seed)
+    print("search …")
+    search = bench_search(db, queries)
+    for kind, key in (("name", "search_name_ms"), ("initials", "search_initials_ms"),
+                      ("id_tail", "search_id_tail_ms")):
+        r = search[kind]
+        figures[key] = figure(r["median_ms"], key)
+        notes.append(f"search {kind}: median {r['median_ms']:.1f} ms, worst {r['max_ms']:.1f} ms, "
+                     f"hits median {r['hits_median']:.0f}, max {r['hits_max']} "
+                     f"(queries: {' '.join(r['queries'][:8])} …)")
+        print(f"  {kind}: median {r['median_ms']:.1f} ms, worst {r['max_ms']:.1f} ms")
+
+    print("editor …")
+    try:
+        ed = bench_editor(db, args.seed)
+    except Exception as e:  # the ui is being built concurrently; report, don't crash
+        ed = {"available": False, "reason": f"{type(e).__name__}: {e}"}
+    if ed["available"]:
+        figures["editor_open_ms"] = figure(ed["median_ms"], "editor_open_ms")
+        notes.append(f"editor: median {ed['median_ms']:.1f} ms, worst {ed['max_ms']:.1f} ms")
+        print(f"  median {ed['median_ms']:.1f} ms, worst {ed['max_ms']:.1f} ms")
+    else:
+        figures["editor_open_ms"] = figure(None, "editor_open_ms", ed["reason"])
+        print("  skipped:", ed["reason"])
+    figures["bench_process_peak_rss_mb"] = figure(
+        _maxrss_mb(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss),
+        "bench_process_peak_rss_mb")
+
+    from sqlalchemy import func, select
+
+    from assistcase.models import Household, Person
+
+    with db.read() as s:
+        households = s.scalar(select(func.count()).select_from(Household))
+        persons = s.scalar(select(func.count()).select_from(Person))
+    db.dispose()
+    results = {
+        "date": dt.datetime.now().isoformat(timespec="seconds"),
+        "command": "python benchmarks/bench_registry.py " + " ".join(sys.argv[1:]),
+        "machine": machine(), "households": households, "persons": persons, "seed": args.seed,
+        "database_mb": sum(f.stat().st_size for f in args.db.parent.glob(args.db.name + "*"))
+        / 1024 / 1024,
+        "generation": gen, "first_window": fw, "search": search, "editor": ed,
+        "figures": figures, "notes": notes,
+    }
+    write_results(results)
+    failed = [k for k, f in figures.items() if f["value"] is not None and not f["pass"]]
+    missing = [k for k, f in figures.items() if f["value"] is None]
+    print("FAIL: " + ", ".join(failed) if failed else "all measured figures PASS",
+          f"(not measured: {', '.join(missing)})" if missing else "")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

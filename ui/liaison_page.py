@@ -224,7 +224,8 @@ class LiaisonPage(QWidget):
         v.addLayout(bar)
         self.export_status = QLabel()
         v.addWidget(self.export_status)
-        self.summary_table = _table([self.tr("Level / role"), self.tr("Duty periods"), self.tr("Met"),
+        self.summary_table = _table([self.tr("Level / role"), self.tr("Duty periods"),
+                                     self.tr("Met"),
                                      self.tr("Missed"), self.tr("Still due"), self.tr("Rate")])
         self.detail_table = _table([self.tr("Leader"), self.tr("Unit"), self.tr("Role"),
                                     self.tr("Institution"), self.tr("Frequency"),
@@ -298,6 +299,10 @@ class LiaisonPage(QWidget):
         return {"month": self.tr("monthly"), "quarter": self.tr("quarterly"),
                 "half": self.tr("half-yearly"), "year": self.tr("yearly")}[kind]
 
+    def _leader_choices(self, s) -> list[tuple[int, str]]:
+        return [(ld.id, f"{ld.name} · {self._role(ld.rule.name_zh, ld.rule.name_en)}")
+                for ld in L.leaders(s) if ld.active]
+
     def _role(self, zh: str, en: str) -> str:
         return zh if self.lang == "zh" else en
 
@@ -361,8 +366,7 @@ class LiaisonPage(QWidget):
             names = {ld.id: ld.name for ld in L.leaders(s)}
             insts = {i.id: i.name for i in L.institutions(s)}
             if not self.read_only:
-                leader_rows = [(ld.id, f"{ld.name} · {self._role(ld.rule.name_zh, ld.rule.name_en)}")
-                               for ld in L.leaders(s) if ld.active]
+                leader_rows = self._leader_choices(s)
         modes = dict(zip(VISIT_MODES, (self.tr("On site"), self.tr("Video"), self.tr("Phone"))))
         topic_names = dict(zip(VISIT_TOPICS, self._topic_names()))
         _fill(self.visits_table, [[
@@ -405,7 +409,8 @@ class LiaisonPage(QWidget):
         with self.db.read() as s:
             rep = self.report = L.compliance_report(s, period, self._level(), as_of)
         self.period_label.setText(f"{period.label(self.lang)} ({period.start} – {period.end})")
-        self.rate_label.setText(self.tr("Compliance rate: %1").replace("%1", P.format_rate(rep.total.rate)))
+        self.rate_label.setText(self.tr("Compliance rate: %1")
+                                .replace("%1", P.format_rate(rep.total.rate)))
         rows = []
         for code in ("province", "city", "county"):
             if code in rep.by_level:
@@ -455,8 +460,7 @@ class LiaisonPage(QWidget):
                        for a in L.assignments(s, as_of=as_of)
                        if level is None or a.leader.org_level == level]
             if not self.read_only:
-                leader_rows = [(ld.id, f"{ld.name} · {self._role(ld.rule.name_zh, ld.rule.name_en)}")
-                               for ld in L.leaders(s) if ld.active]
+                leader_rows = self._leader_choices(s)
                 inst_rows = [(i.id, i.name) for i in L.institutions(s) if i.active]
         _fill(self.suggest_table, [[
             _item(x.name), _item(kinds[x.kind]), _item(self._level_name(x.level)),

@@ -11,7 +11,8 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.platypus import CondPageBreak, KeepTogether, LongTable, Paragraph, SimpleDocTemplate, TableStyle
+from reportlab.platypus import (CondPageBreak, KeepTogether, LongTable, Paragraph,
+                                SimpleDocTemplate, TableStyle)
 
 from .. import liaison as P
 from ..services.liaison import ORG_LEVEL_ZH, ComplianceReport
@@ -37,18 +38,11 @@ def summary_rows(rep: ComplianceReport) -> list[tuple[str, P.Tally]]:
     """(label, tally) for each level, each role, and the total — shared with the Excel writer."""
     out = [(ORG_LEVEL_ZH[k], rep.by_level[k]) for k in ("province", "city", "county")
            if k in rep.by_level]
-    out += [(f"{ORG_LEVEL_ZH[code_level(code)]}·{rep.role_names[code][0]}", t)
-            for code, t in sorted(rep.by_role.items(), key=lambda kv: _role_order(rep, kv[0]))]
+    order = list(rep.role_names)
+    out += [(f"{ORG_LEVEL_ZH[rep.role_levels[code]]}·{rep.role_names[code][0]}", t)
+            for code, t in sorted(rep.by_role.items(), key=lambda kv: order.index(kv[0]))]
     out.append(("合计", rep.total))
     return out
-
-
-def code_level(code: str) -> str:
-    return {"prov": "province", "city": "city", "county": "county"}[code.split("_", 1)[0]]
-
-
-def _role_order(rep: ComplianceReport, code: str) -> int:
-    return list(rep.role_names).index(code)
 
 
 def missed_labels(row) -> str:

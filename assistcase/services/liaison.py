@@ -703,9 +703,10 @@ class ComplianceReport:
     rows: list[ComplianceRow]
     by_level: dict[str, P.Tally]
     by_role: dict[str, P.Tally]
-    role_names: dict[str, tuple[str, str]]
+    role_names: dict[str, tuple[str, str]]  # rule code → (Chinese, English), table order
     total: P.Tally
     open_rectifications: list[OpenRectification]
+    role_levels: dict[str, str] = field(default_factory=dict)  # rule code → org level
 
 
 def compliance_report(s: Session, period: P.Period, level: str | None = None,
@@ -746,7 +747,8 @@ def compliance_report(s: Session, period: P.Period, level: str | None = None,
             by_level[rule.org_level] = by_level.get(rule.org_level, P.Tally()).add(st)
             by_role[rule.code] = by_role.get(rule.code, P.Tally()).add(st)
             total = total.add(st)
-    role_names = {r.code: (r.name_zh, r.name_en) for r in rules(s)}
+    all_rules = rules(s)
+    role_names = {r.code: (r.name_zh, r.name_en) for r in all_rules}
     rq = select(Rectification, Visit, Leader, Institution).join(
         Visit, Rectification.visit_id == Visit.id).join(
         Leader, Visit.leader_id == Leader.id).join(
@@ -760,7 +762,7 @@ def compliance_report(s: Session, period: P.Period, level: str | None = None,
                                 r.due_on, r.due_on < judge_day)
               for r, v, ld, inst in s.execute(rq)]
     return ComplianceReport(period, level, as_of, list(rows.values()), by_level, by_role,
-                            role_names, total, open_r)
+                            role_names, total, open_r, {r.code: r.org_level for r in all_rules})
 
 
 # --- test data -------------------------------------------------------------------------------

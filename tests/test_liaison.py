@@ -334,6 +334,9 @@ def test_suggestions_rank_the_weakest_first(db, world):
     assert jul[0].name == "商丘市救助管理站" and jul[0].score == 5.0
     assert "infrastructure" in jul[0].reasons
     assert jul[-1].score is None  # never assessed: last
+    with db.read() as s:  # the Yongcheng bureau choosing among its own institutions
+        own = [x.name for x in L.suggestions(s, D(2025, 7, 1), within_area_id=world["yongcheng"])]
+    assert own == ["永城市救助管理站", "永城市托养中心"]
     with pytest.raises(ValidationError) as e:
         L.record_assessment(db, ACTOR, world["city_station"],
                             L.AssessmentData(D(2025, 6, 1), 0, 6, -1, 0, 0))

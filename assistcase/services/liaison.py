@@ -534,9 +534,12 @@ class Suggestion:
     linked_leaders: int
 
 
-def suggestions(s: Session, as_of: dt.date, level: str | None = None) -> list[Suggestion]:
-    """Institutions, weakest first, by their latest assessment on or before ``as_of``."""
-    insts = [i for i in institutions(s, level) if i.active]
+def suggestions(s: Session, as_of: dt.date, level: str | None = None,
+                within_area_id: int | None = None) -> list[Suggestion]:
+    """Institutions, weakest first, by their latest assessment on or before ``as_of``.
+    ``within_area_id``: only those in that area or directly under it (a bureau's own choice)."""
+    insts = [i for i in institutions(s, level) if i.active and (
+        within_area_id is None or within_area_id in (i.area_id, i.area.parent_id))]
     latest: dict[int, InstitutionAssessment] = {}
     for a in s.scalars(select(InstitutionAssessment).where(
             InstitutionAssessment.assessed_on <= as_of)

@@ -160,7 +160,7 @@ class LiaisonPage(QWidget):
         self.rect_due.setDisplayFormat("yyyy-MM-dd")
         rect = QHBoxLayout()
         rect.addWidget(self.rect_action, 1)
-        rect.addWidget(QLabel(self.tr("due")))
+        rect.addWidget(QLabel(self.tr("due on")))
         rect.addWidget(self.rect_due)
         self.visit_error = QLabel()
         self.visit_error.setStyleSheet("color: #B00020")

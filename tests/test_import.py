@@ -423,6 +423,7 @@ def test_report_exports_as_xlsx(db, existing, tmp_path):
     out = write_report_xlsx(report, tmp_path / "report.xlsx")
     wb = openpyxl.load_workbook(out, read_only=True)
     issues = list(wb["问题 Issues"].iter_rows(values_only=True))
+    wb.close()
     assert issues[0][:4] == ("工作表 Sheet", "行 Row", "列 Column", "值 Value")
     assert ("花名册", 5, "C 村(社区)", "不存在村", "错误 error") == issues[1][:5]
     assert "汤后堂村" not in issues[1][5] and "不存在村" in issues[1][5] and issues[1][6]

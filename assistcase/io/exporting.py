@@ -74,9 +74,21 @@ def export_registry(db: Database, path: str | Path, flt: HouseholdFilter | None 
                 report(count / max(1, len(ids)), f"{count:,}/{len(ids):,} households 户")
         wb.save(tmp)
         tmp.replace(path)
+    except BaseException:
+        _discard(ws)
+        raise
     finally:
         tmp.unlink(missing_ok=True)
     return count
+
+
+def _discard(ws: Any) -> None:
+    """Finish and delete a write-only sheet's temporary file after a cancel or an error."""
+    try:
+        ws.close()
+        ws._writer.cleanup()  # openpyxl keeps the sheet in a temp file until saved
+    except Exception:  # the sheet may already be closed by a failed save
+        pass
 
 
 def _yes_no(value: bool) -> str:

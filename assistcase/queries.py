@@ -31,7 +31,9 @@ SORT_KEYS = {
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _ID_CHARS = re.compile(r"^[0-9Xx]+$")
-_HOUSEHOLD_NO = re.compile(r"^[0-9]{4,}-?[0-9]*$")
+# A household number is searched by prefix from its village code (12 digits) on; a shorter
+# run of digits would match whole counties and is taken as an ID tail instead.
+_HOUSEHOLD_NO = re.compile(r"^[0-9]{12}(-[0-9]{0,4})?$")
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from stdnum import luhn
 from ..db import Database
 from ..errors import DuplicatePersonError, FieldError, Warning_
 from ..idnumber import ResidentId
-from ..models import Area, AuditEntry, Household, Person, PersonSearchKey
+from ..models import Area, Household, Person
 from ..models.base import utcnow
 from ..progress import CancelToken, ProgressFn
 from ..searchkeys import name_keys
@@ -490,6 +490,7 @@ class _Villages:
     by_pair: dict[tuple[str, str], int]
     by_name: dict[str, list[int]]
     names: dict[int, tuple[str, str, str]]  # id → (code, township, village)
+    areas: list[Area] = field(default_factory=list)
 
     @classmethod
     def load(cls, s: Session) -> "_Villages":
@@ -498,6 +499,9 @@ class _Villages:
                          .join(township, township.c.id == Area.parent_id)
                          .where(Area.level == "village")).all()
         v = cls({}, {}, {}, {})
+        # Hold the village objects: validate_household looks each one up with Session.get,
+        # and the identity map only keeps objects someone references.
+        v.areas = list(s.scalars(select(Area).where(Area.level == "village")))
         for vid, code, name, tname in rows:
             v.by_code[code] = vid
             v.by_pair[(tname, name)] = vid
@@ -506,7 +510,7 @@ class _Villages:
         return v
 
 
-@dataclass
+@dataclass(slots=True)
 class _PlannedHousehold:
     group: _Group
     data: HouseholdData
@@ -516,12 +520,11 @@ class _PlannedHousehold:
     new_id: int | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class _PlannedPerson:
     row: _Row
     household: _PlannedHousehold
     existing: Any | None  # persons row
-    values: dict[str, Any] = field(default_factory=dict)  # persons columns
     changes: dict[str, Any] = field(default_factory=dict)
     new_id: int | None = None
 
@@ -564,7 +567,7 @@ class _Planner:
     def run(self) -> None:
         s = self.s
         groups = list(self.reader.groups.values())
-        villages = _Villages.load(s)
+        villages = self.villages = _Villages.load(s)
         ids = [r.parsed.number for g in groups for r in g.rows if r.parsed is not None]
         persons: dict[str, Any] = {}
         ptable = Person.__table__
@@ -749,16 +752,15 @@ class _Planner:
             new = {**household_values(data, number), **extra}
             planned.changes = {k: new[k] for k in HOUSEHOLD_COMPARED if getattr(hh, k) != new[k]}
         for pp in person_plans:
-            data_p = pp.row.person
             if pp.existing is not None:
                 ex = pp.existing
-                data_p = PersonData(**{k: (getattr(data_p, k) if k in self.mapped
+                merged = PersonData(**{k: (getattr(pp.row.person, k) if k in self.mapped
                                            else getattr(ex, k))
                                        for k in _PERSON_ARGS})
-            pp.values = person_values(data_p, pp.row.parsed)
-            if pp.existing is not None:
-                pp.changes = {k: pp.values[k] for k in PERSON_COMPARED
-                              if getattr(pp.existing, k) != pp.values[k]}
+                pp.row.person = merged
+                values = person_values(merged, pp.row.parsed)
+                pp.changes = {k: values[k] for k in PERSON_COMPARED
+                              if getattr(ex, k) != values[k]}
         self.households.append(planned)
         self.persons.extend(person_plans)
 
@@ -816,37 +818,69 @@ def _infer_account_type(number: str) -> str:
 # --- writing ------------------------------------------------------------------------------
 
 
+_HH_COLS = ("id", "number", "village_id", "residence_class", "category", "status", "address",
+            "phone", "account_type", "account_number", "bank_name", "head_name", "head_pinyin",
+            "member_count", "closed_on", "closed_reason", "created_at", "updated_at")
+_PERSON_COLS = ("id", "household_id", "name", "id_number", "id_number_rev", "birth_date", "sex",
+                "relation", "disability_grade", "disability_category", "serious_illness",
+                "self_care", "in_school", "able_to_work", "phone", "created_at", "updated_at")
+_AUDIT_COLS = ("at", "user_id", "action", "entity", "entity_id", "household_id", "field",
+               "old_value", "new_value", "source")
+
+
+def _insert_sql(table: str, cols: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+
+
+def _sql_value(value: Any) -> Any:
+    """A value as SQLAlchemy stores it in SQLite (dates as ISO text, booleans as 0/1)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
 class _BufferedAuditor(Auditor):
-    """The same audit rows :class:`Auditor` writes, collected and inserted in bulk."""
+    """The same audit rows :class:`Auditor` writes (same fields, same texts), collected and
+    inserted with one executemany per batch instead of one ORM object per row."""
+
+    SQL = _insert_sql("audit_log", _AUDIT_COLS)
 
     def __init__(self, session: Session, user: Any, source: str):
         super().__init__(session, user, source)
-        self.rows: list[dict[str, Any]] = []
-        self.at = utcnow()
+        self.rows: list[tuple[Any, ...]] = []
+        self.at = _sql_value(utcnow())
 
     def _add(self, **kw: Any) -> None:
-        row = {"at": self.at, "user_id": self.user.id, "source": self.source, "entity_id": None,
-               "household_id": None, "field": None, "old_value": None, "new_value": None}
-        row.update(kw)
-        self.rows.append(row)
-        if len(self.rows) >= 20_000:
+        self.rows.append((self.at, self.user.id, kw["action"], kw["entity"], kw.get("entity_id"),
+                          kw.get("household_id"), kw.get("field"), kw.get("old_value"),
+                          kw.get("new_value"), self.source))
+        if len(self.rows) >= 50_000:
             self.flush()
 
     def flush(self) -> None:
         if self.rows:
-            self.session.execute(AuditEntry.__table__.insert(), self.rows)
+            self.session.connection().exec_driver_sql(self.SQL, self.rows)
             self.rows = []
 
 
 def _write(s: Session, actor: str | int, planner: _Planner, source: str,
            report: ImportReport, progress: ProgressFn, cancel: CancelToken | None) -> None:
+    """Insert new households and persons in bulk (filling every column the services fill:
+    reversed ID, search keys, head and member count), then apply changes to existing records
+    through the ORM and the Auditor. Runs inside the caller's transaction."""
     conn = s.connection()
     user = resolve_user(s, actor)
-    # Households and their heads point at each other: check the foreign keys at commit.
-    conn.exec_driver_sql("PRAGMA defer_foreign_keys = ON")
     bulk = _BufferedAuditor(s, user, source)
     audit = Auditor(s, user, source)
     stamp = utcnow()
+
+    def check() -> None:
+        if cancel is not None:
+            cancel.check()
 
     new_hh = [h for h in planner.households if h.existing is None]
     next_hid = (s.scalar(select(func.max(Household.id))) or 0) + 1
@@ -858,10 +892,12 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
         next_hid += 1
         if not h.data.number:
             h.data.number = _next_number(s, h.data.village_id, counters, file_numbers)
+    members: dict[int, list[_PlannedPerson]] = {}
     for p in planner.persons:
         if p.existing is None:
             p.new_id = next_pid
             next_pid += 1
+        members.setdefault(id(p.household), []).append(p)
 
     def pid(p: _PlannedPerson) -> int:
         return p.new_id if p.existing is None else p.existing.id
@@ -869,50 +905,54 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
     def hid(h: _PlannedHousehold) -> int:
         return h.new_id if h.existing is None else h.existing.id
 
-    members: dict[int, list[_PlannedPerson]] = {}
-    for p in planner.persons:
-        members.setdefault(id(p.household), []).append(p)
-
-    hh_rows = []
+    # New households first (their head is set once the persons exist: no deferred keys).
+    hh_rows: list[tuple[Any, ...]] = []
+    heads: list[tuple[int, int]] = []
+    hh_sql = _insert_sql("households", _HH_COLS)
     for i, h in enumerate(new_hh):
         ms = members.get(id(h), [])
-        head = next(p for p in ms if p.values["relation"] == "head")
+        head = next(p for p in ms if p.row.person.relation == "head")
         values = {**household_values(h.data, h.data.number), **h.extra}
-        hh_rows.append({"id": h.new_id, **values, "head_person_id": pid(head),
-                        **household_summary(head.values["name"], len(ms)),
-                        "created_at": stamp, "updated_at": stamp})
+        row = {"id": h.new_id, **values,
+               **household_summary(head.row.person.name.strip(), len(ms)),
+               "created_at": stamp, "updated_at": stamp}
+        hh_rows.append(tuple(_sql_value(row[c]) for c in _HH_COLS))
+        heads.append((pid(head), h.new_id))
         bulk.created("household", h.new_id, values, h.new_id)
         report.changes.append(Change(h.group.line, "create", "household", h.data.number))
-        if i and i % 2000 == 0:
-            if cancel is not None:
-                cancel.check()
+        if len(hh_rows) >= 5000:
+            conn.exec_driver_sql(hh_sql, hh_rows)
+            hh_rows = []
+            check()
             progress(0.75 + 0.05 * i / max(1, len(new_hh)), "households 户")
-    for chunk in _chunks(hh_rows, 5000):
-        s.execute(Household.__table__.insert(), chunk)
+    if hh_rows:
+        conn.exec_driver_sql(hh_sql, hh_rows)
     del hh_rows
 
     new_p = [p for p in planner.persons if p.existing is None]
-    person_rows: list[dict[str, Any]] = []
-    key_rows: list[dict[str, Any]] = []
+    person_sql = _insert_sql("persons", _PERSON_COLS)
+    key_sql = _insert_sql("person_search_keys", ("key", "person_id"))
+    person_rows: list[tuple[Any, ...]] = []
+    key_rows: list[tuple[str, int]] = []
     for i, p in enumerate(new_p):
         h = hid(p.household)
-        person_rows.append({"id": p.new_id, **p.values, "household_id": h,
-                            "created_at": stamp, "updated_at": stamp})
-        key_rows.extend({"key": k, "person_id": p.new_id} for k in name_keys(p.values["name"]))
-        bulk.created("person", p.new_id, {**p.values, "household_id": h}, h)
-        report.changes.append(Change(p.row.line, "create", "person", p.values["id_number"]))
-        if len(person_rows) >= 5000:
-            s.execute(Person.__table__.insert(), person_rows)
-            key_rows.sort(key=lambda r: r["key"])
-            s.execute(PersonSearchKey.__table__.insert(), key_rows)
+        values = {**person_values(p.row.person, p.row.parsed), "household_id": h}
+        row = {"id": p.new_id, **values, "created_at": stamp, "updated_at": stamp}
+        person_rows.append(tuple(_sql_value(row[c]) for c in _PERSON_COLS))
+        key_rows.extend((k, p.new_id) for k in name_keys(values["name"]))
+        bulk.created("person", p.new_id, values, h)
+        report.changes.append(Change(p.row.line, "create", "person", values["id_number"]))
+        if len(person_rows) >= 5000 or i == len(new_p) - 1:
+            conn.exec_driver_sql(person_sql, person_rows)
+            key_rows.sort()
+            conn.exec_driver_sql(key_sql, key_rows)
             person_rows, key_rows = [], []
-            if cancel is not None:
-                cancel.check()
-            progress(0.80 + 0.15 * i / max(1, len(new_p)), f"{i:,} persons 人")
-    if person_rows:
-        s.execute(Person.__table__.insert(), person_rows)
-        s.execute(PersonSearchKey.__table__.insert(), key_rows)
+            check()
+            progress(0.80 + 0.15 * i / max(1, len(new_p)), f"{i + 1:,} persons 人")
+    if heads:
+        conn.exec_driver_sql("UPDATE households SET head_person_id = ? WHERE id = ?", heads)
     bulk.flush()
+    check()
 
     # Changed records: through the ORM and the Auditor, one field at a time.
     touched: set[int] = set()
@@ -923,11 +963,12 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
             report.changes.append(Change(h.group.line, "update", "household", obj.number,
                                          tuple((k, getattr(h.existing, k), v)
                                                for k, v in h.changes.items())))
-            touched.add(obj.id)
-    for p in planner.persons:
-        if p.existing is None:
-            continue
+    for n, p in enumerate(planner.persons):
         h = p.household
+        if p.existing is None:
+            if h.existing is not None:
+                touched.add(h.existing.id)  # a new member of a registered household
+            continue
         changes = dict(p.changes)
         if p.existing.household_id != hid(h):
             changes["household_id"] = hid(h)
@@ -941,20 +982,18 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
                                                for k, v in changes.items())))
             if h.existing is not None:
                 touched.add(h.existing.id)
-            if p.existing.household_id and p.existing.household_id != hid(h):
-                touched.add(p.existing.household_id)
-        if cancel is not None and len(touched) % 1000 == 0:
-            cancel.check()
+        if n % 1000 == 0:
+            check()
     for h in planner.households:
         if h.existing is None or h.existing.id not in touched:
             continue
-        head = next((p for p in members.get(id(h), []) if p.values["relation"] == "head"), None)
+        head = next((p for p in members.get(id(h), []) if p.row.person.relation == "head"),
+                    None)
         obj = s.get(Household, h.existing.id)
         if head is not None and obj.head_person_id != pid(head):
             audit.apply(obj, "household", {"head_person_id": pid(head)}, obj.id)
         refresh_household(s, obj)
-    if cancel is not None:
-        cancel.check()
+    check()
     audit.note("import", "household", None,
                f"imported {report.file} sheet {report.sheet}: households created "
                f"{report.households_created}, updated {report.households_updated}; persons "
@@ -1057,7 +1096,7 @@ def _describe(planner: _Planner, report: ImportReport) -> None:
                                                for k, v in h.changes.items())))
     for p in planner.persons:
         if p.existing is None:
-            report.changes.append(Change(p.row.line, "create", "person", p.values["id_number"]))
+            report.changes.append(Change(p.row.line, "create", "person", p.row.parsed.number))
         else:
             changes = [(k, getattr(p.existing, k), v) for k, v in p.changes.items()]
             if p.household.existing is None or p.existing.household_id != p.household.existing.id:
@@ -1065,7 +1104,7 @@ def _describe(planner: _Planner, report: ImportReport) -> None:
                                 p.household.data.number or "(new)"))
             if changes:
                 report.changes.append(Change(p.row.line, "update", "person",
-                                             p.values["id_number"], tuple(changes)))
+                                             p.row.parsed.number, tuple(changes)))
     report.changes.sort(key=lambda c: c.row)
 
 

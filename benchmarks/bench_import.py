@@ -1,0 +1,206 @@
+"""Spreadsheet import at scale: 100,000 person rows validated and written.
+
+    .venv/bin/python benchmarks/bench_import.py [--persons 100000] [--seed 3]
+
+Builds a demo registry (assistcase.demo) of about ``--persons`` persons in
+``benchmarks/work/import-source.sqlite3``, exports it with the app's own export to
+``benchmarks/work/import-100k.xlsx``, then imports that file into a fresh database (areas only)
+in a child process, so the child's wall time and peak RSS are the import's alone. Writes
+``benchmarks/results-import.json`` and the import section of ``benchmarks/RESULTS.md``
+(other sections are kept).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "benchmarks" / "work"
+RESULTS_JSON = ROOT / "benchmarks" / "results-import.json"
+RESULTS_MD = ROOT / "benchmarks" / "RESULTS.md"
+MD_START, MD_END = "<!-- import:start -->", "<!-- import:end -->"
+ACTOR = "bench"
+PERSONS_PER_HOUSEHOLD = 2.33  # the demo generator's average
+
+TARGETS = {  # figure: (target, unit, label)
+    "import_s": (60.0, "s", "import of the file: read, validate and write in one transaction"),
+    "import_peak_rss_mb": (500.0, "MB", "import process peak RSS"),
+}
+
+sys.path.insert(0, str(ROOT))
+
+
+def _child_import(db_path: str, xlsx: str) -> None:
+    """Runs in the child: import and print the report as JSON."""
+    from assistcase.db import open_database
+    from assistcase.io import import_registry
+
+    db = open_database(db_path)
+    t0 = time.perf_counter()
+    phases: dict[str, float] = {}
+
+    def progress(fraction: float, message: str) -> None:
+        key = message.split(" ")[0]
+        if key in ("checking", "writing", "committing") and key not in phases:
+            phases[key] = time.perf_counter() - t0
+
+    report = import_registry(db, ACTOR, xlsx, progress=progress)
+    seconds = time.perf_counter() - t0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({
+        "seconds": seconds, "peak_rss_mb": peak, "rows": report.rows,
+        "households_created": report.households_created,
+        "persons_created": report.persons_created, "errors": len(report.errors),
+        "warnings": len(report.warnings), "written": report.written,
+        "read_s": phases.get("checking"), "check_s": (phases.get("writing") or 0)
+        - (phases.get("checking") or 0), "write_s": seconds - (phases.get("writing") or seconds),
+        "first_error": report.errors[0].line() if report.errors else None}))
+
+
+def build_source(persons: int, seed: int) -> tuple[Path, dict]:
+    from assistcase.db import open_database
+    from assistcase.demo import generate_demo
+    from assistcase.io import export_registry
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    src = WORK / "import-source.sqlite3"
+    for p in WORK.glob("import-source.sqlite3*"):
+        p.unlink()
+    db = open_database(src)
+    households = round(persons / PERSONS_PER_HOUSEHOLD)
+    t0 = time.perf_counter()
+    summary = generate_demo(db, ACTOR, households=households, seed=seed)
+    gen_s = time.perf_counter() - t0
+    xlsx = WORK / "import-100k.xlsx"
+    t0 = time.perf_counter()
+    exported = export_registry(db, xlsx)
+    export_s = time.perf_counter() - t0
+    db.dispose()
+    source = {"households": summary.households, "persons": summary.persons, "seed": seed,
+              "demo_s": gen_s, "export_s": export_s, "exported_households": exported,
+              "file_mb": xlsx.stat().st_size / 2 ** 20}
+    (WORK / "import-source.json").write_text(json.dumps(source), encoding="utf-8")
+    return xlsx, source
+
+
+def run_import(xlsx: Path) -> dict:
+    from assistcase.db import open_database
+    from assistcase.services.areas import load_areas_csv
+
+    target = WORK / "import-target.sqlite3"
+    for p in WORK.glob("import-target.sqlite3*"):
+        p.unlink()
+    db = open_database(target)
+    load_areas_csv(db, ACTOR)
+    db.dispose()
+    out = subprocess.run([sys.executable, __file__, "--child", str(target), str(xlsx)],
+                         cwd=ROOT, capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"import child failed:\n{out.stdout}\n{out.stderr}")
+    result = json.loads(out.stdout.strip().splitlines()[-1])
+    with sqlite3.connect(target) as conn:
+        result["persons_in_db"] = conn.execute("SELECT count(*) FROM persons").fetchone()[0]
+        result["search_keys_in_db"] = conn.execute(
+            "SELECT count(*) FROM person_search_keys").fetchone()[0]
+        result["audit_rows_in_db"] = conn.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    return result
+
+
+def machine() -> str:
+    cores = os.cpu_count()
+    try:
+        model = next(line.split(":", 1)[1].strip() for line in
+                     Path("/proc/cpuinfo").read_text().splitlines()
+                     if line.startswith("model name"))
+    except (OSError, StopIteration):
+        model = platform.processor()
+    try:
+        mem = int(next(line.split()[1] for line in Path("/proc/meminfo").read_text().splitlines()
+                       if line.startswith("MemTotal"))) / 2 ** 20
+        mem_s = f"{mem:.1f} GB"
+    except (OSError, StopIteration):
+        mem_s = "?"
+    return (f"{cores} cores ({model}), {mem_s}, Python {platform.python_version()}, "
+            f"SQLite {sqlite3.sqlite_version}, {platform.platform()}")
+
+
+def write_results(args: argparse.Namespace, source: dict, result: dict) -> None:
+    figures = {"import_s": result["seconds"], "import_peak_rss_mb": result["peak_rss_mb"]}
+    rows = []
+    for key, (target, unit, label) in TARGETS.items():
+        value = figures[key]
+        rows.append({"figure": key, "label": label, "value": round(value, 1), "unit": unit,
+                     "target": target, "pass": value <= target and result["written"]})
+    data = {"run_at": dt.datetime.now().isoformat(timespec="seconds"),
+            "command": "python benchmarks/bench_import.py " + " ".join(sys.argv[1:]),
+            "machine": machine(), "source": source, "import": result, "figures": rows}
+    RESULTS_JSON.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n",
+                            encoding="utf-8")
+
+    md = [MD_START, "## Spreadsheet import (bench_import.py)", "",
+          f"Run {data['run_at']} with `{data['command'].strip()}`: a demo registry of "
+          f"{source['households']:,} households / {source['persons']:,} persons exported by "
+          f"the app to one .xlsx ({source['file_mb']:.1f} MB, {result['rows']:,} person rows, "
+          f"export {source['export_s']:.1f} s), imported into a fresh database.", "",
+          f"Machine: {data['machine']}.", "",
+          "| figure | value | target | result |", "|---|---|---|---|"]
+    for r in rows:
+        md.append(f"| {r['label']} | {r['value']} {r['unit']} | ≤ {r['target']:g} {r['unit']} | "
+                  f"{'PASS' if r['pass'] else 'FAIL'} |")
+    md += ["",
+           f"- phases: read + row checks {result['read_s']:.1f} s, checks against the registry "
+           f"{result['check_s']:.1f} s, write + commit {result['write_s']:.1f} s",
+           f"- written: {result['households_created']:,} households, "
+           f"{result['persons_created']:,} persons, {result['search_keys_in_db']:,} search keys, "
+           f"{result['audit_rows_in_db']:,} audit rows (one per stored field, as the services "
+           f"write them); {result['errors']} errors, {result['warnings']:,} warnings "
+           f"(passbook accounts failing Luhn)",
+           MD_END]
+    block = "\n".join(md)
+    text = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n"
+    if MD_START in text and MD_END in text:
+        before, rest = text.split(MD_START, 1)
+        after = rest.split(MD_END, 1)[1]
+        text = before + block + after
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    RESULTS_MD.write_text(text, encoding="utf-8")
+
+
+def main() -> int:
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        _child_import(sys.argv[2], sys.argv[3])
+        return 0
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--persons", type=int, default=100_000)
+    p.add_argument("--seed", type=int, default=3)
+    p.add_argument("--reuse", action="store_true",
+                   help="reuse benchmarks/work/import-100k.xlsx from a previous run")
+    p.add_argument("--no-write", action="store_true", help="print only; keep results files")
+    args = p.parse_args()
+    xlsx = WORK / "import-100k.xlsx"
+    if args.reuse and xlsx.exists() and (WORK / "import-source.json").exists():
+        source = json.loads((WORK / "import-source.json").read_text(encoding="utf-8"))
+    else:
+        xlsx, source = build_source(args.persons, args.seed)
+    print(f"source: {source}", flush=True)
+    result = run_import(xlsx)
+    print(f"import: {result}", flush=True)
+    if not args.no_write:
+        write_results(args, source, result)
+    ok = result["written"] and result["seconds"] <= 60 and result["peak_rss_mb"] <= 500
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -30,6 +30,7 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    dbapi_conn.isolation_level = None  # no implicit BEGIN: see make_engine
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
@@ -46,6 +47,10 @@ def make_engine(url: str) -> Engine:
             Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite starts a transaction only at the first INSERT/UPDATE, so reads and DDL
+        # before it are outside the transaction. Take over BEGIN ourselves (the recipe in
+        # SQLAlchemy's SQLite dialect documentation) so a service's whole unit is atomic.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
         return engine
     return create_engine(url)
 

@@ -492,15 +492,12 @@ def generate_demo(db: Database, actor: str | int, households: int, seed: int,
     # before the connection goes back to the pool.
     with db.engine.connect() as conn:
         dbapi = conn.connection.dbapi_connection
-        fk = conn.exec_driver_sql("PRAGMA foreign_keys").scalar()
-        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # outside a transaction, or it is a no-op
-        conn.commit()  # end SQLAlchemy's autobegun (empty) transaction
+        # On the DB-API connection, so no transaction is open yet: inside one the PRAGMA is
+        # a no-op.
+        fk = dbapi.execute("PRAGMA foreign_keys").fetchone()[0]
+        dbapi.execute("PRAGMA foreign_keys=OFF")
         try:
-            with conn.begin():
-                if not dbapi.in_transaction:
-                    # pysqlite opens its transaction lazily, at the first INSERT; the index
-                    # drops and the check below must be inside it so a cancel rolls back all.
-                    conn.exec_driver_sql("BEGIN IMMEDIATE")
+            with conn.begin():  # BEGIN (db.make_engine): index drops and checks roll back too
                 with Session(bind=conn) as s:
                     user = resolve_user(s, actor)
                     existing = s.scalar(select(func.count()).select_from(Household)) or 0
@@ -522,7 +519,7 @@ def generate_demo(db: Database, actor: str | int, households: int, seed: int,
                     s.flush()
                 report(0.99, "committing 提交")
         finally:
-            conn.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if fk else 'OFF'}")
+            dbapi.execute(f"PRAGMA foreign_keys={'ON' if fk else 'OFF'}")
     report(1.0, f"{households:,} households, {persons:,} persons 已生成")
     return DemoSummary(households, persons, time.perf_counter() - t0)
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from openpyxl.utils import get_column_letter
+from sqlalchemy import func, select
 
 from ..db import Database
 from ..models import Area, Household, Person
@@ -37,6 +38,13 @@ def export_registry(db: Database, path: str | Path, flt: HouseholdFilter | None 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("花名册")
     bold = Font(bold=True)
+    with db.read() as s:
+        persons = s.scalar(select(func.count()).select_from(Person).where(
+            Person.household_id.in_(household_query(s, flt).order_by(None)))) or 0
+    # openpyxl writes a <dimension> only when the sheet can say its size up front; without
+    # it, openpyxl (and so our own import) scans the whole sheet just to open the workbook.
+    ref = f"A1:{get_column_letter(len(EXPORT_FIELDS))}{persons + 1}"
+    ws.calculate_dimension = lambda: ref
     header = []
     for f in EXPORT_FIELDS:
         c = WriteOnlyCell(ws, value=f.header)

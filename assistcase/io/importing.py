@@ -357,6 +357,7 @@ class _Reader:
         self.mapped = {f for _, f in self.cols}
         self.unnamed = [i for i, h in enumerate(layout.headers) if not h]
         self.unnamed_reported: set[int] = set()
+        self.error_count = 0
 
     def issue(self, line: int, col: int | str | None, value: Any, en: str, zh: str,
               severity: str = "error") -> None:
@@ -368,6 +369,8 @@ class _Reader:
             label = ""
         self.report.issues.append(Issue(self.sheet, line, label, L.display(value), en, zh,
                                         severity))
+        if severity == "error":
+            self.error_count += 1
 
     def add(self, line: int, cells: tuple[Any, ...]) -> None:
         n = len(cells)
@@ -745,7 +748,7 @@ class _Planner:
                     ok = False
                     continue
             person_plans.append(_PlannedPerson(r, planned, ex))
-        if not ok or self.report.errors:
+        if not ok or self.reader.error_count:
             return  # no need to plan writes that will never happen
 
         if hh is not None:

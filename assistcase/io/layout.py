@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable
 
 HOUSEHOLD = "household"
@@ -101,6 +102,8 @@ def normalize_header(text: Any) -> str:
     s = re.sub(r"\s+", "", s).strip("*:：")
     return s.lower()
 
+
+_normalized = lru_cache(maxsize=4096)(normalize_header)
 
 _ALIASES: dict[str, str] = {}
 for _f in FIELDS:
@@ -197,8 +200,14 @@ def _digits_text(value: Any, what_en: str, what_zh: str) -> str:
     return str(value).strip().replace(" ", "").upper()
 
 
+@lru_cache(maxsize=4096)
+def _lookup(field: str, text: str) -> str | None:
+    """The code a word means (cached: a register repeats the same few words)."""
+    return _CHOICES[field].get(normalize_header(text))
+
+
 def _choice(field: str, value: Any) -> str:
-    code = _CHOICES[field].get(normalize_header(_text(value)))
+    code = _lookup(field, _text(value))
     if code is None:
         words = "、".join(CHOICE_ZH[field].values())
         raise CellError(f"{_text(value)!r} is not a known {FIELD_BY_KEY[field].label_en} "
@@ -210,7 +219,7 @@ def _choice(field: str, value: Any) -> str:
 def _bool(field: str, value: Any) -> bool:
     if isinstance(value, bool):
         return value
-    t = normalize_header(_text(value))
+    t = _normalized(_text(value))
     if t in _TRUE:
         return True
     if t in _FALSE:

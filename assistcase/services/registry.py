@@ -110,9 +110,14 @@ def validate_person(data: PersonData, prefix: str, errors: list[FieldError]) -> 
     return parsed
 
 
+def _shallow_dict(data: Any) -> dict[str, Any]:
+    # dataclasses.asdict deep-copies; these fields are plain values (imports call this a lot).
+    return {f.name: getattr(data, f.name) for f in fields(data)}
+
+
 def person_values(data: PersonData, parsed: Any) -> dict[str, Any]:
     """The ``persons`` column values for validated input, derived columns included."""
-    values = asdict(data)
+    values = _shallow_dict(data)
     values["name"] = data.name.strip()
     values["id_number"] = parsed.number
     values["id_number_rev"] = parsed.number[::-1]
@@ -147,7 +152,7 @@ def household_summary(head_name: str | None, member_count: int) -> dict[str, Any
 
 def household_values(data: HouseholdData, number: str) -> dict[str, Any]:
     """The ``households`` column values for validated input (account number without spaces)."""
-    values = asdict(data)
+    values = _shallow_dict(data)
     values["number"] = number
     values["account_number"] = (data.account_number or "").replace(" ", "")
     return values

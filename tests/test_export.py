@@ -17,7 +17,7 @@ from assistcase.demo import generate_demo
 from assistcase.errors import Cancelled
 from assistcase.io import export_registry, import_registry
 from assistcase.io.layout import FIELDS
-from assistcase.models import Area, Household, Person
+from assistcase.models import Area, Household, Income, Person, PropertyItem
 from assistcase.progress import CancelToken
 from assistcase.queries import HouseholdFilter
 from assistcase.services.areas import load_areas_csv
@@ -31,15 +31,14 @@ RELATIONS = ["配偶", "子女", "子女", "父母", "孙子女", "兄弟姐妹"
 
 def synthetic_rows(villages, households: int, seed: int):
     """Registry rows in the export layout with every field varied (closed households,
-    passbooks, disabilities, flags, blanks); numbers left for the import to assign."""
+    passbooks, disabilities, flags, incomes, property, blanks); numbers left for the import
+    to assign."""
     rng = random.Random(seed)
-    header = [f.header for f in FIELDS if f.key != "head_id_number"]
-    yield header
+    keys = [f.key for f in FIELDS if f.key != "head_id_number"]
+    yield [f.header for f in FIELDS if f.key != "head_id_number"]
     serial = 0
     for h in range(households):
         code, township, village = rng.choice(villages)
-        urban = township.endswith("街道")
-        category = rng.choice(["低保", "低保", "特困", "低保边缘", "三类户", "无"])
         closed = rng.random() < 0.05
         acct = rng.random()
         if acct < 0.6:
@@ -50,25 +49,43 @@ def synthetic_rows(villages, households: int, seed: int):
         else:
             account = ("无", None, None)
         size = rng.choice([1, 1, 2, 2, 3, 4, 5])
-        house = [h + 1, township, village, code, "城市" if urban else "农村", category, size]
-        tail = [f"{township}{village}{rng.randint(1, 99)}号" if rng.random() < 0.9 else None,
-                f"139{rng.randrange(10 ** 8):08d}" if rng.random() < 0.7 else None,
-                *account, "注销" if closed else "正常",
-                dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(600)) if closed else None,
-                rng.choice(["户主死亡", "迁出本县"]) if closed else None]
+        house = {
+            "township": township, "village": village, "village_code": code,
+            "residence_class": "城市" if township.endswith("街道") else "农村",
+            "category": rng.choice(["低保", "低保", "特困", "低保边缘", "三类户", "无"]),
+            "household_size": size,
+            "address": f"{township}{village}{rng.randint(1, 99)}号" if rng.random() < 0.9 else None,
+            "household_phone": f"139{rng.randrange(10 ** 8):08d}" if rng.random() < 0.7 else None,
+            "account_type": account[0], "bank_name": account[1], "account_number": account[2],
+            "household_incomes": rng.choice([None, "农业收入 300.50元（种植收入）",
+                                             "转移性收入 200元（赡养费）；其他收入 12.34元"]),
+            "properties": rng.choice([None, None, "住房 80000.00元（自建房（砖混））",
+                                      "车辆 5000元；存款 1234.56元（银行存款）"]),
+            "status": "注销" if closed else "正常",
+            "closed_on": dt.date(2024, 1, 1) + dt.timedelta(days=rng.randrange(600))
+            if closed else None,
+            "closed_reason": rng.choice(["户主死亡", "迁出本县"]) if closed else None,
+        }
         for m in range(size):
             serial += 1
             birth = dt.date(1930, 1, 1) + dt.timedelta(days=serial // 400)
-            number = make_id(code[:6], birth, serial % 400 + 1)
             grade = rng.choice([None] * 8 + [1, 2, 3, 4])
-            person = [rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice([1, 2]))),
-                      number, None, None, "户主" if m == 0 else rng.choice(RELATIONS[:1] if m == 1
-                                                                         else RELATIONS[1:]),
-                      grade, rng.choice(["肢体", "视力", "智力"]) if grade else None,
-                      rng.choice(["是", "否", "否", "否"]), rng.choice(["全自理", "半失能", "全失能"]),
-                      rng.choice(["是", "否"]), rng.choice(["是", "否"]),
-                      f"13{rng.randrange(10 ** 9):09d}" if rng.random() < 0.5 else None]
-            yield [None] + house[1:] + person + tail
+            person = {
+                "name": rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice([1, 2]))),
+                "id_number": make_id(code[:6], birth, serial % 400 + 1),
+                "relation": "户主" if m == 0 else RELATIONS[0] if m == 1
+                else rng.choice(RELATIONS[1:]),
+                "disability_grade": grade,
+                "disability_category": rng.choice(["肢体", "视力", "智力"]) if grade else None,
+                "serious_illness": rng.choice(["是", "否", "否", "否"]),
+                "self_care": rng.choice(["全自理", "半失能", "全失能"]),
+                "in_school": rng.choice(["是", "否"]), "able_to_work": rng.choice(["是", "否"]),
+                "phone": f"13{rng.randrange(10 ** 9):09d}" if rng.random() < 0.5 else None,
+                "person_incomes": rng.choice([None, None, "养老金 150.00元（城乡居民基础养老金）",
+                                              "工资性收入 1800元（务工收入）；养老金 0.5元"]),
+            }
+            values = {**house, **person}
+            yield [values.get(k) for k in keys]
 
 
 def write_rows(path, rows):
@@ -81,8 +98,9 @@ def write_rows(path, rows):
 
 
 def registry(db) -> dict[str, tuple]:
-    """Every stored field of every household and person, by household number and ID number
-    (database ids, timestamps and the derived search keys left out)."""
+    """Every stored field of every household and person, and every income and property item,
+    by household number and ID number (database ids, timestamps and the derived search keys
+    left out)."""
     skip = {"id", "created_at", "updated_at", "head_person_id", "household_id"}
     out = {}
     with db.read() as s:
@@ -94,6 +112,16 @@ def registry(db) -> dict[str, tuple]:
             out["H" + r.number] = (ids[r.head_person_id], *r[1:])
         for r in s.execute(select(Person.household_id, *pcols)):
             out["P" + r.id_number] = (numbers[r.household_id], *r[1:])
+        for r in s.execute(select(Income.household_id, Income.person_id, Income.source,
+                                  Income.monthly_fen, Income.note)):
+            out.setdefault("I" + numbers[r[0]], []).append(
+                (ids.get(r[1], ""), *r[2:]))
+        for r in s.execute(select(PropertyItem.household_id, PropertyItem.kind,
+                                  PropertyItem.value_fen, PropertyItem.description)):
+            out.setdefault("R" + numbers[r[0]], []).append(tuple(r[1:]))
+    for k, v in out.items():
+        if k[0] in "IR":
+            v.sort()
     return out
 
 
@@ -145,6 +173,8 @@ def test_export_import_round_trip_reproduces_every_field(filled, tmp_path):
                                   func.count(distinct(Household.account_type)),
                                   func.count(distinct(Household.category)))).one()
     assert tuple(varied) == (2, 3, 5)  # active and closed, card/passbook/none, all categories
+    assert sum(k.startswith("I") for k in original) > 4000  # incomes of most households
+    assert sum(k.startswith("R") for k in original) > 300  # property items
 
     fresh = open_database(tmp_path / "fresh.sqlite3")
     load_areas_csv(fresh, ACTOR)

@@ -15,7 +15,8 @@ from assistcase.cli import main
 from assistcase.errors import Cancelled
 from assistcase.io import (ImportFileError, import_registry, load_mapping, preview, save_mapping,
                            write_report_xlsx)
-from assistcase.models import AuditEntry, Household, Person, PersonSearchKey
+from assistcase.models import (AuditEntry, Household, Income, Person, PersonSearchKey,
+                              PropertyItem)
 from assistcase.progress import CancelToken
 from assistcase.queries import household_detail
 from assistcase.services import registry as reg
@@ -449,3 +450,41 @@ def test_cli_import_dry_run_report_and_exit_codes(db, db_path, existing, tmp_pat
     not_sheet.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
     assert main(["--db", str(db_path), "import", str(not_sheet)]) == 2
     assert "not a spreadsheet" in capsys.readouterr().err
+
+
+def test_incomes_and_property_in_fen_replaced_when_changed_with_audit(db, existing, tmp_path):
+    rows = good_rows()
+    rows[1] += ["本人月收入", "家庭财产"]
+    rows[2] += ["养老金 150.5元（城乡居民基础养老金）", "住房 30000元（自建房）"]
+    rows[3] += [None, None]
+    rows[4] += ["工资性收入 1800元；其他 0.01元", None]
+    assert import_registry(db, ACTOR, write_xlsx(tmp_path / "a.xlsx", rows)).written
+    with db.read() as s:
+        got = sorted((i.source, i.monthly_fen, i.note) for i in s.scalars(select(Income)))
+        assert got == [("other", 1, ""), ("pension", 15050, "城乡居民基础养老金"),
+                       ("wages", 180000, "")]
+        assert [(p.kind, p.value_fen) for p in s.scalars(select(PropertyItem))] == \
+            [("housing", 3000000)]
+    assert not import_registry(db, ACTOR, write_xlsx(tmp_path / "a.xlsx", rows)).written
+
+    rows[2][-2] = "养老金 160元（城乡居民基础养老金）"
+    report = import_registry(db, ACTOR, write_xlsx(tmp_path / "b.xlsx", rows))
+    assert report.written and report.households_updated == 1
+    with db.read() as s:
+        assert sorted(i.monthly_fen for i in s.scalars(select(Income))) == [1, 16000, 180000]
+        audit = {(a.action, a.entity, a.field, a.old_value, a.new_value) for a in s.scalars(
+            select(AuditEntry).where(AuditEntry.source == "import: b.xlsx",
+                                     AuditEntry.field == "monthly_fen"))}
+        assert audit == {("delete", "income", "monthly_fen", "15050", None),
+                         ("create", "income", "monthly_fen", None, "16000")}
+
+
+def test_bad_money_items_are_reported(db, existing, tmp_path):
+    rows = good_rows()
+    rows[1] += ["本人月收入"]
+    rows[2] += ["工资 12.345元"]
+    rows[3] += ["邻居接济 100元"]
+    rows[4] += [None]
+    report, _ = assert_refused(db, write_xlsx(tmp_path / "money.xlsx", rows), "本人月收入",
+                               "金额最多两位小数")
+    assert [i.row for i in report.errors] == [3, 4]

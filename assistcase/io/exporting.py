@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
 from ..db import Database
-from ..models import Area, Household, Person
+from ..models import Area, Household, Income, Person, PropertyItem
 from ..progress import CancelToken, ProgressFn
 from ..queries import HouseholdFilter, household_query
 from . import layout as L
@@ -74,10 +74,27 @@ def export_registry(db: Database, path: str | Path, flt: HouseholdFilter | None 
                                    .order_by(Person.household_id, Person.relation != "head",
                                              Person.id)):
                     members.setdefault(p.household_id, []).append(p)
+                incomes: dict[tuple[int, int | None], list[tuple[str, int, str]]] = {}
+                for i in s.execute(select(Income.household_id, Income.person_id, Income.source,
+                                          Income.monthly_fen, Income.note)
+                                   .where(Income.household_id.in_(block)).order_by(Income.id)):
+                    incomes.setdefault((i[0], i[1]), []).append((i[2], i[3], i[4]))
+                items: dict[int, list[tuple[str, int, str]]] = {}
+                for i in s.execute(select(PropertyItem.household_id, PropertyItem.kind,
+                                          PropertyItem.value_fen, PropertyItem.description)
+                                   .where(PropertyItem.household_id.in_(block))
+                                   .order_by(PropertyItem.id)):
+                    items.setdefault(i[0], []).append((i[1], i[2], i[3]))
                 for hid in block:
                     h = hh_rows[hid]
+                    money = {
+                        "household_incomes": L.format_items(
+                            "household_incomes", incomes.get((hid, None), [])),
+                        "properties": L.format_items("properties", items.get(hid, []))}
                     for p in members.get(hid, []):
-                        ws.append(_row(h, p, len(members[hid])))
+                        money["person_incomes"] = L.format_items(
+                            "person_incomes", incomes.get((hid, p.id), []))
+                        ws.append(_row(h, p, len(members[hid]), money))
                     count += 1
                 report(count / max(1, len(ids)), f"{count:,}/{len(ids):,} households 户")
         wb.save(tmp)
@@ -103,8 +120,8 @@ def _yes_no(value: bool) -> str:
     return "是" if value else "否"
 
 
-def _row(h: Any, p: Any, size: int) -> list[Any]:
-    values = {
+def _row(h: Any, p: Any, size: int, money: dict[str, str]) -> list[Any]:
+    values = {**money,
         "household_number": h.number, "township": h.township_name, "village": h.village_name,
         "village_code": h.village_code, "residence_class": L.RESIDENCE_ZH[h.residence_class],
         "category": L.CATEGORY_ZH[h.category], "household_size": size, "name": p.name,

@@ -27,7 +27,7 @@ from stdnum import luhn
 from ..db import Database
 from ..errors import DuplicatePersonError, FieldError, Warning_
 from ..idnumber import ResidentId
-from ..models import Area, Household, Person
+from ..models import Area, Household, Income, Person, PropertyItem
 from ..models.base import utcnow
 from ..progress import CancelToken, ProgressFn
 from ..searchkeys import name_keys
@@ -317,13 +317,15 @@ def _take(it: Iterator[tuple[Any, ...]], n: int) -> list[tuple[Any, ...]]:
 class _Row:
     """One person row after reading: converted values, the parsed ID, errors seen."""
 
-    __slots__ = ("line", "person", "parsed", "bad")
+    __slots__ = ("line", "person", "parsed", "bad", "incomes")
 
-    def __init__(self, line: int, person: PersonData, parsed: ResidentId | None, bad: bool):
+    def __init__(self, line: int, person: PersonData, parsed: ResidentId | None, bad: bool,
+                 incomes: tuple[tuple[str, int, str], ...] = ()):
         self.line = line
         self.person = person
         self.parsed = parsed
         self.bad = bad
+        self.incomes = incomes
 
 
 class _Group:
@@ -436,7 +438,7 @@ class _Reader:
                            f"与第{first}行是同一人（身份证号重复）")
             else:
                 self.seen_ids[parsed.number] = line
-        row = _Row(line, person, parsed, bool(bad_fields))
+        row = _Row(line, person, parsed, bool(bad_fields), values.get("person_incomes", ()))
         group = self._group_for(line, values, row)
         if group is None:
             return
@@ -521,6 +523,18 @@ class _PlannedHousehold:
     existing: Any | None  # households row
     changes: dict[str, Any] = field(default_factory=dict)
     new_id: int | None = None
+    # Incomes and property items to write (None: not in the file, leave them) and the
+    # registry's rows they replace.
+    incomes: list[tuple[str, str, int, str]] | None = None  # (ID number or "", source, fen, note)
+    old_incomes: list[Any] = field(default_factory=list)
+    properties: list[tuple[str, int, str]] | None = None  # (kind, fen, description)
+    old_properties: list[Any] = field(default_factory=list)
+
+    @property
+    def updated(self) -> bool:
+        return self.existing is not None and bool(
+            self.changes or self.old_incomes or self.old_properties
+            or self.incomes or self.properties)
 
 
 @dataclass(slots=True)
@@ -603,6 +617,18 @@ class _Planner:
                                       ptable.c.relation, ptable.c.household_id)
                                .where(ptable.c.household_id.in_(chunk))):
                 others.setdefault(r.household_id, []).append(r)
+        self.incomes: dict[int, list[Any]] = {}
+        self.properties: dict[int, list[Any]] = {}
+        if self.mapped & {"person_incomes", "household_incomes"}:
+            for chunk in _chunks(matched_ids):
+                for r in s.execute(select(Income.__table__)
+                                   .where(Income.household_id.in_(chunk))):
+                    self.incomes.setdefault(r.household_id, []).append(r)
+        if "properties" in self.mapped:
+            for chunk in _chunks(matched_ids):
+                for r in s.execute(select(PropertyItem.__table__)
+                                   .where(PropertyItem.household_id.in_(chunk))):
+                    self.properties.setdefault(r.household_id, []).append(r)
         self._check()
         for n, (g, hh) in enumerate(matched):
             if n % 1000 == 0:
@@ -731,6 +757,7 @@ class _Planner:
                        "户状态为正常，却填写了注销日期或注销原因")
 
         planned = _PlannedHousehold(g, data, extra, hh)
+        self._plan_money(planned, db_members)
         # Persons: new, unchanged, changed; refused when held by another active household.
         person_plans = []
         for r in g.rows:
@@ -766,6 +793,39 @@ class _Planner:
                               if getattr(ex, k) != values[k]}
         self.households.append(planned)
         self.persons.extend(person_plans)
+
+    def _plan_money(self, h: _PlannedHousehold, db_members: list[Any]) -> None:
+        """Incomes and property: the file's list replaces the registry's when they differ.
+        Only what the file can speak for is compared: household-level incomes when that
+        column is mapped, a person's incomes when that column is mapped and the person has a
+        row in the file."""
+        g, mapped = h.group, self.mapped
+        by_person = "person_incomes" in mapped
+        by_household = "household_incomes" in mapped
+        if by_person or by_household:
+            in_file = {r.parsed.number for r in g.rows if r.parsed is not None}
+            wanted = []
+            if by_person:
+                wanted += [(r.parsed.number, *item) for r in g.rows if r.parsed is not None
+                           for item in r.incomes]
+            if by_household:
+                wanted += [("", *item) for item in g.values.get("household_incomes", ())]
+            numbers = {m.id: m.id_number for m in db_members}
+            old = []
+            if h.existing is not None:
+                for r in self.incomes.get(h.existing.id, []):
+                    who = numbers.get(r.person_id, f"#{r.person_id}") if r.person_id else ""
+                    if (who == "" and by_household) or (who in in_file and by_person):
+                        old.append((who, r))
+            if sorted(wanted) != sorted((w, r.source, r.monthly_fen, r.note) for w, r in old):
+                h.incomes = wanted
+                h.old_incomes = [r for _, r in old]
+        if "properties" in mapped:
+            wanted_p = list(g.values.get("properties", ()))
+            old_p = self.properties.get(h.existing.id, []) if h.existing is not None else []
+            if sorted(wanted_p) != sorted((r.kind, r.value_fen, r.description) for r in old_p):
+                h.properties = wanted_p
+                h.old_properties = old_p
 
     def _village(self, g: _Group, villages: _Villages) -> int | None:
         v = g.values
@@ -954,18 +1014,19 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
             progress(0.80 + 0.15 * i / max(1, len(new_p)), f"{i + 1:,} persons 人")
     if heads:
         conn.exec_driver_sql("UPDATE households SET head_person_id = ? WHERE id = ?", heads)
+    pid_of = {p.row.parsed.number: pid(p) for p in planner.persons}
+    _write_money(s, planner, bulk, pid_of, hid)
     bulk.flush()
     check()
 
     # Changed records: through the ORM and the Auditor, one field at a time.
     touched: set[int] = set()
     for h in planner.households:
-        if h.existing is not None and h.changes:
+        if h.updated:
             obj = s.get(Household, h.existing.id)
             audit.apply(obj, "household", h.changes, obj.id)
             report.changes.append(Change(h.group.line, "update", "household", obj.number,
-                                         tuple((k, getattr(h.existing, k), v)
-                                               for k, v in h.changes.items())))
+                                         _household_changes(h)))
     for n, p in enumerate(planner.persons):
         h = p.household
         if p.existing is None:
@@ -1002,6 +1063,64 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
                f"{report.households_created}, updated {report.households_updated}; persons "
                f"created {report.persons_created}, updated {report.persons_updated}")
     s.flush()
+
+
+def _household_changes(h: _PlannedHousehold) -> tuple[tuple[str, Any, Any], ...]:
+    out = [(k, getattr(h.existing, k), v) for k, v in h.changes.items()]
+    if h.incomes is not None:
+        out.append(("incomes", L.format_items("incomes", [(r.source, r.monthly_fen, r.note)
+                                                           for r in h.old_incomes]),
+                     L.format_items("incomes", [i[1:] for i in h.incomes])))
+    if h.properties is not None:
+        out.append(("properties",
+                    L.format_items("properties", [(r.kind, r.value_fen, r.description)
+                                                  for r in h.old_properties]),
+                    L.format_items("properties", h.properties)))
+    return tuple(out)
+
+
+def _write_money(s: Session, planner: _Planner, bulk: "_BufferedAuditor",
+                 pid_of: dict[str, int], hid: Any) -> None:
+    """Delete replaced incomes/property items and insert the file's, audited as the
+    registry's add/delete services audit them."""
+    conn = s.connection()
+    next_income = (s.scalar(select(func.max(Income.id))) or 0) + 1
+    next_item = (s.scalar(select(func.max(PropertyItem.id))) or 0) + 1
+    income_rows, item_rows, gone_incomes, gone_items = [], [], [], []
+    for h in planner.households:
+        household_id = hid(h)
+        for r in h.old_incomes:
+            bulk.deleted("income", r.id, {"source": r.source, "monthly_fen": r.monthly_fen,
+                                          "person_id": r.person_id, "note": r.note},
+                         household_id)
+            gone_incomes.append((r.id,))
+        for who, source, fen, note in h.incomes or ():
+            person_id = pid_of[who] if who else None
+            income_rows.append((next_income, household_id, person_id, source, fen, note))
+            bulk.created("income", next_income, {"source": source, "monthly_fen": fen,
+                                                 "person_id": person_id, "note": note},
+                         household_id)
+            next_income += 1
+        for r in h.old_properties:
+            bulk.deleted("property", r.id, {"kind": r.kind, "value_fen": r.value_fen,
+                                            "description": r.description}, household_id)
+            gone_items.append((r.id,))
+        for kind, fen, description in h.properties or ():
+            item_rows.append((next_item, household_id, kind, description, fen))
+            bulk.created("property", next_item, {"kind": kind, "value_fen": fen,
+                                                 "description": description}, household_id)
+            next_item += 1
+    if gone_incomes:
+        conn.exec_driver_sql("DELETE FROM incomes WHERE id = ?", gone_incomes)
+    if gone_items:
+        conn.exec_driver_sql("DELETE FROM property_items WHERE id = ?", gone_items)
+    if income_rows:
+        conn.exec_driver_sql(_insert_sql("incomes", ("id", "household_id", "person_id", "source",
+                                                     "monthly_fen", "note")), income_rows)
+    if item_rows:
+        conn.exec_driver_sql(_insert_sql("property_items", ("id", "household_id", "kind",
+                                                            "description", "value_fen")),
+                             item_rows)
 
 
 def _next_number(s: Session, village_id: int, counters: dict[int, int],
@@ -1077,8 +1196,7 @@ def import_registry(db: Database, actor: str | int, path: str | Path, *,
 
 def _count(planner: _Planner, report: ImportReport) -> None:
     report.households_created = sum(1 for h in planner.households if h.existing is None)
-    report.households_updated = sum(1 for h in planner.households
-                                    if h.existing is not None and h.changes)
+    report.households_updated = sum(1 for h in planner.households if h.updated)
     report.persons_created = sum(1 for p in planner.persons if p.existing is None)
     moved = [p for p in planner.persons if p.existing is not None
              and (p.changes or p.household.existing is None
@@ -1093,10 +1211,9 @@ def _describe(planner: _Planner, report: ImportReport) -> None:
         if h.existing is None:
             report.changes.append(Change(h.group.line, "create", "household",
                                          h.data.number or "(new)"))
-        elif h.changes:
+        elif h.updated:
             report.changes.append(Change(h.group.line, "update", "household", h.existing.number,
-                                         tuple((k, getattr(h.existing, k), v)
-                                               for k, v in h.changes.items())))
+                                         _household_changes(h)))
     for p in planner.persons:
         if p.existing is None:
             report.changes.append(Change(p.row.line, "create", "person", p.row.parsed.number))

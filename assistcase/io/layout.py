@@ -76,6 +76,8 @@ FIELDS: tuple[Field, ...] = (
           ("劳动能力", "有无劳动能力", "有劳动能力")),
     Field("phone", "本人电话", "own phone", PERSON,
           ("个人电话", "成员电话", "手机号码", "本人联系电话")),
+    Field("person_incomes", "本人月收入", "own monthly incomes", PERSON,
+          ("个人收入", "个人月收入", "本人收入", "本人收入明细")),
     Field("address", "家庭住址", "address", HOUSEHOLD,
           ("住址", "家庭地址", "居住地址", "地址", "现住址", "户籍地址")),
     Field("household_phone", "联系电话", "household phone", HOUSEHOLD,
@@ -86,6 +88,10 @@ FIELDS: tuple[Field, ...] = (
     Field("account_number", "银行账号", "account number", HOUSEHOLD,
           ("银行卡号", "账号", "卡号", "一卡通账号", "一卡通卡号", "存折账号", "银行帐号", "帐号",
            "开户账号", "社保卡号")),
+    Field("household_incomes", "家庭其他月收入", "household incomes not by person", HOUSEHOLD,
+          ("家庭收入明细", "家庭月收入", "家庭收入", "家庭月收入(元)")),
+    Field("properties", "家庭财产", "household property", HOUSEHOLD,
+          ("财产", "财产明细", "家庭财产明细", "财产状况")),
     Field("status", "户状态", "household status", HOUSEHOLD, ("状态", "家庭状态")),
     Field("closed_on", "注销日期", "closed on", HOUSEHOLD, ("退出日期",)),
     Field("closed_reason", "注销原因", "closing reason", HOUSEHOLD, ("退出原因",)),
@@ -137,7 +143,23 @@ RELATION_ZH = {"head": "户主", "spouse": "配偶", "child": "子女", "parent"
 SELF_CARE_ZH = {"full": "全自理", "partial": "半失能", "none": "全失能"}
 SEX_ZH = {"M": "男", "F": "女"}
 
+INCOME_ZH = {"wages": "工资性收入", "agriculture": "农业收入", "business": "经营性收入",
+             "pension": "养老金", "transfer": "转移性收入", "property": "财产性收入",
+             "other": "其他收入"}
+PROPERTY_ZH = {"deposit": "存款", "vehicle": "车辆", "housing": "住房", "other": "其他财产"}
+
 _CHOICES: dict[str, dict[str, str]] = {
+    "income": _vocab({"wages": ("工资性收入", "工资", "工资收入", "务工收入", "工资薪金"),
+                      "agriculture": ("农业收入", "农业", "种植收入", "养殖收入", "农业经营收入"),
+                      "business": ("经营性收入", "经营", "经营收入", "生产经营收入"),
+                      "pension": ("养老金", "退休金", "养老保险金", "养老"),
+                      "transfer": ("转移性收入", "转移收入", "赡养费", "转移"),
+                      "property": ("财产性收入", "财产收入", "租金收入", "租金"),
+                      "other": ("其他收入", "其他")}),
+    "property": _vocab({"deposit": ("存款", "银行存款", "储蓄"),
+                        "vehicle": ("车辆", "机动车", "汽车"),
+                        "housing": ("住房", "房产", "房屋"),
+                        "other": ("其他财产", "其他")}),
     "residence_class": _vocab({"urban": ("城市", "城镇", "城市居民", "城", "非农业"),
                                "rural": ("农村", "乡村", "农村居民", "农", "农业")}),
     "category": _vocab({"dibao": ("低保", "城市低保", "农村低保", "最低生活保障", "低保户",
@@ -166,7 +188,7 @@ _CHOICES: dict[str, dict[str, str]] = {
                          "none": ("全失能", "完全不能自理", "不能自理", "失能", "完全失能")}),
     "sex": _vocab({"M": ("男", "男性"), "F": ("女", "女性")}),
 }
-CHOICE_ZH = {"residence_class": RESIDENCE_ZH, "category": CATEGORY_ZH, "status": STATUS_ZH,
+CHOICE_ZH = {"income": INCOME_ZH, "property": PROPERTY_ZH, "residence_class": RESIDENCE_ZH, "category": CATEGORY_ZH, "status": STATUS_ZH,
              "account_type": ACCOUNT_ZH, "relation": RELATION_ZH, "self_care": SELF_CARE_ZH,
              "sex": SEX_ZH}
 _TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓", "对"}
@@ -284,6 +306,61 @@ def _account(field: str, value: Any) -> str:
     return _digits_text(value, "the account number", "银行账号")
 
 
+_ITEM_RE = re.compile(r"^(?P<word>[^\d\s(（.-][^\d(（]*?)?\s*(?P<amount>-?\d+(?:\.\d+)?)\s*元?"
+                      r"\s*(?:[(（](?P<note>.*)[)）])?$")
+
+
+def _fen(text: str) -> int:
+    """Yuan with at most two decimals → whole fen (分); never through a float."""
+    from decimal import Decimal
+
+    fen = Decimal(text) * 100
+    if fen != fen.to_integral_value() or fen < 0:
+        raise ValueError(text)
+    return int(fen)
+
+
+def _items(field: str, value: Any) -> tuple[tuple[str, int, str], ...]:
+    """Money items ``来源 金额元（备注）`` separated by ``；``, e.g. ``养老金 150.00元（城乡居民基础
+    养老金）；工资性收入 1200元``. A bare amount is one item of kind 其他."""
+    vocab = "income" if field != "properties" else "property"
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = f"{value}"
+    out = []
+    for part in str(value).replace(";", "；").split("；"):
+        text = part.strip()
+        if not text:
+            continue
+        m = _ITEM_RE.match(text)
+        code = None
+        if m is not None:
+            code = _lookup(vocab, m["word"].strip()) if m["word"] else "other"
+        try:
+            fen = _fen(m["amount"]) if m is not None else None
+        except ValueError:
+            fen = None
+        if m is None or code is None or fen is None:
+            words = "、".join(CHOICE_ZH[vocab].values())
+            raise CellError(
+                f"{part.strip()!r}: write each item as kind, amount in yuan (at most 2 decimals) "
+                f"and an optional note in brackets, e.g. 养老金 150.00元（城乡居民基础养老金）; "
+                f"separate items with ；",
+                f"“{part.strip()}”格式不对：每项写作“类别 金额元（备注）”，金额最多两位小数，"
+                f"多项用“；”分隔，例如：养老金 150.00元（城乡居民基础养老金）。类别：{words}")
+        out.append((code, fen, (m["note"] or "").strip()))
+    return tuple(out)
+
+
+def format_items(field: str, items: list[tuple[str, int, str]]) -> str:
+    """The cell text for money items (the inverse of the import's reading)."""
+    names = INCOME_ZH if field != "properties" else PROPERTY_ZH
+    parts = []
+    for code, fen, note in items:
+        text = f"{names[code]} {fen // 100}.{fen % 100:02d}元"
+        parts.append(text + (f"（{note}）" if note else ""))
+    return "；".join(parts)
+
+
 def _plain(field: str, value: Any) -> str:
     return _text(value)
 
@@ -297,6 +374,7 @@ CONVERTERS: dict[str, Callable[[str, Any], Any]] = {
     "in_school": _bool, "able_to_work": _bool, "phone": _plain, "address": _plain,
     "household_phone": _plain, "account_type": _choice, "bank_name": _plain,
     "account_number": _account, "status": _choice, "closed_on": _date, "closed_reason": _plain,
+    "person_incomes": _items, "household_incomes": _items, "properties": _items,
 }
 assert set(CONVERTERS) == set(FIELD_BY_KEY)
 

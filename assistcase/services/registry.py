@@ -567,3 +567,108 @@ def delete_property(db: Database, actor: str | int, item_id: int) -> ServiceResu
                                  item.household_id)
         s.delete(item)
         return ServiceResult(household_ids={item.household_id})
+
+
+# --- the household editor's save ------------------------------------------------------------
+
+
+@dataclass
+class MemberEdit:
+    """One row of the editor's member table: an existing person (``person_id``) or a new one."""
+
+    person_id: int | None
+    data: PersonData
+
+
+def _check_member(s: Session, hh: Household, person: Person | None, data: PersonData,
+                  prefix: str, errors: list[FieldError]) -> Any:
+    """Validate one member edit; returns the parsed ID number or None."""
+    parsed = validate_person(data, prefix, errors)
+    was_head = person is not None and hh.head_person_id == person.id
+    if (data.relation == "head") != was_head and data.relation in RELATIONSHIPS:
+        errors.append(FieldError(f"{prefix}relation",
+                                 "use change of head to change who is the head",
+                                 "请使用“变更户主”更换户主"))
+    if parsed is None:
+        return None
+    holder = _holder(s, parsed.number)
+    if holder is not None and (person is None or holder.id != person.id):
+        if holder.household_id == hh.id:
+            errors.append(FieldError(f"{prefix}id_number", "this person is already a member of this household",
+                                     "此人已是本户成员"))
+        else:
+            held = s.get(Household, holder.household_id) if holder.household_id else None
+            if held is not None and held.status == "active":
+                raise DuplicatePersonError(f"{prefix}id_number", parsed.number, held.id,
+                                           held.number, held.head_name)
+            if person is not None:  # renumbering onto another (inactive) person record
+                errors.append(FieldError(f"{prefix}id_number", "another person record has this ID number",
+                                         "已有其他人员使用此身份证号"))
+    return parsed
+
+
+def save_household(db: Database, actor: str | int, household_id: int,
+                   changes: dict[str, Any], members: list[MemberEdit],
+                   source: str | None = None) -> ServiceResult:
+    """Save the household editor in one transaction: household fields, changed members and
+    new members. Everything is validated first; any refusal writes nothing. Error fields are
+    ``members[i].<field>`` with ``i`` the position in ``members``."""
+    unknown = set(changes) - HOUSEHOLD_EDITABLE
+    if unknown:
+        raise ValidationError([FieldError(f, "this field cannot be changed here",
+                                          "此项不能在这里修改") for f in sorted(unknown)])
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        hh = _active_household(s, household_id)
+        errors: list[FieldError] = []
+        warnings: list[Warning_] = []
+        current = {f: getattr(hh, f) for f in HOUSEHOLD_EDITABLE}
+        merged = HouseholdData(**{**current, **changes}, number=hh.number)
+        validate_household(s, merged, errors, warnings)
+        persons: list[Person | None] = []
+        parsed_all = []
+        seen: dict[str, int] = {}
+        for i, edit in enumerate(members):
+            person = None
+            if edit.person_id is not None:
+                person = _person(s, edit.person_id)
+                if person.household_id != hh.id:
+                    raise StateError(f"person {person.id} is not a member of household {hh.number}",
+                                     f"人员 {person.name} 不是户 {hh.number} 的成员")
+            parsed = _check_member(s, hh, person, edit.data, f"members[{i}].", errors)
+            if parsed is not None:
+                if parsed.number in seen:
+                    errors.append(FieldError(f"members[{i}].id_number",
+                                             f"the same ID number is entered twice (rows {seen[parsed.number] + 1} and {i + 1})",
+                                             f"同一身份证号录入了两次（第{seen[parsed.number] + 1}和第{i + 1}行）"))
+                seen.setdefault(parsed.number, i)
+            persons.append(person)
+            parsed_all.append(parsed)
+        if errors:
+            raise ValidationError(errors)
+
+        audit = Auditor(s, user, source)
+        new_hh = {k: v for k, v in household_values(merged, hh.number).items() if k in changes}
+        audit.apply(hh, "household", new_hh, hh.id)
+        result = ServiceResult(household_ids={hh.id}, warnings=warnings)
+        for edit, person, parsed in zip(members, persons, parsed_all):
+            values = person_values(edit.data, parsed)
+            if person is None:
+                holder = _holder(s, parsed.number)  # a person released by a closed household
+                if holder is None:
+                    person = Person(**values, household_id=hh.id)
+                    s.add(person)
+                    s.flush()
+                    audit.created("person", person.id, {**values, "household_id": hh.id}, hh.id)
+                else:
+                    person = holder
+                    audit.apply(person, "person", {**values, "household_id": hh.id}, hh.id)
+                write_keys(s, person)
+            else:
+                old_name = person.name
+                audit.apply(person, "person", values, hh.id)
+                if person.name != old_name:
+                    write_keys(s, person)
+            result.person_ids.add(person.id)
+        refresh_household(s, hh)
+        return result

@@ -17,7 +17,8 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from .idnumber import age_on
-from .models import Area, AuditEntry, Household, Income, Person, PersonSearchKey, PropertyItem
+from .models import (Area, AuditEntry, Household, Income, Person, PersonSearchKey,
+                     PropertyItem, User)
 from .searchkeys import prefix_upper_bound
 
 SORT_KEYS = {
@@ -262,6 +263,24 @@ def count_households(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Household)) or 0
 
 
-def audit_trail(session: Session, household_id: int, limit: int = 500) -> list[AuditEntry]:
-    return list(session.scalars(select(AuditEntry).where(AuditEntry.household_id == household_id)
-                                .order_by(AuditEntry.id.desc()).limit(limit)))
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: dt.datetime
+    username: str
+    action: str
+    entity: str
+    entity_id: int | None
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    source: str | None
+
+
+def audit_trail(session: Session, household_id: int, limit: int = 500) -> list[AuditRow]:
+    """The household's audit rows, newest first, with the acting user's name."""
+    stmt = (select(AuditEntry, User.username).join(User, User.id == AuditEntry.user_id)
+            .where(AuditEntry.household_id == household_id)
+            .order_by(AuditEntry.id.desc()).limit(limit))
+    return [AuditRow(a.id, a.at, name, a.action, a.entity, a.entity_id, a.field, a.old_value,
+                     a.new_value, a.source) for a, name in session.execute(stmt)]

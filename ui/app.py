@@ -1,0 +1,161 @@
+"""Start AssistCase: ``python -m ui.app [--db PATH] [--lang zh_CN|en]``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from PySide6.QtCore import (QCoreApplication, QLibraryInfo, QLocale, QTimer, QTranslator)
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from assistcase.config import RESOURCES_DIR, current_username
+from assistcase.errors import AssistCaseError
+
+log = logging.getLogger("assistcase.ui")
+
+FONT_FILE = RESOURCES_DIR / "fonts" / "DroidSansFallbackFull.ttf"
+TRANSLATIONS_DIR = RESOURCES_DIR / "translations"
+_keep: list[object] = []  # translators must outlive the application's use of them
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="assistcase-gui", description="AssistCase desktop app")
+    p.add_argument("--db", help="database file or SQLAlchemy URL")
+    p.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
+    p.add_argument("--user", default=None, help="acting user for the audit log")
+    p.add_argument("--demo-households", type=int, default=2000,
+                   help="size of the demo city created when the database is empty (0: none)")
+    p.add_argument("--read-only", action="store_true",
+                   help="supervisor view: pages show no editing controls")
+    p.add_argument("--exit-when-shown", action="store_true",
+                   help="print a line and exit once the window shows its first rows "
+                        "(startup benchmark)")
+    args, _qt_args = p.parse_known_args(argv)
+    return args
+
+
+def load_font(app: QApplication) -> str | None:
+    """Register the bundled CJK font and put it behind the default font as a fallback."""
+    font_id = QFontDatabase.addApplicationFont(str(FONT_FILE))
+    if font_id < 0:
+        log.warning("could not load the bundled font %s", FONT_FILE)
+        return None
+    family = QFontDatabase.applicationFontFamilies(font_id)[0]
+    font = QFont(app.font())
+    font.setFamilies([font.family(), family])
+    app.setFont(font)
+    return family
+
+
+def install_translations(app: QApplication, lang: str) -> None:
+    locale = QLocale(QLocale.Language.Chinese, QLocale.Country.China) if lang == "zh_CN" \
+        else QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
+    QLocale.setDefault(locale)
+    if lang == "en":
+        return
+    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    for name, directory in (("qtbase_zh_CN", qt_dir),
+                            ("assistcase_zh_CN", str(TRANSLATIONS_DIR))):
+        tr = QTranslator(app)
+        if tr.load(name, directory):
+            app.installTranslator(tr)
+            _keep.append(tr)
+        else:
+            log.warning("translation %s not found in %s", name, directory)
+
+
+def create_application(argv: list[str], lang: str) -> QApplication:
+    app = QApplication.instance() or QApplication(argv)
+    QCoreApplication.setOrganizationName("AssistCase")
+    QCoreApplication.setApplicationName("AssistCase")
+    load_font(app)
+    install_translations(app, lang)
+    return app
+
+
+def _error(title: str, exc: AssistCaseError, lang: str) -> None:
+    QMessageBox.critical(None, title, exc.message("zh" if lang == "zh_CN" else "en"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    app = create_application([sys.argv[0], *argv], args.lang)
+    tr = lambda text: QCoreApplication.translate("app", text)  # noqa: E731
+
+    from assistcase.db import open_database
+    from assistcase.queries import count_households
+
+    try:
+        db = open_database(args.db)
+    except AssistCaseError as exc:
+        _error(tr("Cannot open the database"), exc, args.lang)
+        print(f"error: {exc.message_en}", file=sys.stderr)
+        return 2
+    actor = args.user or current_username()
+
+    from .main_window import MainWindow
+
+    window: list[MainWindow] = []
+
+    def show_window() -> None:
+        w = MainWindow(db, actor, read_only=args.read_only)
+        window.append(w)
+        w.show()
+        if args.exit_when_shown:
+            def done() -> None:
+                model = w.registry.model
+                if model.rowCount():
+                    model.data(model.index(0, 0))
+                print("assistcase: window shown", flush=True)
+                app.quit()
+
+            QTimer.singleShot(0, done)
+
+    with db.read() as s:
+        empty = count_households(s) == 0
+    if empty and args.demo_households > 0:
+        from assistcase.demo import generate_demo
+
+        from .tasks import BackgroundTask
+
+        task = BackgroundTask(
+            lambda progress, cancel: generate_demo(db, actor, households=args.demo_households,
+                                                   seed=1, progress=progress, cancel=cancel),
+            tr("Creating the demo database…"))
+        task.succeeded.connect(lambda _summary: show_window())
+        task.cancelled.connect(show_window)
+
+        def failed(exc: BaseException, _tb: str) -> None:
+            if isinstance(exc, AssistCaseError):
+                _error(tr("Demo data could not be created"), exc, args.lang)
+            else:
+                QMessageBox.critical(None, tr("Demo data could not be created"), str(exc))
+            show_window()
+
+        task.failed.connect(failed)
+        _keep.append(task)
+        task.start()
+    else:
+        show_window()
+    code = app.exec()
+    # Tear down in order while the interpreter is whole: windows, then translators, then the
+    # database (leaving it all to interpreter shutdown crashes PySide's finalisation).
+    for w in window:
+        w.close()
+        w.deleteLater()
+    window.clear()
+    QCoreApplication.sendPostedEvents(None, 0)
+    for obj in _keep:
+        if isinstance(obj, QTranslator):
+            app.removeTranslator(obj)
+    _keep.clear()
+    db.dispose()
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,686 @@
+"""The household editor: household fields, member table, incomes, property, history.
+
+Validation messages from the core are shown next to the field or member cell they name; a
+refused save writes nothing (the core validates everything in one transaction).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QComboBox, QDialog,
+                               QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
+                               QInputDialog, QLabel, QLineEdit, QMessageBox, QPushButton,
+                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
+                               QWidget)
+
+from assistcase.db import Database
+from assistcase.errors import AssistCaseError, FieldError, ServiceResult, ValidationError
+from assistcase.idnumber import age_on, parse_resident_id
+from assistcase.queries import HouseholdDetail, audit_trail, household_detail
+from assistcase.services import registry as reg
+
+from .labels import choices, fen_to_yuan_text, label, yuan_text_to_fen
+
+ERROR_STYLE = "color: #b3261e;"
+WARNING_STYLE = "color: #8a5300;"
+BAD_CELL = QBrush(QColor("#fde7e9"))
+
+# member table columns: (key, source text)
+M_NAME, M_ID, M_SEX, M_BIRTH, M_AGE, M_RELATION, M_DISABILITY, M_ILLNESS, M_SELF_CARE, \
+    M_SCHOOL, M_WORK = range(11)
+MEMBER_FIELD_COLUMN = {"name": M_NAME, "id_number": M_ID, "relation": M_RELATION,
+                       "disability_grade": M_DISABILITY, "serious_illness": M_ILLNESS,
+                       "self_care": M_SELF_CARE, "in_school": M_SCHOOL,
+                       "able_to_work": M_WORK}
+
+
+def _lang_is_zh(widget: QWidget) -> bool:
+    return widget.locale().name().startswith("zh")
+
+
+class HouseholdEditor(QDialog):
+    """Edit one household (``household_id``) or register a new one (``None``)."""
+
+    saved = Signal(object)  # ServiceResult
+
+    def __init__(self, db: Database, actor: str | int, household_id: int | None,
+                 villages: list[tuple[int, str, str]], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.household_id = household_id
+        self._villages = villages
+        self._detail: HouseholdDetail | None = None
+        self._loading = False
+        self._dirty = False
+        self.setMinimumSize(1000, 640)
+        self._build()
+        self.load()
+
+    # --- construction ---------------------------------------------------------------------
+
+    def _error_label(self) -> QLabel:
+        lbl = QLabel()
+        lbl.setStyleSheet(ERROR_STYLE)
+        lbl.setWordWrap(True)
+        lbl.hide()
+        return lbl
+
+    def _with_error(self, key: str, widget: QWidget) -> QWidget:
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(widget)
+        err = self._error_label()
+        err.setObjectName(f"error_{key}")
+        lay.addWidget(err)
+        self._field_errors[key] = err
+        self._field_widgets[key] = widget
+        return box
+
+    def _combo(self, kind: str) -> QComboBox:
+        c = QComboBox()
+        for value, text in choices(kind):
+            c.addItem(text, value)
+        c.currentIndexChanged.connect(self._mark_dirty)
+        return c
+
+    def _build(self) -> None:
+        self._field_errors: dict[str, QLabel] = {}
+        self._field_widgets: dict[str, QWidget] = {}
+
+        self.title = QLabel()
+        self.title.setStyleSheet("font-size: 16px; font-weight: bold;")
+
+        self.village = QComboBox()
+        self.village.setEditable(True)
+        self.village.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        for vid, _code, text in self._villages:
+            self.village.addItem(text, vid)
+        completer = self.village.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.village.currentIndexChanged.connect(self._mark_dirty)
+        self.residence_class = self._combo("residence_class")
+        self.category = self._combo("category")
+        self.address = QLineEdit()
+        self.phone = QLineEdit()
+        self.account_type = self._combo("account_type")
+        self.account_number = QLineEdit()
+        self.bank_name = QLineEdit()
+        for w in (self.address, self.phone, self.account_number, self.bank_name):
+            w.textEdited.connect(self._mark_dirty)
+
+        form_left = QFormLayout()
+        form_left.addRow(self.tr("&Village"), self._with_error("village_id", self.village))
+        form_left.addRow(self.tr("Urban/rural"), self._with_error("residence_class",
+                                                                  self.residence_class))
+        form_left.addRow(self.tr("Category"), self._with_error("category", self.category))
+        form_left.addRow(self.tr("Address"), self._with_error("address", self.address))
+        form_right = QFormLayout()
+        form_right.addRow(self.tr("Phone"), self._with_error("phone", self.phone))
+        form_right.addRow(self.tr("Account type"), self._with_error("account_type",
+                                                                   self.account_type))
+        form_right.addRow(self.tr("Account number"), self._with_error("account_number",
+                                                                     self.account_number))
+        form_right.addRow(self.tr("Bank"), self._with_error("bank_name", self.bank_name))
+        forms = QHBoxLayout()
+        forms.addLayout(form_left, 1)
+        forms.addLayout(form_right, 1)
+
+        # members
+        self.members = QTableWidget(0, 11)
+        self.members.setObjectName("members")
+        self.members.setHorizontalHeaderLabels([
+            self.tr("Name"), self.tr("ID number"), self.tr("Sex"), self.tr("Birth date"),
+            self.tr("Age"), self.tr("Relation to head"), self.tr("Disability grade"),
+            self.tr("Serious illness"), self.tr("Self-care"), self.tr("In school"),
+            self.tr("Able to work")])
+        hdr = self.members.horizontalHeader()
+        hdr.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        hdr.setSectionResizeMode(M_ID, QHeaderView.ResizeMode.Stretch)
+        self.members.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.members.itemChanged.connect(self._member_item_changed)
+        self.member_errors = self._error_label()
+        self.member_errors.setObjectName("member_errors")
+        self.add_member_btn = QPushButton(self.tr("Add &member"))
+        self.add_member_btn.clicked.connect(lambda: self.add_member_row())
+        self.remove_member_btn = QPushButton(self.tr("&Remove member…"))
+        self.remove_member_btn.clicked.connect(self._remove_member)
+        self.make_head_btn = QPushButton(self.tr("Make &head…"))
+        self.make_head_btn.clicked.connect(self._make_head)
+        mbuttons = QHBoxLayout()
+        for b in (self.add_member_btn, self.remove_member_btn, self.make_head_btn):
+            mbuttons.addWidget(b)
+        mbuttons.addStretch(1)
+        members_tab = QWidget()
+        mlay = QVBoxLayout(members_tab)
+        mlay.addWidget(self.members)
+        mlay.addWidget(self.member_errors)
+        mlay.addLayout(mbuttons)
+
+        # incomes and property
+        self.incomes = self._simple_table([self.tr("Source"), self.tr("Monthly amount (yuan)"),
+                                           self.tr("Note")])
+        self.income_source = self._combo("income_source")
+        self.income_amount = QLineEdit()
+        self.income_amount.setPlaceholderText(self.tr("yuan, e.g. 350.00"))
+        self.income_note = QLineEdit()
+        self.income_error = self._error_label()
+        self.income_summary = QLabel()
+        incomes_tab = self._money_tab(self.incomes, self.income_source, self.income_amount,
+                                      self.income_note, self.income_error, self._add_income,
+                                      self._delete_income, self.income_summary)
+        self.properties = self._simple_table([self.tr("Kind"), self.tr("Value (yuan)"),
+                                              self.tr("Description")])
+        self.property_kind = self._combo("property_kind")
+        self.property_value = QLineEdit()
+        self.property_value.setPlaceholderText(self.tr("yuan"))
+        self.property_desc = QLineEdit()
+        self.property_error = self._error_label()
+        property_tab = self._money_tab(self.properties, self.property_kind, self.property_value,
+                                       self.property_desc, self.property_error,
+                                       self._add_property, self._delete_property, None)
+        self.history = self._simple_table([self.tr("When"), self.tr("Who"), self.tr("Action"),
+                                           self.tr("Record"), self.tr("Field"),
+                                           self.tr("Old value"), self.tr("New value")])
+
+        self.tabs = QTabWidget()
+        self.tabs.addTab(members_tab, self.tr("Members"))
+        self.tabs.addTab(incomes_tab, self.tr("Incomes"))
+        self.tabs.addTab(property_tab, self.tr("Property"))
+        self.tabs.addTab(self.history, self.tr("History"))
+
+        self.general_error = self._error_label()
+        self.general_error.setObjectName("general_error")
+        self.warning_label = QLabel()
+        self.warning_label.setStyleSheet(WARNING_STYLE)
+        self.warning_label.setWordWrap(True)
+        self.warning_label.hide()
+
+        self.buttons = QDialogButtonBox()
+        self.save_btn = self.buttons.addButton(self.tr("&Save"),
+                                               QDialogButtonBox.ButtonRole.AcceptRole)
+        self.save_btn.setToolTip(self.tr("Save (Ctrl+S)"))
+        self.close_household_btn = self.buttons.addButton(
+            self.tr("Close household…"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.cancel_btn = self.buttons.addButton(self.tr("Close"),
+                                                 QDialogButtonBox.ButtonRole.RejectRole)
+        self.save_btn.clicked.connect(self.save)
+        self.close_household_btn.clicked.connect(self._close_household)
+        self.cancel_btn.clicked.connect(self.reject)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.save)
+
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.title)
+        lay.addLayout(forms)
+        lay.addWidget(self.tabs, 1)
+        lay.addWidget(self.general_error)
+        lay.addWidget(self.warning_label)
+        lay.addWidget(self.buttons)
+
+    def _simple_table(self, headers: list[str]) -> QTableWidget:
+        t = QTableWidget(0, len(headers))
+        t.setHorizontalHeaderLabels(headers)
+        t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        t.horizontalHeader().setStretchLastSection(True)
+        return t
+
+    def _money_tab(self, table, kind, amount, note, error, add, delete, summary) -> QWidget:
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        lay.addWidget(table)
+        if summary is not None:
+            lay.addWidget(summary)
+        row = QHBoxLayout()
+        row.addWidget(kind)
+        row.addWidget(amount)
+        row.addWidget(note, 1)
+        add_btn = QPushButton(self.tr("Add"))
+        add_btn.clicked.connect(add)
+        del_btn = QPushButton(self.tr("Delete selected"))
+        del_btn.clicked.connect(delete)
+        row.addWidget(add_btn)
+        row.addWidget(del_btn)
+        lay.addLayout(row)
+        lay.addWidget(error)
+        w.setProperty("needs_saved_household", True)
+        return w
+
+    # --- loading --------------------------------------------------------------------------
+
+    def load(self) -> None:
+        self._loading = True
+        try:
+            self._clear_errors()
+            self.members.setRowCount(0)
+            if self.household_id is None:
+                self._detail = None
+                self.title.setText(self.tr("New household"))
+                self.setWindowTitle(self.tr("New household"))
+                self.add_member_row(relation="head")
+                for i in (1, 2, 3):
+                    self.tabs.setTabEnabled(i, False)
+                self.close_household_btn.setEnabled(False)
+                self.remove_member_btn.setEnabled(True)
+                self.make_head_btn.setEnabled(False)
+            else:
+                with self.db.read() as s:
+                    d = household_detail(s, self.household_id)
+                    trail = audit_trail(s, self.household_id)
+                if d is None:
+                    raise AssistCaseError(f"household {self.household_id} not found",
+                                          f"未找到户 {self.household_id}")
+                self._detail = d
+                head = next((m.name for m in d.members if m.relation == "head"), "")
+                title = self.tr("Household {number} — {head} ({path})").format(
+                    number=d.number, head=head, path=d.village_path)
+                if d.status != "active":
+                    title += " " + self.tr("[closed]")
+                self.title.setText(title)
+                self.setWindowTitle(self.tr("Household {number}").format(number=d.number))
+                self._set_combo(self.village, d.village_id)
+                self._set_combo(self.residence_class, d.residence_class)
+                self._set_combo(self.category, d.category)
+                self.address.setText(d.address)
+                self.phone.setText(d.phone)
+                self._set_combo(self.account_type, d.account_type)
+                self.account_number.setText(d.account_number)
+                self.bank_name.setText(d.bank_name)
+                for m in d.members:
+                    self.add_member_row(person_id=m.id, data=m)
+                self._fill_money(d)
+                self._fill_history(trail)
+                active = d.status == "active"
+                for i in (1, 2, 3):
+                    self.tabs.setTabEnabled(i, True)
+                for w in (self.save_btn, self.close_household_btn, self.add_member_btn,
+                          self.remove_member_btn, self.make_head_btn):
+                    w.setEnabled(active)
+        finally:
+            self._loading = False
+        self._dirty = False
+
+    @staticmethod
+    def _set_combo(combo: QComboBox, value: Any) -> None:
+        i = combo.findData(value)
+        if i >= 0:
+            combo.setCurrentIndex(i)
+
+    def _fill_money(self, d: HouseholdDetail) -> None:
+        self.incomes.setRowCount(0)
+        for inc_id, source, fen, _person, note in d.incomes:
+            self._append(self.incomes, inc_id, [label("income_source", source),
+                                                fen_to_yuan_text(fen), note])
+        self.income_summary.setText(self.tr(
+            "Household income {total} yuan/month; {n} members; per capita {pc} yuan/month")
+            .format(total=fen_to_yuan_text(d.monthly_income_fen), n=len(d.members),
+                    pc=fen_to_yuan_text(d.per_capita_income_fen)))
+        self.properties.setRowCount(0)
+        for item_id, kind, fen, desc in d.properties:
+            self._append(self.properties, item_id, [label("property_kind", kind),
+                                                    fen_to_yuan_text(fen), desc])
+
+    def _fill_history(self, trail) -> None:
+        self.history.setRowCount(0)
+        actions = {"create": self.tr("created"), "update": self.tr("changed"),
+                   "delete": self.tr("deleted"), "import": self.tr("imported")}
+        for a in trail:
+            self._append(self.history, a.id, [a.at.strftime("%Y-%m-%d %H:%M"),
+                                              a.username,
+                                              actions.get(a.action, a.action),
+                                              f"{a.entity} {a.entity_id or ''}", a.field or "",
+                                              a.old_value or "", a.new_value or ""])
+
+    @staticmethod
+    def _append(table: QTableWidget, key: int, texts: list[str]) -> None:
+        r = table.rowCount()
+        table.insertRow(r)
+        for c, text in enumerate(texts):
+            item = QTableWidgetItem(text)
+            if c == 0:
+                item.setData(Qt.ItemDataRole.UserRole, key)
+            table.setItem(r, c, item)
+
+    # --- member rows ----------------------------------------------------------------------
+
+    def add_member_row(self, person_id: int | None = None, data: Any = None,
+                       relation: str = "other") -> int:
+        was_loading = self._loading
+        self._loading = True
+        t = self.members
+        r = t.rowCount()
+        t.insertRow(r)
+        name = QTableWidgetItem(data.name if data else "")
+        name.setData(Qt.ItemDataRole.UserRole, person_id)
+        t.setItem(r, M_NAME, name)
+        t.setItem(r, M_ID, QTableWidgetItem(data.id_number if data else ""))
+        for c in (M_SEX, M_BIRTH, M_AGE):
+            item = QTableWidgetItem("")
+            item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            t.setItem(r, c, item)
+        rel = self._combo("relation")
+        self._set_combo(rel, data.relation if data else relation)
+        t.setCellWidget(r, M_RELATION, rel)
+        grade = QComboBox()
+        grade.addItem(self.tr("None"), None)
+        for g in (1, 2, 3, 4):
+            grade.addItem(self.tr("Grade {g}").format(g=g), g)
+        self._set_combo(grade, data.disability_grade if data else None)
+        grade.currentIndexChanged.connect(self._mark_dirty)
+        t.setCellWidget(r, M_DISABILITY, grade)
+        care = self._combo("self_care")
+        self._set_combo(care, data.self_care if data else "full")
+        t.setCellWidget(r, M_SELF_CARE, care)
+        for c, value in ((M_ILLNESS, data.serious_illness if data else False),
+                         (M_SCHOOL, data.in_school if data else False),
+                         (M_WORK, data.able_to_work if data else True)):
+            item = QTableWidgetItem()
+            item.setFlags(Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEnabled
+                          | Qt.ItemFlag.ItemIsSelectable)
+            item.setCheckState(Qt.CheckState.Checked if value else Qt.CheckState.Unchecked)
+            t.setItem(r, c, item)
+        self._update_derived(r)
+        self._loading = was_loading
+        if not was_loading:
+            self._mark_dirty()
+            t.setCurrentCell(r, M_NAME)
+            t.editItem(t.item(r, M_NAME))
+        return r
+
+    def _member_item_changed(self, item: QTableWidgetItem) -> None:
+        if self._loading:
+            return
+        self._mark_dirty()
+        if item.column() == M_ID:
+            self._update_derived(item.row(), show_error=True)
+
+    def _update_derived(self, row: int, show_error: bool = False) -> None:
+        """Show birth date, sex and age derived from the ID number, or the error inline."""
+        t = self.members
+        text = t.item(row, M_ID).text().strip()
+        cell = t.item(row, M_ID)
+        blocker = t.blockSignals(True)
+        try:
+            for c in (M_SEX, M_BIRTH, M_AGE):
+                t.item(row, c).setText("")
+            if not text:
+                return
+            try:
+                rid = parse_resident_id(text)
+            except ValidationError as e:
+                if show_error:
+                    self._mark_cell(row, M_ID, e.errors[0])
+                return
+            cell.setBackground(QBrush())
+            cell.setToolTip("")
+            t.item(row, M_SEX).setText(label("sex", rid.sex))
+            t.item(row, M_BIRTH).setText(rid.birth_date.isoformat())
+            t.item(row, M_AGE).setText(str(age_on(rid.birth_date, dt.date.today())))
+        finally:
+            t.blockSignals(blocker)
+
+    def _member_data(self, row: int) -> reg.PersonData:
+        t = self.members
+
+        def checked(c: int) -> bool:
+            return t.item(row, c).checkState() == Qt.CheckState.Checked
+
+        return reg.PersonData(
+            name=t.item(row, M_NAME).text().strip(),
+            id_number=t.item(row, M_ID).text().strip(),
+            relation=t.cellWidget(row, M_RELATION).currentData(),
+            disability_grade=t.cellWidget(row, M_DISABILITY).currentData(),
+            serious_illness=checked(M_ILLNESS),
+            self_care=t.cellWidget(row, M_SELF_CARE).currentData(),
+            in_school=checked(M_SCHOOL),
+            able_to_work=checked(M_WORK),
+        )
+
+    def _person_id(self, row: int) -> int | None:
+        return self.members.item(row, M_NAME).data(Qt.ItemDataRole.UserRole)
+
+    # --- errors ---------------------------------------------------------------------------
+
+    def _message(self, err: FieldError) -> str:
+        return err.message("zh" if _lang_is_zh(self) else "en")
+
+    def _clear_errors(self) -> None:
+        for lbl in self._field_errors.values():
+            lbl.clear()
+            lbl.hide()
+        for lbl in (self.member_errors, self.general_error, self.income_error,
+                    self.property_error):
+            lbl.clear()
+            lbl.hide()
+        self.warning_label.hide()
+        t = self.members
+        blocker = t.blockSignals(True)
+        for r in range(t.rowCount()):
+            for c in (M_NAME, M_ID):
+                t.item(r, c).setBackground(QBrush())
+                t.item(r, c).setToolTip("")
+        t.blockSignals(blocker)
+
+    def _mark_cell(self, row: int, column: int, err: FieldError) -> None:
+        item = self.members.item(row, column)
+        blocker = self.members.blockSignals(True)
+        if item is not None:
+            item.setBackground(BAD_CELL)
+            item.setToolTip(self._message(err))
+        self.members.blockSignals(blocker)
+        text = self.tr("Row {row}: {message}").format(row=row + 1, message=self._message(err))
+        lines = [x for x in self.member_errors.text().split("\n") if x]
+        if text not in lines:
+            lines.append(text)
+        self.member_errors.setText("\n".join(lines))
+        self.member_errors.show()
+
+    def show_errors(self, errors: list[FieldError]) -> None:
+        """Put each message next to the field or member cell it names; focus the first."""
+        first: tuple[QWidget, Any] | None = None
+        general = []
+        for err in errors:
+            if err.field.startswith("members[") and "]." in err.field:
+                row = int(err.field[len("members["):err.field.index("]")])
+                column = MEMBER_FIELD_COLUMN.get(err.field.split("].", 1)[1], M_NAME)
+                self._mark_cell(row, column, err)
+                first = first or (self.members, (row, column))
+            elif err.field in self._field_errors:
+                lbl = self._field_errors[err.field]
+                lbl.setText(self._message(err))
+                lbl.show()
+                first = first or (self._field_widgets[err.field], None)
+            else:
+                general.append(self._message(err))
+        if general:
+            self.general_error.setText("\n".join(general))
+            self.general_error.show()
+        if first is not None:
+            widget, cell = first
+            if cell is not None:
+                self.tabs.setCurrentIndex(0)
+                self.members.setCurrentCell(*cell)
+            widget.setFocus()
+
+    def _show_failure(self, exc: Exception) -> None:
+        if isinstance(exc, ValidationError):
+            self.show_errors(exc.errors)
+        elif isinstance(exc, AssistCaseError):
+            self.general_error.setText(exc.message("zh" if _lang_is_zh(self) else "en"))
+            self.general_error.show()
+        else:
+            raise exc
+
+    def _show_warnings(self, result: ServiceResult) -> None:
+        if result.warnings:
+            zh = _lang_is_zh(self)
+            self.warning_label.setText("\n".join(w.message_zh if zh else w.message_en
+                                                 for w in result.warnings))
+            self.warning_label.show()
+
+    # --- saving ---------------------------------------------------------------------------
+
+    def _mark_dirty(self, *_args: Any) -> None:
+        if not self._loading:
+            self._dirty = True
+
+    @property
+    def dirty(self) -> bool:
+        return self._dirty
+
+    def _household_data(self) -> reg.HouseholdData:
+        return reg.HouseholdData(
+            village_id=self.village.currentData() if self.village.currentIndex() >= 0 else 0,
+            residence_class=self.residence_class.currentData(),
+            category=self.category.currentData(),
+            address=self.address.text().strip(),
+            phone=self.phone.text().strip(),
+            account_type=self.account_type.currentData(),
+            account_number=self.account_number.text().strip(),
+            bank_name=self.bank_name.text().strip())
+
+    def save(self) -> bool:
+        """Save everything in one transaction; on refusal show the messages, save nothing."""
+        if not self.save_btn.isEnabled():
+            return False
+        self._clear_errors()
+        data = self._household_data()
+        rows = range(self.members.rowCount())
+        try:
+            if self.household_id is None:
+                result = reg.create_household(self.db, self.actor, data,
+                                              [self._member_data(r) for r in rows])
+                self.household_id = result.created_id
+            else:
+                d = self._detail
+                current = {"village_id": d.village_id, "residence_class": d.residence_class,
+                           "category": d.category, "address": d.address, "phone": d.phone,
+                           "account_type": d.account_type, "account_number": d.account_number,
+                           "bank_name": d.bank_name}
+                changes = {k: v for k, v in vars(data).items()
+                           if k in current and current[k] != v}
+                edits = [reg.MemberEdit(self._person_id(r), self._member_data(r)) for r in rows]
+                result = reg.save_household(self.db, self.actor, self.household_id, changes,
+                                            edits)
+        except AssistCaseError as exc:
+            self._show_failure(exc)
+            return False
+        self.load()
+        self._show_warnings(result)
+        self.saved.emit(result)
+        return True
+
+    # --- immediate actions on a saved household --------------------------------------------
+
+    def _run(self, fn, *args: Any, error_label: QLabel | None = None) -> bool:
+        self._clear_errors()
+        try:
+            result = fn(self.db, self.actor, *args)
+        except AssistCaseError as exc:
+            if error_label is not None and isinstance(exc, ValidationError):
+                error_label.setText("\n".join(self._message(e) for e in exc.errors))
+                error_label.show()
+            else:
+                self._show_failure(exc)
+            return False
+        self.load()
+        self._show_warnings(result)
+        self.saved.emit(result)
+        return True
+
+    def _selected_row(self, table: QTableWidget) -> int | None:
+        rows = {i.row() for i in table.selectedItems()}
+        if not rows and table.currentRow() >= 0:
+            rows = {table.currentRow()}
+        return min(rows) if rows else None
+
+    def _remove_member(self) -> None:
+        row = self._selected_row(self.members)
+        if row is None:
+            return
+        pid = self._person_id(row)
+        if pid is None:  # not saved yet: just drop the row
+            self.members.removeRow(row)
+            self._mark_dirty()
+            return
+        reason, ok = QInputDialog.getText(self, self.tr("Remove member"),
+                                          self.tr("Reason (moved away, deceased, …):"))
+        if ok:
+            self._run(reg.remove_member, pid, reason)
+
+    def _make_head(self) -> None:
+        row = self._selected_row(self.members)
+        if row is None or self.household_id is None:
+            return
+        pid = self._person_id(row)
+        if pid is None:
+            self.general_error.setText(self.tr("Save the new member before making them head."))
+            self.general_error.show()
+            return
+        options = [text for value, text in choices("relation") if value != "head"]
+        values = [value for value, _ in choices("relation") if value != "head"]
+        text, ok = QInputDialog.getItem(
+            self, self.tr("Change of head"),
+            self.tr("The former head's relation to the new head:"), options, 0, False)
+        if ok:
+            self._run(reg.change_head, self.household_id, pid, values[options.index(text)])
+
+    def _close_household(self) -> None:
+        if self.household_id is None:
+            return
+        reason, ok = QInputDialog.getText(self, self.tr("Close household"),
+                                          self.tr("Reason for closing the household:"))
+        if ok:
+            self._run(reg.close_household, self.household_id, reason)
+
+    def _add_income(self) -> None:
+        fen = yuan_text_to_fen(self.income_amount.text())
+        if fen is None:
+            self.income_error.setText(self.tr("Enter the amount in yuan, e.g. 350 or 350.50"))
+            self.income_error.show()
+            return
+        if self._run(reg.add_income, self.household_id, self.income_source.currentData(), fen,
+                     None, self.income_note.text().strip(), error_label=self.income_error):
+            self.income_amount.clear()
+            self.income_note.clear()
+
+    def _delete_income(self) -> None:
+        row = self._selected_row(self.incomes)
+        if row is not None:
+            self._run(reg.delete_income, self.incomes.item(row, 0).data(Qt.ItemDataRole.UserRole))
+
+    def _add_property(self) -> None:
+        fen = yuan_text_to_fen(self.property_value.text())
+        if fen is None:
+            self.property_error.setText(self.tr("Enter the value in yuan, e.g. 20000"))
+            self.property_error.show()
+            return
+        if self._run(reg.add_property, self.household_id, self.property_kind.currentData(), fen,
+                     self.property_desc.text().strip(), error_label=self.property_error):
+            self.property_value.clear()
+            self.property_desc.clear()
+
+    def _delete_property(self) -> None:
+        row = self._selected_row(self.properties)
+        if row is not None:
+            self._run(reg.delete_property,
+                      self.properties.item(row, 0).data(Qt.ItemDataRole.UserRole))
+
+    def reject(self) -> None:
+        if self._dirty:
+            answer = QMessageBox.question(
+                self, self.tr("Unsaved changes"),
+                self.tr("This household has unsaved changes. Discard them?"),
+                QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Cancel)
+            if answer != QMessageBox.StandardButton.Discard:
+                return
+        super().reject()
+

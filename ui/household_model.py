@@ -1,0 +1,170 @@
+"""The household list: a lazy table model over household ids (cf. Anki's browser table).
+
+The model holds the ordered ids of the matching households (ints: cheap even at 300,000)
+and fetches display rows in blocks on demand, keeping a bounded cache of blocks.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+from assistcase.db import Database
+from assistcase.queries import HouseholdFilter, HouseholdRow, household_rows, search_household_ids
+
+from .labels import label
+
+BLOCK = 200
+MAX_BLOCKS = 64
+
+# (key, header source text, sort key or None)
+COLUMNS = [
+    ("number", "Household No.", "number"),
+    ("head", "Head", "head"),
+    ("head_id", "Head's ID number", None),
+    ("township", "Township", "village"),
+    ("village", "Village", "village"),
+    ("class", "Urban/rural", None),
+    ("category", "Category", "category"),
+    ("members", "Members", "members"),
+    ("status", "Status", "status"),
+]
+
+
+class HouseholdTableModel(QAbstractTableModel):
+    countChanged = Signal(int)
+
+    def __init__(self, db: Database, parent=None):
+        super().__init__(parent)
+        self._db = db
+        self._filter = HouseholdFilter()
+        self._sort = "number"
+        self._descending = False
+        self._ids: list[int] = []
+        self._row_of: dict[int, int] | None = None
+        self._blocks: OrderedDict[int, dict[int, HouseholdRow]] = OrderedDict()
+        self._headers = {
+            "number": self.tr("Household No."), "head": self.tr("Head"),
+            "head_id": self.tr("Head's ID number"), "township": self.tr("Township"),
+            "village": self.tr("Village"), "class": self.tr("Urban/rural"),
+            "category": self.tr("Category"), "members": self.tr("Members"),
+            "status": self.tr("Status"),
+        }
+
+    # --- queries ------------------------------------------------------------------------
+
+    @property
+    def filter(self) -> HouseholdFilter:
+        return self._filter
+
+    def set_filter(self, flt: HouseholdFilter) -> None:
+        self._filter = flt
+        self.reload()
+
+    def reload(self) -> None:
+        """Re-run the query (new filter, sort, or households created/closed)."""
+        with self._db.read() as s:
+            ids = search_household_ids(s, self._filter, self._sort, self._descending)
+        self.beginResetModel()
+        self._ids = ids
+        self._row_of = None
+        self._blocks.clear()
+        self.endResetModel()
+        self.countChanged.emit(len(ids))
+
+    def refresh_households(self, household_ids: set[int]) -> None:
+        """Re-read only the given households' rows (after an edit)."""
+        if not household_ids or not self._ids:
+            return
+        if self._row_of is None:
+            self._row_of = {hid: row for row, hid in enumerate(self._ids)}
+        rows = [self._row_of[h] for h in household_ids if h in self._row_of]
+        with self._db.read() as s:
+            fresh = household_rows(s, [self._ids[r] for r in rows])
+        for r in rows:
+            block = self._blocks.get(r // BLOCK)
+            hid = self._ids[r]
+            if block is not None and hid in fresh:
+                block[hid] = fresh[hid]
+            self.dataChanged.emit(self.index(r, 0), self.index(r, len(COLUMNS) - 1))
+
+    def household_id(self, row: int) -> int | None:
+        return self._ids[row] if 0 <= row < len(self._ids) else None
+
+    def row_of(self, household_id: int) -> int | None:
+        if self._row_of is None:
+            self._row_of = {hid: row for row, hid in enumerate(self._ids)}
+        return self._row_of.get(household_id)
+
+    def _row(self, row: int) -> HouseholdRow | None:
+        b = row // BLOCK
+        block = self._blocks.get(b)
+        if block is None:
+            ids = self._ids[b * BLOCK:(b + 1) * BLOCK]
+            with self._db.read() as s:
+                block = household_rows(s, ids)
+            self._blocks[b] = block
+            while len(self._blocks) > MAX_BLOCKS:
+                self._blocks.popitem(last=False)
+        else:
+            self._blocks.move_to_end(b)
+        return block.get(self._ids[row])
+
+    # --- Qt model -------------------------------------------------------------------------
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section: int, orientation: Qt.Orientation,
+                   role: int = Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole:
+            if orientation == Qt.Orientation.Horizontal and 0 <= section < len(COLUMNS):
+                return self._headers[COLUMNS[section][0]]
+            if orientation == Qt.Orientation.Vertical:
+                return str(section + 1)
+        return None
+
+    def data(self, index: QModelIndex | QPersistentModelIndex,
+             role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or not 0 <= index.row() < len(self._ids):
+            return None
+        if role == Qt.ItemDataRole.UserRole:
+            return self._ids[index.row()]
+        if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[index.column()][0] == "members":
+            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
+            return None
+        r = self._row(index.row())
+        if r is None:
+            return None
+        key = COLUMNS[index.column()][0]
+        if key == "number":
+            return r.number
+        if key == "head":
+            return r.head_name
+        if key == "head_id":
+            return r.head_id_number
+        if key == "township":
+            return r.township
+        if key == "village":
+            return r.village
+        if key == "class":
+            return label("residence_class", r.residence_class)
+        if key == "category":
+            return label("category", r.category)
+        if key == "members":
+            return r.member_count
+        if key == "status":
+            return label("status", r.status)
+        return None
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < len(COLUMNS) or COLUMNS[column][2] is None:
+            return
+        self._sort = COLUMNS[column][2]
+        self._descending = order == Qt.SortOrder.DescendingOrder
+        self.reload()

@@ -1,0 +1,99 @@
+"""The main window: navigation on the left, the selected area's page on the right."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import (QLabel, QListWidget, QListWidgetItem, QMainWindow, QSplitter,
+                               QStackedWidget, QWidget)
+
+from assistcase import __version__
+from assistcase.db import Database
+
+from .navigation import PAGES
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, db: Database, actor: str, read_only: bool = False,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.read_only = read_only
+        self.setWindowTitle(self.tr("AssistCase — social assistance case management"))
+        self.pages: dict[str, QWidget] = {}
+
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setMaximumWidth(180)
+        self.nav.setStyleSheet("QListWidget { font-size: 14px; } "
+                               "QListWidget::item { padding: 8px 6px; }")
+        self.stack = QStackedWidget()
+        self._index: dict[str, int] = {}
+        for entry in PAGES:
+            item = QListWidgetItem(entry.translated_title())
+            item.setData(Qt.ItemDataRole.UserRole, entry.key)
+            if entry.factory is None:
+                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEnabled)
+                item.setToolTip(self.tr("Not available in this version yet"))
+            self.nav.addItem(item)
+        self.nav.currentRowChanged.connect(self._show_row)
+
+        splitter = QSplitter()
+        splitter.addWidget(self.nav)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        self.setCentralWidget(splitter)
+
+        where = str(db.path or db.url)
+        self.statusBar().addPermanentWidget(QLabel(self.tr("User: {user}").format(user=actor)))
+        self.statusBar().addPermanentWidget(QLabel(self.tr("Database: {path}").format(path=where)))
+        self.statusBar().addPermanentWidget(QLabel(f"v{__version__}"))
+        self.resize(1280, 800)
+        self._restore_state()
+        self.show_page("registry")
+
+    # --- pages ------------------------------------------------------------------------------
+
+    def page(self, key: str) -> QWidget:
+        """The page for ``key``, created on first use."""
+        if key not in self.pages:
+            entry = next(e for e in PAGES if e.key == key)
+            if entry.factory is None:
+                raise KeyError(key)
+            widget = entry.factory(self.db, self.actor, self.read_only)
+            self.pages[key] = widget
+            self._index[key] = self.stack.addWidget(widget)
+        return self.pages[key]
+
+    def show_page(self, key: str) -> QWidget:
+        widget = self.page(key)
+        self.stack.setCurrentWidget(widget)
+        row = next(i for i, e in enumerate(PAGES) if e.key == key)
+        if self.nav.currentRow() != row:
+            self.nav.setCurrentRow(row)
+        return widget
+
+    def _show_row(self, row: int) -> None:
+        if 0 <= row < len(PAGES) and PAGES[row].factory is not None:
+            self.show_page(PAGES[row].key)
+
+    @property
+    def registry(self):
+        return self.page("registry")
+
+    def open_household(self, household_id: int):
+        """Open the household editor, populated (used by the startup benchmark too)."""
+        self.show_page("registry")
+        return self.registry.open_household(household_id)
+
+    # --- window state -----------------------------------------------------------------------
+
+    def _restore_state(self) -> None:
+        settings = QSettings()
+        geometry = settings.value("main/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+
+    def closeEvent(self, event) -> None:
+        QSettings().setValue("main/geometry", self.saveGeometry())
+        super().closeEvent(event)

@@ -1,0 +1,43 @@
+"""The app's areas, in navigation order. A page is (key, title, factory); a factory of None
+means the area is not built yet and shows disabled. Pages plug in here, nowhere else."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
+from PySide6.QtWidgets import QWidget
+
+from assistcase.db import Database
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    key: str
+    title: str  # source text, context "navigation"
+    factory: Callable[[Database, str, bool], QWidget] | None
+
+    def translated_title(self) -> str:
+        return QCoreApplication.translate("navigation", self.title)
+
+
+def _registry(db: Database, actor: str, read_only: bool) -> QWidget:
+    from .registry_page import RegistryPage
+
+    return RegistryPage(db, actor)
+
+
+def _liaison(db: Database, actor: str, read_only: bool) -> QWidget:
+    from .liaison_page import LiaisonPage
+
+    return LiaisonPage(db, actor, read_only=read_only)
+
+
+PAGES: list[PageEntry] = [
+    PageEntry("registry", QT_TRANSLATE_NOOP("navigation", "Household registry"), _registry),
+    PageEntry("standards", QT_TRANSLATE_NOOP("navigation", "Standards and cases"), None),
+    PageEntry("aid", QT_TRANSLATE_NOOP("navigation", "Temporary aid"), None),
+    PageEntry("rosters", QT_TRANSLATE_NOOP("navigation", "Payment rosters"), None),
+    PageEntry("liaison", QT_TRANSLATE_NOOP("navigation", "Institution liaison"), _liaison),
+]

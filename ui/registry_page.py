@@ -1,0 +1,181 @@
+"""户籍登记: search, filters, the lazy household list, and the household editor."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QCompleter, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget)
+
+from assistcase.db import Database
+from assistcase.errors import ServiceResult
+from assistcase.queries import HouseholdFilter, villages
+
+from .household_editor import HouseholdEditor
+from .household_model import HouseholdTableModel
+from .labels import choices
+
+SEARCH_DELAY_MS = 250
+
+
+class RegistryPage(QWidget):
+    editor_opened = Signal(object)  # HouseholdEditor
+
+    def __init__(self, db: Database, actor: str | int, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db = db
+        self.actor = actor
+        self.editor: HouseholdEditor | None = None
+        with db.read() as s:
+            self._villages = villages(s)
+
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setClearButtonEnabled(True)
+        self.search.setPlaceholderText(self.tr(
+            "Search: name, pinyin or initials (zs), ID number or its last 4+ characters, "
+            "household number, village  (Ctrl+F)"))
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(SEARCH_DELAY_MS)
+        self._debounce.timeout.connect(self.apply_filter)
+        self.search.textChanged.connect(self._debounce.start)
+        self.search.returnPressed.connect(self.apply_filter)
+
+        self.village = QComboBox()
+        self.village.setObjectName("village_filter")
+        self.village.setEditable(True)
+        self.village.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.village.addItem(self.tr("All villages"), None)
+        for vid, _code, text in self._villages:
+            self.village.addItem(text, vid)
+        completer = self.village.completer()
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.village.setMinimumContentsLength(18)
+        self.category = QComboBox()
+        self.category.addItem(self.tr("All categories"), None)
+        for value, text in choices("category"):
+            self.category.addItem(text, value)
+        self.status = QComboBox()
+        for value, text in choices("status"):
+            self.status.addItem(text, value)
+        self.status.addItem(self.tr("All statuses"), None)
+        for combo in (self.village, self.category, self.status):
+            combo.currentIndexChanged.connect(self.apply_filter)
+
+        self.new_btn = QPushButton(self.tr("&New household"))
+        self.new_btn.setToolTip(self.tr("Register a new household (Ctrl+N)"))
+        self.new_btn.clicked.connect(self.new_household)
+        self.open_btn = QPushButton(self.tr("&Open"))
+        self.open_btn.clicked.connect(self.open_selected)
+        self.import_btn = QPushButton(self.tr("&Import…"))
+        self.import_btn.clicked.connect(self.import_spreadsheet)
+
+        self.model = HouseholdTableModel(db, self)
+        self.table = QTableView()
+        self.table.setObjectName("households")
+        self.table.setModel(self.model)
+        self.table.setSortingEnabled(True)
+        self.table.horizontalHeader().setSortIndicator(0, Qt.SortOrder.AscendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        for col, width in enumerate((150, 80, 170, 110, 120, 70, 110, 60)):
+            self.table.setColumnWidth(col, width)
+        self.table.doubleClicked.connect(self._open_index)
+        self.table.activated.connect(self._open_index)
+
+        self.count = QLabel()
+        self.model.countChanged.connect(
+            lambda n: self.count.setText(self.tr("{n} households").format(n=f"{n:,}")))
+
+        top = QHBoxLayout()
+        top.addWidget(self.search, 3)
+        top.addWidget(self.village, 2)
+        top.addWidget(self.category)
+        top.addWidget(self.status)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.new_btn)
+        buttons.addWidget(self.open_btn)
+        buttons.addWidget(self.import_btn)
+        buttons.addStretch(1)
+        buttons.addWidget(self.count)
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.table, 1)
+        lay.addLayout(buttons)
+
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
+        QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_household)
+        self.apply_filter()
+
+    # --- list -----------------------------------------------------------------------------
+
+    def current_filter(self) -> HouseholdFilter:
+        return HouseholdFilter(text=self.search.text().strip(),
+                               village_id=self.village.currentData(),
+                               category=self.category.currentData(),
+                               status=self.status.currentData())
+
+    def apply_filter(self) -> None:
+        self._debounce.stop()
+        flt = self.current_filter()
+        if flt != self.model.filter or self.model.rowCount() == 0:
+            self.model.set_filter(flt)
+        if self.model.rowCount() and not self.table.selectionModel().hasSelection():
+            self.table.selectRow(0)
+
+    def focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    # --- editor ---------------------------------------------------------------------------
+
+    def _open_index(self, index: QModelIndex) -> None:
+        hid = self.model.household_id(index.row())
+        if hid is not None:
+            self.open_household(hid)
+
+    def open_selected(self) -> None:
+        idx = self.table.currentIndex()
+        if idx.isValid():
+            self._open_index(idx)
+
+    def open_household(self, household_id: int | None) -> HouseholdEditor:
+        """Open the editor (populated synchronously) for a household, or for a new one."""
+        if self.editor is not None:
+            self.editor.close()
+        self.editor = HouseholdEditor(self.db, self.actor, household_id, self._villages, self)
+        self.editor.saved.connect(self._on_saved)
+        self.editor.show()
+        self.editor_opened.emit(self.editor)
+        return self.editor
+
+    def new_household(self) -> HouseholdEditor:
+        editor = self.open_household(None)
+        vid = self.village.currentData()
+        if vid is not None:
+            editor._set_combo(editor.village, vid)
+        return editor
+
+    def _on_saved(self, result: ServiceResult) -> None:
+        known = [h for h in result.household_ids if self.model.row_of(h) is not None]
+        if len(known) == len(result.household_ids) and result.created_id not in result.household_ids:
+            self.model.refresh_households(result.household_ids)
+        else:  # a new household: the id list changes
+            self.model.reload()
+        target = self.editor.household_id if self.editor else None
+        row = self.model.row_of(target) if target else None
+        if row is not None:
+            self.table.selectRow(row)
+            self.table.scrollTo(self.model.index(row, 0))
+
+    def import_spreadsheet(self) -> None:
+        from .import_wizard import ImportWizard
+
+        wizard = ImportWizard(self.db, self.actor, self)
+        wizard.imported.connect(lambda _report: self.model.reload())
+        wizard.open()

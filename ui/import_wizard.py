@@ -126,10 +126,11 @@ class _Runner(QObject):
         self.finished.emit(ok, result)
 
 
-def _progress_row(parent: QWizardPage) -> tuple[QHBoxLayout, QProgressBar, QLabel, QPushButton]:
+def _progress_row(parent: QWizardPage, cancel_text: str
+                  ) -> tuple[QHBoxLayout, QProgressBar, QLabel, QPushButton]:
     bar = QProgressBar(parent)
     status = QLabel(parent)
-    cancel = QPushButton(parent.tr("Cancel"), parent)
+    cancel = QPushButton(cancel_text, parent)
     row = QHBoxLayout()
     row.addWidget(bar, 1)
     row.addWidget(cancel)
@@ -297,10 +298,9 @@ class MappingPage(QWizardPage):
         return True
 
 
-def _issue_table(parent: QWizardPage) -> QTableWidget:
-    table = QTableWidget(0, 5, parent)
-    table.setHorizontalHeaderLabels([parent.tr("Row"), parent.tr("Column"), parent.tr("Value"),
-                                     parent.tr("Level"), parent.tr("Reason")])
+def _issue_table(parent: QWizardPage, headers: list[str]) -> QTableWidget:
+    table = QTableWidget(0, len(headers), parent)
+    table.setHorizontalHeaderLabels(headers)
     table.horizontalHeader().setStretchLastSection(True)
     table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
     return table
@@ -315,13 +315,14 @@ class CheckPage(QWizardPage):
         self.setTitle(self.tr("Check"))
         self.setSubTitle(self.tr("Every row is checked before anything is written. Nothing is "
                                  "imported while there are errors."))
-        row, self.bar, self.status, self.cancel_button = _progress_row(self)
+        row, self.bar, self.status, self.cancel_button = _progress_row(self, self.tr("Cancel"))
         self.runner = _Runner(self.bar, self.status, self.cancel_button)
         self.runner.finished.connect(self._finished)
         self.summary = QLabel(self)
         self.summary.setWordWrap(True)
         self.summary.setObjectName("checkSummary")
-        self.issues = _issue_table(self)
+        self.issues = _issue_table(self, [self.tr("Row"), self.tr("Column"), self.tr("Value"),
+                                          self.tr("Level"), self.tr("Reason")])
         self.issues.setObjectName("issues")
         export = QPushButton(self.tr("Export report…"), self)
         export.clicked.connect(self.export_report)
@@ -394,7 +395,7 @@ class ConfirmPage(QWizardPage):
         self.start_button = QPushButton(self.tr("Import"), self)
         self.start_button.setObjectName("startImport")
         self.start_button.clicked.connect(self.start)
-        row, self.bar, self.status, self.cancel_button = _progress_row(self)
+        row, self.bar, self.status, self.cancel_button = _progress_row(self, self.tr("Cancel"))
         self.runner = _Runner(self.bar, self.status, self.cancel_button)
         self.runner.finished.connect(self._finished)
         layout = QVBoxLayout(self)

@@ -79,12 +79,26 @@ def _error(title: str, exc: AssistCaseError, lang: str) -> None:
     QMessageBox.critical(None, title, exc.message("zh" if lang == "zh_CN" else "en"))
 
 
+def shutdown(app: QApplication, windows: list, db) -> None:
+    """Tear down in order while the interpreter is whole: windows, translators, database.
+    (Leaving it to interpreter shutdown crashes PySide's finalisation.)"""
+    for w in windows:
+        w.close()
+        w.deleteLater()
+    windows.clear()
+    QCoreApplication.sendPostedEvents(None, 0)
+    for obj in _keep:
+        if isinstance(obj, QTranslator):
+            app.removeTranslator(obj)
+    _keep.clear()
+    db.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     app = create_application([sys.argv[0], *argv], args.lang)
-    tr = lambda text: QCoreApplication.translate("app", text)  # noqa: E731
 
     from assistcase.db import open_database
     from assistcase.queries import count_households
@@ -92,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         db = open_database(args.db)
     except AssistCaseError as exc:
-        _error(tr("Cannot open the database"), exc, args.lang)
+        _error(QCoreApplication.translate("app", "Cannot open the database"), exc, args.lang)
         print(f"error: {exc.message_en}", file=sys.stderr)
         return 2
     actor = args.user or current_username()
@@ -125,15 +139,15 @@ def main(argv: list[str] | None = None) -> int:
         task = BackgroundTask(
             lambda progress, cancel: generate_demo(db, actor, households=args.demo_households,
                                                    seed=1, progress=progress, cancel=cancel),
-            tr("Creating the demo database…"))
+            QCoreApplication.translate("app", "Creating the demo database…"))
         task.succeeded.connect(lambda _summary: show_window())
         task.cancelled.connect(show_window)
 
         def failed(exc: BaseException, _tb: str) -> None:
             if isinstance(exc, AssistCaseError):
-                _error(tr("Demo data could not be created"), exc, args.lang)
+                _error(QCoreApplication.translate("app", "Demo data could not be created"), exc, args.lang)
             else:
-                QMessageBox.critical(None, tr("Demo data could not be created"), str(exc))
+                QMessageBox.critical(None, QCoreApplication.translate("app", "Demo data could not be created"), str(exc))
             show_window()
 
         task.failed.connect(failed)
@@ -142,18 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         show_window()
     code = app.exec()
-    # Tear down in order while the interpreter is whole: windows, then translators, then the
-    # database (leaving it all to interpreter shutdown crashes PySide's finalisation).
-    for w in window:
-        w.close()
-        w.deleteLater()
-    window.clear()
-    QCoreApplication.sendPostedEvents(None, 0)
-    for obj in _keep:
-        if isinstance(obj, QTranslator):
-            app.removeTranslator(obj)
-    _keep.clear()
-    db.dispose()
+    shutdown(app, window, db)
     return code
 
 

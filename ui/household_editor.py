@@ -143,7 +143,11 @@ class HouseholdEditor(QDialog):
             self.tr("Able to work")])
         hdr = self.members.horizontalHeader()
         hdr.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        hdr.setSectionResizeMode(M_ID, QHeaderView.ResizeMode.Stretch)
+        hdr.setSectionResizeMode(M_NAME, QHeaderView.ResizeMode.Interactive)
+        hdr.setSectionResizeMode(M_ID, QHeaderView.ResizeMode.Interactive)
+        self.members.setColumnWidth(M_NAME, 110)
+        self.members.setColumnWidth(M_ID, 190)
+        hdr.setStretchLastSection(True)
         self.members.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.members.itemChanged.connect(self._member_item_changed)
         self.member_errors = self._error_label()
@@ -672,6 +676,11 @@ class HouseholdEditor(QDialog):
         if row is not None:
             self._run(reg.delete_property,
                       self.properties.item(row, 0).data(Qt.ItemDataRole.UserRole))
+
+    def discard(self) -> None:
+        """Close without saving and without asking."""
+        self._dirty = False
+        super().reject()
 
     def reject(self) -> None:
         if self._dirty:

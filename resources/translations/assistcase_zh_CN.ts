@@ -1,0 +1,1170 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>BackgroundTask</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>CheckPage</name>
+    <message>
+        <source>Check</source>
+        <translation>检查</translation>
+    </message>
+    <message>
+        <source>Every row is checked before anything is written. Nothing is imported while there are errors.</source>
+        <translation>写入前逐行检查，存在错误时不导入任何数据。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Export report…</source>
+        <translation>导出检查报告…</translation>
+    </message>
+    <message>
+        <source>Checking…</source>
+        <translation>正在检查…</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>Error</source>
+        <translation>错误</translation>
+    </message>
+    <message>
+        <source>Warning</source>
+        <translation>提示</translation>
+    </message>
+    <message>
+        <source>Only the first %1 problems are shown; export the report for all of them.</source>
+        <translation>仅显示前 %1 个问题，请导出报告查看全部。</translation>
+    </message>
+    <message>
+        <source>Export report</source>
+        <translation>导出检查报告</translation>
+    </message>
+    <message>
+        <source>Excel workbooks (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+</context>
+<context>
+    <name>ConfirmPage</name>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>The import is written in one step: if anything fails or you cancel, nothing is written.</source>
+        <translation>导入一次性写入：任何一步失败或取消，都不会写入任何数据。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Cancelled; nothing was written.</source>
+        <translation>已取消，未写入任何数据。</translation>
+    </message>
+</context>
+<context>
+    <name>FilePage</name>
+    <message>
+        <source>Choose the spreadsheet</source>
+        <translation>选择表格文件</translation>
+    </message>
+    <message>
+        <source>An .xlsx workbook or a .csv file (UTF-8 or GBK) with one row per person.</source>
+        <translation>每人一行的 .xlsx 工作簿或 .csv 文件（UTF-8 或 GBK 编码）。</translation>
+    </message>
+    <message>
+        <source>Browse…</source>
+        <translation>浏览…</translation>
+    </message>
+    <message>
+        <source>File:</source>
+        <translation>文件：</translation>
+    </message>
+    <message>
+        <source>Sheet:</source>
+        <translation>工作表：</translation>
+    </message>
+    <message>
+        <source>Spreadsheets (*.xlsx *.csv)</source>
+        <translation>表格文件 (*.xlsx *.csv)</translation>
+    </message>
+    <message>
+        <source>Header found on row %1; %2 columns.</source>
+        <translation>表头在第 %1 行，共 %2 列。</translation>
+    </message>
+</context>
+<context>
+    <name>HouseholdEditor</name>
+    <message>
+        <source>&amp;Village</source>
+        <translation>所属村(社区)(&amp;V)</translation>
+    </message>
+    <message>
+        <source>Urban/rural</source>
+        <translation>城乡类别</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>救助类别</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>家庭住址</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>联系电话</translation>
+    </message>
+    <message>
+        <source>Account type</source>
+        <translation>账户类型</translation>
+    </message>
+    <message>
+        <source>Account number</source>
+        <translation>银行账号</translation>
+    </message>
+    <message>
+        <source>Bank</source>
+        <translation>开户银行</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>性别</translation>
+    </message>
+    <message>
+        <source>Birth date</source>
+        <translation>出生日期</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>年龄</translation>
+    </message>
+    <message>
+        <source>Relation to head</source>
+        <translation>与户主关系</translation>
+    </message>
+    <message>
+        <source>Disability grade</source>
+        <translation>残疾等级</translation>
+    </message>
+    <message>
+        <source>Serious illness</source>
+        <translation>重病</translation>
+    </message>
+    <message>
+        <source>Self-care</source>
+        <translation>自理能力</translation>
+    </message>
+    <message>
+        <source>In school</source>
+        <translation>在校</translation>
+    </message>
+    <message>
+        <source>Able to work</source>
+        <translation>有劳动能力</translation>
+    </message>
+    <message>
+        <source>Add &amp;member</source>
+        <translation>添加成员(&amp;M)</translation>
+    </message>
+    <message>
+        <source>&amp;Remove member…</source>
+        <translation>移除成员(&amp;R)…</translation>
+    </message>
+    <message>
+        <source>Make &amp;head…</source>
+        <translation>设为户主(&amp;H)…</translation>
+    </message>
+    <message>
+        <source>Source</source>
+        <translation>收入来源</translation>
+    </message>
+    <message>
+        <source>Monthly amount (yuan)</source>
+        <translation>月收入（元）</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>yuan, e.g. 350.00</source>
+        <translation>元，如 350.00</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Value (yuan)</source>
+        <translation>价值（元）</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>yuan</source>
+        <translation>元</translation>
+    </message>
+    <message>
+        <source>When</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>操作人</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>操作</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <source>Old value</source>
+        <translation>原值</translation>
+    </message>
+    <message>
+        <source>New value</source>
+        <translation>新值</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>家庭成员</translation>
+    </message>
+    <message>
+        <source>Incomes</source>
+        <translation>收入</translation>
+    </message>
+    <message>
+        <source>Property</source>
+        <translation>财产</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>变更记录</translation>
+    </message>
+    <message>
+        <source>&amp;Save</source>
+        <translation>保存(&amp;S)</translation>
+    </message>
+    <message>
+        <source>Save (Ctrl+S)</source>
+        <translation>保存 (Ctrl+S)</translation>
+    </message>
+    <message>
+        <source>Close household…</source>
+        <translation>注销本户…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+    <message>
+        <source>Delete selected</source>
+        <translation>删除所选</translation>
+    </message>
+    <message>
+        <source>New household</source>
+        <translation>新增户</translation>
+    </message>
+    <message>
+        <source>Household {number} — {head} ({path})</source>
+        <translation>户 {number} — {head}（{path}）</translation>
+    </message>
+    <message>
+        <source>[closed]</source>
+        <translation>［已注销］</translation>
+    </message>
+    <message>
+        <source>Household {number}</source>
+        <translation>户 {number}</translation>
+    </message>
+    <message>
+        <source>Household income {total} yuan/month; {n} members; per capita {pc} yuan/month</source>
+        <translation>家庭月收入 {total} 元；共 {n} 人；人均月收入 {pc} 元</translation>
+    </message>
+    <message>
+        <source>created</source>
+        <translation>新建</translation>
+    </message>
+    <message>
+        <source>changed</source>
+        <translation>修改</translation>
+    </message>
+    <message>
+        <source>deleted</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>imported</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>None</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Grade {g}</source>
+        <translation>{g}级</translation>
+    </message>
+    <message>
+        <source>Row {row}: {message}</source>
+        <translation>第{row}行：{message}</translation>
+    </message>
+    <message>
+        <source>Remove member</source>
+        <translation>移除成员</translation>
+    </message>
+    <message>
+        <source>Reason (moved away, deceased, …):</source>
+        <translation>原因（迁出、死亡等）：</translation>
+    </message>
+    <message>
+        <source>Save the new member before making them head.</source>
+        <translation>请先保存新成员，再设为户主。</translation>
+    </message>
+    <message>
+        <source>Change of head</source>
+        <translation>变更户主</translation>
+    </message>
+    <message>
+        <source>The former head&apos;s relation to the new head:</source>
+        <translation>原户主与新户主的关系：</translation>
+    </message>
+    <message>
+        <source>Close household</source>
+        <translation>注销本户</translation>
+    </message>
+    <message>
+        <source>Reason for closing the household:</source>
+        <translation>注销原因：</translation>
+    </message>
+    <message>
+        <source>Enter the amount in yuan, e.g. 350 or 350.50</source>
+        <translation>请输入以元为单位的金额，如 350 或 350.50</translation>
+    </message>
+    <message>
+        <source>Enter the value in yuan, e.g. 20000</source>
+        <translation>请输入以元为单位的价值，如 20000</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>未保存的修改</translation>
+    </message>
+    <message>
+        <source>This household has unsaved changes. Discard them?</source>
+        <translation>本户有未保存的修改，是否放弃？</translation>
+    </message>
+</context>
+<context>
+    <name>HouseholdTableModel</name>
+    <message>
+        <source>Household No.</source>
+        <translation>户编号</translation>
+    </message>
+    <message>
+        <source>Head</source>
+        <translation>户主</translation>
+    </message>
+    <message>
+        <source>Head&apos;s ID number</source>
+        <translation>户主身份证号</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇(街道)</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>村(社区)</translation>
+    </message>
+    <message>
+        <source>Urban/rural</source>
+        <translation>城乡类别</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>家庭成员</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+</context>
+<context>
+    <name>ImportWizard</name>
+    <message>
+        <source>Import households from a spreadsheet</source>
+        <translation>从表格导入家庭户</translation>
+    </message>
+</context>
+<context>
+    <name>LiaisonPage</name>
+    <message>
+        <source>All levels</source>
+        <translation>全部级别</translation>
+    </message>
+    <message>
+        <source>Province</source>
+        <translation>省级</translation>
+    </message>
+    <message>
+        <source>City</source>
+        <translation>市级</translation>
+    </message>
+    <message>
+        <source>County</source>
+        <translation>县级</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>As of</source>
+        <translation>截至</translation>
+    </message>
+    <message>
+        <source>Leader level</source>
+        <translation>领导级别</translation>
+    </message>
+    <message>
+        <source>Read-only view</source>
+        <translation>只读查看</translation>
+    </message>
+    <message>
+        <source>Schedule</source>
+        <translation>联系计划</translation>
+    </message>
+    <message>
+        <source>Visit log</source>
+        <translation>联系记录</translation>
+    </message>
+    <message>
+        <source>Compliance</source>
+        <translation>落实情况</translation>
+    </message>
+    <message>
+        <source>Institutions and assignments</source>
+        <translation>机构与联系安排</translation>
+    </message>
+    <message>
+        <source>✓ contact done · ○ due · ✗ missed. Month columns show the duties whose period ends in that month.</source>
+        <translation>✓ 已联系 · ○ 待联系 · ✗ 未落实。月份列显示周期在该月结束的联系任务。</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Leader</source>
+        <translation>领导</translation>
+    </message>
+    <message>
+        <source>Institution</source>
+        <translation>机构</translation>
+    </message>
+    <message>
+        <source>Mode</source>
+        <translation>方式</translation>
+    </message>
+    <message>
+        <source>Topics</source>
+        <translation>内容</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>了解情况</translation>
+    </message>
+    <message>
+        <source>Problems</source>
+        <translation>存在问题</translation>
+    </message>
+    <message>
+        <source>Rectifications</source>
+        <translation>整改事项</translation>
+    </message>
+    <message>
+        <source>Log a visit</source>
+        <translation>登记一次联系</translation>
+    </message>
+    <message>
+        <source>On site</source>
+        <translation>实地</translation>
+    </message>
+    <message>
+        <source>Video</source>
+        <translation>视频</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>电话</translation>
+    </message>
+    <message>
+        <source>Rectification action (optional)</source>
+        <translation>整改措施（可选）</translation>
+    </message>
+    <message>
+        <source>due on</source>
+        <translation>限期</translation>
+    </message>
+    <message>
+        <source>Log visit</source>
+        <translation>登记联系</translation>
+    </message>
+    <message>
+        <source>Problems found</source>
+        <translation>发现问题</translation>
+    </message>
+    <message>
+        <source>Rectification</source>
+        <translation>整改</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>月</translation>
+    </message>
+    <message>
+        <source>Quarter</source>
+        <translation>季度</translation>
+    </message>
+    <message>
+        <source>Half-year</source>
+        <translation>半年</translation>
+    </message>
+    <message>
+        <source>Year</source>
+        <translation>年</translation>
+    </message>
+    <message>
+        <source>Export PDF…</source>
+        <translation>导出 PDF…</translation>
+    </message>
+    <message>
+        <source>Export Excel…</source>
+        <translation>导出 Excel…</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>期间</translation>
+    </message>
+    <message>
+        <source>containing</source>
+        <translation>包含日期</translation>
+    </message>
+    <message>
+        <source>Level / role</source>
+        <translation>级别 / 职务</translation>
+    </message>
+    <message>
+        <source>Duty periods</source>
+        <translation>应联系周期</translation>
+    </message>
+    <message>
+        <source>Met</source>
+        <translation>已落实</translation>
+    </message>
+    <message>
+        <source>Missed</source>
+        <translation>未落实</translation>
+    </message>
+    <message>
+        <source>Still due</source>
+        <translation>尚待联系</translation>
+    </message>
+    <message>
+        <source>Rate</source>
+        <translation>落实率</translation>
+    </message>
+    <message>
+        <source>Unit</source>
+        <translation>单位</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>职务</translation>
+    </message>
+    <message>
+        <source>Frequency</source>
+        <translation>频次</translation>
+    </message>
+    <message>
+        <source>Required</source>
+        <translation>应联系</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>已联系</translation>
+    </message>
+    <message>
+        <source>Periods met</source>
+        <translation>落实周期数</translation>
+    </message>
+    <message>
+        <source>Periods missed</source>
+        <translation>未落实周期数</translation>
+    </message>
+    <message>
+        <source>Missed periods</source>
+        <translation>未落实周期</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Visit date</source>
+        <translation>联系日期</translation>
+    </message>
+    <message>
+        <source>Action</source>
+        <translation>整改措施</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>期限</translation>
+    </message>
+    <message>
+        <source>Overdue</source>
+        <translation>已逾期</translation>
+    </message>
+    <message>
+        <source>Open rectifications</source>
+        <translation>未完成整改</translation>
+    </message>
+    <message>
+        <source>Mark selected rectification done</source>
+        <translation>将所选整改标记为完成</translation>
+    </message>
+    <message>
+        <source>Suggested liaison units, weakest first</source>
+        <translation>建议联系单位（按薄弱程度排序）</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>级别</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <source>Weakness score</source>
+        <translation>薄弱评分</translation>
+    </message>
+    <message>
+        <source>Weak in</source>
+        <translation>薄弱方面</translation>
+    </message>
+    <message>
+        <source>Assessed on</source>
+        <translation>评估日期</translation>
+    </message>
+    <message>
+        <source>Leaders linked</source>
+        <translation>联系领导</translation>
+    </message>
+    <message>
+        <source>Assignments in force</source>
+        <translation>现行联系安排</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>起</translation>
+    </message>
+    <message>
+        <source>Until</source>
+        <translation>止</translation>
+    </message>
+    <message>
+        <source>Assign a leader to an institution</source>
+        <translation>安排领导联系机构</translation>
+    </message>
+    <message>
+        <source>Assign</source>
+        <translation>安排</translation>
+    </message>
+    <message>
+        <source>Family search</source>
+        <translation>寻亲服务</translation>
+    </message>
+    <message>
+        <source>Information system</source>
+        <translation>信息系统应用</translation>
+    </message>
+    <message>
+        <source>Safety</source>
+        <translation>安全运行</translation>
+    </message>
+    <message>
+        <source>Archives</source>
+        <translation>档案管理</translation>
+    </message>
+    <message>
+        <source>Care</source>
+        <translation>照料服务</translation>
+    </message>
+    <message>
+        <source>Long-stay persons</source>
+        <translation>长期滞留人员</translation>
+    </message>
+    <message>
+        <source>met</source>
+        <translation>已落实</translation>
+    </message>
+    <message>
+        <source>missed</source>
+        <translation>未落实</translation>
+    </message>
+    <message>
+        <source>due</source>
+        <translation>待联系</translation>
+    </message>
+    <message>
+        <source>no duty</source>
+        <translation>无任务</translation>
+    </message>
+    <message>
+        <source>monthly</source>
+        <translation>每月</translation>
+    </message>
+    <message>
+        <source>quarterly</source>
+        <translation>每季度</translation>
+    </message>
+    <message>
+        <source>half-yearly</source>
+        <translation>每半年</translation>
+    </message>
+    <message>
+        <source>yearly</source>
+        <translation>每年</translation>
+    </message>
+    <message>
+        <source>This period</source>
+        <translation>本期</translation>
+    </message>
+    <message>
+        <source>Done / required</source>
+        <translation>已联系 / 应联系</translation>
+    </message>
+    <message>
+        <source>Next due</source>
+        <translation>下次期限</translation>
+    </message>
+    <message>
+        <source>Overdue periods</source>
+        <translation>逾期周期</translation>
+    </message>
+    <message>
+        <source>Compliance rate: %1</source>
+        <translation>落实率：%1</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Rescue station</source>
+        <translation>救助管理站</translation>
+    </message>
+    <message>
+        <source>Care institution</source>
+        <translation>托养机构</translation>
+    </message>
+    <message>
+        <source>infrastructure</source>
+        <translation>基础设施</translation>
+    </message>
+    <message>
+        <source>service level</source>
+        <translation>服务水平</translation>
+    </message>
+    <message>
+        <source>assistance volume</source>
+        <translation>救助量</translation>
+    </message>
+    <message>
+        <source>long-stay persons</source>
+        <translation>长期滞留人员</translation>
+    </message>
+    <message>
+        <source>safety hazards</source>
+        <translation>安全隐患</translation>
+    </message>
+    <message>
+        <source>Export PDF</source>
+        <translation>导出 PDF</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Export Excel</source>
+        <translation>导出 Excel</translation>
+    </message>
+    <message>
+        <source>Excel workbooks (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Could not write %1: %2</source>
+        <translation>无法写入 %1：%2</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>AssistCase — social assistance case management</source>
+        <translation>AssistCase — 社会救助个案管理</translation>
+    </message>
+    <message>
+        <source>Not available in this version yet</source>
+        <translation>本版本暂未提供</translation>
+    </message>
+    <message>
+        <source>User: {user}</source>
+        <translation>用户：{user}</translation>
+    </message>
+    <message>
+        <source>Database: {path}</source>
+        <translation>数据库：{path}</translation>
+    </message>
+</context>
+<context>
+    <name>MappingPage</name>
+    <message>
+        <source>Match the columns</source>
+        <translation>对应列</translation>
+    </message>
+    <message>
+        <source>Each column of the sheet and the registry field it holds. Correct any that were guessed wrong; save the mapping to use it again.</source>
+        <translation>表格的每一列及其对应的登记字段。如有识别错误请更正；可保存对应关系以便下次使用。</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>First value</source>
+        <translation>首个值</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>登记字段</translation>
+    </message>
+    <message>
+        <source>Save mapping…</source>
+        <translation>保存对应关系…</translation>
+    </message>
+    <message>
+        <source>Load mapping…</source>
+        <translation>载入对应关系…</translation>
+    </message>
+    <message>
+        <source>(do not import)</source>
+        <translation>（不导入）</translation>
+    </message>
+    <message>
+        <source>Save mapping</source>
+        <translation>保存对应关系</translation>
+    </message>
+    <message>
+        <source>Column mappings (*.json)</source>
+        <translation>列对应关系 (*.json)</translation>
+    </message>
+    <message>
+        <source>Mapping saved to %1</source>
+        <translation>对应关系已保存到 %1</translation>
+    </message>
+    <message>
+        <source>Load mapping</source>
+        <translation>载入对应关系</translation>
+    </message>
+</context>
+<context>
+    <name>RegistryPage</name>
+    <message>
+        <source>Search: name, pinyin or initials (zs), ID number or its last 4+ characters, household number, village  (Ctrl+F)</source>
+        <translation>搜索：姓名、拼音或首字母（zs）、身份证号或后4位以上、户编号、村名（Ctrl+F）</translation>
+    </message>
+    <message>
+        <source>All villages</source>
+        <translation>全部村(社区)</translation>
+    </message>
+    <message>
+        <source>All categories</source>
+        <translation>全部类别</translation>
+    </message>
+    <message>
+        <source>All statuses</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <source>&amp;New household</source>
+        <translation>新增户(&amp;N)</translation>
+    </message>
+    <message>
+        <source>Register a new household (Ctrl+N)</source>
+        <translation>登记新户 (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation>打开(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Import…</source>
+        <translation>导入(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>{n} households</source>
+        <translation>共 {n} 户</translation>
+    </message>
+</context>
+<context>
+    <name>app</name>
+    <message>
+        <source>Cannot open the database</source>
+        <translation>无法打开数据库</translation>
+    </message>
+    <message>
+        <source>Creating the demo database…</source>
+        <translation>正在创建演示数据库…</translation>
+    </message>
+    <message>
+        <source>Demo data could not be created</source>
+        <translation>无法创建演示数据</translation>
+    </message>
+</context>
+<context>
+    <name>labels</name>
+    <message>
+        <source>Head</source>
+        <translation>户主</translation>
+    </message>
+    <message>
+        <source>Spouse</source>
+        <translation>配偶</translation>
+    </message>
+    <message>
+        <source>Child</source>
+        <translation>子女</translation>
+    </message>
+    <message>
+        <source>Parent</source>
+        <translation>父母</translation>
+    </message>
+    <message>
+        <source>Grandchild</source>
+        <translation>孙子女</translation>
+    </message>
+    <message>
+        <source>Sibling</source>
+        <translation>兄弟姐妹</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>其他</translation>
+    </message>
+    <message>
+        <source>Subsistence allowance</source>
+        <translation>低保</translation>
+    </message>
+    <message>
+        <source>Extreme hardship</source>
+        <translation>特困</translation>
+    </message>
+    <message>
+        <source>Marginal household</source>
+        <translation>低保边缘</translation>
+    </message>
+    <message>
+        <source>Monitored household</source>
+        <translation>三类户监测</translation>
+    </message>
+    <message>
+        <source>Not assisted</source>
+        <translation>未纳入救助</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>正常</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>已注销</translation>
+    </message>
+    <message>
+        <source>Urban</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <source>Rural</source>
+        <translation>农村</translation>
+    </message>
+    <message>
+        <source>Fully self-caring</source>
+        <translation>全自理</translation>
+    </message>
+    <message>
+        <source>Partly disabled</source>
+        <translation>半失能</translation>
+    </message>
+    <message>
+        <source>Fully disabled</source>
+        <translation>全失能</translation>
+    </message>
+    <message>
+        <source>Male</source>
+        <translation>男</translation>
+    </message>
+    <message>
+        <source>Female</source>
+        <translation>女</translation>
+    </message>
+    <message>
+        <source>Bank card</source>
+        <translation>银行卡（一卡通）</translation>
+    </message>
+    <message>
+        <source>Passbook</source>
+        <translation>存折</translation>
+    </message>
+    <message>
+        <source>No account</source>
+        <translation>无账户</translation>
+    </message>
+    <message>
+        <source>Wages</source>
+        <translation>工资性收入</translation>
+    </message>
+    <message>
+        <source>Agriculture</source>
+        <translation>农业经营收入</translation>
+    </message>
+    <message>
+        <source>Business</source>
+        <translation>经营性收入</translation>
+    </message>
+    <message>
+        <source>Pension</source>
+        <translation>养老金</translation>
+    </message>
+    <message>
+        <source>Transfers</source>
+        <translation>转移性收入</translation>
+    </message>
+    <message>
+        <source>Property income</source>
+        <translation>财产性收入</translation>
+    </message>
+    <message>
+        <source>Deposits</source>
+        <translation>存款</translation>
+    </message>
+    <message>
+        <source>Vehicle</source>
+        <translation>车辆</translation>
+    </message>
+    <message>
+        <source>Housing</source>
+        <translation>房产</translation>
+    </message>
+</context>
+<context>
+    <name>navigation</name>
+    <message>
+        <source>Household registry</source>
+        <translation>户籍登记</translation>
+    </message>
+    <message>
+        <source>Standards and cases</source>
+        <translation>保障标准</translation>
+    </message>
+    <message>
+        <source>Temporary aid</source>
+        <translation>临时救助</translation>
+    </message>
+    <message>
+        <source>Payment rosters</source>
+        <translation>发放花名册</translation>
+    </message>
+    <message>
+        <source>Institution liaison</source>
+        <translation>联系督查</translation>
+    </message>
+</context>
+</TS>

@@ -12,6 +12,7 @@ number or by their head); a changed row updates the record, audited with the fil
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import time
@@ -558,9 +559,11 @@ class _PlannedPerson:
 HOUSEHOLD_COMPARED = ("village_id", "residence_class", "category", "address", "phone",
                       "account_type", "account_number", "bank_name", "status", "closed_on",
                       "closed_reason")
-PERSON_COMPARED = ("name", "id_number", "id_number_rev", "birth_date", "sex", "relation",
-                   "disability_grade", "disability_category", "serious_illness", "self_care",
-                   "in_school", "able_to_work", "phone")
+# id_number_rev is left out: it follows from the ID number, the key persons are matched by.
+PERSON_COMPARED = ("name", "id_number", "birth_date", "sex", "relation", "disability_grade",
+                   "disability_category", "serious_illness", "self_care", "in_school",
+                   "able_to_work", "phone")
+_PERSON_LOADED = ("id", "household_id", *PERSON_COMPARED)
 
 
 def _chunks(items: list[Any], n: int = CHUNK) -> Iterator[list[Any]]:
@@ -598,7 +601,8 @@ class _Planner:
         persons: dict[str, Any] = {}
         ptable = Person.__table__
         for chunk in _chunks(ids):
-            for r in s.execute(select(ptable).where(ptable.c.id_number.in_(chunk))):
+            for r in s.execute(select(*[ptable.c[k] for k in _PERSON_LOADED])
+                               .where(ptable.c.id_number.in_(chunk))):
                 persons[r.id_number] = r
         self._check()
         htable = Household.__table__
@@ -618,14 +622,20 @@ class _Planner:
         matched: list[tuple[_Group, Any | None]] = []
         for g in groups:
             matched.append((g, self._match(g, persons, hh_by_number, hh_by_id)))
-        # Members the database holds for the matched households, to check heads and sizes.
-        others: dict[int, list[Any]] = {}
+        # What the database holds for the matched households, to check heads and sizes: the
+        # member count and the heads and spouses (not every member: memory at 100,000 rows).
+        counts: dict[int, int] = {}
+        special: dict[int, list[Any]] = {}
         matched_ids = sorted({hh.id for _, hh in matched if hh is not None})
         for chunk in _chunks(matched_ids):
+            counts.update((r[0], r[1]) for r in s.execute(
+                select(ptable.c.household_id, func.count()).where(
+                    ptable.c.household_id.in_(chunk)).group_by(ptable.c.household_id)))
             for r in s.execute(select(ptable.c.id, ptable.c.id_number, ptable.c.name,
                                       ptable.c.relation, ptable.c.household_id)
-                               .where(ptable.c.household_id.in_(chunk))):
-                others.setdefault(r.household_id, []).append(r)
+                               .where(ptable.c.household_id.in_(chunk),
+                                      ptable.c.relation.in_(("head", "spouse")))):
+                special.setdefault(r.household_id, []).append(r)
         self.incomes: dict[int, list[Any]] = {}
         self.properties: dict[int, list[Any]] = {}
         if self.mapped & {"person_incomes", "household_incomes"}:
@@ -642,8 +652,11 @@ class _Planner:
         for n, (g, hh) in enumerate(matched):
             if n % 1000 == 0:
                 self._check()
-            self._plan_group(g, hh, villages, persons, hh_by_id, others.get(hh.id, [])
-                             if hh is not None else [])
+            if hh is None:
+                self._plan_group(g, None, villages, persons, hh_by_id, 0, [])
+            else:
+                self._plan_group(g, hh, villages, persons, hh_by_id, counts.get(hh.id, 0),
+                                 special.get(hh.id, []))
 
     def _match(self, g: _Group, persons: dict[str, Any], by_number: dict[str, Any],
                by_id: dict[int, Any]) -> Any | None:
@@ -660,14 +673,18 @@ class _Planner:
 
     def _plan_group(self, g: _Group, hh: Any | None, villages: _Villages,
                     persons: dict[str, Any], hh_by_id: dict[int, Any],
-                    db_members: list[Any]) -> None:
+                    db_count: int, db_special: list[Any]) -> None:
         v = g.values
         line = g.line
         ok = not any(r.bad for r in g.rows)
         # One head (户主), at most one spouse.
         heads = [r for r in g.rows if r.person.relation == "head"]
         in_file = {r.parsed.number for r in g.rows if r.parsed is not None}
-        kept = [m for m in db_members if m.id_number not in in_file]
+        # Registered members of this household that the file does not list stay in it.
+        listed = sum(1 for n in in_file if hh is not None and n in persons
+                     and persons[n].household_id == hh.id)
+        kept_count = db_count - listed
+        kept = [m for m in db_special if m.id_number not in in_file]
         kept_heads = [m for m in kept if m.relation == "head"]
         if len(heads) > 1:
             ok = False
@@ -697,15 +714,15 @@ class _Planner:
             self.issue(r.line if r else line, "relation", L.RELATION_ZH["spouse"],
                        f"the household has {len(spouses)} spouses of the head",
                        f"同一户有{len(spouses)}名配偶")
-        size = len(g.rows) + len(kept)
+        size = len(g.rows) + kept_count
         if "household_size" in v and v["household_size"] != size:
             ok = False
             self.issue(g.line_of("household_size"), "household_size", v["household_size"],
                        f"household size says {v['household_size']} but the household has "
-                       f"{size} member(s)" + (f" ({len(kept)} of them only in the registry)"
-                                              if kept else ""),
+                       f"{size} member(s)" + (f" ({kept_count} of them only in the registry)"
+                                              if kept_count else ""),
                        f"家庭人口填写为{v['household_size']}，但该户实际有{size}人"
-                       + (f"（其中{len(kept)}人仅在登记库中）" if kept else ""))
+                       + (f"（其中{kept_count}人仅在登记库中）" if kept_count else ""))
 
         # The village: by code, or by name within the township, or by a name used once.
         village_id = self._village(g, villages)
@@ -766,7 +783,7 @@ class _Planner:
                        "户状态为正常，却填写了注销日期或注销原因")
 
         planned = _PlannedHousehold(g, data, extra, hh)
-        self._plan_money(planned, db_members)
+        self._plan_money(planned, persons)
         # Persons: new, unchanged, changed; refused when held by another active household.
         person_plans = []
         for r in g.rows:
@@ -803,7 +820,7 @@ class _Planner:
         self.households.append(planned)
         self.persons.extend(person_plans)
 
-    def _plan_money(self, h: _PlannedHousehold, db_members: list[Any]) -> None:
+    def _plan_money(self, h: _PlannedHousehold, persons: dict[str, Any]) -> None:
         """Incomes and property: the file's list replaces the registry's when they differ.
         Only what the file can speak for is compared: household-level incomes when that
         column is mapped, a person's incomes when that column is mapped and the person has a
@@ -819,7 +836,7 @@ class _Planner:
                            for item in r.incomes]
             if by_household:
                 wanted += [("", *item) for item in g.values.get("household_incomes", ())]
-            numbers = {m.id: m.id_number for m in db_members}
+            numbers = {persons[n].id: n for n in in_file if n in persons}
             old = []
             if h.existing is not None:
                 for r in self.incomes.get(h.existing.id, []):
@@ -1174,14 +1191,14 @@ def import_registry(db: Database, actor: str | int, path: str | Path, *,
     report_progress(0.6, "checking against the registry 核对登记库")
     source = f"import: {path.name}"
     if dry_run:
-        with db.read() as s:
+        with db.read() as s, _small_cache(s):
             planner = _Planner(s, reader, report, cancel)
             planner.run()
             _count(planner, report)
             if report.ok:
                 _describe(planner, report)
     else:
-        with db.begin() as s:
+        with db.begin() as s, _small_cache(s):
             conn = s.connection()
             if not conn.connection.dbapi_connection.in_transaction:
                 # Lock for writing before reading what we check, so nothing changes between
@@ -1193,19 +1210,26 @@ def import_registry(db: Database, actor: str | int, path: str | Path, *,
             if report.ok and (report.households_created or report.households_updated
                               or report.persons_created or report.persons_updated):
                 report_progress(0.75, "writing 写入")
-                # A smaller page cache while loading keeps a 100,000-row import within its
-                # memory budget at no measurable cost; the pooled connection gets its own back.
-                cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-                conn.exec_driver_sql("PRAGMA cache_size=-16384")
-                try:
-                    _write(s, actor, planner, source, report, report_progress, cancel)
-                finally:
-                    conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+                _write(s, actor, planner, source, report, report_progress, cancel)
                 report.written = True
             report_progress(0.99, "committing 提交")
     report.seconds = time.perf_counter() - t0
     report_progress(1.0, report.summary_zh())
     return report
+
+
+@contextlib.contextmanager
+def _small_cache(s: Session) -> Iterator[None]:
+    """A smaller SQLite page cache for the import's connection: it keeps a 100,000-row import
+    within its memory budget at no measurable cost (reads are by index, inserts in key
+    order per batch); the pooled connection gets its own size back."""
+    conn = s.connection()
+    cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql("PRAGMA cache_size=-16384")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
 
 
 def _count(planner: _Planner, report: ImportReport) -> None:

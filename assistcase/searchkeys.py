@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-
 
 @lru_cache(maxsize=8192)
 def _syllables(name: str) -> tuple[str, ...]:
+    # Imported here: pypinyin loads its dictionary on import (~0.3 s), and only writes need
+    # it; searching and the app's start do not.
+    from pypinyin import Style, lazy_pinyin
+
     # errors="ignore" drops characters pypinyin cannot read (e.g. the "·" in minority names).
     return tuple(s.lower() for s in lazy_pinyin(name, style=Style.NORMAL, errors="ignore")
                  if s.isascii() and s.isalpha())

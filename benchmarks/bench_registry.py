@@ -227,7 +227,10 @@ def bench_editor(db, seed: int) -> dict:
 
     open_one(ids[0])  # first open builds the editor widgets once
     median, worst = _median_ms(open_one, ids[1:])
+    # Tear the widgets down now: left to interpreter shutdown, PySide's finalisation crashes.
     window.close()
+    window.deleteLater()
+    app.sendPostedEvents(None, 0)
     app.processEvents()
     return {"available": True, "median_ms": median, "max_ms": worst}
 

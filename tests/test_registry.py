@@ -189,6 +189,14 @@ def test_search_by_name_pinyin_id_number_household_number_and_village(db, villag
         village = s.get(Household, ww.created_id).village.name
         assert ww.created_id in find(village)
         assert find("zs", village_id=village_ids[0]) == {zs.created_id}
+        # any area level: the county holding the first village (an expanding IN list)
+        from assistcase.models import Area
+        county = s.get(Area, s.get(Area, s.get(Area, village_ids[0]).parent_id).parent_id)
+        assert county.level == "county"
+        in_county = set(search_household_ids(s, HouseholdFilter(area_id=county.id)))
+        assert zs.created_id in in_county and len(in_county) <= 3
+        assert find("zs", category="none") == {zs.created_id, zss.created_id}
+        assert find("zs", category="dibao") == set()
         assert find("xyzxyz") == set()
         assert find("1") == set()  # too short for an ID tail or a household number
     reg.close_household(db, ACTOR, zs.created_id, "迁出")

@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     app = create_application([sys.argv[0], *argv], args.lang)
 
     from assistcase.db import open_database
-    from assistcase.queries import count_households
+    from assistcase.queries import registry_is_empty
 
     try:
         db = open_database(args.db)
@@ -130,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             QTimer.singleShot(0, done)
 
     with db.read() as s:
-        empty = count_households(s) == 0
+        empty = registry_is_empty(s)
     if empty and args.demo_households > 0:
         from assistcase.demo import generate_demo
 

@@ -277,25 +277,7 @@ def create_household(db: Database, actor: str | int, household: HouseholdData,
 def update_household(db: Database, actor: str | int, household_id: int,
                      changes: dict[str, Any], source: str | None = None) -> ServiceResult:
     """Change household fields (not membership); each changed field is audited."""
-    unknown = set(changes) - HOUSEHOLD_EDITABLE
-    if unknown:
-        raise ValidationError([FieldError(f, "this field cannot be changed here",
-                                          "此项不能在这里修改") for f in sorted(unknown)])
-    with db.begin() as s:
-        user = resolve_user(s, actor)
-        hh = _active_household(s, household_id)
-        current = {f: getattr(hh, f) for f in HOUSEHOLD_EDITABLE}
-        merged = HouseholdData(**{**current, **changes}, number=hh.number)
-        errors: list[FieldError] = []
-        warnings: list[Warning_] = []
-        _validate_household(s, merged, errors, warnings)
-        if errors:
-            raise ValidationError(errors)
-        new = {k: v for k, v in asdict(merged).items() if k in changes}
-        if "account_number" in new:
-            new["account_number"] = (new["account_number"] or "").replace(" ", "")
-        Auditor(s, user, source).apply(hh, "household", new, hh.id)
-        return ServiceResult(household_ids={hh.id}, warnings=warnings)
+    return save_household(db, actor, household_id, changes, [], source)
 
 
 def close_household(db: Database, actor: str | int, household_id: int, reason: str,

@@ -66,8 +66,10 @@ def _child_import(db_path: str, xlsx: str) -> None:
         "persons_created": report.persons_created, "persons_unchanged": report.persons_unchanged,
         "persons_updated": report.persons_updated, "errors": len(report.errors),
         "warnings": len(report.warnings), "written": report.written,
-        "read_s": phases.get("checking"), "check_s": (phases.get("writing") or 0)
-        - (phases.get("checking") or 0), "write_s": seconds - (phases.get("writing") or seconds),
+        "read_s": phases.get("checking"),
+        "check_s": (phases.get("writing") or phases.get("committing") or seconds)
+        - (phases.get("checking") or 0),
+        "write_s": seconds - (phases.get("writing") or seconds),
         "first_error": report.errors[0].line() if report.errors else None}))
 
 

@@ -488,3 +488,12 @@ def test_bad_money_items_are_reported(db, existing, tmp_path):
     report, _ = assert_refused(db, write_xlsx(tmp_path / "money.xlsx", rows), "本人月收入",
                                "金额最多两位小数")
     assert [i.row for i in report.errors] == [3, 4]
+
+
+def test_heads_id_column_must_match_the_heads_row(db, existing, tmp_path):
+    head = make_id(birth=dt.date(1950, 3, 1), seq=11)
+    rows = [["户主身份证号", "村(社区)代码", "城乡类别", "姓名", "公民身份号码", "与户主关系"],
+            [make_id(seq=41), "411402012001", "农村", "王建国", head, "户主"]]
+    _, issue = assert_refused(db, write_xlsx(tmp_path / "headkey.xlsx", rows), "户主身份证号",
+                              "与户主本人的身份证号")
+    assert issue.row == 2

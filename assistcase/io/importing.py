@@ -413,8 +413,8 @@ class _Reader:
         person_kw = {k: values[k] for k in PERSON_KEYS if k in values and k in _PERSON_ARGS}
         person = PersonData(name=values.get("name", ""), id_number=values.get("id_number", ""),
                             **{k: v for k, v in person_kw.items() if k not in ("name", "id_number")})
-        if "relation" not in values and "relation" not in bad_fields:
-            person.relation = ""
+        if "relation" not in values:
+            person.relation = ""  # not PersonData's default "head": a blank or bad cell
         errors: list[FieldError] = []
         parsed = validate_person(person, "", errors)
         for e in errors:
@@ -694,6 +694,14 @@ class _Planner:
                            f"the household has {len(heads)} heads (rows {lines.replace('、', ', ')});"
                            " a household has exactly one head",
                            f"同一户有{len(heads)}名户主（第{lines}行），每户只能有一名户主")
+        elif g.key[0] == "head" and heads and heads[0].parsed is not None \
+                and heads[0].parsed.number != g.key[1]:
+            ok = False
+            self.issue(heads[0].line, "head_id_number", g.key[1],
+                       f"the head's ID number column says {g.key[1]}, but the head's own row "
+                       f"has {heads[0].parsed.number}",
+                       f"户主身份证号填写为{g.key[1]}，与户主本人的身份证号"
+                       f"{heads[0].parsed.number}不一致")
         elif not heads and not kept_heads:
             ok = False
             self.issue(line, "relation", "", "the household has no head (户主)",

@@ -18,17 +18,17 @@ from .labels import label
 BLOCK = 200
 MAX_BLOCKS = 64
 
-# (key, header source text, sort key or None)
+# (column key, sort key of assistcase.queries.SORT_KEYS or None); headers are in __init__.
 COLUMNS = [
-    ("number", "Household No.", "number"),
-    ("head", "Head", "head"),
-    ("head_id", "Head's ID number", None),
-    ("township", "Township", "village"),
-    ("village", "Village", "village"),
-    ("class", "Urban/rural", None),
-    ("category", "Category", "category"),
-    ("members", "Members", "members"),
-    ("status", "Status", "status"),
+    ("number", "number"),
+    ("head", "head"),
+    ("head_id", None),
+    ("township", "village"),
+    ("village", "village"),
+    ("class", None),
+    ("category", "category"),
+    ("members", "members"),
+    ("status", "status"),
 ]
 
 
@@ -163,8 +163,8 @@ class HouseholdTableModel(QAbstractTableModel):
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
-        if not 0 <= column < len(COLUMNS) or COLUMNS[column][2] is None:
+        if not 0 <= column < len(COLUMNS) or COLUMNS[column][1] is None:
             return
-        self._sort = COLUMNS[column][2]
+        self._sort = COLUMNS[column][1]
         self._descending = order == Qt.SortOrder.DescendingOrder
         self.reload()

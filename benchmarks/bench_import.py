@@ -190,7 +190,8 @@ def write_results(args: argparse.Namespace, source: dict, result: dict) -> None:
            f"written: {again['written']}",
            MD_END]
     block = "\n".join(md)
-    text = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n"
+    text = (RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists()
+            else "# Benchmark results\n")
     if MD_START in text and MD_END in text:
         before, rest = text.split(MD_START, 1)
         after = rest.split(MD_END, 1)[1]

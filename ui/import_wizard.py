@@ -270,7 +270,8 @@ class MappingPage(QWizardPage):
 
     def save(self, path: str | None = None) -> None:
         if not path:
-            suggested = str(mappings_dir() / f"{self.w.path.stem if self.w.path else 'mapping'}.json")
+            stem = self.w.path.stem if self.w.path else "mapping"
+            suggested = str(mappings_dir() / f"{stem}.json")
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Save mapping"), suggested,
                                                   self.tr("Column mappings (*.json)"))
         if path:

@@ -43,7 +43,6 @@ HEADER_SCAN_ROWS = 20
 CHUNK = 500  # ids per IN (...) query
 MAPPING_FORMAT = "assistcase-import-mapping"
 
-PERSON_KEYS = tuple(f.key for f in L.FIELDS if f.level == L.PERSON)
 # Columns that validate_household / validate_person name, as layout fields.
 _SERVICE_FIELD = {"village_id": "village", "phone": "household_phone", "members": "relation"}
 _PERSON_SERVICE_FIELD = {"phone": "phone"}
@@ -410,9 +409,8 @@ class _Reader:
             except L.CellError as e:
                 bad_fields.add(f)
                 self.issue(line, f, v, e.en, e.zh)
-        person_kw = {k: values[k] for k in PERSON_KEYS if k in values and k in _PERSON_ARGS}
         person = PersonData(name=values.get("name", ""), id_number=values.get("id_number", ""),
-                            **{k: v for k, v in person_kw.items() if k not in ("name", "id_number")})
+                            **{k: values[k] for k in _PERSON_OPTIONAL if k in values})
         if "relation" not in values:
             person.relation = ""  # not PersonData's default "head": a blank or bad cell
         errors: list[FieldError] = []
@@ -494,6 +492,7 @@ class _Reader:
 
 _PERSON_ARGS = {"relation", "disability_grade", "disability_category", "serious_illness",
                 "self_care", "in_school", "able_to_work", "phone", "name", "id_number"}
+_PERSON_OPTIONAL = tuple(sorted(_PERSON_ARGS - {"name", "id_number"}))
 
 
 # --- checks against the database and the plan --------------------------------------------
@@ -691,8 +690,8 @@ class _Planner:
             lines = "、".join(str(r.line) for r in heads)
             for r in heads[1:]:
                 self.issue(r.line, "relation", L.RELATION_ZH["head"],
-                           f"the household has {len(heads)} heads (rows {lines.replace('、', ', ')});"
-                           " a household has exactly one head",
+                           f"the household has {len(heads)} heads (rows "
+                           f"{lines.replace('、', ', ')}); a household has exactly one head",
                            f"同一户有{len(heads)}名户主（第{lines}行），每户只能有一名户主")
         elif g.key[0] == "head" and heads and heads[0].parsed is not None \
                 and heads[0].parsed.number != g.key[1]:
@@ -1248,7 +1247,8 @@ def _count(planner: _Planner, report: ImportReport) -> None:
              and (p.changes or p.household.existing is None
                   or p.existing.household_id != p.household.existing.id)]
     report.persons_updated = len(moved)
-    report.persons_unchanged = sum(1 for p in planner.persons if p.existing is not None) - len(moved)
+    existing = sum(1 for p in planner.persons if p.existing is not None)
+    report.persons_unchanged = existing - len(moved)
 
 
 def _describe(planner: _Planner, report: ImportReport) -> None:
@@ -1353,6 +1353,3 @@ def write_report_xlsx(report: ImportReport, path: str | Path) -> Path:
     tmp.replace(path)
     return path
 
-
-def now_stamp() -> str:
-    return dt.datetime.now().strftime("%Y%m%d-%H%M%S")

@@ -188,7 +188,8 @@ _CHOICES: dict[str, dict[str, str]] = {
                          "none": ("全失能", "完全不能自理", "不能自理", "失能", "完全失能")}),
     "sex": _vocab({"M": ("男", "男性"), "F": ("女", "女性")}),
 }
-CHOICE_ZH = {"income": INCOME_ZH, "property": PROPERTY_ZH, "residence_class": RESIDENCE_ZH, "category": CATEGORY_ZH, "status": STATUS_ZH,
+CHOICE_ZH = {"income": INCOME_ZH, "property": PROPERTY_ZH, "residence_class": RESIDENCE_ZH,
+             "category": CATEGORY_ZH, "status": STATUS_ZH,
              "account_type": ACCOUNT_ZH, "relation": RELATION_ZH, "self_care": SELF_CARE_ZH,
              "sex": SEX_ZH}
 _TRUE = {"是", "有", "y", "yes", "true", "1", "√", "✓", "对"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import zipfile
 from pathlib import Path
 from typing import Any, Iterator
@@ -181,9 +180,3 @@ def open_table(path: str | Path) -> Table:
                               f"{path.name}：不是表格文件（.xlsx 或 .csv）")
     return CsvTable(path)
 
-
-def csv_text(rows: list[list[Any]]) -> str:
-    """Rows as CSV text (for tests and small helpers)."""
-    out = io.StringIO()
-    csv.writer(out).writerows(rows)
-    return out.getvalue()

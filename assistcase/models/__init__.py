@@ -1,6 +1,8 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
 from .areas import Area
+from .assistance import (AssistanceCase, CaseEvent, CaseMember, EntitlementRow, PolicySetting,
+                         Standard)
 from .audit import AuditEntry, User
 from .base import Base
 from .liaison import (Assignment, Institution, InstitutionAssessment, Leader, LiaisonRule,
@@ -11,3 +13,5 @@ __all__ = ["Area", "AuditEntry", "Base", "Household", "Income", "Person", "Perso
            "PropertyItem", "User"]
 __all__ += ["Assignment", "Institution", "InstitutionAssessment", "Leader", "LiaisonRule",
             "Rectification", "Visit"]
+__all__ += ["AssistanceCase", "CaseEvent", "CaseMember", "EntitlementRow", "PolicySetting",
+            "Standard"]

@@ -1,0 +1,578 @@
+"""Assistance cases (救助案件) and their lifecycle (DOMAIN §8).
+
+application (申请) → economic status check (家庭经济状况核对) → home investigation (入户调查)
+→ publicity for 7 days (公示) → confirmation (审核确认): the case is active and paid from the
+next month → periodic review (核查) → suspension / resumption / termination, each effective
+from the next month.
+
+Every step is a service function that validates, writes one transaction, records a
+:class:`~assistcase.models.CaseEvent` (who, when, why) and audits the changed fields. A step
+taken out of order is refused with :class:`~assistcase.errors.StateError` naming the missing
+step.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..db import Database
+from ..errors import FieldError, NotFoundError, ServiceResult, StateError, ValidationError
+from ..idnumber import age_on
+from ..models import (Area, AssistanceCase, CaseEvent, CaseMember, Household, Person, User)
+from ..models.assistance import PROGRAMS, SUPPORT_MODES
+from ..models.registry import SELF_CARE
+from ..standards import add_months, next_month, review_interval_months
+from .audit import Auditor, resolve_user
+from .standards import policy_for
+
+PUBLICITY_DAYS = 7  # 公示期
+
+# The steps before confirmation, in order, and the status each one leaves the case in.
+PRE_STEPS = ("apply", "economic_check", "investigation", "publicity")
+STATUS_AFTER = {"apply": "applied", "economic_check": "checked",
+                "investigation": "investigated", "publicity": "publicity"}
+STEP_LABELS = {
+    "apply": ("application", "申请"),
+    "economic_check": ("economic status check", "家庭经济状况核对"),
+    "investigation": ("home investigation", "入户调查"),
+    "publicity": ("publicity", "公示"),
+    "confirm": ("confirmation", "审核确认"),
+    "suspend": ("suspension", "暂停"),
+    "resume": ("resumption", "恢复"),
+    "review": ("periodic review", "定期核查"),
+    "terminate": ("termination", "终止"),
+}
+OPEN_STATUSES = ("applied", "checked", "investigated", "publicity", "active", "suspended")
+
+
+@dataclass
+class CaseInput:
+    """An application. For ``program='tekun'`` name the person; for dibao the covered
+    members default to the whole household."""
+
+    program: str
+    household_id: int
+    applied_on: dt.date
+    reason: str = ""
+    person_id: int | None = None
+    covered_person_ids: list[int] | None = None
+    support_mode: str | None = None
+    institution_name: str = ""
+    self_care: str | None = None
+    stable_income: bool = False
+
+
+def _case(s: Session, case_id: int) -> AssistanceCase:
+    case = s.get(AssistanceCase, case_id)
+    if case is None:
+        raise NotFoundError("case", case_id, "救助案件")
+    return case
+
+
+def _date(errors: list[FieldError], name: str, value: object, label_zh: str) -> None:
+    if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+        errors.append(FieldError(name, "give the date", f"请填写{label_zh}日期"))
+
+
+def _event(s: Session, case: AssistanceCase, user: User, step: str, on: dt.date,
+           reason: str = "", details: str = "") -> None:
+    s.add(CaseEvent(case_id=case.id, step=step, happened_on=on, user_id=user.id,
+                    reason=reason.strip(), details=details.strip()))
+
+
+def _require_step(case: AssistanceCase, step: str) -> None:
+    """Refuse ``step`` unless every step before it is done (and it is not done already)."""
+    label_en, label_zh = STEP_LABELS[step]
+    if case.status == "terminated":
+        raise StateError(f"case {case.id} is terminated: no {label_en} is possible",
+                         f"案件 {case.id} 已终止，不能{label_zh}")
+    order = PRE_STEPS + ("confirm",)
+    done = PRE_STEPS.index(next(k for k, v in STATUS_AFTER.items() if v == case.status)) + 1 \
+        if case.status in STATUS_AFTER.values() else len(order)
+    wanted = order.index(step)
+    if done > wanted:
+        raise StateError(f"the {label_en} of case {case.id} is already recorded",
+                         f"案件 {case.id} 已经{label_zh}，不能重复办理")
+    if done < wanted:
+        missing_en, missing_zh = STEP_LABELS[order[done]]
+        raise StateError(
+            f"cannot record the {label_en}: the {missing_en} ({missing_zh}) has not been recorded",
+            f"不能{label_zh}：尚未完成“{missing_zh}”")
+
+
+def _not_before(errors: list[FieldError], name: str, on: dt.date, earlier: dt.date | None,
+                what_en: str, what_zh: str) -> None:
+    if isinstance(on, dt.date) and earlier is not None and on < earlier:
+        errors.append(FieldError(name, f"the date cannot be before the {what_en} ({earlier})",
+                                 f"日期不能早于{what_zh}日期（{earlier}）"))
+
+
+def has_special_members(s: Session, household_id: int, on: dt.date) -> bool:
+    """Whether the household has an elderly, minor, severely disabled or seriously ill member."""
+    for p in s.scalars(select(Person).where(Person.household_id == household_id)):
+        age = age_on(p.birth_date, on)
+        if age >= 60 or age < 16 or (p.in_school and age < 18) or p.disability_grade in (1, 2) \
+                or p.serious_illness:
+            return True
+    return False
+
+
+def next_review_date(s: Session, case: AssistanceCase, on: dt.date) -> dt.date:
+    hh = s.get(Household, case.household_id)
+    months = review_interval_months(policy_for(s, hh.village_id),
+                                    has_special_members(s, hh.id, on), case.stable_income)
+    return add_months(on, months)
+
+
+# --- application --------------------------------------------------------------------------
+
+
+def open_case(db: Database, actor: str | int, data: CaseInput) -> ServiceResult:
+    """Record an application (申请) and open the case."""
+    errors: list[FieldError] = []
+    if data.program not in PROGRAMS:
+        errors.append(FieldError("program", "choose dibao or extreme hardship",
+                                 "请选择低保或特困供养"))
+    _date(errors, "applied_on", data.applied_on, "申请")
+    if data.support_mode is not None and data.support_mode not in SUPPORT_MODES:
+        errors.append(FieldError("support_mode", "support is dispersed or centralized",
+                                 "供养方式应为分散供养或集中供养"))
+    if data.self_care is not None and data.self_care not in SELF_CARE:
+        errors.append(FieldError("self_care", "choose the self-care level", "请选择自理能力"))
+    if data.program == "tekun":
+        if data.person_id is None:
+            errors.append(FieldError("person_id", "name the person for an extreme-hardship case",
+                                     "特困供养案件须指定供养对象"))
+        if data.support_mode == "centralized" and not data.institution_name.strip():
+            errors.append(FieldError("institution_name",
+                                     "name the institution for centralized support",
+                                     "集中供养须填写供养机构"))
+    if errors:
+        raise ValidationError(errors)
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        hh = s.get(Household, data.household_id)
+        if hh is None:
+            raise NotFoundError("household", data.household_id, "户")
+        if hh.status != "active":
+            raise StateError(f"household {hh.number} is closed", f"户 {hh.number} 已注销")
+        members = {p.id: p for p in
+                   s.scalars(select(Person).where(Person.household_id == hh.id))}
+        person = None
+        if data.program == "tekun":
+            person = members.get(data.person_id)
+            if person is None:
+                raise ValidationError.single("person_id", "the person must be a member of the household",
+                                             "供养对象必须是本户成员")
+            covered = [person.id]
+        else:
+            covered = list(data.covered_person_ids) if data.covered_person_ids is not None \
+                else list(members)
+            strangers = [pid for pid in covered if pid not in members]
+            if strangers or not covered:
+                raise ValidationError.single("covered_person_ids",
+                                             "covered members must be members of the household",
+                                             "保障对象必须是本户成员，且至少一人")
+        open_q = select(AssistanceCase.id).where(AssistanceCase.program == data.program,
+                                                 AssistanceCase.status.in_(OPEN_STATUSES))
+        open_q = open_q.where(AssistanceCase.person_id == person.id) if person is not None \
+            else open_q.where(AssistanceCase.household_id == hh.id)
+        existing = s.scalar(open_q)
+        if existing is not None:
+            raise StateError(f"an open {data.program} case ({existing}) already exists",
+                             f"已有未结的{'特困供养' if person else '低保'}案件（编号 {existing}）")
+        values = {"program": data.program, "household_id": hh.id,
+                  "person_id": person.id if person else None, "status": "applied",
+                  "applied_on": data.applied_on, "application_reason": data.reason.strip(),
+                  "support_mode": data.support_mode if data.program == "tekun" else None,
+                  "institution_name": data.institution_name.strip(),
+                  "self_care": (data.self_care or person.self_care) if person else None,
+                  "stable_income": data.stable_income}
+        case = AssistanceCase(**values)
+        s.add(case)
+        s.flush()
+        s.add_all(CaseMember(case_id=case.id, person_id=pid) for pid in covered)
+        audit = Auditor(s, user)
+        audit.created("case", case.id, {**values, "covered": ",".join(map(str, sorted(covered)))},
+                      hh.id)
+        _event(s, case, user, "apply", data.applied_on, data.reason)
+        return ServiceResult(household_ids={hh.id}, created_id=case.id)
+
+
+def set_covered_members(db: Database, actor: str | int, case_id: int,
+                        person_ids: list[int], reason: str = "") -> ServiceResult:
+    """Change who a dibao case covers (保障人口), audited."""
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        case = _case(s, case_id)
+        if case.program != "dibao" or case.status == "terminated":
+            raise StateError("only an open dibao case's covered members can change",
+                             "只能调整未终止低保案件的保障对象")
+        members = set(s.scalars(select(Person.id).where(Person.household_id == case.household_id)))
+        if not person_ids or set(person_ids) - members:
+            raise ValidationError.single("covered_person_ids",
+                                         "covered members must be members of the household",
+                                         "保障对象必须是本户成员，且至少一人")
+        old = sorted(s.scalars(select(CaseMember.person_id).where(CaseMember.case_id == case.id)))
+        new = sorted(set(person_ids))
+        if old != new:
+            s.query(CaseMember).filter(CaseMember.case_id == case.id).delete()
+            s.add_all(CaseMember(case_id=case.id, person_id=pid) for pid in new)
+            Auditor(s, user).updated("case", case.id, "covered", ",".join(map(str, old)),
+                                     ",".join(map(str, new)), case.household_id)
+            if reason.strip():
+                Auditor(s, user).note("update", "case", case.id, reason.strip(), case.household_id)
+        return ServiceResult(household_ids={case.household_id})
+
+
+def update_case(db: Database, actor: str | int, case_id: int,
+                changes: dict[str, object]) -> ServiceResult:
+    """Change the extreme-hardship details (support mode, institution, self-care level) or
+    the stable-income judgement, audited."""
+    allowed = {"support_mode", "institution_name", "self_care", "stable_income"}
+    errors = [FieldError(k, "this field cannot be changed here", "此项不能在这里修改")
+              for k in changes if k not in allowed]
+    if "support_mode" in changes and changes["support_mode"] not in SUPPORT_MODES + (None,):
+        errors.append(FieldError("support_mode", "support is dispersed or centralized",
+                                 "供养方式应为分散供养或集中供养"))
+    if "self_care" in changes and changes["self_care"] not in SELF_CARE:
+        errors.append(FieldError("self_care", "choose the self-care level", "请选择自理能力"))
+    if errors:
+        raise ValidationError(errors)
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        case = _case(s, case_id)
+        if case.status == "terminated":
+            raise StateError("the case is terminated", "案件已终止")
+        merged_mode = changes.get("support_mode", case.support_mode)
+        merged_inst = str(changes.get("institution_name", case.institution_name) or "").strip()
+        if case.program == "tekun" and merged_mode == "centralized" and not merged_inst:
+            raise ValidationError.single("institution_name",
+                                         "name the institution for centralized support",
+                                         "集中供养须填写供养机构")
+        if "institution_name" in changes:
+            changes = {**changes, "institution_name": merged_inst}
+        Auditor(s, user).apply(case, "case", changes, case.household_id)
+        return ServiceResult(household_ids={case.household_id})
+
+
+# --- the steps before confirmation --------------------------------------------------------
+
+
+def record_economic_check(db: Database, actor: str | int, case_id: int, on: dt.date,
+                          findings: str, passed: bool = True) -> ServiceResult:
+    """Record the economic status check (家庭经济状况核对). A failed check ends the case."""
+    errors: list[FieldError] = []
+    _date(errors, "on", on, "核对")
+    if not (findings or "").strip():
+        errors.append(FieldError("findings", "record what the check found", "请填写核对结果"))
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        case = _case(s, case_id)
+        _require_step(case, "economic_check")
+        _not_before(errors, "on", on, case.applied_on, "application", "申请")
+        if errors:
+            raise ValidationError(errors)
+        details = findings if passed else f"not passed: {findings}"
+        Auditor(s, user).apply(case, "case", {"checked_on": on, "check_findings": findings.strip(),
+                                              "status": "checked" if passed else "terminated"},
+                               case.household_id)
+        _event(s, case, user, "economic_check", on, details=details)
+        if not passed:
+            _event(s, case, user, "terminate", on, reason="economic check not passed")
+        return ServiceResult(household_ids={case.household_id})
+
+
+def record_investigation(db: Database, actor: str | int, case_id: int, on: dt.date,
+                         investigators: str, findings: str) -> ServiceResult:
+    """Record the home investigation (入户调查): date, who went, what they found."""
+    errors: list[FieldError] = []
+    _date(errors, "on", on, "入户调查")
+    if not (investigators or "").strip():
+        errors.append(FieldError("investigators", "name who investigated (at least two people)",
+                                 "请填写入户调查人员"))
+    if not (findings or "").strip():
+        errors.append(FieldError("findings", "record what the investigation found",
+                                 "请填写入户调查情况"))
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        case = _case(s, case_id)
+        _require_step(case, "investigation")
+        _not_before(errors, "on", on, case.checked_on, "economic check", "核对")
+        if errors:
+            raise ValidationError(errors)
+        Auditor(s, user).apply(case, "case", {"investigated_on": on,
+                                              "investigators": investigators.strip(),
+                                              "investigation_findings": findings.strip(),
+                                              "status": "investigated"}, case.household_id)
+        _event(s, case, user, "investigation", on, details=f"{investigators.strip()}: {findings.strip()}")
+        return ServiceResult(household_ids={case.household_id})
+
+
+def record_publicity(db: Database, actor: str | int, case_id: int, start: dt.date,
+                     end: dt.date, place: str = "") -> ServiceResult:
+    """Record the publicity at the village (公示): start and end dates, at least 7 days."""
+    errors: list[FieldError] = []
+    _date(errors, "start", start, "公示开始")
+    _date(errors, "end", end, "公示结束")
+    if not errors and (end - start).days + 1 < PUBLICITY_DAYS:
+        errors.append(FieldError("end", f"publicity lasts at least {PUBLICITY_DAYS} days "
+                                        f"({start} to {start + dt.timedelta(days=PUBLICITY_DAYS - 1)})",
+                                 f"公示期不少于{PUBLICITY_DAYS}天（{start} 至 "
+                                 f"{start + dt.timedelta(days=PUBLICITY_DAYS - 1)}）"))
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        case = _case(s, case_id)
+        _require_step(case, "publicity")
+        _not_before(errors, "start", start, case.investigated_on, "home investigation", "入户调查")
+        if errors:
+            raise ValidationError(errors)
+        Auditor(s, user).apply(case, "case", {"publicity_start": start, "publicity_end": end,
+                                              "status": "publicity"}, case.household_id)
+        _event(s, case, user, "publicity", start, details=f"{start} – {end} {place}".strip())
+        return ServiceResult(household_ids={case.household_id})
+
+
+# --- confirmation and after ---------------------------------------------------------------
+
+
+def _set_category(s: Session, audit: Auditor, case: AssistanceCase, active: bool) -> None:
+    """Keep ``households.category`` in step with the household's active cases."""
+    hh = s.get(Household, case.household_id)
+    others = set(s.scalars(select(AssistanceCase.program).where(
+        AssistanceCase.household_id == hh.id, AssistanceCase.id != case.id,
+        AssistanceCase.status.in_(("active", "suspended")))))
+    if active:
+        new = case.program if not (others & set(PROGRAMS)) or hh.category not in PROGRAMS \
+            else hh.category
+    else:
+        if hh.category != case.program:
+            return
+        new = next(iter(sorted(others)), "none")
+    audit.apply(hh, "household", {"category": new}, hh.id)
+
+
+def confirm_case(db: Database, actor: str | int, case_id: int, on: dt.date,
+                 reason: str = "") -> ServiceResult:
+    """Township confirmation (审核确认): the case becomes active and is paid from the next
+    month. Refused, naming the missing step, without a home investigation and a completed
+    7-day publicity."""
+    errors: list[FieldError] = []
+    _date(errors, "on", on, "审核确认")
+    if errors:
+        raise ValidationError(errors)
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        case = _case(s, case_id)
+        _require_step(case, "confirm")
+        if on <= case.publicity_end:
+            raise StateError(
+                f"cannot confirm: the publicity (公示) runs until {case.publicity_end} and is "
+                f"not completed on {on}",
+                f"不能审核确认：公示期至 {case.publicity_end}，{on} 尚未期满")
+        audit = Auditor(s, user)
+        audit.apply(case, "case", {"status": "active", "confirmed_on": on,
+                                   "paid_from": next_month(on), "paid_until": None,
+                                   "next_review_on": next_review_date(s, case, on)},
+                    case.household_id)
+        _event(s, case, user, "confirm", on, reason)
+        _set_category(s, audit, case, active=True)
+        return ServiceResult(household_ids={case.household_id})
+
+
+def _reason(reason: str) -> None:
+    if not (reason or "").strip():
+        raise ValidationError.single("reason", "give the reason", "请填写原因")
+
+
+def suspend_case(db: Database, actor: str | int, case_id: int, on: dt.date,
+                 reason: str) -> ServiceResult:
+    """Suspend payment (暂停) from the month after ``on``."""
+    _reason(reason)
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        case = _case(s, case_id)
+        if case.status != "active":
+            raise StateError("only an active case can be suspended", "只有在保案件可以暂停")
+        until = max(next_month(on), case.paid_from)
+        Auditor(s, user).apply(case, "case", {"status": "suspended", "paid_until": until},
+                               case.household_id)
+        _event(s, case, user, "suspend", on, reason, details=f"no payment from {until:%Y-%m}")
+        return ServiceResult(household_ids={case.household_id})
+
+
+def resume_case(db: Database, actor: str | int, case_id: int, on: dt.date,
+                reason: str) -> ServiceResult:
+    """Resume payment (恢复) from the month after ``on``."""
+    _reason(reason)
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        case = _case(s, case_id)
+        if case.status != "suspended":
+            raise StateError("only a suspended case can be resumed", "只有暂停的案件可以恢复")
+        start = next_month(on)
+        Auditor(s, user).apply(case, "case", {"status": "active", "paid_from": start,
+                                              "paid_until": None}, case.household_id)
+        _event(s, case, user, "resume", on, reason, details=f"paid from {start:%Y-%m}")
+        return ServiceResult(household_ids={case.household_id})
+
+
+def terminate_case(db: Database, actor: str | int, case_id: int, on: dt.date,
+                   reason: str) -> ServiceResult:
+    """End the case (终止). Payment stops from the month after ``on``."""
+    _reason(reason)
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        case = _case(s, case_id)
+        if case.status == "terminated":
+            raise StateError("the case is already terminated", "案件已终止")
+        was_paying = case.status in ("active", "suspended")
+        changes: dict[str, object] = {"status": "terminated", "next_review_on": None}
+        if case.paid_from is not None:
+            stop = max(next_month(on), case.paid_from)
+            changes["paid_until"] = stop if case.paid_until is None else min(stop, case.paid_until)
+        audit = Auditor(s, user)
+        audit.apply(case, "case", changes, case.household_id)
+        _event(s, case, user, "terminate", on, reason)
+        if was_paying:
+            _set_category(s, audit, case, active=False)
+        return ServiceResult(household_ids={case.household_id})
+
+
+def record_review(db: Database, actor: str | int, case_id: int, on: dt.date, findings: str,
+                  stable_income: bool | None = None) -> ServiceResult:
+    """Record a periodic review (核查) and set the next review date from the policy. The
+    outcome (suspend, terminate, change of covered members) is its own step."""
+    if not (findings or "").strip():
+        raise ValidationError.single("findings", "record what the review found", "请填写核查情况")
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        case = _case(s, case_id)
+        if case.status not in ("active", "suspended"):
+            raise StateError("only an active or suspended case is reviewed",
+                             "只有在保或暂停的案件需要核查")
+        audit = Auditor(s, user)
+        if stable_income is not None:
+            audit.apply(case, "case", {"stable_income": stable_income}, case.household_id)
+        audit.apply(case, "case", {"last_review_on": on,
+                                   "next_review_on": next_review_date(s, case, on)},
+                    case.household_id)
+        _event(s, case, user, "review", on, details=findings)
+        return ServiceResult(household_ids={case.household_id})
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EventView:
+    step: str
+    happened_on: dt.date
+    username: str
+    reason: str
+    details: str
+    at: dt.datetime
+
+
+@dataclass
+class CaseView:
+    id: int
+    program: str
+    status: str
+    household_id: int
+    household_number: str
+    head_name: str
+    person_id: int | None
+    person_name: str
+    applied_on: dt.date
+    publicity_start: dt.date | None
+    publicity_end: dt.date | None
+    confirmed_on: dt.date | None
+    paid_from: dt.date | None
+    paid_until: dt.date | None
+    next_review_on: dt.date | None
+    support_mode: str | None
+    institution_name: str
+    self_care: str | None
+    stable_income: bool
+    covered: list[tuple[int, str]] = field(default_factory=list)
+    events: list[EventView] = field(default_factory=list)
+
+    def paid_in(self, month: dt.date) -> bool:
+        return self.paid_from is not None and self.paid_from <= month \
+            and (self.paid_until is None or month < self.paid_until)
+
+
+def case_view(s: Session, case_id: int) -> CaseView:
+    case = _case(s, case_id)
+    hh = s.get(Household, case.household_id)
+    person = s.get(Person, case.person_id) if case.person_id else None
+    view = CaseView(case.id, case.program, case.status, hh.id, hh.number, hh.head_name,
+                    case.person_id, person.name if person else "", case.applied_on,
+                    case.publicity_start, case.publicity_end, case.confirmed_on, case.paid_from,
+                    case.paid_until, case.next_review_on, case.support_mode,
+                    case.institution_name, case.self_care, case.stable_income)
+    view.covered = [(pid, name) for pid, name in s.execute(
+        select(Person.id, Person.name).join(CaseMember, CaseMember.person_id == Person.id)
+        .where(CaseMember.case_id == case.id).order_by(Person.id))]
+    view.events = [EventView(e.step, e.happened_on, name, e.reason, e.details, e.at)
+                   for e, name in s.execute(
+                       select(CaseEvent, User.username).join(User, User.id == CaseEvent.user_id)
+                       .where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))]
+    return view
+
+
+def household_cases(s: Session, household_id: int) -> list[tuple[int, str, str, str]]:
+    """(case id, program, status, person name) of a household's cases, newest first."""
+    stmt = (select(AssistanceCase.id, AssistanceCase.program, AssistanceCase.status,
+                   func.coalesce(Person.name, ""))
+            .join(Person, Person.id == AssistanceCase.person_id, isouter=True)
+            .where(AssistanceCase.household_id == household_id)
+            .order_by(AssistanceCase.id.desc()))
+    return [tuple(r) for r in s.execute(stmt)]
+
+
+@dataclass(frozen=True)
+class ReviewDue:
+    case_id: int
+    program: str
+    status: str
+    household_id: int
+    household_number: str
+    head_name: str
+    next_review_on: dt.date
+    overdue: bool
+
+
+def reviews_due(s: Session, as_of: dt.date, within_days: int = 30,
+                area_id: int | None = None, limit: int | None = 1000) -> list[ReviewDue]:
+    """Active and suspended cases whose review is overdue (before ``as_of``) or due within
+    ``within_days``, soonest first; optionally only under ``area_id``."""
+    horizon = as_of + dt.timedelta(days=within_days)
+    stmt = (select(AssistanceCase.id, AssistanceCase.program, AssistanceCase.status,
+                   Household.id, Household.number, Household.head_name,
+                   AssistanceCase.next_review_on)
+            .join(Household, Household.id == AssistanceCase.household_id)
+            .where(AssistanceCase.status.in_(("active", "suspended")),
+                   AssistanceCase.next_review_on <= horizon)
+            .order_by(AssistanceCase.next_review_on, AssistanceCase.id))
+    if area_id is not None:
+        area = s.get(Area, area_id)
+        if area is None:
+            raise NotFoundError("area", area_id, "区划")
+        villages = select(Area.id).where(Area.level == "village",
+                                         Area.code.like(_code_prefix(area) + "%"))
+        stmt = stmt.where(Household.village_id.in_(villages))
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return [ReviewDue(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[6] < as_of)
+            for r in s.execute(stmt)]
+
+
+def _code_prefix(area: Area) -> str:
+    return area.code[:{"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}[area.level]]
+

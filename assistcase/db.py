@@ -50,7 +50,11 @@ def make_engine(url: str) -> Engine:
         # pysqlite starts a transaction only at the first INSERT/UPDATE, so reads and DDL
         # before it are outside the transaction. Take over BEGIN ourselves (the recipe in
         # SQLAlchemy's SQLite dialect documentation) so a service's whole unit is atomic.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # Write units (Database.begin) take the write lock up front with BEGIN IMMEDIATE, so a
+        # second writer waits out the busy timeout instead of failing on a lock upgrade.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(
+            "BEGIN IMMEDIATE" if conn.get_execution_options().get("assistcase_write")
+            else "BEGIN"))
         return engine
     return create_engine(url)
 
@@ -91,8 +95,9 @@ class Database:
 
     @contextlib.contextmanager
     def begin(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on any error."""
+        """A write session in one transaction: committed on success, rolled back on any error."""
         with self._sessions() as s, s.begin():
+            s.connection(execution_options={"assistcase_write": True})
             yield s
 
     @contextlib.contextmanager

@@ -114,3 +114,52 @@ def test_older_database_is_backed_up_then_upgraded(tmp_path):
         assert conn.execute("SELECT username FROM users").fetchall() == [("old-user",)]
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT username FROM users")).scalar() == "old-user"
+
+
+def test_two_writers_wait_for_each_other_instead_of_failing(tmp_path):
+    """A service's unit reads then writes; the second writer must queue behind the first
+    (BEGIN IMMEDIATE + busy timeout), not fail with 'database is locked' on lock upgrade."""
+    import threading
+
+    from assistcase.models import User
+
+    db = open_database(tmp_path / "w.sqlite3")
+    first_holds = threading.Event()
+    release = threading.Event()
+    errors = []
+
+    def first():
+        try:
+            with db.begin() as s:
+                s.add(User(username="first", display_name=""))
+                s.flush()
+                first_holds.set()
+                release.wait(5)
+        except Exception as e:  # pragma: no cover - reported below
+            errors.append(e)
+
+    t = threading.Thread(target=first)
+    t.start()
+    assert first_holds.wait(5)
+    with db.read() as s:  # readers are not blocked by the writer (WAL)
+        assert s.query(User).count() == 0
+    done = threading.Event()
+
+    def second():
+        try:
+            with db.begin() as s:
+                n = s.query(User).count()  # read, then write in the same unit
+                s.add(User(username=f"second-{n}", display_name=""))
+        except Exception as e:
+            errors.append(e)
+        done.set()
+
+    t2 = threading.Thread(target=second)
+    t2.start()
+    assert not done.wait(0.3)  # queued behind the first writer
+    release.set()
+    t.join(5)
+    t2.join(10)
+    assert errors == []
+    with db.read() as s:
+        assert sorted(u.username for u in s.query(User)) == ["first", "second-1"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QProgressBar, QPushButton,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWizard, QWizardPage)
@@ -18,7 +18,8 @@ from assistcase.errors import AssistCaseError, Cancelled
 from assistcase.io import (ImportReport, import_registry, load_mapping, preview, save_mapping,
                            write_report_xlsx)
 from assistcase.io.layout import FIELDS, IGNORE
-from assistcase.progress import CancelToken
+
+from .tasks import BackgroundTask
 
 MAX_SHOWN_ISSUES = 2000  # the rest is in the exported report
 
@@ -29,98 +30,63 @@ def mappings_dir() -> Path:
     return path
 
 
-class _Job(QObject):
-    """Runs ``fn(progress=..., cancel=...)`` on a worker thread; results come back as signals
-    (queued to the GUI thread). The function opens its own database session."""
-
-    progressed = Signal(int, str)
-    succeeded = Signal(object)
-    failed = Signal(object)
-
-    def __init__(self, fn: Callable[..., Any]):
-        super().__init__()
-        self.fn = fn
-        self.token = CancelToken()
-        self._last = -1
-
-    def _progress(self, fraction: float, message: str) -> None:
-        pct = int(fraction * 100)
-        if pct != self._last:  # throttle: one signal per percent
-            self._last = pct
-            self.progressed.emit(pct, message)
-
-    @Slot()
-    def run(self) -> None:
-        try:
-            result = self.fn(progress=self._progress, cancel=self.token)
-        except Exception as e:  # delivered to the GUI thread, never lost in the thread
-            self.failed.emit(e)
-        else:
-            self.succeeded.emit(result)
-
-
 class _Runner(QObject):
-    """One background job at a time, with a progress bar and a cancel button to drive."""
+    """One background job at a time (ui.tasks.BackgroundTask), driving the page's progress
+    bar and cancel button."""
 
     finished = Signal(bool, object)  # ok, result or exception
 
     def __init__(self, bar: QProgressBar, status: QLabel, cancel: QPushButton):
         super().__init__()
         self.bar, self.status, self.cancel_button = bar, status, cancel
-        self.thread: QThread | None = None
-        self.job: _Job | None = None
+        self.task: BackgroundTask | None = None
         cancel.clicked.connect(self.cancel)
         cancel.setEnabled(False)
 
     @property
     def running(self) -> bool:
-        return self.thread is not None
+        return self.task is not None
 
     def start(self, fn: Callable[..., Any]) -> None:
-        self.job = _Job(fn)
-        self.thread = QThread()
-        self.job.moveToThread(self.thread)
-        self.thread.started.connect(self.job.run)
-        self.job.progressed.connect(self._on_progress)
-        # Bound slots of this GUI-thread object: Qt queues the calls to the GUI thread.
-        self.job.succeeded.connect(self._succeeded)
-        self.job.failed.connect(self._failed)
+        self.task = BackgroundTask(fn, parent=self, show_progress=False)
+        self.task.progressed.connect(self._on_progress)
+        self.task.succeeded.connect(self._succeeded)
+        self.task.failed.connect(self._failed)
+        self.task.cancelled.connect(self._cancelled)
         self.bar.setRange(0, 100)
         self.bar.setValue(0)
         self.cancel_button.setEnabled(True)
-        self.thread.start()
+        self.task.start()
 
     def cancel(self) -> None:
-        if self.job is not None:
-            self.job.token.cancel()
+        if self.task is not None:
+            self.task.cancel()
             self.cancel_button.setEnabled(False)
 
     def wait(self) -> None:
         """Cancel and wait for the worker (when the wizard is closed mid-run)."""
-        if self.thread is not None:
-            self.cancel()
-            self.thread.quit()
-            self.thread.wait()
+        if self.task is not None:
+            self.task.wait()
 
     @Slot(object)
     def _succeeded(self, result: object) -> None:
         self._done(True, result)
 
-    @Slot(object)
-    def _failed(self, error: object) -> None:
+    @Slot(object, str)
+    def _failed(self, error: object, _traceback: str) -> None:
         self._done(False, error)
 
-    @Slot(int, str)
-    def _on_progress(self, pct: int, message: str) -> None:
-        self.bar.setValue(pct)
+    @Slot()
+    def _cancelled(self) -> None:
+        self._done(False, Cancelled())
+
+    @Slot(float, str)
+    def _on_progress(self, fraction: float, message: str) -> None:
+        self.bar.setValue(int(fraction * 100))
         self.status.setText(message)
 
     def _done(self, ok: bool, result: object) -> None:
-        assert self.thread is not None
-        self.thread.quit()
-        self.thread.wait()
-        self.thread = None
-        self.job = None
+        self.task = None
         self.cancel_button.setEnabled(False)
         self.bar.setValue(100 if ok else 0)
         self.finished.emit(ok, result)

@@ -30,11 +30,18 @@ class _Worker(QObject):
         super().__init__()
         self._fn = fn
         self._token = token
+        self._last = -1
+
+    def _progress(self, fraction: float, message: str) -> None:
+        step = int(fraction * 1000)
+        if step != self._last:  # throttled: at most one signal per 0.1 %
+            self._last = step
+            self.progressed.emit(fraction, message)
 
     @Slot()
     def run(self) -> None:
         try:
-            result = self._fn(progress=self.progressed.emit, cancel=self._token)
+            result = self._fn(progress=self._progress, cancel=self._token)
         except Cancelled:
             self.cancelled.emit()
         except Exception as exc:  # delivered to the GUI thread, never swallowed
@@ -48,12 +55,13 @@ class BackgroundTask(QObject):
     """One background run. Connect to ``succeeded`` / ``failed`` / ``cancelled``, then
     :meth:`start`. ``finished`` is emitted after any of them."""
 
+    progressed = Signal(float, str)
     succeeded = Signal(object)
     failed = Signal(object, str)
     cancelled = Signal()
     finished = Signal()
 
-    def __init__(self, fn: Callable[..., Any], title: str, parent: QWidget | None = None,
+    def __init__(self, fn: Callable[..., Any], title: str = "", parent: QObject | None = None,
                  show_progress: bool = True):
         super().__init__(parent)
         self.token = CancelToken()
@@ -89,6 +97,12 @@ class BackgroundTask(QObject):
     def running(self) -> bool:
         return self._thread.isRunning()
 
+    def wait(self) -> None:
+        """Cancel and block until the worker has stopped (e.g. when its window closes)."""
+        self.cancel()
+        self._thread.quit()
+        self._thread.wait()
+
     @Slot(object)
     def _on_succeeded(self, result: Any) -> None:
         self._done(self.succeeded.emit, result)
@@ -103,6 +117,7 @@ class BackgroundTask(QObject):
 
     @Slot(float, str)
     def _on_progress(self, fraction: float, message: str) -> None:
+        self.progressed.emit(fraction, message)
         if self._dialog is not None:
             self._dialog.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
             self._dialog.setLabelText(message)

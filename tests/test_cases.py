@@ -230,3 +230,18 @@ def test_recalculation_equals_the_pure_function(db):
     assert any(v > 0 for v in stored.values())
     # recalculating replaces the month's rows rather than adding to them
     assert recalculate_area(db, ACTOR, city, month).cases == len(ids)
+
+
+def test_shangqiu_2022_extreme_hardship_seed_figures(db):
+    """630 / 420 → 819 / 546 accepted; 818 / 545 refused with both figures (en and zh)."""
+    city = city_id(db)
+    standards(db, city)
+    jan = dt.date(2022, 1, 1)
+    for cls, low, ok in (("urban", 818_00, 819_00), ("rural", 545_00, 546_00)):
+        with pytest.raises(ValidationError) as e:
+            S.save_standard(db, ACTOR, S.StandardInput(city, cls, "tekun_basic", jan, low))
+        for figure in (f"{low // 100}.00", f"{ok // 100}.00"):
+            assert figure in e.value.message_en and figure in e.value.message_zh
+        S.save_standard(db, ACTOR, S.StandardInput(city, cls, "tekun_basic", jan, ok))
+        with db.read() as s:
+            assert S.standard_for(s, city, cls, "tekun_basic", dt.date(2022, 6, 1)) == (jan, ok)

@@ -28,6 +28,12 @@ def _registry(db: Database, actor: str, read_only: bool) -> QWidget:
     return RegistryPage(db, actor)
 
 
+def _cases(db: Database, actor: str, read_only: bool) -> QWidget:
+    from .cases_page import CasesPage
+
+    return CasesPage(db, actor, read_only)
+
+
 def _liaison(db: Database, actor: str, read_only: bool) -> QWidget:
     from .liaison_page import LiaisonPage
 
@@ -36,7 +42,7 @@ def _liaison(db: Database, actor: str, read_only: bool) -> QWidget:
 
 PAGES: list[PageEntry] = [
     PageEntry("registry", QT_TRANSLATE_NOOP("navigation", "Household registry"), _registry),
-    PageEntry("standards", QT_TRANSLATE_NOOP("navigation", "Standards and cases"), lambda db, actor, read_only: __import__("ui.cases_page", fromlist=["CasesPage"]).CasesPage(db, actor, read_only)),
+    PageEntry("standards", QT_TRANSLATE_NOOP("navigation", "Standards and cases"), _cases),
     PageEntry("aid", QT_TRANSLATE_NOOP("navigation", "Temporary aid"), None),
     PageEntry("rosters", QT_TRANSLATE_NOOP("navigation", "Payment rosters"), None),
     PageEntry("liaison", QT_TRANSLATE_NOOP("navigation", "Institution liaison"), _liaison),

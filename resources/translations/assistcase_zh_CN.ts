@@ -9,6 +9,277 @@
     </message>
 </context>
 <context>
+    <name>CasesPage</name>
+    <message>
+        <source>Dibao standard</source>
+        <translation>低保标准</translation>
+    </message>
+    <message>
+        <source>Extreme-hardship basic living standard</source>
+        <translation>特困人员基本生活标准</translation>
+    </message>
+    <message>
+        <source>Care standard: fully self-caring</source>
+        <translation>照料护理标准（全自理）</translation>
+    </message>
+    <message>
+        <source>Care standard: partly disabled</source>
+        <translation>照料护理标准（半失能）</translation>
+    </message>
+    <message>
+        <source>Care standard: fully disabled</source>
+        <translation>照料护理标准（全失能）</translation>
+    </message>
+    <message>
+        <source>Required average subsidy level</source>
+        <translation>补助水平</translation>
+    </message>
+    <message>
+        <source>Urban</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <source>Rural</source>
+        <translation>农村</translation>
+    </message>
+    <message>
+        <source>Applied</source>
+        <translation>已申请</translation>
+    </message>
+    <message>
+        <source>Economic check done</source>
+        <translation>已核对</translation>
+    </message>
+    <message>
+        <source>Home investigation done</source>
+        <translation>已入户调查</translation>
+    </message>
+    <message>
+        <source>In publicity</source>
+        <translation>公示中</translation>
+    </message>
+    <message>
+        <source>Active</source>
+        <translation>在保</translation>
+    </message>
+    <message>
+        <source>Suspended</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Terminated</source>
+        <translation>终止</translation>
+    </message>
+    <message>
+        <source>Standards</source>
+        <translation>保障标准</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>区划</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>城乡类别</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>起始日期</translation>
+    </message>
+    <message>
+        <source>As entered</source>
+        <translation>录入值</translation>
+    </message>
+    <message>
+        <source>Per month (yuan)</source>
+        <translation>每月（元）</translation>
+    </message>
+    <message>
+        <source>Add a standard</source>
+        <translation>新增标准</translation>
+    </message>
+    <message>
+        <source>yuan per person</source>
+        <translation>元/人</translation>
+    </message>
+    <message>
+        <source>per month</source>
+        <translation>按月</translation>
+    </message>
+    <message>
+        <source>per year (as published)</source>
+        <translation>按年（按公布口径）</translation>
+    </message>
+    <message>
+        <source>Add standard</source>
+        <translation>添加标准</translation>
+    </message>
+    <message>
+        <source>In force from</source>
+        <translation>执行日期</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>周期</translation>
+    </message>
+    <message>
+        <source> / year</source>
+        <translation> /年</translation>
+    </message>
+    <message>
+        <source> / month</source>
+        <translation> /月</translation>
+    </message>
+    <message>
+        <source>Enter the amount in yuan, for example 630 or 4,260.</source>
+        <translation>请以元为单位填写金额，例如 630 或 4,260。</translation>
+    </message>
+    <message>
+        <source>Assistance case</source>
+        <translation>救助案件</translation>
+    </message>
+    <message>
+        <source>Household number</source>
+        <translation>户编号</translation>
+    </message>
+    <message>
+        <source>Find</source>
+        <translation>查找</translation>
+    </message>
+    <message>
+        <source>Dibao (household)</source>
+        <translation>低保（按户）</translation>
+    </message>
+    <message>
+        <source>Extreme hardship (head of household)</source>
+        <translation>特困供养（户主）</translation>
+    </message>
+    <message>
+        <source>Fully self-caring</source>
+        <translation>全自理</translation>
+    </message>
+    <message>
+        <source>Partly disabled</source>
+        <translation>半失能</translation>
+    </message>
+    <message>
+        <source>Fully disabled</source>
+        <translation>全失能</translation>
+    </message>
+    <message>
+        <source>Dispersed support</source>
+        <translation>分散供养</translation>
+    </message>
+    <message>
+        <source>Centralized support</source>
+        <translation>集中供养</translation>
+    </message>
+    <message>
+        <source>Institution (centralized support)</source>
+        <translation>供养机构（集中供养）</translation>
+    </message>
+    <message>
+        <source>Open case</source>
+        <translation>受理申请</translation>
+    </message>
+    <message>
+        <source>Next step</source>
+        <translation>下一步</translation>
+    </message>
+    <message>
+        <source>Investigators</source>
+        <translation>调查人员</translation>
+    </message>
+    <message>
+        <source>Findings or reason</source>
+        <translation>情况或原因</translation>
+    </message>
+    <message>
+        <source>Date (publicity start)</source>
+        <translation>日期（公示开始）</translation>
+    </message>
+    <message>
+        <source>Publicity end</source>
+        <translation>公示结束</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <source>Findings / reason</source>
+        <translation>情况/原因</translation>
+    </message>
+    <message>
+        <source>Record economic check</source>
+        <translation>登记经济状况核对</translation>
+    </message>
+    <message>
+        <source>Record home investigation</source>
+        <translation>登记入户调查</translation>
+    </message>
+    <message>
+        <source>Record publicity</source>
+        <translation>登记公示</translation>
+    </message>
+    <message>
+        <source>Confirm</source>
+        <translation>审核确认</translation>
+    </message>
+    <message>
+        <source>Suspend</source>
+        <translation>暂停</translation>
+    </message>
+    <message>
+        <source>Terminate</source>
+        <translation>终止</translation>
+    </message>
+    <message>
+        <source>Entitlement for the month of</source>
+        <translation>应发月份</translation>
+    </message>
+    <message>
+        <source>No household has that number.</source>
+        <translation>没有该编号的户。</translation>
+    </message>
+    <message>
+        <source>Find the household first.</source>
+        <translation>请先查找户。</translation>
+    </message>
+    <message>
+        <source>Open or find a case first.</source>
+        <translation>请先受理或查找案件。</translation>
+    </message>
+    <message>
+        <source>No case selected.</source>
+        <translation>未选择案件。</translation>
+    </message>
+    <message>
+        <source>Case %1: %2</source>
+        <translation>案件 %1：%2</translation>
+    </message>
+    <message>
+        <source>paid from %1</source>
+        <translation>自 %1 起发放</translation>
+    </message>
+    <message>
+        <source>next review %1</source>
+        <translation>下次核查 %1</translation>
+    </message>
+    <message>
+        <source>(The case is not paid in this month.)</source>
+        <translation>（本案件该月不发放。）</translation>
+    </message>
+</context>
+<context>
     <name>CheckPage</name>
     <message>
         <source>Check</source>

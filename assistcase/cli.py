@@ -33,12 +33,13 @@ def _progress_printer(quiet: bool):
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .demo import generate_demo
+    from .demo import generate_demo, generate_demo_city
 
     db = _open(args)
     t0 = time.perf_counter()
-    summary = generate_demo(db, args.user, households=args.households, seed=args.seed,
-                            progress=_progress_printer(args.quiet))
+    generate = generate_demo if args.registry_only else generate_demo_city
+    summary = generate(db, args.user, households=args.households, seed=args.seed,
+                       progress=_progress_printer(args.quiet))
     print(f"generated {summary.households} households and {summary.persons} persons "
           f"in {time.perf_counter() - t0:.1f} s into {db.url}")
     return 0
@@ -166,6 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
     d.add_argument("--households", type=int, default=2000)
     d.add_argument("--seed", type=int, default=1)
     d.add_argument("--quiet", action="store_true", help="no progress output")
+    d.add_argument("--registry-only", action="store_true",
+                   help="households and persons only (no standards, no liaison records)")
     d.set_defaults(func=cmd_demo)
 
     s = add("search", help="search households by name, pinyin, ID number or "

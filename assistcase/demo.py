@@ -617,3 +617,41 @@ def _load(conn: Connection, villages: list[_Village], county_codes: list[str], h
     if cancel is not None:
         cancel.check()
     return persons_total
+
+
+# Shangqiu 2022 (seed 002): dibao ≥ 630 / 420, extreme hardship ≥ 819 / 546 (1.3 ×), fiscal
+# subsidy level ≥ 315 / 210 yuan per person per month. Care standards have no seed figure:
+# the demo's are illustrative and say so in their note.
+DEMO_STANDARDS_FROM = dt.date(2022, 1, 1)
+DEMO_STANDARDS = {
+    "urban": {"dibao": 63_000, "tekun_basic": 81_900, "subsidy_level": 31_500,
+              "care_full": 6_000, "care_partial": 30_000, "care_none": 60_000},
+    "rural": {"dibao": 42_000, "tekun_basic": 54_600, "subsidy_level": 21_000,
+              "care_full": 6_000, "care_partial": 30_000, "care_none": 60_000},
+}
+
+
+def generate_demo_city(db: Database, actor: str | int, households: int, seed: int,
+                       progress: ProgressFn | None = None, cancel: CancelToken | None = None,
+                       today: dt.date | None = None) -> DemoSummary:
+    """The demo the app opens on: the registry (:func:`generate_demo`), the city's 2022
+    standards from seed 002, and last year's leadership-liaison records."""
+    from .services.liaison import generate_liaison_data
+    from .services.standards import StandardInput, save_standard
+
+    today = today or dt.date.today()
+    report = progress or (lambda f, m: None)
+    summary = generate_demo(db, actor, households, seed,
+                            progress=lambda f, m: report(f * 0.9, m), cancel=cancel, today=today)
+    report(0.92, "standards 保障标准")
+    with db.read() as s:
+        city = s.scalar(select(Area).where(Area.level == "city").order_by(Area.code))
+    for cls, kinds in DEMO_STANDARDS.items():
+        for kind, fen in kinds.items():
+            note = "演示数据（非公布标准）" if kind.startswith("care_") else "商丘市 2022（种子文件 002）"
+            save_standard(db, actor, StandardInput(city.id, cls, kind, DEMO_STANDARDS_FROM, fen,
+                                                   "month", note))
+    report(0.95, "liaison 联系督查")
+    generate_liaison_data(db, actor, year=today.year - 1, seed=seed)
+    report(1.0, "done 完成")
+    return summary

@@ -229,3 +229,21 @@ def test_indexes_restored_after_load(demo_db):
         plan = " ".join(str(r) for r in s.execute(text(
             "EXPLAIN QUERY PLAN SELECT id FROM persons WHERE id_number_rev >= '1234'")))
         assert "ix_persons_id_number_rev" in plan
+
+
+def test_demo_city_adds_the_seed_standards_and_liaison_records(db):
+    import datetime as dt
+
+    from assistcase.demo import generate_demo_city
+    from assistcase.models import Area
+    from assistcase.services import liaison, standards
+    from sqlalchemy import select
+
+    generate_demo_city(db, "demo", households=30, seed=2, today=dt.date(2026, 11, 22))
+    with db.read() as s:
+        village = s.scalar(select(Area).where(Area.level == "village").order_by(Area.code))
+        month = dt.date(2026, 11, 1)
+        assert standards.standard_for(s, village.id, "urban", "dibao", month)[1] == 63_000
+        assert standards.standard_for(s, village.id, "rural", "tekun_basic", month)[1] == 54_600
+        assert len(liaison.leaders(s)) >= 50
+        assert all(v.visited_on.year == 2025 for v in liaison.recent_visits(s))

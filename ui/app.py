@@ -132,12 +132,12 @@ def main(argv: list[str] | None = None) -> int:
     with db.read() as s:
         empty = registry_is_empty(s)
     if empty and args.demo_households > 0:
-        from assistcase.demo import generate_demo
+        from assistcase.demo import generate_demo_city
 
         from .tasks import BackgroundTask
 
         task = BackgroundTask(
-            lambda progress, cancel: generate_demo(db, actor, households=args.demo_households,
+            lambda progress, cancel: generate_demo_city(db, actor, households=args.demo_households,
                                                    seed=1, progress=progress, cancel=cancel),
             QCoreApplication.translate("app", "Creating the demo database…"))
         task.succeeded.connect(lambda _summary: show_window())

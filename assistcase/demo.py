@@ -635,7 +635,7 @@ def generate_demo_city(db: Database, actor: str | int, households: int, seed: in
                        progress: ProgressFn | None = None, cancel: CancelToken | None = None,
                        today: dt.date | None = None) -> DemoSummary:
     """The demo the app opens on: the registry (:func:`generate_demo`), the city's 2022
-    standards from seed 002, and last year's leadership-liaison records."""
+    standards from seed 002, and leadership-liaison records for this year up to ``today``."""
     from .services.liaison import generate_liaison_data
     from .services.standards import StandardInput, save_standard
 
@@ -652,6 +652,6 @@ def generate_demo_city(db: Database, actor: str | int, households: int, seed: in
             save_standard(db, actor, StandardInput(city.id, cls, kind, DEMO_STANDARDS_FROM, fen,
                                                    "month", note))
     report(0.95, "liaison 联系督查")
-    generate_liaison_data(db, actor, year=today.year - 1, seed=seed)
+    generate_liaison_data(db, actor, year=today.year, seed=seed, until=today)
     report(1.0, "done 完成")
     return summary

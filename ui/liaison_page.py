@@ -344,13 +344,14 @@ class LiaisonPage(QWidget):
                      _item(r.next_due.isoformat() if r.next_due else "—"),
                      _item(", ".join(d.period.label(self.lang) for d in r.overdue) or "—",
                            colour=STATUS_COLOURS[P.MISSED] if r.overdue else None)]
+            due_by = self.tr("deadline")  # an f-string hides tr() from lupdate
             for m in months:
                 marks = []
                 worst = None
                 for duty, status in r.months[m]:
                     sym = {P.MET: "✓", P.DUE: "○", P.MISSED: "✗"}[status]
                     marks.append(f"{sym} {duty.done}/{duty.required} "
-                                 f"{self.tr('by')} {duty.period.end:%m-%d}")
+                                 f"{due_by} {duty.period.end:%m-%d}")
                     worst = status if worst in (None, P.MET) else worst
                 cells.append(_item(" ".join(marks), colour=STATUS_COLOURS.get(worst)))
             out.append(cells)

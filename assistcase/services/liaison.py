@@ -774,12 +774,14 @@ _SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋�
 _GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华建国志红玉兰新春海波宁"
 
 
-def generate_liaison_data(db: Database, actor: str | int, year: int, seed: int = 1) -> dict:
+def generate_liaison_data(db: Database, actor: str | int, year: int, seed: int = 1,
+                          until: dt.date | None = None) -> dict:
     """Deterministic test data for one year: institutions for the loaded city and counties
     (a station and three care institutions each), two assessments each, leaders at the three
     levels for all eight rule rows (≥ 50), assignments checked by :func:`check_assignment`
     (some starting or ending mid-year), visits that meet most duties and miss some, and
-    rectifications. Needs the area hierarchy loaded; one transaction."""
+    rectifications. Needs the area hierarchy loaded; one transaction. ``until`` (the demo's
+    "today") drops visits after it and leaves rectifications due after it open."""
     rng = random.Random(seed)
     y0, y1 = dt.date(year, 1, 1), dt.date(year, 12, 31)
 
@@ -890,6 +892,8 @@ def generate_liaison_data(db: Database, actor: str | int, year: int, seed: int =
                 for _ in range(k):
                     day = rng.choice([cov[0], cov[1], rand_day(*cov), rand_day(*cov)])
                     problems = rng.random() < 0.25
+                    if until is not None and day > until:
+                        continue
                     v = Visit(leader_id=a.leader_id, institution_id=a.institution_id,
                               visited_on=day, mode=rng.choice(VISIT_MODES),
                               topics=",".join(t for t in VISIT_TOPICS if rng.random() < 0.4),
@@ -898,8 +902,8 @@ def generate_liaison_data(db: Database, actor: str | int, year: int, seed: int =
                     n_visits += 1
                     if problems:
                         s.flush()
-                        done = rng.random() < 0.6
                         due = day + dt.timedelta(days=rng.randint(15, 60))
+                        done = rng.random() < 0.6 and (until is None or due <= until)
                         s.add(Rectification(visit_id=v.id, action="清理消防通道，落实专人巡查",
                                             due_on=due, status="done" if done else "open",
                                             done_on=due if done else None))

@@ -1088,6 +1088,10 @@
         <translation>逾期周期</translation>
     </message>
     <message>
+        <source>deadline</source>
+        <translation>期限</translation>
+    </message>
+    <message>
         <source>Compliance rate: %1</source>
         <translation>落实率：%1</translation>
     </message>

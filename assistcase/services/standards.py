@@ -86,9 +86,9 @@ def standard_history(s: Session, area_id: int, residence_class: str, kind: str) 
     by_area = _rows_by_area(s, chain, residence_class, kind)
     dates = sorted({since for rows in by_area.values() for since, _ in rows})
     merged: list[tuple[dt.date, int]] = []
-    for day in dates:
+    for day in dates:  # resolved on the change dates themselves, not their months
         for a in chain:
-            row = in_force(by_area[a], day)
+            row = max((r for r in by_area[a] if r[0] <= day), default=None)
             if row is not None:
                 if not merged or merged[-1][1] != row[1]:
                     merged.append((day, row[1]))

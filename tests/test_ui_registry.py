@@ -195,3 +195,27 @@ def test_household_model_passes_qt_model_tester(qtmodeltester, db, households):
     model.sort(1, Qt.SortOrder.DescendingOrder)
     assert [model.data(model.index(r, 1)) for r in range(3)] == ["张三", "王五", "李四"]
     qtmodeltester.check(model)
+
+
+def test_supervisor_view_shows_households_but_cannot_write(qtbot, db, zh, households):
+    from PySide6.QtWidgets import QPushButton
+
+    w = MainWindow(db, ACTOR, read_only=True)
+    qtbot.addWidget(w)
+    w.show()
+    page = w.registry
+    assert page.model.rowCount() == 3
+    assert not page.new_btn.isVisible() and not page.import_btn.isVisible()
+    assert page.new_household() is None
+    editor = w.open_household(households["张三"])
+    visible = [b.text() for b in editor.findChildren(QPushButton) if b.isVisible()]
+    assert visible == ["关闭"]  # only Close
+    assert editor.address.isReadOnly() and not editor.village.isEnabled()
+    assert not editor.members.item(0, 0).flags() & Qt.ItemFlag.ItemIsEditable
+    before = counts(db)
+    editor.members.item(0, 0).setText("改名")  # even programmatically nothing is saved
+    assert not editor.save()
+    assert counts(db) == before
+    with db.read() as s:
+        assert s.get(Household, households["张三"]).head_name == "张三"
+    editor.discard()

@@ -48,10 +48,12 @@ class HouseholdEditor(QDialog):
     saved = Signal(object)  # ServiceResult
 
     def __init__(self, db: Database, actor: str | int, household_id: int | None,
-                 villages: list[tuple[int, str, str]], parent: QWidget | None = None):
+                 villages: list[tuple[int, str, str]], parent: QWidget | None = None,
+                 read_only: bool = False):
         super().__init__(parent)
         self.db = db
         self.actor = actor
+        self.read_only = read_only
         self.household_id = household_id
         self._villages = villages
         self._detail: HouseholdDetail | None = None
@@ -60,6 +62,8 @@ class HouseholdEditor(QDialog):
         self.setMinimumSize(1000, 640)
         self._build()
         self.load()
+        if read_only:
+            self._make_read_only()
 
     # --- construction ---------------------------------------------------------------------
 
@@ -227,6 +231,30 @@ class HouseholdEditor(QDialog):
         lay.addWidget(self.general_error)
         lay.addWidget(self.warning_label)
         lay.addWidget(self.buttons)
+
+    def _make_read_only(self) -> None:
+        """Supervisor view: every control that writes is removed, fields cannot be edited."""
+        for w in (self.save_btn, self.close_household_btn, self.add_member_btn,
+                  self.remove_member_btn, self.make_head_btn):
+            w.hide()
+        for page in range(1, 3):  # the add/delete rows of incomes and property
+            for b in self.tabs.widget(page).findChildren(QPushButton):
+                b.hide()
+        for w in (self.address, self.phone, self.account_number, self.bank_name,
+                  self.income_amount, self.income_note, self.property_value, self.property_desc):
+            w.setReadOnly(True)
+        for w in (self.village, self.residence_class, self.category, self.account_type):
+            w.setEnabled(False)
+        self.members.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        for r in range(self.members.rowCount()):
+            for c in range(self.members.columnCount()):
+                widget = self.members.cellWidget(r, c)
+                if widget is not None:
+                    widget.setEnabled(False)
+                item = self.members.item(r, c)
+                if item is not None:
+                    item.setFlags(item.flags() & ~(Qt.ItemFlag.ItemIsEditable
+                                                   | Qt.ItemFlag.ItemIsUserCheckable))
 
     def _simple_table(self, headers: list[str]) -> QTableWidget:
         t = QTableWidget(0, len(headers))
@@ -552,7 +580,7 @@ class HouseholdEditor(QDialog):
 
     def save(self) -> bool:
         """Save everything in one transaction; on refusal show the messages, save nothing."""
-        if not self.save_btn.isEnabled():
+        if self.read_only or not self.save_btn.isEnabled():
             return False
         self._clear_errors()
         data = self._household_data()

@@ -25,7 +25,7 @@ class PageEntry:
 def _registry(db: Database, actor: str, read_only: bool) -> QWidget:
     from .registry_page import RegistryPage
 
-    return RegistryPage(db, actor)
+    return RegistryPage(db, actor, read_only=read_only)
 
 
 def _cases(db: Database, actor: str, read_only: bool) -> QWidget:

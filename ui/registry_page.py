@@ -21,10 +21,12 @@ SEARCH_DELAY_MS = 250
 class RegistryPage(QWidget):
     editor_opened = Signal(object)  # HouseholdEditor
 
-    def __init__(self, db: Database, actor: str | int, parent: QWidget | None = None):
+    def __init__(self, db: Database, actor: str | int, parent: QWidget | None = None,
+                 read_only: bool = False):
         super().__init__(parent)
         self.db = db
         self.actor = actor
+        self.read_only = read_only  # supervisor view: look, never write
         self.editor: HouseholdEditor | None = None
         with db.read() as s:
             self._villages = villages(s)
@@ -109,7 +111,11 @@ class RegistryPage(QWidget):
         lay.addLayout(buttons)
 
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self.focus_search)
-        QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_household)
+        if read_only:
+            self.new_btn.hide()
+            self.import_btn.hide()
+        else:
+            QShortcut(QKeySequence.StandardKey.New, self, activated=self.new_household)
         self.apply_filter()
 
     # --- list -----------------------------------------------------------------------------
@@ -148,13 +154,16 @@ class RegistryPage(QWidget):
         """Open the editor (populated synchronously) for a household, or for a new one."""
         if self.editor is not None:
             self.editor.close()
-        self.editor = HouseholdEditor(self.db, self.actor, household_id, self._villages, self)
+        self.editor = HouseholdEditor(self.db, self.actor, household_id, self._villages, self,
+                                      read_only=self.read_only)
         self.editor.saved.connect(self._on_saved)
         self.editor.show()
         self.editor_opened.emit(self.editor)
         return self.editor
 
-    def new_household(self) -> HouseholdEditor:
+    def new_household(self) -> HouseholdEditor | None:
+        if self.read_only:
+            return None
         editor = self.open_household(None)
         vid = self.village.currentData()
         if vid is not None:

@@ -1205,12 +1205,9 @@ def import_registry(db: Database, actor: str | int, path: str | Path, *,
             if report.ok:
                 _describe(planner, report)
     else:
+        # db.begin() takes the write lock first (BEGIN IMMEDIATE), so nothing changes between
+        # the checks and the write.
         with db.begin() as s, _small_cache(s):
-            conn = s.connection()
-            if not conn.connection.dbapi_connection.in_transaction:
-                # Lock for writing before reading what we check, so nothing changes between
-                # the check and the write (pysqlite would begin only at the first INSERT).
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
             planner = _Planner(s, reader, report, cancel)
             planner.run()
             _count(planner, report)

@@ -490,7 +490,7 @@ def generate_demo(db: Database, actor: str | int, households: int, seed: int,
     # by construction and the tests check it with PRAGMA foreign_key_check; checking 5 million
     # references row by row costs a third of the time). It is a connection setting, restored
     # before the connection goes back to the pool.
-    with db.engine.connect() as conn:
+    with db.engine.connect().execution_options(assistcase_write=True) as conn:
         dbapi = conn.connection.dbapi_connection
         # On the DB-API connection, so no transaction is open yet: inside one the PRAGMA is
         # a no-op.

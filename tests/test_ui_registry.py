@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QLineEdit
+from PySide6.QtWidgets import QApplication, QLineEdit, QMessageBox
 from sqlalchemy import func, select
 
+from assistcase.db import open_database
 from assistcase.models import Household, Person
 from assistcase.services import registry as reg
 from ui.app import install_translations
-from ui.household_editor import M_ID, M_NAME
+from ui.household_editor import M_DIS_CATEGORY, M_ID, M_NAME, M_PHONE
 from ui.household_model import HouseholdTableModel
 from ui.main_window import MainWindow
 
 from .conftest import ACTOR, make_id
+
+
+@pytest.fixture(autouse=True)
+def private_settings(tmp_path):
+    """Window state goes to a throwaway QSettings location, not the user's."""
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.NativeFormat, scope, str(tmp_path / "settings"))
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(tmp_path / "settings"))
 
 
 @pytest.fixture
@@ -219,3 +228,150 @@ def test_supervisor_view_shows_households_but_cannot_write(qtbot, db, zh, househ
     with db.read() as s:
         assert s.get(Household, households["张三"]).head_name == "张三"
     editor.discard()
+
+
+def test_window_speaks_english_with_lang_en(qtbot, qapp, db, households):
+    install_translations(qapp, "en")
+    w = MainWindow(db, ACTOR)
+    qtbot.addWidget(w)
+    assert w.nav.item(0).text() == "Household registry"
+    assert w.registry.model.headerData(1, Qt.Orientation.Horizontal) == "Head"
+    assert w.registry.count.text() == "3 households"
+
+
+def test_count_is_in_the_status_bar_and_follows_the_filter(window, qtbot):
+    page = window.registry
+    assert page.count.parent() is window.statusBar() or \
+        window.statusBar().isAncestorOf(page.count)
+    assert page.count.isVisible() and "3" in page.count.text()
+    page.search.setText("zs")
+    page.apply_filter()  # what the debounce timer calls
+    assert "1" in page.count.text() and "3" not in page.count.text()
+    window.show_page("liaison")
+    assert not page.count.isVisible()  # the registry's count goes with its page
+
+
+def test_id_number_is_checked_while_typed(window, qtbot, village_ids):
+    editor = window.registry.new_household()
+    editor.members.setCurrentCell(0, M_ID)
+    editor.members.editItem(editor.members.item(0, M_ID))
+    line = editor.members.findChild(QLineEdit, "id_number_editor")
+    assert line is not None
+    good = make_id(seq=21)
+    qtbot.keyClicks(line, good[:10])
+    assert "10" in editor.id_hint.text() and "18" in editor.id_hint.text()
+    qtbot.keyClicks(line, "ab")  # the editor only takes digits and X
+    assert line.text() == good[:10]
+    bad = good[:17] + ("0" if good[17] != "0" else "1")
+    qtbot.keyClicks(line, bad[10:])
+    # before the cell is committed: the core's message for a wrong check character
+    assert editor.members.item(0, M_ID).text() == ""
+    assert "校验位" in editor.id_hint.text()
+    qtbot.keyClick(line, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(line, good[17])
+    assert "1980-01-01" in editor.id_hint.text() and "男" in editor.id_hint.text()
+    editor.discard()
+
+
+def test_saving_keeps_member_fields_the_table_does_not_change(window, qtbot, db, village_ids):
+    hid = reg.create_household(db, ACTOR, reg.HouseholdData(village_ids[4], "rural"), [
+        reg.PersonData("周八", make_id(seq=31), disability_grade=2, disability_category="肢体",
+                       phone="13800001111")]).created_id
+    editor = window.open_household(hid)
+    assert editor.members.cellWidget(0, M_DIS_CATEGORY).currentData() == "肢体"
+    assert editor.members.item(0, M_PHONE).text() == "13800001111"
+    type_text(qtbot, editor.address, "新华路 8 号")
+    assert editor.save()
+    with db.read() as s:
+        person = s.scalar(select(Person).where(Person.name == "周八"))
+        assert (person.disability_category, person.phone) == ("肢体", "13800001111")
+        assert s.get(Household, hid).address == "新华路 8 号"
+
+
+def test_enter_and_double_click_open_the_household_once(window, qtbot, households):
+    page = window.registry
+    opened = []
+    page.editor_opened.connect(opened.append)
+    row = page.model.row_of(households["李四"])
+    page.table.setFocus()
+    page.table.selectRow(row)
+    qtbot.keyClick(page.table, Qt.Key.Key_Return)
+    assert [e.household_id for e in opened] == [households["李四"]]
+    opened[-1].discard()
+    row = page.model.row_of(households["王五"])
+    rect = page.table.visualRect(page.model.index(row, 1))
+    # a real double-click: press/release, then the double-click event
+    qtbot.mouseClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(page.table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert [e.household_id for e in opened] == [households["李四"], households["王五"]]
+
+
+def test_closing_a_household_drops_it_from_the_active_list(window, qtbot, db, households):
+    page = window.registry
+    editor = window.open_household(households["王五"])
+    assert not editor.close_household("")  # a reason is required: shown, nothing written
+    assert editor.general_error.isVisible()
+    assert shown_heads(page) == {"张三", "王五", "李四"}
+    assert editor.close_household("全家迁出本市")
+    assert shown_heads(page) == {"张三", "李四"}
+    assert "2" in page.count.text()
+    with db.read() as s:
+        assert s.get(Household, households["王五"]).status == "closed"
+
+
+def test_household_without_a_head_is_refused_under_the_member_table(window, qtbot, db,
+                                                                    village_ids):
+    editor = window.registry.new_household()
+    editor._set_combo(editor.village, village_ids[0])
+    editor.members.item(0, M_NAME).setText("钱九")
+    editor.members.item(0, M_ID).setText(make_id(seq=41))
+    editor.members.cellWidget(0, 5).setCurrentIndex(
+        editor.members.cellWidget(0, 5).findData("spouse"))
+    before = counts(db)
+    assert not editor.save()
+    assert "户主" in editor.member_errors.text()
+    assert not editor.general_error.isVisible()
+    assert counts(db) == before
+    editor.discard()
+
+
+def _answer_dialogs(seen):
+    """Close each message box the code under test opens, keeping its text."""
+    timer = QTimer()
+    timer.setInterval(10)
+
+    def poll():
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox):
+            seen.append(box.text())
+            box.done(0)
+    timer.timeout.connect(poll)
+    timer.start()
+    return timer
+
+
+def test_database_from_a_newer_version_is_refused_in_chinese(qapp, zh, tmp_path):
+    from ui.app import main
+
+    path = tmp_path / "newer.sqlite3"
+    newer = open_database(path)
+    with newer.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = 'ffff_from_the_future'")
+    newer.dispose()
+    seen: list[str] = []
+    timer = _answer_dialogs(seen)
+    assert main(["--db", str(path), "--exit-when-shown"]) != 0
+    timer.stop()
+    assert len(seen) == 1 and "比本程序" in seen[0] and "新版本" in seen[0]
+
+
+def test_a_file_that_is_no_database_is_refused_with_a_dialog(qapp, zh, tmp_path):
+    from ui.app import main
+
+    path = tmp_path / "junk.sqlite3"
+    path.write_bytes(b"not a database " * 100)
+    seen: list[str] = []
+    timer = _answer_dialogs(seen)
+    assert main(["--db", str(path), "--exit-when-shown"]) != 0
+    timer.stop()
+    assert len(seen) == 1 and "无法打开" in seen[0] and str(path) in seen[0]

@@ -9,13 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QKeySequence, QShortcut
+from PySide6.QtCore import QModelIndex, QRegularExpression, Qt, Signal
+from PySide6.QtGui import (QBrush, QColor, QKeySequence, QRegularExpressionValidator,
+                           QShortcut)
 from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QComboBox, QDialog,
                                QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
                                QInputDialog, QLabel, QLineEdit, QMessageBox, QPushButton,
-                               QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout,
-                               QWidget)
+                               QStyledItemDelegate, QStyleOptionViewItem, QTableWidget,
+                               QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
 from assistcase.db import Database
 from assistcase.errors import AssistCaseError, FieldError, ServiceResult, ValidationError
@@ -27,25 +28,48 @@ from .labels import choices, fen_to_yuan_text, label, yuan_text_to_fen
 
 ERROR_STYLE = "color: #b3261e;"
 WARNING_STYLE = "color: #8a5300;"
+OK_STYLE = "color: #1e6b34;"
 BAD_CELL = QBrush(QColor("#fde7e9"))
 
 # member table columns: (key, source text)
-M_NAME, M_ID, M_SEX, M_BIRTH, M_AGE, M_RELATION, M_DISABILITY, M_ILLNESS, M_SELF_CARE, \
-    M_SCHOOL, M_WORK = range(11)
+M_NAME, M_ID, M_SEX, M_BIRTH, M_AGE, M_RELATION, M_DISABILITY, M_DIS_CATEGORY, M_ILLNESS, \
+    M_SELF_CARE, M_SCHOOL, M_WORK, M_PHONE = range(13)
 MEMBER_FIELD_COLUMN = {"name": M_NAME, "id_number": M_ID, "relation": M_RELATION,
-                       "disability_grade": M_DISABILITY, "serious_illness": M_ILLNESS,
+                       "disability_grade": M_DISABILITY,
+                       "disability_category": M_DIS_CATEGORY, "serious_illness": M_ILLNESS,
                        "self_care": M_SELF_CARE, "in_school": M_SCHOOL,
-                       "able_to_work": M_WORK}
+                       "able_to_work": M_WORK, "phone": M_PHONE}
+# Characters a resident ID number may be typed with (spaces are dropped by the core).
+ID_INPUT = QRegularExpression(r"[0-9Xx ]{0,24}")
 
 
 def _lang_is_zh(widget: QWidget) -> bool:
     return widget.locale().name().startswith("zh")
 
 
+class _IdNumberDelegate(QStyledItemDelegate):
+    """The ID cell's editor: digits and X only, and each keystroke reported to the editor so
+    the number is checked while it is typed, before the cell is committed."""
+
+    def __init__(self, editor: "HouseholdEditor"):
+        super().__init__(editor.members)
+        self._household_editor = editor
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+                     index: QModelIndex) -> QWidget:
+        line = QLineEdit(parent)
+        line.setObjectName("id_number_editor")
+        line.setValidator(QRegularExpressionValidator(ID_INPUT, line))
+        row = index.row()
+        line.textEdited.connect(lambda text: self._household_editor.id_typed(row, text))
+        return line
+
+
 class HouseholdEditor(QDialog):
     """Edit one household (``household_id``) or register a new one (``None``)."""
 
     saved = Signal(object)  # ServiceResult
+    closed = Signal(int)  # household id: it leaves the active list
 
     def __init__(self, db: Database, actor: str | int, household_id: int | None,
                  villages: list[tuple[int, str, str]], parent: QWidget | None = None,
@@ -138,13 +162,14 @@ class HouseholdEditor(QDialog):
         forms.addLayout(form_right, 1)
 
         # members
-        self.members = QTableWidget(0, 11)
+        self.members = QTableWidget(0, 13)
         self.members.setObjectName("members")
         self.members.setHorizontalHeaderLabels([
             self.tr("Name"), self.tr("ID number"), self.tr("Sex"), self.tr("Birth date"),
             self.tr("Age"), self.tr("Relation to head"), self.tr("Disability grade"),
-            self.tr("Serious illness"), self.tr("Self-care"), self.tr("In school"),
-            self.tr("Able to work")])
+            self.tr("Disability category"), self.tr("Serious illness"), self.tr("Self-care"),
+            self.tr("In school"), self.tr("Able to work"), self.tr("Phone")])
+        self.members.setItemDelegateForColumn(M_ID, _IdNumberDelegate(self))
         hdr = self.members.horizontalHeader()
         hdr.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         hdr.setSectionResizeMode(M_NAME, QHeaderView.ResizeMode.Interactive)
@@ -156,6 +181,9 @@ class HouseholdEditor(QDialog):
         self.members.itemChanged.connect(self._member_item_changed)
         self.member_errors = self._error_label()
         self.member_errors.setObjectName("member_errors")
+        self.id_hint = QLabel()
+        self.id_hint.setObjectName("id_hint")
+        self.id_hint.hide()
         self.add_member_btn = QPushButton(self.tr("Add &member"))
         self.add_member_btn.clicked.connect(lambda: self.add_member_row())
         self.remove_member_btn = QPushButton(self.tr("&Remove member…"))
@@ -169,6 +197,7 @@ class HouseholdEditor(QDialog):
         members_tab = QWidget()
         mlay = QVBoxLayout(members_tab)
         mlay.addWidget(self.members)
+        mlay.addWidget(self.id_hint)
         mlay.addWidget(self.member_errors)
         mlay.addLayout(mbuttons)
 
@@ -401,12 +430,23 @@ class HouseholdEditor(QDialog):
         self._set_combo(rel, data.relation if data else relation)
         t.setCellWidget(r, M_RELATION, rel)
         grade = QComboBox()
-        grade.addItem(self.tr("None"), None)
+        grade.addItem(self.tr("None"), 0)  # 0, not None: see registry_page.ANY
         for g in (1, 2, 3, 4):
             grade.addItem(self.tr("Grade {g}").format(g=g), g)
-        self._set_combo(grade, data.disability_grade if data else None)
+        self._set_combo(grade, (data.disability_grade if data else None) or 0)
         grade.currentIndexChanged.connect(self._mark_dirty)
         t.setCellWidget(r, M_DISABILITY, grade)
+        category = QComboBox()
+        category.addItem("", "")
+        for value, text in choices("disability_category"):
+            category.addItem(text, value)
+        current = data.disability_category if data else ""
+        if category.findData(current) < 0:  # free text from an import: keep it as it is
+            category.addItem(current, current)
+        self._set_combo(category, current)
+        category.currentIndexChanged.connect(self._mark_dirty)
+        t.setCellWidget(r, M_DIS_CATEGORY, category)
+        t.setItem(r, M_PHONE, QTableWidgetItem(data.phone if data else ""))
         care = self._combo("self_care")
         self._set_combo(care, data.self_care if data else "full")
         t.setCellWidget(r, M_SELF_CARE, care)
@@ -431,6 +471,7 @@ class HouseholdEditor(QDialog):
             return
         self._mark_dirty()
         if item.column() == M_ID:
+            self.id_hint.hide()  # committed: the row itself now shows the result
             self._update_derived(item.row(), show_error=True)
 
     def _update_derived(self, row: int, show_error: bool = False) -> None:
@@ -458,6 +499,31 @@ class HouseholdEditor(QDialog):
         finally:
             t.blockSignals(blocker)
 
+    def id_typed(self, row: int, text: str) -> None:
+        """Check the ID number being typed in ``row``: derived birth date, sex and age once
+        it is complete, or the core's message for what is wrong with it."""
+        number = text.replace(" ", "")
+        if not number:
+            self.id_hint.hide()
+            return
+        prefix = self.tr("Row {row}:").format(row=row + 1)
+        if len(number) < 18:
+            self.id_hint.setStyleSheet("")
+            self.id_hint.setText(self.tr("{prefix} {n} of 18 characters").format(
+                prefix=prefix, n=len(number)))
+        else:
+            try:
+                rid = parse_resident_id(number)
+            except ValidationError as e:
+                self.id_hint.setStyleSheet(ERROR_STYLE)
+                self.id_hint.setText(f"{prefix} {self._message(e.errors[0])}")
+            else:
+                self.id_hint.setStyleSheet(OK_STYLE)
+                self.id_hint.setText(self.tr("{prefix} born {birth}, {sex}, age {age}").format(
+                    prefix=prefix, birth=rid.birth_date.isoformat(), sex=label("sex", rid.sex),
+                    age=age_on(rid.birth_date, dt.date.today())))
+        self.id_hint.show()
+
     def _member_data(self, row: int) -> reg.PersonData:
         t = self.members
 
@@ -468,11 +534,13 @@ class HouseholdEditor(QDialog):
             name=t.item(row, M_NAME).text().strip(),
             id_number=t.item(row, M_ID).text().strip(),
             relation=t.cellWidget(row, M_RELATION).currentData(),
-            disability_grade=t.cellWidget(row, M_DISABILITY).currentData(),
+            disability_grade=t.cellWidget(row, M_DISABILITY).currentData() or None,
+            disability_category=t.cellWidget(row, M_DIS_CATEGORY).currentData() or "",
             serious_illness=checked(M_ILLNESS),
             self_care=t.cellWidget(row, M_SELF_CARE).currentData(),
             in_school=checked(M_SCHOOL),
             able_to_work=checked(M_WORK),
+            phone=t.item(row, M_PHONE).text().strip(),
         )
 
     def _person_id(self, row: int) -> int | None:
@@ -492,6 +560,7 @@ class HouseholdEditor(QDialog):
             lbl.clear()
             lbl.hide()
         self.warning_label.hide()
+        self.id_hint.hide()
         t = self.members
         blocker = t.blockSignals(True)
         for r in range(t.rowCount()):
@@ -507,7 +576,10 @@ class HouseholdEditor(QDialog):
             item.setBackground(BAD_CELL)
             item.setToolTip(self._message(err))
         self.members.blockSignals(blocker)
-        text = self.tr("Row {row}: {message}").format(row=row + 1, message=self._message(err))
+        self._add_member_error(
+            self.tr("Row {row}: {message}").format(row=row + 1, message=self._message(err)))
+
+    def _add_member_error(self, text: str) -> None:
         lines = [x for x in self.member_errors.text().split("\n") if x]
         if text not in lines:
             lines.append(text)
@@ -524,6 +596,9 @@ class HouseholdEditor(QDialog):
                 column = MEMBER_FIELD_COLUMN.get(err.field.split("].", 1)[1], M_NAME)
                 self._mark_cell(row, column, err)
                 first = first or (self.members, (row, column))
+            elif err.field == "members":  # no head, two heads, no member at all
+                self._add_member_error(self._message(err))
+                first = first or (self.members, None)
             elif err.field in self._field_errors:
                 lbl = self._field_errors[err.field]
                 lbl.setText(self._message(err))
@@ -536,8 +611,9 @@ class HouseholdEditor(QDialog):
             self.general_error.show()
         if first is not None:
             widget, cell = first
-            if cell is not None:
+            if widget is self.members:
                 self.tabs.setCurrentIndex(0)
+            if cell is not None:
                 self.members.setCurrentCell(*cell)
             widget.setFocus()
 
@@ -670,7 +746,15 @@ class HouseholdEditor(QDialog):
         reason, ok = QInputDialog.getText(self, self.tr("Close household"),
                                           self.tr("Reason for closing the household:"))
         if ok:
-            self._run(reg.close_household, self.household_id, reason)
+            self.close_household(reason)
+
+    def close_household(self, reason: str) -> bool:
+        """Close (注销) the household; the list drops it from the active households."""
+        if self.household_id is None or not self._run(reg.close_household, self.household_id,
+                                                      reason):
+            return False
+        self.closed.emit(self.household_id)
+        return True
 
     def _add_income(self) -> None:
         fen = yuan_text_to_fen(self.income_amount.text())

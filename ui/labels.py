@@ -34,6 +34,16 @@ _LABELS: dict[str, dict[str, str]] = {
         "partial": QT_TRANSLATE_NOOP("labels", "Partly disabled"),
         "none": QT_TRANSLATE_NOOP("labels", "Fully disabled"),
     },
+    # Stored as the Chinese category names of GB/T 26341 (as the demo and imports write them).
+    "disability_category": {
+        "视力": QT_TRANSLATE_NOOP("labels", "Visual"),
+        "听力": QT_TRANSLATE_NOOP("labels", "Hearing"),
+        "言语": QT_TRANSLATE_NOOP("labels", "Speech"),
+        "肢体": QT_TRANSLATE_NOOP("labels", "Physical"),
+        "智力": QT_TRANSLATE_NOOP("labels", "Intellectual"),
+        "精神": QT_TRANSLATE_NOOP("labels", "Mental"),
+        "多重": QT_TRANSLATE_NOOP("labels", "Multiple"),
+    },
     "sex": {
         "M": QT_TRANSLATE_NOOP("labels", "Male"),
         "F": QT_TRANSLATE_NOOP("labels", "Female"),

@@ -63,6 +63,8 @@ class MainWindow(QMainWindow):
             if entry.factory is None:
                 raise KeyError(key)
             widget = entry.factory(self.db, self.actor, self.read_only)
+            for status in getattr(widget, "status_widgets", ()):
+                self.statusBar().addWidget(status)
             self.pages[key] = widget
             self._index[key] = self.stack.addWidget(widget)
         return self.pages[key]
@@ -70,6 +72,9 @@ class MainWindow(QMainWindow):
     def show_page(self, key: str) -> QWidget:
         widget = self.page(key)
         self.stack.setCurrentWidget(widget)
+        for other in self.pages.values():  # a page's status-bar widgets show with the page
+            for status in getattr(other, "status_widgets", ()):
+                status.setVisible(other is widget)
         row = next(i for i, e in enumerate(PAGES) if e.key == key)
         if self.nav.currentRow() != row:
             self.nav.setCurrentRow(row)
@@ -98,4 +103,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         QSettings().setValue("main/geometry", self.saveGeometry())
+        for widget in self.pages.values():
+            if hasattr(widget, "save_state"):
+                widget.save_state()
         super().closeEvent(event)

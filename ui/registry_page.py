@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QCompleter, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget)
@@ -16,6 +16,15 @@ from .household_model import HouseholdTableModel
 from .labels import choices
 
 SEARCH_DELAY_MS = 250
+# Item data of the "all …" filter entries. Not None: a None item data crashes PySide 6.12 at
+# interpreter exit (Python's None is over-released), so a real value stands in for it.
+ANY = ""
+
+
+def _chosen(combo: QComboBox):
+    """The filter value of a combo box, or None for its "all …" entry."""
+    value = combo.currentData()
+    return None if value == ANY or value is None else value
 
 
 class RegistryPage(QWidget):
@@ -48,7 +57,7 @@ class RegistryPage(QWidget):
         self.village.setObjectName("village_filter")
         self.village.setEditable(True)
         self.village.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.village.addItem(self.tr("All villages"), None)
+        self.village.addItem(self.tr("All villages"), ANY)
         for vid, _code, text in self._villages:
             self.village.addItem(text, vid)
         completer = self.village.completer()
@@ -56,13 +65,13 @@ class RegistryPage(QWidget):
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.village.setMinimumContentsLength(18)
         self.category = QComboBox()
-        self.category.addItem(self.tr("All categories"), None)
+        self.category.addItem(self.tr("All categories"), ANY)
         for value, text in choices("category"):
             self.category.addItem(text, value)
         self.status = QComboBox()
         for value, text in choices("status"):
             self.status.addItem(text, value)
-        self.status.addItem(self.tr("All statuses"), None)
+        self.status.addItem(self.tr("All statuses"), ANY)
         for combo in (self.village, self.category, self.status):
             combo.currentIndexChanged.connect(self.apply_filter)
 
@@ -75,6 +84,11 @@ class RegistryPage(QWidget):
         self.import_btn.clicked.connect(self.import_spreadsheet)
 
         self.model = HouseholdTableModel(db, self)
+        # connected before the table sorts (and so loads) the model for the first time
+        self.count = QLabel()  # shown in the main window's status bar (status_widgets)
+        self.count.setObjectName("household_count")
+        self.status_widgets = [self.count]
+        self.model.countChanged.connect(self._show_count)
         self.table = QTableView()
         self.table.setObjectName("households")
         self.table.setModel(self.model)
@@ -87,12 +101,13 @@ class RegistryPage(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         for col, width in enumerate((150, 80, 170, 110, 120, 70, 110, 60)):
             self.table.setColumnWidth(col, width)
-        self.table.doubleClicked.connect(self._open_index)
+        # activated covers Enter and double-click (or the platform's single click);
+        # connecting doubleClicked as well would open the editor twice
         self.table.activated.connect(self._open_index)
+        header_state = QSettings().value("registry/header")
+        if header_state is not None:
+            self.table.horizontalHeader().restoreState(header_state)
 
-        self.count = QLabel()
-        self.model.countChanged.connect(
-            lambda n: self.count.setText(self.tr("{n} households").format(n=f"{n:,}")))
 
         top = QHBoxLayout()
         top.addWidget(self.search, 3)
@@ -104,7 +119,6 @@ class RegistryPage(QWidget):
         buttons.addWidget(self.open_btn)
         buttons.addWidget(self.import_btn)
         buttons.addStretch(1)
-        buttons.addWidget(self.count)
         lay = QVBoxLayout(self)
         lay.addLayout(top)
         lay.addWidget(self.table, 1)
@@ -122,9 +136,9 @@ class RegistryPage(QWidget):
 
     def current_filter(self) -> HouseholdFilter:
         return HouseholdFilter(text=self.search.text().strip(),
-                               village_id=self.village.currentData(),
-                               category=self.category.currentData(),
-                               status=self.status.currentData())
+                               village_id=_chosen(self.village),
+                               category=_chosen(self.category),
+                               status=_chosen(self.status))
 
     def apply_filter(self) -> None:
         self._debounce.stop()
@@ -133,6 +147,9 @@ class RegistryPage(QWidget):
             self.model.set_filter(flt)
         if self.model.rowCount() and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
+
+    def _show_count(self, n: int) -> None:
+        self.count.setText(self.tr("{n} households").format(n=f"{n:,}"))
 
     def focus_search(self) -> None:
         self.search.setFocus()
@@ -157,6 +174,7 @@ class RegistryPage(QWidget):
         self.editor = HouseholdEditor(self.db, self.actor, household_id, self._villages, self,
                                       read_only=self.read_only)
         self.editor.saved.connect(self._on_saved)
+        self.editor.closed.connect(self._on_closed)
         self.editor.show()
         self.editor_opened.emit(self.editor)
         return self.editor
@@ -165,7 +183,7 @@ class RegistryPage(QWidget):
         if self.read_only:
             return None
         editor = self.open_household(None)
-        vid = self.village.currentData()
+        vid = _chosen(self.village)
         if vid is not None:
             editor._set_combo(editor.village, vid)
         return editor
@@ -182,9 +200,18 @@ class RegistryPage(QWidget):
             self.table.selectRow(row)
             self.table.scrollTo(self.model.index(row, 0))
 
+    def _on_closed(self, _household_id: int) -> None:
+        self.model.reload()  # a closed household leaves the (active) id list
+
+    def _on_imported(self, _report: object) -> None:
+        self.model.reload()
+
+    def save_state(self) -> None:
+        QSettings().setValue("registry/header", self.table.horizontalHeader().saveState())
+
     def import_spreadsheet(self) -> None:
         from .import_wizard import ImportWizard
 
         wizard = ImportWizard(self.db, self.actor, self)
-        wizard.imported.connect(lambda _report: self.model.reload())
+        wizard.imported.connect(self._on_imported)
         wizard.open()

@@ -467,6 +467,10 @@
         <translation>自理能力</translation>
     </message>
     <message>
+        <source>Disability category</source>
+        <translation>残疾类别</translation>
+    </message>
+    <message>
         <source>In school</source>
         <translation>在校</translation>
     </message>
@@ -631,6 +635,18 @@
         <translation>{g}级</translation>
     </message>
     <message>
+        <source>Row {row}:</source>
+        <translation>第{row}行：</translation>
+    </message>
+    <message>
+        <source>{prefix} {n} of 18 characters</source>
+        <translation>{prefix}已输入 {n}/18 位</translation>
+    </message>
+    <message>
+        <source>{prefix} born {birth}, {sex}, age {age}</source>
+        <translation>{prefix}出生日期 {birth}，{sex}，{age} 岁</translation>
+    </message>
+    <message>
         <source>Row {row}: {message}</source>
         <translation>第{row}行：{message}</translation>
     </message>
@@ -711,7 +727,7 @@
     </message>
     <message>
         <source>Members</source>
-        <translation>家庭成员</translation>
+        <translation>家庭人口</translation>
     </message>
     <message>
         <source>Status</source>
@@ -1276,6 +1292,14 @@
         <translation>无法打开数据库</translation>
     </message>
     <message>
+        <source>The database {where} could not be opened. It may not be an AssistCase database, or the folder may not be writable.
+
+{error}</source>
+        <translation>无法打开数据库 {where}。它可能不是 AssistCase 数据库，或所在文件夹不可写入。
+
+{error}</translation>
+    </message>
+    <message>
         <source>Creating the demo database…</source>
         <translation>正在创建演示数据库…</translation>
     </message>
@@ -1361,6 +1385,34 @@
     <message>
         <source>Fully disabled</source>
         <translation>全失能</translation>
+    </message>
+    <message>
+        <source>Visual</source>
+        <translation>视力</translation>
+    </message>
+    <message>
+        <source>Hearing</source>
+        <translation>听力</translation>
+    </message>
+    <message>
+        <source>Speech</source>
+        <translation>言语</translation>
+    </message>
+    <message>
+        <source>Physical</source>
+        <translation>肢体</translation>
+    </message>
+    <message>
+        <source>Intellectual</source>
+        <translation>智力</translation>
+    </message>
+    <message>
+        <source>Mental</source>
+        <translation>精神</translation>
+    </message>
+    <message>
+        <source>Multiple</source>
+        <translation>多重</translation>
     </message>
     <message>
         <source>Male</source>

@@ -437,7 +437,7 @@ class HouseholdEditor(QDialog):
         grade.currentIndexChanged.connect(self._mark_dirty)
         t.setCellWidget(r, M_DISABILITY, grade)
         category = QComboBox()
-        category.addItem("", "")
+        category.addItem(self.tr("None"), "")
         for value, text in choices("disability_category"):
             category.addItem(text, value)
         current = data.disability_category if data else ""

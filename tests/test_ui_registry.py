@@ -375,3 +375,11 @@ def test_a_file_that_is_no_database_is_refused_with_a_dialog(qapp, zh, tmp_path)
     assert main(["--db", str(path), "--exit-when-shown"]) != 0
     timer.stop()
     assert len(seen) == 1 and "无法打开" in seen[0] and str(path) in seen[0]
+
+
+def test_escape_closes_an_unchanged_editor(window, qtbot, households):
+    editor = window.open_household(households["张三"])
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow)
+    qtbot.keyClick(editor.members, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: not editor.isVisible())

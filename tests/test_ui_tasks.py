@@ -48,13 +48,13 @@ def test_an_exception_is_delivered_with_its_traceback(qtbot):
 
 
 @pytest.mark.parametrize("how", ["button", "escape", "method"])
-def test_cancel_reaches_the_core_and_rolls_back_to_cancelled(qtbot, how):
+def test_cancel_reaches_the_core_and_rolls_back_to_cancelled(qtbot, request, how):
     started = threading.Event()
     finished_work = []
 
     def work(progress, cancel):
-        progress(0.1, "started")
         started.set()
+        progress(0.1, "started")
         while not cancel.cancelled:
             cancel._event.wait(1)  # the core's loops call cancel.check() the same way
         cancel.check()  # raises Cancelled
@@ -65,6 +65,8 @@ def test_cancel_reaches_the_core_and_rolls_back_to_cancelled(qtbot, how):
     task.succeeded.connect(lambda r: outcomes.append("succeeded"))
     task.failed.connect(lambda e, tb: outcomes.append("failed"))
     task.cancelled.connect(lambda: outcomes.append("cancelled"))
+    # a failing check must not leave the thread running (Qt aborts on destroying it)
+    request.addfinalizer(task.wait)
     with qtbot.waitSignal(task.progressed, timeout=5000):
         task.start()
     assert started.is_set()

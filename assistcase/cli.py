@@ -64,9 +64,16 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from .db import Database, head_revision
+    from .db import Database, explained_open_errors
 
     db = Database(resolve_db_url(args.db))
+    with explained_open_errors(db.path or db.url):
+        return _db_action(db, args)
+
+
+def _db_action(db, args: argparse.Namespace) -> int:
+    from .db import head_revision
+
     if args.action == "upgrade":
         before = db.revision()
         backup = db.upgrade()

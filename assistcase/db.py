@@ -18,6 +18,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -178,14 +179,37 @@ class Database:
             command.downgrade(cfg, revision)
 
 
+@contextlib.contextmanager
+def explained_open_errors(where: object) -> Iterator[None]:
+    """Turn what SQLite or the OS refuses while opening ``where`` into a DatabaseError that
+    names the file and the cause in both languages (never a traceback for the user)."""
+    try:
+        yield
+    except (SQLAlchemyError, OSError, sqlite3.Error) as exc:
+        detail = getattr(exc, "orig", None) or exc
+        raise DatabaseError(
+            f"the database {where} cannot be opened: it may not be an AssistCase database, "
+            f"or its folder may not be writable ({detail})",
+            f"无法打开数据库 {where}：它可能不是 AssistCase 数据库，或所在文件夹不可写。"
+            f"（{detail}）") from exc
+
+
 def open_database(db: str | Path | None = None, upgrade: bool = True) -> Database:
     """Open (and by default upgrade) the database named by ``--db``, the environment, or the
-    default location. Raises DatabaseTooNewError for a database from a newer AssistCase."""
-    database = Database(resolve_db_url(db))
-    if upgrade:
-        backup = database.upgrade()
-        if backup:
-            log.warning("database upgraded; the previous version was saved as %s", backup)
-    else:
-        database.check_version()
+    default location. Raises DatabaseTooNewError for a database from a newer AssistCase and
+    DatabaseError for anything SQLite or the OS refuses."""
+    url = resolve_db_url(db)
+    database = Database(url)
+    try:
+        with explained_open_errors(database.path or url):
+            if upgrade:
+                backup = database.upgrade()
+                if backup:
+                    log.warning("database upgraded; the previous version was saved as %s",
+                                backup)
+            else:
+                database.check_version()
+    except Exception:
+        database.dispose()
+        raise
     return database

@@ -38,3 +38,12 @@ def test_errors_are_reported_in_english_with_exit_code(tmp_path, capsys):
         conn.execute("CREATE TABLE other (id INTEGER)")
     assert main(["--db", str(path), "search", "zs"]) == 2
     assert "not an AssistCase database" in capsys.readouterr().err
+
+
+def test_a_file_that_is_no_database_is_refused_with_a_message(tmp_path, capsys):
+    path = tmp_path / "junk.sqlite3"
+    path.write_bytes(b"not a database " * 100)
+    assert main(["--db", str(path), "db", "check"]) == 2
+    err = capsys.readouterr().err
+    assert "cannot be opened" in err and str(path) in err
+    assert "Traceback" not in err

@@ -11,7 +11,7 @@ from PySide6.QtCore import (QCoreApplication, QEvent, QLibraryInfo, QLocale, QOb
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from assistcase.config import RESOURCES_DIR, current_username, resolve_db_url
+from assistcase.config import RESOURCES_DIR, current_username
 from assistcase.errors import AssistCaseError
 
 log = logging.getLogger("assistcase.ui")
@@ -87,16 +87,9 @@ def _open(path: str | None, lang: str):
     title = QCoreApplication.translate("app", "Cannot open the database")
     try:
         return open_database(path)
-    except AssistCaseError as exc:
+    except AssistCaseError as exc:  # the core names the file and the cause in both languages
         _error(title, exc, lang)
         print(f"error: {exc.message_en}", file=sys.stderr)
-    except Exception as exc:  # sqlite/OS errors the core does not wrap (yet)
-        log.exception("opening the database failed")
-        QMessageBox.critical(None, title, QCoreApplication.translate(
-            "app", "The database {where} could not be opened. It may not be an AssistCase "
-                   "database, or the folder may not be writable.\n\n{error}").format(
-            where=path or resolve_db_url(None), error=exc))
-        print(f"error: {exc}", file=sys.stderr)
     return None
 
 

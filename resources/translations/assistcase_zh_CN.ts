@@ -1292,14 +1292,6 @@
         <translation>无法打开数据库</translation>
     </message>
     <message>
-        <source>The database {where} could not be opened. It may not be an AssistCase database, or the folder may not be writable.
-
-{error}</source>
-        <translation>无法打开数据库 {where}。它可能不是 AssistCase 数据库，或所在文件夹不可写入。
-
-{error}</translation>
-    </message>
-    <message>
         <source>Creating the demo database…</source>
         <translation>正在创建演示数据库…</translation>
     </message>

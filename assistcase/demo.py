@@ -631,11 +631,67 @@ DEMO_STANDARDS = {
 }
 
 
+_CASE_COMMON = ("status, applied_on, checked_on, investigated_on, investigators, publicity_start,"
+                " publicity_end, confirmed_on, paid_from, stable_income, last_review_on,"
+                " next_review_on, application_reason, check_findings, investigation_findings,"
+                " institution_name, created_at, updated_at")
+_CASE_VALUES = ("'active', :applied, :checked, :investigated, '演示数据', :pub_start, :pub_end,"
+                " :confirmed, :paid_from, 0, :confirmed,"
+                " date(:today, '+' || (h.id % 180) || ' days'), '演示数据', '', '', '',"
+                " :now, :now")
+
+
+def generate_demo_cases(db: Database, actor: str | int, paid_from: dt.date,
+                        today: dt.date | None = None) -> dict[str, int]:
+    """Active cases for the demo registry, written set-based in one transaction: one dibao
+    case per active dibao household (every member covered) and one dispersed
+    extreme-hardship case per active tekun household (its head), confirmed the month before
+    ``paid_from`` and paid from it. Refused if the registry already has cases. Returns the
+    number of cases per program."""
+    from sqlalchemy import text
+
+    today = today or dt.date.today()
+    confirmed = paid_from - dt.timedelta(days=10)
+    d = {"applied": (confirmed - dt.timedelta(days=40)).isoformat(),
+         "checked": (confirmed - dt.timedelta(days=30)).isoformat(),
+         "investigated": (confirmed - dt.timedelta(days=25)).isoformat(),
+         "pub_start": (confirmed - dt.timedelta(days=20)).isoformat(),
+         "pub_end": (confirmed - dt.timedelta(days=13)).isoformat(),
+         "confirmed": confirmed.isoformat(), "paid_from": paid_from.isoformat(),
+         "today": today.isoformat(), "now": utcnow().isoformat(sep=" ")}
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        if s.execute(text("SELECT 1 FROM assistance_cases LIMIT 1")).first():
+            raise StateError("the registry already has assistance cases", "已有救助案件，不能生成演示案件")
+        s.execute(text(f"INSERT INTO assistance_cases (program, household_id, person_id,"
+                       f" {_CASE_COMMON}) SELECT 'dibao', h.id, NULL, {_CASE_VALUES}"
+                       " FROM households AS h WHERE h.status = 'active' AND h.category = 'dibao'"),
+                  d)
+        s.execute(text("INSERT INTO case_members (case_id, person_id)"
+                       " SELECT c.id, p.id FROM assistance_cases AS c"
+                       " JOIN persons AS p ON p.household_id = c.household_id"
+                       " WHERE c.program = 'dibao'"))
+        s.execute(text(f"INSERT INTO assistance_cases (program, household_id, person_id,"
+                       f" support_mode, self_care, {_CASE_COMMON})"
+                       f" SELECT 'tekun', h.id, p.id, 'dispersed', p.self_care, {_CASE_VALUES}"
+                       " FROM households AS h JOIN persons AS p ON p.id = h.head_person_id"
+                       " WHERE h.status = 'active' AND h.category = 'tekun'"), d)
+        s.execute(text("INSERT INTO case_members (case_id, person_id) SELECT id, person_id"
+                       " FROM assistance_cases WHERE program = 'tekun'"))
+        counts = dict(s.execute(text("SELECT program, COUNT(*) FROM assistance_cases"
+                                     " GROUP BY program")).all())
+        Auditor(s, user).note("generate", "assistance_case", None,
+                              f"demo cases paid from {paid_from:%Y-%m}: {counts}")
+    return counts
+
+
 def generate_demo_city(db: Database, actor: str | int, households: int, seed: int,
                        progress: ProgressFn | None = None, cancel: CancelToken | None = None,
                        today: dt.date | None = None) -> DemoSummary:
     """The demo the app opens on: the registry (:func:`generate_demo`), the city's 2022
-    standards from seed 002, and leadership-liaison records for this year up to ``today``."""
+    standards from seed 002, active cases paid since January of last year
+    (:func:`generate_demo_cases`), and leadership-liaison records for this year up to
+    ``today``."""
     from .services.liaison import generate_liaison_data
     from .services.standards import StandardInput, save_standard
 
@@ -651,6 +707,8 @@ def generate_demo_city(db: Database, actor: str | int, households: int, seed: in
             note = "演示数据（非公布标准）" if kind.startswith("care_") else "商丘市 2022（种子文件 002）"
             save_standard(db, actor, StandardInput(city.id, cls, kind, DEMO_STANDARDS_FROM, fen,
                                                    "month", note))
+    report(0.93, "cases 救助案件")
+    generate_demo_cases(db, actor, paid_from=dt.date(today.year - 1, 1, 1), today=today)
     report(0.95, "liaison 联系督查")
     generate_liaison_data(db, actor, year=today.year, seed=seed, until=today)
     report(1.0, "done 完成")

@@ -188,61 +188,72 @@ def recalculate_area(db: Database, actor: str | int, area_id: int, month: dt.dat
     has no standard in force are skipped and counted."""
     if not isinstance(month, dt.date):
         raise ValidationError.single("month", "give the month", "请选择月份")
-    month = first_of_month(month)
-    report = progress or (lambda _f, _m: None)
     t0 = time.perf_counter()
     with db.begin() as s:
         user = resolve_user(s, actor)
         area = s.get(Area, area_id)
         if area is None:
             raise NotFoundError("area", area_id, "区划")
-        prefix = area.code[:CODE_DIGITS[area.level]] + "%"
-        rows, params = [], {}
-        for i, county in enumerate(_counties(s, area)):
-            policy = policy_for(s, county.id)
-            for cls in ("urban", "rural"):
-                def fen(kind: str) -> int | None:
-                    row = standard_for(s, county.id, cls, kind, month)
-                    return row[1] if row else None
-                values = (county.id, cls, fen("dibao"), fen("tekun_basic"), fen("care_full"),
-                          fen("care_partial"), fen("care_none"), policy.increment_elderly_pct,
-                          policy.increment_severe_disability_pct,
-                          policy.increment_serious_illness_pct, policy.increment_minor_pct,
-                          policy.floor_fen_per_person, policy.rounding)
-                names = [f"p{i}_{cls}_{c}" for c in _PARAM_COLUMNS]
-                params.update(zip(names, values))
-                rows.append("(" + ", ".join(f"CAST(:{n} AS INTEGER)" if c not in
-                                            ("residence_class", "rounding") else f":{n}"
-                                            for n, c in zip(names, _PARAM_COLUMNS)) + ")")
-        report(0.1, "rules resolved 已取得标准")
-        if cancel is not None:
-            cancel.check()
-        scope = {"prefix": prefix, "month": month.isoformat()}
-        s.execute(text("DELETE FROM entitlements WHERE month = :month AND household_id IN "
-                       "(SELECT h.id FROM households AS h JOIN areas AS v ON v.id = h.village_id"
-                       " WHERE v.code LIKE :prefix)"), scope)
-        if rows:
-            sql = _RECALC_SQL.format(param_columns=", ".join(_PARAM_COLUMNS),
-                                     param_rows=", ".join(rows))
-            s.execute(text(sql), {**params, **scope,
-                                  "elderly_born": _years_before(month, 60),
-                                  "minor_born": _years_before(month, 16),
-                                  "pupil_born": _years_before(month, 18),
-                                  "now": dt.datetime.now().isoformat(sep=" ")})
-        report(0.8, "entitlements written 已计算")
-        if cancel is not None:
-            cancel.check()
-        cases, amount, exits = s.execute(text(
-            "SELECT COUNT(*), COALESCE(SUM(e.amount_fen), 0), COALESCE(SUM(e.exit_review), 0)"
-            " FROM entitlements AS e JOIN households AS h ON h.id = e.household_id"
-            " JOIN areas AS v ON v.id = h.village_id"
-            " WHERE e.month = :month AND v.code LIKE :prefix"), scope).one()
-        in_scope = s.execute(text(_SCOPE_SQL), scope).scalar_one()
-        Auditor(s, user).note("recalculate", "entitlement", area.id,
-                              f"entitlements of {area.name} for {month:%Y-%m}: {cases} cases, "
-                              f"{amount} fen, {exits} flagged for exit review, "
-                              f"{in_scope - cases} without a standard")
-    report(1.0, "done 完成")
+        result = recalculate_in(s, user, area, month, progress, cancel)
+    (progress or (lambda _f, _m: None))(1.0, "done 完成")
+    return RecalcResult(area.id, result.month, result.cases, result.amount_fen,
+                        result.exit_review, result.skipped_no_standard, time.perf_counter() - t0)
+
+
+def recalculate_in(s: Session, user, area: Area, month: dt.date,
+                   progress: ProgressFn | None = None,
+                   cancel: CancelToken | None = None) -> RecalcResult:
+    """The recalculation inside the caller's write transaction (the roster build uses it so
+    that entitlements and roster lines are written together or not at all)."""
+    month = first_of_month(month)
+    report = progress or (lambda _f, _m: None)
+    t0 = time.perf_counter()
+    prefix = area.code[:CODE_DIGITS[area.level]] + "%"
+    rows, params = [], {}
+    for i, county in enumerate(_counties(s, area)):
+        policy = policy_for(s, county.id)
+        for cls in ("urban", "rural"):
+            def fen(kind: str) -> int | None:
+                row = standard_for(s, county.id, cls, kind, month)
+                return row[1] if row else None
+            values = (county.id, cls, fen("dibao"), fen("tekun_basic"), fen("care_full"),
+                      fen("care_partial"), fen("care_none"), policy.increment_elderly_pct,
+                      policy.increment_severe_disability_pct,
+                      policy.increment_serious_illness_pct, policy.increment_minor_pct,
+                      policy.floor_fen_per_person, policy.rounding)
+            names = [f"p{i}_{cls}_{c}" for c in _PARAM_COLUMNS]
+            params.update(zip(names, values))
+            rows.append("(" + ", ".join(f"CAST(:{n} AS INTEGER)" if c not in
+                                        ("residence_class", "rounding") else f":{n}"
+                                        for n, c in zip(names, _PARAM_COLUMNS)) + ")")
+    report(0.1, "rules resolved 已取得标准")
+    if cancel is not None:
+        cancel.check()
+    scope = {"prefix": prefix, "month": month.isoformat()}
+    s.execute(text("DELETE FROM entitlements WHERE month = :month AND household_id IN "
+                   "(SELECT h.id FROM households AS h JOIN areas AS v ON v.id = h.village_id"
+                   " WHERE v.code LIKE :prefix)"), scope)
+    if rows:
+        sql = _RECALC_SQL.format(param_columns=", ".join(_PARAM_COLUMNS),
+                                 param_rows=", ".join(rows))
+        s.execute(text(sql), {**params, **scope,
+                              "elderly_born": _years_before(month, 60),
+                              "minor_born": _years_before(month, 16),
+                              "pupil_born": _years_before(month, 18),
+                              "now": dt.datetime.now().isoformat(sep=" ")})
+    report(0.8, "entitlements written 已计算")
+    if cancel is not None:
+        cancel.check()
+    cases, amount, exits = s.execute(text(
+        "SELECT COUNT(*), COALESCE(SUM(e.amount_fen), 0), COALESCE(SUM(e.exit_review), 0)"
+        " FROM entitlements AS e JOIN households AS h ON h.id = e.household_id"
+        " JOIN areas AS v ON v.id = h.village_id"
+        " WHERE e.month = :month AND v.code LIKE :prefix"), scope).one()
+    in_scope = s.execute(text(_SCOPE_SQL), scope).scalar_one()
+    Auditor(s, user).note("recalculate", "entitlement", area.id,
+                          f"entitlements of {area.name} for {month:%Y-%m}: {cases} cases, "
+                          f"{amount} fen, {exits} flagged for exit review, "
+                          f"{in_scope - cases} without a standard")
     return RecalcResult(area.id, month, cases, amount, exits, in_scope - cases,
                         time.perf_counter() - t0)
 

@@ -21,7 +21,8 @@ PY
 QT_DEBS=(libgl1 libegl1 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3 libxkbcommon0
          libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
          libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
-         libx11-xcb1 libxrender1 libxi6 libsm6 libice6)
+         libx11-xcb1 libxrender1 libxi6 libsm6 libice6
+         poppler-utils)  # pdftotext and pdftoppm: the tests read PDFs back
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   missing=()
   for deb in "${QT_DEBS[@]}"; do

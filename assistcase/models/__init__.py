@@ -8,6 +8,8 @@ from .base import Base
 from .liaison import (Assignment, Institution, InstitutionAssessment, Leader, LiaisonRule,
                       Rectification, Visit)
 from .registry import Household, Income, Person, PersonSearchKey, PropertyItem
+from .rosters import (Adjustment, BankReturn, PaymentResult, Roster, RosterLine,
+                      RosterLineItem)
 
 __all__ = ["Area", "AuditEntry", "Base", "Household", "Income", "Person", "PersonSearchKey",
            "PropertyItem", "User"]
@@ -15,3 +17,4 @@ __all__ += ["Assignment", "Institution", "InstitutionAssessment", "Leader", "Lia
             "Rectification", "Visit"]
 __all__ += ["AssistanceCase", "CaseEvent", "CaseMember", "EntitlementRow", "PolicySetting",
             "Standard"]
+__all__ += ["Adjustment", "BankReturn", "PaymentResult", "Roster", "RosterLine", "RosterLineItem"]

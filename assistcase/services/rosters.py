@@ -1,0 +1,1011 @@
+"""Payment rosters (发放花名册, DOMAIN §10): build, review, approve (freeze), adjust.
+
+A roster is built in one write transaction: the month's entitlements of the area are
+recomputed (:func:`assistcase.recalc.recalculate_in`), one line per payee is inserted from
+them by a single ``INSERT … SELECT`` (rows never pass through Python), then what earlier
+rosters left to pay is carried in: pending adjustments (补发 / 扣减) and the reissue of
+payments the bank returned as failed. Either everything is written or nothing is.
+
+Approval freezes a roster: the core refuses to change it (:class:`~assistcase.errors.StateError`)
+and the database's triggers refuse any SQL that tries. A correction after approval is an
+:class:`~assistcase.models.Adjustment` that the next roster of the same program pays.
+
+Money is integer fen throughout.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from typing import Iterator
+
+from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from ..db import Database
+from ..errors import Cancelled, FieldError, NotFoundError, StateError, ValidationError
+from ..models import Area, User
+from ..models.rosters import Adjustment, Roster, RosterLine, RosterLineItem
+from ..progress import CancelToken, ProgressFn
+from ..recalc import CODE_DIGITS, recalculate_in
+from ..standards import CLASS_ZH, first_of_month, yuan
+from .audit import Auditor, resolve_user
+
+ROSTER_AREA_LEVELS = ("city", "county", "township")
+STATUS_ZH = {"draft": "草稿", "reviewed": "已审核", "approved": "已审批"}
+PROGRAM_ZH = {"dibao": "最低生活保障金", "tekun": "特困人员救助供养金",
+              "one_time": "一次性生活补贴", "temp_aid": "临时救助金"}
+PROGRAM_EN = {"dibao": "subsistence allowance", "tekun": "extreme-hardship support",
+              "one_time": "one-time subsidy", "temp_aid": "temporary aid"}
+CATEGORY_ZH = {"dibao": "低保", "tekun": "特困", "temp_aid": "临时救助"}
+ITEM_ZH = {"supplement": "补发", "deduction": "扣减", "reissue": "重发"}
+
+
+# --- views --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RosterView:
+    id: int
+    kind: str
+    program: str
+    residence_class: str | None
+    month: dt.date
+    area_id: int
+    area_code: str
+    area_name: str
+    area_level: str
+    title: str
+    issuing_office: str
+    status: str
+    line_count: int
+    household_count: int
+    person_count: int
+    total_fen: int
+    pay_date: dt.date | None
+    amount_per_person_fen: int | None
+    categories: str
+    note: str
+    built_by: str
+    built_at: dt.datetime
+    reviewed_by: str | None
+    reviewed_at: dt.datetime | None
+    approved_by: str | None
+    approved_at: dt.datetime | None
+
+    @property
+    def frozen(self) -> bool:
+        return self.status == "approved"
+
+    def program_label(self) -> str:
+        cls = CLASS_ZH.get(self.residence_class or "", "")
+        return f"{cls}{PROGRAM_ZH[self.program]}"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    roster_id: int
+    lines: int
+    total_fen: int
+    reissues: int
+    adjustments: int
+    deferred_deductions: int
+    skipped_no_standard: int
+
+
+LINE_COLUMNS = ("id", "seq", "category", "residence_class", "case_id", "aid_case_id",
+                "household_id", "person_id", "household_number", "township_code",
+                "township_name", "village_code", "village_name", "payee_name", "id_number",
+                "account_type", "account_number", "bank_name", "household_size", "persons",
+                "standard_fen", "income_fen", "base_fen", "adjust_fen", "amount_fen", "remark")
+
+
+@dataclass(frozen=True, slots=True)
+class LineRow:
+    id: int
+    seq: int
+    category: str
+    residence_class: str
+    case_id: int | None
+    aid_case_id: int | None
+    household_id: int | None
+    person_id: int | None
+    household_number: str
+    township_code: str
+    township_name: str
+    village_code: str
+    village_name: str
+    payee_name: str
+    id_number: str
+    account_type: str
+    account_number: str
+    bank_name: str
+    household_size: int
+    persons: int
+    standard_fen: int
+    income_fen: int
+    base_fen: int
+    adjust_fen: int
+    amount_fen: int
+    remark: str
+
+
+def _user_name(s: Session, user_id: int | None) -> str | None:
+    if user_id is None:
+        return None
+    u = s.get(User, user_id)
+    return (u.display_name or u.username) if u else None
+
+
+def roster_view(s: Session, roster_id: int) -> RosterView:
+    r = s.get(Roster, roster_id)
+    if r is None:
+        raise NotFoundError("roster", roster_id, "花名册")
+    area = s.get(Area, r.area_id)
+    return RosterView(r.id, r.kind, r.program, r.residence_class, r.month, area.id, area.code,
+                      area.name, area.level, r.title, r.issuing_office, r.status, r.line_count,
+                      r.household_count, r.person_count, r.total_fen, r.pay_date,
+                      r.amount_per_person_fen, r.categories, r.note,
+                      _user_name(s, r.built_by) or "", r.built_at, _user_name(s, r.reviewed_by),
+                      r.reviewed_at, _user_name(s, r.approved_by), r.approved_at)
+
+
+def list_rosters(s: Session, month: dt.date | None = None, status: str | None = None,
+                 limit: int = 500) -> list[RosterView]:
+    """Rosters, newest month first."""
+    stmt = select(Roster.id).order_by(Roster.month.desc(), Roster.id.desc()).limit(limit)
+    if month is not None:
+        stmt = stmt.where(Roster.month == first_of_month(month))
+    if status is not None:
+        stmt = stmt.where(Roster.status == status)
+    return [roster_view(s, rid) for rid in s.scalars(stmt)]
+
+
+def iter_lines(s: Session, roster_id: int, batch: int = 2000) -> Iterator[LineRow]:
+    """The roster's lines in printing order (sequence number), streamed from the database in
+    batches of ``batch`` rows: a city-wide roster is never held in memory."""
+    cursor = s.connection().exec_driver_sql(
+        f"SELECT {', '.join(LINE_COLUMNS)} FROM roster_lines WHERE roster_id = ? ORDER BY seq",
+        (roster_id,))
+    while True:
+        rows = cursor.fetchmany(batch)
+        if not rows:
+            return
+        for row in rows:
+            yield LineRow(*row)
+
+
+def line_row(s: Session, line_id: int) -> LineRow:
+    row = s.connection().exec_driver_sql(
+        f"SELECT {', '.join(LINE_COLUMNS)} FROM roster_lines WHERE id = ?", (line_id,)).first()
+    if row is None:
+        raise NotFoundError("roster line", line_id, "花名册明细")
+    return LineRow(*row)
+
+
+@dataclass(frozen=True)
+class GroupTotal:
+    township_code: str
+    township_name: str
+    village_code: str
+    village_name: str
+    lines: int
+    households: int
+    persons: int
+    amount_fen: int
+
+
+def village_totals(s: Session, roster_id: int) -> list[GroupTotal]:
+    """Lines, households, persons and amount per village, in printing order (the subtotals
+    of the PDF; the page count is known from them before any page is drawn)."""
+    rows = s.connection().exec_driver_sql(
+        "SELECT township_code, township_name, village_code, village_name, COUNT(*),"
+        " COUNT(DISTINCT household_id), SUM(persons), SUM(amount_fen) FROM roster_lines"
+        " WHERE roster_id = ? GROUP BY township_code, village_code ORDER BY MIN(seq)",
+        (roster_id,))
+    return [GroupTotal(*r) for r in rows]
+
+
+@dataclass(frozen=True)
+class LineItemView:
+    kind: str
+    amount_fen: int
+    ref_line_id: int
+    ref_roster_id: int
+    ref_month: dt.date
+    note: str
+
+
+def line_items(s: Session, line_id: int) -> list[LineItemView]:
+    rows = s.execute(text(
+        "SELECT i.kind, i.amount_fen, i.ref_line_id, r.id, r.month, i.note"
+        " FROM roster_line_items AS i JOIN roster_lines AS l ON l.id = i.ref_line_id"
+        " JOIN rosters AS r ON r.id = l.roster_id WHERE i.line_id = :line ORDER BY i.id"),
+        {"line": line_id})
+    return [LineItemView(k, a, ref, rid, dt.date.fromisoformat(str(m)[:10]), n)
+            for k, a, ref, rid, m, n in rows]
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _roster(s: Session, roster_id: int) -> Roster:
+    r = s.get(Roster, roster_id)
+    if r is None:
+        raise NotFoundError("roster", roster_id, "花名册")
+    return r
+
+
+def _refuse_frozen(r: Roster, action_en: str, action_zh: str) -> None:
+    if r.status == "approved":
+        raise StateError(
+            f"roster {r.id} is approved and frozen: cannot {action_en}; record an adjustment, "
+            "which the next roster pays",
+            f"花名册 {r.id} 已审批并锁定，不能{action_zh}；请登记调整（补发/扣减），在下期花名册中发放")
+
+
+def _prefix(area: Area) -> str:
+    return area.code[:CODE_DIGITS[area.level]]
+
+
+def default_title(area: Area, kind: str, program: str, month: dt.date,
+                  residence_class: str | None) -> str:
+    cls = CLASS_ZH.get(residence_class or "", "")
+    if kind == "one_time":
+        return f"{area.name}{month.year}年一次性生活补贴发放花名册"
+    return f"{area.name}{month.year}年{month.month}月{cls}{PROGRAM_ZH[program]}发放花名册"
+
+
+def default_office(area: Area) -> str:
+    return f"{area.name}人民政府" if area.level == "township" else f"{area.name}民政局"
+
+
+@contextlib.contextmanager
+def interruptible(s: Session, cancel: CancelToken | None) -> Iterator[None]:
+    """Let ``cancel`` interrupt a long SQL statement (SQLite's progress handler), turning
+    the interruption into :class:`~assistcase.errors.Cancelled`."""
+    if cancel is None:
+        yield
+        return
+    raw = s.connection().connection.dbapi_connection
+    raw.set_progress_handler(lambda: 1 if cancel.cancelled else 0, 20_000)
+    try:
+        yield
+    except OperationalError as exc:
+        if cancel.cancelled and isinstance(exc.orig, sqlite3.OperationalError):
+            raise Cancelled() from exc
+        raise
+    finally:
+        raw.set_progress_handler(None, 0)
+    cancel.check()
+
+
+def _check_area(s: Session, area_id: object, errors: list[FieldError]) -> Area | None:
+    area = s.get(Area, area_id) if isinstance(area_id, int) else None
+    if area is None:
+        errors.append(FieldError("area_id", "choose the area of the roster", "请选择花名册的区划"))
+        return None
+    if area.level not in ROSTER_AREA_LEVELS:
+        errors.append(FieldError("area_id",
+                                 f"a roster is for a township, county or city, not {area.level}",
+                                 f"花名册的范围应为乡镇、县（区）或市，不能是{area.name}"))
+    return area
+
+
+def _overlapping(s: Session, kind: str, program: str, month: dt.date, area: Area,
+                 residence_class: str | None, exclude: int | None = None) -> Roster | None:
+    """An existing roster of the same kind, program and month whose area and class overlap."""
+    mine = _prefix(area)
+    for r in s.scalars(select(Roster).where(Roster.kind == kind, Roster.program == program,
+                                            Roster.month == month)):
+        if r.id == exclude:
+            continue
+        if residence_class and r.residence_class and residence_class != r.residence_class:
+            continue
+        theirs = _prefix(s.get(Area, r.area_id))
+        if theirs.startswith(mine) or mine.startswith(theirs):
+            return r
+    return None
+
+
+# --- building -----------------------------------------------------------------------------
+
+_INSERT_COLUMNS = ("roster_id, seq, category, residence_class, case_id, household_id, person_id,"
+                   " household_number, township_code, township_name, village_code, village_name,"
+                   " payee_name, id_number, account_type, account_number, bank_name,"
+                   " household_size, persons, standard_fen, income_fen, base_fen, adjust_fen,"
+                   " amount_fen, remark")
+
+# One line per paying case of the month: the household head is the dibao payee, the person
+# the extreme-hardship payee; the household's account is paid.
+_MONTHLY_LINES_SQL = f"""
+INSERT INTO roster_lines ({_INSERT_COLUMNS})
+SELECT :roster_id, ROW_NUMBER() OVER (ORDER BY t.code, v.code, h.number, e.case_id),
+       e.program, h.residence_class, e.case_id, h.id, pe.id, h.number, t.code, t.name, v.code,
+       v.name, COALESCE(pe.name, h.head_name), COALESCE(pe.id_number, ''), h.account_type,
+       h.account_number, h.bank_name, e.household_size, e.covered_members, e.standard_fen,
+       e.household_income_fen, e.amount_fen, 0, e.amount_fen, ''
+FROM entitlements AS e
+JOIN households AS h ON h.id = e.household_id
+JOIN areas AS v ON v.id = h.village_id
+JOIN areas AS t ON t.id = v.parent_id
+JOIN assistance_cases AS c ON c.id = e.case_id
+LEFT JOIN persons AS pe ON pe.id = CASE WHEN e.program = 'tekun' THEN c.person_id
+                                        ELSE h.head_person_id END
+WHERE e.month = :month AND e.program = :program AND v.code LIKE :prefix AND e.amount_fen > 0
+  AND (:cls IS NULL OR h.residence_class = :cls)
+"""
+
+# One line per paying case of the month for a one-time subsidy: the amount per person times
+# the persons covered (a dibao case's covered members, an extreme-hardship case's person).
+_ONE_TIME_LINES_SQL = f"""
+INSERT INTO roster_lines ({_INSERT_COLUMNS})
+SELECT :roster_id, ROW_NUMBER() OVER (ORDER BY t.code, v.code, h.number, c.id),
+       c.program, h.residence_class, c.id, h.id, pe.id, h.number, t.code, t.name, v.code, v.name,
+       COALESCE(pe.name, h.head_name), COALESCE(pe.id_number, ''), h.account_type,
+       h.account_number, h.bank_name, MAX(h.member_count, 1), n.persons, :per_person, 0,
+       :per_person * n.persons, 0, :per_person * n.persons, ''
+FROM assistance_cases AS c
+JOIN households AS h ON h.id = c.household_id
+JOIN areas AS v ON v.id = h.village_id
+JOIN areas AS t ON t.id = v.parent_id
+JOIN (SELECT c2.id AS case_id,
+             CASE WHEN c2.program = 'tekun' THEN 1
+                  ELSE (SELECT COUNT(*) FROM case_members AS cm WHERE cm.case_id = c2.id) END
+             AS persons
+      FROM assistance_cases AS c2
+      WHERE c2.paid_from <= :month AND (c2.paid_until IS NULL OR c2.paid_until > :month)) AS n
+  ON n.case_id = c.id
+LEFT JOIN persons AS pe ON pe.id = CASE WHEN c.program = 'tekun' THEN c.person_id
+                                        ELSE h.head_person_id END
+WHERE c.program IN ({{programs}}) AND v.code LIKE :prefix AND n.persons > 0
+  AND (:cls IS NULL OR h.residence_class = :cls)
+"""
+
+_RENUMBER_SQL = """
+UPDATE roster_lines SET seq = x.rn
+FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY township_code, village_code, household_number,
+                                             COALESCE(case_id, 0), id) AS rn
+      FROM roster_lines WHERE roster_id = :roster_id) AS x
+WHERE roster_lines.id = x.id AND roster_lines.seq <> x.rn
+"""
+
+_TOTALS_SQL = """
+UPDATE rosters SET
+    line_count = (SELECT COUNT(*) FROM roster_lines WHERE roster_id = :roster_id),
+    household_count = (SELECT COUNT(DISTINCT household_id) FROM roster_lines
+                       WHERE roster_id = :roster_id)
+                    + (SELECT COUNT(*) FROM roster_lines
+                       WHERE roster_id = :roster_id AND household_id IS NULL),
+    person_count = (SELECT COALESCE(SUM(persons), 0) FROM roster_lines
+                    WHERE roster_id = :roster_id),
+    total_fen = (SELECT COALESCE(SUM(amount_fen), 0) FROM roster_lines
+                 WHERE roster_id = :roster_id)
+WHERE id = :roster_id
+"""
+
+
+@dataclass(frozen=True)
+class _Carry:
+    kind: str           # supplement / deduction / reissue
+    amount_fen: int
+    ref_line_id: int
+    adjustment_id: int | None
+    note: str
+
+
+def _pending_carryovers(s: Session, roster: Roster, prefix: str,
+                        categories: tuple[str, ...]) -> list[tuple[_Carry, LineRow]]:
+    """Failed payments not yet reissued and adjustments not yet paid, of lines of the same
+    categories, area and class as ``roster``, oldest first."""
+    params = {"prefix": prefix + "%", "cls": roster.residence_class, "roster_id": roster.id}
+    cats = ", ".join(f"'{c}'" for c in categories)
+    where = (f"l.category IN ({cats}) AND (l.village_code LIKE :prefix OR"
+             " (l.village_code = '' AND l.township_code LIKE :prefix))"
+             " AND (:cls IS NULL OR l.residence_class = :cls) AND l.roster_id <> :roster_id")
+    cols = ", ".join(f"l.{c}" for c in LINE_COLUMNS)
+    out: list[tuple[_Carry, LineRow]] = []
+    for row in s.execute(text(
+            f"SELECT r.month, {cols} FROM payment_results AS pr"
+            " JOIN roster_lines AS l ON l.id = pr.line_id JOIN rosters AS r ON r.id = l.roster_id"
+            f" WHERE pr.outcome = 'failed' AND {where} AND NOT EXISTS"
+            " (SELECT 1 FROM roster_line_items AS i WHERE i.kind = 'reissue'"
+            "  AND i.ref_line_id = l.id) ORDER BY l.id"), params):
+        line = LineRow(*row[1:])
+        out.append((_Carry("reissue", line.amount_fen, line.id, None,
+                           f"重发{_month_zh(row[0])}"), line))
+    for row in s.execute(text(
+            f"SELECT a.id, a.amount_fen, a.reason, r.month, {cols} FROM roster_adjustments AS a"
+            " JOIN roster_lines AS l ON l.id = a.original_line_id"
+            " JOIN rosters AS r ON r.id = l.roster_id"
+            f" WHERE {where} AND NOT EXISTS"
+            " (SELECT 1 FROM roster_line_items AS i WHERE i.adjustment_id = a.id)"
+            " ORDER BY a.id"), params):
+        adj_id, amount, reason, month = row[:4]
+        line = LineRow(*row[4:])
+        kind = "supplement" if amount > 0 else "deduction"
+        out.append((_Carry(kind, amount, line.id, adj_id,
+                           f"{ITEM_ZH[kind]}{_month_zh(month)}"), line))
+    return out
+
+
+def _month_zh(value: object) -> str:
+    day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
+    return f"{day.year}年{day.month}月"
+
+
+def _target_line(s: Session, roster_id: int, line: LineRow) -> int | None:
+    """This roster's line for the same payee as ``line`` (same case, aid case or person)."""
+    if line.case_id is not None:
+        key, value = "case_id", line.case_id
+    elif line.aid_case_id is not None:
+        key, value = "aid_case_id", line.aid_case_id
+    elif line.person_id is not None:
+        key, value = "person_id", line.person_id
+    else:
+        return None
+    return s.execute(text(f"SELECT id FROM roster_lines WHERE roster_id = :r AND {key} = :v"
+                          " ORDER BY id LIMIT 1"), {"r": roster_id, "v": value}).scalar()
+
+
+def _carry_in(s: Session, roster: Roster, prefix: str,
+              categories: tuple[str, ...]) -> tuple[int, int, int]:
+    """Add pending reissues and adjustments to the roster. Returns (reissues, adjustments,
+    deferred deductions). A deduction larger than what the payee is paid in this roster
+    stays pending for a later one."""
+    reissues = adjustments = deferred = 0
+    touched: set[int] = set()
+    added = False
+    for carry, line in _pending_carryovers(s, roster, prefix, categories):
+        target = _target_line(s, roster.id, line)
+        if target is None:
+            if carry.amount_fen < 0:
+                deferred += 1
+                continue
+            target = _new_line_from(s, roster, line)
+            added = True
+        else:
+            current = s.execute(text("SELECT amount_fen FROM roster_lines WHERE id = :id"),
+                                {"id": target}).scalar_one()
+            if current + carry.amount_fen < 0:
+                deferred += 1
+                continue
+        s.add(RosterLineItem(line_id=target, kind=carry.kind, amount_fen=carry.amount_fen,
+                             ref_line_id=carry.ref_line_id, adjustment_id=carry.adjustment_id,
+                             note=carry.note))
+        s.execute(text("UPDATE roster_lines SET adjust_fen = adjust_fen + :a,"
+                       " amount_fen = amount_fen + :a WHERE id = :id"),
+                  {"a": carry.amount_fen, "id": target})
+        touched.add(target)
+        if carry.kind == "reissue":
+            reissues += 1
+        else:
+            adjustments += 1
+    s.flush()
+    for line_id in touched:
+        notes = [f"{i.note}{yuan(abs(i.amount_fen))}元" for i in
+                 s.scalars(select(RosterLineItem).where(RosterLineItem.line_id == line_id)
+                           .order_by(RosterLineItem.id))]
+        s.execute(text("UPDATE roster_lines SET remark = :r WHERE id = :id"),
+                  {"r": "；".join(notes)[:200], "id": line_id})
+    if added:
+        s.execute(text(_RENUMBER_SQL), {"roster_id": roster.id})
+    return reissues, adjustments, deferred
+
+
+def _new_line_from(s: Session, roster: Roster, line: LineRow) -> int:
+    """A line in ``roster`` for the payee of an earlier ``line`` that has no line of its own
+    this time (the case ended, or a one-time subsidy): base 0, paid only its items. The
+    account is taken afresh from the household (a failed payment is usually a wrong
+    account, corrected since), else the earlier line's."""
+    account = (line.account_type, line.account_number, line.bank_name)
+    if line.household_id is not None:
+        row = s.execute(text("SELECT account_type, account_number, bank_name FROM households"
+                             " WHERE id = :id"), {"id": line.household_id}).first()
+        if row is not None and row[1]:
+            account = tuple(row)
+    new = RosterLine(roster_id=roster.id, seq=0, category=line.category,
+                     residence_class=line.residence_class, case_id=line.case_id,
+                     aid_case_id=line.aid_case_id, household_id=line.household_id,
+                     person_id=line.person_id, household_number=line.household_number,
+                     township_code=line.township_code, township_name=line.township_name,
+                     village_code=line.village_code, village_name=line.village_name,
+                     payee_name=line.payee_name, id_number=line.id_number,
+                     account_type=account[0], account_number=account[1], bank_name=account[2],
+                     household_size=line.household_size, persons=0,
+                     standard_fen=0, income_fen=0, base_fen=0, adjust_fen=0, amount_fen=0,
+                     remark="")
+    s.add(new)
+    s.flush()
+    return new.id
+
+
+@dataclass
+class MonthlyRosterInput:
+    """A month's roster of one program for an area. ``residence_class`` None: urban and rural
+    together."""
+
+    area_id: int
+    month: dt.date
+    program: str = "dibao"
+    residence_class: str | None = None
+    title: str = ""
+    issuing_office: str = ""
+    note: str = ""
+
+
+def _validate_monthly(s: Session, data: MonthlyRosterInput) -> Area:
+    errors: list[FieldError] = []
+    area = _check_area(s, data.area_id, errors)
+    if not isinstance(data.month, dt.date):
+        errors.append(FieldError("month", "choose the month", "请选择发放月份"))
+    if data.program not in ("dibao", "tekun"):
+        errors.append(FieldError("program", "the program must be dibao or tekun",
+                                 "救助项目应为低保或特困"))
+    if data.residence_class not in (None, "urban", "rural"):
+        errors.append(FieldError("residence_class", "the class must be urban, rural or both",
+                                 "城乡类别应为城市、农村或全部"))
+    if errors:
+        raise ValidationError(errors)
+    return area
+
+
+def build_monthly_roster(db: Database, actor: str | int, data: MonthlyRosterInput,
+                         progress: ProgressFn | None = None,
+                         cancel: CancelToken | None = None) -> BuildResult:
+    """Build a draft roster for a month, a program and an area, all or nothing. Refused if a
+    roster of the same month and program already covers part of the area (rebuild or
+    discard that one instead)."""
+    report = progress or (lambda _f, _m: None)
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        area = _validate_monthly(s, data)
+        month = first_of_month(data.month)
+        other = _overlapping(s, "monthly", data.program, month, area, data.residence_class)
+        if other is not None:
+            raise StateError(
+                f"a {PROGRAM_EN[data.program]} roster for {month:%Y-%m} already covers this "
+                f"area: roster {other.id} ({other.title}); rebuild or discard it instead",
+                f"{month.year}年{month.month}月已有覆盖该区划的花名册：{other.id}（{other.title}），"
+                "请重新生成或作废该花名册")
+        roster = Roster(kind="monthly", program=data.program,
+                        residence_class=data.residence_class, month=month, area_id=area.id,
+                        title=data.title.strip() or default_title(area, "monthly", data.program,
+                                                                  month, data.residence_class),
+                        issuing_office=data.issuing_office.strip() or default_office(area),
+                        categories=data.program, note=data.note, status="draft",
+                        built_by=user.id)
+        s.add(roster)
+        s.flush()
+        result = _fill(s, user, roster, area, report, cancel)
+        Auditor(s, user).note("build", "roster", roster.id,
+                              f"built {roster.title}: {result.lines} lines, {result.total_fen} fen")
+    report(1.0, "done 完成")
+    return result
+
+
+def _fill(s: Session, user: User, roster: Roster, area: Area, report: ProgressFn,
+          cancel: CancelToken | None) -> BuildResult:
+    prefix = _prefix(area)
+    month = roster.month
+    skipped = 0
+    with interruptible(s, cancel):
+        if roster.kind == "monthly":
+            rec = recalculate_in(s, user, area, month,
+                                 lambda f, m: report(f * 0.5, m), cancel)
+            skipped = rec.skipped_no_standard
+            report(0.5, "lines 生成明细")
+            s.execute(text(_MONTHLY_LINES_SQL),
+                      {"roster_id": roster.id, "month": month.isoformat(),
+                       "program": roster.program, "prefix": prefix + "%",
+                       "cls": roster.residence_class})
+            categories: tuple[str, ...] = (roster.program,)
+        elif roster.kind == "one_time":
+            categories = tuple(roster.categories.split(","))
+            programs = ", ".join(f"'{c}'" for c in categories)
+            s.execute(text(_ONE_TIME_LINES_SQL.format(programs=programs)),
+                      {"roster_id": roster.id, "month": month.isoformat(),
+                       "per_person": roster.amount_per_person_fen, "prefix": prefix + "%",
+                       "cls": roster.residence_class})
+            categories = ()  # a one-time subsidy pays no carry-overs
+        else:
+            raise StateError(f"roster kind {roster.kind} is built by its own service",
+                             "该类花名册由其专门功能生成")
+        report(0.8, "carry-overs 补发与重发")
+        if cancel is not None:
+            cancel.check()
+        reissues, adjustments, deferred = (_carry_in(s, roster, prefix, categories)
+                                           if categories else (0, 0, 0))
+        s.execute(text(_TOTALS_SQL), {"roster_id": roster.id})
+    s.refresh(roster)
+    return BuildResult(roster.id, roster.line_count, roster.total_fen, reissues, adjustments,
+                       deferred, skipped)
+
+
+@dataclass
+class OneTimeInput:
+    """A one-time subsidy (一次性生活补贴): ``amount_per_person_fen`` to every person covered
+    by a case of ``categories`` paid in the month of ``pay_date`` (seed 002: 210 yuan to each
+    dibao and extreme-hardship person)."""
+
+    area_id: int
+    pay_date: dt.date
+    amount_per_person_fen: int
+    categories: tuple[str, ...] = ("dibao", "tekun")
+    residence_class: str | None = None
+    title: str = ""
+    issuing_office: str = ""
+    note: str = ""
+
+
+def build_one_time_roster(db: Database, actor: str | int, data: OneTimeInput,
+                          progress: ProgressFn | None = None,
+                          cancel: CancelToken | None = None) -> BuildResult:
+    report = progress or (lambda _f, _m: None)
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        errors: list[FieldError] = []
+        area = _check_area(s, data.area_id, errors)
+        if not isinstance(data.pay_date, dt.date):
+            errors.append(FieldError("pay_date", "give the payment date", "请填写发放日期"))
+        amount = data.amount_per_person_fen
+        if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= 10_000_00:
+            errors.append(FieldError("amount_per_person_fen",
+                                     "the amount per person must be from 0.01 to 10,000 yuan",
+                                     "每人补贴金额应在0.01元至10000元之间"))
+        cats = tuple(dict.fromkeys(data.categories))
+        if not cats or any(c not in ("dibao", "tekun") for c in cats):
+            errors.append(FieldError("categories", "choose dibao and/or tekun",
+                                     "请选择低保和/或特困对象"))
+        if data.residence_class not in (None, "urban", "rural"):
+            errors.append(FieldError("residence_class", "the class must be urban, rural or both",
+                                     "城乡类别应为城市、农村或全部"))
+        if errors:
+            raise ValidationError(errors)
+        month = first_of_month(data.pay_date)
+        roster = Roster(kind="one_time", program="one_time",
+                        residence_class=data.residence_class, month=month, area_id=area.id,
+                        title=data.title.strip() or default_title(area, "one_time", "one_time",
+                                                                  month, data.residence_class),
+                        issuing_office=data.issuing_office.strip() or default_office(area),
+                        pay_date=data.pay_date, amount_per_person_fen=amount,
+                        categories=",".join(cats), note=data.note, status="draft",
+                        built_by=user.id)
+        s.add(roster)
+        s.flush()
+        result = _fill(s, user, roster, area, report, cancel)
+        Auditor(s, user).note("build", "roster", roster.id,
+                              f"built {roster.title}: {result.lines} lines, {result.total_fen} fen")
+    report(1.0, "done 完成")
+    return result
+
+
+def rebuild_roster(db: Database, actor: str | int, roster_id: int,
+                   progress: ProgressFn | None = None,
+                   cancel: CancelToken | None = None) -> BuildResult:
+    """Build a draft (or reviewed) roster again from the registry as it is now; a reviewed
+    roster goes back to draft."""
+    report = progress or (lambda _f, _m: None)
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        roster = _roster(s, roster_id)
+        _refuse_frozen(roster, "rebuild it", "重新生成")
+        if roster.kind not in ("monthly", "one_time"):
+            raise StateError(f"roster kind {roster.kind} is rebuilt by its own service",
+                             "该类花名册由其专门功能重新生成")
+        area = s.get(Area, roster.area_id)
+        s.execute(text("DELETE FROM roster_lines WHERE roster_id = :r"), {"r": roster.id})
+        roster.status, roster.reviewed_by, roster.reviewed_at = "draft", None, None
+        roster.built_by, roster.built_at = user.id, dt.datetime.now()
+        s.flush()
+        result = _fill(s, user, roster, area, report, cancel)
+        Auditor(s, user).note("rebuild", "roster", roster.id,
+                              f"rebuilt {roster.title}: {result.lines} lines, "
+                              f"{result.total_fen} fen")
+    report(1.0, "done 完成")
+    return result
+
+
+# --- review, approval, discard -----------------------------------------------------------
+
+
+def review_roster(db: Database, actor: str | int, roster_id: int) -> RosterView:
+    """draft → reviewed (审核)."""
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        r = _roster(s, roster_id)
+        _refuse_frozen(r, "review it again", "再次审核")
+        if r.status != "draft":
+            raise StateError(f"roster {r.id} is {r.status}, not a draft",
+                             f"花名册 {r.id} 状态为{STATUS_ZH[r.status]}，不是草稿")
+        if r.line_count == 0:
+            raise StateError(f"roster {r.id} has no lines", f"花名册 {r.id} 没有发放明细")
+        r.status, r.reviewed_by, r.reviewed_at = "reviewed", user.id, dt.datetime.now()
+        Auditor(s, user).updated("roster", r.id, "status", "draft", "reviewed")
+        s.flush()
+        return roster_view(s, r.id)
+
+
+def reopen_roster(db: Database, actor: str | int, roster_id: int, reason: str) -> RosterView:
+    """reviewed → draft, with the reason (退回)."""
+    if not reason or not reason.strip():
+        raise ValidationError.single("reason", "give the reason for sending it back",
+                                     "请填写退回原因")
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        r = _roster(s, roster_id)
+        _refuse_frozen(r, "send it back", "退回")
+        if r.status != "reviewed":
+            raise StateError(f"roster {r.id} is {r.status}, not reviewed",
+                             f"花名册 {r.id} 状态为{STATUS_ZH[r.status]}，不是已审核")
+        r.status, r.reviewed_by, r.reviewed_at = "draft", None, None
+        Auditor(s, user).updated("roster", r.id, "status", "reviewed", "draft")
+        Auditor(s, user).note("reopen", "roster", r.id, reason.strip())
+        s.flush()
+        return roster_view(s, r.id)
+
+
+def approve_roster(db: Database, actor: str | int, roster_id: int) -> RosterView:
+    """reviewed → approved (审批): the roster is frozen from now on."""
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        r = _roster(s, roster_id)
+        _refuse_frozen(r, "approve it again", "再次审批")
+        if r.status != "reviewed":
+            raise StateError(f"roster {r.id} must be reviewed before it is approved",
+                             f"花名册 {r.id} 须先审核后审批")
+        r.status, r.approved_by, r.approved_at = "approved", user.id, dt.datetime.now()
+        Auditor(s, user).updated("roster", r.id, "status", "reviewed", "approved")
+        s.flush()
+        return roster_view(s, r.id)
+
+
+def discard_roster(db: Database, actor: str | int, roster_id: int, reason: str) -> None:
+    """Delete a roster that is not approved (its lines with it); pending adjustments and
+    reissues it had taken become pending again."""
+    if not reason or not reason.strip():
+        raise ValidationError.single("reason", "give the reason for discarding it",
+                                     "请填写作废原因")
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        r = _roster(s, roster_id)
+        _refuse_frozen(r, "discard it", "作废")
+        Auditor(s, user).note("discard", "roster", r.id,
+                              f"discarded {r.title} ({r.line_count} lines, {r.total_fen} fen):"
+                              f" {reason.strip()}")
+        s.execute(text("DELETE FROM roster_lines WHERE roster_id = :r"), {"r": r.id})
+        s.delete(r)
+
+
+# --- changing lines -----------------------------------------------------------------------
+
+
+def amend_line(db: Database, actor: str | int, line_id: int, base_fen: int,
+               reason: str) -> LineRow:
+    """Change the amount of a line of a draft roster (a reviewer's correction), with the
+    reason. Refused once the roster is reviewed or approved."""
+    errors = []
+    if not isinstance(base_fen, int) or isinstance(base_fen, bool) or base_fen < 0:
+        errors.append(FieldError("base_fen", "the amount must be zero or more (fen)",
+                                 "金额不能为负数"))
+    if not reason or not reason.strip():
+        errors.append(FieldError("reason", "give the reason", "请填写原因"))
+    if errors:
+        raise ValidationError(errors)
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        line = s.get(RosterLine, line_id)
+        if line is None:
+            raise NotFoundError("roster line", line_id, "花名册明细")
+        r = _roster(s, line.roster_id)
+        _refuse_frozen(r, "change its lines", "修改明细")
+        if r.status != "draft":
+            raise StateError(f"roster {r.id} is reviewed: send it back to draft first",
+                             f"花名册 {r.id} 已审核，请先退回草稿再修改")
+        if line.adjust_fen + base_fen < 0:
+            raise ValidationError.single("base_fen", "the line would become negative",
+                                         "调整后金额为负数")
+        audit = Auditor(s, user)
+        audit.updated("roster_line", line.id, "base_fen", line.base_fen, base_fen,
+                      household_id=line.household_id)
+        audit.note("amend", "roster_line", line.id, reason.strip(),
+                   household_id=line.household_id)
+        line.base_fen = base_fen
+        line.amount_fen = base_fen + line.adjust_fen
+        s.flush()
+        s.execute(text(_TOTALS_SQL), {"roster_id": r.id})
+        return line_row(s, line.id)
+
+
+def record_adjustment(db: Database, actor: str | int, line_id: int, amount_fen: int,
+                      reason: str) -> int:
+    """A correction of a line of an approved roster: ``amount_fen`` > 0 is paid in addition
+    (补发), < 0 is withheld (扣减) by the next roster of the same program. A deduction cannot
+    take back more than the line paid. Returns the adjustment's id."""
+    errors = []
+    if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen == 0:
+        errors.append(FieldError("amount_fen",
+                                 "the adjustment must be a non-zero amount in fen",
+                                 "调整金额不能为零"))
+    if not reason or not reason.strip():
+        errors.append(FieldError("reason", "give the reason for the adjustment",
+                                 "请填写调整原因"))
+    if errors:
+        raise ValidationError(errors)
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        line = s.get(RosterLine, line_id)
+        if line is None:
+            raise NotFoundError("roster line", line_id, "花名册明细")
+        r = _roster(s, line.roster_id)
+        if r.status != "approved":
+            raise StateError(
+                f"roster {r.id} is not approved yet: change the line itself (or rebuild)",
+                f"花名册 {r.id} 尚未审批，请直接修改明细或重新生成")
+        if amount_fen < 0:
+            taken = s.execute(text(
+                "SELECT COALESCE(SUM(amount_fen), 0) FROM roster_adjustments"
+                " WHERE original_line_id = :l AND amount_fen < 0"), {"l": line.id}).scalar_one()
+            given = s.execute(text(
+                "SELECT COALESCE(SUM(amount_fen), 0) FROM roster_adjustments"
+                " WHERE original_line_id = :l AND amount_fen > 0"), {"l": line.id}).scalar_one()
+            if line.amount_fen + given + taken + amount_fen < 0:
+                most = line.amount_fen + given + taken
+                raise ValidationError.single(
+                    "amount_fen",
+                    f"a deduction cannot exceed what the line paid: at most {yuan(most)} yuan",
+                    f"扣减金额不能超过该明细已发金额，最多 {yuan(most)} 元")
+        adj = Adjustment(original_line_id=line.id, amount_fen=amount_fen, reason=reason.strip(),
+                         created_by=user.id)
+        s.add(adj)
+        s.flush()
+        Auditor(s, user).created("roster_adjustment", adj.id,
+                                 {"original_line_id": line.id, "amount_fen": amount_fen,
+                                  "reason": adj.reason}, household_id=line.household_id)
+        return adj.id
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    kind: str
+    adjustment_id: int | None
+    line_id: int
+    roster_id: int
+    month: dt.date
+    payee_name: str
+    village_name: str
+    amount_fen: int
+    reason: str
+
+
+def pending_carryovers(s: Session, category: str | None = None) -> list[PendingItem]:
+    """Failed payments not yet reissued and adjustments not yet paid, oldest first."""
+    cat = "" if category is None else " AND l.category = :cat"
+    out = []
+    for row in s.execute(text(
+            "SELECT 'reissue', NULL, l.id, r.id, r.month, l.payee_name, l.village_name,"
+            " l.amount_fen, pr.reason FROM payment_results AS pr"
+            " JOIN roster_lines AS l ON l.id = pr.line_id JOIN rosters AS r ON r.id = l.roster_id"
+            f" WHERE pr.outcome = 'failed'{cat} AND NOT EXISTS (SELECT 1 FROM roster_line_items"
+            " AS i WHERE i.kind = 'reissue' AND i.ref_line_id = l.id)"
+            " UNION ALL"
+            " SELECT CASE WHEN a.amount_fen > 0 THEN 'supplement' ELSE 'deduction' END, a.id,"
+            " l.id, r.id, r.month, l.payee_name, l.village_name, a.amount_fen, a.reason"
+            " FROM roster_adjustments AS a JOIN roster_lines AS l ON l.id = a.original_line_id"
+            f" JOIN rosters AS r ON r.id = l.roster_id WHERE 1{cat} AND NOT EXISTS"
+            " (SELECT 1 FROM roster_line_items AS i WHERE i.adjustment_id = a.id)"
+            " ORDER BY 5, 3"), {"cat": category}):
+        out.append(PendingItem(row[0], row[1], row[2], row[3],
+                               dt.date.fromisoformat(str(row[4])[:10]), row[5], row[6], row[7],
+                               row[8] or ""))
+    return out
+
+
+# --- bank results -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PaymentOutcome:
+    """The bank's result for one line, as read from its return file (``where`` names the
+    file and row for messages)."""
+
+    line_id: int
+    outcome: str          # paid / failed
+    reason: str = ""
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class ReturnsResult:
+    bank_return_id: int
+    paid: int
+    failed: int
+    paid_fen: int
+    failed_fen: int
+    unchanged: int
+
+
+def record_bank_returns(db: Database, actor: str | int, roster_id: int, file_name: str,
+                        sha256: str, outcomes: list[PaymentOutcome]) -> ReturnsResult:
+    """Record the bank's outcomes for lines of an approved roster, all or nothing.
+
+    A file already imported (same SHA-256) is refused. A line may get a result once; the
+    same result again is ignored (a bank resending part of a file), a different one is
+    refused unless the earlier one was 'failed' and the failed payment has not been
+    reissued yet (the bank's late success): a payment is never both paid and reissued."""
+    from ..models.rosters import BankReturn, PaymentResult
+
+    errors: list[FieldError] = []
+    seen: dict[int, str] = {}
+    for o in outcomes:
+        where = o.where or f"line {o.line_id}"
+        if o.outcome not in ("paid", "failed"):
+            errors.append(FieldError(where, f"{where}: the result must be paid or failed",
+                                     f"{where}：结果应为成功或失败"))
+        if o.outcome == "failed" and not o.reason.strip():
+            errors.append(FieldError(where, f"{where}: a failed payment needs its reason",
+                                     f"{where}：失败记录须有失败原因"))
+        if o.line_id in seen:
+            errors.append(FieldError(where, f"{where}: the line appears twice in the file",
+                                     f"{where}：同一明细在文件中出现两次"))
+        seen[o.line_id] = o.outcome
+    if errors:
+        raise ValidationError(errors)
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        r = _roster(s, roster_id)
+        if r.status != "approved":
+            raise StateError(f"roster {r.id} is not approved: the bank cannot have paid it",
+                             f"花名册 {r.id} 尚未审批，不能导入银行回盘")
+        if s.scalar(select(BankReturn.id).where(BankReturn.sha256 == sha256)) is not None:
+            raise StateError(f"{file_name} has already been imported",
+                             f"{file_name} 已导入过，不能重复导入")
+        batch = BankReturn(roster_id=r.id, file_name=file_name, sha256=sha256,
+                           imported_by=user.id)
+        s.add(batch)
+        s.flush()
+        paid = failed = paid_fen = failed_fen = unchanged = 0
+        for o in outcomes:
+            where = o.where or f"line {o.line_id}"
+            line = s.get(RosterLine, o.line_id)
+            if line is None or line.roster_id != r.id:
+                errors.append(FieldError(where, f"{where}: no such line in roster {r.id}",
+                                         f"{where}：花名册 {r.id} 中没有该明细"))
+                continue
+            earlier = s.get(PaymentResult, line.id)
+            if earlier is not None:
+                if earlier.outcome == o.outcome:
+                    unchanged += 1
+                    continue
+                reissued = s.execute(text(
+                    "SELECT 1 FROM roster_line_items WHERE kind = 'reissue'"
+                    " AND ref_line_id = :l"), {"l": line.id}).first()
+                if earlier.outcome == "paid" or reissued:
+                    errors.append(FieldError(
+                        where, f"{where}: already recorded as {earlier.outcome}"
+                        + (" and reissued" if reissued else ""),
+                        f"{where}：该明细已记录为{'成功' if earlier.outcome == 'paid' else '失败'}"
+                        + ("并已重发" if reissued else "") + "，不能改为"
+                        + ("成功" if o.outcome == "paid" else "失败")))
+                    continue
+                earlier.outcome, earlier.reason = o.outcome, o.reason.strip()
+                earlier.bank_return_id = batch.id
+            else:
+                s.add(PaymentResult(line_id=line.id, bank_return_id=batch.id, outcome=o.outcome,
+                                    reason=o.reason.strip()))
+            if o.outcome == "paid":
+                paid, paid_fen = paid + 1, paid_fen + line.amount_fen
+            else:
+                failed, failed_fen = failed + 1, failed_fen + line.amount_fen
+        if errors:
+            raise ValidationError(errors)
+        batch.paid_count, batch.failed_count = paid, failed
+        batch.paid_fen, batch.failed_fen = paid_fen, failed_fen
+        Auditor(s, user).note("bank_return", "roster", r.id,
+                              f"{file_name}: {paid} paid ({paid_fen} fen), {failed} failed "
+                              f"({failed_fen} fen), {unchanged} unchanged")
+        s.flush()
+        return ReturnsResult(batch.id, paid, failed, paid_fen, failed_fen, unchanged)

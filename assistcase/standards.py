@@ -5,7 +5,7 @@
   converted to a monthly figure once (:func:`monthly_fen`, 4,260 yuan/year → 355 yuan/month).
 - The extreme-hardship basic living standard must be at least ``tekun_factor`` × the dibao
   standard of the same area, class and date (:func:`minimum_tekun_basic`, DOMAIN §5).
-- Policy settings (DOMAIN §5, §6, §8 "configurable") are defined once here with their
+- Policy settings (DOMAIN §5–8 "configurable") are defined once here with their
   defaults; the database holds only the values an area sets (inherited by the areas below).
 """
 
@@ -148,6 +148,18 @@ POLICY_KEYS: dict[str, PolicyKey] = {k.key: k for k in (
     PolicyKey("tekun_factor_pct", 130,
               "extreme-hardship basic standard, minimum % of the dibao standard",
               "特困基本生活标准不低于低保标准的%", minimum=100, maximum=300),
+    # Temporary aid (DOMAIN §7): approval limits as % of the monthly dibao standard.
+    PolicyKey("aid_township_limit_pct", 300,
+              "temporary aid: township approval limit, % of the monthly dibao standard",
+              "临时救助乡镇审批限额（占月低保标准的%）", minimum=0, maximum=10_000),
+    PolicyKey("aid_county_limit_pct", 600,
+              "temporary aid: county approval limit, % of the monthly dibao standard",
+              "临时救助县级审批限额（占月低保标准的%）", minimum=0, maximum=10_000),
+    PolicyKey("aid_paperwork_days", 5,
+              "temporary aid paid first: working days to complete the file",
+              "先行救助补齐材料期限（工作日）", minimum=1, maximum=60),
+    PolicyKey("aid_repeat_months", 12, "temporary aid: repeat-aid check looks back (months)",
+              "临时救助重复救助提示期（月）", minimum=1, maximum=60),
 )}
 
 
@@ -165,6 +177,10 @@ class Policy:
     review_months_stable: int = 12
     review_months_other: int = 6
     tekun_factor_pct: int = 130
+    aid_township_limit_pct: int = 300
+    aid_county_limit_pct: int = 600
+    aid_paperwork_days: int = 5
+    aid_repeat_months: int = 12
 
     @classmethod
     def from_values(cls, values: dict[str, int | str]) -> "Policy":

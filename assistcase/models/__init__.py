@@ -1,5 +1,6 @@
 """All ORM models; importing this package registers every table on ``Base.metadata``."""
 
+from .aid import AidCase, AidCause
 from .areas import Area
 from .assistance import (AssistanceCase, CaseEvent, CaseMember, EntitlementRow, PolicySetting,
                          Standard)
@@ -18,3 +19,4 @@ __all__ += ["Assignment", "Institution", "InstitutionAssessment", "Leader", "Lia
 __all__ += ["AssistanceCase", "CaseEvent", "CaseMember", "EntitlementRow", "PolicySetting",
             "Standard"]
 __all__ += ["Adjustment", "BankReturn", "PaymentResult", "Roster", "RosterLine", "RosterLineItem"]
+__all__ += ["AidCase", "AidCause"]

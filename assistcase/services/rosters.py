@@ -186,6 +186,23 @@ def line_row(s: Session, line_id: int) -> LineRow:
     return LineRow(*row)
 
 
+def lines_by_seq(s: Session, roster_id: int, first: int, last: int) -> list[LineRow]:
+    """The lines numbered ``first`` to ``last`` (inclusive) of a roster, in order: one block
+    of a lazy table (sequence numbers run 1…line_count without gaps)."""
+    rows = s.connection().exec_driver_sql(
+        f"SELECT {', '.join(LINE_COLUMNS)} FROM roster_lines"
+        " WHERE roster_id = ? AND seq BETWEEN ? AND ? ORDER BY seq", (roster_id, first, last))
+    return [LineRow(*row) for row in rows]
+
+
+def roster_areas(s: Session) -> list[tuple[int, str, str]]:
+    """(id, name, level) of the areas a roster may be built for (city, counties, townships),
+    in code order: each county follows the city, each township its county."""
+    stmt = (select(Area.id, Area.name, Area.level).where(Area.level.in_(ROSTER_AREA_LEVELS))
+            .order_by(Area.code))
+    return [tuple(r) for r in s.execute(stmt)]
+
+
 @dataclass(frozen=True)
 class GroupTotal:
     township_code: str
@@ -374,16 +391,10 @@ WHERE roster_lines.id = x.id AND roster_lines.seq <> x.rn
 """
 
 _TOTALS_SQL = """
-UPDATE rosters SET
-    line_count = (SELECT COUNT(*) FROM roster_lines WHERE roster_id = :roster_id),
-    household_count = (SELECT COUNT(DISTINCT household_id) FROM roster_lines
-                       WHERE roster_id = :roster_id)
-                    + (SELECT COUNT(*) FROM roster_lines
-                       WHERE roster_id = :roster_id AND household_id IS NULL),
-    person_count = (SELECT COALESCE(SUM(persons), 0) FROM roster_lines
-                    WHERE roster_id = :roster_id),
-    total_fen = (SELECT COALESCE(SUM(amount_fen), 0) FROM roster_lines
-                 WHERE roster_id = :roster_id)
+UPDATE rosters SET (line_count, household_count, person_count, total_fen) = (
+    SELECT COUNT(*), COUNT(DISTINCT household_id) + COUNT(*) - COUNT(household_id),
+           COALESCE(SUM(persons), 0), COALESCE(SUM(amount_fen), 0)
+    FROM roster_lines WHERE roster_id = :roster_id)
 WHERE id = :roster_id
 """
 

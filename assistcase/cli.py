@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import logging
 import sys
 import time
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .config import current_username, resolve_db_url
@@ -152,6 +154,200 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- rosters (发放花名册) --------------------------------------------------------------------
+
+
+def _month_arg(text: str) -> dt.date:
+    try:
+        return dt.datetime.strptime(text.strip(), "%Y-%m").date()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month in the form YYYY-MM") from None
+
+
+def _date_arg(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+
+
+def _yuan_arg(text: str) -> int:
+    """An amount in yuan (at most two decimals) as fen."""
+    try:
+        fen = Decimal(text.strip().replace(",", "")) * 100
+    except InvalidOperation:
+        fen = Decimal("NaN")
+    if not fen.is_finite() or fen != fen.to_integral_value() or fen <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an amount in yuan (e.g. 210 or 210.50)")
+    return int(fen)
+
+
+def _categories_arg(text: str) -> tuple[str, ...]:
+    cats = tuple(c.strip() for c in text.split(",") if c.strip())
+    bad = [c for c in cats if c not in ("dibao", "tekun")]
+    if not cats or bad:
+        raise argparse.ArgumentTypeError("categories are dibao and/or tekun, comma-separated")
+    return cats
+
+
+def _area_id(db, text: str, option: str = "--area") -> int:
+    """The area named by its 12-digit code, or by its name when only one area has it."""
+    from sqlalchemy import or_, select
+
+    from .models import Area
+
+    with db.read() as s:
+        found = s.execute(select(Area.id, Area.code, Area.name, Area.level)
+                          .where(or_(Area.code == text, Area.name == text))
+                          .order_by(Area.code)).all()
+    if len(found) != 1:
+        which = "; ".join(f"{r.code} {r.name} ({r.level})" for r in found) or "none"
+        raise ValidationError.single(
+            option, f"{text!r} must name exactly one area (12-digit code or name); found: {which}",
+            f"“{text}”应唯一确定一个区划（12位代码或名称）")
+    return found[0].id
+
+
+def _yuan(fen: int) -> str:
+    from .standards import yuan
+
+    return f"{yuan(fen)} yuan"
+
+
+def _print_built(result) -> None:
+    extra = [f"{n} {what}" for n, what in ((result.reissues, "reissue(s)"),
+                                            (result.adjustments, "adjustment(s)"),
+                                            (result.deferred_deductions, "deduction(s) deferred"),
+                                            (result.skipped_no_standard,
+                                             "case(s) skipped for want of a standard")) if n]
+    print(f"built roster {result.roster_id}: {result.lines} line(s), {_yuan(result.total_fen)}"
+          + (f" ({', '.join(extra)})" if extra else "") + "; status draft")
+
+
+def cmd_roster_build(args: argparse.Namespace) -> int:
+    from .services import rosters as R
+
+    db = _open(args)
+    data = R.MonthlyRosterInput(_area_id(db, args.area), args.month, args.program,
+                                args.residence_class)
+    _print_built(R.build_monthly_roster(db, args.user, data,
+                                        progress=_progress_printer(args.quiet)))
+    return 0
+
+
+def cmd_roster_one_time(args: argparse.Namespace) -> int:
+    from .services import rosters as R
+
+    db = _open(args)
+    data = R.OneTimeInput(_area_id(db, args.area), args.date, args.amount, args.categories,
+                          args.residence_class)
+    _print_built(R.build_one_time_roster(db, args.user, data,
+                                         progress=_progress_printer(args.quiet)))
+    return 0
+
+
+def cmd_roster_list(args: argparse.Namespace) -> int:
+    from .services import rosters as R
+
+    db = _open(args)
+    with db.read() as s:
+        views = R.list_rosters(s, month=args.month, status=args.status, limit=args.limit)
+    for v in views:
+        print(f"{v.id}\t{v.month:%Y-%m}\t{v.program}\t{v.residence_class or 'all'}\t"
+              f"{v.area_code} {v.area_name}\t{v.status}\t{v.line_count}\t"
+              f"{_yuan(v.total_fen)}\t{v.title}")
+    print(f"{len(views)} roster(s)", file=sys.stderr)
+    return 0
+
+
+def cmd_roster_review(args: argparse.Namespace) -> int:
+    from .services import rosters as R
+
+    view = R.review_roster(_open(args), args.user, args.roster_id)
+    print(f"roster {view.id} reviewed by {view.reviewed_by}: {view.line_count} line(s), "
+          f"{_yuan(view.total_fen)}")
+    return 0
+
+
+def cmd_roster_approve(args: argparse.Namespace) -> int:
+    from .services import rosters as R
+
+    view = R.approve_roster(_open(args), args.user, args.roster_id)
+    print(f"roster {view.id} approved by {view.approved_by} and frozen: {view.line_count} "
+          f"line(s), {_yuan(view.total_fen)}")
+    return 0
+
+
+def cmd_roster_pdf(args: argparse.Namespace) -> int:
+    from .reports.roster_pdf import write_notice_pdf, write_roster_pdf
+
+    writer = write_notice_pdf if args.roster_action == "notice" else write_roster_pdf
+    t0 = time.perf_counter()
+    out = writer(_open(args), args.roster_id, args.out, progress=_progress_printer(args.quiet))
+    what = "public notice" if args.roster_action == "notice" else "roster"
+    print(f"{what} of roster {args.roster_id} written to {out} in "
+          f"{time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def cmd_roster_xlsx(args: argparse.Namespace) -> int:
+    from .io.bank import write_bank_xlsx
+
+    t0 = time.perf_counter()
+    summary = write_bank_xlsx(_open(args), args.roster_id, args.out,
+                              progress=_progress_printer(args.quiet))
+    print(f"bank file of roster {args.roster_id} written to {summary.path} in "
+          f"{time.perf_counter() - t0:.1f} s: {summary.bank_rows} payment(s) by bank, "
+          f"{_yuan(summary.bank_fen)}; {summary.cash_rows} without an account (cash), "
+          f"{_yuan(summary.cash_fen)}; total {summary.rows} row(s), {_yuan(summary.total_fen)}")
+    return 0
+
+
+def cmd_roster_bank_returns(args: argparse.Namespace) -> int:
+    from .io.bank import import_bank_returns
+
+    r = import_bank_returns(_open(args), args.user, args.roster_id, args.file,
+                            progress=_progress_printer(args.quiet))
+    print(f"bank returns recorded for roster {args.roster_id}: {r.paid} paid "
+          f"({_yuan(r.paid_fen)}), {r.failed} failed ({_yuan(r.failed_fen)}), "
+          f"{r.unchanged} unchanged")
+    if r.failed:
+        print("failed payments are reissued by the next roster of the program")
+    return 0
+
+
+def cmd_roster_funds(args: argparse.Namespace) -> int:
+    from .reports.funds import PROGRAM_SHORT_ZH, funds_report, write_funds_pdf, write_funds_xlsx
+
+    if not (args.pdf or args.xlsx):
+        raise ValidationError.single("--pdf/--xlsx", "give --pdf OUT and/or --xlsx OUT",
+                                     "请指定 --pdf 或 --xlsx 输出文件")
+    db = _open(args)
+    area_id = _area_id(db, args.area)
+    with db.read() as s:
+        rep = funds_report(s, area_id, args.year, args.month)
+    for out, writer in ((args.pdf, write_funds_pdf), (args.xlsx, write_funds_xlsx)):
+        if out:
+            writer(rep, out)
+            print(f"funds report written to {out}", file=sys.stderr)
+    print(f"{rep.area_name} {rep.period_en()}: {len(rep.roster_ids)} approved roster(s)")
+    for p in rep.programs:
+        t = rep.program_total(p)
+        print(f"  {p} ({PROGRAM_SHORT_ZH[p]}): {t.households} household(s), {t.persons} "
+              f"{'person(s)' if rep.month else 'person-month(s)'}, paid {_yuan(t.paid_fen)}")
+    print(f"  total paid {_yuan(rep.total.paid_fen)}"
+          + (f" (bank failures not counted: {_yuan(rep.total.failed_fen)})"
+             if rep.total.failed_fen else ""))
+    for lv in rep.levels:
+        if lv.required_fen is None:
+            verdict = "no required level set"
+        else:
+            verdict = f"required {_yuan(lv.required_fen)}: {'BELOW' if lv.below else 'met'}"
+        print(f"  dibao {lv.residence_class}: average {_yuan(lv.average_fen)} per person per "
+              f"month, {verdict}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     # The common options work before or after the sub-command (``assistcase demo --db x``).
     common = argparse.ArgumentParser(add_help=False)
@@ -210,6 +406,67 @@ def build_parser() -> argparse.ArgumentParser:
     dbp.add_argument("action", choices=["upgrade", "backup", "check"])
     dbp.add_argument("--to", help="backup destination file")
     dbp.set_defaults(func=cmd_db)
+
+    ro = add("roster", help="payment rosters: build, review, approve, print, bank file and "
+                            "returns, funds report")
+    rsub = ro.add_subparsers(dest="roster_action", required=True)
+
+    def radd(name: str, func, **kw):
+        sp = rsub.add_parser(name, parents=[common], **kw)
+        sp.set_defaults(func=func)
+        return sp
+
+    def quiet(sp):
+        sp.add_argument("--quiet", action="store_true", help="no progress output")
+
+    b = radd("build", cmd_roster_build, help="build a month's draft roster of a program")
+    b.add_argument("--area", required=True, help="12-digit area code (or a unique name) of the "
+                                                 "township, county or city")
+    b.add_argument("--month", required=True, type=_month_arg, help="YYYY-MM")
+    b.add_argument("--program", required=True, choices=["dibao", "tekun"])
+    b.add_argument("--class", dest="residence_class", choices=["urban", "rural"],
+                   help="one class only (default: urban and rural together)")
+    quiet(b)
+    o = radd("one-time", cmd_roster_one_time,
+             help="build a one-time subsidy roster: an amount per person covered")
+    o.add_argument("--area", required=True, help="12-digit area code (or a unique name)")
+    o.add_argument("--date", required=True, type=_date_arg, help="payment date YYYY-MM-DD")
+    o.add_argument("--amount", required=True, type=_yuan_arg, help="yuan per person, e.g. 210")
+    o.add_argument("--categories", type=_categories_arg, default=("dibao", "tekun"),
+                   help="dibao,tekun (default both)")
+    o.add_argument("--class", dest="residence_class", choices=["urban", "rural"])
+    quiet(o)
+    li = radd("list", cmd_roster_list, help="list rosters, newest month first")
+    li.add_argument("--month", type=_month_arg, help="YYYY-MM")
+    li.add_argument("--status", choices=["draft", "reviewed", "approved"])
+    li.add_argument("--limit", type=int, default=500)
+    for name, func, text in (("review", cmd_roster_review, "review a draft roster (审核)"),
+                             ("approve", cmd_roster_approve,
+                              "approve a reviewed roster (审批); it is frozen from then on")):
+        sp = radd(name, func, help=text)
+        sp.add_argument("roster_id", type=int, metavar="ID")
+    for name, func, text in (("pdf", cmd_roster_pdf, "print the roster to a PDF"),
+                             ("notice", cmd_roster_pdf,
+                              "print the public notice (masked IDs) to a PDF"),
+                             ("xlsx", cmd_roster_xlsx,
+                              "write the bank file (.xlsx) of an approved roster")):
+        sp = radd(name, func, help=text)
+        sp.add_argument("roster_id", type=int, metavar="ID")
+        sp.add_argument("out", metavar="OUT")
+        quiet(sp)
+    br = radd("bank-returns", cmd_roster_bank_returns,
+              help="import the bank's result file (.xlsx or .csv) of an approved roster "
+                   "(all or nothing)")
+    br.add_argument("roster_id", type=int, metavar="ID")
+    br.add_argument("file", metavar="FILE")
+    quiet(br)
+    f = radd("funds", cmd_roster_funds,
+             help="funds report of an area for a year or a month (approved rosters)")
+    f.add_argument("--area", required=True, help="12-digit area code (or a unique name)")
+    f.add_argument("--year", required=True, type=int)
+    f.add_argument("--month", type=int, choices=range(1, 13), metavar="MM")
+    f.add_argument("--pdf", metavar="OUT", help="write the report as PDF")
+    f.add_argument("--xlsx", metavar="OUT", help="write the report as Excel")
     return p
 
 
@@ -226,7 +483,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except ValidationError as e:
         for err in e.errors:
-            print(f"error: {err.field}: {err.message_en}", file=sys.stderr)
+            # Messages that name their place themselves (file and row) are not prefixed twice.
+            where = "" if err.message_en.startswith(err.field) else f"{err.field}: "
+            print(f"error: {where}{err.message_en}", file=sys.stderr)
         return 2
     except AssistCaseError as e:
         print(f"error: {e.message_en}", file=sys.stderr)

@@ -2,6 +2,53 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="zh_CN">
 <context>
+    <name>AdjustmentDialog</name>
+    <message>
+        <source>Record adjustment</source>
+        <translation>登记调整</translation>
+    </message>
+    <message>
+        <source>%1 (%2), paid %3 yuan in this roster</source>
+        <translation>%1（%2），本期花名册发放 %3 元</translation>
+    </message>
+    <message>
+        <source>Supplement (pay more)</source>
+        <translation>补发（增发）</translation>
+    </message>
+    <message>
+        <source>Deduction (withhold)</source>
+        <translation>扣减（少发）</translation>
+    </message>
+    <message>
+        <source>yuan</source>
+        <translation>元</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>The next roster of this program pays the adjustment; this roster stays as approved.</source>
+        <translation>调整在该项目下期花名册中发放；本期花名册保持已审批状态不变。</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>登记</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Enter the amount in yuan, for example 120.</source>
+        <translation>请输入金额（元），例如 120。</translation>
+    </message>
+</context>
+<context>
     <name>BackgroundTask</name>
     <message>
         <source>Cancel</source>
@@ -1247,6 +1294,85 @@
     </message>
 </context>
 <context>
+    <name>NewRosterDialog</name>
+    <message>
+        <source>New roster</source>
+        <translation>新建花名册</translation>
+    </message>
+    <message>
+        <source>Monthly roster</source>
+        <translation>月度花名册</translation>
+    </message>
+    <message>
+        <source>One-time subsidy</source>
+        <translation>一次性生活补贴</translation>
+    </message>
+    <message>
+        <source>Urban and rural</source>
+        <translation>城市和农村</translation>
+    </message>
+    <message>
+        <source>Urban</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <source>Rural</source>
+        <translation>农村</translation>
+    </message>
+    <message>
+        <source>Dibao</source>
+        <translation>低保</translation>
+    </message>
+    <message>
+        <source>Extreme hardship</source>
+        <translation>特困</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>月份</translation>
+    </message>
+    <message>
+        <source>Program</source>
+        <translation>救助项目</translation>
+    </message>
+    <message>
+        <source>yuan per person, e.g. 210</source>
+        <translation>每人金额（元），例如 210</translation>
+    </message>
+    <message>
+        <source>Payment date</source>
+        <translation>发放日期</translation>
+    </message>
+    <message>
+        <source>Amount per person</source>
+        <translation>每人金额</translation>
+    </message>
+    <message>
+        <source>Categories</source>
+        <translation>对象类别</translation>
+    </message>
+    <message>
+        <source>Build</source>
+        <translation>生成</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>区划</translation>
+    </message>
+    <message>
+        <source>Urban / rural</source>
+        <translation>城乡类别</translation>
+    </message>
+    <message>
+        <source>Enter the amount per person in yuan, for example 210.</source>
+        <translation>请输入每人补贴金额（元），例如 210。</translation>
+    </message>
+</context>
+<context>
     <name>RegistryPage</name>
     <message>
         <source>Search: name, pinyin or initials (zs), ID number or its last 4+ characters, household number, village  (Ctrl+F)</source>
@@ -1283,6 +1409,433 @@
     <message>
         <source>{n} households</source>
         <translation>共 {n} 户</translation>
+    </message>
+</context>
+<context>
+    <name>RosterLinesModel</name>
+    <message>
+        <source>No.</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>村（社区）</translation>
+    </message>
+    <message>
+        <source>Payee</source>
+        <translation>领款人</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Persons</source>
+        <translation>人数</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Amount (yuan)</source>
+        <translation>金额（元）</translation>
+    </message>
+    <message>
+        <source>Account</source>
+        <translation>账户</translation>
+    </message>
+    <message>
+        <source>Remark</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Dibao</source>
+        <translation>低保</translation>
+    </message>
+    <message>
+        <source>Extreme hardship</source>
+        <translation>特困</translation>
+    </message>
+    <message>
+        <source>Temporary aid</source>
+        <translation>临时救助</translation>
+    </message>
+    <message>
+        <source>urban</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <source>rural</source>
+        <translation>农村</translation>
+    </message>
+</context>
+<context>
+    <name>RostersPage</name>
+    <message>
+        <source>Draft</source>
+        <extracomment>Open a written PDF or workbook in the system viewer (off in tests and batch runs).</extracomment>
+        <translation>草稿</translation>
+    </message>
+    <message>
+        <source>Reviewed</source>
+        <translation>已审核</translation>
+    </message>
+    <message>
+        <source>Approved</source>
+        <translation>已审批</translation>
+    </message>
+    <message>
+        <source>Dibao</source>
+        <translation>低保</translation>
+    </message>
+    <message>
+        <source>Extreme hardship</source>
+        <translation>特困</translation>
+    </message>
+    <message>
+        <source>One-time subsidy</source>
+        <translation>一次性生活补贴</translation>
+    </message>
+    <message>
+        <source>Temporary aid</source>
+        <translation>临时救助</translation>
+    </message>
+    <message>
+        <source>urban and rural</source>
+        <translation>城乡</translation>
+    </message>
+    <message>
+        <source>urban</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <source>rural</source>
+        <translation>农村</translation>
+    </message>
+    <message>
+        <source>New roster…</source>
+        <translation>新建花名册…</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Read-only view</source>
+        <translation>只读视图</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>月份</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Program</source>
+        <translation>救助项目</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>区划</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Lines</source>
+        <translation>笔数</translation>
+    </message>
+    <message>
+        <source>Total (yuan)</source>
+        <translation>合计（元）</translation>
+    </message>
+    <message>
+        <source>Review</source>
+        <translation>审核</translation>
+    </message>
+    <message>
+        <source>Send back…</source>
+        <translation>退回…</translation>
+    </message>
+    <message>
+        <source>Approve…</source>
+        <translation>审批…</translation>
+    </message>
+    <message>
+        <source>Rebuild…</source>
+        <translation>重新生成…</translation>
+    </message>
+    <message>
+        <source>Discard…</source>
+        <translation>作废…</translation>
+    </message>
+    <message>
+        <source>Record adjustment…</source>
+        <translation>登记调整…</translation>
+    </message>
+    <message>
+        <source>Print roster (PDF)…</source>
+        <translation>打印花名册（PDF）…</translation>
+    </message>
+    <message>
+        <source>Public notice (PDF)…</source>
+        <translation>公示名单（PDF）…</translation>
+    </message>
+    <message>
+        <source>Bank file (Excel)…</source>
+        <translation>银行代发文件（Excel）…</translation>
+    </message>
+    <message>
+        <source>Import bank returns…</source>
+        <translation>导入银行回盘…</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇（街道）</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>村（社区）</translation>
+    </message>
+    <message>
+        <source>Persons</source>
+        <translation>人数</translation>
+    </message>
+    <message>
+        <source>Amount (yuan)</source>
+        <translation>金额（元）</translation>
+    </message>
+    <message>
+        <source>Subtotals by village</source>
+        <translation>按村（社区）小计</translation>
+    </message>
+    <message>
+        <source>No roster yet. Build one with “New roster…”.</source>
+        <translation>还没有花名册。请用“新建花名册…”生成。</translation>
+    </message>
+    <message>
+        <source>No roster yet.</source>
+        <translation>还没有花名册。</translation>
+    </message>
+    <message>
+        <source>Payment date %1</source>
+        <translation>发放日期 %1</translation>
+    </message>
+    <message>
+        <source>Month %1</source>
+        <translation>发放月份 %1</translation>
+    </message>
+    <message>
+        <source>Issued by %1</source>
+        <translation>发放单位：%1</translation>
+    </message>
+    <message>
+        <source>%1 yuan per person</source>
+        <translation>每人 %1 元</translation>
+    </message>
+    <message>
+        <source>%1 lines, %2 households, %3 persons, total %4 yuan</source>
+        <translation>%1 笔，%2 户，%3 人，合计 %4 元</translation>
+    </message>
+    <message>
+        <source>prepared by %1</source>
+        <translation>制表：%1</translation>
+    </message>
+    <message>
+        <source>reviewed by %1</source>
+        <translation>审核：%1</translation>
+    </message>
+    <message>
+        <source>approved by %1 on %2</source>
+        <translation>审批：%1（%2）</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was written.</source>
+        <translation>已取消：未写入任何内容。</translation>
+    </message>
+    <message>
+        <source>Building the roster…</source>
+        <translation>正在生成花名册…</translation>
+    </message>
+    <message>
+        <source>Built: %1 lines, total %2 yuan.</source>
+        <translation>已生成：%1 笔，合计 %2 元。</translation>
+    </message>
+    <message>
+        <source>Carried in: %1 reissues of failed payments, %2 adjustments.</source>
+        <translation>转入：发放失败重发 %1 笔，调整 %2 笔。</translation>
+    </message>
+    <message>
+        <source>%1 deductions wait for a later roster.</source>
+        <translation>%1 笔扣减留待以后的花名册。</translation>
+    </message>
+    <message>
+        <source>%1 cases have no standard in force and are not paid.</source>
+        <translation>%1 个案件没有适用的保障标准，未列入发放。</translation>
+    </message>
+    <message>
+        <source>Build the roster again from the registry as it is now? Its lines are replaced.</source>
+        <translation>按当前登记信息重新生成花名册？原有明细将被替换。</translation>
+    </message>
+    <message>
+        <source>The roster goes back to draft and must be reviewed again.</source>
+        <translation>花名册将退回草稿，需重新审核。</translation>
+    </message>
+    <message>
+        <source>Rebuild roster</source>
+        <translation>重新生成花名册</translation>
+    </message>
+    <message>
+        <source>Rebuild</source>
+        <translation>重新生成</translation>
+    </message>
+    <message>
+        <source>Rebuilding the roster…</source>
+        <translation>正在重新生成花名册…</translation>
+    </message>
+    <message>
+        <source>Reviewed.</source>
+        <translation>已审核。</translation>
+    </message>
+    <message>
+        <source>Send back to draft</source>
+        <translation>退回草稿</translation>
+    </message>
+    <message>
+        <source>Reason for sending the roster back:</source>
+        <translation>退回原因：</translation>
+    </message>
+    <message>
+        <source>Sent back to draft.</source>
+        <translation>已退回草稿。</translation>
+    </message>
+    <message>
+        <source>Approve roster</source>
+        <translation>审批花名册</translation>
+    </message>
+    <message>
+        <source>Approve “%1”: %2 lines, total %3 yuan?
+
+Approval freezes the roster: its lines can never be changed again. Later corrections are recorded as adjustments that the next roster pays.</source>
+        <translation>审批“%1”：%2 笔，合计 %3 元？
+
+审批后花名册即锁定，其明细不能再作任何修改。以后的更正须登记为调整（补发/扣减），在下期花名册中发放。</translation>
+    </message>
+    <message>
+        <source>Approve and freeze</source>
+        <translation>审批并锁定</translation>
+    </message>
+    <message>
+        <source>Approved: the roster is frozen.</source>
+        <translation>已审批：花名册已锁定。</translation>
+    </message>
+    <message>
+        <source>Discard roster</source>
+        <translation>作废花名册</translation>
+    </message>
+    <message>
+        <source>Reason for discarding the roster:</source>
+        <translation>作废原因：</translation>
+    </message>
+    <message>
+        <source>Roster discarded.</source>
+        <translation>花名册已作废。</translation>
+    </message>
+    <message>
+        <source>Select the line to adjust first.</source>
+        <translation>请先选择要调整的明细。</translation>
+    </message>
+    <message>
+        <source>Supplement</source>
+        <translation>补发</translation>
+    </message>
+    <message>
+        <source>Deduction</source>
+        <translation>扣减</translation>
+    </message>
+    <message>
+        <source>%1 of %2 yuan recorded; the next roster of this program pays it.</source>
+        <translation>已登记%1 %2 元，在该项目下期花名册中发放。</translation>
+    </message>
+    <message>
+        <source>public notice</source>
+        <translation>公示名单</translation>
+    </message>
+    <message>
+        <source>bank file</source>
+        <translation>银行代发</translation>
+    </message>
+    <message>
+        <source>Print roster</source>
+        <translation>打印花名册</translation>
+    </message>
+    <message>
+        <source>Public notice</source>
+        <translation>公示名单</translation>
+    </message>
+    <message>
+        <source>Bank file</source>
+        <translation>银行代发文件</translation>
+    </message>
+    <message>
+        <source>Excel workbooks (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>This output is not available in this version yet.</source>
+        <translation>本版本暂不提供此输出。</translation>
+    </message>
+    <message>
+        <source>Printing the roster…</source>
+        <translation>正在打印花名册…</translation>
+    </message>
+    <message>
+        <source>Printing the public notice…</source>
+        <translation>正在生成公示名单…</translation>
+    </message>
+    <message>
+        <source>Writing the bank file…</source>
+        <translation>正在生成银行代发文件…</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <source>Import bank returns</source>
+        <translation>导入银行回盘</translation>
+    </message>
+    <message>
+        <source>Importing bank returns…</source>
+        <translation>正在导入银行回盘…</translation>
+    </message>
+    <message>
+        <source>Bank returns imported.</source>
+        <translation>银行回盘已导入。</translation>
+    </message>
+    <message>
+        <source>Bank returns imported: %1 paid (%2 yuan), %3 failed (%4 yuan). Failed payments are reissued by the next roster.</source>
+        <translation>银行回盘已导入：成功 %1 笔（%2 元），失败 %3 笔（%4 元）。失败的款项将在下期花名册中重发。</translation>
     </message>
 </context>
 <context>

@@ -1,6 +1,8 @@
 """Take screenshots of the real main window (run under Xvfb: see README).
 
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshot.py DB OUT_DIR
+    ... scripts/screenshot.py DB OUT_DIR --rosters [--lang en]   (rosters.png: the rosters
+        page with the newest approved roster selected)
 """
 
 import sys
@@ -15,15 +17,38 @@ from ui.app import create_application, shutdown
 from ui.main_window import MainWindow
 
 
+def rosters(app: QApplication, w: MainWindow, out: Path) -> None:
+    """The rosters page with the newest approved roster (else the newest) selected."""
+    page = w.show_page("rosters")
+    for row in range(page.list.rowCount()):
+        with page.db.read() as s:
+            from assistcase.services.rosters import roster_view
+
+            rid = page.list.item(row, 0).data(0x0100)
+            if roster_view(s, rid).status == "approved":
+                page.refresh_list(rid)
+                break
+    page.lines.selectRow(0)
+    QTimer.singleShot(500, lambda: (w.grab().save(str(out / "rosters.png")), app.quit()))
+
+
 def main() -> int:
-    db_path, out = sys.argv[1], Path(sys.argv[2])
-    search = sys.argv[3] if len(sys.argv) > 3 else ""
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    flags = sys.argv[1:]
+    db_path, out = args[0], Path(args[1])
+    search = args[2] if len(args) > 2 and "--lang" not in flags else ""
+    lang = "en" if "--lang" in flags and "en" in args else "zh_CN"
     out.mkdir(parents=True, exist_ok=True)
-    app = create_application(sys.argv[:1], "zh_CN")
+    app = create_application(sys.argv[:1], lang)
     db = open_database(db_path)
     w = MainWindow(db, current_username())
     w.resize(1360, 820)
     w.show()
+    if "--rosters" in flags:
+        QTimer.singleShot(300, lambda: rosters(app, w, out))
+        code = app.exec()
+        shutdown(app, [w], db)
+        return code
     page = w.registry
     if search:
         page.search.setText(search)

@@ -380,7 +380,7 @@ class RostersPage(QWidget):
         lh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         lh.setStretchLastSection(True)
         # fixed widths (sizing to contents would read every line of a city roster)
-        for col, width in enumerate((56, 170, 80, 160, 50, 110, 100, 290)):
+        for col, width in enumerate((48, 150, 64, 150, 44, 90, 95, 260)):
             self.lines.setColumnWidth(col, max(width, lh.sectionSizeHint(col)))
         self.lines.doubleClicked.connect(lambda _i: self.ask_adjustment())
 
@@ -403,7 +403,7 @@ class RostersPage(QWidget):
         split.addWidget(box)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
-        split.setSizes([900, 330])
+        split.setSizes([920, 300])
         v.addWidget(split, 1)
         return w
 
@@ -499,7 +499,7 @@ class RostersPage(QWidget):
         if v.approved_by:
             people.append(self.tr("approved by %1 on %2").replace("%1", v.approved_by)
                           .replace("%2", f"{v.approved_at:%Y-%m-%d}"))
-        self.people_label.setText("; ".join(people))
+        self.people_label.setText(" · ".join(people))
         self.model.set_roster(v.id, v.line_count)
         self._fill_villages(groups, v)
         self._update_actions()
@@ -523,7 +523,8 @@ class RostersPage(QWidget):
         for c, item in enumerate(total):
             item.setFont(bold)
             self.villages.setItem(len(groups), c, item)
-        self.villages.resizeColumnsToContents()
+        self.villages.resizeColumnsToContents()  # once, not per cell
+        self.villages.horizontalHeader().setStretchLastSection(True)
         self.villages.setUpdatesEnabled(True)
 
     def _village_selected(self) -> None:

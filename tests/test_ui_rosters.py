@@ -391,3 +391,38 @@ def test_a_print_is_written_and_opened(qtbot, page, city_db, tmp_path, monkeypat
     with qtbot.waitSignal(page.task_finished, timeout=60000):
         page.export(kind, target)
     assert opened == [str(target)]
+
+
+def test_bank_returns_imported_in_the_page_are_reissued_by_the_next_roster(qtbot, page,
+                                                                          city_db, tmp_path):
+    bank = pytest.importorskip("assistcase.io.bank")
+    import openpyxl
+
+    page.refresh_list(_approved(city_db))
+    nov = page.view.id
+    path = tmp_path / "bank.xlsx"
+    with qtbot.waitSignal(page.task_finished, timeout=60000) as done:
+        page.export("bank", path)
+    assert done.args == ["succeeded"]
+    rows = list(openpyxl.load_workbook(path, read_only=True)[bank.BANK_SHEET]
+                .iter_rows(values_only=True))
+    returns = tmp_path / "returns.xlsx"
+    n = bank.write_bank_return_template(path, returns, failed={rows[2][0]: "账户已销户"},
+                                        others="成功")
+    with qtbot.waitSignal(page.task_finished, timeout=60000) as done:
+        page.import_returns(returns)
+    assert done.args == ["succeeded"], page.message.text()
+    assert f"{n - 1} paid" in page.message.text() and "1 failed" in page.message.text()
+    with qtbot.waitSignal(page.task_finished, timeout=60000) as done:
+        page.import_returns(returns)  # the same file again: refused, shown in the page
+    assert done.args == ["failed"] and "already been imported" in page.message.text()
+
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    dlg = page.dialog
+    dlg.area.setCurrentIndex(dlg.area.findData(area_id(city_db, CITY)))
+    dlg.month.setDate(QDate(2026, 12, 1))
+    with qtbot.waitSignal(page.task_finished, timeout=30000) as done:
+        qtbot.mouseClick(ok(dlg), Qt.MouseButton.LeftButton)
+    assert done.args == ["succeeded"]
+    assert page.view.id != nov and page.view.month == dt.date(2026, 12, 1)
+    assert "1 reissues" in page.message.text()

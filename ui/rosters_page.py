@@ -380,7 +380,7 @@ class RostersPage(QWidget):
         lh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         lh.setStretchLastSection(True)
         # fixed widths (sizing to contents would read every line of a city roster)
-        for col, width in enumerate((48, 150, 64, 150, 44, 90, 95, 260)):
+        for col, width in enumerate((58, 150, 64, 150, 44, 90, 95, 260)):
             self.lines.setColumnWidth(col, max(width, lh.sectionSizeHint(col)))
         self.lines.doubleClicked.connect(lambda _i: self.ask_adjustment())
 
@@ -431,7 +431,8 @@ class RostersPage(QWidget):
             cells = [_item(month, data=v.id), _item(v.title), _item(self.program_text(v)),
                      _item(v.area_name),
                      _item(self.status_names[v.status], colour=STATUS_COLOURS[v.status]),
-                     _item(v.line_count, True), _item(fen_to_yuan_text(v.total_fen), True)]
+                     _item(f"{v.line_count:,}", True),
+                     _item(fen_to_yuan_text(v.total_fen), True)]
             for c, item in enumerate(cells):
                 self.list.setItem(r, c, item)
             if v.id == keep:
@@ -511,15 +512,15 @@ class RostersPage(QWidget):
         first = 0
         for r, g in enumerate(groups):
             cells = [_item(g.township_name, data=first), _item(g.village_name),
-                     _item(g.lines, True), _item(g.persons, True),
+                     _item(f"{g.lines:,}", True), _item(f"{g.persons:,}", True),
                      _item(fen_to_yuan_text(g.amount_fen), True)]
             for c, item in enumerate(cells):
                 self.villages.setItem(r, c, item)
             first += g.lines
         bold = QFont(self.villages.font())
         bold.setBold(True)
-        total = [_item(self.tr("Total")), _item(""), _item(v.line_count, True),
-                 _item(v.person_count, True), _item(fen_to_yuan_text(v.total_fen), True)]
+        total = [_item(self.tr("Total")), _item(""), _item(f"{v.line_count:,}", True),
+                 _item(f"{v.person_count:,}", True), _item(fen_to_yuan_text(v.total_fen), True)]
         for c, item in enumerate(total):
             item.setFont(bold)
             self.villages.setItem(len(groups), c, item)

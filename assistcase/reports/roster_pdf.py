@@ -1,0 +1,860 @@
+"""The payment roster (发放花名册) and the public notice (公示名单) as PDF (DOMAIN §10).
+
+A city's roster has some 230,000 lines (about 7,000 pages), so the pages are not laid out by
+platypus: every row has the same height and is written straight into the page's content
+stream as PDF text operators, the lines streamed from the database with
+:func:`~assistcase.services.rosters.iter_lines`. The layout is deterministic, so the page
+count is worked out from the village totals before the first page is drawn ("第 X 页 共 Y 页"
+needs no second pass), and each finished page's stream is compressed at once: ReportLab keeps
+every page in memory until it writes the file, and compressed they take a fifth of the room.
+
+The encoded text of repeated values (village names, categories, payees' names, remarks) is
+cached per document, so most cells cost a dictionary look-up; digits-only cells (ID numbers,
+accounts, amounts) go to Helvetica without escaping. The bundled CJK font is embedded as
+subsets (:mod:`assistcase.reports.fonts`), so the file prints the same anywhere.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import os
+import secrets
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterable, Iterator
+
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.rl_accel import escapePDF
+from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfgen.canvas import Canvas
+
+from ..db import Database
+from ..errors import StateError
+from ..idnumber import mask_id
+from ..progress import CancelToken, ProgressFn
+from ..services import rosters as R
+from ..standards import CLASS_ZH, yuan
+from .fonts import LATIN_FONT, register_cjk_font
+
+PAGE_W, PAGE_H = landscape(A4)
+MARGIN_X = 28.0
+TOP_Y = PAGE_H - 24.0         # top of the page's header
+BODY_BOTTOM = 32.0            # the last row ends here; the footer sits below
+FOOTER_Y = 16.0
+ROW_H = 14.0
+BASELINE = 4.3             # of a row's text above its bottom
+HEAD_H = 18.0
+SIZE = 8.0                    # body text
+MIN_SIZE = 5.5                # a cell's text is shrunk down to this before it is cut
+PAD = 3.0
+SIGNATURE_ROWS = 5
+NOTICE_END_ROWS = 5
+PUBLICITY_DAYS = 7            # DOMAIN §8
+
+# Colours as PDF operators: g/rg fill, G/RG stroke.
+INK = "0 g"
+RED = "0.69 0 0.13 rg"
+GRID = "0.55 0.6 0.65 RG"
+HEAD_FILL = "0.86 0.9 0.95 rg"
+TOWNSHIP_FILL = "0.93 0.95 0.97 rg"
+SUBTOTAL_FILL = "0.95 0.95 0.95 rg"
+TOTAL_FILL = "0.88 0.88 0.88 rg"
+WATERMARK_FILL = "1 0.86 0.86 rg"
+
+ProgressCb = Callable[[float, str], None]
+
+
+# Column kinds: TEXT is any text (placed once per distinct value and cached); DIGITS is
+# usually ASCII letters and digits (Helvetica, needs no escaping; checked per value); NUMBER
+# is formatted by us (digits, comma, point).
+TEXT, DIGITS, NUMBER = "text", "digits", "number"
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: float          # points; 0 takes what the others leave
+    align: str            # l, c, r
+    kind: str = TEXT      # TEXT, DIGITS or NUMBER
+
+
+ROSTER_COLUMNS = (
+    Column("序号", 36, "c", NUMBER),
+    Column("村（社区）", 92, "l"),
+    Column("户主/领款人姓名", 70, "l"),
+    Column("身份证号", 94, "l", DIGITS),
+    Column("保障人数", 40, "c", NUMBER),
+    Column("类别", 52, "c"),
+    Column("金额（元）", 66, "r", NUMBER),
+    Column("银行账号", 112, "l", DIGITS),
+    Column("备注", 0, "l"),
+)
+
+NOTICE_COLUMNS = (
+    Column("序号", 44, "c", NUMBER),
+    Column("村（社区）", 150, "l"),
+    Column("姓名", 110, "l"),
+    Column("身份证号", 120, "l", DIGITS),
+    Column("家庭人口", 70, "c", NUMBER),
+    Column("保障人数", 70, "c", NUMBER),
+    Column("类别", 90, "c"),
+    Column("金额（元）", 0, "r", NUMBER),
+)
+
+
+_CATEGORY_LABELS: dict[tuple[str, str], str] = {}
+
+
+def category_label(line: R.LineRow) -> str:
+    """城市低保, 农村特困, …"""
+    key = (line.residence_class, line.category)
+    label = _CATEGORY_LABELS.get(key)
+    if label is None:
+        label = _CATEGORY_LABELS[key] = (CLASS_ZH.get(line.residence_class, "")
+                                         + R.CATEGORY_ZH.get(line.category, line.category))
+    return label
+
+
+def _roster_cells(line: R.LineRow) -> tuple[str, ...]:
+    return (str(line.seq), line.village_name, line.payee_name, line.id_number,
+            str(line.persons), category_label(line), yuan(line.amount_fen),
+            line.account_number, line.remark)
+
+
+def _notice_cells(line: R.LineRow) -> tuple[str, ...]:
+    # Only what the public may see: never the ID number in full, never the account.
+    return (str(line.seq), line.village_name, line.payee_name, mask_id(line.id_number),
+            str(line.household_size), str(line.persons), category_label(line),
+            yuan(line.amount_fen))
+
+
+def _n(v: float) -> str:
+    """A coordinate for the content stream."""
+    return "%.2f" % v
+
+
+# Helvetica's advance widths (WinAnsi codes, 1/1000 em): numbers are measured with this table
+# rather than pdfmetrics.stringWidth, whose pure-Python path costs ~15 µs a call.
+_LATIN_WIDTHS = pdfmetrics.getFont(LATIN_FONT).widths
+
+
+def latin_width(text: str, size: float) -> float:
+    """The width of ASCII ``text`` in Helvetica at ``size``."""
+    return sum(map(_LATIN_WIDTHS.__getitem__, text.encode("ascii"))) * size / 1000
+
+
+_DIGIT_W = latin_width("0", SIZE)   # every digit
+_POINT_W = latin_width(".", SIZE)   # the point and the comma
+
+
+# --- text as PDF operators ------------------------------------------------------------------
+
+
+class _Ink:
+    """PDF text operators for one document, cached by text and size.
+
+    ``canvas.drawString`` costs tens of microseconds a call, too much for ten cells on each
+    of 230,000 lines; :meth:`text` returns the ``Tf``/``Tj`` operators (to follow a ``Tm``
+    inside ``BT … ET``) and the text's width. CJK runs use the bundled font's subsets of
+    this document (:meth:`TTFont.splitString`), the rest Helvetica."""
+
+    def __init__(self, canvas: Canvas):
+        self.doc = canvas._doc
+        self.cjk = pdfmetrics.getFont(register_cjk_font())
+        self.glyphs = self.cjk.face.charToGlyph
+        canvas.setFont(LATIN_FONT, SIZE)  # registers Helvetica with the document
+        self.latin = self.doc.getInternalFontName(LATIN_FONT)
+        self._cache: dict[tuple[str, float], tuple[str, float]] = {}
+
+    def _runs(self, text: str) -> Iterator[tuple[bool, str]]:
+        """(is CJK, run) pieces, as :func:`assistcase.reports.fonts.font_runs` cuts them."""
+        glyphs = self.glyphs
+        start, cjk = 0, None
+        for i, ch in enumerate(text):
+            this = ch != " " and ord(ch) in glyphs
+            if this is not cjk:
+                if i:
+                    yield cjk, text[start:i]
+                start, cjk = i, this
+        if text:
+            yield cjk, text[start:]
+
+    def text(self, text: str, size: float = SIZE) -> tuple[str, float]:
+        """(operators, width) of ``text`` (cached)."""
+        key = (text, size)
+        hit = self._cache.get(key)
+        if hit is None:
+            if len(self._cache) > 20_000:
+                self._cache.clear()
+            hit = self._cache[key] = self.encode(text, size)
+        return hit
+
+    def encode(self, text: str, size: float = SIZE) -> tuple[str, float]:
+        """(operators, width) of ``text``."""
+        ops: list[str] = []
+        width = 0.0
+        for cjk, run in self._runs(text):
+            if cjk:
+                for subset, chunk in self.cjk.splitString(run, self.doc):
+                    name = self.cjk.getSubsetInternalName(subset, self.doc)
+                    ops.append(f"{name} {size:g} Tf ({escapePDF(chunk)}) Tj")
+                width += self.cjk.stringWidth(run, size)
+            else:
+                ops.append(f"{self.latin} {size:g} Tf "
+                           f"({escapePDF(run.encode('cp1252', 'replace'))}) Tj")
+                width += pdfmetrics.stringWidth(run, LATIN_FONT, size)
+        return " ".join(ops), width
+
+    def compose(self, parts: Iterable[str], size: float) -> tuple[str, float]:
+        """Several pieces one after the other (the page number: 第, 12, 页 共, 300, 页)."""
+        ops, width = [], 0.0
+        for part in parts:
+            if part.isdigit() and part.isascii():
+                ops.append(f"{self.latin} {size:g} Tf ({part}) Tj")
+                width += latin_width(part, size)
+            else:
+                o, w = self.text(part, size)
+                ops.append(o)
+                width += w
+        return " ".join(ops), width
+
+    def fit(self, text: str, room: float, size: float = SIZE,
+            cached: bool = True) -> tuple[str, float]:
+        """``text`` in ``room`` points: shrunk down to MIN_SIZE, then cut with an ellipsis.
+        ``cached`` False when the caller caches the result itself."""
+        ops, width = self.text(text, size) if cached else self.encode(text, size)
+        if width <= room:
+            return ops, width
+        smaller = int(size * room / width * 10) / 10
+        if smaller >= MIN_SIZE:
+            return self.text(text, smaller)
+        cut = text
+        while cut:
+            cut = cut[:-1]
+            ops, width = self.text(cut + "…", MIN_SIZE)
+            if width <= room:
+                return ops, width
+        return "", 0.0
+
+    @staticmethod
+    def place(x: float, y: float, ops: str, width: float, align: str = "l",
+              color: str = INK) -> str:
+        if align == "r":
+            x -= width
+        elif align == "c":
+            x -= width / 2
+        return f"BT {color} 1 0 0 1 {_n(x)} {_n(y)} Tm {ops} ET"
+
+    def at(self, x: float, y: float, text: str, size: float = SIZE, align: str = "l",
+           color: str = INK) -> str:
+        """A whole ``BT … ET`` block drawing ``text`` at (x, y)."""
+        ops, width = self.text(text, size)
+        return self.place(x, y, ops, width, align, color)
+
+
+# --- layout ---------------------------------------------------------------------------------
+
+# Row kinds, in the order the printed roster has them.
+TOWNSHIP_HEAD, LINES, VILLAGE_TOTAL, TOWNSHIP_TOTAL, GRAND_TOTAL = range(5)
+
+
+def _structure(groups: list[R.GroupTotal], totals: bool) -> Iterator[tuple[int, int]]:
+    """(row kind, index of the village group) in printing order: a heading row at each
+    township, the village's lines, its subtotal, the township's total after its last village,
+    the grand total at the end (the totals only if ``totals``)."""
+    for i, g in enumerate(groups):
+        if i == 0 or g.township_code != groups[i - 1].township_code:
+            yield TOWNSHIP_HEAD, i
+        yield LINES, i
+        if totals:
+            yield VILLAGE_TOTAL, i
+            if i == len(groups) - 1 or groups[i + 1].township_code != g.township_code:
+                yield TOWNSHIP_TOTAL, i
+    if totals:
+        yield GRAND_TOTAL, -1
+
+
+class _Pager:
+    """Places fixed-height rows on pages: the first page has fewer rows (the title), a
+    township heading never ends a page, the closing block needs its rows together. The same
+    rules count the pages beforehand (:meth:`skip`) and place the rows while drawing."""
+
+    def __init__(self, first_rows: int, rows: int):
+        if first_rows < 1 or rows < 1:
+            raise ValueError("no room for rows on a page")
+        self.rows = rows
+        self.page = 1
+        self.used = 0
+        self.capacity = first_rows
+
+    def place(self, together: int = 1) -> bool:
+        """Take a row (keeping ``together`` rows on one page); True if a new page began."""
+        new = self.used + together > self.capacity
+        if new:
+            self.page += 1
+            self.used = 0
+            self.capacity = self.rows
+        self.used += 1
+        return new
+
+    def skip(self, n: int) -> None:
+        """The same as ``n`` calls of :meth:`place`."""
+        free = self.capacity - self.used
+        if n <= free:
+            self.used += n
+            return
+        full, rest = divmod(n - free, self.rows)
+        self.capacity = self.rows
+        if rest:
+            self.page += full + 1
+            self.used = rest
+        else:
+            self.page += full
+            self.used = self.rows
+
+
+# --- the canvas -----------------------------------------------------------------------------
+
+
+# zlib's default: level 1 saves no measurable time on this text and the file is 25 % larger.
+PAGE_ZLIB_LEVEL = 6
+
+
+class _CompressingCanvas(Canvas):
+    """Compresses each page's content stream when the page is finished instead of when the
+    file is saved: ReportLab holds all pages until :meth:`save`."""
+
+    def showPage(self):  # noqa: N802 (ReportLab's name)
+        super().showPage()
+        page = self._doc.Pages.pages[-1]
+        content = zlib.compress(page.stream.encode("utf8"), PAGE_ZLIB_LEVEL)
+        stream = pdfdoc.PDFStream(content=content)
+        stream.dictionary["Filter"] = pdfdoc.PDFArray([pdfdoc.PDFName("FlateDecode")])
+        page.Contents = stream
+        page.stream = None
+
+
+@dataclass(frozen=True)
+class _Doc:
+    """What one printed list needs besides its rows."""
+
+    title: str
+    info_lines: tuple[tuple[str, str], ...]   # (text, colour) centred under the title
+    running: str                              # the header of later pages, left
+    running_right: tuple[str, str]            # … right, with its colour
+    footer_left: str
+    footer_right: str
+    columns: tuple[Column, ...]
+    cells: Callable[[R.LineRow], tuple[str, ...]]
+    totals: bool
+    end_rows: int
+    watermark: str
+
+
+class _Sheet:
+    """Draws one list: page furniture, rows, totals, the closing block."""
+
+    def __init__(self, canvas: Canvas, spec: _Doc, total_pages: int):
+        self.c = canvas
+        self.spec = spec
+        self.ink = ink = _Ink(canvas)
+        self.total_pages = total_pages
+        width = PAGE_W - 2 * MARGIN_X
+        fixed = sum(col.width for col in spec.columns)
+        x = MARGIN_X
+        self.lefts, self.rights = [], []
+        for col in spec.columns:
+            w = col.width or (width - fixed)
+            self.lefts.append(x)
+            x += w
+            self.rights.append(x)
+        self.x0, self.x1 = MARGIN_X, x
+        # Per column: kind, alignment, left/centre/right anchors, room, the cache of placed
+        # text (value → "1 0 0 1 x", operators).
+        self._cols = [(col.kind, col.align, left + PAD, (left + right) / 2, right - PAD,
+                       right - left - 2 * PAD, {})
+                      for col, left, right in zip(spec.columns, self.lefts, self.rights)]
+        self._latin_tf = f"{ink.latin} {SIZE:g} Tf ("
+        titles = [col.title for col in spec.columns]
+        self.persons_col = titles.index("保障人数")
+        self.amount_col = titles.index("金额（元）")
+        self.buf: list[str] = []
+        self.page = 0
+        self.y = 0.0            # bottom of the last row drawn
+        self.grid_bottom = 0.0  # bottom of the last row in the grid
+        self.bands: list[float] = []   # bottoms of this page's heading rows (no column rules)
+        self._grids: dict[tuple, str] = {}
+        # What every page repeats, as operators: the watermark, the first page's title and
+        # the later pages' running header, the column header row.
+        self._watermark = self._watermark_ops() if spec.watermark else ""
+        self._first_top, self._first_head = self._top_ops(True)
+        self._later_top, self._later_head = self._top_ops(False)
+
+    # Geometry shared with the page count.
+    @staticmethod
+    def body_top(first: bool, spec: _Doc) -> float:
+        if first:
+            return TOP_Y - 22 - 14 * len(spec.info_lines) - 6 - HEAD_H
+        return TOP_Y - 14 - 6 - HEAD_H
+
+    @classmethod
+    def capacity(cls, first: bool, spec: _Doc) -> int:
+        return int((cls.body_top(first, spec) - BODY_BOTTOM) // ROW_H)
+
+    def _watermark_ops(self) -> str:
+        ops, width = self.ink.text(self.spec.watermark, 88)
+        return (f"q {WATERMARK_FILL} 0.866 0.5 -0.5 0.866 {_n(PAGE_W / 2)} {_n(PAGE_H / 2)} cm"
+                f" BT 1 0 0 1 {_n(-width / 2)} -30 Tm {ops} ET Q")
+
+    def _top_ops(self, first: bool) -> tuple[float, str]:
+        """(top of the column header, operators above and of it) for the first or a later
+        page."""
+        ink, spec = self.ink, self.spec
+        out = []
+        y = TOP_Y
+        if first:
+            y -= 16
+            out.append(ink.at(PAGE_W / 2, y, spec.title, 16, "c"))
+            y -= 6
+            for text, color in spec.info_lines:
+                y -= 14
+                out.append(ink.at(PAGE_W / 2, y, text, 9, "c", color))
+        else:
+            y -= 10
+            out.append(ink.at(self.x0, y, spec.running, 9))
+            text, color = spec.running_right
+            out.append(ink.at(self.x1, y, text, 9, "r", color))
+            y -= 4
+        y -= 6
+        out.append(f"{HEAD_FILL} {_n(self.x0)} {_n(y - HEAD_H)} {_n(self.x1 - self.x0)} "
+                   f"{_n(HEAD_H)} re f")
+        for col, left, right in zip(spec.columns, self.lefts, self.rights):
+            ops, width = ink.fit(col.title, right - left - 2, SIZE + 0.5)
+            out.append(ink.place((left + right) / 2, y - 12, ops, width, "c"))
+        assert abs(y - HEAD_H - self.body_top(first, spec)) < 0.01
+        return y, "\n".join(out)
+
+    # --- pages
+
+    def begin_page(self) -> None:
+        self.page += 1
+        first = self.page == 1
+        self.head_top = self._first_top if first else self._later_top
+        self.buf = [self._watermark, self._first_head if first else self._later_head]
+        self.y = self.grid_bottom = self.head_top - HEAD_H
+        self.bands = []
+
+    def _grid(self) -> str:
+        """Row rules, and column rules down to the last row except across heading rows
+        (cached: most pages have the same grid)."""
+        top, bottom = self.head_top, self.grid_bottom
+        key = (top, bottom, tuple(self.bands))
+        hit = self._grids.get(key)
+        if hit is not None:
+            return hit
+        x0, x1 = _n(self.x0), _n(self.x1)
+        grid = [f"{GRID} 0.4 w"]
+        y = top - HEAD_H
+        rules = [top]
+        while y >= bottom - 0.01:
+            rules.append(y)
+            y -= ROW_H
+        grid += [f"{x0} {_n(y)} m {x1} {_n(y)} l" for y in rules]
+        grid += [f"{_n(x)} {_n(top)} m {_n(x)} {_n(bottom)} l" for x in (self.x0, self.x1)]
+        # Column rules run in segments between heading rows.
+        segments, upper = [], top
+        for band in sorted(self.bands, reverse=True):
+            if upper - (band + ROW_H) > 0.01:
+                segments.append((upper, band + ROW_H))
+            upper = band
+        if upper - bottom > 0.01:
+            segments.append((upper, bottom))
+        for x in self.rights[:-1]:
+            grid += [f"{_n(x)} {_n(a)} m {_n(x)} {_n(b)} l" for a, b in segments]
+        hit = self._grids[key] = " ".join(grid) + " S"
+        return hit
+
+    def end_page(self) -> None:
+        buf, ink = self.buf, self.ink
+        buf.append(self._grid())
+        buf.append(f"{GRID} 0.5 w {_n(self.x0)} {FOOTER_Y + 10} m {_n(self.x1)} "
+                   f"{FOOTER_Y + 10} l S")
+        buf.append(ink.at(self.x0, FOOTER_Y, self.spec.footer_left, 7.5, "l"))
+        ops, width = ink.compose(("第 ", str(self.page), " 页 共 ", str(self.total_pages), " 页"),
+                                 8.5)
+        buf.append(ink.place(PAGE_W / 2, FOOTER_Y, ops, width, "c"))
+        buf.append(ink.at(self.x1, FOOTER_Y, self.spec.footer_right, 7.5, "r"))
+        self.c._code.append("\n".join(buf))
+        self.c.showPage()
+
+    # --- rows
+
+    def _next_row(self, fill: str = "") -> float:
+        """The baseline of the next row (its band filled with ``fill``)."""
+        self.y -= ROW_H
+        self.grid_bottom = self.y
+        if fill:
+            self.buf.append(f"{fill} {_n(self.x0)} {_n(self.y)} {_n(self.x1 - self.x0)} "
+                            f"{_n(ROW_H)} re f")
+        return self.y + BASELINE
+
+    def _placed(self, value: str, col: tuple) -> tuple[str, str]:
+        """("1 0 0 1 x", operators) of a value in a column, fitted to it (cached)."""
+        _kind, align, left, centre, right, room, cache = col
+        hit = cache.get(value)
+        if hit is None:
+            ops, width = self.ink.fit(value, room, cached=False)
+            x = left if align == "l" else right - width if align == "r" else centre - width / 2
+            if len(cache) > 150_000:  # payees' names: most are cached, memory stays bounded
+                cache.clear()
+            hit = cache[value] = (f"1 0 0 1 {_n(x)}", ops)
+        return hit
+
+    def line(self, cells: tuple[str, ...]) -> None:
+        """One line of the list: the hot loop (once per cell of 230,000 lines)."""
+        self.y -= ROW_H
+        self.grid_bottom = self.y
+        tm = " %.2f Tm " % (self.y + BASELINE)
+        latin_tf = self._latin_tf
+        digit, point = _DIGIT_W, _POINT_W
+        out = ["BT 0 g"]
+        for value, col in zip(cells, self._cols):
+            if not value:
+                continue
+            kind = col[0]
+            # Digits-only text is measured by its length (Helvetica's digits are all as wide).
+            if kind == NUMBER:
+                if value.isdigit():
+                    width = len(value) * digit
+                else:
+                    sep = value.count(",") + value.count(".")
+                    width = ((len(value) - sep) * digit + sep * point if "-" not in value
+                             else latin_width(value, SIZE))
+            elif kind == DIGITS and value.isascii() and value.isalnum():
+                width = len(value) * digit if value.isdigit() else latin_width(value, SIZE)
+            else:
+                x, ops = self._placed(value, col)
+                out.append(x + tm + ops)
+                continue
+            if width > col[5]:
+                x, ops = self._placed(value, col)
+                out.append(x + tm + ops)
+                continue
+            align = col[1]
+            x = col[2] if align == "l" else col[4] - width if align == "r" else col[3] - width / 2
+            out.append(f"1 0 0 1 {x:.2f}{tm}{latin_tf}{value}) Tj")
+        out.append("ET")
+        self.buf.append(" ".join(out))
+
+    def band(self, text: str, fill: str) -> None:
+        """A heading row: ``text`` across the row, no column rules."""
+        base = self._next_row(fill)
+        self.bands.append(self.y)
+        self.buf.append(self.ink.at(self.x0 + PAD, base, text, SIZE + 0.5))
+
+    def total(self, label: str, households: int, persons: int, amount_fen: int,
+              fill: str) -> None:
+        """A subtotal or total row: the label in the village column, households in the
+        name column, persons and amount in theirs."""
+        base = self._next_row(fill)
+        ink = self.ink
+        size = SIZE + 0.5
+        ops, width = ink.fit(label, self.rights[1] - self.lefts[1] - 2 * PAD, size)
+        out = [ink.place(self.lefts[1] + PAD, base, ops, width),
+               ink.at(self.rights[2] - PAD, base, f"{households:,} 户", size, "r")]
+        p, a = self.persons_col, self.amount_col
+        ops, width = ink.text(f"{persons:,}", size)
+        out.append(ink.place((self.lefts[p] + self.rights[p]) / 2, base, ops, width, "c"))
+        ops, width = ink.text(yuan(amount_fen), size)
+        out.append(ink.place(self.rights[a] - PAD, base, ops, width, "r"))
+        self.buf.append(" ".join(out))
+
+    def free_text(self, x: float, text: str, size: float = 9, align: str = "l") -> None:
+        """Text in the next row's space, outside the grid (the closing block)."""
+        self.buf.append(self.ink.at(x, self.y - ROW_H + 4.3, text, size, align))
+
+    def rule(self, x: float, width: float) -> None:
+        """A line to sign or write on, in the next row's space."""
+        y = _n(self.y - ROW_H + 3)
+        self.buf.append(f"0 G 0.6 w {_n(x)} {y} m {_n(x + width)} {y} l S")
+
+    def skip_row(self) -> None:
+        self.y -= ROW_H
+
+
+# --- the writer -----------------------------------------------------------------------------
+
+
+@dataclass
+class _Tally:
+    lines: int = 0
+    households: int = 0
+    persons: int = 0
+    amount_fen: int = 0
+
+    def add(self, other: "_Tally") -> None:
+        self.lines += other.lines
+        self.households += other.households
+        self.persons += other.persons
+        self.amount_fen += other.amount_fen
+
+
+def _count_pages(groups: list[R.GroupTotal], spec: _Doc) -> int:
+    pager = _Pager(_Sheet.capacity(True, spec), _Sheet.capacity(False, spec))
+    for kind, i in _structure(groups, spec.totals):
+        if kind == LINES:
+            pager.skip(groups[i].lines)
+        else:
+            pager.place(2 if kind == TOWNSHIP_HEAD else 1)
+    pager.place(spec.end_rows)
+    return pager.page
+
+
+def _date(value: dt.date | dt.datetime | None) -> str:
+    return f"{value:%Y-%m-%d}" if value else "____年__月__日"
+
+
+def _write(db: Database, roster_id: int, path: str | os.PathLike[str],
+           make_spec: Callable[[R.RosterView, dt.datetime], _Doc],
+           closing: Callable[[_Sheet, R.RosterView], None],
+           progress: ProgressFn | None, cancel: CancelToken | None,
+           printed_at: dt.datetime | None) -> Path:
+    report = progress or (lambda _f, _m: None)
+    path = Path(path)
+    printed_at = printed_at or dt.datetime.now()
+    register_cjk_font()
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+    try:
+        with db.read() as s:  # one read transaction: totals and lines from the same snapshot
+            view = R.roster_view(s, roster_id)
+            groups = R.village_totals(s, roster_id)
+            spec = make_spec(view, printed_at)
+            total_pages = _count_pages(groups, spec)
+            report(0.0, f"pages 0/{total_pages} 第0/{total_pages}页")
+            canvas = _CompressingCanvas(str(tmp), pagesize=(PAGE_W, PAGE_H), pageCompression=1)
+            canvas.setTitle(spec.title)
+            canvas.setAuthor(view.issuing_office)
+            canvas.setCreator("AssistCase")
+            sheet = _Sheet(canvas, spec, total_pages)
+            pager = _Pager(sheet.capacity(True, spec), sheet.capacity(False, spec))
+            _draw_rows(sheet, pager, s, view, groups, spec, report, cancel)
+            if cancel is not None:
+                cancel.check()
+            if pager.place(spec.end_rows):
+                sheet.end_page()
+                sheet.begin_page()
+            closing(sheet, view)
+            sheet.end_page()
+            if sheet.page != total_pages:  # the count and the drawing follow the same rules
+                raise AssertionError(f"drew {sheet.page} pages, counted {total_pages}")
+        report(0.96, "saving 保存文件")
+        canvas.save()
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    report(1.0, "done 完成")
+    return path
+
+
+def _draw_rows(sheet: _Sheet, pager: _Pager, s, view: R.RosterView,
+               groups: list[R.GroupTotal], spec: _Doc, report: ProgressCb,
+               cancel: CancelToken | None) -> None:
+    lines = R.iter_lines(s, view.id)
+    cells = spec.cells
+    grand = _Tally()
+    township = _Tally()
+    village = _Tally()
+    sheet.begin_page()
+    last_step = 0
+
+    def turn_page() -> None:
+        nonlocal last_step
+        sheet.end_page()
+        if cancel is not None:
+            cancel.check()
+        step = sheet.page * 200 // sheet.total_pages  # at most 200 reports
+        if step != last_step:
+            last_step = step
+            report(0.95 * sheet.page / sheet.total_pages,
+                   f"pages {sheet.page}/{sheet.total_pages} 第{sheet.page}/{sheet.total_pages}页")
+        sheet.begin_page()
+
+    def take(together: int = 1) -> None:
+        if pager.place(together):
+            turn_page()
+
+    place, draw = pager.place, sheet.line
+    for kind, i in _structure(groups, spec.totals):
+        g = groups[i] if i >= 0 else None
+        if kind == TOWNSHIP_HEAD:
+            take(2)
+            sheet.band(g.township_name or "（未分乡镇）", TOWNSHIP_FILL)
+            township = _Tally()
+        elif kind == LINES:
+            # The hot loop: every line of the roster.
+            key = (g.township_code, g.village_code)
+            n = households = persons = amount = 0
+            seen: set[int] = set()
+            for line in itertools.islice(lines, g.lines):
+                if (line.township_code, line.village_code) != key:
+                    break
+                if place():
+                    turn_page()
+                draw(cells(line))
+                n += 1
+                persons += line.persons
+                amount += line.amount_fen
+                household = line.household_id
+                if household is None:
+                    households += 1
+                elif household not in seen:
+                    seen.add(household)
+                    households += 1
+            if (n, persons, amount) != (g.lines, g.persons, g.amount_fen):
+                raise StateError(
+                    f"roster {view.id}: the lines of {g.village_name} do not match its "
+                    "subtotal (the roster changed while it was printed, or its lines are not "
+                    "grouped by village)", f"花名册 {view.id}：{g.village_name}的明细与小计不一致")
+            village = _Tally(n, households, persons, amount)
+            township.add(village)
+            grand.add(village)
+        elif kind == VILLAGE_TOTAL:
+            take()
+            sheet.total(f"{g.village_name}小计", village.households, village.persons,
+                        village.amount_fen, SUBTOTAL_FILL)
+        elif kind == TOWNSHIP_TOTAL:
+            take()
+            sheet.total(f"{g.township_name}合计", township.households, township.persons,
+                        township.amount_fen, TOTAL_FILL)
+        elif kind == GRAND_TOTAL:
+            take()
+            sheet.total("总计", grand.households, grand.persons, grand.amount_fen, TOTAL_FILL)
+    if next(lines, None) is not None or (grand.lines, grand.amount_fen) != (
+            view.line_count, view.total_fen):
+        raise StateError(
+            f"roster {view.id}: the lines ({grand.lines}, {grand.amount_fen} fen) do not add up "
+            f"to the roster's totals ({view.line_count}, {view.total_fen} fen)",
+            f"花名册 {view.id} 明细合计与花名册总额不一致")
+
+
+def _status_text(view: R.RosterView) -> tuple[str, str]:
+    if view.status == "approved":
+        return f"状态：已审批（{view.approved_at:%Y-%m-%d}）", INK
+    return f"状态：{R.STATUS_ZH[view.status]}，未审批，不得据此发放", RED
+
+
+def _period(view: R.RosterView) -> str:
+    text = f"发放月份：{view.month.year}年{view.month.month}月"
+    if view.pay_date:
+        text += f"　发放日期：{view.pay_date:%Y-%m-%d}"
+    return text
+
+
+def _roster_spec(view: R.RosterView, printed_at: dt.datetime) -> _Doc:
+    status = _status_text(view)
+    return _Doc(
+        title=view.title,
+        info_lines=(
+            (f"{_period(view)}　　发放单位：{view.issuing_office}　　{status[0]}", status[1]),
+            (f"共 {view.line_count:,} 条　{view.household_count:,} 户　{view.person_count:,} 人"
+             f"　　金额合计 {yuan(view.total_fen)} 元", INK)),
+        running=f"{view.title}（续）",
+        running_right=(f"{_period(view)}　{status[0]}", status[1]),
+        footer_left=f"{view.issuing_office}　花名册编号 {view.id}",
+        footer_right=f"打印时间 {printed_at:%Y-%m-%d %H:%M}",
+        columns=ROSTER_COLUMNS,
+        cells=_roster_cells,
+        totals=True,
+        end_rows=SIGNATURE_ROWS,
+        watermark="" if view.status == "approved" else f"{R.STATUS_ZH[view.status]}　未审批",
+    )
+
+
+def _signatures(sheet: _Sheet, view: R.RosterView) -> None:
+    """制表人 / 审核人 / 审批人 with the names and dates recorded on the roster, a line to sign
+    on, and the issuing office with its date (SIGNATURE_ROWS rows)."""
+    sheet.skip_row()
+    third = (sheet.x1 - sheet.x0) / 3
+    people = (("制表人", view.built_by, view.built_at), ("审核人", view.reviewed_by,
+                                                        view.reviewed_at),
+              ("审批人", view.approved_by, view.approved_at))
+    for k, (label, name, _when) in enumerate(people):
+        x = sheet.x0 + k * third
+        sheet.free_text(x, f"{label}：{name or ''}")
+        sheet.free_text(x + 110, "签字：")
+        sheet.rule(x + 140, 80)
+        if not name:
+            sheet.rule(x + 40, 60)
+    sheet.skip_row()
+    for k, (_label, _name, when) in enumerate(people):
+        sheet.free_text(sheet.x0 + k * third, f"日期：{_date(when)}")
+    sheet.skip_row()
+    sheet.skip_row()
+    office_date = view.pay_date or (view.approved_at.date() if view.approved_at else None)
+    sheet.free_text(sheet.x0, f"发放单位（盖章）：{view.issuing_office}")
+    sheet.free_text(sheet.x0 + 2 * third, f"日期：{_date(office_date)}")
+    sheet.skip_row()
+
+
+def notice_title(view: R.RosterView) -> str:
+    cls = CLASS_ZH.get(view.residence_class or "", "")
+    what = {"dibao": "最低生活保障对象", "tekun": "特困人员救助供养对象",
+            "one_time": "一次性生活补贴发放对象", "temp_aid": "临时救助对象"}[view.program]
+    return f"{view.area_name}{view.month.year}年{view.month.month}月{cls}{what}公示名单"
+
+
+def _notice_spec(view: R.RosterView, printed_at: dt.datetime) -> _Doc:
+    title = notice_title(view)
+    return _Doc(
+        title=title,
+        info_lines=((f"公示单位：{view.issuing_office}　　公示期：{PUBLICITY_DAYS}天　　"
+                     f"共 {view.household_count:,} 户 {view.person_count:,} 人", INK),),
+        running=f"{title}（续）",
+        running_right=(view.issuing_office, INK),
+        footer_left=view.issuing_office,
+        footer_right=f"{printed_at:%Y-%m-%d}",
+        columns=NOTICE_COLUMNS,
+        cells=_notice_cells,
+        totals=False,
+        end_rows=NOTICE_END_ROWS,
+        watermark="",
+    )
+
+
+def _notice_end(sheet: _Sheet, view: R.RosterView) -> None:
+    """The publicity period, where to object, a blank for the complaints telephone, the
+    office and a date to fill in (NOTICE_END_ROWS rows)."""
+    sheet.skip_row()
+    sheet.free_text(sheet.x0, f"公示期：{PUBLICITY_DAYS}天，自____年__月__日至____年__月__日。"
+                              f"公示期间对公示对象有异议的，可向{view.issuing_office}反映。")
+    sheet.skip_row()
+    sheet.free_text(sheet.x0, "监督电话：")
+    sheet.rule(sheet.x0 + 46, 160)
+    sheet.skip_row()
+    sheet.free_text(sheet.x1, view.issuing_office, align="r")
+    sheet.skip_row()
+    sheet.free_text(sheet.x1, "____年__月__日", align="r")
+    sheet.skip_row()
+
+
+def write_roster_pdf(db: Database, roster_id: int, path: str | os.PathLike[str],
+                     progress: ProgressFn | None = None, cancel: CancelToken | None = None,
+                     *, printed_at: dt.datetime | None = None) -> Path:
+    """The payment roster (发放花名册) as a landscape A4 PDF: lines grouped by village with
+    subtotals, township totals and the grand total, page X of Y, the signature block. A
+    roster not yet approved carries a watermark and "不得据此发放". Written to a temporary
+    file beside ``path`` and renamed into place; nothing is left on cancel or error."""
+    return _write(db, roster_id, path, _roster_spec, _signatures, progress, cancel,
+                  printed_at)
+
+
+def write_notice_pdf(db: Database, roster_id: int, path: str | os.PathLike[str],
+                     progress: ProgressFn | None = None, cancel: CancelToken | None = None,
+                     *, printed_at: dt.datetime | None = None) -> Path:
+    """The public notice (公示名单) of a roster: name, village, household size, persons,
+    category and amount, the ID number masked (``410***********1234``); never a full ID
+    number, never an account."""
+    return _write(db, roster_id, path, _notice_spec, _notice_end, progress, cancel,
+                  printed_at)

@@ -63,9 +63,6 @@ SUBTOTAL_FILL = "0.95 0.95 0.95 rg"
 TOTAL_FILL = "0.88 0.88 0.88 rg"
 WATERMARK_FILL = "1 0.86 0.86 rg"
 
-ProgressCb = Callable[[float, str], None]
-
-
 # Column kinds: TEXT is any text (placed once per distinct value and cached); DIGITS is
 # usually ASCII letters and digits (Helvetica, needs no escaping; checked per value); NUMBER
 # is formatted by us (digits, comma, point).
@@ -382,6 +379,7 @@ class _Sheet:
         self.amount_col = titles.index("金额（元）")
         self.buf: list[str] = []
         self.page = 0
+        self.head_top = 0.0     # top of this page's column header
         self.y = 0.0            # bottom of the last row drawn
         self.grid_bottom = 0.0  # bottom of the last row in the grid
         self.bands: list[float] = []   # bottoms of this page's heading rows (no column rules)
@@ -412,20 +410,22 @@ class _Sheet:
         """(top of the column header, operators above and of it) for the first or a later
         page."""
         ink, spec = self.ink, self.spec
+        room = self.x1 - self.x0
         out = []
         y = TOP_Y
         if first:
             y -= 16
-            out.append(ink.at(PAGE_W / 2, y, spec.title, 16, "c"))
+            out.append(ink.place(PAGE_W / 2, y, *ink.fit(spec.title, room, 16), "c"))
             y -= 6
             for text, color in spec.info_lines:
                 y -= 14
-                out.append(ink.at(PAGE_W / 2, y, text, 9, "c", color))
+                out.append(ink.place(PAGE_W / 2, y, *ink.fit(text, room, 9), "c", color))
         else:
             y -= 10
-            out.append(ink.at(self.x0, y, spec.running, 9))
             text, color = spec.running_right
-            out.append(ink.at(self.x1, y, text, 9, "r", color))
+            ops, width = ink.fit(text, room / 2, 9)
+            out.append(ink.place(self.x1, y, ops, width, "r", color))
+            out.append(ink.place(self.x0, y, *ink.fit(spec.running, room - width - 20, 9)))
             y -= 4
         y -= 6
         out.append(f"{HEAD_FILL} {_n(self.x0)} {_n(y - HEAD_H)} {_n(self.x1 - self.x0)} "
@@ -481,11 +481,13 @@ class _Sheet:
         buf.append(self._grid())
         buf.append(f"{GRID} 0.5 w {_n(self.x0)} {FOOTER_Y + 10} m {_n(self.x1)} "
                    f"{FOOTER_Y + 10} l S")
-        buf.append(ink.at(self.x0, FOOTER_Y, self.spec.footer_left, 7.5, "l"))
+        side = PAGE_W / 2 - self.x0 - 70  # room beside the page number
+        buf.append(ink.place(self.x0, FOOTER_Y, *ink.fit(self.spec.footer_left, side, 7.5)))
         ops, width = ink.compose(("第 ", str(self.page), " 页 共 ", str(self.total_pages), " 页"),
                                  8.5)
         buf.append(ink.place(PAGE_W / 2, FOOTER_Y, ops, width, "c"))
-        buf.append(ink.at(self.x1, FOOTER_Y, self.spec.footer_right, 7.5, "r"))
+        buf.append(ink.place(self.x1, FOOTER_Y, *ink.fit(self.spec.footer_right, side, 7.5),
+                             "r"))
         self.c._code.append("\n".join(buf))
         self.c.showPage()
 
@@ -571,9 +573,12 @@ class _Sheet:
         out.append(ink.place(self.rights[a] - PAD, base, ops, width, "r"))
         self.buf.append(" ".join(out))
 
-    def free_text(self, x: float, text: str, size: float = 9, align: str = "l") -> None:
-        """Text in the next row's space, outside the grid (the closing block)."""
-        self.buf.append(self.ink.at(x, self.y - ROW_H + 4.3, text, size, align))
+    def free_text(self, x: float, text: str, size: float = 9, align: str = "l",
+                  room: float = 0) -> None:
+        """Text in the next row's space, outside the grid (the closing block), fitted into
+        ``room`` points if given."""
+        ops, width = self.ink.fit(text, room, size) if room else self.ink.text(text, size)
+        self.buf.append(self.ink.place(x, self.y - ROW_H + BASELINE, ops, width, align))
 
     def rule(self, x: float, width: float) -> None:
         """A line to sign or write on, in the next row's space."""
@@ -659,7 +664,7 @@ def _write(db: Database, roster_id: int, path: str | os.PathLike[str],
 
 
 def _draw_rows(sheet: _Sheet, pager: _Pager, s, view: R.RosterView,
-               groups: list[R.GroupTotal], spec: _Doc, report: ProgressCb,
+               groups: list[R.GroupTotal], spec: _Doc, report: ProgressFn,
                cancel: CancelToken | None) -> None:
     lines = R.iter_lines(s, view.id)
     cells = spec.cells
@@ -782,7 +787,7 @@ def _signatures(sheet: _Sheet, view: R.RosterView) -> None:
               ("审批人", view.approved_by, view.approved_at))
     for k, (label, name, _when) in enumerate(people):
         x = sheet.x0 + k * third
-        sheet.free_text(x, f"{label}：{name or ''}")
+        sheet.free_text(x, f"{label}：{name or ''}", room=105)
         sheet.free_text(x + 110, "签字：")
         sheet.rule(x + 140, 80)
         if not name:
@@ -793,7 +798,7 @@ def _signatures(sheet: _Sheet, view: R.RosterView) -> None:
     sheet.skip_row()
     sheet.skip_row()
     office_date = view.pay_date or (view.approved_at.date() if view.approved_at else None)
-    sheet.free_text(sheet.x0, f"发放单位（盖章）：{view.issuing_office}")
+    sheet.free_text(sheet.x0, f"发放单位（盖章）：{view.issuing_office}", room=2 * third - 20)
     sheet.free_text(sheet.x0 + 2 * third, f"日期：{_date(office_date)}")
     sheet.skip_row()
 
@@ -828,12 +833,13 @@ def _notice_end(sheet: _Sheet, view: R.RosterView) -> None:
     office and a date to fill in (NOTICE_END_ROWS rows)."""
     sheet.skip_row()
     sheet.free_text(sheet.x0, f"公示期：{PUBLICITY_DAYS}天，自____年__月__日至____年__月__日。"
-                              f"公示期间对公示对象有异议的，可向{view.issuing_office}反映。")
+                              f"公示期间对公示对象有异议的，可向{view.issuing_office}反映。",
+                    room=sheet.x1 - sheet.x0)
     sheet.skip_row()
     sheet.free_text(sheet.x0, "监督电话：")
     sheet.rule(sheet.x0 + 46, 160)
     sheet.skip_row()
-    sheet.free_text(sheet.x1, view.issuing_office, align="r")
+    sheet.free_text(sheet.x1, view.issuing_office, align="r", room=sheet.x1 - sheet.x0)
     sheet.skip_row()
     sheet.free_text(sheet.x1, "____年__月__日", align="r")
     sheet.skip_row()

@@ -387,7 +387,6 @@ class RostersPage(QWidget):
         self.villages = _table([self.tr("Township"), self.tr("Village"), self.tr("Lines"),
                                 self.tr("Persons"), self.tr("Amount (yuan)")])
         self.villages.setObjectName("village_totals")
-        self.villages.horizontalHeader().setStretchLastSection(True)
         self.villages.verticalHeader().setDefaultSectionSize(
             self.lines.verticalHeader().defaultSectionSize())
         self.list.verticalHeader().setDefaultSectionSize(
@@ -403,7 +402,7 @@ class RostersPage(QWidget):
         split.addWidget(box)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
-        split.setSizes([920, 300])
+        split.setSizes([880, 360])
         v.addWidget(split, 1)
         return w
 
@@ -525,7 +524,7 @@ class RostersPage(QWidget):
             item.setFont(bold)
             self.villages.setItem(len(groups), c, item)
         self.villages.resizeColumnsToContents()  # once, not per cell
-        self.villages.horizontalHeader().setStretchLastSection(True)
+        self.villages.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.villages.setUpdatesEnabled(True)
 
     def _village_selected(self) -> None:

@@ -42,3 +42,21 @@ def village_ids(db) -> list[int]:
 
     with db.read() as s:
         return [v[0] for v in villages(s)]
+
+
+@pytest.fixture
+def zh(qapp):
+    """The app's Chinese translation installed; afterwards the translators are removed and
+    the default locale restored (install_translations makes zh_CN the default locale, which
+    would otherwise leak into later tests)."""
+    from PySide6.QtCore import QLocale
+
+    from ui import app as app_module
+
+    before = QLocale()
+    app_module.install_translations(qapp, "zh_CN")
+    yield
+    QLocale.setDefault(before)
+    for tr in list(app_module._keep):
+        qapp.removeTranslator(tr)
+    app_module._keep.clear()

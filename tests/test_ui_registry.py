@@ -28,17 +28,6 @@ def private_settings(tmp_path):
 
 
 @pytest.fixture
-def zh(qapp):
-    install_translations(qapp, "zh_CN")
-    yield
-    from ui import app as app_module
-
-    for tr in list(app_module._keep):
-        qapp.removeTranslator(tr)
-    app_module._keep.clear()
-
-
-@pytest.fixture
 def households(db, village_ids):
     def make(name, seq, village=0, **kw):
         return reg.create_household(

@@ -72,19 +72,6 @@ def big_db(big_demo_file, tmp_path):
     yield from _copy(big_demo_file, tmp_path)
 
 
-@pytest.fixture
-def zh(qapp):
-    from ui import app as app_module
-
-    before = QLocale()
-    app_module.install_translations(qapp, "zh_CN")
-    yield
-    QLocale.setDefault(before)  # install_translations made Chinese the default locale
-    for tr in list(app_module._keep):
-        qapp.removeTranslator(tr)
-    app_module._keep.clear()
-
-
 def area_id(db, code: str) -> int:
     with db.read() as s:
         return s.scalar(select(Area.id).where(Area.code == code))

@@ -690,8 +690,9 @@ def generate_demo_city(db: Database, actor: str | int, households: int, seed: in
                        today: dt.date | None = None) -> DemoSummary:
     """The demo the app opens on: the registry (:func:`generate_demo`), the city's 2022
     standards from seed 002, active cases paid since January of last year
-    (:func:`generate_demo_cases`), and leadership-liaison records for this year up to
-    ``today``."""
+    (:func:`generate_demo_cases`), this year's temporary aid up to ``today``
+    (:func:`~assistcase.demo_aid.generate_demo_aid`), and leadership-liaison records for this
+    year up to ``today``."""
     from .services.liaison import generate_liaison_data
     from .services.standards import StandardInput, save_standard
 
@@ -709,6 +710,11 @@ def generate_demo_city(db: Database, actor: str | int, households: int, seed: in
                                                    "month", note))
     report(0.93, "cases 救助案件")
     generate_demo_cases(db, actor, paid_from=dt.date(today.year - 1, 1, 1), today=today)
+    report(0.94, "temporary aid 临时救助")
+    from .demo_aid import generate_demo_aid
+    # about one person-time a year per ten registered households (seed 002: 32,000 in 2022)
+    generate_demo_aid(db, actor, year=today.year, seed=seed, count=max(30, households // 10),
+                      until=today)
     report(0.95, "liaison 联系督查")
     generate_liaison_data(db, actor, year=today.year, seed=seed, until=today)
     report(1.0, "done 完成")

@@ -219,6 +219,12 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
 
     bank_ws = sheet(BANK_SHEET, BANK_COLUMNS, BANK_WIDTHS, bank_n)
     cash_ws = sheet(CASH_SHEET, CASH_COLUMNS, CASH_WIDTHS, cash_n)
+    # One styled cell per formatted column, refilled for each row: openpyxl writes a row the
+    # moment it is appended, and styling a new cell for every row costs a good part of the
+    # time at city scale.
+    b_id, b_account = text_cell(bank_ws, ""), text_cell(bank_ws, "")
+    b_money = money_cell(bank_ws, 0)
+    c_id, c_money = text_cell(cash_ws, ""), money_cell(cash_ws, 0)
     memo = _memo(view)
     bank_rows = bank_fen = cash_rows = cash_fen = zero = done = 0
     total_lines = max(1, view.line_count)
@@ -237,15 +243,15 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
                 ref = bank_reference(roster_id, line.seq)
                 remark = f"{memo}；{line.remark}" if line.remark else memo
                 if _pays_by_bank(line):
-                    bank_ws.append([ref, line.payee_name, text_cell(bank_ws, line.id_number),
-                                    text_cell(bank_ws, line.account_number.strip()),
-                                    line.bank_name, money_cell(bank_ws, line.amount_fen),
-                                    remark])
+                    b_id.value, b_account.value = line.id_number, line.account_number.strip()
+                    b_money.value = _yuan_decimal(line.amount_fen)
+                    bank_ws.append([ref, line.payee_name, b_id, b_account, line.bank_name,
+                                    b_money, remark])
                     bank_rows, bank_fen = bank_rows + 1, bank_fen + line.amount_fen
                 else:
-                    cash_ws.append([ref, line.payee_name, text_cell(cash_ws, line.id_number),
-                                    line.township_name, line.village_name,
-                                    money_cell(cash_ws, line.amount_fen), remark])
+                    c_id.value, c_money.value = line.id_number, _yuan_decimal(line.amount_fen)
+                    cash_ws.append([ref, line.payee_name, c_id, line.township_name,
+                                    line.village_name, c_money, remark])
                     cash_rows, cash_fen = cash_rows + 1, cash_fen + line.amount_fen
         if cancel is not None:
             cancel.check()

@@ -507,12 +507,12 @@ def write_bank_return_template(bank_file: str | os.PathLike[str],
     one row per row of its ``代发明细`` sheet with 结果 ``失败`` and the reason for the
     references in ``failed`` and ``others`` for the rest ('' leaves it for the bank to fill,
     '成功' marks them paid). ``path`` ending in .csv gives a CSV in ``encoding`` (e.g. 'gbk'),
-    else an .xlsx. Returns the number of rows."""
+    else an .xlsx. Streams row by row; returns the number of rows."""
     failed = dict(failed or {})
     out = Path(path)
     head = ["业务编号", "姓名", "身份证号", "账号", "金额", "结果", "失败原因"]
-    rows: list[list[Any]] = []
-    with open_table(bank_file) as table:
+
+    def returned(table) -> Iterator[list[Any]]:
         if BANK_SHEET not in table.sheet_names():
             raise ImportFileError(f"{Path(bank_file).name}: no sheet {BANK_SHEET}",
                                   f"{Path(bank_file).name}：没有“{BANK_SHEET}”工作表")
@@ -525,32 +525,46 @@ def write_bank_return_template(bank_file: str | os.PathLike[str],
             fen = fen_from_cell(row[5])
             money = _yuan_decimal(fen) if fen is not None else row[5]
             if ref in failed:
-                rows.append([ref, row[1], row[2], row[3], money, "失败", failed.pop(ref)])
+                yield [ref, row[1], row[2], row[3], money, "失败", failed.pop(ref)]
             else:
-                rows.append([ref, row[1], row[2], row[3], money, others, ""])
-    if failed:
-        raise ValueError(f"not in the bank file: {', '.join(sorted(failed))}")
-    tmp = out.with_name(out.name + ".part")
-    try:
-        if out.suffix.lower() == ".csv":
-            with tmp.open("w", encoding=encoding, newline="") as f:
-                w = csv.writer(f)
-                w.writerow(head)
-                w.writerows([[("" if v is None else v) for v in r] for r in rows])
-        else:
-            from openpyxl import Workbook
+                yield [ref, row[1], row[2], row[3], money, others, ""]
 
-            wb = Workbook()
-            ws = wb.active
-            ws.title = "回盘"
-            ws.append(head)
-            for r in rows:
-                ws.append(r)
-                ws.cell(ws.max_row, 3).number_format = TEXT
-                ws.cell(ws.max_row, 4).number_format = TEXT
-                ws.cell(ws.max_row, 5).number_format = MONEY
-            wb.save(tmp)
+    n = 0
+    tmp = out.with_name(out.name + ".part")
+    wb = None
+    try:
+        with open_table(bank_file) as table:
+            if out.suffix.lower() == ".csv":
+                with tmp.open("w", encoding=encoding, newline="") as f:
+                    w = csv.writer(f)
+                    w.writerow(head)
+                    for r in returned(table):
+                        w.writerow(["" if v is None else v for v in r])
+                        n += 1
+            else:
+                from openpyxl import Workbook
+                from openpyxl.cell import WriteOnlyCell
+
+                wb = Workbook(write_only=True)
+                ws = wb.create_sheet("回盘")
+                ws.append(head)
+                idn, account, money = (WriteOnlyCell(ws), WriteOnlyCell(ws), WriteOnlyCell(ws))
+                idn.number_format = account.number_format = TEXT
+                money.number_format = MONEY
+                for r in returned(table):
+                    idn.value, account.value, money.value = r[2], r[3], r[4]
+                    ws.append([r[0], r[1], idn, account, money, r[5], r[6]])
+                    n += 1
+                if failed:
+                    raise ValueError(f"not in the bank file: {', '.join(sorted(failed))}")
+                wb.save(tmp)
+        if failed:
+            raise ValueError(f"not in the bank file: {', '.join(sorted(failed))}")
         os.replace(tmp, out)
+    except BaseException:
+        if wb is not None:
+            _discard(wb)
+        raise
     finally:
         tmp.unlink(missing_ok=True)
-    return len(rows)
+    return n

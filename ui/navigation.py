@@ -40,6 +40,12 @@ def _liaison(db: Database, actor: str, read_only: bool) -> QWidget:
     return LiaisonPage(db, actor, read_only=read_only)
 
 
+def _aid(db: Database, actor: str, read_only: bool) -> QWidget:
+    from .aid_page import AidPage
+
+    return AidPage(db, actor, read_only=read_only)
+
+
 def _rosters(db: Database, actor: str, read_only: bool) -> QWidget:
     from .rosters_page import RostersPage
 
@@ -49,7 +55,7 @@ def _rosters(db: Database, actor: str, read_only: bool) -> QWidget:
 PAGES: list[PageEntry] = [
     PageEntry("registry", QT_TRANSLATE_NOOP("navigation", "Household registry"), _registry),
     PageEntry("standards", QT_TRANSLATE_NOOP("navigation", "Standards and cases"), _cases),
-    PageEntry("aid", QT_TRANSLATE_NOOP("navigation", "Temporary aid"), None),
+    PageEntry("aid", QT_TRANSLATE_NOOP("navigation", "Temporary aid"), _aid),
     PageEntry("rosters", QT_TRANSLATE_NOOP("navigation", "Payment rosters"), _rosters),
     PageEntry("liaison", QT_TRANSLATE_NOOP("navigation", "Institution liaison"), _liaison),
 ]

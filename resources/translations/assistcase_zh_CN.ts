@@ -49,10 +49,702 @@
     </message>
 </context>
 <context>
+    <name>AidEntryForm</name>
+    <message>
+        <source>Not in the registry (non-resident, no fixed address)</source>
+        <translation>非在册人员（外来人员、无固定住所人员）</translation>
+    </message>
+    <message>
+        <source>Search the registry: name, pinyin, ID number or its last 4+ characters, household number; Enter picks, ↑↓ move</source>
+        <translation>查找在册户：姓名、拼音、身份证号或其后4位以上、户编号；回车选定，↑↓切换</translation>
+    </message>
+    <message>
+        <source>Head</source>
+        <translation>户主</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>村（社区）</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>&amp;Household</source>
+        <translation>救助户(&amp;H)</translation>
+    </message>
+    <message>
+        <source>Person aided</source>
+        <translation>救助对象</translation>
+    </message>
+    <message>
+        <source>optional: leave blank when unknown</source>
+        <translation>选填：不详可不填</translation>
+    </message>
+    <message>
+        <source>where the person was found, or now lives</source>
+        <translation>发现地点或现居住地</translation>
+    </message>
+    <message>
+        <source>— choose —</source>
+        <translation>— 请选择 —</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Found at</source>
+        <translation>发现地点</translation>
+    </message>
+    <message>
+        <source>Township responsible</source>
+        <translation>负责乡镇（街道）</translation>
+    </message>
+    <message>
+        <source>Phone</source>
+        <translation>联系电话</translation>
+    </message>
+    <message>
+        <source>Pay first, complete the file afterwards (先行救助)</source>
+        <translation>先行救助（先发放，后补材料）</translation>
+    </message>
+    <message>
+        <source>File complete</source>
+        <translation>材料齐全</translation>
+    </message>
+    <message>
+        <source>What happened, the family&apos;s situation</source>
+        <translation>遭遇情况、家庭困难情况</translation>
+    </message>
+    <message>
+        <source>other documents, separated by 、</source>
+        <translation>其他材料，用“、”分隔</translation>
+    </message>
+    <message>
+        <source>yuan, e.g. 1500</source>
+        <translation>元，如 1500</translation>
+    </message>
+    <message>
+        <source>Account type</source>
+        <translation>账户类型</translation>
+    </message>
+    <message>
+        <source>Account number</source>
+        <translation>账号</translation>
+    </message>
+    <message>
+        <source>Bank</source>
+        <translation>开户银行</translation>
+    </message>
+    <message>
+        <source>Record case (Ctrl+S)</source>
+        <translation>登记（Ctrl+S）</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清空</translation>
+    </message>
+    <message>
+        <source>Who</source>
+        <translation>救助对象</translation>
+    </message>
+    <message>
+        <source>Aid</source>
+        <translation>救助事项</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Cause</source>
+        <translation>救助原因</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>材料</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>情况说明</translation>
+    </message>
+    <message>
+        <source>Documents received</source>
+        <translation>已收材料</translation>
+    </message>
+    <message>
+        <source>Amount requested</source>
+        <translation>申请金额</translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation>发放</translation>
+    </message>
+    <message>
+        <source>Applied on</source>
+        <translation>申请日期</translation>
+    </message>
+    <message>
+        <source>Tab: next field · Ctrl+S or Ctrl+Enter: record</source>
+        <translation>Tab：下一项 · Ctrl+S 或 Ctrl+回车：登记</translation>
+    </message>
+    <message>
+        <source>No household found. A person outside the registry: tick “Not in the registry”.</source>
+        <translation>未找到在册户。非在册人员请勾选“非在册人员”。</translation>
+    </message>
+    <message>
+        <source>No household chosen yet.</source>
+        <translation>尚未选定救助户。</translation>
+    </message>
+    <message>
+        <source>%1 persons</source>
+        <translation>%1 人</translation>
+    </message>
+    <message>
+        <source>account %1 %2</source>
+        <translation>账户 %1 %2</translation>
+    </message>
+    <message>
+        <source>blank: the household&apos;s account (…%1)</source>
+        <translation>不填则用本户账户（尾号 %1）</translation>
+    </message>
+    <message>
+        <source>no bank account on record</source>
+        <translation>未登记银行账户</translation>
+    </message>
+    <message>
+        <source>Choose the household: search by name, ID number or household number (or tick “Not in the registry”).</source>
+        <translation>请选定救助户：按姓名、身份证号或户编号查找（非在册人员请勾选“非在册人员”）。</translation>
+    </message>
+    <message>
+        <source>Recorded case %1: %2, %3, requested %4 yuan.</source>
+        <translation>已登记案件 %1：%2，%3，申请 %4 元。</translation>
+    </message>
+    <message>
+        <source>It waits for approval at %1 level.</source>
+        <translation>待%1审批。</translation>
+    </message>
+</context>
+<context>
+    <name>AidPage</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>⚠ Temporary aid granted %1 time(s) in the past %2 months:</source>
+        <translation>⚠ 近 %2 个月内已获临时救助 %1 次：</translation>
+    </message>
+    <message>
+        <source>%1 · %2 · %3 · %4 yuan (case %5)</source>
+        <translation>%1 · %2 · %3 · %4 元（案件 %5）</translation>
+    </message>
+    <message>
+        <source>Urgent</source>
+        <translation>急难型</translation>
+    </message>
+    <message>
+        <source>Expenditure</source>
+        <translation>支出型</translation>
+    </message>
+    <message>
+        <source>Township</source>
+        <translation>乡镇</translation>
+    </message>
+    <message>
+        <source>County</source>
+        <translation>县级</translation>
+    </message>
+    <message>
+        <source>Case-by-case decision</source>
+        <translation>一事一议</translation>
+    </message>
+    <message>
+        <source>Waiting for approval</source>
+        <translation>待审批</translation>
+    </message>
+    <message>
+        <source>Approved</source>
+        <translation>已审批</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>已发放</translation>
+    </message>
+    <message>
+        <source>Refused</source>
+        <translation>不予救助</translation>
+    </message>
+    <message>
+        <source>Bank account</source>
+        <translation>银行账户</translation>
+    </message>
+    <message>
+        <source>Cash</source>
+        <translation>现金</translation>
+    </message>
+    <message>
+        <source>directly</source>
+        <translation>直接发放</translation>
+    </message>
+    <message>
+        <source>by roster</source>
+        <translation>花名册发放</translation>
+    </message>
+    <message>
+        <source>Build temporary-aid roster…</source>
+        <translation>生成临时救助花名册…</translation>
+    </message>
+    <message>
+        <source>Show in the rosters page</source>
+        <translation>在花名册页查看</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Read-only view</source>
+        <translation>只读查看</translation>
+    </message>
+    <message>
+        <source>New case</source>
+        <translation>新登记</translation>
+    </message>
+    <message>
+        <source>Approval</source>
+        <translation>审批</translation>
+    </message>
+    <message>
+        <source>Payment</source>
+        <translation>发放</translation>
+    </message>
+    <message>
+        <source>Paperwork</source>
+        <translation>补齐材料</translation>
+    </message>
+    <message>
+        <source>Statistics</source>
+        <translation>统计</translation>
+    </message>
+    <message>
+        <source>Case</source>
+        <translation>案件</translation>
+    </message>
+    <message>
+        <source>Applied</source>
+        <translation>申请日期</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Registered</source>
+        <translation>在册</translation>
+    </message>
+    <message>
+        <source>Type</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Cause</source>
+        <translation>救助原因</translation>
+    </message>
+    <message>
+        <source>Requested (yuan)</source>
+        <translation>申请金额（元）</translation>
+    </message>
+    <message>
+        <source>Limit (yuan)</source>
+        <translation>审批限额（元）</translation>
+    </message>
+    <message>
+        <source>Approve…</source>
+        <translation>审批…</translation>
+    </message>
+    <message>
+        <source>Refuse…</source>
+        <translation>不予救助…</translation>
+    </message>
+    <message>
+        <source>Approved aid not yet paid. Cash (and urgent aid paid first) is recorded here; bank payments go through the temporary-aid roster.</source>
+        <translation>已审批未发放的救助。现金发放（及急难型先行救助）在此登记；银行发放通过临时救助花名册。</translation>
+    </message>
+    <message>
+        <source>Granted (yuan)</source>
+        <translation>批准金额（元）</translation>
+    </message>
+    <message>
+        <source>Level</source>
+        <translation>审批层级</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>材料</translation>
+    </message>
+    <message>
+        <source>Record payment…</source>
+        <translation>登记发放…</translation>
+    </message>
+    <message>
+        <source>Overdue only</source>
+        <translation>仅显示逾期</translation>
+    </message>
+    <message>
+        <source>Files of cases paid before they were complete (先行救助), due a number of working days after payment.</source>
+        <translation>先行救助案件须在发放后规定的工作日内补齐材料。</translation>
+    </message>
+    <message>
+        <source>Paid on</source>
+        <translation>发放日期</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>补齐期限</translation>
+    </message>
+    <message>
+        <source>Days overdue</source>
+        <translation>逾期天数</translation>
+    </message>
+    <message>
+        <source>Mark the file complete…</source>
+        <translation>材料已补齐…</translation>
+    </message>
+    <message>
+        <source>Year</source>
+        <translation>年度</translation>
+    </message>
+    <message>
+        <source>Quarter</source>
+        <translation>季度</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>月份</translation>
+    </message>
+    <message>
+        <source>All areas</source>
+        <translation>全部区划</translation>
+    </message>
+    <message>
+        <source>Granted (by approval date)</source>
+        <translation>审批口径（按审批日期）</translation>
+    </message>
+    <message>
+        <source>Paid (by payment date)</source>
+        <translation>发放口径（按发放日期）</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>查询</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>统计期</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>区划</translation>
+    </message>
+    <message>
+        <source>Basis</source>
+        <translation>口径</translation>
+    </message>
+    <message>
+        <source>Person-times</source>
+        <translation>人次</translation>
+    </message>
+    <message>
+        <source>Amount (yuan)</source>
+        <translation>金额（元）</translation>
+    </message>
+    <message>
+        <source>By type</source>
+        <translation>按类型</translation>
+    </message>
+    <message>
+        <source>By cause</source>
+        <translation>按救助原因</translation>
+    </message>
+    <message>
+        <source>By township</source>
+        <translation>按乡镇（街道）</translation>
+    </message>
+    <message>
+        <source>meeting record</source>
+        <translation>会议记录</translation>
+    </message>
+    <message>
+        <source>no standard</source>
+        <translation>无标准</translation>
+    </message>
+    <message>
+        <source>monthly dibao standard %1 yuan</source>
+        <translation>月低保标准 %1 元</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>A township approves up to its limit (a multiple of the monthly dibao standard in force).</source>
+        <translation>乡镇在审批限额内审批（限额为现行月低保标准的倍数）。</translation>
+    </message>
+    <message>
+        <source>Above the township&apos;s limit: the county approves up to its limit.</source>
+        <translation>超出乡镇审批限额：由县级在其限额内审批。</translation>
+    </message>
+    <message>
+        <source>Above the county&apos;s limit: only a case-by-case decision (一事一议) with the meeting&apos;s date, participants and minutes.</source>
+        <translation>超出县级审批限额：须经一事一议，并记录会议日期、参会人员和会议纪要。</translation>
+    </message>
+    <message>
+        <source>complete</source>
+        <translation>齐全</translation>
+    </message>
+    <message>
+        <source>pay first (先行救助)</source>
+        <translation>先行救助</translation>
+    </message>
+    <message>
+        <source>incomplete</source>
+        <translation>不齐全</translation>
+    </message>
+    <message>
+        <source>Paperwork (%1 overdue)</source>
+        <translation>补齐材料（%1 件逾期）</translation>
+    </message>
+    <message>
+        <source>%1 to %2: %3 person-times, %4 yuan</source>
+        <translation>%1 至 %2：%3 人次，%4 元</translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合计</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Person</source>
+        <translation>救助对象</translation>
+    </message>
+    <message>
+        <source>not in the registry</source>
+        <translation>非在册人员</translation>
+    </message>
+    <message>
+        <source>Household</source>
+        <translation>户编号</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>地点</translation>
+    </message>
+    <message>
+        <source>Description</source>
+        <translation>情况说明</translation>
+    </message>
+    <message>
+        <source>Documents</source>
+        <translation>材料</translation>
+    </message>
+    <message>
+        <source>complete on %1</source>
+        <translation>%1 补齐</translation>
+    </message>
+    <message>
+        <source>Applied on</source>
+        <translation>申请日期</translation>
+    </message>
+    <message>
+        <source>Requested</source>
+        <translation>申请金额</translation>
+    </message>
+    <message>
+        <source>yuan</source>
+        <translation>元</translation>
+    </message>
+    <message>
+        <source>Granted</source>
+        <translation>批准金额</translation>
+    </message>
+    <message>
+        <source>Limit</source>
+        <translation>审批限额</translation>
+    </message>
+    <message>
+        <source>Meeting</source>
+        <translation>会议</translation>
+    </message>
+    <message>
+        <source>File due</source>
+        <translation>补齐期限</translation>
+    </message>
+    <message>
+        <source>Roster</source>
+        <translation>花名册</translation>
+    </message>
+    <message>
+        <source>Approved case %1: %2 yuan to %3 (%4).</source>
+        <translation>已审批案件 %1：批准 %3 %2 元（%4）。</translation>
+    </message>
+    <message>
+        <source>Urgent aid: it may be paid now, before the file is complete (Payment tab).</source>
+        <translation>急难型救助：可先行发放，后补材料（见“发放”页）。</translation>
+    </message>
+    <message>
+        <source>Refused case %1.</source>
+        <translation>案件 %1 已作不予救助处理。</translation>
+    </message>
+    <message>
+        <source>Payment of case %1 recorded.</source>
+        <translation>案件 %1 已登记发放。</translation>
+    </message>
+    <message>
+        <source>The file of case %1 is complete.</source>
+        <translation>案件 %1 材料已补齐。</translation>
+    </message>
+    <message>
+        <source>Building the temporary-aid roster…</source>
+        <translation>正在生成临时救助花名册…</translation>
+    </message>
+    <message>
+        <source>Roster built: %1 lines (%2 cases), total %3 yuan. Review and approve it in the rosters page; approving it pays the cases.</source>
+        <translation>已生成花名册：%1 行（%2 件），合计 %3 元。请在花名册页审核、审批；审批后案件即为已发放。</translation>
+    </message>
+    <message>
+        <source>%1 failed payments reissued.</source>
+        <translation>补发失败发放 %1 笔。</translation>
+    </message>
+    <message>
+        <source>%1 expenditure cases wait for a complete file.</source>
+        <translation>%1 件支出型救助待材料齐全后发放。</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was written.</source>
+        <translation>已取消，未写入任何数据。</translation>
+    </message>
+</context>
+<context>
+    <name>ApproveDialog</name>
+    <message>
+        <source>Approve temporary aid</source>
+        <translation>临时救助审批</translation>
+    </message>
+    <message>
+        <source>Approve</source>
+        <translation>批准</translation>
+    </message>
+    <message>
+        <source>Case %1: %2, %3 · %4 · requested %5 yuan</source>
+        <translation>案件 %1：%2，%3 · %4 · 申请 %5 元</translation>
+    </message>
+    <message>
+        <source>yuan</source>
+        <translation>元</translation>
+    </message>
+    <message>
+        <source>Name of the official who approves</source>
+        <translation>审批人姓名</translation>
+    </message>
+    <message>
+        <source>e.g. director, deputy director, head of the assistance section</source>
+        <translation>如：局长、分管副局长、社会救助股股长</translation>
+    </message>
+    <message>
+        <source>Approval level</source>
+        <translation>审批层级</translation>
+    </message>
+    <message>
+        <source>Amount granted (yuan)</source>
+        <translation>批准金额（元）</translation>
+    </message>
+    <message>
+        <source>Approved by</source>
+        <translation>审批人</translation>
+    </message>
+    <message>
+        <source>Approval date</source>
+        <translation>审批日期</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+    <message>
+        <source>Case-by-case decision (一事一议): meeting record</source>
+        <translation>一事一议会议记录</translation>
+    </message>
+    <message>
+        <source>Meeting date</source>
+        <translation>会议日期</translation>
+    </message>
+    <message>
+        <source>Participants</source>
+        <translation>参会人员</translation>
+    </message>
+    <message>
+        <source>Minutes</source>
+        <translation>会议纪要</translation>
+    </message>
+    <message>
+        <source>No dibao standard is in force on %1: the limits cannot be worked out.</source>
+        <translation>%1 没有适用的低保标准，无法确定审批限额。</translation>
+    </message>
+    <message>
+        <source>Limits on %1 (monthly dibao standard %2 yuan): township up to %3 yuan, county up to %4 yuan, above that a case-by-case decision with a meeting record.</source>
+        <translation>%1 审批限额（月低保标准 %2 元）：乡镇 %3 元以内，县级 %4 元以内，超出须经一事一议并记录会议情况。</translation>
+    </message>
+    <message>
+        <source>%1 yuan needs: %2.</source>
+        <translation>%1 元须由%2审批。</translation>
+    </message>
+</context>
+<context>
     <name>BackgroundTask</name>
     <message>
         <source>Cancel</source>
         <translation>取消</translation>
+    </message>
+</context>
+<context>
+    <name>BuildRosterDialog</name>
+    <message>
+        <source>Build temporary-aid roster</source>
+        <translation>生成临时救助花名册</translation>
+    </message>
+    <message>
+        <source>The roster pays every approved case paid by bank in the area that no other roster pays, approved on or before the payment date. Cash payments are recorded in the Payment tab.</source>
+        <translation>花名册列入本区划内发放日期前已审批、通过银行发放且未列入其他花名册的案件。现金发放在“发放”页登记。</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>区划</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>月份</translation>
+    </message>
+    <message>
+        <source>Payment date</source>
+        <translation>发放日期</translation>
+    </message>
+    <message>
+        <source>Build</source>
+        <translation>生成</translation>
     </message>
 </context>
 <context>
@@ -1370,6 +2062,87 @@
     <message>
         <source>Enter the amount per person in yuan, for example 210.</source>
         <translation>请输入每人补贴金额（元），例如 210。</translation>
+    </message>
+</context>
+<context>
+    <name>PaperworkDialog</name>
+    <message>
+        <source>Complete the file</source>
+        <translation>补齐材料</translation>
+    </message>
+    <message>
+        <source>File complete</source>
+        <translation>材料齐全</translation>
+    </message>
+    <message>
+        <source>Case %1: %2, paid on %3</source>
+        <translation>案件 %1：%2，%3 发放</translation>
+    </message>
+    <message>
+        <source>due %1</source>
+        <translation>期限 %1</translation>
+    </message>
+    <message>
+        <source>Documents received</source>
+        <translation>已收材料</translation>
+    </message>
+    <message>
+        <source>Complete on</source>
+        <translation>补齐日期</translation>
+    </message>
+</context>
+<context>
+    <name>PaymentDialog</name>
+    <message>
+        <source>Record payment</source>
+        <translation>登记发放</translation>
+    </message>
+    <message>
+        <source>Case %1: %2, granted %3 yuan, paid by %4</source>
+        <translation>案件 %1：%2，批准 %3 元，发放方式：%4</translation>
+    </message>
+    <message>
+        <source>Urgent aid paid first (先行救助): the file is incomplete and must be completed within the deadline after payment.</source>
+        <translation>先行救助：材料尚不齐全，须在发放后规定期限内补齐。</translation>
+    </message>
+    <message>
+        <source>e.g. cash handed over by the township office</source>
+        <translation>如：由乡镇民政所现金发放</translation>
+    </message>
+    <message>
+        <source>Paid on</source>
+        <translation>发放日期</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>备注</translation>
+    </message>
+</context>
+<context>
+    <name>RefuseDialog</name>
+    <message>
+        <source>Refuse temporary aid</source>
+        <translation>不予救助</translation>
+    </message>
+    <message>
+        <source>Refuse</source>
+        <translation>不予救助</translation>
+    </message>
+    <message>
+        <source>Case %1: %2, requested %3 yuan</source>
+        <translation>案件 %1：%2，申请 %3 元</translation>
+    </message>
+    <message>
+        <source>Why the aid is refused</source>
+        <translation>不予救助的理由</translation>
+    </message>
+    <message>
+        <source>Date</source>
+        <translation>日期</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>理由</translation>
     </message>
 </context>
 <context>

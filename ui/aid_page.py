@@ -724,7 +724,7 @@ class AidEntryForm(QWidget):
             for c, it in enumerate(cells):
                 self.results.setItem(r, c, it)
         self.results.resizeColumnsToContents()
-        self.results.horizontalHeader().setStretchLastSection(True)
+        self.results.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.results.blockSignals(False)
         if rows:
             self.results.selectRow(0)
@@ -854,6 +854,8 @@ class AidEntryForm(QWidget):
             data.phone = self.phone.text()
             return data
         if self.household is None:
+            self.result_box.hide()
+            self.warning_box.hide()
             self.errors.set("household_id", self.tr(
                 "Choose the household: search by name, ID number or household number (or tick "
                 "“Not in the registry”)."))
@@ -873,6 +875,8 @@ class AidEntryForm(QWidget):
         try:
             result = A.record_aid(self.db, self.actor, data)
         except AssistCaseError as e:
+            self.result_box.hide()  # the last case's message is not about this one
+            self.warning_box.hide()
             self.errors.show(e)
             return None
         with self.db.read() as s:
@@ -1397,8 +1401,8 @@ class AidPage(QWidget):
                        f"<td>{e(val)}</td></tr>" for k, val in rows if val)
         warn = (f"<p style='background:#FFF4CE;color:#4D3B00;padding:4px'>"
                 f"{e(earlier).replace(chr(10), '<br>')}</p>") if earlier else ""
-        return (f"<h3>{e(self.tr('Case %1').replace('%1', str(v.id)))}</h3>{warn}"
-                f"<table>{body}</table>")
+        title = self.tr("Case %1").replace("%1", str(v.id))
+        return f"<h3>{e(title)}</h3>{warn}<table>{body}</table>"
 
     def _update_actions(self) -> None:
         busy = self.task is not None

@@ -56,7 +56,7 @@
     </message>
     <message>
         <source>Search the registry: name, pinyin, ID number or its last 4+ characters, household number; Enter picks, ↑↓ move</source>
-        <translation>查找在册户：姓名、拼音、身份证号或其后4位以上、户编号；回车选定，↑↓切换</translation>
+        <translation>查找在册户：姓名、拼音、身份证号（或后4位）、户编号；回车选定</translation>
     </message>
     <message>
         <source>Head</source>
@@ -80,7 +80,7 @@
     </message>
     <message>
         <source>Person aided</source>
-        <translation>救助对象</translation>
+        <translation>受助人</translation>
     </message>
     <message>
         <source>optional: leave blank when unknown</source>
@@ -387,7 +387,7 @@
     </message>
     <message>
         <source>File</source>
-        <translation>材料</translation>
+        <translation>材料情况</translation>
     </message>
     <message>
         <source>Record payment…</source>
@@ -559,7 +559,7 @@
     </message>
     <message>
         <source>Documents</source>
-        <translation>材料</translation>
+        <translation>已收材料</translation>
     </message>
     <message>
         <source>complete on %1</source>
@@ -596,6 +596,10 @@
     <message>
         <source>Roster</source>
         <translation>花名册</translation>
+    </message>
+    <message>
+        <source>Case %1</source>
+        <translation>案件 %1</translation>
     </message>
     <message>
         <source>Approved case %1: %2 yuan to %3 (%4).</source>

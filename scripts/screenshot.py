@@ -3,12 +3,16 @@
     xvfb-run -a -s "-screen 0 1400x900x24" .venv/bin/python scripts/screenshot.py DB OUT_DIR
     ... scripts/screenshot.py DB OUT_DIR --rosters [--lang en]   (rosters.png: the rosters
         page with the newest approved roster selected)
+    ... scripts/screenshot.py DB OUT_DIR --aid [--lang en]   (aid.png: a new case for a
+        household aided before, being typed; aid-queue.png, aid-approve.png: the approval
+        queue and a township approval above its limit refused; aid-paperwork.png,
+        aid-statistics.png). Nothing is recorded: the dialog's refusal writes nothing.
 """
 
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from assistcase.config import current_username
@@ -32,6 +36,67 @@ def rosters(app: QApplication, w: MainWindow, out: Path) -> None:
     QTimer.singleShot(500, lambda: (w.grab().save(str(out / "rosters.png")), app.quit()))
 
 
+def aid(app: QApplication, w: MainWindow, out: Path) -> None:
+    """The temporary-aid page: the quick-entry form, the queue, an approval refused above the
+    township's limit (in the dialog), the paperwork list and the statistics."""
+    from assistcase.services import aid as A
+
+    page = w.show_page("aid")
+    with page.db.read() as s:
+        earlier = next((r for r in A.list_aid(s, A.AidFilter(status="paid"))
+                        if r.registered and r.id_number), None)
+    form = page.form
+    if earlier is not None:
+        form.search.setText(earlier.id_number)
+        form.run_search()
+    form.cause.setCurrentIndex(form.cause.findData("fire"))
+    form.description.setPlainText("夜间电线短路引发火灾，三间房屋烧毁，家中衣物粮食全部损失。")
+    for row in (0, 1, 2):
+        form.documents.item(row).setCheckState(Qt.CheckState.Checked)
+    form.amount.setText("1500")
+    form.method.setCurrentIndex(form.method.findData("cash"))
+    form.save_button.setFocus()
+    shots: list = []
+
+    def grab(widget, name: str) -> None:
+        widget.grab().save(str(out / name))
+
+    def queue() -> None:
+        grab(w, "aid.png")
+        page.tabs.setCurrentIndex(1)
+        for level in range(3):
+            page.levels.setCurrentIndex(level)
+            if page.queue.rowCount():
+                break
+        QTimer.singleShot(300, approve)
+
+    def approve() -> None:
+        grab(w, "aid-queue.png")
+        page.levels.setCurrentIndex(1)  # the county queue: above the township's limit
+        if not page.queue.rowCount():
+            page.levels.setCurrentIndex(0)
+        dlg = page.ask_approve()
+        if dlg is None:
+            return paperwork()
+        dlg.level.setCurrentIndex(dlg.level.findData("township"))
+        dlg.approver.setText("李明")
+        dlg.accept()  # refused above the township's limit: the dialog stays, nothing written
+        QTimer.singleShot(300, lambda: (grab(dlg, "aid-approve.png"), dlg.reject(),
+                                        QTimer.singleShot(200, paperwork)))
+
+    def paperwork() -> None:
+        page.tabs.setCurrentIndex(3)
+        page.overdue_only.setChecked(False)
+        QTimer.singleShot(300, statistics)
+
+    def statistics() -> None:
+        grab(w, "aid-paperwork.png")
+        page.tabs.setCurrentIndex(4)
+        QTimer.singleShot(300, lambda: (grab(w, "aid-statistics.png"), app.quit()))
+
+    QTimer.singleShot(500, queue)
+
+
 def main() -> int:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     flags = sys.argv[1:]
@@ -44,8 +109,9 @@ def main() -> int:
     w = MainWindow(db, current_username())
     w.resize(1360, 820)
     w.show()
-    if "--rosters" in flags:
-        QTimer.singleShot(300, lambda: rosters(app, w, out))
+    if "--rosters" in flags or "--aid" in flags:
+        shoot = rosters if "--rosters" in flags else aid
+        QTimer.singleShot(300, lambda: shoot(app, w, out))
         code = app.exec()
         shutdown(app, [w], db)
         return code

@@ -15,6 +15,7 @@ from ui.app import install_translations
 from ui.household_editor import M_DIS_CATEGORY, M_ID, M_NAME, M_PHONE
 from ui.household_model import HouseholdTableModel
 from ui.main_window import MainWindow
+from ui.navigation import PAGES
 
 from .conftest import ACTOR, make_id
 
@@ -75,7 +76,9 @@ def test_window_speaks_chinese_by_default(window):
     # areas not built yet are visible but disabled, never a fake page
     disabled = [window.nav.item(i).text() for i in range(window.nav.count())
                 if not window.nav.item(i).flags() & Qt.ItemFlag.ItemIsEnabled]
-    assert "临时救助" in disabled
+    assert disabled == [e.translated_title() for e in PAGES if e.factory is None]
+    assert "临时救助" in [window.nav.item(i).text() for i in range(window.nav.count())]
+    assert "临时救助" not in disabled  # built since
 
 
 def test_search_zs_shows_zhang_sans_household(window, qtbot):

@@ -21,7 +21,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Iterator
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
@@ -448,60 +448,82 @@ def _month_zh(value: object) -> str:
     return f"{day.year}年{day.month}月"
 
 
-def _target_line(s: Session, roster_id: int, line: LineRow) -> int | None:
-    """This roster's line for the same payee as ``line`` (same case, aid case or person)."""
+def _payee_key(line: LineRow) -> tuple[str, int] | None:
+    """What identifies the payee of ``line`` across rosters: its case, aid case or person."""
     if line.case_id is not None:
-        key, value = "case_id", line.case_id
-    elif line.aid_case_id is not None:
-        key, value = "aid_case_id", line.aid_case_id
-    elif line.person_id is not None:
-        key, value = "person_id", line.person_id
-    else:
-        return None
-    return s.execute(text(f"SELECT id FROM roster_lines WHERE roster_id = :r AND {key} = :v"
-                          " ORDER BY id LIMIT 1"), {"r": roster_id, "v": value}).scalar()
+        return ("case_id", line.case_id)
+    if line.aid_case_id is not None:
+        return ("aid_case_id", line.aid_case_id)
+    if line.person_id is not None:
+        return ("person_id", line.person_id)
+    return None
+
+
+def _targets(s: Session, roster_id: int,
+             keys: set[tuple[str, int]]) -> dict[tuple[str, int], list[int]]:
+    """This roster's line (id, amount) for each payee key, in one query per kind of key."""
+    import json
+
+    out: dict[tuple[str, int], list[int]] = {}
+    for column in ("case_id", "aid_case_id", "person_id"):
+        values = sorted(v for k, v in keys if k == column)
+        if not values:
+            continue
+        rows = s.execute(text(
+            f"SELECT {column}, MIN(id), amount_fen FROM roster_lines WHERE roster_id = :r"
+            f" AND {column} IN (SELECT value FROM json_each(:values)) GROUP BY {column}"),
+            {"r": roster_id, "values": json.dumps(values)})
+        for value, line_id, amount in rows:
+            out[(column, value)] = [line_id, amount]
+    return out
 
 
 def _carry_in(s: Session, roster: Roster, prefix: str,
               categories: tuple[str, ...]) -> tuple[int, int, int]:
-    """Add pending reissues and adjustments to the roster. Returns (reissues, adjustments,
+    """Add pending reissues and adjustments to the roster, each on this roster's line for the
+    same payee (a new line of its own when there is none). Returns (reissues, adjustments,
     deferred deductions). A deduction larger than what the payee is paid in this roster
-    stays pending for a later one."""
+    stays pending for a later one. A handful of statements whatever the number of items."""
     reissues = adjustments = deferred = 0
-    touched: set[int] = set()
+    carries = _pending_carryovers(s, roster, prefix, categories)
+    if not carries:
+        return 0, 0, 0
+    targets = _targets(s, roster.id, {k for _, line in carries
+                                      if (k := _payee_key(line)) is not None})
+    items: list[dict] = []
+    delta: dict[int, int] = {}
+    notes: dict[int, list[str]] = {}
     added = False
-    for carry, line in _pending_carryovers(s, roster, prefix, categories):
-        target = _target_line(s, roster.id, line)
+    for carry, line in carries:
+        key = _payee_key(line)
+        target = targets.get(key) if key is not None else None
         if target is None:
             if carry.amount_fen < 0:
                 deferred += 1
                 continue
-            target = _new_line_from(s, roster, line)
+            target = [_new_line_from(s, roster, line), 0]
+            if key is not None:
+                targets[key] = target
             added = True
-        else:
-            current = s.execute(text("SELECT amount_fen FROM roster_lines WHERE id = :id"),
-                                {"id": target}).scalar_one()
-            if current + carry.amount_fen < 0:
-                deferred += 1
-                continue
-        s.add(RosterLineItem(line_id=target, kind=carry.kind, amount_fen=carry.amount_fen,
-                             ref_line_id=carry.ref_line_id, adjustment_id=carry.adjustment_id,
-                             note=carry.note))
-        s.execute(text("UPDATE roster_lines SET adjust_fen = adjust_fen + :a,"
-                       " amount_fen = amount_fen + :a WHERE id = :id"),
-                  {"a": carry.amount_fen, "id": target})
-        touched.add(target)
+        elif target[1] + carry.amount_fen < 0:
+            deferred += 1
+            continue
+        line_id = target[0]
+        target[1] += carry.amount_fen
+        items.append({"line_id": line_id, "kind": carry.kind, "amount_fen": carry.amount_fen,
+                      "ref_line_id": carry.ref_line_id, "adjustment_id": carry.adjustment_id,
+                      "note": carry.note})
+        delta[line_id] = delta.get(line_id, 0) + carry.amount_fen
+        notes.setdefault(line_id, []).append(f"{carry.note}{yuan(abs(carry.amount_fen))}元")
         if carry.kind == "reissue":
             reissues += 1
         else:
             adjustments += 1
-    s.flush()
-    for line_id in touched:
-        notes = [f"{i.note}{yuan(abs(i.amount_fen))}元" for i in
-                 s.scalars(select(RosterLineItem).where(RosterLineItem.line_id == line_id)
-                           .order_by(RosterLineItem.id))]
-        s.execute(text("UPDATE roster_lines SET remark = :r WHERE id = :id"),
-                  {"r": "；".join(notes)[:200], "id": line_id})
+    if items:
+        s.execute(insert(RosterLineItem), items)
+        s.execute(text("UPDATE roster_lines SET adjust_fen = adjust_fen + :a,"
+                       " amount_fen = amount_fen + :a, remark = :r WHERE id = :id"),
+                  [{"a": a, "r": "；".join(notes[i])[:200], "id": i} for i, a in delta.items()])
     if added:
         s.execute(text(_RENUMBER_SQL), {"roster_id": roster.id})
     return reissues, adjustments, deferred

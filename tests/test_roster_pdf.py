@@ -123,6 +123,23 @@ def test_totals_reconcile_to_the_fen(city, tmp_path):
     first = pages[0]
     assert view.title in first and "2026年11月" in first and view.issuing_office in first
     assert "已审批" in first and "未审批" not in "".join(pages)
+    # The bank file of the same roster, read back, pays the same total to the fen.
+    from decimal import Decimal
+
+    import openpyxl
+
+    from assistcase.io import bank as B
+
+    B.write_bank_xlsx(db, rid, tmp_path / "bank.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "bank.xlsx", read_only=True)
+    paid = 0
+    for sheet in (B.BANK_SHEET, B.CASH_SHEET):
+        rows = list(wb[sheet].iter_rows(min_row=2, values_only=True))
+        cents = [Decimal(repr(r[5])) * 100 for r in rows if r and r[5] is not None]
+        assert all(c == c.to_integral_value() for c in cents)
+        paid += int(sum(cents))
+    wb.close()
+    assert paid == total == db_sum
 
 
 def test_page_x_of_y_on_every_page(city, tmp_path):

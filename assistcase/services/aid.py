@@ -1058,7 +1058,7 @@ def build_temp_aid_roster(db: Database, actor: str | int, area_id: int, month: d
     cutoff = min((d for d in (pay_date, approved_until) if d is not None), default=None)
     with db.begin() as s:
         user = resolve_user(s, actor)
-        area = R._check_area(s, area_id, errors)
+        area = R.check_roster_area(s, area_id, errors)
         if errors:
             raise ValidationError(errors)
         month = first_of_month(month)
@@ -1083,8 +1083,8 @@ def build_temp_aid_roster(db: Database, actor: str | int, area_id: int, month: d
                 params).scalar_one()
             cases = s.execute(text(_AID_LINES_SQL.format(ready=ready)), params).rowcount
             report(0.7, "carry-overs 补发与重发")
-            reissues, adjustments, deferred = R._carry_in(s, roster, prefix, ("temp_aid",))
-            s.execute(text(R._TOTALS_SQL), {"roster_id": roster.id})
+            reissues, adjustments, deferred = R.carry_in(s, roster, prefix, ("temp_aid",))
+            s.execute(text(R.TOTALS_SQL), {"roster_id": roster.id})
         s.refresh(roster)
         if roster.line_count == 0:
             raise StateError(

@@ -300,7 +300,7 @@ def interruptible(s: Session, cancel: CancelToken | None) -> Iterator[None]:
     cancel.check()
 
 
-def _check_area(s: Session, area_id: object, errors: list[FieldError]) -> Area | None:
+def check_roster_area(s: Session, area_id: object, errors: list[FieldError]) -> Area | None:
     area = s.get(Area, area_id) if isinstance(area_id, int) else None
     if area is None:
         errors.append(FieldError("area_id", "choose the area of the roster", "请选择花名册的区划"))
@@ -390,7 +390,7 @@ FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY township_code, village_code, househ
 WHERE roster_lines.id = x.id AND roster_lines.seq <> x.rn
 """
 
-_TOTALS_SQL = """
+TOTALS_SQL = """
 UPDATE rosters SET (line_count, household_count, person_count, total_fen) = (
     SELECT COUNT(*), COUNT(DISTINCT household_id) + COUNT(*) - COUNT(household_id),
            COALESCE(SUM(persons), 0), COALESCE(SUM(amount_fen), 0)
@@ -478,8 +478,8 @@ def _targets(s: Session, roster_id: int,
     return out
 
 
-def _carry_in(s: Session, roster: Roster, prefix: str,
-              categories: tuple[str, ...]) -> tuple[int, int, int]:
+def carry_in(s: Session, roster: Roster, prefix: str,
+             categories: tuple[str, ...]) -> tuple[int, int, int]:
     """Add pending reissues and adjustments to the roster, each on this roster's line for the
     same payee (a new line of its own when there is none). Returns (reissues, adjustments,
     deferred deductions). A deduction larger than what the payee is paid in this roster
@@ -572,7 +572,7 @@ class MonthlyRosterInput:
 
 def _validate_monthly(s: Session, data: MonthlyRosterInput) -> Area:
     errors: list[FieldError] = []
-    area = _check_area(s, data.area_id, errors)
+    area = check_roster_area(s, data.area_id, errors)
     if not isinstance(data.month, dt.date):
         errors.append(FieldError("month", "choose the month", "请选择发放月份"))
     if data.program not in ("dibao", "tekun"):
@@ -650,9 +650,9 @@ def _fill(s: Session, user: User, roster: Roster, area: Area, report: ProgressFn
         report(0.8, "carry-overs 补发与重发")
         if cancel is not None:
             cancel.check()
-        reissues, adjustments, deferred = (_carry_in(s, roster, prefix, categories)
+        reissues, adjustments, deferred = (carry_in(s, roster, prefix, categories)
                                            if categories else (0, 0, 0))
-        s.execute(text(_TOTALS_SQL), {"roster_id": roster.id})
+        s.execute(text(TOTALS_SQL), {"roster_id": roster.id})
     s.refresh(roster)
     return BuildResult(roster.id, roster.line_count, roster.total_fen, reissues, adjustments,
                        deferred, skipped)
@@ -681,7 +681,7 @@ def build_one_time_roster(db: Database, actor: str | int, data: OneTimeInput,
     with db.begin() as s:
         user = resolve_user(s, actor)
         errors: list[FieldError] = []
-        area = _check_area(s, data.area_id, errors)
+        area = check_roster_area(s, data.area_id, errors)
         if not isinstance(data.pay_date, dt.date):
             errors.append(FieldError("pay_date", "give the payment date", "请填写发放日期"))
         amount = data.amount_per_person_fen
@@ -849,7 +849,7 @@ def amend_line(db: Database, actor: str | int, line_id: int, base_fen: int,
         line.base_fen = base_fen
         line.amount_fen = base_fen + line.adjust_fen
         s.flush()
-        s.execute(text(_TOTALS_SQL), {"roster_id": r.id})
+        s.execute(text(TOTALS_SQL), {"roster_id": r.id})
         return line_row(s, line.id)
 
 

@@ -252,6 +252,7 @@ def test_non_registered_person_recorded_and_paid_without_a_household(db, city, p
     assert (line.aid_case_id, line.household_id, line.payee_name, line.id_number) == \
         (aid, None, "流浪人员李某", number)
     assert (line.village_code, line.township_code, line.amount_fen) == ("", township_code, 800_00)
+    assert line.village_name == "非在册人员"  # what the printed roster shows in the village column
     v = view(db, aid)
     assert (v.status, v.paid_on, v.paid_via, v.roster_id, v.roster_status) == \
         ("paid", dt.date(2026, 11, 25), "roster", built.roster_id, "approved")

@@ -1013,7 +1013,8 @@ INSERT INTO roster_lines (roster_id, seq, category, residence_class, case_id, ai
 SELECT :roster_id,
        ROW_NUMBER() OVER (ORDER BY t.code, COALESCE(v.code, ''), COALESCE(h.number, ''), a.id),
        'temp_aid', a.residence_class, NULL, a.id, a.household_id, a.person_id,
-       COALESCE(h.number, ''), t.code, t.name, COALESCE(v.code, ''), COALESCE(v.name, ''),
+       COALESCE(h.number, ''), t.code, t.name, COALESCE(v.code, ''),
+       COALESCE(v.name, '非在册人员'),
        a.name, a.id_number, a.account_type, a.account_number, a.bank_name,
        COALESCE(MAX(h.member_count, 1), 1), 1, COALESCE(a.standard_fen, 0), 0,
        a.amount_granted_fen, 0, a.amount_granted_fen,
@@ -1045,7 +1046,8 @@ def build_temp_aid_roster(db: Database, actor: str | int, area_id: int, month: d
     plus the reissue of failed temporary-aid payments and pending adjustments of the area.
 
     Each line copies the payee's name, ID number, account and village from the case (a person
-    outside the registry: no village, the township responsible). Refused when there is
+    outside the registry: no village code, 非在册人员 in the village column, the township
+    responsible). Refused when there is
     nothing to pay. Review, approve, discard, print and export it with :mod:`.rosters`;
     approving it marks its cases paid."""
     report = progress or (lambda _f, _m: None)

@@ -413,3 +413,30 @@ def test_bank_returns_imported_in_the_page_are_reissued_by_the_next_roster(qtbot
     assert done.args == ["succeeded"]
     assert page.view.id != nov and page.view.month == dt.date(2026, 12, 1)
     assert "1 reissues" in page.message.text()
+
+
+def test_failed_payments_and_adjustments_waiting_are_listed(qtbot, page, city_db):
+    from ui.rosters_page import PendingDialog
+
+    rid = _approved(city_db)
+    with city_db.read() as s:
+        first, second = [line for _, line in zip(range(2), R.iter_lines(s, rid))]
+    R.record_bank_returns(city_db, ACTOR, rid, "returns.xlsx", "e" * 64,
+                          [R.PaymentOutcome(first.id, "failed", "账户已销户")])
+    R.record_adjustment(city_db, ACTOR, second.id, 12_50, "漏发")
+    qtbot.mouseClick(page.pending_button, Qt.MouseButton.LeftButton)
+    dlg = page.dialog
+    assert isinstance(dlg, PendingDialog) and dlg.isVisible()
+    rows = [[dlg.table.item(r, c).text() for c in range(dlg.table.columnCount())]
+            for r in range(dlg.table.rowCount())]
+    assert rows == [
+        ["Reissue (failed payment)", "2026-11", str(rid), first.payee_name, first.village_name,
+         f"{first.amount_fen // 100:,}.{first.amount_fen % 100:02d}", "账户已销户"],
+        ["Supplement", "2026-11", str(rid), second.payee_name, second.village_name, "12.50",
+         "漏发"]]
+    dlg.reject()
+    # once the next roster has taken them, nothing is waiting
+    R.build_monthly_roster(city_db, ACTOR, R.MonthlyRosterInput(
+        area_id(city_db, CITY), dt.date(2026, 12, 1), "dibao"))
+    qtbot.mouseClick(page.pending_button, Qt.MouseButton.LeftButton)
+    assert page.dialog.table.rowCount() == 0

@@ -181,6 +181,41 @@ class NewRosterDialog(QDialog):
                               yuan_text_to_fen(self.amount.text()) or 0, cats, cls)
 
 
+class PendingDialog(QDialog):
+    """What earlier rosters left to pay: failed payments waiting for their reissue (重发) and
+    adjustments (补发 / 扣减) waiting for the next roster of their program."""
+
+    def __init__(self, items: list[R.PendingItem], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Waiting for the next roster"))
+        kinds = {"reissue": self.tr("Reissue (failed payment)"),
+                 "supplement": self.tr("Supplement"), "deduction": self.tr("Deduction")}
+        self.table = _table([self.tr("Kind"), self.tr("Month"), self.tr("Roster"),
+                             self.tr("Payee"), self.tr("Village"), self.tr("Amount (yuan)"),
+                             self.tr("Reason")])
+        self.table.setObjectName("pending")
+        self.table.setRowCount(len(items))
+        for row, it in enumerate(items):
+            amount = _item(fen_to_yuan_text(it.amount_fen), align_right=True)
+            for col, cell in enumerate((_item(kinds.get(it.kind, it.kind)),
+                                        _item(f"{it.month:%Y-%m}"), _item(str(it.roster_id)),
+                                        _item(it.payee_name), _item(it.village_name), amount,
+                                        _item(it.reason))):
+                self.table.setItem(row, col, cell)
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        summary = QLabel(self.tr("%1 item(s). Each is paid by the next roster built for its "
+                                 "program and area, exactly once.").replace("%1", str(len(items))))
+        summary.setWordWrap(True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(summary)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(900, 420)
+
+
 class AdjustmentDialog(QDialog):
     """A supplement (补发) or deduction (扣减) on a line of an approved roster; the next roster
     of the program pays it. ``submit(amount_fen, reason)`` records it; a refusal stays in
@@ -273,7 +308,10 @@ class RostersPage(QWidget):
         self.new_button.setVisible(not read_only)
         refresh = QPushButton(self.tr("Refresh"))
         refresh.clicked.connect(lambda: self.refresh_list())
+        self.pending_button = QPushButton(self.tr("Waiting for the next roster…"))
+        self.pending_button.clicked.connect(self.show_pending)
         top.addWidget(self.new_button)
+        top.addWidget(self.pending_button)
         top.addStretch(1)
         if read_only:
             top.addWidget(QLabel(self.tr("Read-only view")))
@@ -875,6 +913,12 @@ class RostersPage(QWidget):
     def open_file(self, path: str) -> None:
         if self.open_results:
             QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    def show_pending(self) -> QDialog:
+        """List the failed payments and adjustments the next rosters will pay."""
+        with self.db.read() as s:
+            items = R.pending_carryovers(s)
+        return self._open(PendingDialog(items, self))
 
     def ask_import_returns(self) -> None:
         if self.view is None:

@@ -2123,6 +2123,57 @@
     </message>
 </context>
 <context>
+    <name>PendingDialog</name>
+    <message>
+        <source>Waiting for the next roster</source>
+        <translation>待下期发放事项</translation>
+    </message>
+    <message>
+        <source>Reissue (failed payment)</source>
+        <translation>重发（发放失败）</translation>
+    </message>
+    <message>
+        <source>Supplement</source>
+        <translation>补发</translation>
+    </message>
+    <message>
+        <source>Deduction</source>
+        <translation>扣减</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类型</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>月份</translation>
+    </message>
+    <message>
+        <source>Roster</source>
+        <translation>花名册</translation>
+    </message>
+    <message>
+        <source>Payee</source>
+        <translation>领款人</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>村（社区）</translation>
+    </message>
+    <message>
+        <source>Amount (yuan)</source>
+        <translation>金额（元）</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>%1 item(s). Each is paid by the next roster built for its program and area, exactly once.</source>
+        <translation>共 %1 项。每项由该项目、该区划下一期生成的花名册发放，且只发放一次。</translation>
+    </message>
+</context>
+<context>
     <name>RefuseDialog</name>
     <message>
         <source>Refuse temporary aid</source>
@@ -2297,6 +2348,10 @@
     <message>
         <source>Refresh</source>
         <translation>刷新</translation>
+    </message>
+    <message>
+        <source>Waiting for the next roster…</source>
+        <translation>待下期发放…</translation>
     </message>
     <message>
         <source>Read-only view</source>

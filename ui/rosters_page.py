@@ -583,7 +583,9 @@ class RostersPage(QWidget):
             self.review_button: status == "draft",
             self.send_back_button: status == "reviewed",
             self.approve_button: status == "reviewed",
-            self.rebuild_button: status in ("draft", "reviewed"),
+            # a temporary-aid roster is built from the aid page; discard and build it there
+            self.rebuild_button: status in ("draft", "reviewed")
+            and self.view is not None and self.view.kind != "temp_aid",
             self.discard_button: status in ("draft", "reviewed"),
             self.adjust_button: status == "approved",
             self.print_button: status is not None,

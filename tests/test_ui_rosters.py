@@ -440,3 +440,30 @@ def test_failed_payments_and_adjustments_waiting_are_listed(qtbot, page, city_db
         area_id(city_db, CITY), dt.date(2026, 12, 1), "dibao"))
     qtbot.mouseClick(page.pending_button, Qt.MouseButton.LeftButton)
     assert page.dialog.table.rowCount() == 0
+
+
+def test_funds_report_from_the_page_counts_the_approved_roster(qtbot, page, city_db, tmp_path,
+                                                              monkeypatch):
+    import openpyxl
+
+    from ui.rosters_page import FundsDialog
+
+    rid = _approved(city_db)
+    with city_db.read() as s:
+        total = R.roster_view(s, rid).total_fen
+    target = tmp_path / "funds.xlsx"
+    monkeypatch.setattr(page, "ask_save_path", lambda *_a: str(target))
+    qtbot.mouseClick(page.funds_button, Qt.MouseButton.LeftButton)
+    dlg = page.dialog
+    assert isinstance(dlg, FundsDialog)
+    dlg.area.setCurrentIndex(dlg.area.findData(area_id(city_db, CITY)))
+    dlg.year.setCurrentIndex(dlg.year.findData(2026))
+    dlg.month.setCurrentIndex(dlg.month.findData(11))
+    dlg.format.setCurrentIndex(dlg.format.findData("xlsx"))
+    with qtbot.waitSignal(page.task_finished, timeout=30000) as done:
+        qtbot.mouseClick(ok(dlg), Qt.MouseButton.LeftButton)
+    assert done.args == ["succeeded"], page.message.text()
+    assert page.last_output == str(target) and target.exists()
+    cells = [v for row in openpyxl.load_workbook(target, read_only=True).worksheets[0]
+             .iter_rows(values_only=True) for v in row if isinstance(v, (int, float))]
+    assert round(total / 100, 2) in [round(v, 2) for v in cells]

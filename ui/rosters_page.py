@@ -181,6 +181,50 @@ class NewRosterDialog(QDialog):
                               yuan_text_to_fen(self.amount.text()) or 0, cats, cls)
 
 
+class FundsDialog(QDialog):
+    """The funds report to write: area, year, a month or the whole year, PDF or Excel."""
+
+    def __init__(self, areas: list[tuple[int, str, str]], today: dt.date,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Funds report"))
+        self.area = QComboBox()
+        indent = {"city": "", "county": "    ", "township": "        "}
+        for area_id, name, level in areas:
+            self.area.addItem(indent.get(level, "") + name, area_id)
+        self.year = QComboBox()
+        for year in range(today.year, today.year - 6, -1):
+            self.year.addItem(str(year), year)
+        self.month = QComboBox()
+        self.month.addItem(self.tr("Whole year"), None)
+        for m in range(1, 13):
+            self.month.addItem(self.tr("Month %1").replace("%1", str(m)), m)
+        self.format = QComboBox()
+        self.format.addItem(self.tr("PDF"), "pdf")
+        self.format.addItem(self.tr("Excel"), "xlsx")
+        note = QLabel(self.tr("Counts approved rosters only: households, persons and amounts by "
+                              "program, class and village, and the average paid per person "
+                              "against the required subsidy level."))
+        note.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(self.tr("Area"), self.area)
+        form.addRow(self.tr("Year"), self.year)
+        form.addRow(self.tr("Period"), self.month)
+        form.addRow(self.tr("Format"), self.format)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(note)
+        layout.addWidget(buttons)
+
+    def choice(self) -> tuple[int, int, int | None, str]:
+        return (self.area.currentData(), self.year.currentData(), self.month.currentData(),
+                self.format.currentData())
+
+
 class PendingDialog(QDialog):
     """What earlier rosters left to pay: failed payments waiting for their reissue (重发) and
     adjustments (补发 / 扣减) waiting for the next roster of their program."""
@@ -312,6 +356,9 @@ class RostersPage(QWidget):
         self.pending_button.clicked.connect(self.show_pending)
         top.addWidget(self.new_button)
         top.addWidget(self.pending_button)
+        self.funds_button = QPushButton(self.tr("Funds report…"))
+        self.funds_button.clicked.connect(self.open_funds_dialog)
+        top.addWidget(self.funds_button)
         top.addStretch(1)
         if read_only:
             top.addWidget(QLabel(self.tr("Read-only view")))
@@ -915,6 +962,41 @@ class RostersPage(QWidget):
     def open_file(self, path: str) -> None:
         if self.open_results:
             QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+
+    def open_funds_dialog(self) -> FundsDialog:
+        with self.db.read() as s:
+            areas = R.roster_areas(s)
+        dlg = FundsDialog(areas, self.today, self)
+
+        def chosen() -> None:
+            area_id, year, month, fmt = dlg.choice()
+            name = f"资金发放统计-{year}" + (f"-{month:02d}" if month else "") + f".{fmt}"
+            filter_ = (self.tr("PDF files (*.pdf)") if fmt == "pdf"
+                       else self.tr("Excel workbooks (*.xlsx)"))
+            path = self.ask_save_path(self.tr("Funds report"), name, filter_)
+            if path:
+                self.write_funds(area_id, year, month, path)
+        dlg.accepted.connect(chosen)
+        self._open(dlg)
+        return dlg
+
+    def write_funds(self, area_id: int, year: int, month: int | None,
+                    path: str | os.PathLike) -> BackgroundTask | None:
+        """Write the funds report (PDF or, for a .xlsx path, Excel) in the background."""
+        from assistcase.reports.funds import funds_report, write_funds_pdf, write_funds_xlsx
+
+        target = str(path)
+        writer = write_funds_xlsx if target.lower().endswith(".xlsx") else write_funds_pdf
+
+        def fn(progress, cancel):
+            progress(0.1, "report")
+            with self.db.read() as s:
+                rep = funds_report(s, area_id, year, month)
+            cancel.check()
+            progress(0.6, "file")
+            writer(rep, target)
+            return target
+        return self._run(fn, self.tr("Writing the funds report…"), self._written)
 
     def show_pending(self) -> QDialog:
         """List the failed payments and adjustments the next rosters will pay."""

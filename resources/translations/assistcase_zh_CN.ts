@@ -1140,6 +1140,49 @@
     </message>
 </context>
 <context>
+    <name>FundsDialog</name>
+    <message>
+        <source>Funds report</source>
+        <translation>资金发放统计</translation>
+    </message>
+    <message>
+        <source>Whole year</source>
+        <translation>全年</translation>
+    </message>
+    <message>
+        <source>Month %1</source>
+        <translation>%1 月</translation>
+    </message>
+    <message>
+        <source>PDF</source>
+        <translation>PDF</translation>
+    </message>
+    <message>
+        <source>Excel</source>
+        <translation>Excel</translation>
+    </message>
+    <message>
+        <source>Counts approved rosters only: households, persons and amounts by program, class and village, and the average paid per person against the required subsidy level.</source>
+        <translation>仅统计已审批的花名册：按救助项目、城乡类别和村（社区）统计户数、人数和金额，以及人均实发水平与要求补助水平的对比。</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>区划</translation>
+    </message>
+    <message>
+        <source>Year</source>
+        <translation>年度</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>统计期</translation>
+    </message>
+    <message>
+        <source>Format</source>
+        <translation>格式</translation>
+    </message>
+</context>
+<context>
     <name>HouseholdEditor</name>
     <message>
         <source>&amp;Village</source>
@@ -2354,6 +2397,10 @@
         <translation>待下期发放…</translation>
     </message>
     <message>
+        <source>Funds report…</source>
+        <translation>资金发放统计…</translation>
+    </message>
+    <message>
         <source>Read-only view</source>
         <translation>只读视图</translation>
     </message>
@@ -2652,6 +2699,14 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     <message>
         <source>Saved %1</source>
         <translation>已保存 %1</translation>
+    </message>
+    <message>
+        <source>Funds report</source>
+        <translation>资金发放统计</translation>
+    </message>
+    <message>
+        <source>Writing the funds report…</source>
+        <translation>正在生成资金发放统计…</translation>
     </message>
     <message>
         <source>Import bank returns</source>

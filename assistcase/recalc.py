@@ -125,7 +125,8 @@ paying AS MATERIALIZED (
     JOIN households AS h ON h.id = c.household_id
     JOIN vc ON vc.village_id = h.village_id
     JOIN params AS p ON p.county_id = vc.county_id AND p.residence_class = h.residence_class
-    WHERE c.paid_from <= :month AND (c.paid_until IS NULL OR c.paid_until > :month)),
+    WHERE c.paid_from <= :month AND (c.paid_until IS NULL OR c.paid_until > :month)
+      AND (:program IS NULL OR c.program = :program)),
 inc AS MATERIALIZED (
     SELECT i.household_id, SUM(i.monthly_fen) AS income FROM incomes AS i
     WHERE i.household_id IN (SELECT household_id FROM paying WHERE program = 'dibao')
@@ -177,6 +178,7 @@ JOIN households AS h ON h.id = c.household_id
 JOIN areas AS v ON v.id = h.village_id
 WHERE v.code LIKE :prefix AND c.paid_from <= :month
   AND (c.paid_until IS NULL OR c.paid_until > :month)
+  AND (:program IS NULL OR c.program = :program)
 """
 
 
@@ -202,9 +204,12 @@ def recalculate_area(db: Database, actor: str | int, area_id: int, month: dt.dat
 
 def recalculate_in(s: Session, user, area: Area, month: dt.date,
                    progress: ProgressFn | None = None,
-                   cancel: CancelToken | None = None) -> RecalcResult:
+                   cancel: CancelToken | None = None,
+                   program: str | None = None) -> RecalcResult:
     """The recalculation inside the caller's write transaction (the roster build uses it so
-    that entitlements and roster lines are written together or not at all)."""
+    that entitlements and roster lines are written together or not at all). ``program``
+    ('dibao' or 'tekun') limits it to that program's cases: a roster of one program
+    recomputes only what it pays."""
     month = first_of_month(month)
     report = progress or (lambda _f, _m: None)
     t0 = time.perf_counter()
@@ -229,8 +234,9 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
     report(0.1, "rules resolved 已取得标准")
     if cancel is not None:
         cancel.check()
-    scope = {"prefix": prefix, "month": month.isoformat()}
-    s.execute(text("DELETE FROM entitlements WHERE month = :month AND household_id IN "
+    scope = {"prefix": prefix, "month": month.isoformat(), "program": program}
+    s.execute(text("DELETE FROM entitlements WHERE month = :month"
+                   " AND (:program IS NULL OR program = :program) AND household_id IN "
                    "(SELECT h.id FROM households AS h JOIN areas AS v ON v.id = h.village_id"
                    " WHERE v.code LIKE :prefix)"), scope)
     if rows:
@@ -248,10 +254,12 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
         "SELECT COUNT(*), COALESCE(SUM(e.amount_fen), 0), COALESCE(SUM(e.exit_review), 0)"
         " FROM entitlements AS e JOIN households AS h ON h.id = e.household_id"
         " JOIN areas AS v ON v.id = h.village_id"
-        " WHERE e.month = :month AND v.code LIKE :prefix"), scope).one()
+        " WHERE e.month = :month AND v.code LIKE :prefix"
+        " AND (:program IS NULL OR e.program = :program)"), scope).one()
     in_scope = s.execute(text(_SCOPE_SQL), scope).scalar_one()
+    what = f"{program} entitlements" if program else "entitlements"
     Auditor(s, user).note("recalculate", "entitlement", area.id,
-                          f"entitlements of {area.name} for {month:%Y-%m}: {cases} cases, "
+                          f"{what} of {area.name} for {month:%Y-%m}: {cases} cases, "
                           f"{amount} fen, {exits} flagged for exit review, "
                           f"{in_scope - cases} without a standard")
     return RecalcResult(area.id, month, cases, amount, exits, in_scope - cases,

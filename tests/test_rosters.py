@@ -300,3 +300,18 @@ def test_every_step_is_in_the_audit_log(db, city):
             AuditEntry.entity == "roster", AuditEntry.entity_id == rid)).all()
     assert [a for a, _ in rows] == ["build", "update", "update"]
     assert [v for _, v in rows][1:] == ["reviewed", "approved"]
+
+
+def test_a_roster_recomputes_only_its_own_program(db, city):
+    from assistcase.recalc import recalculate_area
+
+    recalculate_area(db, ACTOR, city["county"], NOV)
+    with db.begin() as s:  # mark the extreme-hardship rows: a dibao build must leave them
+        s.execute(text("UPDATE entitlements SET computed_at = '2000-01-01 00:00:00'"
+                       " WHERE month = :m"), {"m": NOV.isoformat()})
+    R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(city["county"], NOV, "dibao"))
+    with db.read() as s:
+        stamps = dict(s.execute(text(
+            "SELECT program, MIN(computed_at = '2000-01-01 00:00:00') FROM entitlements"
+            " WHERE month = :m GROUP BY program"), {"m": NOV.isoformat()}).all())
+    assert stamps == {"dibao": 0, "tekun": 1}

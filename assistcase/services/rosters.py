@@ -628,7 +628,8 @@ def _fill(s: Session, user: User, roster: Roster, area: Area, report: ProgressFn
     with interruptible(s, cancel):
         if roster.kind == "monthly":
             rec = recalculate_in(s, user, area, month,
-                                 lambda f, m: report(f * 0.5, m), cancel)
+                                 lambda f, m: report(f * 0.5, m), cancel,
+                                 program=roster.program)
             skipped = rec.skipped_no_standard
             report(0.5, "lines 生成明细")
             s.execute(text(_MONTHLY_LINES_SQL),

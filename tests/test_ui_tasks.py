@@ -75,6 +75,10 @@ def test_cancel_reaches_the_core_and_rolls_back_to_cancelled(qtbot, request, how
             task._dialog.findChild(QPushButton).click()
         elif how == "escape":
             qtbot.waitUntil(task._dialog.isVisible)  # shown once the work takes a while
+            # a user presses Escape in the active dialog; offscreen, a dialog shown while
+            # another test window had focus may not be active yet, and drops the key
+            task._dialog.activateWindow()
+            qtbot.waitUntil(task._dialog.isActiveWindow)
             qtbot.keyClick(task._dialog, Qt.Key.Key_Escape)
         else:
             task.cancel()

@@ -85,3 +85,26 @@ def test_cancel_reaches_the_core_and_rolls_back_to_cancelled(qtbot, request, how
     assert outcomes == ["cancelled"]
     assert finished_work == []
     assert not task._dialog.isVisible()
+
+
+def test_the_dialog_shows_while_the_work_runs_and_never_after_it_ended(qtbot, request):
+    """Work that reports progress once and then runs long still gets its dialog (shown by a
+    timer after the minimum duration, not only from a later progress report); a task that
+    has ended never shows it again."""
+    def work(progress, cancel):
+        progress(0.0, "started")
+        while not cancel.cancelled:
+            cancel._event.wait(1)
+        cancel.check()
+
+    task = BackgroundTask(work, "working")
+    request.addfinalizer(task.wait)
+    with qtbot.waitSignal(task.progressed, timeout=5000):
+        task.start()
+    task._show_if_running()  # what the start timer calls
+    assert task._dialog.isVisible()
+    with qtbot.waitSignal(task.finished, timeout=5000):
+        task.cancel()
+    assert not task._dialog.isVisible()
+    task._show_if_running()
+    assert not task._dialog.isVisible()

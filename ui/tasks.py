@@ -11,7 +11,7 @@ import logging
 import traceback
 from typing import Any, Callable
 
-from PySide6.QtCore import QObject, QThread, Qt, Signal, Slot
+from PySide6.QtCore import QObject, QThread, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog, QWidget
 
 from assistcase.errors import Cancelled
@@ -65,6 +65,7 @@ class BackgroundTask(QObject):
                  show_progress: bool = True):
         super().__init__(parent)
         self.token = CancelToken()
+        self._ended = False
         self._thread = QThread()
         self._worker = _Worker(fn, self.token)
         self._worker.moveToThread(self._thread)
@@ -88,7 +89,17 @@ class BackgroundTask(QObject):
 
     def start(self) -> "BackgroundTask":
         self._thread.start()
+        if self._dialog is not None:
+            # QProgressDialog shows itself only from a setValue after its minimum duration
+            # (else after 4 s); work that reports progress rarely would show nothing for
+            # seconds, so show it once the minimum duration has passed.
+            QTimer.singleShot(self._dialog.minimumDuration(), self, self._show_if_running)
         return self
+
+    @Slot()
+    def _show_if_running(self) -> None:
+        if self._dialog is not None and not self._ended and self._thread.isRunning():
+            self._dialog.show()
 
     def cancel(self) -> None:
         self.token.cancel()
@@ -123,6 +134,7 @@ class BackgroundTask(QObject):
             self._dialog.setLabelText(message)
 
     def _done(self, emit: Callable[..., None], *args: Any) -> None:
+        self._ended = True
         self._thread.quit()
         self._thread.wait()
         if self._dialog is not None:

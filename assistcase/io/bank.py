@@ -47,6 +47,7 @@ from typing import Any, Iterator, Mapping
 
 from ..db import Database
 from ..errors import FieldError, StateError, ValidationError
+from ..files import replaced_on_success
 from ..progress import CancelToken, ProgressFn
 from ..services import rosters as R
 from ..services.rosters import PaymentOutcome, ReturnsResult
@@ -228,79 +229,76 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
     memo = _memo(view)
     bank_rows = bank_fen = cash_rows = cash_fen = zero = done = 0
     total_lines = max(1, view.line_count)
-    tmp = path.with_name(path.name + ".part")
     try:
-        with db.read() as s:
-            for line in R.iter_lines(s, roster_id):
-                done += 1
-                if done % 1000 == 0:
-                    if cancel is not None:
-                        cancel.check()
-                    report(0.95 * done / total_lines, f"{done:,}/{view.line_count:,} lines 明细")
-                if line.amount_fen <= 0:
-                    zero += 1
-                    continue
-                ref = bank_reference(roster_id, line.seq)
-                remark = f"{memo}；{line.remark}" if line.remark else memo
-                if _pays_by_bank(line):
-                    b_id.value, b_account.value = line.id_number, line.account_number.strip()
-                    b_money.value = _yuan_decimal(line.amount_fen)
-                    bank_ws.append([ref, line.payee_name, b_id, b_account, line.bank_name,
-                                    b_money, remark])
-                    bank_rows, bank_fen = bank_rows + 1, bank_fen + line.amount_fen
-                else:
-                    c_id.value, c_money.value = line.id_number, _yuan_decimal(line.amount_fen)
-                    cash_ws.append([ref, line.payee_name, c_id, line.township_name,
-                                    line.village_name, c_money, remark])
-                    cash_rows, cash_fen = cash_rows + 1, cash_fen + line.amount_fen
-        if cancel is not None:
-            cancel.check()
-        if bank_fen + cash_fen != view.total_fen or (bank_rows, cash_rows) != (bank_n, cash_n):
-            raise StateError(  # the lines changed under us: cannot happen to a frozen roster
-                f"roster {roster_id}: the lines add up to {yuan(bank_fen + cash_fen)} yuan but "
-                f"the roster's total is {yuan(view.total_fen)} yuan",
-                f"花名册 {roster_id} 明细合计 {yuan(bank_fen + cash_fen)} 元与总额 "
-                f"{yuan(view.total_fen)} 元不符")
+        with replaced_on_success(path) as tmp:
+            with db.read() as s:
+                for line in R.iter_lines(s, roster_id):
+                    done += 1
+                    if done % 1000 == 0:
+                        if cancel is not None:
+                            cancel.check()
+                        report(0.95 * done / total_lines, f"{done:,}/{view.line_count:,} lines 明细")
+                    if line.amount_fen <= 0:
+                        zero += 1
+                        continue
+                    ref = bank_reference(roster_id, line.seq)
+                    remark = f"{memo}；{line.remark}" if line.remark else memo
+                    if _pays_by_bank(line):
+                        b_id.value, b_account.value = line.id_number, line.account_number.strip()
+                        b_money.value = _yuan_decimal(line.amount_fen)
+                        bank_ws.append([ref, line.payee_name, b_id, b_account, line.bank_name,
+                                        b_money, remark])
+                        bank_rows, bank_fen = bank_rows + 1, bank_fen + line.amount_fen
+                    else:
+                        c_id.value, c_money.value = line.id_number, _yuan_decimal(line.amount_fen)
+                        cash_ws.append([ref, line.payee_name, c_id, line.township_name,
+                                        line.village_name, c_money, remark])
+                        cash_rows, cash_fen = cash_rows + 1, cash_fen + line.amount_fen
+            if cancel is not None:
+                cancel.check()
+            if bank_fen + cash_fen != view.total_fen or (bank_rows, cash_rows) != (bank_n, cash_n):
+                raise StateError(  # the lines changed under us: cannot happen to a frozen roster
+                    f"roster {roster_id}: the lines add up to {yuan(bank_fen + cash_fen)} yuan but "
+                    f"the roster's total is {yuan(view.total_fen)} yuan",
+                    f"花名册 {roster_id} 明细合计 {yuan(bank_fen + cash_fen)} 元与总额 "
+                    f"{yuan(view.total_fen)} 元不符")
 
-        ws = wb.create_sheet(SUMMARY_SHEET)
-        for col, width in zip("ABC", (26, 12, 18)):
-            ws.column_dimensions[col].width = width
-        ws.oddHeader.left.text, ws.oddHeader.center.text, ws.oddHeader.right.text = header_text
-        title = WriteOnlyCell(ws, value=view.title)
-        title.font = Font(bold=True, size=14)
-        ws.append([title])
-        approved = (f"{view.approved_by or ''} {view.approved_at:%Y-%m-%d}"
-                    if view.approved_at else "")
-        for label, value in (("花名册编号", f"R{roster_id}"), ("发放单位", view.issuing_office),
-                             ("区划", f"{view.area_name}（{view.area_code}）"), _period(view),
-                             ("审批", approved)):
-            ws.append([label, value])
-        ws.append([])
-        head = []
-        for name in ("项目", "笔数", "合计金额(元)"):
-            c = WriteOnlyCell(ws, value=name)
-            c.font, c.fill, c.alignment = bold, head_fill, center
-            head.append(c)
-        ws.append(head)
-        for label, n, fen, strong in ((f"银行代发（{BANK_SHEET}）", bank_rows, bank_fen, False),
-                                      (f"现金发放（{CASH_SHEET}）", cash_rows, cash_fen, False),
-                                      ("合计", bank_rows + cash_rows, bank_fen + cash_fen, True)):
-            first = WriteOnlyCell(ws, value=label)
-            if strong:
-                first.font = bold
-            ws.append([first, n, money_cell(ws, fen)])
-        ws.append([])
-        ws.append(["花名册总额(元)", view.line_count, money_cell(ws, view.total_fen)])
-        ws.append([f"金额为零、不需发放的明细 {zero} 笔，未列入。"])
-        ws.append(["金额以元为单位，保留两位小数；身份证号和账号为文本。"])
-        report(0.97, "saving 保存")
-        wb.save(tmp)
-        os.replace(tmp, path)
+            ws = wb.create_sheet(SUMMARY_SHEET)
+            for col, width in zip("ABC", (26, 12, 18)):
+                ws.column_dimensions[col].width = width
+            ws.oddHeader.left.text, ws.oddHeader.center.text, ws.oddHeader.right.text = header_text
+            title = WriteOnlyCell(ws, value=view.title)
+            title.font = Font(bold=True, size=14)
+            ws.append([title])
+            approved = (f"{view.approved_by or ''} {view.approved_at:%Y-%m-%d}"
+                        if view.approved_at else "")
+            for label, value in (("花名册编号", f"R{roster_id}"), ("发放单位", view.issuing_office),
+                                 ("区划", f"{view.area_name}（{view.area_code}）"), _period(view),
+                                 ("审批", approved)):
+                ws.append([label, value])
+            ws.append([])
+            head = []
+            for name in ("项目", "笔数", "合计金额(元)"):
+                c = WriteOnlyCell(ws, value=name)
+                c.font, c.fill, c.alignment = bold, head_fill, center
+                head.append(c)
+            ws.append(head)
+            for label, n, fen, strong in ((f"银行代发（{BANK_SHEET}）", bank_rows, bank_fen, False),
+                                          (f"现金发放（{CASH_SHEET}）", cash_rows, cash_fen, False),
+                                          ("合计", bank_rows + cash_rows, bank_fen + cash_fen, True)):
+                first = WriteOnlyCell(ws, value=label)
+                if strong:
+                    first.font = bold
+                ws.append([first, n, money_cell(ws, fen)])
+            ws.append([])
+            ws.append(["花名册总额(元)", view.line_count, money_cell(ws, view.total_fen)])
+            ws.append([f"金额为零、不需发放的明细 {zero} 笔，未列入。"])
+            ws.append(["金额以元为单位，保留两位小数；身份证号和账号为文本。"])
+            report(0.97, "saving 保存")
+            wb.save(tmp)
     except BaseException:
         _discard(wb)
         raise
-    finally:
-        tmp.unlink(missing_ok=True)
     report(1.0, "done 完成")
     return BankFileSummary(bank_rows + cash_rows, bank_fen + cash_fen, bank_rows, bank_fen,
                            cash_rows, cash_fen, zero, path)
@@ -530,41 +528,38 @@ def write_bank_return_template(bank_file: str | os.PathLike[str],
                 yield [ref, row[1], row[2], row[3], money, others, ""]
 
     n = 0
-    tmp = out.with_name(out.name + ".part")
     wb = None
     try:
-        with open_table(bank_file) as table:
-            if out.suffix.lower() == ".csv":
-                with tmp.open("w", encoding=encoding, newline="") as f:
-                    w = csv.writer(f)
-                    w.writerow(head)
-                    for r in returned(table):
-                        w.writerow(["" if v is None else v for v in r])
-                        n += 1
-            else:
-                from openpyxl import Workbook
-                from openpyxl.cell import WriteOnlyCell
+        with replaced_on_success(out) as tmp:
+            with open_table(bank_file) as table:
+                if out.suffix.lower() == ".csv":
+                    with tmp.open("w", encoding=encoding, newline="") as f:
+                        w = csv.writer(f)
+                        w.writerow(head)
+                        for r in returned(table):
+                            w.writerow(["" if v is None else v for v in r])
+                            n += 1
+                else:
+                    from openpyxl import Workbook
+                    from openpyxl.cell import WriteOnlyCell
 
-                wb = Workbook(write_only=True)
-                ws = wb.create_sheet("回盘")
-                ws.append(head)
-                idn, account, money = (WriteOnlyCell(ws), WriteOnlyCell(ws), WriteOnlyCell(ws))
-                idn.number_format = account.number_format = TEXT
-                money.number_format = MONEY
-                for r in returned(table):
-                    idn.value, account.value, money.value = r[2], r[3], r[4]
-                    ws.append([r[0], r[1], idn, account, money, r[5], r[6]])
-                    n += 1
-                if failed:
-                    raise ValueError(f"not in the bank file: {', '.join(sorted(failed))}")
-                wb.save(tmp)
-        if failed:
-            raise ValueError(f"not in the bank file: {', '.join(sorted(failed))}")
-        os.replace(tmp, out)
+                    wb = Workbook(write_only=True)
+                    ws = wb.create_sheet("回盘")
+                    ws.append(head)
+                    idn, account, money = (WriteOnlyCell(ws), WriteOnlyCell(ws), WriteOnlyCell(ws))
+                    idn.number_format = account.number_format = TEXT
+                    money.number_format = MONEY
+                    for r in returned(table):
+                        idn.value, account.value, money.value = r[2], r[3], r[4]
+                        ws.append([r[0], r[1], idn, account, money, r[5], r[6]])
+                        n += 1
+                    if failed:
+                        raise ValueError(f"not in the bank file: {', '.join(sorted(failed))}")
+                    wb.save(tmp)
+            if failed:
+                raise ValueError(f"not in the bank file: {', '.join(sorted(failed))}")
     except BaseException:
         if wb is not None:
             _discard(wb)
         raise
-    finally:
-        tmp.unlink(missing_ok=True)
     return n

@@ -371,51 +371,21 @@ def _count(n: int | None) -> str:
 def write_funds_pdf(rep: FundsReport, path: str | os.PathLike[str]) -> Path:
     """The report as a landscape A4 PDF with the embedded CJK font; written beside ``path``
     and renamed into place."""
-    from reportlab.lib import colors
-    from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.platypus import (CondPageBreak, KeepTogether, LongTable, Paragraph,
-                                    SimpleDocTemplate, TableStyle)
+    from reportlab.platypus import CondPageBreak, KeepTogether, LongTable, Paragraph
 
-    from .fonts import markup, register_cjk_font
-    from .liaison_pdf import GRID, HEADER_BG, MARGIN, MISSED_FG, PAGE, _NumberedCanvas
+    from .layout import HEADER_BG, build_pdf, grid_table, styles
+    from .layout import para as _para
 
-    font = register_cjk_font()
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    base = ParagraphStyle("base", fontName=font, fontSize=8.5, leading=11, wordWrap="CJK")
-    left = ParagraphStyle("left", parent=base)
-    center = ParagraphStyle("center", parent=base, alignment=1)
-    right = ParagraphStyle("right", parent=base, alignment=2)
-    bad = ParagraphStyle("bad", parent=center, textColor=MISSED_FG)
-    head_style = ParagraphStyle("head", parent=center, leading=10.5)
-    title = ParagraphStyle("title", parent=base, fontSize=16, leading=22, alignment=1,
-                           spaceAfter=2 * mm)
-    sub = ParagraphStyle("sub", parent=base, fontSize=9.5, leading=13, alignment=1,
-                         spaceAfter=3 * mm)
-    h2 = ParagraphStyle("h2", parent=base, fontSize=11.5, leading=16, spaceBefore=4 * mm,
-                        spaceAfter=2 * mm)
-    note = ParagraphStyle("note", parent=base, fontSize=8, leading=11,
-                          textColor=colors.HexColor("#555555"), spaceBefore=1.5 * mm)
-    width = PAGE[0] - 2 * MARGIN
+    st = styles()
+    left, center, right, bad = st.left, st.center, st.right, st.bad
+    title, sub, h2, note = st.title, st.sub, st.h2, st.note
 
     def para(value, style=left) -> Paragraph:
-        return Paragraph(markup(value), style)
+        return _para(value, style)
 
-    def table(head_rows, rows, cols_mm, styles, extra=()) -> LongTable:
-        scale = width / (sum(cols_mm) * mm) if sum(cols_mm) * mm > width else 1
-        data = [[para(h, head_style) for h in head] for head in head_rows]
-        data += [[c if isinstance(c, Paragraph) else para(c, st) for c, st in zip(row, styles)]
-                 for row in rows]
-        t = LongTable(data, colWidths=[c * mm * scale for c in cols_mm],
-                      repeatRows=len(head_rows), hAlign="LEFT")
-        cmds = [("BACKGROUND", (0, 0), (-1, len(head_rows) - 1), HEADER_BG),
-                ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]
-        t.setStyle(TableStyle(cmds + list(extra)))
-        return t
+    def table(head_rows, rows, cols_mm, cell_styles, extra=()) -> LongTable:
+        return grid_table(st, head_rows, rows, cols_mm, cell_styles, extra)
 
     months = "、".join(f"{m.month}月" for m in rep.months) or "无"
     story = [para(rep.title, title),
@@ -476,15 +446,7 @@ def write_funds_pdf(rep: FundsReport, path: str | os.PathLike[str]) -> Path:
         story.append(para(n, note))
 
     footer = (f"{rep.title} · 生成于 {rep.generated_at:%Y-%m-%d %H:%M}")
-    doc = SimpleDocTemplate(str(tmp), pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN,
-                            topMargin=MARGIN, bottomMargin=16 * mm, title=rep.title,
-                            author="AssistCase", subject=rep.period_zh())
-    try:
-        doc.build(story, canvasmaker=lambda *a, **k: _NumberedCanvas(*a, footer_left=footer, **k))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return build_pdf(path, story, rep.title, rep.period_zh(), footer)
 
 
 # --- Excel --------------------------------------------------------------------------------
@@ -497,11 +459,12 @@ def write_funds_xlsx(rep: FundsReport, path: str | os.PathLike[str]) -> Path:
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
 
+    from ..files import replaced_on_success
+
     head_fill = PatternFill("solid", fgColor="DCE6F1")
     bold = Font(bold=True)
     red = Font(color="B00020", bold=True)
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
 
     def put(ws, row: int, values: list, money_cols: set[int], strong: bool = False) -> None:
         for c, v in enumerate(values, start=1):
@@ -565,9 +528,6 @@ def write_funds_xlsx(rep: FundsReport, path: str | os.PathLike[str]) -> Path:
         ws.column_dimensions[get_column_letter(c)].width = 16 if c <= 2 else 12
     ws.freeze_panes = "C3"
 
-    try:
+    with replaced_on_success(path) as tmp:
         wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

@@ -7,24 +7,15 @@ import os
 from pathlib import Path
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4, landscape
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen import canvas as rl_canvas
-from reportlab.platypus import (CondPageBreak, KeepTogether, LongTable, Paragraph,
-                                SimpleDocTemplate, TableStyle)
+from reportlab.platypus import CondPageBreak, KeepTogether, LongTable, Paragraph
 
 from .. import liaison as P
 from ..services.liaison import ORG_LEVEL_ZH, ComplianceReport
-from .fonts import draw_string, markup, register_cjk_font
+from .layout import HEADER_BG, build_pdf, grid_table, styles
+from .layout import para as _para
 
 TITLE = "领导定点联系救助管理机构情况统计"
-PAGE = landscape(A4)
-MARGIN = 14 * mm
-HEADER_BG = colors.HexColor("#DCE6F1")
-ZEBRA = colors.HexColor("#F5F7FA")
-MISSED_FG = colors.HexColor("#B00020")
-GRID = colors.HexColor("#9AA5B1")
 
 
 def period_text(rep: ComplianceReport) -> str:
@@ -49,80 +40,18 @@ def missed_labels(row) -> str:
     return "、".join(d.period.label("zh") for d, st in row.duties if st == P.MISSED)
 
 
-class _NumberedCanvas(rl_canvas.Canvas):
-    """Defers page output until the page count is known, then stamps "X of Y" on each."""
-
-    def __init__(self, *args, footer_left: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        self._pages: list[dict] = []
-        self._footer_left = footer_left
-
-    def showPage(self):  # noqa: N802 (ReportLab's name)
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
-
-    def save(self):
-        total = len(self._pages)
-        for state in self._pages:
-            self.__dict__.update(state)
-            self._footer(total)
-            super().showPage()
-        super().save()
-
-    def _footer(self, total: int) -> None:
-        w, _ = PAGE
-        self.saveState()
-        self.setStrokeColor(GRID)
-        self.setLineWidth(0.5)
-        self.line(MARGIN, 10 * mm, w - MARGIN, 10 * mm)
-        self.setFillColor(colors.HexColor("#444444"))
-        draw_string(self, MARGIN, 6 * mm, self._footer_left, 8)
-        draw_string(self, w - MARGIN, 6 * mm, f"第 {self._pageNumber} 页 / 共 {total} 页", 8,
-                    align="right")
-        self.restoreState()
-
-
 def write_compliance_pdf(rep: ComplianceReport, path: str | os.PathLike[str],
                          generated_at: dt.datetime | None = None) -> Path:
-    font = register_cjk_font()
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
     generated_at = generated_at or dt.datetime.now()
-    base = ParagraphStyle("base", fontName=font, fontSize=8.5, leading=11, wordWrap="CJK")
-    left = ParagraphStyle("left", parent=base)
-    center = ParagraphStyle("center", parent=base, alignment=1)
-    right = ParagraphStyle("right", parent=base, alignment=2)
-    bad = ParagraphStyle("bad", parent=center, textColor=MISSED_FG)
-    bad_right = ParagraphStyle("bad_right", parent=right, textColor=MISSED_FG)
-    head_style = ParagraphStyle("head", parent=center, leading=10.5)
-    title = ParagraphStyle("title", parent=base, fontSize=16, leading=22, alignment=1,
-                           spaceAfter=2 * mm)
-    sub = ParagraphStyle("sub", parent=base, fontSize=9.5, leading=13, alignment=1,
-                         spaceAfter=3 * mm)
-    h2 = ParagraphStyle("h2", parent=base, fontSize=11.5, leading=16, spaceBefore=4 * mm,
-                        spaceAfter=2 * mm)
-    note = ParagraphStyle("note", parent=base, fontSize=8, leading=11,
-                          textColor=colors.HexColor("#555555"), spaceBefore=1.5 * mm)
-    width = PAGE[0] - 2 * MARGIN
+    st = styles()
+    left, center, right, bad, bad_right = st.left, st.center, st.right, st.bad, st.bad_right
+    title, sub, h2, note = st.title, st.sub, st.h2, st.note
 
     def para(text, style=left) -> Paragraph:
-        return Paragraph(markup(text), style)
+        return _para(text, style)
 
-    def table(head, rows, cols_mm, styles, extra=()) -> LongTable:
-        scale = width / (sum(cols_mm) * mm) if sum(cols_mm) * mm > width else 1
-        data = [[para(h, head_style) for h in head]]
-        data += [[c if isinstance(c, Paragraph) else para(c, st) for c, st in zip(row, styles)]
-                 for row in rows]
-        t = LongTable(data, colWidths=[c * mm * scale for c in cols_mm], repeatRows=1,
-                      hAlign="LEFT")
-        cmds = [("BACKGROUND", (0, 0), (-1, 0), HEADER_BG),
-                ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]
-        cmds += [("BACKGROUND", (0, i), (-1, i), ZEBRA) for i in range(2, len(data), 2)]
-        t.setStyle(TableStyle(cmds + list(extra)))
-        return t
+    def table(head, rows, cols_mm, cell_styles, extra=()) -> LongTable:
+        return grid_table(st, [head], rows, cols_mm, cell_styles, extra, zebra=True)
 
     story = [para(TITLE, title), para(period_text(rep), sub)]
 
@@ -172,12 +101,4 @@ def write_compliance_pdf(rep: ComplianceReport, path: str | os.PathLike[str],
                        [center, left, left, left, left, center, center]))
 
     footer = f"{TITLE} · {rep.period.label('zh')} · 生成于 {generated_at:%Y-%m-%d %H:%M}"
-    doc = SimpleDocTemplate(str(tmp), pagesize=PAGE, leftMargin=MARGIN, rightMargin=MARGIN,
-                            topMargin=MARGIN, bottomMargin=16 * mm, title=TITLE,
-                            author="AssistCase", subject=rep.period.label("zh"))
-    try:
-        doc.build(story, canvasmaker=lambda *a, **k: _NumberedCanvas(*a, footer_left=footer, **k))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    return build_pdf(path, story, TITLE, rep.period.label("zh"), footer)

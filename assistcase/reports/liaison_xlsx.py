@@ -10,6 +10,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .. import liaison as P
+from ..files import replaced_on_success
 from ..services.liaison import ComplianceReport
 from .liaison_pdf import TITLE, missed_labels, period_text, summary_rows
 
@@ -33,7 +34,6 @@ def _table(ws, head: list[str], rows: list[list], widths: list[int], start_row: 
 
 def write_compliance_xlsx(rep: ComplianceReport, path: str | os.PathLike[str]) -> Path:
     path = Path(path)
-    tmp = path.with_name(path.name + ".part")
     wb = Workbook()
 
     ws = wb.active
@@ -77,9 +77,6 @@ def write_compliance_xlsx(rep: ComplianceReport, path: str | os.PathLike[str]) -
         ws.cell(i, 1).number_format = ws.cell(i, 6).number_format = "yyyy-mm-dd"
     ws.freeze_panes = "A2"
 
-    try:
+    with replaced_on_success(path) as tmp:
         wb.save(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path

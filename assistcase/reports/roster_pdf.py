@@ -19,7 +19,6 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import os
-import secrets
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from ..db import Database
 from ..errors import StateError
+from ..files import replaced_on_success
 from ..idnumber import mask_id
 from ..progress import CancelToken, ProgressFn
 from ..services import rosters as R
@@ -630,8 +630,7 @@ def _write(db: Database, roster_id: int, path: str | os.PathLike[str],
     path = Path(path)
     printed_at = printed_at or dt.datetime.now()
     register_cjk_font()
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
-    try:
+    with replaced_on_success(path) as tmp:
         with db.read() as s:  # one read transaction: totals and lines from the same snapshot
             view = R.roster_view(s, roster_id)
             groups = R.village_totals(s, roster_id)
@@ -656,9 +655,6 @@ def _write(db: Database, roster_id: int, path: str | os.PathLike[str],
                 raise AssertionError(f"drew {sheet.page} pages, counted {total_pages}")
         report(0.96, "saving 保存文件")
         canvas.save()
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     report(1.0, "done 完成")
     return path
 

@@ -21,6 +21,8 @@ import sys
 import time
 from pathlib import Path
 
+from common import replace_section  # noqa: E402 (benchmarks/ is on sys.path)
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -118,12 +120,7 @@ def write_results(results: dict) -> None:
              f"Rows written: {r['rows']:,}; total {r['amount_fen'] / 100:,.2f} yuan; "
              f"{r['exit_review']:,} flagged for exit review.", MD_END]
     section = "\n".join(lines)
-    old = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n"
-    if MD_START in old and MD_END in old:
-        new = old[:old.index(MD_START)] + section + old[old.index(MD_END) + len(MD_END):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS_MD.write_text(new, encoding="utf-8")
+    replace_section(MD_START, MD_END, section)
 
 
 def main() -> int:

@@ -13,15 +13,15 @@ import argparse
 import datetime as dt
 import json
 import os
-import platform
 import random
 import resource
-import sqlite3
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+from common import machine, replace_section  # noqa: E402 (benchmarks/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "benchmarks" / "work"
@@ -238,25 +238,6 @@ def bench_editor(db, seed: int) -> dict:
 # --- report ------------------------------------------------------------------------------
 
 
-def machine() -> dict:
-    mem_kb = 0
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemTotal:"):
-                mem_kb = int(line.split()[1])
-    except OSError:
-        pass
-    cpu = ""
-    try:
-        cpu = next((l.split(":", 1)[1].strip() for l in
-                    Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), "")
-    except OSError:
-        pass
-    return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gb": round(mem_kb / 1024 / 1024, 1),
-            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform()}
-
-
 def write_results(results: dict) -> None:
     RESULTS_JSON.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n",
                             encoding="utf-8")
@@ -281,12 +262,7 @@ def write_results(results: dict) -> None:
         lines += [""] + [f"- {n}" for n in notes]
     lines.append(MD_END)
     section = "\n".join(lines)
-    old = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n"
-    if MD_START in old and MD_END in old:
-        new = old[:old.index(MD_START)] + section + old[old.index(MD_END) + len(MD_END):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS_MD.write_text(new, encoding="utf-8")
+    replace_section(MD_START, MD_END, section)
 
 
 def figure(value: float | None, key: str, note: str = "") -> dict:

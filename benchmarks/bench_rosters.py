@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
-import platform
 import shutil
 import sqlite3
 import subprocess
@@ -24,6 +22,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import machine, replace_section  # noqa: E402 (benchmarks/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -213,21 +213,6 @@ def pdf_pages(path: Path) -> int | None:
     return None
 
 
-def machine() -> dict:
-    cpu = ""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"cores": os.cpu_count(), "cpu": cpu, "memory_gb": round(mem, 1),
-            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
-            "platform": platform.platform()}
-
-
 def verdict(key: str, value: float) -> str:
     target = TARGETS[key][0]
     if target is None:
@@ -246,7 +231,7 @@ def write_results(results: dict) -> None:
              f"{' --reuse' if results['reused'] else ''}`: {results['households']:,} households,"
              f" {results['persons']:,} persons; the city's dibao roster for {MONTH:%Y-%m} has"
              f" {results['lines']:,} lines, {results['total_yuan']} yuan.", "",
-             f"Machine: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB, Python "
+             f"Machine: {m['nproc']} cores ({m['cpu']}), {m['memory_gb']} GB, Python "
              f"{m['python']}, SQLite {m['sqlite']}, {m['platform']}.", "",
              "| figure | value | target | result |", "|---|---|---|---|"]
     for key, (target, unit, label) in TARGETS.items():
@@ -257,12 +242,7 @@ def write_results(results: dict) -> None:
         lines.append(f"| {label} | {shown} | {tgt} | {verdict(key, value)} |")
     lines += [""] + [f"- {n}" for n in results["notes"]] + [MD_END]
     section = "\n".join(lines)
-    old = RESULTS_MD.read_text(encoding="utf-8") if RESULTS_MD.exists() else "# Benchmark results\n"
-    if MD_START in old and MD_END in old:
-        new = old[:old.index(MD_START)] + section + old[old.index(MD_END) + len(MD_END):]
-    else:
-        new = old.rstrip("\n") + "\n\n" + section + "\n"
-    RESULTS_MD.write_text(new, encoding="utf-8")
+    replace_section(MD_START, MD_END, section)
 
 
 def main() -> int:

@@ -1,0 +1,41 @@
+"""What the benchmark scripts share: the machine they ran on and their section of
+``benchmarks/RESULTS.md`` (each script owns the part between its two markers)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import sqlite3
+from pathlib import Path
+
+RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def machine() -> dict:
+    mem_kb = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    except OSError:
+        pass
+    cpu = ""
+    try:
+        cpu = next((l.split(":", 1)[1].strip() for l in
+                    Path("/proc/cpuinfo").read_text().splitlines() if l.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"nproc": os.cpu_count(), "cpu": cpu, "memory_gb": round(mem_kb / 1024 / 1024, 1),
+            "python": platform.python_version(), "sqlite": sqlite3.sqlite_version,
+            "platform": platform.platform()}
+
+
+def replace_section(start: str, end: str, section: str, md: Path = RESULTS_MD) -> None:
+    """Put ``section`` (which begins with ``start`` and ends with ``end``) in place of the
+    file's part between those markers, or at its end the first time."""
+    old = md.read_text(encoding="utf-8") if md.exists() else "# Benchmark results\n"
+    if start in old and end in old:
+        new = old[:old.index(start)] + section + old[old.index(end) + len(end):]
+    else:
+        new = old.rstrip("\n") + "\n\n" + section + "\n"
+    md.write_text(new, encoding="utf-8")

@@ -1,37 +1,30 @@
-"""The PySide6 workaround in ui/_pyside_workaround.py is in effect wherever ui is imported."""
+"""The PySide6 we install does not leak references to None or True (PySide6-Essentials 6.12.0
+on CPython 3.11 did: each void call released None and each Signal.emit released True, and the
+interpreter aborted with none_dealloc / bool_dealloc). pyproject.toml excludes that release;
+these tests hold the installed one to it, with no patch in the code."""
 
 import sys
 
-from PySide6.QtCore import QObject
-
-import ui  # noqa: F401 - importing ui applies the workaround
-from ui._pyside_workaround import void_calls_release_none
+from PySide6.QtCore import QObject, Signal
 
 
-def test_void_calls_cannot_exhaust_none():
-    if not void_calls_release_none():
-        return  # a PySide6 without the leak needs nothing
-    # the leak is there: None must hold far more references than any session makes calls
-    assert sys.getrefcount(None) > 1 << 39
+def test_void_calls_keep_none_count():
     probe = QObject()
-    for _ in range(50_000):  # more than None's own count (~5,000 at start) without the fix
+    probe.setObjectName("warm-up")
+    before = sys.getrefcount(None)
+    for _ in range(50_000):  # far more than None's own count (~5,000) at start
         probe.setObjectName("x")
-    assert sys.getrefcount(None) > 1 << 39
+    assert abs(sys.getrefcount(None) - before) < 100
 
 
-def test_signal_emits_cannot_exhaust_true():
-    from PySide6.QtCore import Signal
-
-    from ui._pyside_workaround import emit_releases_true
-
-    if not emit_releases_true():
-        return  # a PySide6 without the leak needs nothing
-    assert sys.getrefcount(True) > 1 << 39 and sys.getrefcount(False) > 1 << 39
-
+def test_signal_emits_keep_true_count():
     class Emitter(QObject):
         fired = Signal()
 
     emitter = Emitter()
+    emitter.fired.emit()
+    before_true, before_false = sys.getrefcount(True), sys.getrefcount(False)
     for _ in range(50_000):  # True holds a few thousand references at start
         emitter.fired.emit()
-    assert sys.getrefcount(True) > 1 << 39
+    assert abs(sys.getrefcount(True) - before_true) < 100
+    assert abs(sys.getrefcount(False) - before_false) < 100

@@ -142,6 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     app = create_application([sys.argv[0], *argv], args.lang)
+    from .crash import install_exception_hook
+
+    install_exception_hook()  # unexpected errors: the log file in the data directory + a dialog
 
     from assistcase.queries import registry_is_empty
 
@@ -179,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
             if isinstance(exc, AssistCaseError):
                 _error(QCoreApplication.translate("app", "Demo data could not be created"), exc, args.lang)
             else:
-                QMessageBox.critical(None, QCoreApplication.translate("app", "Demo data could not be created"), str(exc))
+                from .crash import report_exception
+
+                report_exception(exc)  # logged with its traceback, shown with "copy details"
             show_window()
 
         task.failed.connect(failed)

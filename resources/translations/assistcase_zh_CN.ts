@@ -2741,6 +2741,23 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     </message>
 </context>
 <context>
+    <name>crash</name>
+    <message>
+        <source>An unexpected error occurred. The work in progress was not saved. The details are in the log file:
+%1</source>
+        <translation>发生了意外错误，正在进行的操作没有保存。详细信息已写入日志文件：
+%1</translation>
+    </message>
+    <message>
+        <source>Copy details</source>
+        <translation>复制详细信息</translation>
+    </message>
+    <message>
+        <source>AssistCase: error</source>
+        <translation>社会救助个案管理：错误</translation>
+    </message>
+</context>
+<context>
     <name>labels</name>
     <message>
         <source>Head</source>

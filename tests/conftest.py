@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+from pathlib import Path
 
 # Qt must find no display here; set before any Qt import (pytest-qt imports Qt lazily).
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -28,10 +30,22 @@ def db_path(tmp_path):
     return tmp_path / "assistcase.sqlite3"
 
 
-@pytest.fixture
-def db(db_path) -> Database:
-    database = open_database(db_path)
+@pytest.fixture(scope="session")
+def _areas_template(tmp_path_factory) -> Path:
+    """One database upgraded through every migration with the demo areas loaded, made once per
+    test session; each test's ``db`` starts from a copy of it (upgrading and loading the areas
+    for every test cost more than most tests themselves)."""
+    path = tmp_path_factory.mktemp("template") / "areas.sqlite3"
+    database = open_database(path)
     load_areas_csv(database, ACTOR)
+    database.dispose()  # checkpoints the WAL: the file alone is the whole database
+    return path
+
+
+@pytest.fixture
+def db(db_path, _areas_template) -> Database:
+    shutil.copyfile(_areas_template, db_path)
+    database = open_database(db_path)
     yield database
     database.dispose()
 

@@ -42,8 +42,34 @@ def _areas_template(tmp_path_factory) -> Path:
     return path
 
 
+_DEMO_TEMPLATES: dict[tuple, Path] = {}
+
+
+def demo_city(db: Database, households: int, seed: int, today: dt.date) -> Database:
+    """Fill the test's empty ``db`` with the demo city ``generate_demo_city`` makes for these
+    arguments. The city is generated once per session and copied for every test that asks for
+    the same one (the generator is deterministic for a seed and a date)."""
+    from assistcase.demo import generate_demo_city
+
+    key = (households, seed, today)
+    template = _DEMO_TEMPLATES.get(key)
+    if template is None:
+        template = _DEMO_TEMPLATES["areas"].with_name(f"demo-{households}-{seed}-{today}.sqlite3")
+        shutil.copyfile(_DEMO_TEMPLATES["areas"], template)
+        made = open_database(template)
+        generate_demo_city(made, ACTOR, households=households, seed=seed, today=today)
+        made.dispose()
+        _DEMO_TEMPLATES[key] = template
+    db.dispose()
+    for suffix in ("-wal", "-shm"):
+        db.path.with_name(db.path.name + suffix).unlink(missing_ok=True)
+    shutil.copyfile(template, db.path)
+    return db
+
+
 @pytest.fixture
 def db(db_path, _areas_template) -> Database:
+    _DEMO_TEMPLATES["areas"] = _areas_template
     shutil.copyfile(_areas_template, db_path)
     database = open_database(db_path)
     yield database

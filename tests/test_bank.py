@@ -14,14 +14,13 @@ import openpyxl
 import pytest
 from sqlalchemy import select, text
 
-from assistcase.demo import generate_demo_city
 from assistcase.errors import Cancelled, StateError, ValidationError
 from assistcase.io import bank as B
 from assistcase.models import Area
 from assistcase.progress import CancelToken
 from assistcase.services import rosters as R
 
-from .conftest import ACTOR
+from .conftest import ACTOR, demo_city
 
 NOV = dt.date(2026, 11, 1)
 DEC = dt.date(2026, 12, 1)
@@ -32,7 +31,7 @@ JAN = dt.date(2027, 1, 1)
 def county(db):
     """The first county of a small demo city; three of its dibao households have no account
     (the demo gives every dibao household one)."""
-    generate_demo_city(db, ACTOR, households=300, seed=3, today=dt.date(2026, 11, 22))
+    demo_city(db, households=300, seed=3, today=dt.date(2026, 11, 22))
     with db.begin() as s:
         area = s.scalars(select(Area).where(Area.level == "county").order_by(Area.code)).first()
         s.execute(text(

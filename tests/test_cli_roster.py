@@ -11,16 +11,15 @@ import pytest
 from sqlalchemy import select, text
 
 from assistcase.cli import main
-from assistcase.demo import generate_demo_city
 from assistcase.io import bank as B
 from assistcase.models import Area
 
-from .conftest import ACTOR
+from .conftest import ACTOR, demo_city
 
 
 @pytest.fixture
 def city(db, db_path):
-    generate_demo_city(db, ACTOR, households=200, seed=6, today=dt.date(2026, 11, 22))
+    demo_city(db, households=200, seed=6, today=dt.date(2026, 11, 22))
     with db.read() as s:
         county = s.scalars(select(Area).where(Area.level == "county").order_by(Area.code)).first()
         return {"db": ["--db", str(db_path)], "county": county.code, "county_name": county.name}

@@ -12,7 +12,6 @@ import openpyxl
 import pytest
 from sqlalchemy import select, text
 
-from assistcase.demo import generate_demo_city
 from assistcase.io import bank as B
 from assistcase.models import Area
 from assistcase.reports import funds as F
@@ -20,7 +19,7 @@ from assistcase.services import rosters as R
 from assistcase.services.standards import StandardInput, save_standard
 from assistcase.standards import yuan
 
-from .conftest import ACTOR
+from .conftest import ACTOR, demo_city
 
 OCT = dt.date(2026, 10, 1)
 NOV = dt.date(2026, 11, 1)
@@ -38,7 +37,7 @@ def paid(db, tmp_path):
     """A county paid for October and November 2026 (dibao and extreme hardship), with two
     failed October dibao payments reissued in November, a one-time subsidy in November and a
     December dibao draft (which must never count)."""
-    generate_demo_city(db, ACTOR, households=400, seed=4, today=dt.date(2026, 11, 22))
+    demo_city(db, households=400, seed=4, today=dt.date(2026, 11, 22))
     with db.read() as s:
         county = s.scalars(select(Area).where(Area.level == "county")
                            .order_by(Area.code)).first()

@@ -10,14 +10,13 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from assistcase.demo import generate_demo_city
 from assistcase.errors import Cancelled, StateError, ValidationError
 from assistcase.models import Area, AuditEntry
 from assistcase.progress import CancelToken
 from assistcase.services import cases as C
 from assistcase.services import rosters as R
 
-from .conftest import ACTOR
+from .conftest import ACTOR, demo_city
 
 NOV = dt.date(2026, 11, 1)
 DEC = dt.date(2026, 12, 1)
@@ -26,7 +25,7 @@ JAN = dt.date(2027, 1, 1)
 
 @pytest.fixture
 def city(db):
-    generate_demo_city(db, ACTOR, households=400, seed=5, today=dt.date(2026, 11, 22))
+    demo_city(db, households=400, seed=5, today=dt.date(2026, 11, 22))
     with db.read() as s:
         city = s.scalar(select(Area).where(Area.level == "city"))
         county = s.scalars(select(Area).where(Area.level == "county").order_by(Area.code)).first()

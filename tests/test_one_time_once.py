@@ -167,6 +167,41 @@ def test_the_title_carries_the_purpose_and_the_pay_date(db, areas):
     assert v.purpose == "春节慰问金" and v.pay_date == dt.date(2027, 1, 20)
 
 
+def test_the_roster_pdf_notice_and_bank_file_carry_the_purpose(db, areas, tmp_path):
+    import subprocess
+
+    import openpyxl
+
+    from assistcase.io.bank import write_bank_xlsx
+    from assistcase.reports.roster_pdf import write_notice_pdf, write_roster_pdf
+
+    rid = R.build_one_time_roster(db, ACTOR, one_time(areas["county"])).roster_id
+    spring = R.build_one_time_roster(db, ACTOR, one_time(areas["county"], "春节慰问金",
+                                                         dt.date(2027, 1, 20))).roster_id
+    R.review_roster(db, "reviewer", rid)
+    R.approve_roster(db, "approver", rid)
+
+    def first_page(path) -> str:
+        out = subprocess.run(["pdftotext", "-l", "1", str(path), "-"], capture_output=True,
+                             text=True, check=True).stdout
+        return "".join(out.split())
+
+    county = areas["county_name"]
+    assert (f"{county}2026年一次性生活补贴发放花名册（2026年11月5日发放）"
+            in first_page(write_roster_pdf(db, rid, tmp_path / "r.pdf")))
+    assert (f"{county}2026年一次性生活补贴发放对象公示名单"
+            in first_page(write_notice_pdf(db, rid, tmp_path / "n.pdf")))
+    # a purpose without its year gets the month paid
+    assert (f"{county}2027年1月春节慰问金发放对象公示名单"
+            in first_page(write_notice_pdf(db, spring, tmp_path / "s.pdf")))
+    write_bank_xlsx(db, rid, tmp_path / "b.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "b.xlsx", read_only=True)
+    rows = list(wb["代发明细"].iter_rows(min_row=2, values_only=True))
+    assert rows and {r[-1] for r in rows} == {PURPOSE}  # 备注: what the money is
+    assert next(wb["汇总"].iter_rows(values_only=True))[0] == (
+        f"{county}2026年一次性生活补贴发放花名册（2026年11月5日发放）")
+
+
 def test_the_purpose_is_required(db, areas):
     for purpose in ("", "   ", "补" * (R.PURPOSE_MAX + 1)):
         with pytest.raises(ValidationError) as err:
@@ -215,3 +250,66 @@ def test_the_database_refuses_a_duplicate_whoever_writes_it(db, db_path, areas, 
             with db.begin() as s:
                 s.execute(text("UPDATE rosters SET purpose = :p WHERE purpose = :q"),
                           {"p": PURPOSE, "q": purpose})
+
+
+def test_the_migration_reads_the_purpose_of_existing_rosters_from_their_titles(tmp_path):
+    """A database from before the purpose (revision 0006) with one-time rosters, one of them
+    approved and frozen: upgraded, each has the purpose its title names, the approved one is
+    still frozen, a second roster for that purpose is refused by the database, and of two
+    rosters built twice before the check only one can be approved."""
+    from assistcase.db import Database
+
+    path = tmp_path / "old.sqlite3"
+    old = Database(f"sqlite:///{path}")
+    old.upgrade("0006")
+    old.dispose()
+    raw = sqlite3.connect(path)
+    raw.executescript("""
+        INSERT INTO users (id, username, display_name, active, created_at)
+            VALUES (1, 'clerk', '', 1, '2026-01-01');
+        INSERT INTO areas (id, code, name, level, parent_id) VALUES
+            (1, '411400000000', '商丘市', 'city', NULL),
+            (2, '411402000000', '梁园区', 'county', 1);
+    """)
+    insert = ("INSERT INTO rosters (id, kind, program, residence_class, month, area_id, title,"
+              " issuing_office, pay_date, amount_per_person_fen, categories, status, line_count,"
+              " household_count, person_count, total_fen, note, built_by, built_at)"
+              " VALUES (?, ?, ?, NULL, '2022-11-01', ?, ?, '', NULL, ?, ?, 'draft', 0, 0, 0, 0,"
+              " '', 1, '2026-01-01')")
+    raw.executemany(insert, [
+        (1, "one_time", "one_time", 1, "商丘市2022年一次性生活补贴发放花名册", 21000,
+         "dibao,tekun"),
+        (2, "one_time", "one_time", 2, "春节慰问金花名册", 10000, "dibao"),
+        (3, "one_time", "one_time", 2, "梁园区发放花名册", 10000, "tekun"),
+        (4, "monthly", "dibao", 1, "商丘市2022年11月最低生活保障金发放花名册", None, "dibao"),
+        (5, "one_time", "one_time", 1, "商丘市春节慰问金发放花名册", 10000, "dibao")])
+    raw.execute("UPDATE rosters SET status = 'approved' WHERE id = 1")
+    raw.execute("UPDATE rosters SET status = 'reviewed' WHERE id = 5")
+    raw.commit()
+    raw.close()
+
+    db = open_database(path)  # backs up and upgrades
+    try:
+        with db.read() as s:
+            got = dict(s.execute(text("SELECT id, purpose FROM rosters ORDER BY id")).all())
+        assert got == {1: "2022年一次性生活补贴", 2: "春节慰问金", 3: "一次性生活补贴", 4: "",
+                       5: "春节慰问金"}
+        with pytest.raises(IntegrityError, match="frozen"):
+            with db.begin() as s:
+                s.execute(text("UPDATE rosters SET title = 'x' WHERE id = 1"))
+        with db.read() as s:
+            area = s.get(Area, 2)
+            assert R.one_time_duplicate(s, area, "2022年一次性生活补贴", ("dibao",),
+                                        None).id == 1
+        with pytest.raises(IntegrityError, match="already covers"):
+            with db.begin() as s:
+                s.execute(text(DUPLICATE_SQL), {"area": 2, "cls": "rural", "cats": "dibao",
+                                                "purpose": "2022年一次性生活补贴"})
+        # duplicates made before the check are not both approved (paid)
+        with pytest.raises(DuplicateRosterError) as err:
+            R.approve_roster(db, "approver", 5)
+        assert err.value.roster_id == 2 and "春节慰问金花名册" in err.value.message_en
+        R.discard_roster(db, ACTOR, 2, "built twice")
+        assert R.approve_roster(db, "approver", 5).status == "approved"
+    finally:
+        db.dispose()

@@ -861,6 +861,15 @@ def approve_roster(db: Database, actor: str | int, roster_id: int) -> RosterView
         if r.status != "reviewed":
             raise StateError(f"roster {r.id} must be reviewed before it is approved",
                              f"花名册 {r.id} 须先审核后审批")
+        if r.kind == "one_time":
+            # Two rosters of one purpose built before purposes were checked (migration 0009)
+            # are not both paid: the second to be approved is refused.
+            other = one_time_duplicate(s, s.get(Area, r.area_id), r.purpose,
+                                       tuple(r.categories.split(",")), r.residence_class,
+                                       exclude=r.id)
+            if other is not None:
+                raise DuplicateRosterError("purpose", r.purpose, other.id, other.title,
+                                           other.status, STATUS_ZH[other.status])
         r.status, r.approved_by, r.approved_at = "approved", user.id, dt.datetime.now()
         Auditor(s, user).updated("roster", r.id, "status", "reviewed", "approved")
         s.flush()

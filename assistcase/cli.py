@@ -240,7 +240,7 @@ def cmd_roster_one_time(args: argparse.Namespace) -> int:
 
     db = _open(args)
     data = R.OneTimeInput(_area_id(db, args.area), args.date, args.amount, args.categories,
-                          args.residence_class)
+                          args.residence_class, purpose=args.purpose)
     _print_built(R.build_one_time_roster(db, args.user, data,
                                          progress=_progress_printer(args.quiet)))
     return 0
@@ -432,6 +432,9 @@ def build_parser() -> argparse.ArgumentParser:
     o.add_argument("--area", required=True, help="12-digit area code (or a unique name)")
     o.add_argument("--date", required=True, type=_date_arg, help="payment date YYYY-MM-DD")
     o.add_argument("--amount", required=True, type=_yuan_arg, help="yuan per person, e.g. 210")
+    o.add_argument("--purpose", required=True,
+                   help="what the subsidy is for (用途), e.g. 2022年一次性生活补贴; a purpose is "
+                        "paid to a person once: a second roster over the same persons is refused")
     o.add_argument("--categories", type=_categories_arg, default=("dibao", "tekun"),
                    help="dibao,tekun (default both)")
     o.add_argument("--class", dest="residence_class", choices=["urban", "rural"])

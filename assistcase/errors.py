@@ -67,6 +67,24 @@ class DuplicatePersonError(ValidationError):
         )])
 
 
+class DuplicateRosterError(ValidationError):
+    """A one-time roster already pays this purpose to some of the same persons (DOMAIN §10:
+    a one-time subsidy is paid once). Names the existing roster."""
+
+    def __init__(self, field: str, purpose: str, roster_id: int, title: str, status: str,
+                 status_zh: str):
+        self.roster_id = roster_id
+        self.title = title
+        self.status = status
+        super().__init__([FieldError(
+            field,
+            f"a one-time roster for {purpose!r} already covers these persons: roster "
+            f"{roster_id} ({title}, {status}); rebuild or discard it, or give another purpose",
+            f"用途“{purpose}”已有覆盖这些对象的一次性补贴花名册：{roster_id}（{title}，"
+            f"{status_zh}），不能重复发放；请重新生成或作废该花名册，或填写其他用途",
+        )])
+
+
 class NotFoundError(AssistCaseError):
     def __init__(self, what: str, key: object, what_zh: str | None = None):
         super().__init__(f"{what} {key} not found", f"未找到{what_zh or what}：{key}")

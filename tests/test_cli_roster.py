@@ -108,12 +108,38 @@ def test_build_review_approve_bank_file_returns_and_funds(db, city, capsys, tmp_
 def test_one_time_roster(db, city, capsys):
     code, out, _ = run(city, capsys, "roster", "one-time", "--area", city["county"],
                        "--date", "2026-11-20", "--amount", "210", "--categories", "dibao,tekun",
+                       "--purpose", "2026年一次性生活补贴", "--quiet")
+    assert code == 0
+    rid = built_id(out)
+    persons, total, per_person, purpose, title = sql(
+        db, "SELECT person_count, total_fen, amount_per_person_fen, purpose, title"
+            " FROM rosters WHERE id = :r", r=rid)[0]
+    assert per_person == 21_000 and total == 21_000 * persons > 0
+    assert purpose == "2026年一次性生活补贴"
+    assert title == f"{city['county_name']}2026年一次性生活补贴发放花名册（2026年11月20日发放）"
+
+
+def test_a_one_time_subsidy_is_paid_once(db, city, capsys):
+    """The same purpose again over the same persons (the city above the county that has it)
+    is refused in English with exit code 2, naming the roster; another purpose is built."""
+    code, out, _ = run(city, capsys, "roster", "one-time", "--area", city["county"],
+                       "--date", "2026-11-20", "--amount", "210", "--purpose", "2026年一次性生活补贴",
                        "--quiet")
     assert code == 0
     rid = built_id(out)
-    persons, total, per_person = sql(db, "SELECT person_count, total_fen, amount_per_person_fen"
-                                         " FROM rosters WHERE id = :r", r=rid)[0]
-    assert per_person == 21_000 and total == 21_000 * persons > 0
+    title = sql(db, "SELECT title FROM rosters WHERE id = :r", r=rid)[0][0]
+    for area in (city["county"], "411400000000"):
+        code, out, err = run(city, capsys, "roster", "one-time", "--area", area,
+                             "--date", "2026-11-20", "--amount", "210",
+                             "--purpose", " 2026年一次性生活补贴 ", "--quiet")
+        assert code == 2 and out == ""
+        assert (f"error: purpose: a one-time roster for '2026年一次性生活补贴' already covers "
+                f"these persons: roster {rid} ({title}, draft)") in err
+    assert sql(db, "SELECT COUNT(*) FROM rosters")[0][0] == 1
+    code, out, _ = run(city, capsys, "roster", "one-time", "--area", city["county"],
+                       "--date", "2026-11-20", "--amount", "100", "--purpose", "春节慰问金",
+                       "--quiet")
+    assert code == 0 and built_id(out) != rid
 
 
 @pytest.mark.parametrize("argv,message", [
@@ -122,9 +148,12 @@ def test_one_time_roster(db, city, capsys):
     (["roster", "build", "--area", "411402000000", "--month", "2026-11", "--program", "x"],
      "invalid choice"),
     (["roster", "one-time", "--area", "411402000000", "--date", "2026-11-20",
-      "--amount", "2.345"], "not an amount in yuan"),
+      "--amount", "2.345", "--purpose", "x"], "not an amount in yuan"),
     (["roster", "one-time", "--area", "411402000000", "--date", "2026-11-20",
-      "--amount", "210", "--categories", "dibao,marginal"], "dibao and/or tekun"),
+      "--amount", "210", "--categories", "dibao,marginal", "--purpose", "x"],
+     "dibao and/or tekun"),
+    (["roster", "one-time", "--area", "411402000000", "--date", "2026-11-20",
+      "--amount", "210"], "the following arguments are required: --purpose"),
 ])
 def test_malformed_arguments_exit_2(city, capsys, argv, message):
     with pytest.raises(SystemExit) as exc:

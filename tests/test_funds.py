@@ -60,7 +60,8 @@ def paid(db, tmp_path):
     approve(db, R.build_monthly_roster(
         db, ACTOR, R.MonthlyRosterInput(county["id"], NOV, "tekun")).roster_id)
     approve(db, R.build_one_time_roster(
-        db, ACTOR, R.OneTimeInput(county["id"], dt.date(2026, 11, 20), 21000)).roster_id)
+        db, ACTOR, R.OneTimeInput(county["id"], dt.date(2026, 11, 20), 21000,
+                                  purpose="2026年一次性生活补贴")).roster_id)
     R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(county["id"], DEC, "dibao"))
     county["failed_fen"] = sql(db, "SELECT SUM(l.amount_fen) FROM payment_results AS pr"
                                    " JOIN roster_lines AS l ON l.id = pr.line_id"

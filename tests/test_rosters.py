@@ -252,7 +252,8 @@ def test_bank_returns_are_all_or_nothing_and_a_file_is_imported_once(db, city):
 
 def test_one_time_subsidy_pays_the_amount_to_every_covered_person(db, city):
     built = R.build_one_time_roster(db, ACTOR, R.OneTimeInput(city["city"], dt.date(2026, 11, 5),
-                                                              210_00))
+                                                              210_00,
+                                                              purpose="2026年一次性生活补贴"))
     with db.read() as s:
         persons = s.execute(text(
             "SELECT COUNT(*) FROM case_members AS cm JOIN assistance_cases AS c"
@@ -265,11 +266,12 @@ def test_one_time_subsidy_pays_the_amount_to_every_covered_person(db, city):
     assert view.total_fen == 210_00 * persons == sum(l.amount_fen for l in got)
     assert {l.category for l in got} == {"dibao", "tekun"}
     assert all(l.amount_fen == 210_00 * l.persons for l in got)
-    assert view.title == "商丘市2026年一次性生活补贴发放花名册" or view.title.endswith(
-        "2026年一次性生活补贴发放花名册")
-    with pytest.raises(ValidationError):
+    assert view.title.endswith("2026年一次性生活补贴发放花名册（2026年11月5日发放）")
+    with pytest.raises(ValidationError) as err:
         R.build_one_time_roster(db, ACTOR, R.OneTimeInput(city["city"], dt.date(2026, 11, 5), 0,
                                                           ("orphans",)))
+    assert {e.field for e in err.value.errors} == {"amount_per_person_fen", "categories",
+                                                   "purpose"}
 
 
 def test_cancelling_a_build_writes_nothing(db, city):

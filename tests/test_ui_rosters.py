@@ -14,7 +14,7 @@ from sqlalchemy import select
 pytest.importorskip("PySide6")
 
 from PySide6.QtCore import QDate, QLocale, Qt  # noqa: E402
-from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QDialogButtonBox, QInputDialog, QLabel, QMessageBox  # noqa: E402
 
 from assistcase.db import open_database  # noqa: E402
 from assistcase.demo import generate_demo_city  # noqa: E402
@@ -257,6 +257,12 @@ def test_one_time_subsidy_from_the_dialog(qtbot, page, city_db):
     dlg.set_kind("one_time")
     dlg.area.setCurrentIndex(dlg.area.findData(area_id(city_db, CITY)))
     dlg.pay_date.setDate(QDate(2026, 11, 20))
+    dlg.amount.setText("210")
+    qtbot.mouseClick(ok(dlg), Qt.MouseButton.LeftButton)  # no purpose: asked for, next to it
+    assert dlg.isVisible() and dlg.purpose_error.isVisible()
+    assert "what the subsidy pays for" in dlg.purpose_error.text()
+    dlg.purpose.setText("2026年一次性生活补贴")
+    assert not dlg.purpose_error.isVisible()
     dlg.amount.setText("21O")  # a typo is caught in the dialog
     qtbot.mouseClick(ok(dlg), Qt.MouseButton.LeftButton)
     assert dlg.isVisible() and dlg.error.text()
@@ -266,8 +272,49 @@ def test_one_time_subsidy_from_the_dialog(qtbot, page, city_db):
     assert done.args == ["succeeded"]
     v = page.view
     assert v.kind == "one_time" and v.pay_date == dt.date(2026, 11, 20)
+    assert v.purpose == "2026年一次性生活补贴"
     assert v.person_count > 0 and v.total_fen == 210_00 * v.person_count
     assert "2026-11-20" in page.info_label.text() and "210.00" in page.info_label.text()
+    assert "Purpose 2026年一次性生活补贴" in page.info_label.text()
+    assert page.title_label.text() == "商丘市2026年一次性生活补贴发放花名册（2026年11月20日发放）"
+
+
+def test_the_dialog_refuses_a_one_time_subsidy_paid_twice(qtbot, city_db, zh, request):
+    """A county already has this year's subsidy: the same purpose for the city is refused in
+    the dialog, under the purpose, naming the county's roster; nothing is built and the
+    dialog stays open. Another purpose is built."""
+    county = R.build_one_time_roster(city_db, ACTOR, R.OneTimeInput(
+        area_id(city_db, "411402000000"), dt.date(2026, 11, 5), 210_00,
+        purpose="2026年一次性生活补贴")).roster_id
+    with city_db.read() as s:
+        title = R.roster_view(s, county).title
+    page = RostersPage(city_db, ACTOR, today=TODAY)  # built under the Chinese translator
+    page.open_results = False
+    qtbot.addWidget(page)
+    page.show()
+    request.addfinalizer(lambda: page.task and page.task.wait())
+    qtbot.mouseClick(page.new_button, Qt.MouseButton.LeftButton)
+    dlg = page.dialog
+    dlg.set_kind("one_time")
+    assert "用途" in [label.text() for label in dlg.findChildren(QLabel)]
+    dlg.area.setCurrentIndex(dlg.area.findData(area_id(city_db, CITY)))
+    dlg.pay_date.setDate(QDate(2026, 11, 20))
+    dlg.amount.setText("210")
+    dlg.purpose.setText("2026年 一次性生活补贴")
+    qtbot.mouseClick(ok(dlg), Qt.MouseButton.LeftButton)
+    assert dlg.isVisible() and page.dialog is dlg and page.task is None
+    assert dlg.purpose_error.isVisible()
+    assert (f"已有覆盖这些对象的一次性补贴花名册：{county}（{title}，草稿）"
+            in dlg.purpose_error.text())
+    with city_db.read() as s:
+        assert [v.id for v in R.list_rosters(s)] == [county]
+    dlg.purpose.setText("春节慰问金")
+    assert not dlg.purpose_error.isVisible()
+    with qtbot.waitSignal(page.task_finished, timeout=30000) as done:
+        qtbot.mouseClick(ok(dlg), Qt.MouseButton.LeftButton)
+    assert done.args == ["succeeded"]
+    assert page.view.purpose == "春节慰问金" and page.view.id != county
+    assert page.title_label.text() == "商丘市春节慰问金发放花名册（2026年11月20日发放）"
 
 
 def test_the_supervisor_sees_rosters_and_changes_nothing(qtbot, city_db):

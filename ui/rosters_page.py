@@ -84,11 +84,17 @@ def error_text(e: BaseException, lang: str) -> str:
 
 
 class NewRosterDialog(QDialog):
-    """The roster to build: a month's roster of a program, or a one-time subsidy."""
+    """The roster to build: a month's roster of a program, or a one-time subsidy.
+
+    ``check_one_time`` (the page's) returns the core's refusal of a one-time subsidy already
+    paid for the same purpose to the same persons, or ''; the dialog shows it under the
+    purpose and stays open."""
 
     def __init__(self, areas: list[tuple[int, str, str]], today: dt.date,
-                 parent: QWidget | None = None):
+                 parent: QWidget | None = None,
+                 check_one_time: Callable[[R.OneTimeInput], str] | None = None):
         super().__init__(parent)
+        self.check_one_time = check_one_time
         self.setWindowTitle(self.tr("New roster"))
         self.kind = QComboBox()
         self.kind.addItem(self.tr("Monthly roster"), "monthly")
@@ -119,6 +125,14 @@ class NewRosterDialog(QDialog):
         self.pay_date.setCalendarPopup(True)
         self.amount = QLineEdit()
         self.amount.setPlaceholderText(self.tr("yuan per person, e.g. 210"))
+        self.purpose = QLineEdit()
+        self.purpose.setMaxLength(R.PURPOSE_MAX)
+        self.purpose.setPlaceholderText(self.tr("what it pays for, e.g. 2022年一次性生活补贴"))
+        self.purpose_error = QLabel()
+        self.purpose_error.setStyleSheet(ERROR_STYLE)
+        self.purpose_error.setWordWrap(True)
+        self.purpose_error.setVisible(False)
+        self.purpose.textChanged.connect(lambda _t: self._purpose_problem(""))
         self.cat_dibao = QCheckBox(self.tr("Dibao"))
         self.cat_tekun = QCheckBox(self.tr("Extreme hardship"))
         self.cat_dibao.setChecked(True)
@@ -132,6 +146,8 @@ class NewRosterDialog(QDialog):
         one_time = QWidget()
         of = QFormLayout(one_time)
         of.setContentsMargins(0, 0, 0, 0)
+        of.addRow(self.tr("Purpose"), self.purpose)
+        of.addRow("", self.purpose_error)
         of.addRow(self.tr("Payment date"), self.pay_date)
         of.addRow(self.tr("Amount per person"), self.amount)
         of.addRow(self.tr("Categories"), cats)
@@ -163,10 +179,27 @@ class NewRosterDialog(QDialog):
     def set_kind(self, kind: str) -> None:
         self.kind.setCurrentIndex(self.kind.findData(kind))
 
+    def _purpose_problem(self, text: str) -> None:
+        self.purpose_error.setText(text)
+        self.purpose_error.setVisible(bool(text))
+
     def accept(self) -> None:
-        if self.kind.currentData() == "one_time" and yuan_text_to_fen(self.amount.text()) is None:
-            self.error.setText(self.tr("Enter the amount per person in yuan, for example 210."))
-            return
+        if self.kind.currentData() == "one_time":
+            if not self.purpose.text().strip():
+                self._purpose_problem(self.tr("Enter what the subsidy pays for, for example "
+                                              "2022年一次性生活补贴."))
+                self.purpose.setFocus()
+                return
+            if yuan_text_to_fen(self.amount.text()) is None:
+                self.error.setText(
+                    self.tr("Enter the amount per person in yuan, for example 210."))
+                return
+            refusal = self.check_one_time(self.roster_input()) if self.check_one_time else ""
+            if refusal:
+                self._purpose_problem(refusal)
+                self.purpose.setFocus()
+                return
+        self._purpose_problem("")
         self.error.clear()
         super().accept()
 
@@ -178,7 +211,8 @@ class NewRosterDialog(QDialog):
         cats = tuple(c for c, box in (("dibao", self.cat_dibao), ("tekun", self.cat_tekun))
                      if box.isChecked())
         return R.OneTimeInput(self.area.currentData(), _pydate(self.pay_date.date()),
-                              yuan_text_to_fen(self.amount.text()) or 0, cats, cls)
+                              yuan_text_to_fen(self.amount.text()) or 0, cats, cls,
+                              purpose=self.purpose.text().strip())
 
 
 class FundsDialog(QDialog):
@@ -570,6 +604,8 @@ class RostersPage(QWidget):
                   else self.tr("Month %1").replace("%1", f"{v.month:%Y-%m}"))
         info = [self.tr("Issued by %1").replace("%1", v.issuing_office), period,
                 self.program_text(v), v.area_name]
+        if v.purpose:
+            info.insert(2, self.tr("Purpose %1").replace("%1", v.purpose))
         if v.amount_per_person_fen:
             info.append(self.tr("%1 yuan per person")
                         .replace("%1", fen_to_yuan_text(v.amount_per_person_fen)))
@@ -758,10 +794,21 @@ class RostersPage(QWidget):
             return None
         with self.db.read() as s:
             areas = R.roster_areas(s)
-        dlg = NewRosterDialog(areas, self.today, self)
+        dlg = NewRosterDialog(areas, self.today, self, check_one_time=self.one_time_refusal)
         dlg.accepted.connect(lambda: self.build(dlg.roster_input()))
         self._open(dlg)
         return dlg
+
+    def one_time_refusal(self, data: R.OneTimeInput) -> str:
+        """The core's refusal of a one-time subsidy already paid for the same purpose to the
+        same persons, in the user's language, or ''. The build checks it again in its own
+        transaction."""
+        try:
+            with self.db.read() as s:
+                R.refuse_duplicate_one_time(s, data)
+        except AssistCaseError as e:
+            return error_text(e, self.lang)
+        return ""
 
     def build(self, data: R.MonthlyRosterInput | R.OneTimeInput) -> BackgroundTask | None:
         """Build a draft roster in the background; the new roster is selected."""

@@ -143,12 +143,17 @@ def _pays_by_bank(line: R.LineRow) -> bool:
     return line.account_type != "none" and bool(line.account_number.strip())
 
 
+MEMO_MAX = 20  # characters of a 摘要 that a bank's loader takes whole
+
+
 def _memo(view: R.RosterView) -> str:
     """The bank's 摘要 for the payee: what the money is, shortly."""
     short = {"dibao": "低保金", "tekun": "特困供养金", "one_time": "一次性生活补贴",
              "temp_aid": "临时救助金"}[view.program]
     if view.kind == "monthly":
         return f"{view.month.year}年{view.month.month}月{short}"
+    if view.kind == "one_time" and view.purpose and len(view.purpose) <= MEMO_MAX:
+        return view.purpose  # what the payee sees on the statement: 2022年一次性生活补贴
     return short
 
 

@@ -66,6 +66,10 @@ class Roster(Base):
     pay_date: Mapped[dt.date | None] = mapped_column(Date)
     amount_per_person_fen: Mapped[int | None] = mapped_column(Integer)
     categories: Mapped[str] = mapped_column(String(64), default="")
+    # What a one-time subsidy is for (用途, e.g. 2022年一次性生活补贴); '' for other kinds. A
+    # trigger (migration 0009) refuses a second one-time roster of the same purpose over the
+    # same persons.
+    purpose: Mapped[str] = mapped_column(String(100), default="", server_default="")
     status: Mapped[str] = mapped_column(String(16), default="draft")
     line_count: Mapped[int] = mapped_column(Integer, default=0)
     household_count: Mapped[int] = mapped_column(Integer, default=0)

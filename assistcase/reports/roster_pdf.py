@@ -803,6 +803,11 @@ def notice_title(view: R.RosterView) -> str:
     cls = CLASS_ZH.get(view.residence_class or "", "")
     what = {"dibao": "最低生活保障对象", "tekun": "特困人员救助供养对象",
             "one_time": "一次性生活补贴发放对象", "temp_aid": "临时救助对象"}[view.program]
+    if view.kind == "one_time" and view.purpose:
+        # "商丘市2022年一次性生活补贴发放对象公示名单"; a purpose without its year
+        # ("春节慰问金") gets the month paid: "商丘市2027年1月春节慰问金发放对象公示名单"
+        when = "" if "年" in view.purpose else f"{view.month.year}年{view.month.month}月"
+        return f"{view.area_name}{when}{cls}{view.purpose}发放对象公示名单"
     return f"{view.area_name}{view.month.year}年{view.month.month}月{cls}{what}公示名单"
 
 

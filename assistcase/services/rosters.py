@@ -26,7 +26,8 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from ..db import Database
-from ..errors import Cancelled, FieldError, NotFoundError, StateError, ValidationError
+from ..errors import (Cancelled, DuplicateRosterError, FieldError, NotFoundError, StateError,
+                      ValidationError)
 from ..models import Area, User
 from ..models.rosters import Adjustment, Roster, RosterLine, RosterLineItem
 from ..progress import CancelToken, ProgressFn
@@ -75,6 +76,7 @@ class RosterView:
     reviewed_at: dt.datetime | None
     approved_by: str | None
     approved_at: dt.datetime | None
+    purpose: str = ""     # a one-time subsidy's 用途; '' for other kinds
 
     @property
     def frozen(self) -> bool:
@@ -150,7 +152,7 @@ def roster_view(s: Session, roster_id: int) -> RosterView:
                       r.household_count, r.person_count, r.total_fen, r.pay_date,
                       r.amount_per_person_fen, r.categories, r.note,
                       _user_name(s, r.built_by) or "", r.built_at, _user_name(s, r.reviewed_by),
-                      r.reviewed_at, _user_name(s, r.approved_by), r.approved_at)
+                      r.reviewed_at, _user_name(s, r.approved_by), r.approved_at, r.purpose)
 
 
 def list_rosters(s: Session, month: dt.date | None = None, status: str | None = None,
@@ -269,10 +271,15 @@ def _prefix(area: Area) -> str:
 
 
 def default_title(area: Area, kind: str, program: str, month: dt.date,
-                  residence_class: str | None) -> str:
+                  residence_class: str | None, purpose: str = "",
+                  pay_date: dt.date | None = None) -> str:
     cls = CLASS_ZH.get(residence_class or "", "")
     if kind == "one_time":
-        return f"{area.name}{month.year}年一次性生活补贴发放花名册"
+        # "商丘市2022年一次性生活补贴发放花名册（2022年11月5日发放）": two one-time rosters
+        # of an area differ by what they pay for and when.
+        day = pay_date or month
+        return (f"{area.name}{cls}{purpose.strip() or PROGRAM_ZH['one_time']}发放花名册"
+                f"（{day.year}年{day.month}月{day.day}日发放）")
     return f"{area.name}{month.year}年{month.month}月{cls}{PROGRAM_ZH[program]}发放花名册"
 
 
@@ -663,7 +670,8 @@ def _fill(s: Session, user: User, roster: Roster, area: Area, report: ProgressFn
 class OneTimeInput:
     """A one-time subsidy (一次性生活补贴): ``amount_per_person_fen`` to every person covered
     by a case of ``categories`` paid in the month of ``pay_date`` (seed 002: 210 yuan to each
-    dibao and extreme-hardship person)."""
+    dibao and extreme-hardship person). ``purpose`` (用途, e.g. 2022年一次性生活补贴 or
+    春节慰问金) is required: a purpose is paid to a person once."""
 
     area_id: int
     pay_date: dt.date
@@ -673,11 +681,61 @@ class OneTimeInput:
     title: str = ""
     issuing_office: str = ""
     note: str = ""
+    purpose: str = ""
+
+
+PURPOSE_MAX = 60
+
+
+def purpose_key(purpose: str) -> str:
+    """A purpose as two rosters' purposes are compared: without any spaces."""
+    return "".join(purpose.split())
+
+
+def one_time_duplicate(s: Session, area: Area, purpose: str, categories: tuple[str, ...],
+                       residence_class: str | None,
+                       exclude: int | None = None) -> Roster | None:
+    """An existing one-time roster that pays ``purpose`` to some of the same persons: the
+    same purpose (spaces aside), its area the same as ``area`` or above or below it, a
+    category and a residence class in common (None: both classes). A discarded roster is
+    deleted, so it never counts; ``exclude`` is the roster itself when it is rebuilt."""
+    key = purpose_key(purpose)
+    mine = _prefix(area)
+    for r in s.scalars(select(Roster).where(Roster.kind == "one_time").order_by(Roster.id)):
+        if r.id == exclude or purpose_key(r.purpose) != key:
+            continue
+        if residence_class and r.residence_class and residence_class != r.residence_class:
+            continue
+        if not set(categories) & set(r.categories.split(",")):
+            continue
+        theirs = _prefix(s.get(Area, r.area_id))
+        if theirs.startswith(mine) or mine.startswith(theirs):
+            return r
+    return None
+
+
+def refuse_duplicate_one_time(s: Session, data: OneTimeInput) -> None:
+    """Raise :class:`~assistcase.errors.DuplicateRosterError` (on the field ``purpose``) when
+    a one-time roster already pays ``data.purpose`` to some of the persons ``data`` would
+    cover. The build calls it inside its write transaction; the dialog calls it first to
+    show the refusal next to the purpose."""
+    area = s.get(Area, data.area_id) if isinstance(data.area_id, int) else None
+    purpose = (data.purpose or "").strip()
+    if area is None or not purpose_key(purpose):
+        return
+    cats = tuple(dict.fromkeys(data.categories))
+    other = one_time_duplicate(s, area, purpose, cats, data.residence_class)
+    if other is not None:
+        raise DuplicateRosterError("purpose", purpose, other.id, other.title, other.status,
+                                   STATUS_ZH[other.status])
 
 
 def build_one_time_roster(db: Database, actor: str | int, data: OneTimeInput,
                           progress: ProgressFn | None = None,
                           cancel: CancelToken | None = None) -> BuildResult:
+    """Build a draft one-time subsidy roster, all or nothing. Refused when a one-time roster
+    of the same purpose already covers some of the same persons (same or overlapping area,
+    a category and a class in common), naming it: a purpose is paid once."""
     report = progress or (lambda _f, _m: None)
     with db.begin() as s:
         user = resolve_user(s, actor)
@@ -685,6 +743,15 @@ def build_one_time_roster(db: Database, actor: str | int, data: OneTimeInput,
         area = check_roster_area(s, data.area_id, errors)
         if not isinstance(data.pay_date, dt.date):
             errors.append(FieldError("pay_date", "give the payment date", "请填写发放日期"))
+        purpose = data.purpose.strip() if isinstance(data.purpose, str) else ""
+        if not purpose_key(purpose):
+            errors.append(FieldError("purpose", "give the purpose of the subsidy (e.g. "
+                                     "2022年一次性生活补贴)",
+                                     "请填写补贴用途（如：2022年一次性生活补贴）"))
+        elif len(purpose) > PURPOSE_MAX:
+            errors.append(FieldError("purpose",
+                                     f"the purpose is at most {PURPOSE_MAX} characters",
+                                     f"补贴用途不能超过{PURPOSE_MAX}个字"))
         amount = data.amount_per_person_fen
         if not isinstance(amount, int) or isinstance(amount, bool) or not 0 < amount <= 10_000_00:
             errors.append(FieldError("amount_per_person_fen",
@@ -699,15 +766,18 @@ def build_one_time_roster(db: Database, actor: str | int, data: OneTimeInput,
                                      "城乡类别应为城市、农村或全部"))
         if errors:
             raise ValidationError(errors)
+        # Inside the write transaction (BEGIN IMMEDIATE): two builds cannot both pass.
+        refuse_duplicate_one_time(s, data)
         month = first_of_month(data.pay_date)
         roster = Roster(kind="one_time", program="one_time",
                         residence_class=data.residence_class, month=month, area_id=area.id,
-                        title=data.title.strip() or default_title(area, "one_time", "one_time",
-                                                                  month, data.residence_class),
+                        title=data.title.strip() or default_title(
+                            area, "one_time", "one_time", month, data.residence_class,
+                            purpose=purpose, pay_date=data.pay_date),
                         issuing_office=data.issuing_office.strip() or default_office(area),
                         pay_date=data.pay_date, amount_per_person_fen=amount,
-                        categories=",".join(cats), note=data.note, status="draft",
-                        built_by=user.id)
+                        categories=",".join(cats), purpose=purpose, note=data.note,
+                        status="draft", built_by=user.id)
         s.add(roster)
         s.flush()
         result = _fill(s, user, roster, area, report, cancel)
@@ -791,6 +861,15 @@ def approve_roster(db: Database, actor: str | int, roster_id: int) -> RosterView
         if r.status != "reviewed":
             raise StateError(f"roster {r.id} must be reviewed before it is approved",
                              f"花名册 {r.id} 须先审核后审批")
+        if r.kind == "one_time":
+            # Two rosters of one purpose built before purposes were checked (migration 0009)
+            # are not both paid: the second to be approved is refused.
+            other = one_time_duplicate(s, s.get(Area, r.area_id), r.purpose,
+                                       tuple(r.categories.split(",")), r.residence_class,
+                                       exclude=r.id)
+            if other is not None:
+                raise DuplicateRosterError("purpose", r.purpose, other.id, other.title,
+                                           other.status, STATUS_ZH[other.status])
         r.status, r.approved_by, r.approved_at = "approved", user.id, dt.datetime.now()
         Auditor(s, user).updated("roster", r.id, "status", "reviewed", "approved")
         s.flush()

@@ -2079,6 +2079,14 @@
         <translation>每人金额（元），例如 210</translation>
     </message>
     <message>
+        <source>what it pays for, e.g. 2022年一次性生活补贴</source>
+        <translation>补贴用途，如：2022年一次性生活补贴</translation>
+    </message>
+    <message>
+        <source>Purpose</source>
+        <translation>用途</translation>
+    </message>
+    <message>
         <source>Payment date</source>
         <translation>发放日期</translation>
     </message>
@@ -2105,6 +2113,10 @@
     <message>
         <source>Urban / rural</source>
         <translation>城乡类别</translation>
+    </message>
+    <message>
+        <source>Enter what the subsidy pays for, for example 2022年一次性生活补贴.</source>
+        <translation>请填写补贴用途，如：2022年一次性生活补贴。</translation>
     </message>
     <message>
         <source>Enter the amount per person in yuan, for example 210.</source>
@@ -2511,6 +2523,10 @@
     <message>
         <source>Issued by %1</source>
         <translation>发放单位：%1</translation>
+    </message>
+    <message>
+        <source>Purpose %1</source>
+        <translation>用途：%1</translation>
     </message>
     <message>
         <source>%1 yuan per person</source>

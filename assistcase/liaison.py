@@ -44,7 +44,8 @@ PERIOD_ZH = {"month": "月", "quarter": "季度", "half": "半年", "year": "年
 PERIOD_EN = {"month": "month", "quarter": "quarter", "half": "half-year", "year": "year"}
 
 MET, MISSED, DUE = "met", "missed", "due"
-STATUS_ZH = {MET: "已完成", MISSED: "未完成", DUE: "待联系"}
+# The same words on screen and on paper (issue 17/21): 达标 / 未达标 / 待联系, and 完成率.
+STATUS_ZH = {MET: "达标", MISSED: "未达标", DUE: "待联系"}
 
 
 def _add_months(year: int, month: int, n: int) -> tuple[int, int]:

@@ -645,6 +645,39 @@ def assignments(s: Session, as_of: dt.date | None = None,
     return list(s.scalars(q))
 
 
+def assessments(s: Session) -> list[InstitutionAssessment]:
+    """Every weakness assessment, newest first."""
+    return list(s.scalars(select(InstitutionAssessment).order_by(
+        InstitutionAssessment.assessed_on.desc(), InstitutionAssessment.id.desc())))
+
+
+@dataclass
+class RuleVersionRow:
+    rule_code: str
+    sort_order: int
+    org_level: str
+    name_zh: str
+    name_en: str
+    effective_from: dt.date
+    period: str
+    min_contacts: int
+
+
+def rule_version_rows(s: Session) -> list[RuleVersionRow]:
+    """Each rule's dated versions, in the table's order, oldest first."""
+    q = select(LiaisonRule, LiaisonRuleVersion).join(
+        LiaisonRuleVersion, LiaisonRuleVersion.rule_code == LiaisonRule.code).order_by(
+        LiaisonRule.sort_order, LiaisonRuleVersion.effective_from)
+    return [RuleVersionRow(r.code, r.sort_order, r.org_level, r.name_zh, r.name_en,
+                           v.effective_from, v.period, v.min_contacts) for r, v in s.execute(q)]
+
+
+def areas_for_liaison(s: Session) -> list[Area]:
+    """The province, city and county areas (departments and institutions live there)."""
+    return list(s.scalars(select(Area).where(Area.level.in_(("province", "city", "county")))
+                          .order_by(Area.code)))
+
+
 def recent_visits(s: Session, limit: int = 200) -> list[Visit]:
     return list(s.scalars(select(Visit).order_by(Visit.visited_on.desc(), Visit.id.desc())
                           .limit(limit)))

@@ -276,6 +276,8 @@ class LiaisonPage(QWidget):
             self.rect_done_button.clicked.connect(self.mark_rectification_done)
             rv.addWidget(self.rect_done_button)
         split.addWidget(rect_box)
+        for i, stretch in enumerate((3, 2, 2, 3, 1)):  # the leaders who fell short first
+            split.setStretchFactor(i, stretch)
         v.addWidget(split)
         return w
 

@@ -86,15 +86,15 @@ def upgrade() -> None:
           ON k.leader_id = v.leader_id AND k.institution_id = v.institution_id
          AND k.visited_on = v.visited_on
         WHERE v.id <> k.keep"""))
-    conn.execute(sa.text("""
-        UPDATE liaison_visits SET
-          findings = findings || coalesce((SELECT group_concat(d.findings, '；')
-              FROM liaison_visits d JOIN _visit_keep k ON k.id = d.id
-              WHERE k.keep = liaison_visits.id AND d.findings <> ''), ''),
-          problems = problems || coalesce((SELECT group_concat(d.problems, '；')
-              FROM liaison_visits d JOIN _visit_keep k ON k.id = d.id
-              WHERE k.keep = liaison_visits.id AND d.problems <> ''), '')
-        WHERE id IN (SELECT keep FROM _visit_keep)"""))
+    for col in ("findings", "problems"):  # the texts of the merged visits, in order
+        conn.execute(sa.text(f"""
+            UPDATE liaison_visits SET {col} = coalesce((
+                SELECT group_concat(x, '；') FROM (
+                    SELECT d.{col} AS x FROM liaison_visits d
+                    WHERE (d.id = liaison_visits.id OR d.id IN (
+                           SELECT id FROM _visit_keep WHERE keep = liaison_visits.id))
+                      AND d.{col} <> '' ORDER BY d.id)), '')
+            WHERE id IN (SELECT keep FROM _visit_keep)"""))
     conn.execute(sa.text("""
         UPDATE liaison_rectifications
         SET visit_id = (SELECT keep FROM _visit_keep WHERE _visit_keep.id = visit_id)

@@ -335,6 +335,24 @@ def test_the_same_visit_logged_twice_is_refused_and_counted_once(db, world):
     assert (duties[0].done, duties[0].met) == (1, False)
 
 
+def test_twelve_contacts_for_twelve_required_can_still_fall_short(db, world):
+    """Issue 21: several visits in one month do not make up for a month without one."""
+    lid = world["leader"]("county_in_charge", "yongcheng", "郑副局长")   # monthly
+    L.assign(db, ACTOR, lid, world["yc_station"], D(2024, 1, 1))
+    for month in (1, 2, 3, 4, 6, 8, 9, 11, 12):
+        visit(db, lid, world["yc_station"], D(2025, month, 5))
+    for day in (D(2025, 4, 20), D(2025, 6, 20), D(2025, 9, 20)):  # a second visit those months
+        visit(db, lid, world["yc_station"], day)
+    rep = report(db, "year", D(2025, 1, 1))
+    row = row_for(rep, lid)
+    assert (row.required, row.done, row.credited) == (12, 12, 9)
+    (short,) = [ld for ld in rep.shortfalls if ld.leader_id == lid]
+    assert [p.label() for _, p in short.missed] == ["2025-05", "2025-07", "2025-10"]
+    assert short.last_contact == D(2025, 12, 5)
+    assert (rep.leaders_total.judged, rep.leaders_total.compliant) == (1, 0)
+    assert rep.total.rate_text == "75.0%" and rep.leaders_total.rate_text == "0.0%"
+
+
 def test_county_roles_exist_only_in_province_administered_counties(db, world):
     with db.read() as s:
         flagged = set(s.scalars(select(Area.name).where(Area.province_administered)))

@@ -105,6 +105,14 @@ def test_a_broken_rule_is_shown_inline(qtbot, liaison_db):
     page.visit_date.setDate(page.visit_date.date().addYears(-1))
     assert page.visit_institution.count() == 0
     assert page.log_visit() is False and page.visit_error.text() != ""
+    # The same visit twice (issue 21): refused inline, counted once.
+    page.visit_date.setDate(page.visit_date.date().addYears(1).addDays(-1))  # 2025-05-19
+    assert page.visit_institution.count() == 1
+    with qtbot.waitSignal(page.changed, timeout=2000):
+        assert page.log_visit() is True
+    assert page.log_visit() is False
+    assert "already logged" in page.visit_error.text()
+    assert cell(page.schedule_table, 0, "Done / required") == "1 / 1"
 
 
 def test_supervisor_view_has_no_editing_controls(qtbot, liaison_db, tmp_path):

@@ -796,7 +796,7 @@ class LiaisonPage(QWidget):
                      ld.rule_code if ld else None)
         area = combo([(None, "")] + self._area_items(s, ("province", "city", "county")),
                      ld.area_id if ld else None)
-        fields = [("name", self.tr("Name"), name), ("title", self.tr("Title"), title),
+        fields = [("name", self.tr("Full name"), name), ("title", self.tr("Title"), title),
                   ("rule_code", self.tr("Role"), rule), ("area_id", self.tr("Department"), area)]
 
         def submit():

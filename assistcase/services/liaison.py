@@ -459,7 +459,10 @@ def end_assignment(db: Database, actor: str | int, assignment_id: int,
                    end_on: dt.date) -> ServiceResult:
     with db.begin() as s:
         a = _get(s, Assignment, assignment_id, "assignment", "联系安排")
-        if not isinstance(end_on, dt.date) or end_on < a.start_on:
+        if not isinstance(end_on, dt.date):
+            raise ValidationError.single("end_on", "choose the assignment's last day",
+                                         "请选择联系安排的最后一天")
+        if end_on < a.start_on:
             raise ValidationError.single("end_on", "the end date is before the start date",
                                          "结束日期早于开始日期")
         later = s.scalar(select(func.count(Visit.id)).where(

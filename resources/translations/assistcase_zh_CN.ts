@@ -2126,6 +2126,10 @@
         <translation>最后一天</translation>
     </message>
     <message>
+        <source>Full name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
         <source>Department</source>
         <translation>所属单位</translation>
     </message>

@@ -101,8 +101,9 @@ def test_generation_is_deterministic(db):
         first = s.execute(text("SELECT leader_id, institution_id, visited_on, mode "
                                "FROM liaison_visits ORDER BY id")).all()
     with db.begin() as s:
-        for t in ("liaison_institution_results", "liaison_rectifications", "liaison_visits", "liaison_assignments",
-                  "liaison_leaders", "liaison_assessments", "liaison_institutions"):
+        for t in ("liaison_institution_results", "liaison_rectifications", "liaison_visits",
+                  "liaison_assignments", "liaison_leaders", "liaison_assessments",
+                  "liaison_institutions"):
             s.execute(text(f"DELETE FROM {t}"))
     assert L.generate_liaison_data(db, ACTOR, YEAR, seed=11) == a
     with db.read() as s:

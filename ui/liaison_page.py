@@ -734,7 +734,7 @@ class LiaisonPage(QWidget):
                 if a.level in levels]
 
     def _form_institutions(self, s, action, key) -> RecordForm:
-        inst = s.get(L.Institution, key) if key is not None else None
+        inst = L.record(s, "institution", key)
         if action == "end":
             day = date_edit(_pydate(self.as_of.date()))
             return self._make_form(
@@ -760,7 +760,7 @@ class LiaisonPage(QWidget):
         return self._make_form(self.tr("Institution"), fields, submit)
 
     def _form_assessments(self, s, action, key) -> RecordForm:
-        a = s.get(L.InstitutionAssessment, key) if key is not None else None
+        a = L.record(s, "assessment", key)
         inst_default = a.institution_id if a else self._selected("institutions")
         inst = combo([(i.id, i.name) for i in L.institutions(s) if i.active or a],
                      inst_default)
@@ -785,7 +785,7 @@ class LiaisonPage(QWidget):
         return self._make_form(self.tr("Weakness assessment"), fields, submit)
 
     def _form_leaders(self, s, action, key) -> RecordForm:
-        ld = s.get(L.Leader, key) if key is not None else None
+        ld = L.record(s, "leader", key)
         if action == "end":
             day = date_edit(_pydate(self.as_of.date()))
             return self._make_form(
@@ -810,7 +810,7 @@ class LiaisonPage(QWidget):
         return self._make_form(self.tr("Leader"), fields, submit)
 
     def _form_assignments(self, s, action, key) -> RecordForm:
-        a = s.get(L.Assignment, key) if key is not None else None
+        a = L.record(s, "assignment", key)
         no_end = dt.date(2000, 1, 1)
 
         def end_edit(value: dt.date | None):

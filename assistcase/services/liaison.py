@@ -648,6 +648,14 @@ def assignments(s: Session, as_of: dt.date | None = None,
     return list(s.scalars(q))
 
 
+def record(s: Session, kind: str, record_id: int | None):
+    """One liaison record for a form (``kind``: institution, assessment, leader,
+    assignment); None when ``record_id`` is None or unknown."""
+    model = {"institution": Institution, "assessment": InstitutionAssessment,
+             "leader": Leader, "assignment": Assignment}[kind]
+    return s.get(model, record_id) if record_id is not None else None
+
+
 def assessments(s: Session) -> list[InstitutionAssessment]:
     """Every weakness assessment, newest first."""
     return list(s.scalars(select(InstitutionAssessment).order_by(

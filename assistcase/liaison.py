@@ -17,6 +17,16 @@ ends mid-period. Only visits inside the covered days count.
 A report for a period P judges the duties whose rule period *ends within* P; a quarterly duty
 is judged in the month, quarter, half-year and year reports that contain its last day, never
 in January's. So a year's figures are the sum of its months' figures.
+
+Rules hold from a date (:class:`RuleVersion`): a change applies from its date on and past
+periods keep the rule in force then. Each version governs the days from its date to the
+day before the next one; inside those days its periods are judged exactly as an assignment
+that starts or ends there (prorated), so a change from monthly to quarterly on 1 July judges
+January–June monthly and the second half quarterly, and a change mid-month charges the
+partial month or quarter by the days it covers.
+
+Contacts count at most once per day and institution: several visits on one day are one
+contact.
 """
 
 from __future__ import annotations
@@ -26,13 +36,16 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
+from . import rates
+
 PERIOD_KINDS = ("month", "quarter", "half", "year")
 PERIOD_MONTHS = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 PERIOD_ZH = {"month": "月", "quarter": "季度", "half": "半年", "year": "年"}
 PERIOD_EN = {"month": "month", "quarter": "quarter", "half": "half-year", "year": "year"}
 
 MET, MISSED, DUE = "met", "missed", "due"
-STATUS_ZH = {MET: "已完成", MISSED: "未完成", DUE: "待联系"}
+# The same words on screen and on paper (issue 17/21): 达标 / 未达标 / 待联系, and 完成率.
+STATUS_ZH = {MET: "达标", MISSED: "未达标", DUE: "待联系"}
 
 
 def _add_months(year: int, month: int, n: int) -> tuple[int, int]:
@@ -157,13 +170,59 @@ def duty_for(kind: str, min_contacts: int, period: Period, span_start: dt.date,
 def duties_judged_in(kind: str, min_contacts: int, report_period: Period, span_start: dt.date,
                      span_end: dt.date | None, visit_days: Iterable[dt.date]) -> list[Duty]:
     """The duties of one assignment that a report for ``report_period`` judges."""
-    days = sorted(visit_days)
+    days = sorted(set(visit_days))
     out = []
     for p in periods_ending_within(kind, report_period):
         d = duty_for(kind, min_contacts, p, span_start, span_end, days)
         if d is not None:
             out.append(d)
     return out
+
+
+@dataclass(frozen=True, order=True)
+class RuleVersion:
+    """How often a rule requires contact from ``effective_from`` on (until the next one)."""
+
+    effective_from: dt.date
+    period: str
+    min_contacts: int
+
+
+def rule_segments(versions: Sequence[RuleVersion], span_start: dt.date,
+                  span_end: dt.date | None) -> list[tuple[RuleVersion, dt.date, dt.date | None]]:
+    """The parts of [span_start, span_end] each version governs, in order. Days before the
+    first version are governed by the first (the seeded versions start in 2000)."""
+    vs = sorted(versions)
+    out = []
+    for i, v in enumerate(vs):
+        seg_start = span_start if i == 0 else max(span_start, v.effective_from)
+        nxt = vs[i + 1].effective_from - dt.timedelta(days=1) if i + 1 < len(vs) else None
+        seg_end = span_end if nxt is None else (nxt if span_end is None else min(span_end, nxt))
+        if seg_end is None or seg_start <= seg_end:
+            out.append((v, seg_start, seg_end))
+    return out
+
+
+def version_on(versions: Sequence[RuleVersion], day: dt.date) -> RuleVersion:
+    """The version in force on ``day``."""
+    vs = sorted(versions)
+    current = vs[0]
+    for v in vs:
+        if v.effective_from <= day:
+            current = v
+    return current
+
+
+def duties_under_versions(versions: Sequence[RuleVersion], report_period: Period,
+                          span_start: dt.date, span_end: dt.date | None,
+                          visit_days: Iterable[dt.date]) -> list[Duty]:
+    """The duties of one assignment that ``report_period`` judges, each period judged by the
+    rule version in force in it."""
+    days = sorted(set(visit_days))
+    out: list[Duty] = []
+    for v, a, b in rule_segments(versions, span_start, span_end):
+        out += duties_judged_in(v.period, v.min_contacts, report_period, a, b, days)
+    return sorted(out, key=lambda d: (d.period.end, d.period.start))
 
 
 @dataclass(frozen=True)
@@ -187,6 +246,11 @@ class Tally:
         """met / (met + missed); duties still due are not judged yet."""
         return self.met / self.judged if self.judged else None
 
+    @property
+    def rate_text(self) -> str:
+        """The rate as shown everywhere (half up, one decimal: 81.25 % → '81.3%')."""
+        return rates.format_rate(self.met, self.judged)
+
 
 def month_starts(first: dt.date, months: int) -> list[dt.date]:
     out = []
@@ -197,5 +261,31 @@ def month_starts(first: dt.date, months: int) -> list[dt.date]:
     return out
 
 
-def format_rate(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
+@dataclass(frozen=True)
+class LeaderTally:
+    """Leaders counted together: those judged (at least one duty met or missed) and those
+    fully compliant (none missed)."""
+
+    judged: int = 0
+    compliant: int = 0
+
+    def add(self, tally: Tally) -> "LeaderTally":
+        if not tally.judged:
+            return self
+        return LeaderTally(self.judged + 1, self.compliant + (tally.missed == 0))
+
+    @property
+    def short(self) -> int:
+        return self.judged - self.compliant
+
+    @property
+    def rate_text(self) -> str:
+        return rates.format_rate(self.compliant, self.judged)
+
+
+def duties_ending_between(versions: Sequence[RuleVersion], start: dt.date, end: dt.date,
+                          span_start: dt.date, span_end: dt.date | None,
+                          visit_days: Iterable[dt.date]) -> list[Duty]:
+    """The duties of one assignment whose period ends in [start, end] (schedule windows)."""
+    return duties_under_versions(versions, Period(start, end, "span"), span_start, span_end,
+                                 visit_days)

@@ -7,6 +7,9 @@
         household aided before, being typed; aid-queue.png, aid-approve.png: the approval
         queue and a township approval above its limit refused; aid-paperwork.png,
         aid-statistics.png). Nothing is recorded: the dialog's refusal writes nothing.
+    ... scripts/screenshot.py DB OUT_DIR --liaison [--lang en]   (liaison.png: the year's
+        compliance with the leaders who fell short first; liaison-form.png: a leader form
+        refusing a county role outside a province-administered county; nothing is recorded)
 """
 
 import sys
@@ -97,6 +100,30 @@ def aid(app: QApplication, w: MainWindow, out: Path) -> None:
     QTimer.singleShot(500, queue)
 
 
+def liaison(app: QApplication, w: MainWindow, out: Path) -> None:
+    page = w.show_page("liaison")
+    page.tabs.setCurrentIndex(2)  # compliance
+    page.period_kind.setCurrentIndex(page.period_kind.findData("year"))
+
+    def form() -> None:
+        page.tabs.setCurrentIndex(4)  # records
+        page.records.setCurrentIndex(2)  # leaders
+        dlg = page.open_form("leaders", "new")
+        if dlg is None or dlg.read_only:
+            app.quit()
+            return
+        dlg.widgets["name"].setText("李局长")
+        rule = dlg.widgets["rule_code"]
+        rule.setCurrentIndex(rule.findData("county_principal"))
+        area = dlg.widgets["area_id"]
+        area.setCurrentIndex(area.findText("梁园区"))
+        dlg.save()  # refused: nothing is written
+        dlg.resize(560, dlg.sizeHint().height())
+        QTimer.singleShot(300, lambda: (dlg.grab().save(str(out / "liaison-form.png")),
+                                        dlg.reject(), app.quit()))
+    QTimer.singleShot(500, lambda: (w.grab().save(str(out / "liaison.png")), form()))
+
+
 def main() -> int:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     flags = sys.argv[1:]
@@ -109,8 +136,8 @@ def main() -> int:
     w = MainWindow(db, current_username())
     w.resize(1360, 820)
     w.show()
-    if "--rosters" in flags or "--aid" in flags:
-        shoot = rosters if "--rosters" in flags else aid
+    if "--rosters" in flags or "--aid" in flags or "--liaison" in flags:
+        shoot = rosters if "--rosters" in flags else aid if "--aid" in flags else liaison
         QTimer.singleShot(300, lambda: shoot(app, w, out))
         code = app.exec()
         shutdown(app, [w], db)

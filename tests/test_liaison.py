@@ -236,7 +236,7 @@ def test_other_rule_rows_refuse_out_of_scope_institutions(db, world):
         L.assign(db, ACTOR, prov, world["ly_station"], D(2025, 1, 1))
     L.assign(db, ACTOR, prov, world["city_station"], D(2025, 1, 1))
     L.assign(db, ACTOR, prov, world["city_care"], D(2025, 1, 1))  # no limit on how many
-    county = world["leader"]("county_principal", "yongcheng", "蒋局长")
+    county = world["leader"]("county_principal", "yongcheng", "蒋局长")  # 省直管
     with pytest.raises(ValidationError, match="its own county"):
         L.assign(db, ACTOR, county, world["ly_station"], D(2025, 1, 1))
     with pytest.raises(ValidationError) as e:  # the same pair twice
@@ -260,7 +260,10 @@ def test_the_rule_table_is_seeded_and_configurable(db, world):
     L.assign(db, ACTOR, lid, world["city_station"], D(2024, 1, 1))
     visit(db, lid, world["city_station"], D(2025, 2, 1))
     assert row_for(report(db, "year", D(2025, 1, 1)), lid).tally.judged == 2  # two halves
-    L.update_rule(db, ACTOR, "city_principal", period="quarter", min_contacts=2)
+    # Rules hold from a date now (issue 21): a change from 1 January 2025 rewrites 2025 only.
+    L.update_rule(db, ACTOR, "city_principal", period="quarter", min_contacts=2,
+                  effective_from=D(2025, 1, 1))
+    assert row_for(report(db, "year", D(2024, 1, 1)), lid).tally.judged == 2  # 2024 kept
     row = row_for(report(db, "year", D(2025, 1, 1)), lid)
     assert (row.tally.judged, row.required, row.tally.met) == (4, 8, 0)
     with db.read() as s:
@@ -270,8 +273,99 @@ def test_the_rule_table_is_seeded_and_configurable(db, world):
             select(AuditEntry).where(AuditEntry.entity == "liaison_rule"))}
     assert audited == {("period", "half", "quarter"), ("min_contacts", "1", "2")}
     with pytest.raises(ValidationError) as e:
-        L.update_rule(db, ACTOR, "city_principal", period="fortnight", min_contacts=0)
-    assert {x.field for x in e.value.errors} == {"period", "min_contacts"}
+        L.update_rule(db, ACTOR, "city_principal", period="fortnight", min_contacts=0,
+                      effective_from=None)
+    assert {x.field for x in e.value.errors} == {"period", "min_contacts", "effective_from"}
+
+
+def test_a_rule_changed_from_month_to_quarter_on_1_july_judges_each_half_by_its_rule(db, world):
+    """Issue 21: January–June are judged monthly, the second half quarterly."""
+    lid = world["leader"]("county_in_charge", "yongcheng", "周副局长")   # monthly
+    L.assign(db, ACTOR, lid, world["yc_station"], D(2024, 1, 1))
+    for day in (D(2025, 1, 10), D(2025, 2, 10), D(2025, 3, 10), D(2025, 5, 10),  # no April
+                D(2025, 6, 10), D(2025, 8, 10)):                                # Q4 none
+        visit(db, lid, world["yc_station"], day)
+    L.update_rule(db, ACTOR, "county_in_charge", period="quarter", effective_from=D(2025, 7, 1))
+    row = row_for(report(db, "year", D(2025, 1, 1)), lid)
+    judged = [(d.period.label(), st) for d, st in row.duties]
+    assert judged == [("2025-01", P.MET), ("2025-02", P.MET), ("2025-03", P.MET),
+                      ("2025-04", P.MISSED), ("2025-05", P.MET), ("2025-06", P.MET),
+                      ("2025-Q3", P.MET), ("2025-Q4", P.MISSED)]
+    # The first half alone, and the month and quarter reports, agree with it.
+    assert row_for(report(db, "half", D(2025, 1, 1)), lid).tally.judged == 6
+    assert [d.period.kind for d, _ in row_for(report(db, "half", D(2025, 7, 1)), lid).duties] \
+        == ["quarter", "quarter"]
+    assert [r for r in report(db, "month", D(2025, 8, 1)).rows if r.leader_id == lid] == []
+    assert row_for(report(db, "month", D(2025, 9, 1)), lid).duties[0][0].period.label() \
+        == "2025-Q3"
+    # 2024 stays monthly; the rule row shows the rule in force now.
+    assert row_for(report(db, "year", D(2024, 1, 1)), lid).tally.judged == 12
+    with db.read() as s:
+        assert [(v.effective_from, v.period) for v in L.rule_versions(s)["county_in_charge"]] \
+            == [(D(2000, 1, 1), "month"), (D(2025, 7, 1), "quarter")]
+        sched = [r for r in L.schedule(s, D(2025, 5, 10), months=3) if r.leader_id == lid][0]
+    assert sched.current.period.label() == "2025-05" and sched.period_kind == "month"
+    assert [len(sched.months[m]) for m in sorted(sched.months)] == [1, 1, 0]  # May, June, July
+
+
+def test_the_same_visit_logged_twice_is_refused_and_counted_once(db, world):
+    lid = world["leader"]("county_principal", "yongcheng", "钱局长")   # quarterly, 1
+    L.assign(db, ACTOR, lid, world["yc_station"], D(2025, 1, 1))
+    visit(db, lid, world["yc_station"], D(2025, 2, 3))
+    with pytest.raises(ValidationError) as e:
+        visit(db, lid, world["yc_station"], D(2025, 2, 3), mode="phone")
+    assert e.value.errors[0].field == "visited_on"
+    assert "already logged" in e.value.message_en and "重复登记" in e.value.message_zh
+    with db.read() as s:
+        assert len(L.recent_visits(s)) == 1
+    row = row_for(report(db, "quarter", D(2025, 1, 1)), lid)
+    assert (row.done, row.credited, row.status) == (1, 1, P.MET)
+    # Even rows written around the service (the database refuses them too) count once.
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy import text
+    with pytest.raises(IntegrityError):
+        with db.begin() as s:
+            s.execute(text("INSERT INTO liaison_visits (leader_id, institution_id, visited_on, "
+                           "mode, topics, findings, problems, created_at) VALUES "
+                           "(:l, :i, '2025-02-03', 'phone', '', '', '', '2025-02-03')"),
+                      {"l": lid, "i": world["yc_station"]})
+    # Pure rule: several visits on one day are one contact.
+    duties = P.duties_judged_in("quarter", 2, P.period_containing("quarter", D(2025, 1, 1)),
+                                D(2025, 1, 1), None, [D(2025, 2, 3), D(2025, 2, 3)])
+    assert (duties[0].done, duties[0].met) == (1, False)
+
+
+def test_twelve_contacts_for_twelve_required_can_still_fall_short(db, world):
+    """Issue 21: several visits in one month do not make up for a month without one."""
+    lid = world["leader"]("county_in_charge", "yongcheng", "郑副局长")   # monthly
+    L.assign(db, ACTOR, lid, world["yc_station"], D(2024, 1, 1))
+    for month in (1, 2, 3, 4, 6, 8, 9, 11, 12):
+        visit(db, lid, world["yc_station"], D(2025, month, 5))
+    for day in (D(2025, 4, 20), D(2025, 6, 20), D(2025, 9, 20)):  # a second visit those months
+        visit(db, lid, world["yc_station"], day)
+    rep = report(db, "year", D(2025, 1, 1))
+    row = row_for(rep, lid)
+    assert (row.required, row.done, row.credited) == (12, 12, 9)
+    (short,) = [ld for ld in rep.shortfalls if ld.leader_id == lid]
+    assert [p.label() for _, p in short.missed] == ["2025-05", "2025-07", "2025-10"]
+    assert short.last_contact == D(2025, 12, 5)
+    assert (rep.leaders_total.judged, rep.leaders_total.compliant) == (1, 0)
+    assert rep.total.rate_text == "75.0%" and rep.leaders_total.rate_text == "0.0%"
+
+
+def test_county_roles_exist_only_in_province_administered_counties(db, world):
+    with db.read() as s:
+        flagged = set(s.scalars(select(Area.name).where(Area.province_administered)))
+    assert flagged == {"永城市"}   # 商丘市's one (DOMAIN §2)
+    with pytest.raises(ValidationError) as e:
+        L.create_leader(db, ACTOR, "褚局长", "county_principal", world["liangyuan"])
+    assert e.value.errors[0].field == "area_id"
+    assert "province-administered" in e.value.message_en and "省直管县" in e.value.message_zh
+    L.create_leader(db, ACTOR, "褚局长", "county_principal", world["yongcheng"])
+    with db.read() as s:
+        area = s.get(Area, world["yongcheng"])
+        assert L.area_label(area, "zh") == "永城市（省直管）"
+        assert L.area_label(s.get(Area, world["liangyuan"]), "zh") == "梁园区"
 
 
 # --- visit log, rectifications, schedule -----------------------------------------------------

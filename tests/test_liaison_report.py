@@ -101,8 +101,9 @@ def test_generation_is_deterministic(db):
         first = s.execute(text("SELECT leader_id, institution_id, visited_on, mode "
                                "FROM liaison_visits ORDER BY id")).all()
     with db.begin() as s:
-        for t in ("liaison_rectifications", "liaison_visits", "liaison_assignments",
-                  "liaison_leaders", "liaison_assessments", "liaison_institutions"):
+        for t in ("liaison_institution_results", "liaison_rectifications", "liaison_visits",
+                  "liaison_assignments", "liaison_leaders", "liaison_assessments",
+                  "liaison_institutions"):
             s.execute(text(f"DELETE FROM {t}"))
     assert L.generate_liaison_data(db, ACTOR, YEAR, seed=11) == a
     with db.read() as s:
@@ -133,7 +134,8 @@ def test_report_equals_direct_sql(generated, kind, day, level):
     got = {(r.leader_id, r.institution_id): (r.tally.judged, r.tally.met, r.required, r.done)
            for r in rep.rows}
     assert got == expected
-    assert len(got) > 5
+    # County roles exist only in 永城市 (the demo city's one province-administered county).
+    assert len(got) >= (1 if level == "county" else 6)
     by_level: dict[str, list[int]] = {}
     by_role: dict[str, list[int]] = {}
     for r in sql:
@@ -174,17 +176,23 @@ def test_excel_export_carries_the_report(generated, tmp_path):
         rep = L.compliance_report(s, P.period_containing("year", dt.date(YEAR, 1, 1)), "city")
     out = write_compliance_xlsx(rep, tmp_path / "c.xlsx")
     wb = load_workbook(out)
-    assert wb.sheetnames == ["汇总", "明细", "未完成整改"]
+    assert wb.sheetnames == ["未达标领导", "汇总", "逾期与即将到期", "明细", "机构季度成效",
+                             "领导联系成效", "未完成整改"]
+    short = list(wb["未达标领导"].iter_rows(min_row=6, values_only=True))
+    assert [r[0] for r in short] == [ld.leader_name for ld in rep.shortfalls]
     detail = list(wb["明细"].iter_rows(min_row=2, values_only=True))
     assert len(detail) == len(rep.rows)
     by_pair = {(r[0], r[3]): r for r in detail}
     for row in rep.rows:
         x = by_pair[(row.leader_name, row.institution_name)]
-        assert (x[5], x[6], x[7], x[8]) == (row.required, row.done, row.tally.met,
-                                            row.tally.missed)
+        assert (x[5], x[6], x[7], x[8], x[9]) == (row.required, row.done, row.credited,
+                                                  row.tally.met, row.tally.missed)
     summary = list(wb["汇总"].iter_rows(values_only=True))
     total = [r for r in summary if r and r[0] == "合计"][0]
     assert (total[1], total[2]) == (rep.total.met, rep.total.judged)
+    assert (total[5], total[6], total[7], total[8]) == (
+        rep.total.rate_text, rep.leaders_total.judged, rep.leaders_total.compliant,
+        rep.leaders_total.rate_text)
     assert len(list(wb["未完成整改"].iter_rows(min_row=2))) == len(rep.open_rectifications)
 
 
@@ -208,4 +216,104 @@ def test_pdf_is_landscape_a4_with_embedded_cjk_font_and_page_numbers(generated, 
     flat = "".join(body.split())  # pdftotext drops spaces between font runs
     assert f"第1页/共{pages}页" in flat and f"第{pages}页/共{pages}页" in flat
     assert rep.rows[0].leader_name in body and rep.rows[-1].institution_name in body
-    assert P.format_rate(rep.total.rate) in body
+    assert rep.total.rate_text in body
+    # Issue 21: the first page shows the leaders who fell short.
+    first = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(out), "-"],
+                           capture_output=True, text=True).stdout
+    assert "".join("一、未达标领导".split()) in "".join(first.split())
+    short = rep.shortfalls
+    assert short and short[0].leader_name in first
+    assert f"{short[0].last_contact:%Y-%m-%d}" in first
+
+
+# --- issue 21: the leaders who fell short, checked against SQL -------------------------------
+
+# The leaders with at least one missed period: the duty SQL above, per leader.
+SHORT_SQL = SQL.replace(
+    """SELECT leader_id, institution_id, org_level, role, count(*) AS judged,
+       sum(done >= required) AS met, sum(required) AS required, sum(done) AS done
+FROM req WHERE required > 0
+GROUP BY leader_id, institution_id, org_level, role""",
+    """SELECT leader_id, sum(done < required) AS missed, count(*) AS judged,
+       (SELECT max(v.visited_on) FROM liaison_visits v WHERE v.leader_id = req.leader_id
+          AND v.visited_on <= :pend) AS last_contact
+FROM req WHERE required > 0
+GROUP BY leader_id""")
+
+
+@pytest.mark.parametrize("level", [None, "province", "city"])
+@pytest.mark.parametrize("kind,day", [("year", dt.date(YEAR, 1, 1)),
+                                      ("half", dt.date(YEAR, 7, 1)),
+                                      ("month", dt.date(YEAR, 6, 1))])
+def test_first_section_lists_exactly_the_leaders_with_a_missed_period(generated, kind, day,
+                                                                      level):
+    db, _ = generated
+    period = P.period_containing(kind, day)
+    with db.read() as s:
+        rep = L.compliance_report(s, period, level)
+        sql = s.execute(text(SHORT_SQL), {"pstart": period.start.isoformat(),
+                                          "pend": period.end.isoformat(),
+                                          "level": level}).all()
+    expected = {r.leader_id: (r.missed, r.judged, r.last_contact) for r in sql if r.missed}
+    got = {ld.leader_id: (ld.tally.missed, ld.tally.judged,
+                          ld.last_contact.isoformat() if ld.last_contact else None)
+           for ld in rep.shortfalls}
+    assert got == expected
+    assert 0 < len(got) < len(sql)          # some fell short, some did not: the test can fail
+    assert [ld.tally.missed for ld in rep.shortfalls] == \
+        sorted((ld.tally.missed for ld in rep.shortfalls), reverse=True)
+    # Leader-share rates: judged leaders and those fully compliant, by level and in total.
+    assert (rep.leaders_total.judged, rep.leaders_total.short) == (len(sql), len(expected))
+    for lvl, lt in rep.leaders_by_level.items():
+        ids = {r.leader_id for r in sql if r.leader_id in
+               {ld.leader_id for ld in rep.leaders if ld.org_level == lvl}}
+        assert lt.judged == len(ids) and lt.short == len(ids & set(expected))
+
+
+def test_generated_year_has_leaders_short_and_results(generated):
+    db, counts = generated
+    with db.read() as s:
+        rep = L.compliance_report(s, P.period_containing("year", dt.date(YEAR, 1, 1)))
+        dup = s.execute(text("SELECT count(*) FROM (SELECT 1 FROM liaison_visits GROUP BY "
+                             "leader_id, institution_id, visited_on HAVING count(*) > 1)")
+                        ).scalar()
+    assert dup == 0
+    assert len(rep.shortfalls) >= 10 and rep.leaders_total.compliant >= 10
+    assert counts["quarter_results"] == 40 * 8 and len(rep.results) == 40 * 4
+    assert len(rep.leader_results) > 20
+    # The change since a leader's contacts began is the first quarter's start to the last end.
+    x = rep.leader_results[0]
+    with db.read() as s:
+        res = L.institution_results(s, institution_id=x.institution_id)
+    span = [r for r in res if x.since.start <= r.quarter.start <= x.latest.start]
+    assert x.long_stay_before == span[0].long_stay_start
+    assert x.long_stay_now == span[-1].long_stay_end
+    assert x.returned_home == sum(r.returned_home for r in span)
+    # County roles only where the province administers the county (永城市).
+    with db.read() as s:
+        county_units = set(s.scalars(text(
+            "SELECT DISTINCT a.name FROM liaison_leaders l JOIN areas a ON a.id = l.area_id "
+            "WHERE l.org_level = 'county'")))
+    assert county_units == {"永城市"}
+
+
+def test_export_in_the_background_reports_progress_and_cancel_leaves_no_file(generated,
+                                                                             tmp_path):
+    from assistcase.errors import Cancelled
+    from assistcase.progress import CancelToken
+    from assistcase.reports.liaison_pdf import export_compliance
+
+    db, _ = generated
+    period = P.period_containing("year", dt.date(YEAR, 1, 1))
+    seen = []
+    out = export_compliance(db, tmp_path / "a.xlsx", period, progress=lambda f, m: seen.append(f))
+    assert out.exists() and seen[-1] == 1.0 and seen == sorted(seen) and len(seen) > 5
+    token = CancelToken()
+
+    def cancel_midway(fraction, _message):
+        if fraction > 0.5:
+            token.cancel()
+    with pytest.raises(Cancelled):
+        export_compliance(db, tmp_path / "b.pdf", period, progress=cancel_midway, cancel=token)
+    assert not (tmp_path / "b.pdf").exists()
+    assert list(tmp_path.iterdir()) == [tmp_path / "a.xlsx"]

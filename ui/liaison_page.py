@@ -1,8 +1,10 @@
-"""Leadership liaison page (领导定点联系): schedule, visit log, compliance report, institutions.
+"""Leadership liaison page (领导定点联系): schedule, visit log, compliance report, institutions,
+records (institutions, assessments, leaders, assignments, rules, quarterly results), results.
 
 A thin view over :mod:`assistcase.services.liaison`: it gathers input, calls a service, shows
-the result. ``read_only=True`` is the supervisor's variant: the same tables and reports, and no
-control that writes (no visit form, no assignment form, no "mark done").
+the result. ``read_only=True`` is the supervisor's variant: the same tables and reports, every
+record opens in its form read-only, and no control writes (no visit form, no assignment form,
+no "mark done", no New/Edit/End). Exports run in the background with progress and cancel.
 """
 
 from __future__ import annotations
@@ -18,8 +20,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
 
 from assistcase import liaison as P
 from assistcase.errors import AssistCaseError, ValidationError
-from assistcase.models.liaison import VISIT_MODES, VISIT_TOPICS
+from assistcase.models.liaison import (INSTITUTION_KINDS, INSTITUTION_LEVELS, VISIT_MODES,
+                                       VISIT_TOPICS)
 from assistcase.services import liaison as L
+
+from .liaison_forms import RecordForm, combo, date_edit, line, spin
+from .tasks import BackgroundTask
 
 STATUS_COLOURS = {P.MET: "#1B7F3B", P.MISSED: "#B00020", P.DUE: "#8A6D00"}
 
@@ -65,6 +71,7 @@ class LiaisonPage(QWidget):
     """The liaison page. ``today`` fixes the reference day (tests); default: the real date."""
 
     changed = Signal()  # after any successful write
+    export_finished = Signal(str)  # "succeeded" / "failed" / "cancelled", after an export
 
     def __init__(self, db, actor, read_only: bool, parent: QWidget | None = None,
                  today: dt.date | None = None):
@@ -75,6 +82,8 @@ class LiaisonPage(QWidget):
         self.today = today or dt.date.today()
         self.lang = "zh" if QLocale().name().startswith("zh") else "en"
         self.report: L.ComplianceReport | None = None
+        self.task: BackgroundTask | None = None
+        self.form: RecordForm | None = None  # the form opened last (tests reach it here)
 
         self.as_of = QDateEdit(_qdate(self.today))
         self.as_of.setCalendarPopup(True)
@@ -102,6 +111,8 @@ class LiaisonPage(QWidget):
         self.tabs.addTab(self._build_visits(), self.tr("Visit log"))
         self.tabs.addTab(self._build_compliance(), self.tr("Compliance"))
         self.tabs.addTab(self._build_institutions(), self.tr("Institutions and assignments"))
+        self.tabs.addTab(self._build_records(), self.tr("Records"))
+        self.tabs.addTab(self._build_results(), self.tr("Results"))
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.tabs)
@@ -206,8 +217,8 @@ class LiaisonPage(QWidget):
         self.period_label = QLabel()
         self.rate_label = QLabel()
         self.rate_label.setStyleSheet("font-weight: bold")
-        pdf = QPushButton(self.tr("Export PDF…"))
-        xlsx = QPushButton(self.tr("Export Excel…"))
+        pdf = self.pdf_button = QPushButton(self.tr("Export PDF…"))
+        xlsx = self.xlsx_button = QPushButton(self.tr("Export Excel…"))
         pdf.clicked.connect(self._ask_pdf)
         xlsx.clicked.connect(self._ask_xlsx)
         self.period_kind.currentIndexChanged.connect(self.refresh_compliance)
@@ -224,19 +235,37 @@ class LiaisonPage(QWidget):
         v.addLayout(bar)
         self.export_status = QLabel()
         v.addWidget(self.export_status)
+        self.shortfall_label = QLabel()
+        self.shortfall_label.setStyleSheet("font-weight: bold; color: #B00020")
+        self.shortfall_table = _table([self.tr("Leader"), self.tr("Unit"), self.tr("Role"),
+                                       self.tr("Institutions"), self.tr("Periods missed"),
+                                       self.tr("Duty periods"), self.tr("Missed periods"),
+                                       self.tr("Last contact")])
         self.summary_table = _table([self.tr("Level / role"), self.tr("Duty periods"),
                                      self.tr("Met"),
-                                     self.tr("Missed"), self.tr("Still due"), self.tr("Rate")])
+                                     self.tr("Missed"), self.tr("Still due"), self.tr("Rate"),
+                                     self.tr("Leaders judged"), self.tr("Leaders fully met"),
+                                     self.tr("Share fully met")])
+        self.deadline_table = _table([self.tr("Leader"), self.tr("Role"), self.tr("Overdue"),
+                                      self.tr("Overdue periods"), self.tr("Due within 30 days")])
         self.detail_table = _table([self.tr("Leader"), self.tr("Unit"), self.tr("Role"),
                                     self.tr("Institution"), self.tr("Frequency"),
-                                    self.tr("Required"), self.tr("Done"), self.tr("Periods met"),
+                                    self.tr("Required"), self.tr("Done"), self.tr("Credited"),
+                                    self.tr("Periods met"),
                                     self.tr("Periods missed"), self.tr("Missed periods"),
                                     self.tr("Status")])
         self.rect_table = _table([self.tr("Visit date"), self.tr("Leader"),
                                   self.tr("Institution"), self.tr("Problems"),
                                   self.tr("Action"), self.tr("Due"), self.tr("Overdue")])
         split = QSplitter(Qt.Vertical)
+        short_box = QWidget()
+        sv = QVBoxLayout(short_box)
+        sv.setContentsMargins(0, 0, 0, 0)
+        sv.addWidget(self.shortfall_label)
+        sv.addWidget(self.shortfall_table)
+        split.addWidget(short_box)
         split.addWidget(self.summary_table)
+        split.addWidget(self.deadline_table)
         split.addWidget(self.detail_table)
         rect_box = QWidget()
         rv = QVBoxLayout(rect_box)
@@ -248,6 +277,8 @@ class LiaisonPage(QWidget):
             self.rect_done_button.clicked.connect(self.mark_rectification_done)
             rv.addWidget(self.rect_done_button)
         split.addWidget(rect_box)
+        for i, stretch in enumerate((3, 2, 2, 3, 1)):  # the leaders who fell short first
+            split.setStretchFactor(i, stretch)
         v.addWidget(split)
         return w
 
@@ -318,6 +349,7 @@ class LiaisonPage(QWidget):
         self.refresh_visits()
         self.refresh_compliance()
         self.refresh_institutions()
+        self.refresh_records()
 
     def _level(self) -> str | None:
         return self.level.currentData() or None
@@ -410,25 +442,47 @@ class LiaisonPage(QWidget):
         with self.db.read() as s:
             rep = self.report = L.compliance_report(s, period, self._level(), as_of)
         self.period_label.setText(f"{period.label(self.lang)} ({period.start} – {period.end})")
-        self.rate_label.setText(self.tr("Compliance rate: %1")
-                                .replace("%1", P.format_rate(rep.total.rate)))
+        self.rate_label.setText(self.tr("Compliance rate: %1").replace("%1", rep.total.rate_text))
+        short = rep.shortfalls
+        self.shortfall_label.setText(
+            self.tr("Leaders who fell short: %1 of %2 judged")
+            .replace("%1", str(len(short))).replace("%2", str(rep.leaders_total.judged)))
+        red = STATUS_COLOURS[P.MISSED]
+        _fill(self.shortfall_table, [[
+            _item(ld.leader_name), _item(ld.area_name),
+            _item(self._role(ld.rule_name_zh, ld.rule_name_en)), _item(", ".join(ld.institutions)),
+            _item(ld.tally.missed, True, red), _item(ld.tally.judged, True),
+            _item(self._missed_text(ld), colour=red),
+            _item(ld.last_contact.isoformat() if ld.last_contact else "—")] for ld in short])
         rows = []
         for code in ("province", "city", "county"):
             if code in rep.by_level:
-                rows.append((self._level_name(code), rep.by_level[code]))
+                rows.append((self._level_name(code), rep.by_level[code],
+                             rep.leaders_by_level.get(code, P.LeaderTally())))
         for code, tally in rep.by_role.items():
             zh, en = rep.role_names[code]
-            rows.append(("    " + self._role(zh, en), tally))
-        rows.append((self.tr("Total"), rep.total))
+            rows.append(("    " + self._role(zh, en), tally,
+                         rep.leaders_by_role.get(code, P.LeaderTally())))
+        rows.append((self.tr("Total"), rep.total, rep.leaders_total))
         _fill(self.summary_table, [[
             _item(label), _item(t.judged + t.due, True), _item(t.met, True),
-            _item(t.missed, True, STATUS_COLOURS[P.MISSED] if t.missed else None),
-            _item(t.due, True), _item(P.format_rate(t.rate), True)] for label, t in rows])
+            _item(t.missed, True, red if t.missed else None),
+            _item(t.due, True), _item(t.rate_text, True), _item(lt.judged, True),
+            _item(lt.compliant, True), _item(lt.rate_text, True)] for label, t, lt in rows])
+        _fill(self.deadline_table, [[
+            _item(ld.leader_name), _item(self._role(ld.rule_name_zh, ld.rule_name_en)),
+            _item(len(ld.overdue), True, red if ld.overdue else None),
+            _item(", ".join(f"{inst} {d.period.label(self.lang)}" for inst, d in ld.overdue),
+                  colour=red),
+            _item(", ".join(f"{inst} {d.period.label(self.lang)} ({d.period.end:%m-%d}, "
+                            f"{d.done}/{d.required})" for inst, d in ld.due_soon))]
+            for ld in rep.with_deadlines])
         _fill(self.detail_table, [[
             _item(r.leader_name), _item(r.area_name), _item(self._role(r.rule_name_zh,
                                                                        r.rule_name_en)),
             _item(r.institution_name), _item(self._period_name(r.period_kind)),
-            _item(r.required, True), _item(r.done, True), _item(r.tally.met, True),
+            _item(r.required, True), _item(r.done, True), _item(r.credited, True),
+            _item(r.tally.met, True),
             _item(r.tally.missed, True), _item(", ".join(
                 d.period.label(self.lang) for d, st in r.duties if st == P.MISSED)),
             _item(self._status_text(r.status), colour=STATUS_COLOURS[r.status])]
@@ -439,6 +493,16 @@ class LiaisonPage(QWidget):
             _item(self.tr("yes") if o.overdue else self.tr("no"),
                   colour=STATUS_COLOURS[P.MISSED] if o.overdue else None)]
             for o in rep.open_rectifications])
+        if hasattr(self, "results_table"):
+            self.refresh_results()
+
+    def _missed_text(self, ld: L.LeaderSummary) -> str:
+        by_inst: dict[str, list[str]] = {}
+        for inst, period in ld.missed:
+            by_inst.setdefault(inst, []).append(period.label(self.lang))
+        if len(by_inst) == 1:
+            return ", ".join(next(iter(by_inst.values())))
+        return "; ".join(f"{inst}: {', '.join(ps)}" for inst, ps in by_inst.items())
 
     def _level_name(self, code: str) -> str:
         return {"province": self.tr("Province"), "city": self.tr("City"),
@@ -540,37 +604,399 @@ class LiaisonPage(QWidget):
         self.changed.emit()
         return True
 
+    # --- records: every liaison record in its form ------------------------------------------
+
+    def _build_records(self) -> QWidget:
+        self.records = QTabWidget()
+        self.record_tables: dict[str, QTableWidget] = {}
+        self.record_keys: dict[str, list] = {}
+        self.record_buttons: dict[tuple[str, str], QPushButton] = {}
+        new, edit = self.tr("New…"), self.tr("Edit…")
+        sections = [
+            ("institutions", self.tr("Institutions"),
+             [self.tr("Institution"), self.tr("Kind"), self.tr("Level"), self.tr("Area"),
+              self.tr("In use")],
+             [("new", new), ("edit", edit), ("end", self.tr("Close…"))]),
+            ("assessments", self.tr("Weakness assessments"),
+             [self.tr("Institution"), self.tr("Assessed on"), self.tr("Infrastructure (1–5)"),
+              self.tr("Service level (1–5)"), self.tr("Assistance volume"),
+              self.tr("Long-stay persons"), self.tr("Safety hazards")],
+             [("new", self.tr("Assess…"))]),
+            ("leaders", self.tr("Leaders"),
+             [self.tr("Leader"), self.tr("Title"), self.tr("Role"), self.tr("Unit"),
+              self.tr("In post")],
+             [("new", new), ("edit", edit), ("end", self.tr("End…"))]),
+            ("assignments", self.tr("Assignments"),
+             [self.tr("Leader"), self.tr("Role"), self.tr("Institution"), self.tr("From"),
+              self.tr("Until")],
+             [("new", new), ("end", self.tr("End…"))]),
+            ("rules", self.tr("Frequency rules"),
+             [self.tr("Role"), self.tr("Level"), self.tr("From"), self.tr("Frequency"),
+              self.tr("At least")],
+             [("new", self.tr("Change from a date…"))]),
+            ("results", self.tr("Quarterly results"),
+             [self.tr("Institution"), self.tr("Quarter"), self.tr("Long-stay at start"),
+              self.tr("New long-stay"), self.tr("Returned home"), self.tr("Long-stay at end"),
+              self.tr("Outside placements")],
+             [("new", self.tr("Record…")), ("edit", edit)]),
+        ]
+        for key, title, headers, actions in sections:
+            w = QWidget()
+            v = QVBoxLayout(w)
+            table = _table(headers)
+            table.doubleClicked.connect(lambda _i, k=key: self.open_form(k, "view"))
+            self.record_tables[key] = table
+            v.addWidget(table)
+            bar = QHBoxLayout()
+            for action, text in ([("view", self.tr("Open…"))] if self.read_only else actions):
+                b = QPushButton(text)
+                b.clicked.connect(lambda _c=False, k=key, a=action: self.open_form(k, a))
+                self.record_buttons[(key, action)] = b
+                bar.addWidget(b)
+            bar.addStretch(1)
+            v.addLayout(bar)
+            self.records.addTab(w, title)
+        return self.records
+
+    def _kind_name(self, kind: str) -> str:
+        return {"station": self.tr("Rescue station"), "care": self.tr("Care institution")}[kind]
+
+    def refresh_records(self) -> None:
+        yes, no = self.tr("yes"), self.tr("no")
+        with self.db.read() as s:
+            insts = L.institutions(s)
+            inst_names = {i.id: i.name for i in insts}
+            data = {
+                "institutions": [(i.id, [i.name, self._kind_name(i.kind),
+                                         self._level_name(i.level),
+                                         L.area_label(i.area, self.lang),
+                                         yes if i.active else no]) for i in insts],
+                "assessments": [(a.id, [inst_names.get(a.institution_id), a.assessed_on,
+                                        a.infrastructure, a.service_level, a.assistance_volume,
+                                        a.long_stay_persons, a.safety_hazards])
+                                for a in L.assessments(s)],
+                "leaders": [(ld.id, [ld.name, ld.title,
+                                     self._role(ld.rule.name_zh, ld.rule.name_en),
+                                     L.area_label(ld.area, self.lang),
+                                     yes if ld.active else no]) for ld in L.leaders(s)],
+                "assignments": [(a.id, [a.leader.name,
+                                        self._role(a.leader.rule.name_zh,
+                                                   a.leader.rule.name_en),
+                                        a.institution.name, a.start_on, a.end_on or "—"])
+                                for a in L.assignments(s)],
+                "rules": [((r.rule_code, r.effective_from),
+                           [self._role(r.name_zh, r.name_en), self._level_name(r.org_level),
+                            r.effective_from, self._period_name(r.period), r.min_contacts])
+                          for r in L.rule_version_rows(s)],
+                "results": [((x.institution_id, x.quarter.start),
+                             [x.institution_name, x.quarter.label(self.lang), x.long_stay_start,
+                              x.long_stay_new, x.returned_home, x.long_stay_end,
+                              x.outside_placements]) for x in L.institution_results(s)],
+            }
+        for key, rows in data.items():
+            self.record_keys[key] = [k for k, _ in rows]
+            _fill(self.record_tables[key], [[
+                _item(v.isoformat() if isinstance(v, dt.date) else v,
+                      isinstance(v, int)) for v in cells] for _, cells in rows])
+
+    def _selected(self, section: str):
+        row = self.record_tables[section].currentRow()
+        keys = self.record_keys.get(section, [])
+        return keys[row] if 0 <= row < len(keys) else None
+
+    def open_form(self, section: str, action: str) -> RecordForm | None:
+        """Open the form of ``section`` for ``action`` (new, edit, end, view) on the selected
+        row; read-only for the supervisor. Returns the dialog (None: nothing selected)."""
+        if self.read_only or action == "view":
+            action = "view"
+        key = None if action == "new" else self._selected(section)
+        if action != "new" and key is None:
+            return None
+        builder = getattr(self, f"_form_{section}")
+        with self.db.read() as s:
+            dlg = builder(s, action, key)
+        dlg.setAttribute(Qt.WA_DeleteOnClose)
+        dlg.saved.connect(self._after_write)
+        self.form = dlg
+        dlg.open()
+        return dlg
+
+    def _after_write(self) -> None:
+        self.refresh()
+        self.changed.emit()
+
+    def _make_form(self, title: str, fields, submit, note: str = "") -> RecordForm:
+        return RecordForm(title, fields, None if self.read_only else submit, self.lang, self,
+                          note)
+
+    def _area_items(self, s, levels) -> list[tuple[int, str]]:
+        return [(a.id, L.area_label(a, self.lang)) for a in L.areas_for_liaison(s)
+                if a.level in levels]
+
+    def _form_institutions(self, s, action, key) -> RecordForm:
+        inst = L.record(s, "institution", key)
+        if action == "end":
+            day = date_edit(_pydate(self.as_of.date()))
+            return self._make_form(
+                self.tr("Close an institution"), [("end_on", self.tr("Last day in use"), day)],
+                lambda: L.end_institution(self.db, self.actor, key, _pydate(day.date())),
+                inst.name)
+        name = line(inst.name if inst else "")
+        kind = combo([(k, self._kind_name(k)) for k in INSTITUTION_KINDS],
+                     inst.kind if inst else None)
+        level = combo([(k, self._level_name(k)) for k in INSTITUTION_LEVELS],
+                      inst.level if inst else None)
+        area = combo([(None, "")] + self._area_items(s, ("city", "county")),
+                     inst.area_id if inst else None)
+        fields = [("name", self.tr("Name"), name), ("kind", self.tr("Kind"), kind),
+                  ("level", self.tr("Level"), level), ("area_id", self.tr("Area"), area)]
+
+        def submit():
+            args = (name.text(), kind.currentData(), level.currentData(), area.currentData())
+            if inst is None:
+                L.create_institution(self.db, self.actor, *args)
+            else:
+                L.update_institution(self.db, self.actor, key, *args)
+        return self._make_form(self.tr("Institution"), fields, submit)
+
+    def _form_assessments(self, s, action, key) -> RecordForm:
+        a = L.record(s, "assessment", key)
+        inst_default = a.institution_id if a else self._selected("institutions")
+        inst = combo([(i.id, i.name) for i in L.institutions(s) if i.active or a],
+                     inst_default)
+        day = date_edit(a.assessed_on if a else _pydate(self.as_of.date()))
+        infra = spin(a.infrastructure if a else 3, 1, 5)
+        service = spin(a.service_level if a else 3, 1, 5)
+        volume = spin(a.assistance_volume if a else 0)
+        long_stay = spin(a.long_stay_persons if a else 0)
+        hazards = spin(a.safety_hazards if a else 0)
+        fields = [("institution_id", self.tr("Institution"), inst),
+                  ("assessed_on", self.tr("Assessed on"), day),
+                  ("infrastructure", self.tr("Infrastructure (1 weak – 5 strong)"), infra),
+                  ("service_level", self.tr("Service level (1 weak – 5 strong)"), service),
+                  ("assistance_volume", self.tr("Persons assisted last year"), volume),
+                  ("long_stay_persons", self.tr("Long-stay persons now"), long_stay),
+                  ("safety_hazards", self.tr("Open safety hazards"), hazards)]
+
+        def submit():
+            L.record_assessment(self.db, self.actor, inst.currentData(), L.AssessmentData(
+                _pydate(day.date()), infra.value(), service.value(), volume.value(),
+                long_stay.value(), hazards.value()))
+        return self._make_form(self.tr("Weakness assessment"), fields, submit)
+
+    def _form_leaders(self, s, action, key) -> RecordForm:
+        ld = L.record(s, "leader", key)
+        if action == "end":
+            day = date_edit(_pydate(self.as_of.date()))
+            return self._make_form(
+                self.tr("A leader leaves the post"), [("end_on", self.tr("Last day"), day)],
+                lambda: L.end_leader(self.db, self.actor, key, _pydate(day.date())), ld.name)
+        name = line(ld.name if ld else "")
+        title = line(ld.title if ld else "")
+        rule = combo([(r.code, self._role(r.name_zh, r.name_en)) for r in L.rules(s)],
+                     ld.rule_code if ld else None)
+        area = combo([(None, "")] + self._area_items(s, ("province", "city", "county")),
+                     ld.area_id if ld else None)
+        fields = [("name", self.tr("Full name"), name), ("title", self.tr("Title"), title),
+                  ("rule_code", self.tr("Role"), rule), ("area_id", self.tr("Department"), area)]
+
+        def submit():
+            if ld is None:
+                L.create_leader(self.db, self.actor, name.text(), rule.currentData(),
+                                area.currentData(), title.text())
+            else:
+                L.update_leader(self.db, self.actor, key, name.text(), title.text(),
+                                rule.currentData(), area.currentData())
+        return self._make_form(self.tr("Leader"), fields, submit)
+
+    def _form_assignments(self, s, action, key) -> RecordForm:
+        a = L.record(s, "assignment", key)
+        no_end = dt.date(2000, 1, 1)
+
+        def end_edit(value: dt.date | None):
+            w = date_edit(value or no_end)
+            w.setMinimumDate(_qdate(no_end))
+            w.setSpecialValueText(self.tr("(open)"))  # the minimum date: no end
+            return w
+
+        def end_value(w) -> dt.date | None:
+            d = _pydate(w.date())
+            return None if d == no_end else d
+        if action == "end":
+            day = end_edit(a.end_on or _pydate(self.as_of.date()))
+            return self._make_form(
+                self.tr("End an assignment"), [("end_on", self.tr("Last day"), day)],
+                lambda: L.end_assignment(self.db, self.actor, key, end_value(day)),
+                f"{a.leader.name} → {a.institution.name} ({a.start_on})")
+        leader = combo([(ld.id, f"{ld.name} · {self._role(ld.rule.name_zh, ld.rule.name_en)}")
+                        for ld in L.leaders(s) if ld.active or a], a.leader_id if a else None)
+        inst = combo([(i.id, i.name) for i in L.institutions(s) if i.active or a],
+                     a.institution_id if a else self._selected("institutions"))
+        start = date_edit(a.start_on if a else _pydate(self.as_of.date()))
+        end = end_edit(a.end_on if a else None)
+        fields = [("leader_id", self.tr("Leader"), leader),
+                  ("institution_id", self.tr("Institution"), inst),
+                  ("start_on", self.tr("From"), start), ("end_on", self.tr("Until"), end)]
+        return self._make_form(
+            self.tr("Assignment"), fields,
+            lambda: L.assign(self.db, self.actor, leader.currentData(), inst.currentData(),
+                             _pydate(start.date()), end_value(end)))
+
+    def _form_rules(self, s, action, key) -> RecordForm:
+        version = None
+        if key is not None:
+            version = next((r for r in L.rule_version_rows(s)
+                            if (r.rule_code, r.effective_from) == key), None)
+        rule = combo([(r.code, self._role(r.name_zh, r.name_en)) for r in L.rules(s)],
+                     version.rule_code if version else None)
+        day = date_edit(version.effective_from if version else _pydate(self.as_of.date()))
+        period = combo([(k, self._period_name(k)) for k in P.PERIOD_KINDS],
+                       version.period if version else None)
+        minimum = spin(version.min_contacts if version else 1, 1, 99)
+        fields = [("rule_code", self.tr("Role"), rule),
+                  ("effective_from", self.tr("Applies from"), day),
+                  ("period", self.tr("Frequency"), period),
+                  ("min_contacts", self.tr("At least (contacts per period)"), minimum)]
+        return self._make_form(
+            self.tr("Frequency rule"), fields,
+            lambda: L.update_rule(self.db, self.actor, rule.currentData(),
+                                  effective_from=_pydate(day.date()),
+                                  period=period.currentData(), min_contacts=minimum.value()),
+            self.tr("A change applies from its date on; earlier periods keep the rule in force "
+                    "then."))
+
+    def _form_results(self, s, action, key) -> RecordForm:
+        row = None
+        if key is not None:
+            row = next((x for x in L.institution_results(s, institution_id=key[0])
+                        if x.quarter.start == key[1]), None)
+        inst = combo([(i.id, i.name) for i in L.institutions(s)],
+                     row.institution_id if row else self._selected("institutions"))
+        quarter = date_edit(row.quarter.start if row else
+                            P.period_containing("quarter", _pydate(self.as_of.date())).start)
+        values = {f: spin(getattr(row, f) if row else 0) for f in L.RESULT_FIELDS}
+        labels = {"long_stay_start": self.tr("Long-stay persons at the start"),
+                  "long_stay_end": self.tr("Long-stay persons at the end"),
+                  "long_stay_new": self.tr("New long-stay persons"),
+                  "returned_home": self.tr("Returned home through family search"),
+                  "outside_placements": self.tr("Outside care placements")}
+        fields = [("institution_id", self.tr("Institution"), inst),
+                  ("quarter", self.tr("Quarter (any day in it)"), quarter)]
+        fields += [(f, labels[f], values[f]) for f in L.RESULT_FIELDS]
+        return self._make_form(
+            self.tr("Quarterly results"), fields,
+            lambda: L.record_quarter_result(self.db, self.actor, inst.currentData(),
+                                            L.QuarterResultData(
+                                                _pydate(quarter.date()),
+                                                *(values[f].value() for f in L.RESULT_FIELDS))))
+
+    # --- results of the report period ---------------------------------------------------------
+
+    def _build_results(self) -> QWidget:
+        w = QWidget()
+        v = QVBoxLayout(w)
+        v.addWidget(QLabel(self.tr("Institutions' quarterly results in the report period")))
+        self.results_table = _table([self.tr("Institution"), self.tr("Quarter"),
+                                     self.tr("Long-stay at start"), self.tr("New long-stay"),
+                                     self.tr("Returned home"), self.tr("Long-stay at end"),
+                                     self.tr("Change"), self.tr("Outside placements")])
+        v.addWidget(self.results_table)
+        v.addWidget(QLabel(self.tr("Per leader and linked institution, since the leader's "
+                                   "contacts began")))
+        self.leader_results_table = _table([
+            self.tr("Leader"), self.tr("Institution"), self.tr("First contact"),
+            self.tr("Quarters"), self.tr("Long-stay before"), self.tr("Long-stay now"),
+            self.tr("Change"), self.tr("New long-stay"), self.tr("Returned home"),
+            self.tr("Outside placements")])
+        v.addWidget(self.leader_results_table)
+        return w
+
+    def refresh_results(self) -> None:
+        rep = self.report
+        if rep is None:
+            return
+
+        def signed(n: int) -> str:
+            return f"+{n}" if n > 0 else str(n)
+        _fill(self.results_table, [[
+            _item(x.institution_name), _item(x.quarter.label(self.lang)),
+            _item(x.long_stay_start, True), _item(x.long_stay_new, True),
+            _item(x.returned_home, True), _item(x.long_stay_end, True),
+            _item(signed(x.long_stay_change), True), _item(x.outside_placements, True)]
+            for x in rep.results])
+        _fill(self.leader_results_table, [[
+            _item(x.leader_name), _item(x.institution_name), _item(x.first_contact.isoformat()),
+            _item(f"{x.since.label(self.lang)} – {x.latest.label(self.lang)}"),
+            _item(x.long_stay_before, True), _item(x.long_stay_now, True),
+            _item(signed(x.long_stay_change), True), _item(x.long_stay_new, True),
+            _item(x.returned_home, True), _item(x.outside_placements, True)]
+            for x in rep.leader_results])
+
     # --- export (allowed to supervisors: it writes a file, not the database) -----------------
 
-    def export_pdf(self, path) -> None:
-        from assistcase.reports.liaison_pdf import write_compliance_pdf
+    def export(self, path) -> BackgroundTask | None:
+        """Write the report shown (PDF, or Excel for a .xlsx path) in the background with a
+        progress dialog and cancel; ``export_finished`` tells how it ended."""
+        from assistcase.reports.liaison_pdf import export_compliance
 
-        write_compliance_pdf(self.report, path)
+        if self.task is not None:
+            return None
+        target = str(path)
+        period, level, as_of = self.current_period(), self._level(), _pydate(self.as_of.date())
+        db = self.db
 
-    def export_xlsx(self, path) -> None:
-        from assistcase.reports.liaison_xlsx import write_compliance_xlsx
+        def fn(progress, cancel):
+            return str(export_compliance(db, target, period, level, as_of, progress=progress,
+                                         cancel=cancel))
+        task = self.task = BackgroundTask(fn, self.tr("Writing the liaison report…"), self)
+        self.pdf_button.setEnabled(False)
+        self.xlsx_button.setEnabled(False)
 
-        write_compliance_xlsx(self.report, path)
+        def end(outcome: str, text: str) -> None:
+            self.export_status.setText(text)
+            done, self.task = self.task, None
+            if done is not None:
+                done.deleteLater()
+            self.pdf_button.setEnabled(True)
+            self.xlsx_button.setEnabled(True)
+            self.export_finished.emit(outcome)
+        task.succeeded.connect(lambda p: end("succeeded", self.tr("Saved %1").replace("%1", p)))
+        task.failed.connect(lambda e, _tb: end("failed", self.tr("Could not write %1: %2")
+                                               .replace("%1", target)
+                                               .replace("%2", self._exc_text(e))))
+        task.cancelled.connect(lambda: end("cancelled",
+                                           self.tr("Cancelled: nothing was written.")))
+        task.start()
+        return task
+
+    def _exc_text(self, e: BaseException) -> str:
+        if isinstance(e, AssistCaseError):
+            return self._error_text(e)
+        if isinstance(e, OSError):
+            return e.strerror or str(e)
+        return str(e)
+
+    def export_pdf(self, path) -> BackgroundTask | None:
+        return self.export(path)
+
+    def export_xlsx(self, path) -> BackgroundTask | None:
+        return self.export(path)
+
+    def save_state(self) -> None:
+        """Called when the window closes: a running export is cancelled and waited for."""
+        if self.task is not None:
+            self.task.wait()
 
     def _ask_pdf(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
             self, self.tr("Export PDF"), f"liaison-{self.current_period().label()}.pdf",
             self.tr("PDF files (*.pdf)"))
         if path:
-            self._export(self.export_pdf, path)
+            self.export(path)
 
     def _ask_xlsx(self) -> None:
         path, _ = QFileDialog.getSaveFileName(
             self, self.tr("Export Excel"), f"liaison-{self.current_period().label()}.xlsx",
             self.tr("Excel workbooks (*.xlsx)"))
         if path:
-            self._export(self.export_xlsx, path)
-
-    def _export(self, writer, path: str) -> None:
-        try:
-            writer(path)
-        except OSError as e:
-            self.export_status.setText(self.tr("Could not write %1: %2")
-                                       .replace("%1", path).replace("%2", e.strerror or str(e)))
-            return
-        self.export_status.setText(self.tr("Saved %1").replace("%1", path))
+            self.export(path)

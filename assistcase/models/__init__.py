@@ -6,16 +6,16 @@ from .assistance import (AssistanceCase, CaseEvent, CaseMember, EntitlementRow, 
                          Standard)
 from .audit import AuditEntry, User
 from .base import Base
-from .liaison import (Assignment, Institution, InstitutionAssessment, Leader, LiaisonRule,
-                      Rectification, Visit)
+from .liaison import (Assignment, Institution, InstitutionAssessment, InstitutionResult, Leader,
+                      LiaisonRule, LiaisonRuleVersion, Rectification, Visit)
 from .registry import Household, Income, Person, PersonSearchKey, PropertyItem
 from .rosters import (Adjustment, BankReturn, PaymentResult, Roster, RosterLine,
                       RosterLineItem)
 
 __all__ = ["Area", "AuditEntry", "Base", "Household", "Income", "Person", "PersonSearchKey",
            "PropertyItem", "User"]
-__all__ += ["Assignment", "Institution", "InstitutionAssessment", "Leader", "LiaisonRule",
-            "Rectification", "Visit"]
+__all__ += ["Assignment", "Institution", "InstitutionAssessment", "InstitutionResult", "Leader",
+            "LiaisonRule", "LiaisonRuleVersion", "Rectification", "Visit"]
 __all__ += ["AssistanceCase", "CaseEvent", "CaseMember", "EntitlementRow", "PolicySetting",
             "Standard"]
 __all__ += ["Adjustment", "BankReturn", "PaymentResult", "Roster", "RosterLine", "RosterLineItem"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base
@@ -27,6 +27,10 @@ class Area(Base):
     name: Mapped[str] = mapped_column(String(64))
     level: Mapped[str] = mapped_column(String(16))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("areas.id"))
+    # 省直管县(市): a county-level area the province administers directly (DOMAIN §2); only
+    # there do the province-administered county bureau's liaison roles exist (§11).
+    province_administered: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                        server_default=false())
 
     parent: Mapped["Area | None"] = relationship(remote_side=[id])
 

@@ -2,15 +2,18 @@
 
 Institutions and their weakness assessments over time, leaders with the rule row that binds
 them, assignments (leader ↔ institution for a time span), the visit log and rectifications.
-The frequency rules themselves are rows of ``liaison_rules`` (seeded by migration 0003,
-editable through :func:`assistcase.services.liaison.update_rule`).
+The frequency rules themselves are rows of ``liaison_rules`` (seeded by migration 0003); how
+often a rule requires contact is dated: ``liaison_rule_versions`` holds each change from its
+date on (:func:`assistcase.services.liaison.update_rule`), so past periods keep the rule in
+force then. Institutions report their results each quarter (``liaison_institution_results``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
@@ -56,8 +59,32 @@ class LiaisonRule(Base):
     name_en: Mapped[str] = mapped_column(String(96))
     scope: Mapped[str] = mapped_column(String(16))
     max_institutions: Mapped[int | None] = mapped_column(Integer)
+    # The version in force from the latest effective date on (kept in step by update_rule);
+    # judging a period uses the version in force in it (LiaisonRuleVersion).
     period: Mapped[str] = mapped_column(String(8))
     min_contacts: Mapped[int] = mapped_column(Integer, default=1)
+
+
+RULES_BASE_DATE = dt.date(2000, 1, 1)  # the seeded versions hold from this day
+
+
+class LiaisonRuleVersion(Base):
+    """How often a rule row requires contact from ``effective_from`` on (until the next
+    version's date). Migration 0011 seeds one version per rule from :data:`RULES_BASE_DATE`."""
+
+    __tablename__ = "liaison_rule_versions"
+    __table_args__ = (
+        CheckConstraint("period IN ('month','quarter','half','year')", name="period"),
+        CheckConstraint("min_contacts >= 1", name="min_contacts"),
+        UniqueConstraint("rule_code", "effective_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    rule_code: Mapped[str] = mapped_column(ForeignKey("liaison_rules.code"))
+    effective_from: Mapped[dt.date] = mapped_column(Date)
+    period: Mapped[str] = mapped_column(String(8))
+    min_contacts: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class Institution(Base):
@@ -155,7 +182,10 @@ class Visit(Base):
     __tablename__ = "liaison_visits"
     __table_args__ = (
         CheckConstraint("mode IN ('on_site','video','phone')", name="mode"),
-        Index("ix_liaison_visits_pair", "leader_id", "institution_id", "visited_on"),
+        # One contact per leader, institution and day: a second one the same day is refused
+        # (migration 0011 merged the duplicates that existed).
+        Index("ix_liaison_visits_pair", "leader_id", "institution_id", "visited_on",
+              unique=True),
         Index("ix_liaison_visits_visited_on", "visited_on"),
     )
 
@@ -191,3 +221,28 @@ class Rectification(Base):
     done_on: Mapped[dt.date | None] = mapped_column(Date)
 
     visit: Mapped[Visit] = relationship(back_populates="rectifications")
+
+
+class InstitutionResult(Base):
+    """What an institution achieved in one quarter (seed 000: reduce the stock and increase
+    of long-stay persons 长期滞留人员, push family search 寻亲, reduce outside placements).
+    ``quarter_start`` is the first day of the quarter."""
+
+    __tablename__ = "liaison_institution_results"
+    __table_args__ = (
+        CheckConstraint("long_stay_start >= 0 AND long_stay_end >= 0 AND long_stay_new >= 0 "
+                        "AND returned_home >= 0 AND outside_placements >= 0", name="counts"),
+        UniqueConstraint("institution_id", "quarter_start"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    institution_id: Mapped[int] = mapped_column(ForeignKey("liaison_institutions.id"))
+    quarter_start: Mapped[dt.date] = mapped_column(Date)
+    long_stay_start: Mapped[int] = mapped_column(Integer)   # 期初长期滞留人员
+    long_stay_end: Mapped[int] = mapped_column(Integer)     # 期末长期滞留人员
+    long_stay_new: Mapped[int] = mapped_column(Integer)     # 新增长期滞留人员
+    returned_home: Mapped[int] = mapped_column(Integer)     # 寻亲成功返乡
+    outside_placements: Mapped[int] = mapped_column(Integer)  # 外部托养
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+    institution: Mapped[Institution] = relationship(lazy="joined")

@@ -17,6 +17,19 @@ from .audit import Auditor, resolve_user
 DEMO_AREAS_CSV = DATA_DIR_PACKAGE / "areas_shangqiu.csv"
 PARENT_LEVEL = {"city": "province", "county": "city", "township": "county", "village": "township"}
 CODE_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
+# 省直管县(市), DOMAIN §2: Henan's ten, by 6-digit county code (长垣市 also under its old code).
+# Migration 0011 sets the flag for the areas already loaded; the loader sets it for new ones.
+PROVINCE_ADMINISTERED = {
+    "410181": "巩义市", "410225": "兰考县", "410482": "汝州市", "410526": "滑县",
+    "410783": "长垣市", "410728": "长垣市", "411381": "邓州市", "411481": "永城市",
+    "411525": "固始县", "411628": "鹿邑县", "411729": "新蔡县",
+}
+
+
+def is_province_administered(code: str, name: str, level: str) -> bool:
+    """Henan's province-administered counties, by name within Henan (codes have changed)."""
+    return (level == "county" and code.startswith("41")
+            and name in PROVINCE_ADMINISTERED.values())
 
 
 def load_areas_csv(db: Database, actor: str | int, path: Path = DEMO_AREAS_CSV) -> int:
@@ -63,12 +76,15 @@ def load_areas_csv(db: Database, actor: str | int, path: Path = DEMO_AREAS_CSV) 
         for code, r in by_code.items():
             area = existing.get(code)
             parent_id = existing[r["parent"]].id if r["level"] != "province" else None
+            flag = is_province_administered(code, r["name"], r["level"])
             if area is None:
-                area = Area(code=code, name=r["name"], level=r["level"], parent_id=parent_id)
+                area = Area(code=code, name=r["name"], level=r["level"], parent_id=parent_id,
+                            province_administered=flag)
                 s.add(area)
                 existing[code] = area
             else:
                 area.name, area.level, area.parent_id = r["name"], r["level"], parent_id
+                area.province_administered = flag
             s.flush()
         Auditor(s, user, source=str(path)).note("import", "area", None,
                                                 f"loaded {len(by_code)} areas from {path.name}")

@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from .. import liaison as P
 from ..db import Database
 from ..errors import FieldError, NotFoundError, ServiceResult, ValidationError
-from ..models import (Area, Assignment, Institution, InstitutionAssessment, Leader, LiaisonRule,
-                      Rectification, Visit)
+from ..models import (Area, Assignment, Institution, InstitutionAssessment, InstitutionResult,
+                      Leader, LiaisonRule, LiaisonRuleVersion, Rectification, Visit)
 from ..models.liaison import (INSTITUTION_KINDS, INSTITUTION_LEVELS, PERIOD_KINDS,
                               RECTIFICATION_STATUSES, VISIT_MODES, VISIT_TOPICS)
 from .audit import Auditor, resolve_user
@@ -87,10 +87,24 @@ def _get(s: Session, model, key, what: str, what_zh: str):
 # --- frequency rules -------------------------------------------------------------------------
 
 
-def update_rule(db: Database, actor: str | int, code: str, *, period: str | None = None,
-                min_contacts: int | None = None) -> ServiceResult:
-    """Change how often a rule row requires contact (the table is configurable)."""
+def rule_versions(s: Session) -> dict[str, list[P.RuleVersion]]:
+    """Every rule's dated versions, oldest first (rule code → versions)."""
+    out: dict[str, list[P.RuleVersion]] = defaultdict(list)
+    for v in s.scalars(select(LiaisonRuleVersion).order_by(LiaisonRuleVersion.rule_code,
+                                                           LiaisonRuleVersion.effective_from)):
+        out[v.rule_code].append(P.RuleVersion(v.effective_from, v.period, v.min_contacts))
+    return dict(out)
+
+
+def update_rule(db: Database, actor: str | int, code: str, *, effective_from: dt.date,
+                period: str | None = None, min_contacts: int | None = None) -> ServiceResult:
+    """Change how often a rule row requires contact **from** ``effective_from`` on (the table
+    is configurable). Periods before that day keep the rule in force then; a change on a day
+    that already has one replaces it. The rule row mirrors the latest version."""
     errors = []
+    if not isinstance(effective_from, dt.date):
+        errors.append(FieldError("effective_from", "the change needs the date it applies from",
+                                 "请填写规则生效日期"))
     if period is not None and period not in PERIOD_KINDS:
         errors.append(FieldError("period", f"{period!r} is not one of {', '.join(PERIOD_KINDS)}",
                                  f"周期取值无效：{period}"))
@@ -103,12 +117,27 @@ def update_rule(db: Database, actor: str | int, code: str, *, period: str | None
         rule = s.scalar(select(LiaisonRule).where(LiaisonRule.code == code))
         if rule is None:
             raise NotFoundError("liaison rule", code, "联系规则")
-        changes = {}
-        if period is not None:
-            changes["period"] = period
-        if min_contacts is not None:
-            changes["min_contacts"] = min_contacts
-        Auditor(s, resolve_user(s, actor)).apply(rule, "liaison_rule", changes)
+        versions = list(s.scalars(select(LiaisonRuleVersion).where(
+            LiaisonRuleVersion.rule_code == code).order_by(LiaisonRuleVersion.effective_from)))
+        before = [v for v in versions if v.effective_from <= effective_from]
+        base = before[-1] if before else versions[0]
+        new_period = period if period is not None else base.period
+        new_min = min_contacts if min_contacts is not None else base.min_contacts
+        audit = Auditor(s, resolve_user(s, actor))
+        same_day = [v for v in versions if v.effective_from == effective_from]
+        if same_day:
+            audit.apply(same_day[0], "liaison_rule_version",
+                        {"period": new_period, "min_contacts": new_min})
+        else:
+            row = LiaisonRuleVersion(rule_code=code, effective_from=effective_from,
+                                     period=new_period, min_contacts=new_min)
+            s.add(row)
+            s.flush()
+            audit.created("liaison_rule_version", row.id,
+                          {"rule_code": code, "effective_from": effective_from,
+                           "period": new_period, "min_contacts": new_min})
+        if all(v.effective_from <= effective_from for v in versions):  # the latest: mirror it
+            audit.apply(rule, "liaison_rule", {"period": new_period, "min_contacts": new_min})
     return ServiceResult()
 
 
@@ -149,6 +178,53 @@ def create_institution(db: Database, actor: str | int, name: str, kind: str, lev
             "liaison_institution", inst.id,
             {"name": inst.name, "kind": kind, "level": level, "area_id": area_id})
         return ServiceResult(created_id=inst.id)
+
+
+def _in_force_after(s: Session, day: dt.date, *conds) -> list[Assignment]:
+    return list(s.scalars(select(Assignment).where(
+        *conds, or_(Assignment.end_on.is_(None), Assignment.end_on > day))))
+
+
+def update_institution(db: Database, actor: str | int, institution_id: int, name: str,
+                       kind: str, level: str, area_id: int) -> ServiceResult:
+    """Correct an institution's name, kind, level or area. Kind, level and area decide which
+    leaders may link it, so they change only while no assignment refers to it."""
+    with db.begin() as s:
+        inst = _get(s, Institution, institution_id, "institution", "机构")
+        errors = _check_institution(s, name, kind, level, area_id, self_id=inst.id)
+        moved = (kind, level, area_id) != (inst.kind, inst.level, inst.area_id)
+        n = s.scalar(select(func.count(Assignment.id)).where(
+            Assignment.institution_id == inst.id))
+        if moved and n:
+            errors.append(FieldError(
+                "level", f"{inst.name} has {n} assignment(s): its kind, level and area decide "
+                         "who may link it and cannot change now",
+                f"{inst.name} 已有 {n} 条联系安排，不能修改类型、级别或所属地区"))
+        if errors:
+            raise ValidationError(errors)
+        Auditor(s, resolve_user(s, actor)).apply(
+            inst, "liaison_institution",
+            {"name": name.strip(), "kind": kind, "level": level, "area_id": area_id})
+    return ServiceResult()
+
+
+def end_institution(db: Database, actor: str | int, institution_id: int,
+                    on: dt.date) -> ServiceResult:
+    """Close an institution (停用) after ``on``: refused while an assignment to it lasts
+    beyond that day (end those first)."""
+    with db.begin() as s:
+        inst = _get(s, Institution, institution_id, "institution", "机构")
+        if not isinstance(on, dt.date):
+            raise ValidationError.single("end_on", "the closing needs a date", "请填写停用日期")
+        lasting = _in_force_after(s, on, Assignment.institution_id == inst.id)
+        if lasting:
+            names = "、".join(a.leader.name for a in lasting)
+            raise ValidationError.single(
+                "end_on", f"{len(lasting)} assignment(s) to {inst.name} last beyond {on} "
+                          f"({names}): end them first",
+                f"{inst.name} 仍有 {len(lasting)} 条联系安排在 {on} 之后有效（{names}），请先结束")
+        Auditor(s, resolve_user(s, actor)).apply(inst, "liaison_institution", {"active": False})
+    return ServiceResult()
 
 
 @dataclass
@@ -212,10 +288,8 @@ def create_leader(db: Database, actor: str | int, name: str, rule_code: str, are
         if rule is None:
             errors.append(FieldError("rule_code", "choose the leader's role", "请选择领导职务"))
         area = s.get(Area, area_id) if area_id else None
-        if rule is not None and (area is None or area.level != rule.org_level):
-            errors.append(FieldError(
-                "area_id", f"rule “{rule_label(rule)}” needs a {rule.org_level} department",
-                f"规则「{rule_label(rule, 'zh')}」要求所属单位为{ORG_LEVEL_ZH[rule.org_level]}"))
+        if rule is not None:
+            errors += _leader_area_errors(rule, area)
         if errors:
             raise ValidationError(errors)
         leader = Leader(name=name.strip(), title=title.strip(), org_level=rule.org_level,
@@ -226,6 +300,73 @@ def create_leader(db: Database, actor: str | int, name: str, rule_code: str, are
             "liaison_leader", leader.id, {"name": leader.name, "title": leader.title,
                                           "rule_code": rule_code, "area_id": area_id})
         return ServiceResult(created_id=leader.id)
+
+
+def _leader_area_errors(rule: LiaisonRule, area: Area | None) -> list[FieldError]:
+    if area is None or area.level != rule.org_level:
+        return [FieldError(
+            "area_id", f"rule “{rule_label(rule)}” needs a {rule.org_level} department",
+            f"规则「{rule_label(rule, 'zh')}」要求所属单位为{ORG_LEVEL_ZH[rule.org_level]}")]
+    if rule.org_level == "county" and not area.province_administered:
+        return [FieldError(
+            "area_id", f"rule “{rule_label(rule)}” exists only in province-administered counties "
+                       f"(省直管县); {area.name} is not one",
+            f"规则「{rule_label(rule, 'zh')}」仅适用于省直管县（市），{area.name} 不是省直管县")]
+    return []
+
+
+def area_label(area: Area, lang: str = "en") -> str:
+    """An area's name, marked when the province administers it directly (省直管)."""
+    if area.province_administered:
+        return f"{area.name}（省直管）" if lang.startswith("zh") else \
+            f"{area.name} (province-administered)"
+    return area.name
+
+
+def update_leader(db: Database, actor: str | int, leader_id: int, name: str, title: str,
+                  rule_code: str, area_id: int) -> ServiceResult:
+    """Correct a leader's name and title; the role and department change only while the
+    leader has no assignment (the assignments were checked against them)."""
+    with db.begin() as s:
+        leader = _get(s, Leader, leader_id, "leader", "领导")
+        errors = []
+        if not name.strip():
+            errors.append(FieldError("name", "the leader needs a name", "请填写领导姓名"))
+        rule = s.scalar(select(LiaisonRule).where(LiaisonRule.code == rule_code))
+        if rule is None:
+            errors.append(FieldError("rule_code", "choose the leader's role", "请选择领导职务"))
+        elif (rule_code, area_id) != (leader.rule_code, leader.area_id):
+            n = s.scalar(select(func.count(Assignment.id)).where(
+                Assignment.leader_id == leader.id))
+            if n:
+                errors.append(FieldError(
+                    "rule_code", f"{leader.name} has {n} assignment(s): the role and department "
+                                 "cannot change now",
+                    f"{leader.name} 已有 {n} 条联系安排，不能修改职务或所属单位"))
+            errors += _leader_area_errors(rule, s.get(Area, area_id) if area_id else None)
+        if errors:
+            raise ValidationError(errors)
+        Auditor(s, resolve_user(s, actor)).apply(
+            leader, "liaison_leader", {"name": name.strip(), "title": title.strip(),
+                                       "rule_code": rule_code, "area_id": area_id,
+                                       "org_level": rule.org_level})
+    return ServiceResult()
+
+
+def end_leader(db: Database, actor: str | int, leader_id: int, on: dt.date) -> ServiceResult:
+    """A leader leaves the post after ``on``: refused while an assignment lasts beyond it."""
+    with db.begin() as s:
+        leader = _get(s, Leader, leader_id, "leader", "领导")
+        if not isinstance(on, dt.date):
+            raise ValidationError.single("end_on", "leaving needs a date", "请填写离任日期")
+        lasting = _in_force_after(s, on, Assignment.leader_id == leader.id)
+        if lasting:
+            names = "、".join(a.institution.name for a in lasting)
+            raise ValidationError.single(
+                "end_on", f"{leader.name} still links {names} beyond {on}: end those first",
+                f"{leader.name} 在 {on} 之后仍联系 {names}，请先结束联系安排")
+        Auditor(s, resolve_user(s, actor)).apply(leader, "liaison_leader", {"active": False})
+    return ServiceResult()
 
 
 def _in_scope(rule: LiaisonRule, leader: Leader, inst: Institution) -> bool:
@@ -318,7 +459,10 @@ def end_assignment(db: Database, actor: str | int, assignment_id: int,
                    end_on: dt.date) -> ServiceResult:
     with db.begin() as s:
         a = _get(s, Assignment, assignment_id, "assignment", "联系安排")
-        if not isinstance(end_on, dt.date) or end_on < a.start_on:
+        if not isinstance(end_on, dt.date):
+            raise ValidationError.single("end_on", "choose the assignment's last day",
+                                         "请选择联系安排的最后一天")
+        if end_on < a.start_on:
             raise ValidationError.single("end_on", "the end date is before the start date",
                                          "结束日期早于开始日期")
         later = s.scalar(select(func.count(Visit.id)).where(
@@ -404,6 +548,13 @@ def _visit_errors(s: Session, v: VisitData, today: dt.date) -> list[FieldError]:
         errors.append(FieldError(
             "institution_id", f"{leader.name} was not assigned to {inst.name} on {v.visited_on}",
             f"{v.visited_on} {leader.name} 未被安排联系 {inst.name}"))
+    elif leader is not None and inst is not None and s.scalar(select(Visit.id).where(
+            Visit.leader_id == leader.id, Visit.institution_id == inst.id,
+            Visit.visited_on == v.visited_on)):
+        errors.append(FieldError(
+            "visited_on", f"a contact of {leader.name} with {inst.name} on {v.visited_on} is "
+                          "already logged (one per day counts): add to that visit instead",
+            f"{v.visited_on} {leader.name} 联系 {inst.name} 已登记（同一天只计一次），请勿重复登记"))
     if v.mode not in VISIT_MODES:
         errors.append(FieldError("mode", "mode is on site, video or phone",
                                  "联系方式应为实地、视频或电话"))
@@ -497,6 +648,47 @@ def assignments(s: Session, as_of: dt.date | None = None,
     return list(s.scalars(q))
 
 
+def record(s: Session, kind: str, record_id: int | None):
+    """One liaison record for a form (``kind``: institution, assessment, leader,
+    assignment); None when ``record_id`` is None or unknown."""
+    model = {"institution": Institution, "assessment": InstitutionAssessment,
+             "leader": Leader, "assignment": Assignment}[kind]
+    return s.get(model, record_id) if record_id is not None else None
+
+
+def assessments(s: Session) -> list[InstitutionAssessment]:
+    """Every weakness assessment, newest first."""
+    return list(s.scalars(select(InstitutionAssessment).order_by(
+        InstitutionAssessment.assessed_on.desc(), InstitutionAssessment.id.desc())))
+
+
+@dataclass
+class RuleVersionRow:
+    rule_code: str
+    sort_order: int
+    org_level: str
+    name_zh: str
+    name_en: str
+    effective_from: dt.date
+    period: str
+    min_contacts: int
+
+
+def rule_version_rows(s: Session) -> list[RuleVersionRow]:
+    """Each rule's dated versions, in the table's order, oldest first."""
+    q = select(LiaisonRule, LiaisonRuleVersion).join(
+        LiaisonRuleVersion, LiaisonRuleVersion.rule_code == LiaisonRule.code).order_by(
+        LiaisonRule.sort_order, LiaisonRuleVersion.effective_from)
+    return [RuleVersionRow(r.code, r.sort_order, r.org_level, r.name_zh, r.name_en,
+                           v.effective_from, v.period, v.min_contacts) for r, v in s.execute(q)]
+
+
+def areas_for_liaison(s: Session) -> list[Area]:
+    """The province, city and county areas (departments and institutions live there)."""
+    return list(s.scalars(select(Area).where(Area.level.in_(("province", "city", "county")))
+                          .order_by(Area.code)))
+
+
 def recent_visits(s: Session, limit: int = 200) -> list[Visit]:
     return list(s.scalars(select(Visit).order_by(Visit.visited_on.desc(), Visit.id.desc())
                           .limit(limit)))
@@ -510,7 +702,9 @@ def _visit_days(s: Session, leader_ids, start: dt.date, end: dt.date
     if leader_ids is not None:
         q = q.where(Visit.leader_id.in_(leader_ids))
     for lid, iid, day in s.execute(q):
-        out[(lid, iid)].append(day)
+        days = out[(lid, iid)]
+        if not days or days[-1] != day:  # one contact per day and institution
+            days.append(day)
     return out
 
 
@@ -574,11 +768,14 @@ def suggestions(s: Session, as_of: dt.date, level: str | None = None,
 
 # --- reads: schedule -------------------------------------------------------------------------
 
+DUE_SOON_DAYS = 30  # a contact whose period ends within this many days is "due soon"
+
 
 @dataclass
 class ScheduleRow:
     """One assignment seen from ``as_of``: this period's duty, the next deadline, missed
-    periods of the last twelve months, and the duties ending in each coming month."""
+    periods of the last twelve months, and the duties ending in each coming month. Each
+    period follows the rule version in force in it."""
 
     assignment_id: int
     leader_id: int
@@ -597,6 +794,12 @@ class ScheduleRow:
     months: dict[dt.date, list[tuple[P.Duty, str]]]
 
 
+def _versions_of(all_versions: dict[str, list[P.RuleVersion]], rule: LiaisonRule
+                 ) -> list[P.RuleVersion]:
+    return all_versions.get(rule.code) or [
+        P.RuleVersion(dt.date(2000, 1, 1), rule.period, rule.min_contacts)]
+
+
 def schedule(s: Session, as_of: dt.date, months: int = 6,
              level: str | None = None) -> list[ScheduleRow]:
     window = P.month_starts(as_of, months)
@@ -608,45 +811,34 @@ def schedule(s: Session, as_of: dt.date, months: int = 6,
     if level:
         q = q.where(Leader.org_level == level)
     rows_ = list(s.scalars(q))
+    all_versions = rule_versions(s)
     lookback = as_of - dt.timedelta(days=366)
     visits = _visit_days(s, {a.leader_id for a in rows_}, lookback - dt.timedelta(days=366),
                          window_end)
+    horizon = as_of + dt.timedelta(days=800)
     out = []
     for a in rows_:
         rule = a.leader.rule
+        versions = _versions_of(all_versions, rule)
         days = visits.get((a.leader_id, a.institution_id), [])
-        args = (rule.period, rule.min_contacts)
-        cur_p = P.period_containing(rule.period, as_of)
-        current = P.duty_for(*args, cur_p, a.start_on, a.end_on, days)
-        next_due = None
-        if current is not None and not current.met:
-            next_due = cur_p.end
-        else:
-            p = cur_p.next()
-            for _ in range(24):
-                if a.end_on is not None and p.start > a.end_on:
-                    break
-                if P.duty_for(*args, p, a.start_on, a.end_on, days) is not None:
-                    next_due = p.end
-                    break
-                p = p.next()
-        overdue = []
-        for p in P.periods_overlapping(rule.period, lookback, as_of):
-            if lookback <= p.end < as_of:
-                d = P.duty_for(*args, p, a.start_on, a.end_on, days)
-                if d is not None and d.status(as_of) == P.MISSED:
-                    overdue.append(d)
+        v_now = P.version_on(versions, as_of)
+        current = next((d for d in P.duties_ending_between(
+            versions, as_of, horizon, a.start_on, a.end_on, days)
+            if d.period.contains(as_of)), None)
+        future = P.duties_ending_between(versions, as_of, horizon, a.start_on, a.end_on, days)
+        next_due = next((d.period.end for d in future if not d.met), None)
+        overdue = [d for d in P.duties_ending_between(versions, lookback,
+                                                      as_of - dt.timedelta(days=1),
+                                                      a.start_on, a.end_on, days)
+                   if d.status(as_of) == P.MISSED]
         cells: dict[dt.date, list[tuple[P.Duty, str]]] = {}
         for m in window:
             mp = P.period_containing("month", m)
-            cells[m] = []
-            for p in P.periods_ending_within(rule.period, mp):
-                d = P.duty_for(*args, p, a.start_on, a.end_on, days)
-                if d is not None:
-                    cells[m].append((d, d.status(as_of)))
+            cells[m] = [(d, d.status(as_of)) for d in P.duties_ending_between(
+                versions, mp.start, mp.end, a.start_on, a.end_on, days)]
         out.append(ScheduleRow(
             a.id, a.leader_id, a.leader.name, rule.code, rule.name_zh, rule.name_en,
-            rule.org_level, a.institution_id, a.institution.name, rule.period, current,
+            rule.org_level, a.institution_id, a.institution.name, v_now.period, current,
             current.status(as_of) if current else None, next_due, overdue, cells))
     return out
 
@@ -677,13 +869,45 @@ class ComplianceRow:
 
     @property
     def done(self) -> int:
+        """Contacts (days with a visit) in the judged periods."""
         return sum(d.done for d, _ in self.duties)
+
+    @property
+    def credited(self) -> int:
+        """Contacts that count: at most the requirement of each period, so two visits in May
+        do not make up for none in July (计入次数)."""
+        return sum(min(d.done, d.required) for d, _ in self.duties)
 
     @property
     def status(self) -> str:
         if self.tally.missed:
             return P.MISSED
         return P.DUE if self.tally.due else P.MET
+
+
+@dataclass
+class LeaderSummary:
+    """One leader over the report period: every institution together. ``missed`` lists
+    (institution, period) for each period missed; ``overdue`` and ``due_soon`` are seen from
+    the report's day (as of, else the period's end)."""
+
+    leader_id: int
+    leader_name: str
+    org_level: str
+    area_name: str
+    rule_code: str
+    rule_name_zh: str
+    rule_name_en: str
+    institutions: list[str] = field(default_factory=list)
+    tally: P.Tally = field(default_factory=P.Tally)
+    missed: list[tuple[str, P.Period]] = field(default_factory=list)
+    last_contact: dt.date | None = None
+    overdue: list[tuple[str, P.Duty]] = field(default_factory=list)
+    due_soon: list[tuple[str, P.Duty]] = field(default_factory=list)
+
+    @property
+    def fell_short(self) -> bool:
+        return self.tally.missed > 0
 
 
 @dataclass
@@ -710,12 +934,34 @@ class ComplianceReport:
     total: P.Tally
     open_rectifications: list[OpenRectification]
     role_levels: dict[str, str] = field(default_factory=dict)  # rule code → org level
+    leaders: list[LeaderSummary] = field(default_factory=list)
+    leaders_by_level: dict[str, P.LeaderTally] = field(default_factory=dict)
+    leaders_by_role: dict[str, P.LeaderTally] = field(default_factory=dict)
+    leaders_total: P.LeaderTally = field(default_factory=P.LeaderTally)
+    results: list["QuarterResult"] = field(default_factory=list)
+    leader_results: list["LeaderResult"] = field(default_factory=list)
+
+    @property
+    def shortfalls(self) -> list[LeaderSummary]:
+        """The leaders who missed at least one period, most periods missed first."""
+        order = list(self.role_names)
+        return sorted((ld for ld in self.leaders if ld.fell_short),
+                      key=lambda ld: (-ld.tally.missed, order.index(ld.rule_code),
+                                      ld.leader_name, ld.leader_id))
+
+    @property
+    def with_deadlines(self) -> list[LeaderSummary]:
+        """Leaders with an overdue or a due-soon contact, seen from the report's day."""
+        return [ld for ld in self.leaders if ld.overdue or ld.due_soon]
 
 
 def compliance_report(s: Session, period: P.Period, level: str | None = None,
                       as_of: dt.date | None = None) -> ComplianceReport:
     """Required vs done per leader and institution for the duties ``period`` judges (those
-    whose rule period ends within it), rates by level and role, and open rectifications.
+    whose rule period ends within it, each under the rule version in force then), the
+    leaders who fell short, rates by level and role (weighted by duties and as the share of
+    leaders fully compliant), overdue and due-soon contacts per leader, open
+    rectifications and the institutions' quarterly results.
     ``as_of``: duties not yet over on that day are 'due', not 'missed' (None: all are over)."""
     q = select(Assignment).join(Leader).join(LiaisonRule).where(
         Assignment.start_on <= period.end,
@@ -725,16 +971,40 @@ def compliance_report(s: Session, period: P.Period, level: str | None = None,
     if level:
         q = q.where(Leader.org_level == level)
     assigns = list(s.scalars(q))
+    all_versions = rule_versions(s)
+    judge_day = as_of or period.end
     visits = _visit_days(s, {a.leader_id for a in assigns},
-                         period.end - dt.timedelta(days=366), period.end)
+                         min(period.start, judge_day) - dt.timedelta(days=400),
+                         max(period.end, judge_day))
     rows: dict[tuple[int, int], ComplianceRow] = {}
+    leaders_: dict[int, LeaderSummary] = {}
     by_level: dict[str, P.Tally] = {}
     by_role: dict[str, P.Tally] = {}
     total = P.Tally()
+    soon_end = judge_day + dt.timedelta(days=DUE_SOON_DAYS)
     for a in assigns:
         rule = a.leader.rule
-        duties = P.duties_judged_in(rule.period, rule.min_contacts, period, a.start_on,
-                                    a.end_on, visits.get((a.leader_id, a.institution_id), []))
+        versions = _versions_of(all_versions, rule)
+        days = [d for d in visits.get((a.leader_id, a.institution_id), []) if d <= judge_day]
+        duties = P.duties_under_versions(versions, period, a.start_on, a.end_on, days)
+        # Deadlines from the report's day: overdue in the last year, due within 30 days.
+        lookback = judge_day - dt.timedelta(days=366)
+        overdue = [d for d in P.duties_ending_between(
+            versions, lookback, judge_day - dt.timedelta(days=1), a.start_on, a.end_on, days)
+            if d.status(judge_day) == P.MISSED]
+        due_soon = [d for d in P.duties_ending_between(
+            versions, judge_day, soon_end, a.start_on, a.end_on, days) if not d.met]
+        if not duties and not overdue and not due_soon:
+            continue
+        ls = leaders_.get(a.leader_id)
+        if ls is None:
+            ls = leaders_[a.leader_id] = LeaderSummary(
+                a.leader_id, a.leader.name, rule.org_level, a.leader.area.name, rule.code,
+                rule.name_zh, rule.name_en)
+        if a.institution.name not in ls.institutions:
+            ls.institutions.append(a.institution.name)
+        ls.overdue += [(a.institution.name, d) for d in overdue]
+        ls.due_soon += [(a.institution.name, d) for d in due_soon]
         if not duties:
             continue
         key = (a.leader_id, a.institution_id)
@@ -742,14 +1012,34 @@ def compliance_report(s: Session, period: P.Period, level: str | None = None,
         if row is None:
             row = rows[key] = ComplianceRow(
                 a.leader_id, a.leader.name, rule.org_level, a.leader.area.name, rule.code,
-                rule.name_zh, rule.name_en, rule.period, a.institution_id, a.institution.name)
+                rule.name_zh, rule.name_en, duties[-1].period.kind, a.institution_id,
+                a.institution.name)
         for d in duties:
             st = d.status(as_of)
             row.duties.append((d, st))
             row.tally = row.tally.add(st)
+            ls.tally = ls.tally.add(st)
+            if st == P.MISSED:
+                ls.missed.append((a.institution.name, d.period))
             by_level[rule.org_level] = by_level.get(rule.org_level, P.Tally()).add(st)
             by_role[rule.code] = by_role.get(rule.code, P.Tally()).add(st)
             total = total.add(st)
+    for ls in leaders_.values():
+        ls.missed.sort(key=lambda x: (x[1].end, x[0]))
+    if leaders_:
+        for lid, day in s.execute(select(Visit.leader_id, func.max(Visit.visited_on)).where(
+                Visit.leader_id.in_(list(leaders_)), Visit.visited_on <= judge_day)
+                .group_by(Visit.leader_id)):
+            leaders_[lid].last_contact = day
+    leaders_by_level: dict[str, P.LeaderTally] = {}
+    leaders_by_role: dict[str, P.LeaderTally] = {}
+    leaders_total = P.LeaderTally()
+    for ls in leaders_.values():
+        leaders_by_level[ls.org_level] = leaders_by_level.get(
+            ls.org_level, P.LeaderTally()).add(ls.tally)
+        leaders_by_role[ls.rule_code] = leaders_by_role.get(
+            ls.rule_code, P.LeaderTally()).add(ls.tally)
+        leaders_total = leaders_total.add(ls.tally)
     all_rules = rules(s)
     role_names = {r.code: (r.name_zh, r.name_en) for r in all_rules}
     rq = select(Rectification, Visit, Leader, Institution).join(
@@ -760,12 +1050,176 @@ def compliance_report(s: Session, period: P.Period, level: str | None = None,
         Rectification.due_on, Rectification.id)
     if level:
         rq = rq.where(Leader.org_level == level)
-    judge_day = as_of or period.end
     open_r = [OpenRectification(r.id, v.visited_on, ld.name, inst.name, v.problems, r.action,
                                 r.due_on, r.due_on < judge_day)
               for r, v, ld, inst in s.execute(rq)]
-    return ComplianceReport(period, level, as_of, list(rows.values()), by_level, by_role,
-                            role_names, total, open_r, {r.code: r.org_level for r in all_rules})
+    linked_insts = {a.institution_id for a in assigns}
+    return ComplianceReport(
+        period, level, as_of, list(rows.values()), by_level, by_role, role_names, total,
+        open_r, {r.code: r.org_level for r in all_rules}, list(leaders_.values()),
+        leaders_by_level, leaders_by_role, leaders_total,
+        [r for r in institution_results(s, period) if level is None
+         or r.institution_id in linked_insts],
+        leader_results(s, period.end, level, [ld.leader_id for ld in leaders_.values()]))
+
+
+# --- institutions' quarterly results ---------------------------------------------------------
+
+
+@dataclass
+class QuarterResultData:
+    """An institution's figures for the quarter containing ``quarter``."""
+
+    quarter: dt.date
+    long_stay_start: int
+    long_stay_end: int
+    long_stay_new: int
+    returned_home: int
+    outside_placements: int
+
+
+RESULT_FIELDS = ("long_stay_start", "long_stay_end", "long_stay_new", "returned_home",
+                 "outside_placements")
+RESULT_ZH = {"long_stay_start": "期初长期滞留人员", "long_stay_end": "期末长期滞留人员",
+             "long_stay_new": "新增长期滞留人员", "returned_home": "寻亲返乡人数",
+             "outside_placements": "外部托养人数"}
+
+
+def _check_result(d: QuarterResultData) -> list[FieldError]:
+    errors = []
+    if not isinstance(d.quarter, dt.date):
+        errors.append(FieldError("quarter", "choose the quarter", "请选择季度"))
+    for f in RESULT_FIELDS:
+        v = getattr(d, f)
+        if not isinstance(v, int) or v < 0:
+            errors.append(FieldError(f, "a count of zero or more", f"{RESULT_ZH[f]}应为非负整数"))
+    if not errors and d.long_stay_end > d.long_stay_start + d.long_stay_new:
+        errors.append(FieldError(
+            "long_stay_end",
+            f"{d.long_stay_end} at the end is more than {d.long_stay_start} at the start plus "
+            f"{d.long_stay_new} new",
+            f"期末 {d.long_stay_end} 人多于期初 {d.long_stay_start} 人加新增 {d.long_stay_new} 人"))
+    return errors
+
+
+def record_quarter_result(db: Database, actor: str | int, institution_id: int,
+                          data: QuarterResultData) -> ServiceResult:
+    """Record (or correct) an institution's results for a quarter."""
+    errors = _check_result(data)
+    if errors:
+        raise ValidationError(errors)
+    q = P.period_containing("quarter", data.quarter)
+    values = {f: getattr(data, f) for f in RESULT_FIELDS}
+    with db.begin() as s:
+        _get(s, Institution, institution_id, "institution", "机构")
+        audit = Auditor(s, resolve_user(s, actor))
+        row = s.scalar(select(InstitutionResult).where(
+            InstitutionResult.institution_id == institution_id,
+            InstitutionResult.quarter_start == q.start))
+        if row is not None:
+            audit.apply(row, "liaison_institution_result", values)
+            return ServiceResult()
+        row = InstitutionResult(institution_id=institution_id, quarter_start=q.start, **values)
+        s.add(row)
+        s.flush()
+        audit.created("liaison_institution_result", row.id,
+                      dict(institution_id=institution_id, quarter_start=q.start, **values))
+        return ServiceResult(created_id=row.id)
+
+
+@dataclass
+class QuarterResult:
+    institution_id: int
+    institution_name: str
+    quarter: P.Period
+    long_stay_start: int
+    long_stay_end: int
+    long_stay_new: int
+    returned_home: int
+    outside_placements: int
+
+    @property
+    def long_stay_change(self) -> int:
+        return self.long_stay_end - self.long_stay_start
+
+
+def institution_results(s: Session, period: P.Period | None = None,
+                        institution_id: int | None = None) -> list[QuarterResult]:
+    """Quarterly results (of the quarters ending within ``period``), by institution."""
+    q = select(InstitutionResult).join(Institution).order_by(
+        Institution.level, Institution.area_id, Institution.name,
+        InstitutionResult.quarter_start)
+    if institution_id is not None:
+        q = q.where(InstitutionResult.institution_id == institution_id)
+    out = []
+    for r in s.scalars(q):
+        qp = P.period_containing("quarter", r.quarter_start)
+        if period is not None and not period.contains(qp.end):
+            continue
+        out.append(QuarterResult(r.institution_id, r.institution.name, qp,
+                                 *(getattr(r, f) for f in RESULT_FIELDS)))
+    return out
+
+
+@dataclass
+class LeaderResult:
+    """The results of a leader's linked institutions since the leader's contacts began:
+    long-stay persons at the start of the quarter of the first contact and at the end of the
+    latest quarter reported, and what happened in between."""
+
+    leader_id: int
+    leader_name: str
+    institution_id: int
+    institution_name: str
+    first_contact: dt.date
+    since: P.Period
+    latest: P.Period
+    long_stay_before: int
+    long_stay_now: int
+    long_stay_new: int
+    returned_home: int
+    outside_placements: int
+
+    @property
+    def long_stay_change(self) -> int:
+        return self.long_stay_now - self.long_stay_before
+
+
+def leader_results(s: Session, until: dt.date, level: str | None = None,
+                   leader_ids: list[int] | None = None) -> list[LeaderResult]:
+    """Per leader and linked institution: the change since the first contact (up to
+    ``until``), from the quarterly results of the quarters from that contact's on."""
+    q = select(Visit.leader_id, Visit.institution_id, func.min(Visit.visited_on)).where(
+        Visit.visited_on <= until).group_by(Visit.leader_id, Visit.institution_id)
+    if leader_ids is not None:
+        q = q.where(Visit.leader_id.in_(leader_ids))
+    firsts = s.execute(q).all()
+    if not firsts:
+        return []
+    results: dict[int, list[InstitutionResult]] = defaultdict(list)
+    for r in s.scalars(select(InstitutionResult).where(
+            InstitutionResult.institution_id.in_({iid for _, iid, _ in firsts}),
+            InstitutionResult.quarter_start <= until).order_by(InstitutionResult.quarter_start)):
+        results[r.institution_id].append(r)
+    names = {ld.id: (ld.name, ld.org_level) for ld in s.scalars(
+        select(Leader).where(Leader.id.in_({lid for lid, _, _ in firsts})))}
+    insts = {i.id: i.name for i in s.scalars(
+        select(Institution).where(Institution.id.in_({iid for _, iid, _ in firsts})))}
+    out = []
+    for lid, iid, first in firsts:
+        if level and names[lid][1] != level:
+            continue
+        since = P.period_containing("quarter", first)
+        rs = [r for r in results.get(iid, []) if r.quarter_start >= since.start]
+        if not rs:
+            continue
+        out.append(LeaderResult(
+            lid, names[lid][0], iid, insts[iid], first, since,
+            P.period_containing("quarter", rs[-1].quarter_start), rs[0].long_stay_start,
+            rs[-1].long_stay_end, sum(r.long_stay_new for r in rs),
+            sum(r.returned_home for r in rs), sum(r.outside_placements for r in rs)))
+    out.sort(key=lambda x: (x.leader_name, x.leader_id, x.institution_name))
+    return out
 
 
 # --- test data -------------------------------------------------------------------------------
@@ -778,10 +1232,13 @@ def generate_liaison_data(db: Database, actor: str | int, year: int, seed: int =
                           until: dt.date | None = None) -> dict:
     """Deterministic test data for one year: institutions for the loaded city and counties
     (a station and three care institutions each), two assessments each, leaders at the three
-    levels for all eight rule rows (≥ 50), assignments checked by :func:`check_assignment`
-    (some starting or ending mid-year), visits that meet most duties and miss some, and
-    rectifications. Needs the area hierarchy loaded; one transaction. ``until`` (the demo's
-    "today") drops visits after it and leaves rectifications due after it open."""
+    levels for all eight rule rows (≥ 50; the county roles only in province-administered
+    counties), assignments checked by :func:`check_assignment` (some starting or ending
+    mid-year), visits that meet most duties and miss some (some leaders often: they fall
+    short), at most one per leader, institution and day, rectifications, and each station's
+    and care institution's quarterly results for the year and the one before. Needs the area
+    hierarchy loaded; one transaction. ``until`` (the demo's "today") drops visits and
+    quarters after it and leaves rectifications due after it open."""
     rng = random.Random(seed)
     y0, y1 = dt.date(year, 1, 1), dt.date(year, 12, 31)
 
@@ -841,7 +1298,7 @@ def generate_liaison_data(db: Database, actor: str | int, year: int, seed: int =
             return dt.date(year - 1, 7, 1), rand_day(dt.date(year, 3, 1), dt.date(year, 11, 30))
 
         city_level = [i for i in all_insts if i.level == "city"]
-        for code, n in (("prov_principal", 1), ("prov_in_charge", 3), ("prov_division", 10)):
+        for code, n in (("prov_principal", 1), ("prov_in_charge", 4), ("prov_division", 18)):
             for _ in range(n):
                 ld = leader(code, province)
                 for inst in rng.sample(city_level, rng.randint(1, 2)):
@@ -855,7 +1312,7 @@ def generate_liaison_data(db: Database, actor: str | int, year: int, seed: int =
                          dt.date(year - 1, 1, 1), None))
             for inst in rng.sample(stations, min(4, len(stations))):
                 plan.append((leader("city_in_charge", city), inst, *span()))
-            for _ in range(8):
+            for _ in range(18):
                 ld = leader("city_section", city)
                 first = rng.choice(stations + cares)
                 start, end = span()
@@ -863,9 +1320,9 @@ def generate_liaison_data(db: Database, actor: str | int, year: int, seed: int =
                 if end is not None:  # reassigned to another institution the next day
                     second = rng.choice([i for i in stations + cares if i is not first])
                     plan.append((ld, second, end + dt.timedelta(days=1), None))
-        for county in counties:
+        for county in (c for c in counties if c.province_administered):
             station = insts[("station", county.id)][0]
-            for code, n in (("county_principal", 1), ("county_in_charge", 2)):
+            for code, n in (("county_principal", 1), ("county_in_charge", 3)):
                 for _ in range(n):
                     plan.append((leader(code, county), station, *span()))
         made = []
@@ -878,8 +1335,12 @@ def generate_liaison_data(db: Database, actor: str | int, year: int, seed: int =
             s.flush()
             made.append(a)
         n_visits = n_rect = 0
+        # About one leader in six keeps the duty poorly (misses about half the periods).
+        careless = {ld.id for ld, *_ in plan if rng.random() < 0.17}
         for a in made:
             rule = rules_[a.leader.rule_code]
+            miss = 0.5 if a.leader_id in careless else 0.1
+            used: set[dt.date] = set()
             # Visits from the assignment's start (at most a year back), so the schedule's
             # look-back is as realistic as the year itself.
             for p in P.periods_overlapping(rule.period, max(a.start_on, y0.replace(year - 1)),
@@ -888,12 +1349,13 @@ def generate_liaison_data(db: Database, actor: str | int, year: int, seed: int =
                 if cov is None:
                     continue
                 r = rng.random()
-                k = 0 if r < 0.18 else (2 if r > 0.9 else 1)
+                k = 0 if r < miss else (2 if r > 0.9 else 1)
                 for _ in range(k):
                     day = rng.choice([cov[0], cov[1], rand_day(*cov), rand_day(*cov)])
                     problems = rng.random() < 0.25
-                    if until is not None and day > until:
-                        continue
+                    if (until is not None and day > until) or day in used:
+                        continue  # one contact per day and institution
+                    used.add(day)
                     v = Visit(leader_id=a.leader_id, institution_id=a.institution_id,
                               visited_on=day, mode=rng.choice(VISIT_MODES),
                               topics=",".join(t for t in VISIT_TOPICS if rng.random() < 0.4),
@@ -908,10 +1370,27 @@ def generate_liaison_data(db: Database, actor: str | int, year: int, seed: int =
                                             due_on=due, status="done" if done else "open",
                                             done_on=due if done else None))
                         n_rect += 1
+        n_results = 0
+        for inst in all_insts:
+            stock = rng.randint(5, 60)
+            trend = rng.choice((-2, -1, 0, 1))
+            for q in P.periods_overlapping("quarter", dt.date(year - 1, 1, 1), y1):
+                if until is not None and q.end > until:
+                    break
+                new = rng.randint(0, 6)
+                home = rng.randint(0, 4)
+                end = max(0, min(stock + new, stock + new - home + trend))
+                s.add(InstitutionResult(
+                    institution_id=inst.id, quarter_start=q.start, long_stay_start=stock,
+                    long_stay_end=end, long_stay_new=new, returned_home=home,
+                    outside_placements=rng.randint(0, 5)))
+                stock = end
+                n_results += 1
         s.flush()
         counts = {"institutions": len(all_insts),
                   "leaders": len({ld.id for ld, *_ in plan}),
-                  "assignments": len(made), "visits": n_visits, "rectifications": n_rect}
+                  "assignments": len(made), "visits": n_visits, "rectifications": n_rect,
+                  "quarter_results": n_results}
         Auditor(s, user).note("generate", "liaison", None,
                               f"generated liaison test data for {year} (seed {seed}): {counts}")
         return counts

@@ -1571,15 +1571,23 @@
     </message>
     <message>
         <source>Compliance</source>
-        <translation>落实情况</translation>
+        <translation>考核情况</translation>
     </message>
     <message>
         <source>Institutions and assignments</source>
         <translation>机构与联系安排</translation>
     </message>
     <message>
+        <source>Records</source>
+        <translation>登记管理</translation>
+    </message>
+    <message>
+        <source>Results</source>
+        <translation>成效</translation>
+    </message>
+    <message>
         <source>✓ contact done · ○ due · ✗ missed. Month columns show the duties whose period ends in that month.</source>
-        <translation>✓ 已联系 · ○ 待联系 · ✗ 未落实。月份列显示周期在该月结束的联系任务。</translation>
+        <translation>✓ 达标 · ○ 待联系 · ✗ 未达标。月份列显示周期在该月结束的联系任务。</translation>
     </message>
     <message>
         <source>Date</source>
@@ -1682,28 +1690,36 @@
         <translation>包含日期</translation>
     </message>
     <message>
+        <source>Institutions</source>
+        <translation>联系机构</translation>
+    </message>
+    <message>
+        <source>Last contact</source>
+        <translation>最近联系日期</translation>
+    </message>
+    <message>
         <source>Level / role</source>
         <translation>级别 / 职务</translation>
     </message>
     <message>
         <source>Duty periods</source>
-        <translation>应联系周期</translation>
+        <translation>应考核期次</translation>
     </message>
     <message>
         <source>Met</source>
-        <translation>已落实</translation>
+        <translation>达标</translation>
     </message>
     <message>
         <source>Missed</source>
-        <translation>未落实</translation>
+        <translation>未达标</translation>
     </message>
     <message>
         <source>Still due</source>
-        <translation>尚待联系</translation>
+        <translation>待联系</translation>
     </message>
     <message>
         <source>Rate</source>
-        <translation>落实率</translation>
+        <translation>完成率</translation>
     </message>
     <message>
         <source>Unit</source>
@@ -1727,15 +1743,15 @@
     </message>
     <message>
         <source>Periods met</source>
-        <translation>落实周期数</translation>
+        <translation>达标期次</translation>
     </message>
     <message>
         <source>Periods missed</source>
-        <translation>未落实周期数</translation>
+        <translation>未达标期次</translation>
     </message>
     <message>
         <source>Missed periods</source>
-        <translation>未落实周期</translation>
+        <translation>未达标期间</translation>
     </message>
     <message>
         <source>Status</source>
@@ -1755,7 +1771,27 @@
     </message>
     <message>
         <source>Overdue</source>
-        <translation>已逾期</translation>
+        <translation>逾期</translation>
+    </message>
+    <message>
+        <source>Leaders judged</source>
+        <translation>参加考核领导</translation>
+    </message>
+    <message>
+        <source>Leaders fully met</source>
+        <translation>全部达标领导</translation>
+    </message>
+    <message>
+        <source>Share fully met</source>
+        <translation>全部达标占比</translation>
+    </message>
+    <message>
+        <source>Due within 30 days</source>
+        <translation>30天内到期</translation>
+    </message>
+    <message>
+        <source>Credited</source>
+        <translation>计入次数</translation>
     </message>
     <message>
         <source>Open rectifications</source>
@@ -1843,11 +1879,11 @@
     </message>
     <message>
         <source>met</source>
-        <translation>已落实</translation>
+        <translation>达标</translation>
     </message>
     <message>
         <source>missed</source>
-        <translation>未落实</translation>
+        <translation>未达标</translation>
     </message>
     <message>
         <source>due</source>
@@ -1887,7 +1923,7 @@
     </message>
     <message>
         <source>Overdue periods</source>
-        <translation>逾期周期</translation>
+        <translation>逾期期次</translation>
     </message>
     <message>
         <source>deadline</source>
@@ -1895,7 +1931,11 @@
     </message>
     <message>
         <source>Compliance rate: %1</source>
-        <translation>落实率：%1</translation>
+        <translation>完成率：%1</translation>
+    </message>
+    <message>
+        <source>Leaders who fell short: %1 of %2 judged</source>
+        <translation>未达标领导：%1 人（参加考核 %2 人）</translation>
     </message>
     <message>
         <source>Total</source>
@@ -1936,6 +1976,250 @@
     <message>
         <source>safety hazards</source>
         <translation>安全隐患</translation>
+    </message>
+    <message>
+        <source>New…</source>
+        <translation>新增…</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>修改…</translation>
+    </message>
+    <message>
+        <source>In use</source>
+        <translation>在用</translation>
+    </message>
+    <message>
+        <source>Close…</source>
+        <translation>停用…</translation>
+    </message>
+    <message>
+        <source>Weakness assessments</source>
+        <translation>薄弱评估（选“弱”）</translation>
+    </message>
+    <message>
+        <source>Infrastructure (1–5)</source>
+        <translation>基础设施（1–5）</translation>
+    </message>
+    <message>
+        <source>Service level (1–5)</source>
+        <translation>服务水平（1–5）</translation>
+    </message>
+    <message>
+        <source>Assistance volume</source>
+        <translation>救助量</translation>
+    </message>
+    <message>
+        <source>Safety hazards</source>
+        <translation>安全隐患</translation>
+    </message>
+    <message>
+        <source>Assess…</source>
+        <translation>评估…</translation>
+    </message>
+    <message>
+        <source>Leaders</source>
+        <translation>领导</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>现任职务</translation>
+    </message>
+    <message>
+        <source>In post</source>
+        <translation>在任</translation>
+    </message>
+    <message>
+        <source>End…</source>
+        <translation>结束…</translation>
+    </message>
+    <message>
+        <source>Assignments</source>
+        <translation>联系安排</translation>
+    </message>
+    <message>
+        <source>Frequency rules</source>
+        <translation>联系频次规则</translation>
+    </message>
+    <message>
+        <source>At least</source>
+        <translation>至少（次）</translation>
+    </message>
+    <message>
+        <source>Change from a date…</source>
+        <translation>自某日起调整…</translation>
+    </message>
+    <message>
+        <source>Quarterly results</source>
+        <translation>季度成效</translation>
+    </message>
+    <message>
+        <source>Long-stay at start</source>
+        <translation>期初长期滞留</translation>
+    </message>
+    <message>
+        <source>New long-stay</source>
+        <translation>新增长期滞留</translation>
+    </message>
+    <message>
+        <source>Returned home</source>
+        <translation>寻亲返乡</translation>
+    </message>
+    <message>
+        <source>Long-stay at end</source>
+        <translation>期末长期滞留</translation>
+    </message>
+    <message>
+        <source>Outside placements</source>
+        <translation>外部托养</translation>
+    </message>
+    <message>
+        <source>Record…</source>
+        <translation>填报…</translation>
+    </message>
+    <message>
+        <source>Open…</source>
+        <translation>查看…</translation>
+    </message>
+    <message>
+        <source>Close an institution</source>
+        <translation>停用机构</translation>
+    </message>
+    <message>
+        <source>Last day in use</source>
+        <translation>最后在用日期</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Infrastructure (1 weak – 5 strong)</source>
+        <translation>基础设施（1弱–5强）</translation>
+    </message>
+    <message>
+        <source>Service level (1 weak – 5 strong)</source>
+        <translation>服务水平（1弱–5强）</translation>
+    </message>
+    <message>
+        <source>Persons assisted last year</source>
+        <translation>上年救助人次</translation>
+    </message>
+    <message>
+        <source>Long-stay persons now</source>
+        <translation>现有长期滞留人员</translation>
+    </message>
+    <message>
+        <source>Open safety hazards</source>
+        <translation>未消除安全隐患</translation>
+    </message>
+    <message>
+        <source>Weakness assessment</source>
+        <translation>薄弱评估</translation>
+    </message>
+    <message>
+        <source>A leader leaves the post</source>
+        <translation>领导离任</translation>
+    </message>
+    <message>
+        <source>Last day</source>
+        <translation>最后一天</translation>
+    </message>
+    <message>
+        <source>Full name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Department</source>
+        <translation>所属单位</translation>
+    </message>
+    <message>
+        <source>(open)</source>
+        <translation>（长期）</translation>
+    </message>
+    <message>
+        <source>End an assignment</source>
+        <translation>结束联系安排</translation>
+    </message>
+    <message>
+        <source>Assignment</source>
+        <translation>联系安排</translation>
+    </message>
+    <message>
+        <source>Applies from</source>
+        <translation>生效日期</translation>
+    </message>
+    <message>
+        <source>At least (contacts per period)</source>
+        <translation>每周期至少联系次数</translation>
+    </message>
+    <message>
+        <source>Frequency rule</source>
+        <translation>联系频次规则</translation>
+    </message>
+    <message>
+        <source>A change applies from its date on; earlier periods keep the rule in force then.</source>
+        <translation>调整自生效日期起适用；此前各期仍按当时有效的规则考核。</translation>
+    </message>
+    <message>
+        <source>Long-stay persons at the start</source>
+        <translation>期初长期滞留人员</translation>
+    </message>
+    <message>
+        <source>Long-stay persons at the end</source>
+        <translation>期末长期滞留人员</translation>
+    </message>
+    <message>
+        <source>New long-stay persons</source>
+        <translation>新增长期滞留人员</translation>
+    </message>
+    <message>
+        <source>Returned home through family search</source>
+        <translation>寻亲成功返乡人数</translation>
+    </message>
+    <message>
+        <source>Outside care placements</source>
+        <translation>外部托养人数</translation>
+    </message>
+    <message>
+        <source>Quarter (any day in it)</source>
+        <translation>季度（其中任一日）</translation>
+    </message>
+    <message>
+        <source>Institutions&apos; quarterly results in the report period</source>
+        <translation>统计期间内各机构季度成效</translation>
+    </message>
+    <message>
+        <source>Change</source>
+        <translation>增减</translation>
+    </message>
+    <message>
+        <source>Per leader and linked institution, since the leader&apos;s contacts began</source>
+        <translation>各领导所联系机构自首次联系以来的变化</translation>
+    </message>
+    <message>
+        <source>First contact</source>
+        <translation>首次联系</translation>
+    </message>
+    <message>
+        <source>Quarters</source>
+        <translation>季度范围</translation>
+    </message>
+    <message>
+        <source>Long-stay before</source>
+        <translation>联系前长期滞留</translation>
+    </message>
+    <message>
+        <source>Long-stay now</source>
+        <translation>最近长期滞留</translation>
+    </message>
+    <message>
+        <source>Writing the liaison report…</source>
+        <translation>正在生成联系情况统计…</translation>
+    </message>
+    <message>
+        <source>Cancelled: nothing was written.</source>
+        <translation>已取消：未写入任何文件。</translation>
     </message>
     <message>
         <source>Export PDF</source>

@@ -416,3 +416,50 @@ def test_text_that_does_not_fit_is_shrunk_then_cut(tmp_path):
         sep = number.count(",") + number.count(".")
         assert abs(RP.latin_width(number, RP.SIZE)
                    - ((len(number) - sep) * RP._DIGIT_W + sep * RP._POINT_W)) < 1e-9
+
+
+def test_a_village_notice_holds_only_its_payees_with_the_phone(city, tmp_path):
+    """One file per village: a village's notice lists only that village's payees, masked,
+    with the supervision phone and the notice period set for its county; one file of all
+    villages starts each village on its own page."""
+    from assistcase.services.standards import clear_policy, set_policy
+
+    db, rid = city["db"], city["nov"]
+    with db.read() as s:
+        lines = list(R.iter_lines(s, rid))
+        groups = RP.print_groups(s, rid, institutions=False)
+        county = s.scalars(select(Area).where(Area.level == "county")
+                           .order_by(Area.code)).first()
+    set_policy(db, ACTOR, county.id, {"notice_supervision_phone": "0370-3221234",
+                                      "notice_days": 10})
+    try:
+        files = RP.write_village_notices(db, rid, tmp_path / "notices")
+        one = RP.write_notice_pdf(db, rid, tmp_path / "all.pdf")
+    finally:
+        clear_policy(db, ACTOR, county.id, "notice_supervision_phone")
+        clear_policy(db, ACTOR, county.id, "notice_days")
+    assert len(files) == len(groups) > 20
+    assert sorted(p.name for p in (tmp_path / "notices").iterdir()) == sorted(
+        p.name for p in files)
+    for path, g in zip(files, groups):
+        pages = pdf_text(path)
+        body = "\n".join(pages)
+        flat = "".join(body.split())
+        mine = [ln for ln in lines
+                if (ln.township_code, ln.village_code) == (g.township_code, g.village_code)]
+        assert re.findall(r"\d{3}\*{11}[\dX]{4}", body) == [mask_id(ln.id_number) for ln in mine]
+        assert not re.search(r"\d{17}[\dXx]|\d{16,19}", flat)
+        assert f"村（社区）：{g.county_name}{g.township_name}{g.village_name}" in flat
+        rows = re.findall(r"^\s*\d+\s+(\S+)\s+(\S+)\s+\d{3}\*{11}[\dX]{4}\s", body, re.M)
+        assert rows == [(ln.village_name, ln.payee_name) for ln in mine]
+        in_county = g.township_code.startswith(county.code[:6])
+        assert ("监督电话：0370-3221234" in flat) == in_county
+        assert ("公示期：10天" in flat) == in_county and "（盖章）" in flat
+        assert re.findall(r"第\s*1\s*页\s*共\s*(\d+)\s*页", pages[0])[0] == str(len(pages))
+    # In one file each village starts a page: the page with its heading starts with its title.
+    pages = pdf_text(one)
+    heads = [p for p in pages if "村（社区）：" in p]
+    assert len(heads) == len(groups)
+    with db.read() as s:
+        title = RP.notice_title(R.roster_view(s, rid))
+    assert all(p.strip().startswith(title) for p in heads)

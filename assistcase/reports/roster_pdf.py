@@ -16,6 +16,7 @@ subsets (:mod:`assistcase.reports.fonts`), so the file prints the same anywhere.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -52,7 +53,8 @@ SIZE = 8.0                    # body text
 MIN_SIZE = 5.5                # a cell's text is shrunk down to this before it is cut
 PAD = 3.0
 SIGNATURE_ROWS = 5
-NOTICE_END_ROWS = 5
+SEAL_ROWS = 3                 # blank rows above the office's name on a notice: the seal
+NOTICE_END_ROWS = 5 + SEAL_ROWS
 PUBLICITY_DAYS = 7            # DOMAIN §8
 
 # Colours as PDF operators: g/rg fill, G/RG stroke.
@@ -517,6 +519,14 @@ class _Sheet:
         self._grids: dict[tuple, str] = {}
         # What every page repeats, as operators: the watermark, the first page's title and
         # the later pages' running header, the column header row.
+        self.section_page = 0   # page within the section (a village's notice)
+        self.start_section(spec)
+
+    def start_section(self, spec: _Doc) -> None:
+        """What follows is printed under ``spec``'s title, its next page being a first page
+        (a village's notice; the columns stay the same)."""
+        self.spec = spec
+        self.section_page = 0
         self._watermark = self._watermark_ops() if spec.watermark else ""
         self._first_top, self._first_head = self._top_ops(True)
         self._later_top, self._later_head = self._top_ops(False)
@@ -573,7 +583,8 @@ class _Sheet:
 
     def begin_page(self) -> None:
         self.page += 1
-        first = self.page == 1
+        self.section_page += 1
+        first = self.section_page == 1
         self.head_top = self._first_top if first else self._later_top
         self.buf = [self._watermark, self._first_head if first else self._later_head]
         self.y = self.grid_bottom = self.head_top - HEAD_H
@@ -1020,13 +1031,20 @@ def notice_title(view: R.RosterView) -> str:
     return f"{view.area_name}{view.month.year}年{view.month.month}月{cls}{what}公示名单"
 
 
-def _notice_spec(view: R.RosterView, printed_at: dt.datetime) -> _Doc:
+def _notice_spec(view: R.RosterView, printed_at: dt.datetime,
+                 village: PrintGroup | None = None, days: int = PUBLICITY_DAYS) -> _Doc:
+    """The notice of ``village`` (the whole roster's heading without one)."""
     title = notice_title(view)
+    counts = village or view
+    info = ((f"村（社区）：{village.county_name}　{village.township_name}　{village.village_name}",
+             INK),) if village else ()
     return _Doc(
         title=title,
-        info_lines=((f"公示单位：{view.issuing_office}　　公示期：{PUBLICITY_DAYS}天　　"
-                     f"共 {view.household_count:,} 户 {view.person_count:,} 人", INK),),
-        running=f"{title}（续）",
+        info_lines=info + ((f"公示单位：{view.issuing_office}　　公示期：{days}天　　"
+                            f"共 {counts.households if village else view.household_count:,} 户 "
+                            f"{counts.persons if village else view.person_count:,} 人", INK),),
+        running=(f"{title}（续）" if village is None else
+                 f"{title}（续）　{village.township_name}{village.village_name}"),
         running_right=(view.issuing_office, INK),
         footer_left=view.issuing_office,
         footer_right=f"{printed_at:%Y-%m-%d}",
@@ -1038,21 +1056,127 @@ def _notice_spec(view: R.RosterView, printed_at: dt.datetime) -> _Doc:
     )
 
 
-def _notice_end(sheet: _Sheet, view: R.RosterView) -> None:
-    """The publicity period, where to object, a blank for the complaints telephone, the
-    office and a date to fill in (NOTICE_END_ROWS rows)."""
+def _notice_end(sheet: _Sheet, view: R.RosterView, days: int = PUBLICITY_DAYS,
+                phone: str = "") -> None:
+    """The publicity period, where to object, the supervision telephone (a line to write
+    it on when none is set), room for the seal over the office and the date
+    (NOTICE_END_ROWS rows)."""
     sheet.skip_row()
-    sheet.free_text(sheet.x0, f"公示期：{PUBLICITY_DAYS}天，自____年__月__日至____年__月__日。"
+    sheet.free_text(sheet.x0, f"公示期：{days}天，自____年__月__日至____年__月__日。"
                               f"公示期间对公示对象有异议的，可向{view.issuing_office}反映。",
                     room=sheet.x1 - sheet.x0)
     sheet.skip_row()
-    sheet.free_text(sheet.x0, "监督电话：")
-    sheet.rule(sheet.x0 + 46, 160)
+    if phone:
+        sheet.free_text(sheet.x0, f"监督电话：{phone}", room=(sheet.x1 - sheet.x0) / 2)
+    else:
+        sheet.free_text(sheet.x0, "监督电话：")
+        sheet.rule(sheet.x0 + 46, 160)
     sheet.skip_row()
-    sheet.free_text(sheet.x1, view.issuing_office, align="r", room=sheet.x1 - sheet.x0)
+    for _ in range(SEAL_ROWS):  # room for the seal (盖章) over the office's name
+        sheet.skip_row()
+    sheet.free_text(sheet.x1, f"{view.issuing_office}（盖章）", align="r",
+                    room=sheet.x1 - sheet.x0)
     sheet.skip_row()
     sheet.free_text(sheet.x1, "____年__月__日", align="r")
     sheet.skip_row()
+
+
+def _village_pages(group: PrintGroup, spec: _Doc) -> int:
+    pager = _Pager(_Sheet.capacity(True, spec), _Sheet.capacity(False, spec))
+    pager.skip(group.lines)
+    pager.place(spec.end_rows)
+    return pager.page
+
+
+def _notice_policies(s, view: R.RosterView, groups: list[PrintGroup]) -> dict[str, tuple[int, str]]:
+    """(notice days, supervision phone) per county code, from the policy settings."""
+    from ..services.standards import policy_for
+
+    digits = CODE_DIGITS["county"]
+    ids = dict(s.connection().exec_driver_sql(
+        "SELECT substr(code, 1, ?), id FROM areas WHERE level = 'county'", (digits,)).all())
+    out = {}
+    for g in groups:
+        if g.county_code not in out:
+            policy = policy_for(s, ids.get(g.county_code, view.area_id))
+            out[g.county_code] = (policy.notice_days, policy.notice_supervision_phone.strip())
+    return out
+
+
+def _safe_name(text: str) -> str:
+    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in text).strip() or "_"
+
+
+def _write_notices(db: Database, roster_id: int, path: Path | None, folder: Path | None,
+                   progress: ProgressFn | None, cancel: CancelToken | None,
+                   printed_at: dt.datetime | None) -> list[Path]:
+    """The public notice, each village on its own pages: in one file (``path``, pages
+    numbered through the file) or one file per village in ``folder``; all files or none."""
+    report = progress or (lambda _f, _m: None)
+    printed_at = printed_at or dt.datetime.now()
+    register_cjk_font()
+    written: list[Path] = []
+    with contextlib.ExitStack() as files, db.read() as s:
+        view = R.roster_view(s, roster_id)
+        groups = print_groups(s, roster_id, institutions=False)
+        policies = _notice_policies(s, view, groups)
+        specs = [_notice_spec(view, printed_at, g, policies[g.county_code][0]) for g in groups]
+        pages = [_village_pages(g, spec) for g, spec in zip(groups, specs)]
+        total = sum(pages)
+        lines = print_lines(s, roster_id, False)
+        report(0.0, f"pages 0/{total} 第0/{total}页")
+        done_pages = 0
+        sheet = canvas = None
+        for k, (g, spec, n_pages) in enumerate(zip(groups, specs, pages)):
+            if folder is not None or canvas is None:
+                if canvas is not None:
+                    canvas.save()
+                target = (path if folder is None else
+                          folder / _safe_name(f"{k + 1:04d}-{g.township_name}{g.village_name}"
+                                              f"-公示名单.pdf"))
+                tmp = files.enter_context(replaced_on_success(target))
+                written.append(target)
+                canvas = _CompressingCanvas(str(tmp), pagesize=(PAGE_W, PAGE_H),
+                                            pageCompression=1)
+                canvas.setTitle(f"{spec.title} {g.township_name}{g.village_name}")
+                canvas.setAuthor(view.issuing_office)
+                canvas.setCreator("AssistCase")
+                sheet = _Sheet(canvas, spec, total if folder is None else n_pages)
+            else:
+                sheet.start_section(spec)
+            pager = _Pager(sheet.capacity(True, spec), sheet.capacity(False, spec))
+            sheet.begin_page()
+            drawn = 0
+            for line, _inst in itertools.islice(lines, g.lines):
+                if pager.place():
+                    sheet.end_page()
+                    sheet.begin_page()
+                if (line.township_code, line.village_code) != (g.township_code, g.village_code):
+                    raise StateError(f"roster {view.id}: the lines of {g.village_name} are not "
+                                     "together", f"花名册 {view.id}：{g.village_name}的明细不连续")
+                sheet.line(_notice_cells(line))
+                drawn += 1
+            if drawn != g.lines:
+                raise StateError(f"roster {view.id} changed while it was printed",
+                                 f"花名册 {view.id} 在打印时被修改")
+            if pager.place(spec.end_rows):
+                sheet.end_page()
+                sheet.begin_page()
+            days, phone = policies[g.county_code]
+            _notice_end(sheet, view, days, phone)
+            sheet.end_page()
+            done_pages += n_pages
+            if cancel is not None:
+                cancel.check()
+            report(0.95 * done_pages / max(total, 1), f"pages {done_pages}/{total} "
+                                                     f"第{done_pages}/{total}页")
+        if canvas is None:  # a roster without lines: an empty notice
+            raise StateError(f"roster {view.id} has no lines to publish",
+                             f"花名册 {view.id} 没有可公示的明细")
+        report(0.96, "saving 保存文件")
+        canvas.save()
+    report(1.0, "done 完成")
+    return written
 
 
 def write_roster_pdf(db: Database, roster_id: int, path: str | os.PathLike[str],
@@ -1069,8 +1193,20 @@ def write_roster_pdf(db: Database, roster_id: int, path: str | os.PathLike[str],
 def write_notice_pdf(db: Database, roster_id: int, path: str | os.PathLike[str],
                      progress: ProgressFn | None = None, cancel: CancelToken | None = None,
                      *, printed_at: dt.datetime | None = None) -> Path:
-    """The public notice (公示名单) of a roster: name, village, household size, persons,
+    """The public notice (公示名单) of a roster in one file, each village starting on its
+    own page with its own heading and closing block (notice period and supervision phone
+    from the policy settings, room for the seal): name, village, household size, persons,
     category and amount, the ID number masked (``410***********1234``); never a full ID
     number, never an account."""
-    return _write(db, roster_id, path, _notice_spec, _notice_end, progress, cancel,
-                  printed_at)
+    return _write_notices(db, roster_id, Path(path), None, progress, cancel, printed_at)[0]
+
+
+def write_village_notices(db: Database, roster_id: int, folder: str | os.PathLike[str],
+                          progress: ProgressFn | None = None,
+                          cancel: CancelToken | None = None, *,
+                          printed_at: dt.datetime | None = None) -> list[Path]:
+    """The public notice as one file per village in ``folder`` (``0001-乡镇村-公示名单.pdf``,
+    in roster order), each as :func:`write_notice_pdf` prints a village; all or none."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return _write_notices(db, roster_id, None, folder, progress, cancel, printed_at)

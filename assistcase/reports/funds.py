@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import FieldError, ValidationError
 from ..models import Area
+from ..rates import average_fen
 from ..recalc import CODE_DIGITS
 from ..services.standards import standard_for
 from ..standards import CLASS_ZH, yuan
@@ -279,8 +280,8 @@ def _levels(s: Session, params: dict) -> list[LevelCheck]:
                 weighted, covered = weighted + std[1] * n, covered + n
         if persons == 0:
             continue
-        average = (2 * base + persons) // (2 * persons)  # half up, to the fen
-        required = (2 * weighted + covered) // (2 * covered) if covered else None
+        average = average_fen(base, persons)  # the one rounding rule (assistcase/rates.py)
+        required = average_fen(weighted, covered)
         out.append(LevelCheck(cls, persons, base, average, required, persons - covered))
     return out
 

@@ -7,6 +7,8 @@
         household aided before, being typed; aid-queue.png, aid-approve.png: the approval
         queue and a township approval above its limit refused; aid-paperwork.png,
         aid-statistics.png). Nothing is recorded: the dialog's refusal writes nothing.
+    ... scripts/screenshot.py DB OUT_DIR --statistics [--lang en]   (statistics.png: the
+        statistics page, this year's figures and charts for the first area)
 """
 
 import sys
@@ -97,6 +99,18 @@ def aid(app: QApplication, w: MainWindow, out: Path) -> None:
     QTimer.singleShot(500, queue)
 
 
+def statistics(app: QApplication, w: MainWindow, out: Path) -> None:
+    """The statistics page: the city's figures for this year, with the charts."""
+    page = w.show_page("statistics")
+    page.area.setCurrentIndex(0)
+    w.resize(1360, 1640)  # tall enough for the tables and the charts below them
+
+    def shown(_outcome: str) -> None:
+        QTimer.singleShot(500, lambda: (w.grab().save(str(out / "statistics.png")), app.quit()))
+    page.task_finished.connect(shown)
+    page.refresh()
+
+
 def main() -> int:
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     flags = sys.argv[1:]
@@ -109,8 +123,9 @@ def main() -> int:
     w = MainWindow(db, current_username())
     w.resize(1360, 820)
     w.show()
-    if "--rosters" in flags or "--aid" in flags:
-        shoot = rosters if "--rosters" in flags else aid
+    if "--rosters" in flags or "--aid" in flags or "--statistics" in flags:
+        shoot = (rosters if "--rosters" in flags else aid if "--aid" in flags
+                 else statistics)
         QTimer.singleShot(300, lambda: shoot(app, w, out))
         code = app.exec()
         shutdown(app, [w], db)

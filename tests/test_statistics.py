@@ -95,7 +95,8 @@ def test_statistics_of_a_year_equal_direct_sql(year_db):
             assert f.persons == sum(v for (p, _c), v in best.items() if p == program)
             assert f.person_months == months[program]
             assert f.households == len(households[program])
-        assert rep.figures("dibao").persons < rep.figures("dibao").person_months  # not person-months
+        # A headcount, not person-months.
+        assert rep.figures("dibao").persons < rep.figures("dibao").person_months
         assert rep.figures("dibao", "urban").persons + rep.figures("dibao", "rural").persons \
             == rep.figures("dibao").persons
         # Temporary aid: grants paid by the roster and directly, cash included.

@@ -44,7 +44,7 @@ class StatisticsPage(QWidget):
 
     task_finished = Signal(str)   # "succeeded" / "failed" / "cancelled"
 
-    #: Open written reports in the print preview (off in tests and batch runs).
+    # Open written reports in the print preview (off in tests and batch runs).
     open_results: bool = not os.environ.get("ASSISTCASE_NO_OPEN")
 
     def __init__(self, db: Database, actor: str | int = "", read_only: bool = False,
@@ -159,7 +159,8 @@ class StatisticsPage(QWidget):
 
     def period(self) -> Period:
         kind = self.kind.currentData()
-        return Period.of(kind, self.year.value(), 0 if kind == "year" else self.number.currentData())
+        number = 0 if kind == "year" else self.number.currentData()
+        return Period.of(kind, self.year.value(), number)
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -237,8 +238,9 @@ class StatisticsPage(QWidget):
                      (rep.change(r.program, "funds_fen", r.residence_class), True)]
             for j, (text, right) in enumerate(cells):
                 self.programs.setItem(i, j, _item(text, right))
-        aid = ([(f"{self.tr('type')}：{r.label}", r) for r in rep.aid_by_type]
-               + [(f"{self.tr('cause')}：{r.label}", r) for r in rep.aid_by_cause])
+        by_type, by_cause = self.tr("By type"), self.tr("By cause")
+        aid = ([(f"{by_type}：{r.label}", r) for r in rep.aid_by_type]
+               + [(f"{by_cause}：{r.label}", r) for r in rep.aid_by_cause])
         self.aid.setRowCount(len(aid))
         for i, (label, r) in enumerate(aid):
             self.aid.setItem(i, 0, _item(label))

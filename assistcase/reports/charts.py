@@ -55,7 +55,8 @@ def _style(ax, font: list[str]) -> None:
 
 def _month_labels(months: Sequence) -> list[str]:
     """Month numbers, with the year under January and under the first month."""
-    return [f"{m.month}\n{m.year}" if m.month == 1 or i == 0 else f"{m.month}"
+    return [f"{m.month}\n{m.year}" if m.month == 1 or (i == 0 and m.month < 12)
+            else f"{m.month}"
             for i, m in enumerate(months)]
 
 
@@ -73,10 +74,12 @@ def caseload_chart(series: list[MonthPoint], dpi: int = 110) -> bytes:
             ax.plot(range(len(months)), values, marker="o", markersize=3, linewidth=1.6,
                     color=COLOURS[program], label=f"{PROGRAM_ZH[program]}（{unit}）")
     ax.set_xticks(range(len(months)), _month_labels(months))
+    ax.set_ylim(bottom=0)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.0f}"))
     ax.set_title("近24个月保障人数（按月）", fontfamily=font, fontsize=12)
-    ax.legend(prop={"family": font, "size": 9}, frameon=False, loc="upper left")
+    ax.legend(prop={"family": font, "size": 9}, frameon=False, loc="upper center",
+              bbox_to_anchor=(0.5, -0.16), ncol=4)
     _style(ax, font)
     return _png(fig, dpi)
 
@@ -99,7 +102,8 @@ def funds_chart(series: list[MonthPoint], dpi: int = 110) -> bytes:
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _p: f"{v:,.1f}"))
     ax.set_ylabel("万元", fontfamily=font)
     ax.set_title("近24个月发放资金（按月，万元）", fontfamily=font, fontsize=12)
-    ax.legend(prop={"family": font, "size": 9}, frameon=False, loc="upper left")
+    ax.legend(prop={"family": font, "size": 9}, frameon=False, loc="upper center",
+              bbox_to_anchor=(0.5, -0.16), ncol=4)
     _style(ax, font)
     return _png(fig, dpi)
 

@@ -509,7 +509,8 @@ class _Sheet:
         self.amount_col = titles.index("金额（元）")
         self.carried = (0, 0, 0)       # lines, persons, fen printed on the pages before
         self.page_total_drawn = False
-        self.page_sums: list[tuple[int, int, int]] = []   # each finished page's (lines, persons, fen)
+        # each finished page's (lines, persons, fen)
+        self.page_sums: list[tuple[int, int, int]] = []
         self.buf: list[str] = []
         self.page = 0
         self.head_top = 0.0     # top of this page's column header

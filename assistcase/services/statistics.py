@@ -367,7 +367,8 @@ def statistics(s: Session, area_id: int, period: Period, compare: bool = True) -
     by_type = _aid_rows(s, params, "aid_type")
     aid_by_type = [AidRow(k, TYPE_LABELS.get(k, (k, k))[1], v[0], v[1])
                    for k, v in sorted(by_type.items())]
-    causes = dict(s.execute(text("SELECT code, label_zh FROM aid_causes ORDER BY sort_order")).all())
+    causes = dict(s.execute(text("SELECT code, label_zh FROM aid_causes"
+                                 " ORDER BY sort_order")).all())
     by_cause = _aid_rows(s, params, "cause")
     order = list(causes)
     aid_by_cause = [AidRow(k, causes.get(k, k), v[0], v[1]) for k, v in

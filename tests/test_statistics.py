@@ -152,3 +152,22 @@ def test_monthly_series_for_the_charts(year_db):
     for p in PROGRAMS:
         assert sum(pt.funds_fen for pt in series if pt.program == p
                    and pt.month.year == YEAR) == year.figures(p).funds_fen
+
+
+def test_charts_are_drawn_with_every_glyph(year_db):
+    """The charts are PNGs drawn without a GUI backend; no Chinese or Latin glyph is
+    missing from the fonts (matplotlib warns when one is)."""
+    import warnings
+
+    from assistcase.reports import charts
+
+    db, city = year_db
+    with db.read() as s:
+        series = monthly_series(s, city, dt.date(YEAR, 11, 1))
+        rep = statistics(s, city, Period.of("year", YEAR), compare=False)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pictures = [charts.caseload_chart(series), charts.funds_chart(series),
+                    charts.aid_by_cause_chart(rep.aid_by_cause)]
+    assert all(p.startswith(b"\x89PNG") and len(p) > 10_000 for p in pictures)
+    assert not [w for w in caught if "missing from font" in str(w.message)]

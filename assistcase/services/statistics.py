@@ -35,7 +35,7 @@ from ..errors import FieldError, ValidationError
 from ..models import Area
 from ..rates import format_change, round_half_up
 from ..recalc import CODE_DIGITS
-from ..reports.funds import LevelCheck, _levels
+from ..reports.funds import LevelCheck, levels_from_groups
 from ..standards import CLASS_ZH, add_months
 
 PROGRAMS = ("dibao", "tekun", "one_time", "temp_aid")
@@ -243,27 +243,38 @@ def _params(area: Area, start: dt.date, end: dt.date) -> dict:
             "prefix": area.code[:CODE_DIGITS[area.level]] + "%"}
 
 
-def _case_figures(s: Session, params: dict, keys: str) -> dict[tuple, Figures]:
-    """Headcount figures of the roster programs paying cases (dibao, extreme hardship,
-    one-time subsidy) grouped by ``keys`` (columns of the per-case rows)."""
-    sql = _LINES + f"""
-    , cases AS (
-      SELECT program, MAX(residence_class) AS residence_class, MAX(township_code) AS
-             township_code, MAX(township_name) AS township_name, case_id,
-             MAX(household_id) AS household_id, MAX(persons) AS persons,
-             SUM(persons) AS person_months
-      FROM lines WHERE case_id IS NOT NULL AND persons > 0 AND program <> 'temp_aid'
-      GROUP BY program, case_id)
-    SELECT {keys}, COUNT(DISTINCT household_id), SUM(persons), SUM(person_months)
-    FROM cases GROUP BY {keys}"""
-    n = keys.count(",") + 1
-    return {tuple(r[:n]): Figures(r[n], r[n + 1], r[n + 2]) for r in s.execute(text(sql), params)}
+def _case_rows(s: Session, params: dict) -> list[tuple]:
+    """One pass over the lines: per case of the programs paying cases (dibao, extreme
+    hardship, one-time subsidy) its program, class, township, household, most persons
+    covered in the period and person-months."""
+    return s.execute(text(_LINES + """
+        SELECT program, MAX(residence_class), MAX(township_code), MAX(township_name),
+               MAX(household_id), MAX(persons), SUM(persons)
+        FROM lines WHERE case_id IS NOT NULL AND persons > 0 AND program <> 'temp_aid'
+        GROUP BY program, case_id"""), params).all()
 
 
-def _funds(s: Session, params: dict, keys: str) -> dict[tuple, int]:
-    sql = _LINES + f"SELECT {keys}, SUM(paid) FROM lines GROUP BY {keys}"
-    n = keys.count(",") + 1
-    return {tuple(r[:n]): r[n] for r in s.execute(text(sql), params)}
+def _headcounts(rows: list[tuple], key) -> dict[tuple, Figures]:
+    """Figures (without funds) of the case rows grouped by ``key(row)``."""
+    acc: dict[tuple, list] = {}
+    for row in rows:
+        a = acc.setdefault(key(row), [set(), 0, 0])
+        a[0].add(row[4])
+        a[1] += row[5]
+        a[2] += row[6]
+    return {k: Figures(len(h), p, m) for k, (h, p, m) in acc.items()}
+
+
+def _money_rows(s: Session, params: dict) -> list[tuple]:
+    """One pass over the lines: (program, class, township code, township name, month, cash,
+    paid fen, grants (lines with persons), persons and entitlements of the lines with
+    persons) per group, for the funds, the channels, temporary aid and the subsidy level."""
+    return s.execute(text(_LINES + """
+        SELECT program, residence_class, township_code, MAX(township_name), month, cash,
+               SUM(paid), SUM(persons > 0), SUM(CASE WHEN persons > 0 THEN persons END),
+               SUM(CASE WHEN persons > 0 THEN base_fen END)
+        FROM lines GROUP BY program, residence_class, township_code, month, cash"""),
+        params).all()
 
 
 def _aid_rows(s: Session, params: dict, key: str) -> dict[str, tuple[int, int, int]]:
@@ -292,19 +303,38 @@ def statistics(s: Session, area_id: int, period: Period, compare: bool = True) -
                                      "请选择统计区划")
     params = _params(area, period.start, period.end)
 
-    # Roster programs paying cases: headcount per program and class, and per township.
-    by_class = _case_figures(s, params, "program, residence_class")
-    by_town = _case_figures(s, params, "program, township_code, township_name")
-    funds_class = _funds(s, params, "program, residence_class")
-    funds_town = _funds(s, params, "program, township_code, township_name")
-
-    # Temporary aid: person-times and funds, both channels, by class and township.
+    # Two passes over the period's lines: per case (headcounts), per group (money).
+    cases = _case_rows(s, params)
+    by_class = _headcounts(cases, lambda r: (r[0], r[1]))
+    by_town = _headcounts(cases, lambda r: (r[0], r[2], r[3]))
+    money = _money_rows(s, params)
+    funds_class: dict[tuple, int] = {}
+    funds_town: dict[tuple, int] = {}
+    bank = cash = 0
     aid_class: dict[str, list[int]] = {}
     aid_town: dict[tuple[str, str], list[int]] = {}
-    for cls, town, tname, times, fen in s.execute(text(_LINES + """
-            SELECT residence_class, township_code, MAX(township_name), SUM(persons > 0),
-                   SUM(paid) FROM lines WHERE program = 'temp_aid'
-            GROUP BY residence_class, township_code"""), params).all() + s.execute(text(
+    level_groups: dict[tuple, list[int]] = {}
+    for program, cls, town, tname, month, is_cash, paid, grants, persons, base in money:
+        paid = paid or 0
+        if is_cash:
+            cash += paid
+        else:
+            bank += paid
+        if program == "temp_aid":
+            for acc in (aid_class.setdefault(cls, [0, 0]),
+                        aid_town.setdefault((town, tname), [0, 0])):
+                acc[0] += grants or 0
+                acc[1] += paid
+            continue
+        funds_class[(program, cls)] = funds_class.get((program, cls), 0) + paid
+        key = (program, town, tname)
+        funds_town[key] = funds_town.get(key, 0) + paid
+        if program == "dibao" and persons:
+            g = level_groups.setdefault((town[:6], cls, month), [0, 0])
+            g[0] += persons
+            g[1] += base or 0
+    # Temporary aid paid directly (not by a roster).
+    for cls, town, tname, times, fen in s.execute(text(
             "SELECT a.residence_class, t.code, MAX(t.name), COUNT(*), SUM(a.amount_granted_fen)"
             f" {_DIRECT_AID} GROUP BY a.residence_class, t.code"), params).all():
         for acc in (aid_class.setdefault(cls, [0, 0]), aid_town.setdefault((town, tname), [0, 0])):
@@ -357,9 +387,6 @@ def statistics(s: Session, area_id: int, period: Period, compare: bool = True) -
                 by_area.append(AreaRow(t, n, p, Figures(f.households, f.persons,
                                                          f.person_months, fen or 0)))
 
-    bank, cash = s.execute(text(_LINES + "SELECT COALESCE(SUM(CASE WHEN NOT cash THEN paid END),"
-                                " 0), COALESCE(SUM(CASE WHEN cash THEN paid END), 0) FROM lines"),
-                           params).one()
     direct = dict(s.execute(text("SELECT a.payment_method, SUM(a.amount_granted_fen)"
                                  f" {_DIRECT_AID} GROUP BY a.payment_method"), params).all())
     channels = Channels(bank, cash, direct.get("bank", 0) or 0, direct.get("cash", 0) or 0)
@@ -375,7 +402,8 @@ def statistics(s: Session, area_id: int, period: Period, compare: bool = True) -
                     sorted(by_cause.items(), key=lambda kv: (order.index(kv[0])
                                                              if kv[0] in order else 999, kv[0]))]
 
-    levels = _levels(s, params)
+    levels = levels_from_groups(s, [(c, cls, m, n, fen) for (c, cls, m), (n, fen)
+                                    in sorted(level_groups.items())])
     previous = statistics(s, area_id, period.year_before(), compare=False) if compare else None
     return StatisticsReport(area.id, area.code, area.name, period, rows, by_area, channels,
                             aid_by_type, aid_by_cause, levels, previous)

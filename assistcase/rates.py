@@ -40,3 +40,25 @@ def average_fen(total_fen: int, count: int) -> int | None:
     if count == 0:
         return None
     return _half_up(Fraction(total_fen, count))
+
+
+def round_half_up(numerator: int, denominator: int, places: int = 1) -> Decimal:
+    """``numerator`` / ``denominator`` rounded half up to ``places`` decimals (a count in
+    万 or an amount in 亿元 for a summary: round_half_up(306_449, 10_000) == Decimal('30.6'))."""
+    if denominator == 0:
+        raise ZeroDivisionError("round_half_up over zero")
+    return Decimal(_half_up(Fraction(numerator * 10 ** places, denominator))).scaleb(-places)
+
+
+def change_percent(now: int, before: int, places: int = 1) -> Decimal | None:
+    """The change from ``before`` to ``now`` in percent, half up (None when ``before`` is 0):
+    change_percent(1125, 1000) == Decimal('12.5')."""
+    return rate_percent(now - before, before, places)
+
+
+def format_change(now: int, before: int, places: int = 1) -> str:
+    """'+12.5%', '-3.0%', or '—' when there was nothing before."""
+    value = change_percent(now, before, places)
+    if value is None:
+        return NO_RATE
+    return f"{'+' if value > 0 else ''}{value:.{places}f}%"

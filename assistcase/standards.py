@@ -103,11 +103,18 @@ class PolicyKey:
     minimum: int = 0
     maximum: int = 1_000_000_00
     choices: tuple[str, ...] = ()
+    text: bool = False    # free text (a telephone number) of at most ``maximum`` characters
 
     def parse(self, text: str) -> int | str:
-        return text if self.choices else int(text)
+        return text if self.choices or self.text else int(text)
 
     def check(self, value: object) -> FieldError | None:
+        if self.text:
+            if not isinstance(value, str) or len(value.strip()) > self.maximum:
+                return FieldError(self.key, f"{self.label_en} must be text of at most "
+                                  f"{self.maximum} characters",
+                                  f"{self.label_zh}应为不超过{self.maximum}个字符的文字")
+            return None
         if self.choices:
             if value not in self.choices:
                 return FieldError(self.key, f"{self.label_en} must be one of {', '.join(self.choices)}",
@@ -160,6 +167,11 @@ POLICY_KEYS: dict[str, PolicyKey] = {k.key: k for k in (
               "先行救助补齐材料期限（工作日）", minimum=1, maximum=60),
     PolicyKey("aid_repeat_months", 12, "temporary aid: repeat-aid check looks back (months)",
               "临时救助重复救助提示期（月）", minimum=1, maximum=60),
+    # Public notices (DOMAIN §10, §8): the supervision telephone and the notice period.
+    PolicyKey("notice_supervision_phone", "", "public notice: supervision telephone",
+              "公示监督电话", maximum=64, text=True),
+    PolicyKey("notice_days", 7, "public notice: notice period (days)", "公示期（天）",
+              minimum=1, maximum=60),
 )}
 
 
@@ -181,6 +193,8 @@ class Policy:
     aid_county_limit_pct: int = 600
     aid_paperwork_days: int = 5
     aid_repeat_months: int = 12
+    notice_supervision_phone: str = ""
+    notice_days: int = 7
 
     @classmethod
     def from_values(cls, values: dict[str, int | str]) -> "Policy":

@@ -10,6 +10,8 @@
     ... scripts/screenshot.py DB OUT_DIR --liaison [--lang en]   (liaison.png: the year's
         compliance with the leaders who fell short first; liaison-form.png: a leader form
         refusing a county role outside a province-administered county; nothing is recorded)
+    ... scripts/screenshot.py DB OUT_DIR --statistics [--lang en]   (statistics.png: the
+        statistics page, this year's figures and charts for the first area)
 """
 
 import sys
@@ -122,6 +124,16 @@ def liaison(app: QApplication, w: MainWindow, out: Path) -> None:
         QTimer.singleShot(300, lambda: (dlg.grab().save(str(out / "liaison-form.png")),
                                         dlg.reject(), app.quit()))
     QTimer.singleShot(500, lambda: (w.grab().save(str(out / "liaison.png")), form()))
+def statistics(app: QApplication, w: MainWindow, out: Path) -> None:
+    """The statistics page: the city's figures for this year, with the charts."""
+    page = w.show_page("statistics")
+    page.area.setCurrentIndex(0)
+    w.resize(1360, 1640)  # tall enough for the tables and the charts below them
+
+    def shown(_outcome: str) -> None:
+        QTimer.singleShot(500, lambda: (w.grab().save(str(out / "statistics.png")), app.quit()))
+    page.task_finished.connect(shown)
+    page.refresh()
 
 
 def main() -> int:
@@ -136,8 +148,10 @@ def main() -> int:
     w = MainWindow(db, current_username())
     w.resize(1360, 820)
     w.show()
-    if "--rosters" in flags or "--aid" in flags or "--liaison" in flags:
-        shoot = rosters if "--rosters" in flags else aid if "--aid" in flags else liaison
+    shots = {"--rosters": rosters, "--aid": aid, "--liaison": liaison, "--statistics": statistics}
+    chosen = [shots[f] for f in flags if f in shots]
+    if chosen:
+        shoot = chosen[0]
         QTimer.singleShot(300, lambda: shoot(app, w, out))
         code = app.exec()
         shutdown(app, [w], db)

@@ -20,6 +20,7 @@ from assistcase.progress import CancelToken
 from assistcase.reports import roster_pdf as RP
 from assistcase.services import rosters as R
 from assistcase.services.areas import load_areas_csv
+from assistcase.services.care import CareInstitutionInput, save_care_institution
 
 from .conftest import ACTOR
 
@@ -30,6 +31,7 @@ pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None or
 NOV = dt.date(2026, 11, 1)
 DEC = dt.date(2026, 12, 1)
 AMOUNT = r"(-?[\d,]+\.\d\d)"
+INSTITUTIONS = ("市社会福利院", "城关敬老院")
 
 
 @pytest.fixture(scope="module")
@@ -45,6 +47,20 @@ def city(tmp_path_factory):
         city_area = s.scalar(select(Area).where(Area.level == "city").order_by(Area.code))
         county = s.scalars(select(Area).where(Area.level == "county")
                            .order_by(Area.code)).first()
+    # Some payees have no account (paid in cash); some extreme-hardship persons live in
+    # institutions (集中供养), one of which has an account registered.
+    with db.begin() as s:
+        s.execute(text("UPDATE households SET account_type = 'none', account_number = ''"
+                       " WHERE id IN (SELECT household_id FROM assistance_cases"
+                       " WHERE program = 'dibao' ORDER BY id DESC LIMIT 7)"))
+        tekun_ids = s.scalars(text("SELECT id FROM assistance_cases WHERE program = 'tekun'"
+                                   " ORDER BY id LIMIT 9")).all()
+        for k, case_id in enumerate(tekun_ids):
+            s.execute(text("UPDATE assistance_cases SET support_mode = 'centralized',"
+                           " institution_name = :n WHERE id = :i"),
+                      {"n": INSTITUTIONS[k % 2], "i": case_id})
+    save_care_institution(db, ACTOR, CareInstitutionInput(INSTITUTIONS[0], "中国农业银行商丘分行",
+                                                          "6228480000000012345"))
     nov = R.build_monthly_roster(db, "制表员甲", R.MonthlyRosterInput(city_area.id, NOV, "dibao"))
     R.review_roster(db, "审核员乙", nov.roster_id)
     R.approve_roster(db, "审批员丙", nov.roster_id)
@@ -58,7 +74,8 @@ def city(tmp_path_factory):
     dec = R.build_monthly_roster(db, "制表员甲", R.MonthlyRosterInput(county.id, DEC, "dibao"))
     tekun = R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(city_area.id, NOV, "tekun"))
     R.review_roster(db, "审核员乙", tekun.roster_id)
-    yield {"db": db, "nov": nov.roster_id, "dec": dec.roster_id, "tekun": tekun.roster_id}
+    yield {"db": db, "nov": nov.roster_id, "dec": dec.roster_id, "tekun": tekun.roster_id,
+           "institution_cases": tekun_ids}
     db.dispose()
 
 
@@ -84,14 +101,19 @@ def fen(amount: str) -> int:
 
 
 def totals_rows(pages: list[str], marker: str) -> list[tuple[str, int]]:
-    """(label, amount in fen) of each row whose label ends in ``marker`` (小计, 合计, 总计)."""
+    """(label, amount in fen) of each row whose label ends in ``marker`` (小计, 合计, 总计):
+    label, households (户) or lines (笔), persons, amount, perhaps a note on cash."""
     rows = []
     for page in pages:
         for ln in page.splitlines():
-            m = re.match(rf"^\s*(\S*{marker})\s.*\s{AMOUNT}\s*$", ln)
+            m = re.match(rf"^\s*(\S*{marker})\s+[\d,]+\s*[户笔]\s+(?:[\d,]+\s+)?{AMOUNT}(\s|$)",
+                         ln)
             if m:
                 rows.append((m.group(1), fen(m.group(2))))
     return rows
+
+
+LINE_ROW = re.compile(rf"^\s*(\d+)\s+\S+\s+\S+\s+\d{{17}}[\dX]\s+\d+\s+\S+\s+{AMOUNT}\s+(\S+)")
 
 
 def test_totals_reconcile_to_the_fen(city, tmp_path):
@@ -101,11 +123,16 @@ def test_totals_reconcile_to_the_fen(city, tmp_path):
     with db.read() as s:
         view = R.roster_view(s, rid)
         groups = R.village_totals(s, rid)
+        printed = RP.print_groups(s, rid)
         db_sum, db_lines = s.execute(text(
             "SELECT SUM(amount_fen), COUNT(*) FROM roster_lines WHERE roster_id = :r"),
             {"r": rid}).one()
-    subtotals = totals_rows(pages, "小计")
-    townships = totals_rows(pages, "合计")
+    subtotals = [r for r in totals_rows(pages, "小计") if r[0] != "本页小计"]
+    counties = {g.township_code[:6]: g for g in printed}
+    county_names = {g.county_name for g in counties.values()}
+    all_totals = totals_rows(pages, "合计")
+    townships = [r for r in all_totals if r[0][:-2] not in county_names]
+    county_totals = [r for r in all_totals if r[0][:-2] in county_names]
     grand = totals_rows(pages, "总计")
     assert len(subtotals) == len(groups) > 20
     assert [label for label, _ in subtotals] == [f"{g.village_name}小计" for g in groups]
@@ -115,6 +142,16 @@ def test_totals_reconcile_to_the_fen(city, tmp_path):
     total = grand[0][1]
     assert total == sum(a for _, a in subtotals) == sum(a for _, a in townships)
     assert total == db_sum == view.total_fen
+    # A city roster totals each county (and its township headings name the county).
+    assert len(county_totals) == len(counties) > 1
+    assert total == sum(a for _, a in county_totals)
+    by_county = {}
+    for g in groups:
+        by_county[g.township_code[:6]] = by_county.get(g.township_code[:6], 0) + g.amount_fen
+    assert [a for _, a in county_totals] == [by_county[c] for c in sorted(by_county)]
+    body = "".join(pages)
+    assert all(re.search(rf"^{g.county_name}\s+{g.township_name}\s*$", body, re.M)
+               for g in printed)
     # Every line printed once, with its sequence number and amount.
     seqs = [int(m.group(1)) for page in pages for m in
             re.finditer(r"^\s*(\d+)\s+\S+\s+\S+\s+\d{17}[\dX]\s", page, re.M)]
@@ -140,6 +177,92 @@ def test_totals_reconcile_to_the_fen(city, tmp_path):
         paid += int(sum(cents))
     wb.close()
     assert paid == total == db_sum
+
+
+def page_subtotals(pages: list[str]) -> list[tuple[int, int, int, int, int]]:
+    """Per page: (lines and fen of the lines printed on it, its 本页小计 lines and fen, its
+    累计 fen)."""
+    out = []
+    for page in pages:
+        amounts = [fen(m.group(2)) for m in map(LINE_ROW.match, page.splitlines()) if m]
+        sub = re.findall(rf"^\s*本页小计\s+([\d,]+)\s*笔\s+(?:[\d,]+\s+)?{AMOUNT}\s*$", page,
+                         re.M)
+        carried = re.findall(rf"^\s*累计\s+[\d,]+\s*笔\s+(?:[\d,]+\s+)?{AMOUNT}\s*$", page,
+                             re.M)
+        assert len(sub) == len(carried) == 1, page
+        out.append((len(amounts), sum(amounts), int(sub[0][0].replace(",", "")),
+                    fen(sub[0][1]), fen(carried[0])))
+    return out
+
+
+@pytest.mark.parametrize("which", ["nov", "tekun", "dec"])
+def test_page_subtotals_carry_forward_and_capitals(city, tmp_path, which):
+    """Every page's 本页小计 is the sum of the lines on it, 累计 carries them forward to the
+    grand total, and the total in capitals spells the same amount; bank and cash apart."""
+    from assistcase.capitals import fen_from_capitals
+
+    db, rid = city["db"], city[which]
+    out = RP.write_roster_pdf(db, rid, tmp_path / "roster.pdf")
+    pages = pdf_text(out)
+    with db.read() as s:
+        view = R.roster_view(s, rid)
+    subs = page_subtotals(pages)
+    assert len(subs) == len(pages) > 1
+    running = 0
+    for n_lines, line_fen, sub_lines, sub_fen, carried in subs:
+        assert (n_lines, line_fen) == (sub_lines, sub_fen)
+        running += sub_fen
+        assert carried == running
+    assert running == view.total_fen
+    assert sum(n for n, *_ in subs) == view.line_count
+    body = "\n".join(pages)
+    capitals = re.findall(r"合计人民币（大写）：(\S+)", body)
+    assert len(capitals) == 1 and fen_from_capitals(capitals[0]) == view.total_fen
+    assert f"（小写）¥{R.yuan(view.total_fen)}" in "".join(body.split())
+    # Bank and cash apart: the cash row is the sum of the lines marked 现金发放.
+    cash_lines = [fen(m.group(2)) for page in pages for m in map(LINE_ROW.match,
+                  page.splitlines()) if m and m.group(3) == "现金发放"]
+    bank = re.findall(rf"其中：银行代发\s+([\d,]+)\s*笔\s+{AMOUNT}", body)
+    cash = re.findall(rf"其中：现金发放\s+([\d,]+)\s*笔\s+{AMOUNT}", body)
+    assert int(cash[0][0]) == len(cash_lines) and fen(cash[0][1]) == sum(cash_lines)
+    assert fen(bank[0][1]) + fen(cash[0][1]) == view.total_fen
+    assert int(bank[0][0]) + int(cash[0][0]) == view.line_count
+    if which == "nov":
+        assert len(cash_lines) == 7  # the households without an account
+
+
+def test_institutional_care_paid_to_the_institution(city, tmp_path):
+    """Persons in institutional care are grouped under their institution, whose account
+    the heading gives; their lines carry no household account."""
+    db, rid = city["db"], city["tekun"]
+    out = RP.write_roster_pdf(db, rid, tmp_path / "tekun.pdf")
+    pages = pdf_text(out)
+    body = "\n".join(pages)
+    with db.read() as s:
+        lines = {line.case_id: line for line in R.iter_lines(s, rid)}
+        groups = RP.print_groups(s, rid)
+    cared = [lines[c] for c in city["institution_cases"] if c in lines]
+    assert len(cared) == 9
+    heads = re.findall(r"供养机构：(\S+)（支付至机构）\s+(.*)$", body, re.M)
+    assert {h for h, _ in heads} == set(INSTITUTIONS)
+    assert all("账号：6228480000000012345" in rest for h, rest in heads if h == INSTITUTIONS[0])
+    assert all("未登记机构账户" in rest for h, rest in heads if h == INSTITUTIONS[1])
+    printed = {int(m.group(1)): m.group(3) for page in pages
+               for m in map(LINE_ROW.match, page.splitlines()) if m}
+    for line in cared:
+        assert printed[line.seq] in ("转入供养机构账户", "现金发放")
+        if line.account_number:
+            assert line.account_number not in body
+    by_inst = {}
+    for k, c in enumerate(city["institution_cases"]):
+        if c in lines:
+            by_inst[INSTITUTIONS[k % 2]] = by_inst.get(INSTITUTIONS[k % 2], 0) + lines[c].amount_fen
+    subtotal = {}
+    for label, amount in totals_rows(pages, "小计"):
+        if label[:-2] in INSTITUTIONS:
+            subtotal[label[:-2]] = subtotal.get(label[:-2], 0) + amount
+    assert subtotal == by_inst
+    assert sum(g.amount_fen for g in groups if g.institution) == sum(by_inst.values())
 
 
 def test_page_x_of_y_on_every_page(city, tmp_path):
@@ -293,3 +416,50 @@ def test_text_that_does_not_fit_is_shrunk_then_cut(tmp_path):
         sep = number.count(",") + number.count(".")
         assert abs(RP.latin_width(number, RP.SIZE)
                    - ((len(number) - sep) * RP._DIGIT_W + sep * RP._POINT_W)) < 1e-9
+
+
+def test_a_village_notice_holds_only_its_payees_with_the_phone(city, tmp_path):
+    """One file per village: a village's notice lists only that village's payees, masked,
+    with the supervision phone and the notice period set for its county; one file of all
+    villages starts each village on its own page."""
+    from assistcase.services.standards import clear_policy, set_policy
+
+    db, rid = city["db"], city["nov"]
+    with db.read() as s:
+        lines = list(R.iter_lines(s, rid))
+        groups = RP.print_groups(s, rid, institutions=False)
+        county = s.scalars(select(Area).where(Area.level == "county")
+                           .order_by(Area.code)).first()
+    set_policy(db, ACTOR, county.id, {"notice_supervision_phone": "0370-3221234",
+                                      "notice_days": 10})
+    try:
+        files = RP.write_village_notices(db, rid, tmp_path / "notices")
+        one = RP.write_notice_pdf(db, rid, tmp_path / "all.pdf")
+    finally:
+        clear_policy(db, ACTOR, county.id, "notice_supervision_phone")
+        clear_policy(db, ACTOR, county.id, "notice_days")
+    assert len(files) == len(groups) > 20
+    assert sorted(p.name for p in (tmp_path / "notices").iterdir()) == sorted(
+        p.name for p in files)
+    for path, g in zip(files, groups):
+        pages = pdf_text(path)
+        body = "\n".join(pages)
+        flat = "".join(body.split())
+        mine = [ln for ln in lines
+                if (ln.township_code, ln.village_code) == (g.township_code, g.village_code)]
+        assert re.findall(r"\d{3}\*{11}[\dX]{4}", body) == [mask_id(ln.id_number) for ln in mine]
+        assert not re.search(r"\d{17}[\dXx]|\d{16,19}", flat)
+        assert f"村（社区）：{g.county_name}{g.township_name}{g.village_name}" in flat
+        rows = re.findall(r"^\s*\d+\s+(\S+)\s+(\S+)\s+\d{3}\*{11}[\dX]{4}\s", body, re.M)
+        assert rows == [(ln.village_name, ln.payee_name) for ln in mine]
+        in_county = g.township_code.startswith(county.code[:6])
+        assert ("监督电话：0370-3221234" in flat) == in_county
+        assert ("公示期：10天" in flat) == in_county and "（盖章）" in flat
+        assert re.findall(r"第\s*1\s*页\s*共\s*(\d+)\s*页", pages[0])[0] == str(len(pages))
+    # In one file each village starts a page: the page with its heading starts with its title.
+    pages = pdf_text(one)
+    heads = [p for p in pages if "村（社区）：" in p]
+    assert len(heads) == len(groups)
+    with db.read() as s:
+        title = RP.notice_title(R.roster_view(s, rid))
+    assert all(p.strip().startswith(title) for p in heads)

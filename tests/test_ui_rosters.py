@@ -424,7 +424,71 @@ def test_a_print_is_written_and_opened(qtbot, page, city_db, tmp_path, monkeypat
     page.open_results = True
     with qtbot.waitSignal(page.task_finished, timeout=60000):
         page.export(kind, target)
-    assert opened == [str(target)]
+    if ext == "pdf":
+        # A PDF opens in the print preview (or, too long to preview, the print dialog); the
+        # preview's button opens it in the system viewer.
+        from PySide6.QtPrintSupport import QPrintDialog
+
+        from ui.printing import PdfPrintPreview
+
+        assert isinstance(page.dialog, (PdfPrintPreview, QPrintDialog))
+        if isinstance(page.dialog, PdfPrintPreview):
+            qtbot.mouseClick(page.dialog.open_button, Qt.MouseButton.LeftButton)
+            assert opened == [str(target)]
+        page.dialog.reject()
+    else:
+        assert opened == [str(target)]
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler-utils")
+def test_print_preview_prints_the_roster_to_a_pdf_printer(qtbot, page, city_db, tmp_path):
+    """The roster opens in the print preview; printed to Qt's PDF printer it has the saved
+    file's pages, and a page range prints only those pages."""
+    from PySide6.QtPrintSupport import QPrinter, QPrintPreviewWidget
+
+    from ui.printing import PdfPrintPreview, pdf_page_count
+
+    page.refresh_list(_approved(city_db))
+    target = tmp_path / "roster.pdf"
+    page.open_results = True
+    with qtbot.waitSignal(page.task_finished, timeout=60000) as done:
+        page.export("roster", target)
+    assert done.args == ["succeeded"], page.message.text()
+    dlg = page.dialog
+    assert isinstance(dlg, PdfPrintPreview) and dlg.isVisible()
+    pages = pdf_page_count(target)
+    assert pages > 3
+    preview = dlg.findChild(QPrintPreviewWidget)
+    qtbot.waitUntil(lambda: preview.pageCount() == pages, timeout=60000)
+    printer = dlg.printer
+    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
+    printed = tmp_path / "printed.pdf"
+    printer.setOutputFileName(str(printed))
+    preview.print_()
+    assert pdf_page_count(printed) == pages == dlg.painted
+    printer.setFromTo(2, 3)
+    printer.setOutputFileName(str(tmp_path / "two.pdf"))
+    preview.print_()
+    assert pdf_page_count(tmp_path / "two.pdf") == 2
+    dlg.reject()
+
+
+def test_notice_per_village_folder_chosen_in_the_dialog(qtbot, page, city_db, tmp_path,
+                                                        monkeypatch):
+    page.refresh_list(_approved(city_db))
+    folder = tmp_path / "notices"
+    monkeypatch.setattr(page, "ask_folder", lambda *_a: str(folder))
+    qtbot.mouseClick(page.notice_button, Qt.MouseButton.LeftButton)
+    box = page.dialog
+    with qtbot.waitSignal(page.task_finished, timeout=60000) as done:
+        qtbot.mouseClick(box.folder_button, Qt.MouseButton.LeftButton)
+    assert done.args == ["succeeded"], page.message.text()
+    with city_db.read() as s:
+        villages = {(ln.township_code, ln.village_code)
+                    for ln in R.iter_lines(s, page.view.id)}
+    files = sorted(folder.iterdir())
+    assert len(files) == len(villages) > 10 and all(f.suffix == ".pdf" for f in files)
+    assert str(len(files)) in page.message.text() and str(folder) in page.message.text()
 
 
 def test_bank_returns_imported_in_the_page_are_reissued_by_the_next_roster(qtbot, page,

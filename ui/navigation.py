@@ -52,10 +52,17 @@ def _rosters(db: Database, actor: str, read_only: bool) -> QWidget:
     return RostersPage(db, actor, read_only=read_only)
 
 
+def _statistics(db: Database, actor: str, read_only: bool) -> QWidget:
+    from .statistics_page import StatisticsPage
+
+    return StatisticsPage(db, actor, read_only=read_only)
+
+
 PAGES: list[PageEntry] = [
     PageEntry("registry", QT_TRANSLATE_NOOP("navigation", "Household registry"), _registry),
     PageEntry("standards", QT_TRANSLATE_NOOP("navigation", "Standards and cases"), _cases),
     PageEntry("aid", QT_TRANSLATE_NOOP("navigation", "Temporary aid"), _aid),
     PageEntry("rosters", QT_TRANSLATE_NOOP("navigation", "Payment rosters"), _rosters),
+    PageEntry("statistics", QT_TRANSLATE_NOOP("navigation", "Statistics"), _statistics),
     PageEntry("liaison", QT_TRANSLATE_NOOP("navigation", "Institution liaison"), _liaison),
 ]

@@ -700,7 +700,7 @@ class RostersPage(QWidget):
         self.dialog = dialog
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.finished.connect(lambda _r, d=dialog: self._dialog_closed(d))
-        dialog.open()
+        QDialog.open(dialog)  # QPrintDialog.open overloads it with (receiver, member)
         return dialog
 
     def _dialog_closed(self, dialog: QDialog) -> None:
@@ -966,6 +966,43 @@ class RostersPage(QWidget):
     def ask_export(self, kind: str) -> None:
         if self.view is None:
             return
+        if kind == "notice":
+            self.ask_notice_layout()
+            return
+        self._ask_export_path(kind)
+
+    def ask_notice_layout(self) -> QMessageBox:
+        """Notices are posted per village: one file with each village on its own pages, or
+        one file per village in a folder."""
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Public notice"),
+                          self.tr("Each village posts its own list. Print the notice as:"),
+                          QMessageBox.StandardButton.Cancel, self)
+        one = box.addButton(self.tr("One file, each village on its own pages"),
+                            QMessageBox.ButtonRole.AcceptRole)
+        many = box.addButton(self.tr("One file per village, in a folder"),
+                             QMessageBox.ButtonRole.AcceptRole)
+        box.button(QMessageBox.StandardButton.Cancel).setText(self.tr("Cancel"))
+        box.one_file_button, box.folder_button = one, many
+
+        def done(_result: int) -> None:
+            if box.clickedButton() is one:
+                self._ask_export_path("notice")
+            elif box.clickedButton() is many:
+                folder = self.ask_folder(self.tr("Folder for the villages' notices"))
+                if folder:
+                    self.export("notice_folder", folder)
+        box.finished.connect(done)
+        self._open(box)
+        return box
+
+    def ask_folder(self, title: str) -> str:
+        start = QSettings().value("rosters/output_dir", str(Path.home()))
+        folder = QFileDialog.getExistingDirectory(self, title, str(start))
+        if folder:
+            QSettings().setValue("rosters/output_dir", folder)
+        return folder
+
+    def _ask_export_path(self, kind: str) -> None:
         title = {"roster": self.tr("Print roster"), "notice": self.tr("Public notice"),
                  "bank": self.tr("Bank file")}[kind]
         filter_ = (self.tr("Excel workbooks (*.xlsx)") if kind == "bank"
@@ -984,6 +1021,8 @@ class RostersPage(QWidget):
                 from assistcase.reports.roster_pdf import write_roster_pdf as writer
             elif kind == "notice":
                 from assistcase.reports.roster_pdf import write_notice_pdf as writer
+            elif kind == "notice_folder":
+                from assistcase.reports.roster_pdf import write_village_notices as writer
             elif kind == "bank":
                 from assistcase.io.bank import write_bank_xlsx as writer
             else:
@@ -994,21 +1033,62 @@ class RostersPage(QWidget):
         rid, target = self.view.id, str(path)
         titles = {"roster": self.tr("Printing the roster…"),
                   "notice": self.tr("Printing the public notice…"),
+                  "notice_folder": self.tr("Printing the public notice…"),
                   "bank": self.tr("Writing the bank file…")}
 
         def fn(progress, cancel):
-            writer(self.db, rid, target, progress=progress, cancel=cancel)
-            return target
-        return self._run(fn, titles[kind], self._written)
+            written = writer(self.db, rid, target, progress=progress, cancel=cancel)
+            return (target, len(written)) if kind == "notice_folder" else target
+        done = self._written_folder if kind == "notice_folder" else self._written
+        return self._run(fn, titles[kind], done)
 
     def _written(self, path: str) -> None:
         self.last_output = path
         self._say(self.tr("Saved %1").replace("%1", path))
-        self.open_file(path)
+        if path.lower().endswith(".pdf"):
+            self.print_preview(path)
+        else:
+            self.open_file(path)
 
-    def open_file(self, path: str) -> None:
-        if self.open_results:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(path))
+    def _written_folder(self, result: tuple[str, int]) -> None:
+        folder, count = result
+        self.last_output = folder
+        self._say(self.tr("%1 files saved in %2").replace("%1", str(count))
+                  .replace("%2", folder))
+        self.open_file(folder)
+
+    def print_preview(self, path: str) -> QDialog | None:
+        """A written PDF opens in the print preview (the system print dialog from there);
+        one too long to preview goes to the print dialog, where pages are chosen. Without
+        the means to render pages, the file opens in the system viewer."""
+        if not self.open_results:
+            return None
+        from .printing import PREVIEW_MAX_PAGES, PdfPrintPreview, can_render, pdf_page_count
+        from .printing import print_dialog
+
+        if not can_render():
+            self.open_file(path)
+            return None
+        if pdf_page_count(path) > PREVIEW_MAX_PAGES:
+            return self._open(print_dialog(path, self))
+        dialog = PdfPrintPreview(path, self)
+        dialog.open_button.clicked.connect(
+            lambda: dialog.viewer_missing and self._no_viewer(path))
+        return self._open(dialog)
+
+    def open_file(self, path: str) -> bool:
+        """Open a written file in the system's program for it; when there is none, say
+        where the file is."""
+        if not self.open_results:
+            return False
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(path)):
+            return True
+        self._no_viewer(path)
+        return False
+
+    def _no_viewer(self, path: str) -> None:
+        self._say(self.tr("No program to open it is installed. The file is saved at %1")
+                  .replace("%1", path))
 
     def open_funds_dialog(self) -> FundsDialog:
         with self.db.read() as s:

@@ -140,7 +140,7 @@ def _discard(wb) -> None:
 
 
 def _pays_by_bank(line: R.LineRow) -> bool:
-    return line.account_type != "none" and bool(line.account_number.strip())
+    return not R.pays_in_cash(line.account_type, line.account_number)
 
 
 MEMO_MAX = 20  # characters of a 摘要 that a bank's loader takes whole

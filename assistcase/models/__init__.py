@@ -6,6 +6,7 @@ from .assistance import (AssistanceCase, CaseEvent, CaseMember, EntitlementRow, 
                          Standard)
 from .audit import AuditEntry, User
 from .base import Base
+from .care import CareInstitution
 from .liaison import (Assignment, Institution, InstitutionAssessment, InstitutionResult, Leader,
                       LiaisonRule, LiaisonRuleVersion, Rectification, Visit)
 from .registry import Household, Income, Person, PersonSearchKey, PropertyItem
@@ -20,3 +21,4 @@ __all__ += ["AssistanceCase", "CaseEvent", "CaseMember", "EntitlementRow", "Poli
             "Standard"]
 __all__ += ["Adjustment", "BankReturn", "PaymentResult", "Roster", "RosterLine", "RosterLineItem"]
 __all__ += ["AidCase", "AidCause"]
+__all__ += ["CareInstitution"]

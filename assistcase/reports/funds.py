@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import FieldError, ValidationError
 from ..models import Area
+from ..rates import average_fen
 from ..recalc import CODE_DIGITS
 from ..services.standards import standard_for
 from ..standards import CLASS_ZH, yuan
@@ -257,13 +258,20 @@ def funds_report(s: Session, area_id: int, year: int, month: int | None = None) 
 def _levels(s: Session, params: dict) -> list[LevelCheck]:
     """The dibao subsidy level per class: entitlements ÷ person-months of the monthly dibao
     rosters, against the required level of each county and month, weighted."""
-    county_ids = {code: aid for aid, code in s.execute(
-        select(Area.id, Area.code).where(Area.level == "county"))}
     groups = s.execute(text(
         "SELECT substr(CASE WHEN l.village_code <> '' THEN l.village_code"
         " ELSE l.township_code END, 1, 6), l.residence_class, r.month, SUM(l.persons),"
         f" SUM(l.base_fen) {_FROM} AND r.kind = 'monthly' AND r.program = 'dibao'"
         " AND l.persons > 0 GROUP BY 1, 2, 3"), params).all()
+    return levels_from_groups(s, groups)
+
+
+def levels_from_groups(s: Session, groups) -> list[LevelCheck]:
+    """The subsidy level per class from (county code's 6 digits, class, month, persons,
+    entitlements fen) of the monthly dibao lines with persons: also used by the statistics,
+    which read these groups in their own pass over the lines."""
+    county_ids = {code: aid for aid, code in s.execute(
+        select(Area.id, Area.code).where(Area.level == "county"))}
     out = []
     for cls in CLASSES:
         persons = base = weighted = covered = 0
@@ -279,8 +287,8 @@ def _levels(s: Session, params: dict) -> list[LevelCheck]:
                 weighted, covered = weighted + std[1] * n, covered + n
         if persons == 0:
             continue
-        average = (2 * base + persons) // (2 * persons)  # half up, to the fen
-        required = (2 * weighted + covered) // (2 * covered) if covered else None
+        average = average_fen(base, persons)  # the one rounding rule (assistcase/rates.py)
+        required = average_fen(weighted, covered)
         out.append(LevelCheck(cls, persons, base, average, required, persons - covered))
     return out
 

@@ -16,6 +16,7 @@ subsets (:mod:`assistcase.reports.fonts`), so the file prints the same anywhere.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import itertools
 import os
@@ -32,8 +33,10 @@ from reportlab.pdfgen.canvas import Canvas
 from ..db import Database
 from ..errors import StateError
 from ..files import replaced_on_success
+from ..capitals import rmb_capitals
 from ..idnumber import mask_id
 from ..progress import CancelToken, ProgressFn
+from ..recalc import CODE_DIGITS
 from ..services import rosters as R
 from ..standards import CLASS_ZH, yuan
 from .fonts import LATIN_FONT, register_cjk_font
@@ -50,7 +53,8 @@ SIZE = 8.0                    # body text
 MIN_SIZE = 5.5                # a cell's text is shrunk down to this before it is cut
 PAD = 3.0
 SIGNATURE_ROWS = 5
-NOTICE_END_ROWS = 5
+SEAL_ROWS = 3                 # blank rows above the office's name on a notice: the seal
+NOTICE_END_ROWS = 5 + SEAL_ROWS
 PUBLICITY_DAYS = 7            # DOMAIN §8
 
 # Colours as PDF operators: g/rg fill, G/RG stroke.
@@ -61,6 +65,8 @@ HEAD_FILL = "0.86 0.9 0.95 rg"
 TOWNSHIP_FILL = "0.93 0.95 0.97 rg"
 SUBTOTAL_FILL = "0.95 0.95 0.95 rg"
 TOTAL_FILL = "0.88 0.88 0.88 rg"
+COUNTY_FILL = "0.84 0.88 0.93 rg"
+PAGE_TOTAL_FILL = "1 0.97 0.88 rg"
 WATERMARK_FILL = "1 0.86 0.86 rg"
 
 # Column kinds: TEXT is any text (placed once per distinct value and cached); DIGITS is
@@ -79,13 +85,14 @@ class Column:
 
 ROSTER_COLUMNS = (
     Column("序号", 36, "c", NUMBER),
-    Column("村（社区）", 92, "l"),
-    Column("户主/领款人姓名", 70, "l"),
+    Column("村（社区）", 88, "l"),
+    Column("户主/领款人姓名", 66, "l"),
     Column("身份证号", 94, "l", DIGITS),
     Column("保障人数", 40, "c", NUMBER),
     Column("类别", 52, "c"),
     Column("金额（元）", 66, "r", NUMBER),
     Column("银行账号", 112, "l", DIGITS),
+    Column("开户行", 84, "l"),
     Column("备注", 0, "l"),
 )
 
@@ -114,13 +121,28 @@ def category_label(line: R.LineRow) -> str:
     return label
 
 
-def _roster_cells(line: R.LineRow) -> tuple[str, ...]:
+CASH_MARK = "现金发放"              # the account cell of a payee paid in cash
+TO_INSTITUTION = "转入供养机构账户"    # … of a person in institutional care, paid to it
+
+
+def _roster_cells(line: R.LineRow, institution: str = "",
+                  institution_cash: bool = False) -> tuple[str, ...]:
+    """The cells of a roster line. A line of a person in institutional care (集中供养) is
+    paid to its institution (named in the group's heading with its account); a payee with
+    no account is marked 现金发放."""
+    if institution:
+        account, bank = (CASH_MARK if institution_cash else TO_INSTITUTION), ""
+    elif R.pays_in_cash(line.account_type, line.account_number):
+        account, bank = CASH_MARK, ""
+    else:
+        account, bank = line.account_number, line.bank_name
     return (str(line.seq), line.village_name, line.payee_name, line.id_number,
             str(line.persons), category_label(line), yuan(line.amount_fen),
-            line.account_number, line.remark)
+            account, bank, line.remark)
 
 
-def _notice_cells(line: R.LineRow) -> tuple[str, ...]:
+def _notice_cells(line: R.LineRow, institution: str = "",
+                  institution_cash: bool = False) -> tuple[str, ...]:
     # Only what the public may see: never the ID number in full, never the account.
     return (str(line.seq), line.village_name, line.payee_name, mask_id(line.id_number),
             str(line.household_size), str(line.persons), category_label(line),
@@ -254,21 +276,126 @@ class _Ink:
 # --- layout ---------------------------------------------------------------------------------
 
 # Row kinds, in the order the printed roster has them.
-TOWNSHIP_HEAD, LINES, VILLAGE_TOTAL, TOWNSHIP_TOTAL, GRAND_TOTAL = range(5)
+(COUNTY_HEAD, TOWNSHIP_HEAD, INSTITUTION_HEAD, LINES, GROUP_TOTAL, TOWNSHIP_TOTAL, COUNTY_TOTAL,
+ GRAND_TOTAL) = range(8)
+# Rows kept on one page with the first row of a kind (a heading with what follows it; the
+# grand total with its bank / cash split and the amount in capitals).
+TOGETHER = {COUNTY_HEAD: 3, TOWNSHIP_HEAD: 2, INSTITUTION_HEAD: 2, GRAND_TOTAL: 4}
+GRAND_ROWS = 4
+PAGE_TOTAL_ROWS = 2           # 本页小计 and 累计 at the foot of every page of a roster
 
 
-def _structure(groups: list[R.GroupTotal], totals: bool) -> Iterator[tuple[int, int]]:
-    """(row kind, index of the village group) in printing order: a heading row at each
-    township, the village's lines, its subtotal, the township's total after its last village,
-    the grand total at the end (the totals only if ``totals``)."""
+@dataclass(frozen=True)
+class PrintGroup:
+    """The lines printed together under one subtotal: a village's, or in a township the
+    persons in institutional care of one institution (``institution`` set), whose payments go
+    to the institution's account (``institution_bank``, ``institution_account``; none
+    registered: paid in cash)."""
+
+    county_code: str
+    county_name: str
+    township_code: str
+    township_name: str
+    institution: str
+    village_code: str
+    village_name: str
+    lines: int
+    households: int
+    persons: int
+    amount_fen: int
+    cash_lines: int
+    cash_fen: int
+    institution_bank: str = ""
+    institution_account: str = ""
+
+    @property
+    def name(self) -> str:
+        return self.institution or self.village_name
+
+
+# A roster line of a person in institutional care (集中供养) with a named institution, and
+# the institution's registered account.
+_INSTITUTION_JOIN = """
+LEFT JOIN assistance_cases AS c ON c.id = l.case_id AND c.support_mode = 'centralized'
+                               AND c.institution_name <> ''
+LEFT JOIN care_institutions AS ci ON ci.name = c.institution_name"""
+_CASH = """CASE WHEN c.id IS NOT NULL THEN COALESCE(ci.account_number, '') = ''
+               ELSE l.account_type = 'none' OR trim(l.account_number) = '' END"""
+_NO_INSTITUTION_JOIN = """
+LEFT JOIN (SELECT NULL AS id, '' AS institution_name) AS c ON 0
+LEFT JOIN (SELECT '' AS bank_name, '' AS account_number) AS ci ON 0"""
+
+
+def print_groups(s, roster_id: int, institutions: bool = True) -> list[PrintGroup]:
+    """The roster's lines grouped as they are printed, with counts, amounts and the cash
+    part: per township its villages in sequence order, then (``institutions``) the persons
+    in institutional care grouped by institution. The page count is known from these
+    before any page is drawn."""
+    join = _INSTITUTION_JOIN if institutions else _NO_INSTITUTION_JOIN
+    rows = s.connection().exec_driver_sql(f"""
+        SELECT l.township_code, MAX(l.township_name), COALESCE(c.institution_name, '') AS inst,
+               CASE WHEN c.id IS NULL THEN l.village_code ELSE '' END AS vcode,
+               CASE WHEN c.id IS NULL THEN MAX(l.village_name) ELSE '' END,
+               COUNT(*), COUNT(DISTINCT l.household_id) + COUNT(*) - COUNT(l.household_id),
+               SUM(l.persons), SUM(l.amount_fen), SUM({_CASH}),
+               SUM(CASE WHEN {_CASH} THEN l.amount_fen ELSE 0 END),
+               COALESCE(MAX(ci.bank_name), ''), COALESCE(MAX(ci.account_number), '')
+        FROM roster_lines AS l {join}
+        WHERE l.roster_id = ?
+        GROUP BY l.township_code, inst, vcode
+        ORDER BY l.township_code, inst <> '', inst, MIN(l.seq)""", (roster_id,)).all()
+    digits = CODE_DIGITS["county"]
+    counties = dict(s.connection().exec_driver_sql(
+        "SELECT substr(code, 1, ?), name FROM areas WHERE level = 'county'", (digits,)).all())
+    return [PrintGroup(t[:digits], counties.get(t[:digits], ""), t, tn, inst, v, vn, n, hh, p,
+                       a, cn, ca, bank, account)
+            for t, tn, inst, v, vn, n, hh, p, a, cn, ca, bank, account in rows]
+
+
+def print_lines(s, roster_id: int, institutions: bool) -> Iterator[tuple[R.LineRow, str]]:
+    """(line, institution or '') in the order of :func:`print_groups`; without
+    institutions the lines stream in sequence order straight from the index."""
+    if not institutions:
+        for line in R.iter_lines(s, roster_id):
+            yield line, ""
+        return
+    cols = ", ".join(f"l.{c}" for c in R.LINE_COLUMNS)
+    cursor = s.connection().exec_driver_sql(f"""
+        SELECT {cols}, COALESCE(c.institution_name, '') AS inst
+        FROM roster_lines AS l {_INSTITUTION_JOIN}
+        WHERE l.roster_id = ?
+        ORDER BY l.township_code, inst <> '', inst, l.seq""", (roster_id,))
+    while True:
+        rows = cursor.fetchmany(2000)
+        if not rows:
+            return
+        for row in rows:
+            yield R.LineRow(*row[:-1]), row[-1]
+
+
+def _structure(groups: list[PrintGroup], totals: bool,
+               counties: bool = False) -> Iterator[tuple[int, int]]:
+    """(row kind, index of the group) in printing order: a heading row at each county (a
+    city's roster) and township, and at each institution; the group's lines, its subtotal,
+    the township's total after its last group, the county's after its last township, the
+    grand total at the end (the totals only if ``totals``)."""
+    last = len(groups) - 1
     for i, g in enumerate(groups):
-        if i == 0 or g.township_code != groups[i - 1].township_code:
+        prev = groups[i - 1] if i else None
+        nxt = groups[i + 1] if i < last else None
+        if counties and (prev is None or prev.county_code != g.county_code):
+            yield COUNTY_HEAD, i
+        if prev is None or prev.township_code != g.township_code:
             yield TOWNSHIP_HEAD, i
+        if g.institution:
+            yield INSTITUTION_HEAD, i
         yield LINES, i
         if totals:
-            yield VILLAGE_TOTAL, i
-            if i == len(groups) - 1 or groups[i + 1].township_code != g.township_code:
+            yield GROUP_TOTAL, i
+            if nxt is None or nxt.township_code != g.township_code:
                 yield TOWNSHIP_TOTAL, i
+            if counties and (nxt is None or nxt.county_code != g.county_code):
+                yield COUNTY_TOTAL, i
     if totals:
         yield GRAND_TOTAL, -1
 
@@ -344,10 +471,13 @@ class _Doc:
     footer_left: str
     footer_right: str
     columns: tuple[Column, ...]
-    cells: Callable[[R.LineRow], tuple[str, ...]]
+    cells: Callable[[R.LineRow, str, bool], tuple[str, ...]]
     totals: bool
     end_rows: int
     watermark: str
+    page_totals: bool = False    # 本页小计 and 累计 at the foot of every page
+    institutions: bool = False   # persons in institutional care grouped by institution
+    counties: bool = False       # county headings and totals (a city's roster)
 
 
 class _Sheet:
@@ -377,6 +507,10 @@ class _Sheet:
         titles = [col.title for col in spec.columns]
         self.persons_col = titles.index("保障人数")
         self.amount_col = titles.index("金额（元）")
+        self.carried = (0, 0, 0)       # lines, persons, fen printed on the pages before
+        self.page_total_drawn = False
+        # each finished page's (lines, persons, fen)
+        self.page_sums: list[tuple[int, int, int]] = []
         self.buf: list[str] = []
         self.page = 0
         self.head_top = 0.0     # top of this page's column header
@@ -386,6 +520,14 @@ class _Sheet:
         self._grids: dict[tuple, str] = {}
         # What every page repeats, as operators: the watermark, the first page's title and
         # the later pages' running header, the column header row.
+        self.section_page = 0   # page within the section (a village's notice)
+        self.start_section(spec)
+
+    def start_section(self, spec: _Doc) -> None:
+        """What follows is printed under ``spec``'s title, its next page being a first page
+        (a village's notice; the columns stay the same)."""
+        self.spec = spec
+        self.section_page = 0
         self._watermark = self._watermark_ops() if spec.watermark else ""
         self._first_top, self._first_head = self._top_ops(True)
         self._later_top, self._later_head = self._top_ops(False)
@@ -399,7 +541,9 @@ class _Sheet:
 
     @classmethod
     def capacity(cls, first: bool, spec: _Doc) -> int:
-        return int((cls.body_top(first, spec) - BODY_BOTTOM) // ROW_H)
+        """Rows on a page, less those of the page's subtotal."""
+        rows = int((cls.body_top(first, spec) - BODY_BOTTOM) // ROW_H)
+        return rows - (PAGE_TOTAL_ROWS if spec.page_totals else 0)
 
     def _watermark_ops(self) -> str:
         ops, width = self.ink.text(self.spec.watermark, 88)
@@ -440,11 +584,13 @@ class _Sheet:
 
     def begin_page(self) -> None:
         self.page += 1
-        first = self.page == 1
+        self.section_page += 1
+        first = self.section_page == 1
         self.head_top = self._first_top if first else self._later_top
         self.buf = [self._watermark, self._first_head if first else self._later_head]
         self.y = self.grid_bottom = self.head_top - HEAD_H
         self.bands = []
+        self.page_total_drawn = False
 
     def _grid(self) -> str:
         """Row rules, and column rules down to the last row except across heading rows
@@ -476,7 +622,23 @@ class _Sheet:
         hit = self._grids[key] = " ".join(grid) + " S"
         return hit
 
-    def end_page(self) -> None:
+    def page_total(self, cumulative: tuple[int, int, int]) -> None:
+        """本页小计 (the lines of this page) and 累计 (of this page and those before), from
+        the running totals ``cumulative`` (lines, persons, fen) at the end of the page."""
+        if not self.spec.page_totals or self.page_total_drawn:
+            return
+        lines, persons, fen = (c - p for c, p in zip(cumulative, self.carried))
+        self.total("本页小计", f"{lines:,} 笔", persons, fen, PAGE_TOTAL_FILL)
+        self.total("累计", f"{cumulative[0]:,} 笔", cumulative[1], cumulative[2],
+                   PAGE_TOTAL_FILL)
+        self.page_sums.append((lines, persons, fen))
+        self.carried = cumulative
+        self.page_total_drawn = True
+
+    def end_page(self, cumulative: tuple[int, int, int] | None = None) -> None:
+        """Finish the page: its subtotal (if not drawn yet; ``cumulative`` as for
+        :meth:`page_total`, else what was carried), grid, footer."""
+        self.page_total(cumulative or self.carried)
         buf, ink = self.buf, self.ink
         buf.append(self._grid())
         buf.append(f"{GRID} 0.5 w {_n(self.x0)} {FOOTER_Y + 10} m {_n(self.x1)} "
@@ -556,22 +718,35 @@ class _Sheet:
         self.bands.append(self.y)
         self.buf.append(self.ink.at(self.x0 + PAD, base, text, SIZE + 0.5))
 
-    def total(self, label: str, households: int, persons: int, amount_fen: int,
-              fill: str) -> None:
-        """A subtotal or total row: the label in the village column, households in the
-        name column, persons and amount in theirs."""
+    def total(self, label: str, count: int | str, persons: int | None, amount_fen: int,
+              fill: str, note: str = "") -> None:
+        """A subtotal or total row: the label in the village column, the count (households,
+        or a text such as "12 笔") in the name column, persons and amount in theirs, a
+        ``note`` in the last (remark) column."""
         base = self._next_row(fill)
         ink = self.ink
         size = SIZE + 0.5
         ops, width = ink.fit(label, self.rights[1] - self.lefts[1] - 2 * PAD, size)
+        count_text = f"{count:,} 户" if isinstance(count, int) else count
         out = [ink.place(self.lefts[1] + PAD, base, ops, width),
-               ink.at(self.rights[2] - PAD, base, f"{households:,} 户", size, "r")]
+               ink.at(self.rights[2] - PAD, base, count_text, size, "r")]
         p, a = self.persons_col, self.amount_col
-        ops, width = ink.text(f"{persons:,}", size)
-        out.append(ink.place((self.lefts[p] + self.rights[p]) / 2, base, ops, width, "c"))
+        if persons is not None:
+            ops, width = ink.text(f"{persons:,}", size)
+            out.append(ink.place((self.lefts[p] + self.rights[p]) / 2, base, ops, width, "c"))
         ops, width = ink.text(yuan(amount_fen), size)
         out.append(ink.place(self.rights[a] - PAD, base, ops, width, "r"))
+        if note:
+            ops, width = ink.fit(note, self.x1 - self.lefts[-1] - 2 * PAD, SIZE)
+            out.append(ink.place(self.lefts[-1] + PAD, base, ops, width))
         self.buf.append(" ".join(out))
+
+    def wide(self, text: str, fill: str, size: float = SIZE + 0.5) -> None:
+        """A row with one text across it (the amount in capitals), no column rules."""
+        base = self._next_row(fill)
+        self.bands.append(self.y)
+        ops, width = self.ink.fit(text, self.x1 - self.x0 - 2 * PAD, size)
+        self.buf.append(self.ink.place(self.x0 + PAD, base, ops, width))
 
     def free_text(self, x: float, text: str, size: float = 9, align: str = "l",
                   room: float = 0) -> None:
@@ -598,21 +773,33 @@ class _Tally:
     households: int = 0
     persons: int = 0
     amount_fen: int = 0
+    cash_lines: int = 0
+    cash_fen: int = 0
 
     def add(self, other: "_Tally") -> None:
         self.lines += other.lines
         self.households += other.households
         self.persons += other.persons
         self.amount_fen += other.amount_fen
+        self.cash_lines += other.cash_lines
+        self.cash_fen += other.cash_fen
+
+    def cash_note(self) -> str:
+        """The bank / cash split of a total row (only when some of it is cash)."""
+        if not self.cash_lines:
+            return ""
+        return f"含现金发放 {self.cash_lines:,} 笔 {yuan(self.cash_fen)} 元"
 
 
-def _count_pages(groups: list[R.GroupTotal], spec: _Doc) -> int:
+def _count_pages(groups: list[PrintGroup], spec: _Doc) -> int:
     pager = _Pager(_Sheet.capacity(True, spec), _Sheet.capacity(False, spec))
-    for kind, i in _structure(groups, spec.totals):
+    for kind, i in _structure(groups, spec.totals, spec.counties):
         if kind == LINES:
             pager.skip(groups[i].lines)
         else:
-            pager.place(2 if kind == TOWNSHIP_HEAD else 1)
+            pager.place(TOGETHER.get(kind, 1))
+            if kind == GRAND_TOTAL:
+                pager.skip(GRAND_ROWS - 1)
     pager.place(spec.end_rows)
     return pager.page
 
@@ -633,8 +820,8 @@ def _write(db: Database, roster_id: int, path: str | os.PathLike[str],
     with replaced_on_success(path) as tmp:
         with db.read() as s:  # one read transaction: totals and lines from the same snapshot
             view = R.roster_view(s, roster_id)
-            groups = R.village_totals(s, roster_id)
             spec = make_spec(view, printed_at)
+            groups = print_groups(s, roster_id, spec.institutions)
             total_pages = _count_pages(groups, spec)
             report(0.0, f"pages 0/{total_pages} 第0/{total_pages}页")
             canvas = _CompressingCanvas(str(tmp), pagesize=(PAGE_W, PAGE_H), pageCompression=1)
@@ -643,14 +830,16 @@ def _write(db: Database, roster_id: int, path: str | os.PathLike[str],
             canvas.setCreator("AssistCase")
             sheet = _Sheet(canvas, spec, total_pages)
             pager = _Pager(sheet.capacity(True, spec), sheet.capacity(False, spec))
-            _draw_rows(sheet, pager, s, view, groups, spec, report, cancel)
+            grand = _draw_rows(sheet, pager, s, view, groups, spec, report, cancel)
             if cancel is not None:
                 cancel.check()
+            done = (grand.lines, grand.persons, grand.amount_fen)
             if pager.place(spec.end_rows):
-                sheet.end_page()
+                sheet.end_page(done)
                 sheet.begin_page()
+            sheet.page_total(done)
             closing(sheet, view)
-            sheet.end_page()
+            sheet.end_page(done)
             if sheet.page != total_pages:  # the count and the drawing follow the same rules
                 raise AssertionError(f"drew {sheet.page} pages, counted {total_pages}")
         report(0.96, "saving 保存文件")
@@ -660,19 +849,24 @@ def _write(db: Database, roster_id: int, path: str | os.PathLike[str],
 
 
 def _draw_rows(sheet: _Sheet, pager: _Pager, s, view: R.RosterView,
-               groups: list[R.GroupTotal], spec: _Doc, report: ProgressFn,
-               cancel: CancelToken | None) -> None:
-    lines = R.iter_lines(s, view.id)
+               groups: list[PrintGroup], spec: _Doc, report: ProgressFn,
+               cancel: CancelToken | None) -> _Tally:
+    """Draw every row but the closing block; returns the grand total."""
+    lines = print_lines(s, view.id, spec.institutions and any(g.institution for g in groups))
     cells = spec.cells
     grand = _Tally()
+    county = _Tally()
     township = _Tally()
-    village = _Tally()
+    group = _Tally()
     sheet.begin_page()
     last_step = 0
 
-    def turn_page() -> None:
+    def turn_page(lines_: int = 0, persons_: int = 0, fen_: int = 0) -> None:
+        """The page is full: its subtotal counts the lines drawn so far (those of the
+        group being drawn are not in ``grand`` yet: passed in)."""
         nonlocal last_step
-        sheet.end_page()
+        sheet.end_page((grand.lines + lines_, grand.persons + persons_,
+                        grand.amount_fen + fen_))
         if cancel is not None:
             cancel.check()
         step = sheet.page * 200 // sheet.total_pages  # at most 200 reports
@@ -687,23 +881,37 @@ def _draw_rows(sheet: _Sheet, pager: _Pager, s, view: R.RosterView,
             turn_page()
 
     place, draw = pager.place, sheet.line
-    for kind, i in _structure(groups, spec.totals):
+    for kind, i in _structure(groups, spec.totals, spec.counties):
         g = groups[i] if i >= 0 else None
-        if kind == TOWNSHIP_HEAD:
-            take(2)
-            sheet.band(g.township_name or "（未分乡镇）", TOWNSHIP_FILL)
+        if kind == COUNTY_HEAD:
+            take(TOGETHER[kind])
+            sheet.band(g.county_name or "（未分县区）", COUNTY_FILL)
+            county = _Tally()
+        elif kind == TOWNSHIP_HEAD:
+            take(TOGETHER[kind])
+            name = g.township_name or "（未分乡镇）"
+            sheet.band(f"{g.county_name}　{name}" if spec.counties and g.county_name else name,
+                       TOWNSHIP_FILL)
             township = _Tally()
+        elif kind == INSTITUTION_HEAD:
+            take(TOGETHER[kind])
+            account = (f"开户行：{g.institution_bank or '—'}　账号：{g.institution_account}"
+                       if g.institution_account else "未登记机构账户：现金发放")
+            sheet.band(f"集中供养　供养机构：{g.institution}（支付至机构）　{account}",
+                       TOWNSHIP_FILL)
         elif kind == LINES:
             # The hot loop: every line of the roster.
-            key = (g.township_code, g.village_code)
             n = households = persons = amount = 0
             seen: set[int] = set()
-            for line in itertools.islice(lines, g.lines):
-                if (line.township_code, line.village_code) != key:
+            inst = g.institution
+            inst_cash = bool(inst) and not g.institution_account
+            for line, line_inst in itertools.islice(lines, g.lines):
+                if line.township_code != g.township_code or line_inst != inst or (
+                        not inst and line.village_code != g.village_code):
                     break
                 if place():
-                    turn_page()
-                draw(cells(line))
+                    turn_page(n, persons, amount)
+                draw(cells(line, inst, inst_cash))
                 n += 1
                 persons += line.persons
                 amount += line.amount_fen
@@ -715,29 +923,44 @@ def _draw_rows(sheet: _Sheet, pager: _Pager, s, view: R.RosterView,
                     households += 1
             if (n, persons, amount) != (g.lines, g.persons, g.amount_fen):
                 raise StateError(
-                    f"roster {view.id}: the lines of {g.village_name} do not match its "
-                    "subtotal (the roster changed while it was printed, or its lines are not "
-                    "grouped by village)", f"花名册 {view.id}：{g.village_name}的明细与小计不一致")
-            village = _Tally(n, households, persons, amount)
-            township.add(village)
-            grand.add(village)
-        elif kind == VILLAGE_TOTAL:
+                    f"roster {view.id}: the lines of {g.name} do not match its subtotal (the "
+                    "roster changed while it was printed, or its lines are not grouped by "
+                    "village)", f"花名册 {view.id}：{g.name}的明细与小计不一致")
+            group = _Tally(n, households, persons, amount, g.cash_lines, g.cash_fen)
+            township.add(group)
+            county.add(group)
+            grand.add(group)
+        elif kind == GROUP_TOTAL:
             take()
-            sheet.total(f"{g.village_name}小计", village.households, village.persons,
-                        village.amount_fen, SUBTOTAL_FILL)
+            sheet.total(f"{g.name}小计", group.households, group.persons, group.amount_fen,
+                        SUBTOTAL_FILL, group.cash_note())
         elif kind == TOWNSHIP_TOTAL:
             take()
             sheet.total(f"{g.township_name}合计", township.households, township.persons,
-                        township.amount_fen, TOTAL_FILL)
-        elif kind == GRAND_TOTAL:
+                        township.amount_fen, TOTAL_FILL, township.cash_note())
+        elif kind == COUNTY_TOTAL:
             take()
+            sheet.total(f"{g.county_name or '（未分县区）'}合计", county.households,
+                        county.persons, county.amount_fen, COUNTY_FILL, county.cash_note())
+        elif kind == GRAND_TOTAL:
+            take(TOGETHER[kind])
             sheet.total("总计", grand.households, grand.persons, grand.amount_fen, TOTAL_FILL)
+            take()
+            sheet.total("其中：银行代发", f"{grand.lines - grand.cash_lines:,} 笔", None,
+                        grand.amount_fen - grand.cash_fen, SUBTOTAL_FILL)
+            take()
+            sheet.total("其中：现金发放", f"{grand.cash_lines:,} 笔", None, grand.cash_fen,
+                        SUBTOTAL_FILL)
+            take()
+            sheet.wide(f"合计人民币（大写）：{rmb_capitals(grand.amount_fen)}"
+                       f"　　（小写）¥{yuan(grand.amount_fen)}", TOTAL_FILL)
     if next(lines, None) is not None or (grand.lines, grand.amount_fen) != (
             view.line_count, view.total_fen):
         raise StateError(
             f"roster {view.id}: the lines ({grand.lines}, {grand.amount_fen} fen) do not add up "
             f"to the roster's totals ({view.line_count}, {view.total_fen} fen)",
             f"花名册 {view.id} 明细合计与花名册总额不一致")
+    return grand
 
 
 def _status_text(view: R.RosterView) -> tuple[str, str]:
@@ -770,6 +993,9 @@ def _roster_spec(view: R.RosterView, printed_at: dt.datetime) -> _Doc:
         totals=True,
         end_rows=SIGNATURE_ROWS,
         watermark="" if view.status == "approved" else f"{R.STATUS_ZH[view.status]}　未审批",
+        page_totals=True,
+        institutions=True,
+        counties=view.area_level == "city",
     )
 
 
@@ -811,13 +1037,20 @@ def notice_title(view: R.RosterView) -> str:
     return f"{view.area_name}{view.month.year}年{view.month.month}月{cls}{what}公示名单"
 
 
-def _notice_spec(view: R.RosterView, printed_at: dt.datetime) -> _Doc:
+def _notice_spec(view: R.RosterView, printed_at: dt.datetime,
+                 village: PrintGroup | None = None, days: int = PUBLICITY_DAYS) -> _Doc:
+    """The notice of ``village`` (the whole roster's heading without one)."""
     title = notice_title(view)
+    counts = village or view
+    info = ((f"村（社区）：{village.county_name}　{village.township_name}　{village.village_name}",
+             INK),) if village else ()
     return _Doc(
         title=title,
-        info_lines=((f"公示单位：{view.issuing_office}　　公示期：{PUBLICITY_DAYS}天　　"
-                     f"共 {view.household_count:,} 户 {view.person_count:,} 人", INK),),
-        running=f"{title}（续）",
+        info_lines=info + ((f"公示单位：{view.issuing_office}　　公示期：{days}天　　"
+                            f"共 {counts.households if village else view.household_count:,} 户 "
+                            f"{counts.persons if village else view.person_count:,} 人", INK),),
+        running=(f"{title}（续）" if village is None else
+                 f"{title}（续）　{village.township_name}{village.village_name}"),
         running_right=(view.issuing_office, INK),
         footer_left=view.issuing_office,
         footer_right=f"{printed_at:%Y-%m-%d}",
@@ -829,21 +1062,127 @@ def _notice_spec(view: R.RosterView, printed_at: dt.datetime) -> _Doc:
     )
 
 
-def _notice_end(sheet: _Sheet, view: R.RosterView) -> None:
-    """The publicity period, where to object, a blank for the complaints telephone, the
-    office and a date to fill in (NOTICE_END_ROWS rows)."""
+def _notice_end(sheet: _Sheet, view: R.RosterView, days: int = PUBLICITY_DAYS,
+                phone: str = "") -> None:
+    """The publicity period, where to object, the supervision telephone (a line to write
+    it on when none is set), room for the seal over the office and the date
+    (NOTICE_END_ROWS rows)."""
     sheet.skip_row()
-    sheet.free_text(sheet.x0, f"公示期：{PUBLICITY_DAYS}天，自____年__月__日至____年__月__日。"
+    sheet.free_text(sheet.x0, f"公示期：{days}天，自____年__月__日至____年__月__日。"
                               f"公示期间对公示对象有异议的，可向{view.issuing_office}反映。",
                     room=sheet.x1 - sheet.x0)
     sheet.skip_row()
-    sheet.free_text(sheet.x0, "监督电话：")
-    sheet.rule(sheet.x0 + 46, 160)
+    if phone:
+        sheet.free_text(sheet.x0, f"监督电话：{phone}", room=(sheet.x1 - sheet.x0) / 2)
+    else:
+        sheet.free_text(sheet.x0, "监督电话：")
+        sheet.rule(sheet.x0 + 46, 160)
     sheet.skip_row()
-    sheet.free_text(sheet.x1, view.issuing_office, align="r", room=sheet.x1 - sheet.x0)
+    for _ in range(SEAL_ROWS):  # room for the seal (盖章) over the office's name
+        sheet.skip_row()
+    sheet.free_text(sheet.x1, f"{view.issuing_office}（盖章）", align="r",
+                    room=sheet.x1 - sheet.x0)
     sheet.skip_row()
     sheet.free_text(sheet.x1, "____年__月__日", align="r")
     sheet.skip_row()
+
+
+def _village_pages(group: PrintGroup, spec: _Doc) -> int:
+    pager = _Pager(_Sheet.capacity(True, spec), _Sheet.capacity(False, spec))
+    pager.skip(group.lines)
+    pager.place(spec.end_rows)
+    return pager.page
+
+
+def _notice_policies(s, view: R.RosterView, groups: list[PrintGroup]) -> dict[str, tuple[int, str]]:
+    """(notice days, supervision phone) per county code, from the policy settings."""
+    from ..services.standards import policy_for
+
+    digits = CODE_DIGITS["county"]
+    ids = dict(s.connection().exec_driver_sql(
+        "SELECT substr(code, 1, ?), id FROM areas WHERE level = 'county'", (digits,)).all())
+    out = {}
+    for g in groups:
+        if g.county_code not in out:
+            policy = policy_for(s, ids.get(g.county_code, view.area_id))
+            out[g.county_code] = (policy.notice_days, policy.notice_supervision_phone.strip())
+    return out
+
+
+def _safe_name(text: str) -> str:
+    return "".join("_" if ch in '\\/:*?"<>|' else ch for ch in text).strip() or "_"
+
+
+def _write_notices(db: Database, roster_id: int, path: Path | None, folder: Path | None,
+                   progress: ProgressFn | None, cancel: CancelToken | None,
+                   printed_at: dt.datetime | None) -> list[Path]:
+    """The public notice, each village on its own pages: in one file (``path``, pages
+    numbered through the file) or one file per village in ``folder``; all files or none."""
+    report = progress or (lambda _f, _m: None)
+    printed_at = printed_at or dt.datetime.now()
+    register_cjk_font()
+    written: list[Path] = []
+    with contextlib.ExitStack() as files, db.read() as s:
+        view = R.roster_view(s, roster_id)
+        groups = print_groups(s, roster_id, institutions=False)
+        policies = _notice_policies(s, view, groups)
+        specs = [_notice_spec(view, printed_at, g, policies[g.county_code][0]) for g in groups]
+        pages = [_village_pages(g, spec) for g, spec in zip(groups, specs)]
+        total = sum(pages)
+        lines = print_lines(s, roster_id, False)
+        report(0.0, f"pages 0/{total} 第0/{total}页")
+        done_pages = 0
+        sheet = canvas = None
+        for k, (g, spec, n_pages) in enumerate(zip(groups, specs, pages)):
+            if folder is not None or canvas is None:
+                if canvas is not None:
+                    canvas.save()
+                target = (path if folder is None else
+                          folder / _safe_name(f"{k + 1:04d}-{g.township_name}{g.village_name}"
+                                              f"-公示名单.pdf"))
+                tmp = files.enter_context(replaced_on_success(target))
+                written.append(target)
+                canvas = _CompressingCanvas(str(tmp), pagesize=(PAGE_W, PAGE_H),
+                                            pageCompression=1)
+                canvas.setTitle(f"{spec.title} {g.township_name}{g.village_name}")
+                canvas.setAuthor(view.issuing_office)
+                canvas.setCreator("AssistCase")
+                sheet = _Sheet(canvas, spec, total if folder is None else n_pages)
+            else:
+                sheet.start_section(spec)
+            pager = _Pager(sheet.capacity(True, spec), sheet.capacity(False, spec))
+            sheet.begin_page()
+            drawn = 0
+            for line, _inst in itertools.islice(lines, g.lines):
+                if pager.place():
+                    sheet.end_page()
+                    sheet.begin_page()
+                if (line.township_code, line.village_code) != (g.township_code, g.village_code):
+                    raise StateError(f"roster {view.id}: the lines of {g.village_name} are not "
+                                     "together", f"花名册 {view.id}：{g.village_name}的明细不连续")
+                sheet.line(_notice_cells(line))
+                drawn += 1
+            if drawn != g.lines:
+                raise StateError(f"roster {view.id} changed while it was printed",
+                                 f"花名册 {view.id} 在打印时被修改")
+            if pager.place(spec.end_rows):
+                sheet.end_page()
+                sheet.begin_page()
+            days, phone = policies[g.county_code]
+            _notice_end(sheet, view, days, phone)
+            sheet.end_page()
+            done_pages += n_pages
+            if cancel is not None:
+                cancel.check()
+            report(0.95 * done_pages / max(total, 1), f"pages {done_pages}/{total} "
+                                                     f"第{done_pages}/{total}页")
+        if canvas is None:  # a roster without lines: an empty notice
+            raise StateError(f"roster {view.id} has no lines to publish",
+                             f"花名册 {view.id} 没有可公示的明细")
+        report(0.96, "saving 保存文件")
+        canvas.save()
+    report(1.0, "done 完成")
+    return written
 
 
 def write_roster_pdf(db: Database, roster_id: int, path: str | os.PathLike[str],
@@ -860,8 +1199,20 @@ def write_roster_pdf(db: Database, roster_id: int, path: str | os.PathLike[str],
 def write_notice_pdf(db: Database, roster_id: int, path: str | os.PathLike[str],
                      progress: ProgressFn | None = None, cancel: CancelToken | None = None,
                      *, printed_at: dt.datetime | None = None) -> Path:
-    """The public notice (公示名单) of a roster: name, village, household size, persons,
+    """The public notice (公示名单) of a roster in one file, each village starting on its
+    own page with its own heading and closing block (notice period and supervision phone
+    from the policy settings, room for the seal): name, village, household size, persons,
     category and amount, the ID number masked (``410***********1234``); never a full ID
     number, never an account."""
-    return _write(db, roster_id, path, _notice_spec, _notice_end, progress, cancel,
-                  printed_at)
+    return _write_notices(db, roster_id, Path(path), None, progress, cancel, printed_at)[0]
+
+
+def write_village_notices(db: Database, roster_id: int, folder: str | os.PathLike[str],
+                          progress: ProgressFn | None = None,
+                          cancel: CancelToken | None = None, *,
+                          printed_at: dt.datetime | None = None) -> list[Path]:
+    """The public notice as one file per village in ``folder`` (``0001-乡镇村-公示名单.pdf``,
+    in roster order), each as :func:`write_notice_pdf` prints a village; all or none."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    return _write_notices(db, roster_id, None, folder, progress, cancel, printed_at)

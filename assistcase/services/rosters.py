@@ -135,6 +135,12 @@ class LineRow:
     remark: str
 
 
+def pays_in_cash(account_type: str, account_number: str) -> bool:
+    """A payee with no account (type ``none`` or no number) is paid in cash by the township
+    (现金发放), not by the bank: the bank file and the printed roster total them apart."""
+    return account_type == "none" or not account_number.strip()
+
+
 def _user_name(s: Session, user_id: int | None) -> str | None:
     if user_id is None:
         return None

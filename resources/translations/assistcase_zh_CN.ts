@@ -2462,6 +2462,17 @@
     </message>
 </context>
 <context>
+    <name>PdfPrintPreview</name>
+    <message>
+        <source>Print preview: %1</source>
+        <translation>打印预览：%1</translation>
+    </message>
+    <message>
+        <source>Open in PDF viewer</source>
+        <translation>用PDF阅读器打开</translation>
+    </message>
+</context>
+<context>
     <name>PendingDialog</name>
     <message>
         <source>Waiting for the next roster</source>
@@ -2961,6 +2972,22 @@ Approval freezes the roster: its lines can never be changed again. Later correct
         <translation>银行代发</translation>
     </message>
     <message>
+        <source>Each village posts its own list. Print the notice as:</source>
+        <translation>公示名单按村（社区）张贴。请选择打印方式：</translation>
+    </message>
+    <message>
+        <source>One file, each village on its own pages</source>
+        <translation>一个文件，每村（社区）另起一页</translation>
+    </message>
+    <message>
+        <source>One file per village, in a folder</source>
+        <translation>每村（社区）一个文件，存入文件夹</translation>
+    </message>
+    <message>
+        <source>Folder for the villages&apos; notices</source>
+        <translation>选择存放各村公示名单的文件夹</translation>
+    </message>
+    <message>
         <source>Print roster</source>
         <translation>打印花名册</translation>
     </message>
@@ -3001,6 +3028,14 @@ Approval freezes the roster: its lines can never be changed again. Later correct
         <translation>已保存 %1</translation>
     </message>
     <message>
+        <source>%1 files saved in %2</source>
+        <translation>已保存 %1 个文件到 %2</translation>
+    </message>
+    <message>
+        <source>No program to open it is installed. The file is saved at %1</source>
+        <translation>没有安装可打开该文件的程序。文件已保存在 %1</translation>
+    </message>
+    <message>
         <source>Funds report</source>
         <translation>资金发放统计</translation>
     </message>
@@ -3023,6 +3058,137 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     <message>
         <source>Bank returns imported: %1 paid (%2 yuan), %3 failed (%4 yuan). Failed payments are reissued by the next roster.</source>
         <translation>银行回盘已导入：成功 %1 笔（%2 元），失败 %3 笔（%4 元）。失败的款项将在下期花名册中重发。</translation>
+    </message>
+</context>
+<context>
+    <name>StatisticsPage</name>
+    <message>
+        <source>Month</source>
+        <translation>月度</translation>
+    </message>
+    <message>
+        <source>Quarter</source>
+        <translation>季度</translation>
+    </message>
+    <message>
+        <source>January to month</source>
+        <translation>1月至某月</translation>
+    </message>
+    <message>
+        <source>Year</source>
+        <translation>年度</translation>
+    </message>
+    <message>
+        <source>Show</source>
+        <translation>统计</translation>
+    </message>
+    <message>
+        <source>Report (PDF)…</source>
+        <translation>统计报表（PDF）…</translation>
+    </message>
+    <message>
+        <source>Summary (PDF)…</source>
+        <translation>摘要（PDF）…</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>区划</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>统计期间</translation>
+    </message>
+    <message>
+        <source>Program</source>
+        <translation>救助项目</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>城乡类别</translation>
+    </message>
+    <message>
+        <source>Households</source>
+        <translation>户数</translation>
+    </message>
+    <message>
+        <source>Persons (headcount)</source>
+        <translation>人数</translation>
+    </message>
+    <message>
+        <source>Person-months / person-times</source>
+        <translation>人·月（临时救助：人次）</translation>
+    </message>
+    <message>
+        <source>Funds paid (yuan)</source>
+        <translation>发放资金（元）</translation>
+    </message>
+    <message>
+        <source>Persons vs. a year earlier</source>
+        <translation>人数同比</translation>
+    </message>
+    <message>
+        <source>Funds vs. a year earlier</source>
+        <translation>资金同比</translation>
+    </message>
+    <message>
+        <source>Temporary aid: type or cause</source>
+        <translation>临时救助：类型或原因</translation>
+    </message>
+    <message>
+        <source>Person-times</source>
+        <translation>人次</translation>
+    </message>
+    <message>
+        <source>Funds (yuan)</source>
+        <translation>资金（元）</translation>
+    </message>
+    <message>
+        <source>Q%1</source>
+        <translation>第%1季度</translation>
+    </message>
+    <message>
+        <source>%1 month</source>
+        <translation>%1月</translation>
+    </message>
+    <message>
+        <source>Reading the statistics…</source>
+        <translation>正在统计…</translation>
+    </message>
+    <message>
+        <source>By type</source>
+        <translation>按类型</translation>
+    </message>
+    <message>
+        <source>By cause</source>
+        <translation>按救助原因</translation>
+    </message>
+    <message>
+        <source>Funds by channel: rosters by bank %1, rosters in cash %2, temporary aid paid directly by bank %3, in cash %4; total %5 yuan</source>
+        <translation>按发放渠道：花名册银行代发 %1，花名册现金发放 %2，临时救助直接转账 %3，现金 %4；合计 %5 元</translation>
+    </message>
+    <message>
+        <source>%1 dibao: average %2 yuan per person per month, required %3</source>
+        <translation>%1低保：月人均补助 %2 元，要求补助水平 %3 元</translation>
+    </message>
+    <message>
+        <source>Show the statistics first.</source>
+        <translation>请先进行统计。</translation>
+    </message>
+    <message>
+        <source>Statistics report</source>
+        <translation>统计报表</translation>
+    </message>
+    <message>
+        <source>PDF files (*.pdf)</source>
+        <translation>PDF 文件 (*.pdf)</translation>
+    </message>
+    <message>
+        <source>Writing the statistics report…</source>
+        <translation>正在生成统计报表…</translation>
+    </message>
+    <message>
+        <source>Saved %1</source>
+        <translation>已保存 %1</translation>
     </message>
 </context>
 <context>
@@ -3237,6 +3403,10 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     <message>
         <source>Payment rosters</source>
         <translation>发放花名册</translation>
+    </message>
+    <message>
+        <source>Statistics</source>
+        <translation>统计分析</translation>
     </message>
     <message>
         <source>Institution liaison</source>

@@ -1,0 +1,93 @@
+"""Printing and statistics at city scale (issue 17): the city's roster PDF with page
+subtotals, capitals and county totals; the public notice with each village on its own pages;
+the statistics of a year (headcounts, funds by channel) against the targets.
+
+    .venv/bin/python benchmarks/bench_print.py [--households 300000] [--db PATH] [--reuse]
+
+Generates the demo city once (``--reuse`` keeps the database at ``--db``), builds and
+approves the city's dibao and extreme-hardship rosters for every month of the year up to
+November, then times each step. Prints the figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+TARGETS = {"roster_pdf_s": 45.0, "statistics_year_s": 5.0}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--households", type=int, default=300_000)
+    ap.add_argument("--db", default=str(ROOT / "benchmarks" / "work" / "print.sqlite3"))
+    ap.add_argument("--reuse", action="store_true")
+    ap.add_argument("--months", type=int, default=11)
+    args = ap.parse_args()
+
+    from sqlalchemy import select
+
+    from assistcase.db import open_database
+    from assistcase.demo import generate_demo_city
+    from assistcase.models import Area, Roster
+    from assistcase.reports import roster_pdf as RP
+    from assistcase.services import rosters as R
+    from assistcase.services.areas import load_areas_csv
+    from assistcase.services.statistics import Period, statistics
+
+    db_path = Path(args.db)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    out = {}
+    if not (args.reuse and db_path.exists()):
+        db_path.unlink(missing_ok=True)
+        db = open_database(db_path)
+        load_areas_csv(db, "bench")
+        t = time.perf_counter()
+        generate_demo_city(db, "bench", households=args.households, seed=1,
+                           today=dt.date(2026, 11, 22))
+        out["generate_s"] = round(time.perf_counter() - t, 1)
+        with db.read() as s:
+            city = s.scalar(select(Area).where(Area.level == "city").order_by(Area.code)).id
+        t = time.perf_counter()
+        for month in range(1, args.months + 1):
+            for program in ("dibao", "tekun"):
+                rid = R.build_monthly_roster(db, "bench", R.MonthlyRosterInput(
+                    city, dt.date(2026, month, 1), program)).roster_id
+                R.review_roster(db, "bench", rid)
+                R.approve_roster(db, "bench", rid)
+        out["rosters_built_s"] = round(time.perf_counter() - t, 1)
+    db = open_database(db_path)
+    with db.read() as s:
+        city = s.scalar(select(Area).where(Area.level == "city").order_by(Area.code)).id
+        nov = s.scalar(select(Roster.id).where(Roster.program == "dibao",
+                                               Roster.month == dt.date(2026, 11, 1)))
+        view = R.roster_view(s, nov)
+    out["roster_lines"] = view.line_count
+    work = db_path.parent
+    t = time.perf_counter()
+    RP.write_roster_pdf(db, nov, work / "roster.pdf")
+    out["roster_pdf_s"] = round(time.perf_counter() - t, 1)
+    t = time.perf_counter()
+    RP.write_notice_pdf(db, nov, work / "notice.pdf")
+    out["notice_pdf_s"] = round(time.perf_counter() - t, 1)
+    t = time.perf_counter()
+    with db.read() as s:
+        rep = statistics(s, city, Period.of("year", 2026))
+    out["statistics_year_s"] = round(time.perf_counter() - t, 2)
+    out["dibao_persons"] = rep.figures("dibao").persons
+    out["dibao_person_months"] = rep.figures("dibao").person_months
+    out["summary"] = rep.summary_zh()
+    out["result"] = {k: ("PASS" if out[k] <= v else "FAIL") for k, v in TARGETS.items()}
+    print(json.dumps(out, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

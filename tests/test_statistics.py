@@ -52,7 +52,7 @@ def year_db(tmp_path_factory):
                 R.record_bank_returns(db, ACTOR, rid, "ret.csv", "1" * 64,
                                       [R.PaymentOutcome(line.id, "failed", "账户冻结")])
     approve(db, R.build_one_time_roster(db, ACTOR, R.OneTimeInput(
-        city.id, dt.date(YEAR, 6, 20), 21_000)).roster_id)
+        city.id, dt.date(YEAR, 6, 20), 21_000, purpose=f"{YEAR}年一次性生活补贴")).roster_id)
     aid = build_temp_aid_roster(db, ACTOR, city.id, dt.date(YEAR, 10, 1))
     approve(db, aid.roster_id)
     yield db, city.id

@@ -1,6 +1,6 @@
-"""pytest-qt: the standards and cases page. Add standards (a too-low extreme-hardship standard is
-refused inline with the figures), then take a household's dibao case to active through the
-page's buttons and read the breakdown with the amount."""
+"""pytest-qt: the standards page and the cases page. Add standards (a too-low extreme-hardship
+standard is refused inline with the figures), then take a household's dibao case to active through
+the cases page's buttons and read the breakdown with the amount."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from assistcase.models import Area, Household  # noqa: E402
 from assistcase.services import cases as C  # noqa: E402
 from assistcase.services import registry as reg  # noqa: E402
 from ui.cases_page import CasesPage  # noqa: E402
+from ui.standards_page import StandardsPage  # noqa: E402
 
 from .conftest import ACTOR, make_id  # noqa: E402
 
@@ -41,7 +42,7 @@ def test_walk_a_case_to_active_and_read_the_breakdown(qtbot, db, village_ids):
     with db.read() as s:
         number = s.get(Household, r.created_id).number
         city = s.scalar(select(Area.id).where(Area.code == "411400000000"))
-    page = CasesPage(db, ACTOR, read_only=False)
+    page = StandardsPage(db, ACTOR, read_only=False)
     qtbot.addWidget(page)
     page.area.setCurrentIndex(page.area.findData(city))
     page.std_class.setCurrentIndex(page.std_class.findData("rural"))
@@ -54,6 +55,8 @@ def test_walk_a_case_to_active_and_read_the_breakdown(qtbot, db, village_ids):
     add_standard(qtbot, page, "tekun_basic", "546")
     assert page.std_error.text() == "" and page.std_table.rowCount() == 2
 
+    page = CasesPage(db, ACTOR, read_only=False)
+    qtbot.addWidget(page)
     page.hh_number.setText(number)
     qtbot.mouseClick(page.find_btn, Qt.LeftButton)
     assert number in page.hh_label.text()
@@ -96,10 +99,14 @@ def test_walk_a_case_to_active_and_read_the_breakdown(qtbot, db, village_ids):
 
 
 def test_read_only_page_has_no_control_that_writes(qtbot, db):
+    standards = StandardsPage(db, ACTOR, read_only=True)
+    qtbot.addWidget(standards)
+    standards.show()
+    assert not standards.std_add.isVisible() and standards.std_table.isVisible()
     page = CasesPage(db, ACTOR, read_only=True)
     qtbot.addWidget(page)
     page.show()
-    for button in (page.std_add, page.open_btn, page.check_btn, page.investigate_btn,
+    for button in (page.open_btn, page.check_btn, page.investigate_btn,
                    page.publicity_btn, page.confirm_btn, page.suspend_btn, page.terminate_btn):
         assert not button.isVisible()
-    assert page.std_table.isVisible() and page.breakdown.isVisible()
+    assert page.breakdown.isVisible()

@@ -754,30 +754,6 @@
 <context>
     <name>CasesPage</name>
     <message>
-        <source>Dibao standard</source>
-        <translation>低保标准</translation>
-    </message>
-    <message>
-        <source>Extreme-hardship basic living standard</source>
-        <translation>特困人员基本生活标准</translation>
-    </message>
-    <message>
-        <source>Care standard: fully self-caring</source>
-        <translation>照料护理标准（全自理）</translation>
-    </message>
-    <message>
-        <source>Care standard: partly disabled</source>
-        <translation>照料护理标准（半失能）</translation>
-    </message>
-    <message>
-        <source>Care standard: fully disabled</source>
-        <translation>照料护理标准（全失能）</translation>
-    </message>
-    <message>
-        <source>Required average subsidy level</source>
-        <translation>补助水平</translation>
-    </message>
-    <message>
         <source>Urban</source>
         <translation>城市</translation>
     </message>
@@ -812,78 +788,6 @@
     <message>
         <source>Terminated</source>
         <translation>终止</translation>
-    </message>
-    <message>
-        <source>Standards</source>
-        <translation>保障标准</translation>
-    </message>
-    <message>
-        <source>Area</source>
-        <translation>区划</translation>
-    </message>
-    <message>
-        <source>Class</source>
-        <translation>城乡类别</translation>
-    </message>
-    <message>
-        <source>Item</source>
-        <translation>项目</translation>
-    </message>
-    <message>
-        <source>From</source>
-        <translation>起始日期</translation>
-    </message>
-    <message>
-        <source>As entered</source>
-        <translation>录入值</translation>
-    </message>
-    <message>
-        <source>Per month (yuan)</source>
-        <translation>每月（元）</translation>
-    </message>
-    <message>
-        <source>Add a standard</source>
-        <translation>新增标准</translation>
-    </message>
-    <message>
-        <source>yuan per person</source>
-        <translation>元/人</translation>
-    </message>
-    <message>
-        <source>per month</source>
-        <translation>按月</translation>
-    </message>
-    <message>
-        <source>per year (as published)</source>
-        <translation>按年（按公布口径）</translation>
-    </message>
-    <message>
-        <source>Add standard</source>
-        <translation>添加标准</translation>
-    </message>
-    <message>
-        <source>In force from</source>
-        <translation>执行日期</translation>
-    </message>
-    <message>
-        <source>Amount</source>
-        <translation>金额</translation>
-    </message>
-    <message>
-        <source>Period</source>
-        <translation>周期</translation>
-    </message>
-    <message>
-        <source> / year</source>
-        <translation> /年</translation>
-    </message>
-    <message>
-        <source> / month</source>
-        <translation> /月</translation>
-    </message>
-    <message>
-        <source>Enter the amount in yuan, for example 630 or 4,260.</source>
-        <translation>请以元为单位填写金额，例如 630 或 4,260。</translation>
     </message>
     <message>
         <source>Assistance case</source>
@@ -2726,6 +2630,113 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     </message>
 </context>
 <context>
+    <name>StandardsPage</name>
+    <message>
+        <source>Dibao standard</source>
+        <translation>低保标准</translation>
+    </message>
+    <message>
+        <source>Extreme-hardship basic living standard</source>
+        <translation>特困人员基本生活标准</translation>
+    </message>
+    <message>
+        <source>Care standard: fully self-caring</source>
+        <translation>照料护理标准（全自理）</translation>
+    </message>
+    <message>
+        <source>Care standard: partly disabled</source>
+        <translation>照料护理标准（半失能）</translation>
+    </message>
+    <message>
+        <source>Care standard: fully disabled</source>
+        <translation>照料护理标准（全失能）</translation>
+    </message>
+    <message>
+        <source>Required average subsidy level</source>
+        <translation>补助水平</translation>
+    </message>
+    <message>
+        <source>Urban</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <source>Rural</source>
+        <translation>农村</translation>
+    </message>
+    <message>
+        <source>Standards</source>
+        <translation>保障标准</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>区划</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>城乡类别</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>起始日期</translation>
+    </message>
+    <message>
+        <source>As entered</source>
+        <translation>录入值</translation>
+    </message>
+    <message>
+        <source>Per month (yuan)</source>
+        <translation>每月（元）</translation>
+    </message>
+    <message>
+        <source>Add a standard</source>
+        <translation>新增标准</translation>
+    </message>
+    <message>
+        <source>yuan per person</source>
+        <translation>元/人</translation>
+    </message>
+    <message>
+        <source>per month</source>
+        <translation>按月</translation>
+    </message>
+    <message>
+        <source>per year (as published)</source>
+        <translation>按年（按公布口径）</translation>
+    </message>
+    <message>
+        <source>Add standard</source>
+        <translation>添加标准</translation>
+    </message>
+    <message>
+        <source>In force from</source>
+        <translation>执行日期</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>周期</translation>
+    </message>
+    <message>
+        <source> / year</source>
+        <translation> /年</translation>
+    </message>
+    <message>
+        <source> / month</source>
+        <translation> /月</translation>
+    </message>
+    <message>
+        <source>Enter the amount in yuan, for example 630 or 4,260.</source>
+        <translation>请以元为单位填写金额，例如 630 或 4,260。</translation>
+    </message>
+</context>
+<context>
     <name>app</name>
     <message>
         <source>Cannot open the database</source>
@@ -2910,8 +2921,12 @@ Approval freezes the roster: its lines can never be changed again. Later correct
         <translation>户籍登记</translation>
     </message>
     <message>
-        <source>Standards and cases</source>
+        <source>Standards</source>
         <translation>保障标准</translation>
+    </message>
+    <message>
+        <source>Assistance cases</source>
+        <translation>救助审批</translation>
     </message>
     <message>
         <source>Temporary aid</source>

@@ -295,3 +295,38 @@ def test_case_list_counts_by_state_and_filters(db, city, village_ids):
         assert rows[waiting].state == "review_due" and rows[tekun].person_name == "张三"
         assert L.case_ids(s, L.CaseFilter(), limit=3) == sorted(
             [applied, publicity, waiting, active, suspended, ended, tekun, awaiting])[::-1][:3]
+
+
+# --- the command line -----------------------------------------------------------------------
+
+
+def test_cli_exit_review_lists_the_case_with_figures_and_records_the_review(
+        db, db_path, city, village_ids, capsys):
+    from assistcase.cli import main
+
+    hid = household(db, village_ids[0], 1260_00)
+    cid = active_case(db, hid)
+    with db.read() as s:
+        code = s.get(Area, city).code
+        number = s.get(Household, hid).number
+    assert main(["--db", str(db_path), "cases", "exit-review", "--area", code,
+                 "--month", "2023-05"]) == 0
+    out = capsys.readouterr()
+    assert "not computed" in out.err and "0 case(s)" in out.err
+    assert main(["--db", str(db_path), "cases", "exit-review", "--area", str(city),
+                 "--month", "2023-05", "--recalculate"]) == 0
+    out = capsys.readouterr()
+    line = next(x for x in out.out.splitlines() if x.startswith(f"{cid}\t"))
+    assert number in line
+    assert "420.00 yuan\t1,260.00 yuan\t3\t420.00 yuan\t0.00 yuan" in line
+    assert main(["--db", str(db_path), "cases", "review", str(cid), "--outcome", "terminate",
+                 "--date", "2023-05-10", "--findings", "收入达到标准"]) == 0
+    assert main(["--db", str(db_path), "cases", "exit-review", "--area", code,
+                 "--month", "2023-05"]) == 0
+    assert "0 case(s) due" in capsys.readouterr().err
+    assert main(["--db", str(db_path), "cases", "marginal", "--area", code,
+                 "--month", "2023-06"]) == 0
+    assert "0 marginal" in capsys.readouterr().err  # exactly at the standard: not marginal
+    assert main(["--db", str(db_path), "cases", "review", str(cid), "--outcome", "continue",
+                 "--date", "2023-05-10", "--findings", "x"]) == 2
+    assert "terminated" in capsys.readouterr().err

@@ -316,3 +316,24 @@ def test_cases_have_their_own_navigation_entry(qtbot, db, zh):
     page = next(e for e in PAGES if e.key == "cases").factory(db, ACTOR, False)
     qtbot.addWidget(page)
     assert isinstance(page, CasesPage) and page.tabs.tabText(1) == "退出核查"
+
+
+def test_the_household_editor_opens_the_households_cases(qtbot, db, village_ids, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from ui.main_window import MainWindow
+
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.NativeFormat, scope, str(tmp_path / "settings"))
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(tmp_path / "settings"))
+    _city_with_standards(db)
+    hid, cid = _active_case(db, village_ids[0])
+    w = MainWindow(db, ACTOR)
+    qtbot.addWidget(w)
+    editor = w.open_household(hid)
+    assert editor.cases_btn.isEnabled()
+    qtbot.mouseClick(editor.cases_btn, Qt.LeftButton)
+    page = w.pages["cases"]
+    assert w.stack.currentWidget() is page
+    assert page.household_id == hid and page.case_id == cid
+    editor.discard() if hasattr(editor, "discard") else editor.close()

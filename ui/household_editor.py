@@ -70,6 +70,7 @@ class HouseholdEditor(QDialog):
 
     saved = Signal(object)  # ServiceResult
     closed = Signal(int)  # household id: it leaves the active list
+    cases_requested = Signal(int)  # household id: show its assistance cases
 
     def __init__(self, db: Database, actor: str | int, household_id: int | None,
                  villages: list[tuple[int, str, str]], parent: QWidget | None = None,
@@ -246,6 +247,10 @@ class HouseholdEditor(QDialog):
         self.save_btn.setToolTip(self.tr("Save (Ctrl+S)"))
         self.close_household_btn = self.buttons.addButton(
             self.tr("Close household…"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.cases_btn = self.buttons.addButton(self.tr("Assistance cases…"),
+                                                QDialogButtonBox.ButtonRole.ActionRole)
+        self.cases_btn.clicked.connect(
+            lambda: self.household_id is not None and self.cases_requested.emit(self.household_id))
         self.cancel_btn = self.buttons.addButton(self.tr("Close"),
                                                  QDialogButtonBox.ButtonRole.RejectRole)
         self.save_btn.clicked.connect(self.save)
@@ -263,6 +268,7 @@ class HouseholdEditor(QDialog):
 
     def _make_read_only(self) -> None:
         """Supervisor view: every control that writes is removed, fields cannot be edited."""
+        self.cases_btn.hide()  # the cases page itself is open to the supervisor, read-only
         for w in (self.save_btn, self.close_household_btn, self.add_member_btn,
                   self.remove_member_btn, self.make_head_btn):
             w.hide()
@@ -329,6 +335,7 @@ class HouseholdEditor(QDialog):
                 for i in (1, 2, 3):
                     self.tabs.setTabEnabled(i, False)
                 self.close_household_btn.setEnabled(False)
+                self.cases_btn.setEnabled(False)
                 self.remove_member_btn.setEnabled(True)
                 self.make_head_btn.setEnabled(False)
             else:
@@ -339,6 +346,7 @@ class HouseholdEditor(QDialog):
                     raise AssistCaseError(f"household {self.household_id} not found",
                                           f"未找到户 {self.household_id}")
                 self._detail = d
+                self.cases_btn.setEnabled(True)
                 head = next((m.name for m in d.members if m.relation == "head"), "")
                 title = self.tr("Household {number} — {head} ({path})").format(
                     number=d.number, head=head, path=d.village_path)

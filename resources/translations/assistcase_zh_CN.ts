@@ -1516,6 +1516,10 @@
         <translation>注销本户…</translation>
     </message>
     <message>
+        <source>Assistance cases…</source>
+        <translation>救助案件…</translation>
+    </message>
+    <message>
         <source>Close</source>
         <translation>关闭</translation>
     </message>

@@ -138,6 +138,7 @@ class CasesPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.tabs, 1)
+        self.tabs.currentChanged.connect(self._refresh_tab)
         self.area.currentIndexChanged.connect(self.refresh_lists)
         self.program_filter.currentIndexChanged.connect(self.refresh_lists)
         self.refresh_lists()
@@ -147,9 +148,16 @@ class CasesPage(QWidget):
         return e.message(self.lang)
 
     def refresh_lists(self) -> None:
+        """After a change of area or program: the case list, and the review or marginal list
+        when its tab is showing (the others follow when their tab is shown)."""
         self.refresh_cases()
-        self.refresh_reviews()
-        self.refresh_marginal()
+        self._refresh_tab(self.tabs.currentIndex())
+
+    def _refresh_tab(self, index: int) -> None:
+        if index == 1:
+            self.refresh_reviews()
+        elif index == 2:
+            self.refresh_marginal()
 
     # --- the case list ----------------------------------------------------------------------
 
@@ -617,7 +625,6 @@ class CasesPage(QWidget):
             return
         self.refresh_reviews()
         self.refresh_cases()
-        self.refresh_marginal()
         self.review_info.setText(self.review_info.text() + " " + self.tr(
             "Review of case %1 recorded: %2 from the next month.").replace("%1", str(case_id))
             .replace("%2", self.outcome_names[outcome]))

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..errors import NotFoundError, ValidationError
 from ..models import Area, AssistanceCase, Household, Person
 from ..models.assistance import PROGRAMS
+from ..recalc import CODE_DIGITS
 
 CASE_STATES = ("application", "publicity", "awaiting_confirmation", "review_due", "active",
                "suspended", "ended")
@@ -34,7 +35,6 @@ STATE_LABELS = {
     "suspended": ("suspended", "暂停"),
     "ended": ("ended", "已终止"),
 }
-_LEVEL_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,13 @@ def _where(s: Session, stmt, flt: CaseFilter):
         area = s.get(Area, flt.area_id)
         if area is None:
             raise NotFoundError("area", flt.area_id, "区划")
-        villages = select(Area.id).where(
-            Area.level == "village", Area.code.like(area.code[:_LEVEL_DIGITS[area.level]] + "%"))
-        stmt = stmt.where(AssistanceCase.household_id.in_(
-            select(Household.id).where(Household.village_id.in_(villages))))
+        prefix = area.code[:CODE_DIGITS[area.level]] + "%"
+        villages = select(Area.id).where(Area.level == "village", Area.code.like(prefix))
+        outside = s.scalar(select(Area.id).where(Area.level == "village",
+                                                 Area.code.not_like(prefix)).limit(1))
+        if outside is not None:  # an area over every village (the city) needs no filter
+            stmt = stmt.where(AssistanceCase.household_id.in_(
+                select(Household.id).where(Household.village_id.in_(villages))))
     return stmt
 
 

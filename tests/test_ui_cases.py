@@ -110,6 +110,10 @@ def test_read_only_page_has_no_control_that_writes(qtbot, db):
                    page.publicity_btn, page.confirm_btn, page.suspend_btn, page.terminate_btn):
         assert not button.isVisible()
     assert page.breakdown.isVisible()
+    page.tabs.setCurrentIndex(1)  # the exit-review list is shown, recording and recomputing not
+    assert page.review_table.isVisible()
+    assert not page.review_btn.isVisible() and not page.recalc_btn.isVisible()
+    assert page.recalculate_month() is None
 
 
 # --- the cases page of issue 11: exit review, marginal list, case list, step fields ---------

@@ -1289,8 +1289,28 @@
         <translation>备注</translation>
     </message>
     <message>
+        <source>From</source>
+        <translation>起始日期</translation>
+    </message>
+    <message>
+        <source>Until</source>
+        <translation>截止日期</translation>
+    </message>
+    <message>
         <source>yuan, e.g. 350.00</source>
         <translation>元，如 350.00</translation>
+    </message>
+    <message>
+        <source>The date from which the income holds, or on which the selected income changes or ends</source>
+        <translation>收入起始日期，或所选收入变更、截止的日期</translation>
+    </message>
+    <message>
+        <source>Change selected from date</source>
+        <translation>所选项自该日起变更</translation>
+    </message>
+    <message>
+        <source>End selected on date</source>
+        <translation>所选项于该日截止</translation>
     </message>
     <message>
         <source>Kind</source>
@@ -1307,6 +1327,10 @@
     <message>
         <source>yuan</source>
         <translation>元</translation>
+    </message>
+    <message>
+        <source>The date from which the item is held, or on which the selected item ends</source>
+        <translation>财产起始日期，或所选财产截止的日期</translation>
     </message>
     <message>
         <source>When</source>
@@ -1369,12 +1393,20 @@
         <translation>关闭</translation>
     </message>
     <message>
+        <source>Date:</source>
+        <translation>日期：</translation>
+    </message>
+    <message>
         <source>Add</source>
         <translation>添加</translation>
     </message>
     <message>
         <source>Delete selected</source>
         <translation>删除所选</translation>
+    </message>
+    <message>
+        <source>For a row entered by mistake; a change is recorded from its date instead</source>
+        <translation>仅用于更正录入错误；实际变动请按日期登记变更</translation>
     </message>
     <message>
         <source>New household</source>
@@ -1395,6 +1427,10 @@
     <message>
         <source>Household income {total} yuan/month; {n} members; per capita {pc} yuan/month</source>
         <translation>家庭月收入 {total} 元；共 {n} 人；人均月收入 {pc} 元</translation>
+    </message>
+    <message>
+        <source>registration</source>
+        <translation>登记时起</translation>
     </message>
     <message>
         <source>created</source>
@@ -1441,10 +1477,6 @@
         <translation>移除成员</translation>
     </message>
     <message>
-        <source>Reason (moved away, deceased, …):</source>
-        <translation>原因（迁出、死亡等）：</translation>
-    </message>
-    <message>
         <source>Save the new member before making them head.</source>
         <translation>请先保存新成员，再设为户主。</translation>
     </message>
@@ -1461,12 +1493,12 @@
         <translation>注销本户</translation>
     </message>
     <message>
-        <source>Reason for closing the household:</source>
-        <translation>注销原因：</translation>
-    </message>
-    <message>
         <source>Enter the amount in yuan, e.g. 350 or 350.50</source>
         <translation>请输入以元为单位的金额，如 350 或 350.50</translation>
+    </message>
+    <message>
+        <source>Select the income and enter its new amount</source>
+        <translation>请选择收入并填写变更后的金额</translation>
     </message>
     <message>
         <source>Enter the value in yuan, e.g. 20000</source>
@@ -2723,6 +2755,41 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     <message>
         <source>Bank returns imported: %1 paid (%2 yuan), %3 failed (%4 yuan). Failed payments are reissued by the next roster.</source>
         <translation>银行回盘已导入：成功 %1 笔（%2 元），失败 %3 笔（%4 元）。失败的款项将在下期花名册中重发。</translation>
+    </message>
+</context>
+<context>
+    <name>_LifeEventDialog</name>
+    <message>
+        <source>Died (date of death)</source>
+        <translation>死亡（死亡日期）</translation>
+    </message>
+    <message>
+        <source>Moved out</source>
+        <translation>迁出</translation>
+    </message>
+    <message>
+        <source>Married out</source>
+        <translation>嫁出</translation>
+    </message>
+    <message>
+        <source>Other (give the reason)</source>
+        <translation>其他（请填写原因）</translation>
+    </message>
+    <message>
+        <source>Kind:</source>
+        <translation>减员原因：</translation>
+    </message>
+    <message>
+        <source>Date of the event:</source>
+        <translation>发生日期：</translation>
+    </message>
+    <message>
+        <source>Reason:</source>
+        <translation>原因：</translation>
+    </message>
+    <message>
+        <source>Coverage ends from the month after this date; the month itself is paid as before.</source>
+        <translation>自该日期的次月起停止保障；当月照常发放。</translation>
     </message>
 </context>
 <context>

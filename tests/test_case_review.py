@@ -117,6 +117,8 @@ def test_terminate_stops_payment_from_the_next_month_and_marks_a_marginal_househ
         assert view.status == "terminated" and view.paid_until == JUNE
         assert view.paid_in(MAY) and not view.paid_in(JUNE)
         assert s.get(Household, hid).category == "marginal"
+        assert s.scalars(select(CaseMember).where(CaseMember.case_id == cid,
+                                                  CaseMember.covered_until.is_(None))).all() == []
         steps = [e.step for e in view.events]
         assert steps[-2:] == ["review", "terminate"]
     assert due(db, city, MAY) == []
@@ -169,8 +171,15 @@ def test_reduce_covers_fewer_members_from_the_next_month(db, city, village_ids):
     assert amount(db, cid, MAY) == 320_00 * 3  # the month of the review as it was computed
     assert amount(db, cid, JUNE) == 320_00 * 2
     with db.read() as s:
-        assert sorted(s.scalars(select(CaseMember.person_id)
-                                .where(CaseMember.case_id == cid))) == members[:2]
+        assert sorted(s.scalars(select(CaseMember.person_id).where(
+            CaseMember.case_id == cid, CaseMember.covered_until.is_(None)))) == members[:2]
+        closed = s.scalars(select(CaseMember).where(CaseMember.case_id == cid,
+                                                    CaseMember.covered_until.is_not(None))).all()
+        assert [(m.person_id, m.covered_until) for m in closed] == [(members[2], JUNE)]
+    # recomputing the month of the review still pays for three
+    recalculate_area(db, ACTOR, city, MAY)
+    assert amount(db, cid, MAY) == 320_00 * 3
+    with db.read() as s:
         assert C.case_view(s, cid).status == "active"
 
 
@@ -330,3 +339,12 @@ def test_cli_exit_review_lists_the_case_with_figures_and_records_the_review(
     assert main(["--db", str(db_path), "cases", "review", str(cid), "--outcome", "continue",
                  "--date", "2023-05-10", "--findings", "x"]) == 2
     assert "terminated" in capsys.readouterr().err
+
+
+def test_the_marginal_band_counts_the_income_and_members_of_the_month(db, city, village_ids):
+    hid = household(db, village_ids[0])
+    reg.add_income(db, ACTOR, hid, "wages", 3 * 500_00, valid_until=JUNE)  # until May
+    with db.read() as s:
+        assert [m.household_id for m in X.marginal_households(s, city, MAY)] == [hid]
+        assert X.is_marginal(s, hid, MAY)
+        assert X.marginal_households(s, city, JUNE) == [] and not X.is_marginal(s, hid, JUNE)

@@ -36,7 +36,8 @@ from ..models import Area, AssistanceCase, CaseMember, Household, Person
 from ..recalc import CODE_DIGITS, _counties
 from ..standards import first_of_month, next_month
 from .audit import Auditor, resolve_user
-from .cases import _case, _date, _event, _set_category, next_review_date
+from .cases import (_case, _close, _date, _event, _open_coverage, _terminate,
+                    next_review_date)
 from .standards import policy_for, standard_for
 
 
@@ -163,23 +164,32 @@ class MarginalHousehold:
         return self.per_capita_income * 100 / self.standard_fen
 
 
-# Driven by the incomes (a household without income is never above the standard), summed
-# once per household, then the household by its key: fast over a city's 300,000 households.
+# Driven by the incomes in force on the month's first day (a household without income is never
+# above the standard), summed once per household, then the household by its key; the size is
+# the members of that month (household_memberships, as the recalculation counts them).
+_SIZE_SQL = """MAX((SELECT COUNT(*) FROM household_memberships AS hm
+                WHERE hm.household_id = {h}
+                  AND (hm.joined_on IS NULL OR hm.joined_on < :month)
+                  AND (hm.left_on IS NULL OR hm.left_on >= :month)), 1)"""
+_INCOME_IN_FORCE = "valid_from <= :month AND (valid_until IS NULL OR valid_until > :month)"
 _MARGINAL_SQL = """
 WITH params(county_id, residence_class, standard, pct) AS (VALUES {rows}),
 inc AS MATERIALIZED (SELECT household_id, SUM(monthly_fen) AS income FROM incomes
-                     GROUP BY household_id HAVING SUM(monthly_fen) > 0)
-SELECT h.id, h.number, h.head_name, v.name, h.residence_class, h.category, inc.income,
-       MAX(h.member_count, 1), p.standard, p.pct
-FROM inc
-JOIN households AS h ON h.id = inc.household_id
-JOIN areas AS v ON v.id = h.village_id
-JOIN areas AS t ON t.id = v.parent_id
-JOIN params AS p ON p.county_id = t.parent_id AND p.residence_class = h.residence_class
-WHERE h.status = 'active' AND v.code LIKE :prefix
-  AND inc.income > p.standard * MAX(h.member_count, 1)
-  AND inc.income * 100 <= p.standard * MAX(h.member_count, 1) * p.pct
-ORDER BY h.number
+                     WHERE """ + _INCOME_IN_FORCE + """
+                     GROUP BY household_id HAVING SUM(monthly_fen) > 0),
+hh AS MATERIALIZED (
+    SELECT h.id, h.number, h.head_name, v.name AS village, h.residence_class, h.category,
+           inc.income, """ + _SIZE_SQL.format(h="h.id") + """ AS size, p.standard, p.pct
+    FROM inc
+    JOIN households AS h ON h.id = inc.household_id
+    JOIN areas AS v ON v.id = h.village_id
+    JOIN areas AS t ON t.id = v.parent_id
+    JOIN params AS p ON p.county_id = t.parent_id AND p.residence_class = h.residence_class
+    WHERE h.status = 'active' AND v.code LIKE :prefix)
+SELECT id, number, head_name, village, residence_class, category, income, size, standard, pct
+FROM hh
+WHERE income > standard * size AND income * 100 <= standard * size * pct
+ORDER BY number
 """
 
 
@@ -205,8 +215,8 @@ def marginal_households(s: Session, area_id: int, month: dt.date,
     if not rows:
         return []
     sql = _MARGINAL_SQL.format(rows=", ".join(rows)) + (f" LIMIT {int(limit)}" if limit else "")
-    return [MarginalHousehold(*r) for r in s.execute(text(sql), {**params,
-                                                                "prefix": _prefix(area)})]
+    return [MarginalHousehold(*r) for r in s.execute(text(sql), {
+        **params, "prefix": _prefix(area), "month": month.isoformat()})]
 
 
 def is_marginal(s: Session, household_id: int, month: dt.date) -> bool:
@@ -218,14 +228,12 @@ def is_marginal(s: Session, household_id: int, month: dt.date) -> bool:
     if std is None:
         return False
     pct = policy_for(s, hh.village_id).marginal_threshold_pct
-    income = _household_income(s, hh.id)
-    size = max(hh.member_count, 1)
+    month = first_of_month(month)
+    income, size = s.execute(text(
+        "SELECT (SELECT COALESCE(SUM(monthly_fen), 0) FROM incomes WHERE household_id = :h AND "
+        + _INCOME_IN_FORCE + "), " + _SIZE_SQL.format(h=":h")),
+        {"h": hh.id, "month": month.isoformat()}).one()
     return std[1] * size < income and income * 100 <= std[1] * size * pct
-
-
-def _household_income(s: Session, household_id: int) -> int:
-    return s.execute(text("SELECT COALESCE(SUM(monthly_fen), 0) FROM incomes"
-                          " WHERE household_id = :h"), {"h": household_id}).scalar_one()
 
 
 # --- recording the review -----------------------------------------------------------------
@@ -272,7 +280,8 @@ def record_exit_review(db: Database, actor: str | int, case_id: int, on: dt.date
                     case.household_id)
         details = f"exit review 退出核查: {label_en} {label_zh} from {effective:%Y-%m}; {findings}"
         if outcome == "reduce":
-            details += "; " + _reduce(s, audit, case, covered_person_ids or [], effective)
+            details += "; " + _reduce(s, user, audit, case, covered_person_ids or [], on,
+                                      effective, f"退出核查减少保障 exit review: {findings}")
         _event(s, case, user, "review", on, reason=f"exit review: {outcome}", details=details)
         reason = f"退出核查 exit review: {findings}"
         if outcome == "suspend":
@@ -281,7 +290,7 @@ def record_exit_review(db: Database, actor: str | int, case_id: int, on: dt.date
             _event(s, case, user, "suspend", on, reason,
                    details=f"no payment from {effective:%Y-%m}")
         elif outcome == "terminate":
-            _end_case(s, user, audit, case, on, reason)
+            _terminate(s, user, audit, case, on, reason)
             if is_marginal(s, case.household_id, effective):
                 hh = s.get(Household, case.household_id)
                 if hh.category == "none":
@@ -289,34 +298,25 @@ def record_exit_review(db: Database, actor: str | int, case_id: int, on: dt.date
         return ServiceResult(household_ids={case.household_id})
 
 
-def _end_case(s: Session, user, audit: Auditor, case: AssistanceCase, on: dt.date,
-              reason: str) -> None:
-    """Terminate (终止) from the month after ``on``, as :func:`~.cases.terminate_case` does,
-    inside this transaction. (With dated coverage, the i11-life branch's ``cases._terminate``
-    has this very signature and also closes the case's coverage: use it instead.)"""
-    stop = max(next_month(on), case.paid_from)
-    stop = stop if case.paid_until is None else min(stop, case.paid_until)
-    audit.apply(case, "case", {"status": "terminated", "paid_until": stop,
-                               "next_review_on": None}, case.household_id)
-    _event(s, case, user, "terminate", on, reason, details=f"no payment from {stop:%Y-%m}")
-    _set_category(s, audit, case, active=False)
-
-
-def _reduce(s: Session, audit: Auditor, case: AssistanceCase, keep: list[int],
-            effective: dt.date) -> str:
-    """Fewer covered members. The case's members are not dated here (see the report to the
-    lead: with dated coverage this ends the others' coverage from ``effective``); the month
-    of the review is already computed and keeps its amount."""
-    old = sorted(s.scalars(select(CaseMember.person_id).where(CaseMember.case_id == case.id)))
+def _reduce(s: Session, user, audit: Auditor, case: AssistanceCase, keep: list[int],
+            on: dt.date, effective: dt.date, why: str) -> str:
+    """Fewer covered members from ``effective``: the others' coverage rows are closed there
+    (the month of the review keeps its members), recorded as a 'coverage' step."""
+    rows = _open_coverage(s, case.id)
+    old = sorted(r.person_id for r in rows)
     new = sorted(set(keep))
-    members = set(s.scalars(select(Person.id).where(Person.household_id == case.household_id)))
-    if not new or set(new) - set(old) or set(new) - members or len(new) >= len(old):
+    if not new or set(new) - set(old) or len(new) >= len(old):
         raise ValidationError.single(
             "covered_person_ids",
             f"a reduction keeps some of the {len(old)} covered members, fewer than now",
             f"减少保障须保留现有 {len(old)} 名保障对象中的一部分（少于现在）")
-    s.query(CaseMember).filter(CaseMember.case_id == case.id,
-                               CaseMember.person_id.notin_(new)).delete(synchronize_session=False)
+    ending = [r for r in rows if r.person_id not in new]
+    for row in ending:
+        _close(row, effective, why)
+    s.flush()
+    names = "、".join(s.get(Person, r.person_id).name for r in ending)
     audit.updated("case", case.id, "covered", ",".join(map(str, old)), ",".join(map(str, new)),
                   case.household_id)
+    _event(s, case, user, "coverage", on, why,
+           f"not covered from {effective:%Y-%m} 自{effective:%Y年%m月}起停保: {names}")
     return f"covered {len(old)} → {len(new)} from {effective:%Y-%m}"

@@ -441,3 +441,16 @@ def _no_payment_for_non_members(db, model, month):
                 CaseMember.case_id == cid, CaseMember.covered_from <= month,
                 (CaseMember.covered_until.is_(None)) | (CaseMember.covered_until > month))))
             assert covered <= set(members[i]), (month, cid, covered, members[i])
+
+
+def test_a_new_application_after_termination_covers_from_the_month_after_it(db, village_ids):
+    urban_630(db)
+    hid = household(db, village_ids[0], [("张三", 1), ("李四", 2)])
+    cid = active_case(db, hid)
+    C.terminate_case(db, ACTOR, cid, dt.date(2023, 6, 10), "收入超标")
+    again = C.open_case(db, ACTOR, C.CaseInput("dibao", hid, dt.date(2023, 6, 20), "再次申请"))
+    with db.read() as s:
+        rows = s.execute(select(CaseMember.case_id, CaseMember.covered_from,
+                                CaseMember.covered_until).order_by(CaseMember.id)).all()
+    assert rows == [(cid, FEB, JUL), (cid, FEB, JUL),
+                    (again.created_id, JUL, None), (again.created_id, JUL, None)]

@@ -441,3 +441,86 @@ def _no_payment_for_non_members(db, model, month):
                 CaseMember.case_id == cid, CaseMember.covered_from <= month,
                 (CaseMember.covered_until.is_(None)) | (CaseMember.covered_until > month))))
             assert covered <= set(members[i]), (month, cid, covered, members[i])
+
+
+def test_a_new_application_after_termination_covers_from_the_month_after_it(db, village_ids):
+    urban_630(db)
+    hid = household(db, village_ids[0], [("张三", 1), ("李四", 2)])
+    cid = active_case(db, hid)
+    C.terminate_case(db, ACTOR, cid, dt.date(2023, 6, 10), "收入超标")
+    again = C.open_case(db, ACTOR, C.CaseInput("dibao", hid, dt.date(2023, 6, 20), "再次申请"))
+    with db.read() as s:
+        rows = s.execute(select(CaseMember.case_id, CaseMember.covered_from,
+                                CaseMember.covered_until).order_by(CaseMember.id)).all()
+    assert rows == [(cid, FEB, JUL), (cid, FEB, JUL),
+                    (again.created_id, JUL, None), (again.created_id, JUL, None)]
+
+
+def test_upgrade_0007_dates_what_existed_and_ends_coverage_the_rules_no_longer_allow(tmp_path):
+    """A 0006 database with the bug in it: a covered person moved to another household, a
+    closed household's case still active. After the upgrade every person has a founding
+    membership, coverage has dates (months already paid unchanged), and the coverage the rules
+    no longer allow ends from next month; incomes hold in every month."""
+    from assistcase.db import Database, head_revision
+
+    db = Database(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+    db.upgrade("0006")
+    load_areas_csv(db, ACTOR)
+    now = "2026-01-01 00:00:00"
+    with db.engine.begin() as c:
+        v = c.execute(text("SELECT id FROM areas WHERE level = 'village' LIMIT 1")).scalar()
+        for hid, status, closed in ((1, "active", None), (2, "active", None),
+                                    (3, "closed", "2024-05-06")):
+            c.execute(text(
+                "INSERT INTO households (id, number, village_id, residence_class, category, status,"
+                " address, phone, account_type, account_number, bank_name, head_name, head_pinyin,"
+                " member_count, closed_on, created_at, updated_at) VALUES (:id, :n, :v, 'urban',"
+                " 'dibao', :st, '', '', 'none', '', '', '', '', 1, :closed, :now, :now)"),
+                {"id": hid, "n": f"H{hid}", "v": v, "st": status, "closed": closed, "now": now})
+        for pid, hid in ((1, 1), (2, 1), (3, 2), (4, 2), (5, 3)):   # 3 moved from 1 to 2
+            c.execute(text(
+                "INSERT INTO persons (id, household_id, name, id_number, id_number_rev, birth_date,"
+                " sex, relation, disability_category, serious_illness, self_care, in_school,"
+                " able_to_work, phone, created_at, updated_at) VALUES (:id, :h, :name, :idn, :idn,"
+                " '1980-01-01', 'M', 'head', '', 0, 'full', 0, 1, '', :now, :now)"),
+                {"id": pid, "h": hid, "name": f"人{pid}", "idn": make_id(seq=pid), "now": now})
+        for cid, hid, status, paid_from, paid_until in (
+                (1, 1, "active", "2023-04-01", None), (2, 2, "terminated", "2023-02-01",
+                                                       "2023-03-01"),
+                (3, 3, "active", "2023-04-01", None)):
+            c.execute(text(
+                "INSERT INTO assistance_cases (id, program, household_id, status, applied_on,"
+                " application_reason, check_findings, investigators, investigation_findings,"
+                " stable_income, institution_name, paid_from, paid_until, created_at, updated_at)"
+                " VALUES (:id, 'dibao', :h, :st, '2023-03-05', '', '', '', '', 0, '', :pf, :pu,"
+                " :now, :now)"),
+                {"id": cid, "h": hid, "st": status, "pf": paid_from, "pu": paid_until, "now": now})
+        for cid, pid in ((1, 1), (1, 2), (1, 3), (2, 4), (3, 5)):
+            c.execute(text("INSERT INTO case_members (case_id, person_id) VALUES (:c, :p)"),
+                      {"c": cid, "p": pid})
+        c.execute(text("INSERT INTO incomes (household_id, source, monthly_fen, note)"
+                       " VALUES (1, 'wages', 10000, '')"))
+    db.upgrade()
+    assert db.revision() == head_revision()
+    today = dt.date.today()
+    next_month = dt.date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+    with db.engine.connect() as c:
+        members = c.execute(text("SELECT person_id, household_id, joined_on, left_on"
+                                 " FROM household_memberships ORDER BY person_id")).all()
+        cover = c.execute(text("SELECT case_id, person_id, covered_from, covered_until"
+                               " FROM case_members ORDER BY case_id, person_id")).all()
+        valid_from = c.execute(text("SELECT valid_from, valid_until FROM incomes")).one()
+        triggers = {r[0] for r in c.execute(text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"))}
+    assert members == [(1, 1, None, None), (2, 1, None, None), (3, 2, None, None),
+                       (4, 2, None, None), (5, 3, None, "2024-05-06")]
+    nm = next_month.isoformat()
+    assert cover == [(1, 1, "2023-03-01", None), (1, 2, "2023-03-01", None),
+                     (1, 3, "2023-03-01", nm),                 # moved away: ends next month
+                     (2, 4, "2023-02-01", "2023-03-01"),        # terminated: as it was paid
+                     (3, 5, "2023-03-01", nm)]                  # closed household
+    assert valid_from == ("1900-01-01", None)
+    assert {"trg_persons_membership_insert", "trg_persons_membership_move",
+            "trg_households_closed_memberships", "trg_case_members_program",
+            "trg_rosters_frozen_update"} <= triggers
+    db.dispose()

@@ -26,7 +26,7 @@ from ..models import (Area, AssistanceCase, CaseEvent, CaseMember, Household,
                       HouseholdMembership, Person, User)
 from ..models.assistance import PROGRAMS, SUPPORT_MODES
 from ..models.registry import SELF_CARE
-from ..standards import add_months, first_of_month, next_month, review_interval_months
+from ..standards import add_months, next_month, review_interval_months
 from .audit import Auditor, resolve_user
 from .standards import policy_for
 
@@ -217,7 +217,9 @@ def open_case(db: Database, actor: str | int, data: CaseInput) -> ServiceResult:
         case = AssistanceCase(**values)
         s.add(case)
         s.flush()
-        start = first_of_month(data.applied_on)
+        # Covered from the month after the application: no case pays earlier (payment
+        # starts the month after confirmation), and a coverage ended this month does not clash.
+        start = next_month(data.applied_on)
         for pid in covered:
             _refuse_if_covered(s, data.program, members[pid], start)
         s.add_all(CaseMember(case_id=case.id, person_id=pid, program=case.program,
@@ -281,7 +283,9 @@ def set_covered_members(db: Database, actor: str | int, case_id: int,
         s.add_all(CaseMember(case_id=case.id, person_id=pid, program=case.program,
                              covered_from=start) for pid in added)
         s.flush()
-        names = lambda ids: "、".join(members[i].name for i in ids)  # noqa: E731
+        def names(ids: list[int]) -> str:
+            return "、".join(members[i].name for i in ids)
+
         details = "; ".join(part for part in (
             added and f"covered from {start:%Y-%m} 自{start:%Y年%m月}起保障: {names(added)}",
             removed and f"not covered from {start:%Y-%m} 自{start:%Y年%m月}起停保: {names(removed)}")
@@ -321,13 +325,16 @@ def _refuse_if_covered(s: Session, program: str, person: Person, start: dt.date)
             f"{person.name} is already covered by {program} case {other[0]} (household "
             f"{other[1]}): end that coverage first",
             f"{person.name} 已由{label_zh}案件 {other[0]}（户 {other[1]}）保障，请先终止该保障")
-    ended = s.scalar(select(func.max(CaseMember.covered_until))
-                     .where(CaseMember.person_id == person.id, CaseMember.program == program))
-    if ended is not None and ended > start:
+    ended = s.execute(select(CaseMember.covered_until, CaseMember.case_id)
+                      .where(CaseMember.person_id == person.id, CaseMember.program == program,
+                             CaseMember.covered_until > start)
+                      .order_by(CaseMember.covered_until.desc())).first()
+    if ended is not None:
         raise StateError(
-            f"{person.name} was covered by another {program} case until {ended:%Y-%m}: "
+            f"{person.name} is covered by {program} case {ended[1]} until {ended[0]:%Y-%m}: "
             f"coverage from {start:%Y-%m} would pay that person twice",
-            f"{person.name} 的{label_zh}保障至 {ended:%Y-%m} 止，自 {start:%Y-%m} 起保障将重复发放")
+            f"{person.name} 的{label_zh}保障（案件 {ended[1]}）至 {ended[0]:%Y-%m} 止，"
+            f"自 {start:%Y-%m} 起保障将重复发放")
 
 
 def end_coverage_for_persons(s: Session, user: User, person_ids: list[int], on: dt.date,

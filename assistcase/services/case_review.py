@@ -180,11 +180,11 @@ inc AS MATERIALIZED (SELECT household_id, SUM(monthly_fen) AS income FROM income
 hh AS MATERIALIZED (
     SELECT h.id, h.number, h.head_name, v.name AS village, h.residence_class, h.category,
            inc.income, """ + _SIZE_SQL.format(h="h.id") + """ AS size, p.standard, p.pct
-    FROM inc
-    JOIN households AS h ON h.id = inc.household_id
-    JOIN areas AS v ON v.id = h.village_id
-    JOIN areas AS t ON t.id = v.parent_id
-    JOIN params AS p ON p.county_id = t.parent_id AND p.residence_class = h.residence_class
+    FROM inc  -- CROSS JOIN keeps this order: the incomes drive, the rest is found by key
+    CROSS JOIN households AS h ON h.id = inc.household_id
+    CROSS JOIN areas AS v ON v.id = h.village_id
+    CROSS JOIN areas AS t ON t.id = v.parent_id
+    CROSS JOIN params AS p ON p.county_id = t.parent_id AND p.residence_class = h.residence_class
     WHERE h.status = 'active' AND v.code LIKE :prefix)
 SELECT id, number, head_name, village, residence_class, category, income, size, standard, pct
 FROM hh

@@ -300,6 +300,14 @@ def test_case_list_counts_by_state_and_filters(db, city, village_ids):
                                                                    awaiting}
             assert L.case_ids(s, L.CaseFilter(area_id=v1, program="dibao",
                                               state="application")) == [applied]
+        # the counts (index-backed) and the lists (one condition per state) partition alike,
+        # and agree with the state each row shows
+        for flt in (L.CaseFilter(), L.CaseFilter(program="dibao"), L.CaseFilter(area_id=v1)):
+            counts = L.case_counts(s, flt)
+            for state in L.CASE_STATES:
+                ids = L.case_ids(s, L.CaseFilter(flt.area_id, flt.program, state))
+                assert len(ids) == counts[state], (flt, state)
+                assert {r.state for r in L.case_rows(s, ids).values()} <= {state}
         rows = L.case_rows(s, [waiting, tekun])
         assert rows[waiting].state == "review_due" and rows[tekun].person_name == "张三"
         assert L.case_ids(s, L.CaseFilter(), limit=3) == sorted(

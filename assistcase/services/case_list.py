@@ -16,12 +16,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import case, func, literal, select
+from sqlalchemy import and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from ..errors import NotFoundError, ValidationError
 from ..models import Area, AssistanceCase, Household, Person
 from ..models.assistance import PROGRAMS
+from ..queries import _scalar_ints
 from ..recalc import CODE_DIGITS
 
 CASE_STATES = ("application", "publicity", "awaiting_confirmation", "review_due", "active",
@@ -78,16 +79,49 @@ def _where(s: Session, stmt, flt: CaseFilter):
     return stmt
 
 
+def state_condition(state: str, as_of: dt.date):
+    """The WHERE condition of one state on ``as_of``: the same partition as
+    :func:`state_expression`, written so that SQLite can use the (status, next_review_on)
+    index."""
+    c = AssistanceCase
+    not_due = or_(c.next_review_on.is_(None), c.next_review_on > as_of)
+    return {
+        "application": c.status.in_(("applied", "checked", "investigated")),
+        "publicity": and_(c.status == "publicity", c.publicity_end >= as_of),
+        "awaiting_confirmation": and_(c.status == "publicity",
+                                      or_(c.publicity_end.is_(None), c.publicity_end < as_of)),
+        "review_due": and_(c.status.in_(("active", "suspended")), c.next_review_on <= as_of),
+        "active": and_(c.status == "active", not_due),
+        "suspended": and_(c.status == "suspended", not_due),
+        "ended": c.status == "terminated",
+    }[state]
+
+
 def case_counts(s: Session, flt: CaseFilter = CaseFilter(),
                 as_of: dt.date | None = None) -> dict[str, int]:
     """The number of cases in each state under the area and program of ``flt`` (its state
-    is ignored); every state is a key, zero included."""
-    state = state_expression(as_of or dt.date.today())
-    stmt = _where(s, select(state, func.count()).select_from(AssistanceCase),
-                  CaseFilter(flt.area_id, flt.program)).group_by(state)
-    counts = dict.fromkeys(CASE_STATES, 0)
-    counts.update({k: n for k, n in s.execute(stmt)})
-    return counts
+    is ignored); every state is a key, zero included. Three index-backed counts (by status,
+    review due, publicity still running) rather than one pass over every case."""
+    as_of = as_of or dt.date.today()
+    c = AssistanceCase
+    base = CaseFilter(flt.area_id, flt.program)
+
+    def by_status(*conds) -> dict[str, int]:
+        stmt = _where(s, select(c.status, func.count()).select_from(c), base)
+        return dict(s.execute(stmt.where(*conds).group_by(c.status)).all())
+
+    status = by_status()
+    due = by_status(state_condition("review_due", as_of))
+    running = sum(by_status(state_condition("publicity", as_of)).values())
+    return {
+        "application": sum(status.get(k, 0) for k in ("applied", "checked", "investigated")),
+        "publicity": running,
+        "awaiting_confirmation": status.get("publicity", 0) - running,
+        "review_due": sum(due.values()),
+        "active": status.get("active", 0) - due.get("active", 0),
+        "suspended": status.get("suspended", 0) - due.get("suspended", 0),
+        "ended": status.get("terminated", 0),
+    }
 
 
 def case_ids(s: Session, flt: CaseFilter = CaseFilter(), as_of: dt.date | None = None,
@@ -98,11 +132,11 @@ def case_ids(s: Session, flt: CaseFilter = CaseFilter(), as_of: dt.date | None =
         if flt.state not in CASE_STATES:
             raise ValidationError.single("state", f"the state is one of {', '.join(CASE_STATES)}",
                                          "请选择案件状态")
-        stmt = stmt.where(state_expression(as_of or dt.date.today()) == flt.state)
+        stmt = stmt.where(state_condition(flt.state, as_of or dt.date.today()))
     stmt = stmt.order_by(AssistanceCase.id.desc())
     if limit is not None:
         stmt = stmt.limit(limit)
-    return list(s.scalars(stmt))
+    return _scalar_ints(s, stmt)
 
 
 @dataclass(frozen=True)

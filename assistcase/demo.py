@@ -667,8 +667,8 @@ def generate_demo_cases(db: Database, actor: str | int, paid_from: dt.date,
                        f" {_CASE_COMMON}) SELECT 'dibao', h.id, NULL, {_CASE_VALUES}"
                        " FROM households AS h WHERE h.status = 'active' AND h.category = 'dibao'"),
                   d)
-        s.execute(text("INSERT INTO case_members (case_id, person_id)"
-                       " SELECT c.id, p.id FROM assistance_cases AS c"
+        s.execute(text("INSERT INTO case_members (case_id, person_id, program, covered_from)"
+                       " SELECT c.id, p.id, 'dibao', c.paid_from FROM assistance_cases AS c"
                        " JOIN persons AS p ON p.household_id = c.household_id"
                        " WHERE c.program = 'dibao'"))
         s.execute(text(f"INSERT INTO assistance_cases (program, household_id, person_id,"
@@ -676,7 +676,8 @@ def generate_demo_cases(db: Database, actor: str | int, paid_from: dt.date,
                        f" SELECT 'tekun', h.id, p.id, 'dispersed', p.self_care, {_CASE_VALUES}"
                        " FROM households AS h JOIN persons AS p ON p.id = h.head_person_id"
                        " WHERE h.status = 'active' AND h.category = 'tekun'"), d)
-        s.execute(text("INSERT INTO case_members (case_id, person_id) SELECT id, person_id"
+        s.execute(text("INSERT INTO case_members (case_id, person_id, program, covered_from)"
+                       " SELECT id, person_id, 'tekun', paid_from"
                        " FROM assistance_cases WHERE program = 'tekun'"))
         counts = dict(s.execute(text("SELECT program, COUNT(*) FROM assistance_cases"
                                      " GROUP BY program")).all())

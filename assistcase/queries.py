@@ -221,12 +221,22 @@ class HouseholdDetail:
     closed_on: dt.date | None
     closed_reason: str | None
     members: list[MemberView] = field(default_factory=list)
-    incomes: list[tuple[int, str, int, int | None, str]] = field(default_factory=list)
-    properties: list[tuple[int, str, int, str]] = field(default_factory=list)
+    # (id, source, fen, earner id, note, valid from, valid until): every row, ended ones too
+    incomes: list[tuple[int, str, int, int | None, str, dt.date, dt.date | None]] = \
+        field(default_factory=list)
+    # (id, kind, fen, description, valid from, valid until)
+    properties: list[tuple[int, str, int, str, dt.date, dt.date | None]] = \
+        field(default_factory=list)
+    as_of: dt.date = field(default_factory=dt.date.today)
+
+    def in_force(self, valid_from: dt.date, valid_until: dt.date | None) -> bool:
+        """Whether a dated income or property row holds on ``as_of``."""
+        return valid_from <= self.as_of and (valid_until is None or self.as_of < valid_until)
 
     @property
     def monthly_income_fen(self) -> int:
-        return sum(i[2] for i in self.incomes)
+        """The incomes in force on ``as_of``."""
+        return sum(i[2] for i in self.incomes if self.in_force(i[5], i[6]))
 
     @property
     def per_capita_income_fen(self) -> int:
@@ -260,10 +270,13 @@ def household_detail(session: Session, household_id: int,
             p.id, p.name, p.id_number, p.birth_date, p.sex, age_on(p.birth_date, today),
             p.relation, p.disability_grade, p.disability_category, p.serious_illness,
             p.self_care, p.in_school, p.able_to_work, p.phone))
-    detail.incomes = [(i.id, i.source, i.monthly_fen, i.person_id, i.note) for i in
+    detail.as_of = today
+    detail.incomes = [(i.id, i.source, i.monthly_fen, i.person_id, i.note, i.valid_from,
+                       i.valid_until) for i in
                       session.scalars(select(Income).where(Income.household_id == hh.id)
                                       .order_by(Income.id))]
-    detail.properties = [(p.id, p.kind, p.value_fen, p.description) for p in
+    detail.properties = [(p.id, p.kind, p.value_fen, p.description, p.valid_from,
+                          p.valid_until) for p in
                          session.scalars(select(PropertyItem)
                                          .where(PropertyItem.household_id == hh.id)
                                          .order_by(PropertyItem.id))]

@@ -4,7 +4,9 @@
 The set-based recalculation resolves the rules once per county and class (standards in force
 on the month's first day, policy settings; a handful of small queries through the same
 functions the single-case path uses) and then computes every paying case of the area in one
-``INSERT … SELECT`` with aggregates over incomes and covered members, the formula of
+``INSERT … SELECT`` with aggregates over the incomes in force on the month's first day, the
+household's members of that month (membership history) and the persons covered that month,
+the formula of
 :func:`~assistcase.entitlement.dibao_entitlement` in integer SQL arithmetic. A test holds the
 two paths equal.
 """
@@ -15,14 +17,16 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
 from .db import Database
 from .entitlement import (CoveredMember, DibaoInputs, DibaoRules, Entitlement, TekunInputs,
                           dibao_entitlement, tekun_entitlement)
 from .errors import NotFoundError, ValidationError
-from .models import Area, AssistanceCase, CaseMember, Household, Income, Person
+from .models import (Area, AssistanceCase, CaseMember, Household, HouseholdMembership, Income,
+                     Person)
+from .models.base import utcnow
 from .progress import CancelToken, ProgressFn
 from .services.audit import Auditor, resolve_user
 from .services.standards import policy_for, standard_for, standard_history
@@ -34,11 +38,16 @@ CODE_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 
 # --- one case -----------------------------------------------------------------------------
 
 
-def case_inputs(s: Session, case_id: int) -> DibaoInputs | TekunInputs:
-    """The pure function's inputs for a case, read from the registry and the standards."""
+def case_inputs(s: Session, case_id: int, month: dt.date | None = None) -> DibaoInputs | TekunInputs:
+    """The pure function's inputs for a case and a month (default this month), read from the
+    registry and the standards as they were in that month: the incomes in force on its first
+    day, the household's members of that month (:class:`~assistcase.models.HouseholdMembership`) and
+    the persons
+    covered in it."""
     case = s.get(AssistanceCase, case_id)
     if case is None:
         raise NotFoundError("case", case_id, "救助案件")
+    month = first_of_month(month or dt.date.today())
     hh = s.get(Household, case.household_id)
     if case.program == "tekun":
         person = s.get(Person, case.person_id)
@@ -52,16 +61,26 @@ def case_inputs(s: Session, case_id: int) -> DibaoInputs | TekunInputs:
             support_mode=case.support_mode, institution_name=case.institution_name,
             residence_class=hh.residence_class)
     income = s.scalar(select(func.coalesce(func.sum(Income.monthly_fen), 0))
-                      .where(Income.household_id == hh.id))
+                      .where(Income.household_id == hh.id, Income.valid_from <= month,
+                             or_(Income.valid_until.is_(None), Income.valid_until > month)))
+    size = s.scalar(select(func.count()).select_from(HouseholdMembership)
+                    .where(HouseholdMembership.household_id == hh.id,
+                           or_(HouseholdMembership.joined_on.is_(None),
+                               HouseholdMembership.joined_on < month),
+                           or_(HouseholdMembership.left_on.is_(None),
+                               HouseholdMembership.left_on >= month)))
     covered = tuple(CoveredMember(p.name, p.birth_date, p.in_school, p.disability_grade,
                                   p.serious_illness)
                     for p in s.scalars(select(Person).join(CaseMember,
                                                            CaseMember.person_id == Person.id)
-                                       .where(CaseMember.case_id == case.id)
+                                       .where(CaseMember.case_id == case.id,
+                                              CaseMember.covered_from <= month,
+                                              or_(CaseMember.covered_until.is_(None),
+                                                  CaseMember.covered_until > month))
                                        .order_by(Person.id)))
     return DibaoInputs(
         standards=tuple(standard_history(s, hh.village_id, hh.residence_class, "dibao")),
-        household_income_fen=income, household_size=hh.member_count, covered=covered,
+        household_income_fen=income, household_size=max(size, 1), covered=covered,
         rules=DibaoRules.from_policy(policy_for(s, hh.village_id)),
         residence_class=hh.residence_class)
 
@@ -69,7 +88,7 @@ def case_inputs(s: Session, case_id: int) -> DibaoInputs | TekunInputs:
 def case_entitlement(s: Session, case_id: int, month: dt.date) -> Entitlement:
     """The amount and breakdown for a case and a month (whether or not the case is paid that
     month: see :meth:`~assistcase.services.cases.CaseView.paid_in`)."""
-    inputs = case_inputs(s, case_id)
+    inputs = case_inputs(s, case_id, month)
     if isinstance(inputs, TekunInputs):
         return tekun_entitlement(inputs, month)
     return dibao_entitlement(inputs, month)
@@ -120,7 +139,10 @@ vc(village_id, county_id) AS MATERIALIZED (
     WHERE v.level = 'village' AND v.code LIKE :prefix),
 paying AS MATERIALIZED (
     SELECT c.id AS case_id, c.program, c.household_id, c.self_care,
-           MAX(h.member_count, 1) AS size, p.*
+           MAX((SELECT COUNT(*) FROM household_memberships AS hm
+                WHERE hm.household_id = c.household_id
+                  AND (hm.joined_on IS NULL OR hm.joined_on < :month)
+                  AND (hm.left_on IS NULL OR hm.left_on >= :month)), 1) AS size, p.*
     FROM assistance_cases AS c
     JOIN households AS h ON h.id = c.household_id
     JOIN vc ON vc.village_id = h.village_id
@@ -130,6 +152,7 @@ paying AS MATERIALIZED (
 inc AS MATERIALIZED (
     SELECT i.household_id, SUM(i.monthly_fen) AS income FROM incomes AS i
     WHERE i.household_id IN (SELECT household_id FROM paying WHERE program = 'dibao')
+      AND i.valid_from <= :month AND (i.valid_until IS NULL OR i.valid_until > :month)
     GROUP BY i.household_id),
 cov AS MATERIALIZED (
     SELECT pay.case_id, COUNT(*) AS covered,
@@ -140,7 +163,8 @@ cov AS MATERIALIZED (
                           OR (pe.in_school AND pe.birth_date > :pupil_born)
                         THEN pay.p_min ELSE 0 END)) AS pct
     FROM paying AS pay
-    JOIN case_members AS cm ON cm.case_id = pay.case_id
+    JOIN case_members AS cm ON cm.case_id = pay.case_id AND cm.covered_from <= :month
+                            AND (cm.covered_until IS NULL OR cm.covered_until > :month)
     JOIN persons AS pe ON pe.id = cm.person_id
     WHERE pay.program = 'dibao'
     GROUP BY pay.case_id),
@@ -246,7 +270,8 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
                               "elderly_born": _years_before(month, 60),
                               "minor_born": _years_before(month, 16),
                               "pupil_born": _years_before(month, 18),
-                              "now": dt.datetime.now().isoformat(sep=" ")})
+                              # UTC, as every other timestamp (case events are compared to it)
+                              "now": utcnow().isoformat(sep=" ", timespec="microseconds")})
     report(0.8, "entitlements written 已计算")
     if cancel is not None:
         cancel.check()

@@ -85,8 +85,8 @@ def set_up(db, applied: dt.date) -> dict:
         s.execute(text(f"INSERT INTO assistance_cases (program, household_id, person_id, {common})"
                        f" SELECT 'dibao', h.id, NULL, {values} FROM households AS h"
                        " WHERE h.status = 'active' AND h.category = 'dibao'"), d)
-        s.execute(text("INSERT INTO case_members (case_id, person_id)"
-                       " SELECT c.id, p.id FROM assistance_cases AS c"
+        s.execute(text("INSERT INTO case_members (case_id, person_id, program, covered_from)"
+                       " SELECT c.id, p.id, 'dibao', c.paid_from FROM assistance_cases AS c"
                        " JOIN persons AS p ON p.household_id = c.household_id"
                        " WHERE c.program = 'dibao'"))
         s.execute(text(f"INSERT INTO assistance_cases (program, household_id, person_id,"
@@ -95,7 +95,8 @@ def set_up(db, applied: dt.date) -> dict:
                        " FROM households AS h JOIN persons AS p ON p.household_id = h.id"
                        "  AND p.relation = 'head'"
                        " WHERE h.status = 'active' AND h.category = 'tekun'"), d)
-        s.execute(text("INSERT INTO case_members (case_id, person_id) SELECT id, person_id"
+        s.execute(text("INSERT INTO case_members (case_id, person_id, program, covered_from)"
+                       " SELECT id, person_id, 'tekun', paid_from"
                        " FROM assistance_cases WHERE program = 'tekun'"))
         counts = dict(s.execute(text("SELECT program, COUNT(*) FROM assistance_cases"
                                      " GROUP BY program")).all())

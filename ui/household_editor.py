@@ -9,10 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, QRegularExpression, Qt, Signal
+from PySide6.QtCore import QDate, QModelIndex, QRegularExpression, Qt, Signal
 from PySide6.QtGui import (QBrush, QColor, QKeySequence, QRegularExpressionValidator,
                            QShortcut)
-from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QComboBox, QDialog,
+from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QComboBox, QDateEdit, QDialog,
                                QDialogButtonBox, QFormLayout, QHBoxLayout, QHeaderView,
                                QInputDialog, QLabel, QLineEdit, QMessageBox, QPushButton,
                                QStyledItemDelegate, QStyleOptionViewItem, QTableWidget,
@@ -22,6 +22,7 @@ from assistcase.db import Database
 from assistcase.errors import AssistCaseError, FieldError, ServiceResult, ValidationError
 from assistcase.idnumber import age_on, parse_resident_id
 from assistcase.queries import HouseholdDetail, audit_trail, household_detail
+from assistcase.models.registry import SINCE_ALWAYS
 from assistcase.services import registry as reg
 
 from .labels import choices, fen_to_yuan_text, label, yuan_text_to_fen
@@ -70,6 +71,7 @@ class HouseholdEditor(QDialog):
 
     saved = Signal(object)  # ServiceResult
     closed = Signal(int)  # household id: it leaves the active list
+    cases_requested = Signal(int)  # household id: show its assistance cases
 
     def __init__(self, db: Database, actor: str | int, household_id: int | None,
                  villages: list[tuple[int, str, str]], parent: QWidget | None = None,
@@ -202,27 +204,42 @@ class HouseholdEditor(QDialog):
         mlay.addLayout(mbuttons)
 
         # incomes and property
+        # Incomes and property hold from a date (a month uses the rows in force on its first
+        # day). A new row's date starts at today: the day the caseworker learns of it.
         self.incomes = self._simple_table([self.tr("Source"), self.tr("Monthly amount (yuan)"),
-                                           self.tr("Note")])
+                                           self.tr("From"), self.tr("Until"), self.tr("Note")])
         self.income_source = self._combo("income_source")
         self.income_amount = QLineEdit()
         self.income_amount.setPlaceholderText(self.tr("yuan, e.g. 350.00"))
         self.income_note = QLineEdit()
+        self.income_date = self._date_edit(self.tr("The date from which the income holds, or "
+                                                   "on which the selected income changes or ends"))
         self.income_error = self._error_label()
         self.income_summary = QLabel()
+        change_btn = QPushButton(self.tr("Change selected from date"))
+        change_btn.clicked.connect(self._change_income)
+        end_income_btn = QPushButton(self.tr("End selected on date"))
+        end_income_btn.clicked.connect(self._end_income)
         incomes_tab = self._money_tab(self.incomes, self.income_source, self.income_amount,
-                                      self.income_note, self.income_error, self._add_income,
-                                      self._delete_income, self.income_summary)
+                                      self.income_note, self.income_date, self.income_error,
+                                      self._add_income, self._delete_income, self.income_summary,
+                                      (change_btn, end_income_btn))
         self.properties = self._simple_table([self.tr("Kind"), self.tr("Value (yuan)"),
+                                              self.tr("From"), self.tr("Until"),
                                               self.tr("Description")])
         self.property_kind = self._combo("property_kind")
         self.property_value = QLineEdit()
         self.property_value.setPlaceholderText(self.tr("yuan"))
         self.property_desc = QLineEdit()
+        self.property_date = self._date_edit(self.tr("The date from which the item is held, or "
+                                                     "on which the selected item ends"))
         self.property_error = self._error_label()
+        end_property_btn = QPushButton(self.tr("End selected on date"))
+        end_property_btn.clicked.connect(self._end_property)
         property_tab = self._money_tab(self.properties, self.property_kind, self.property_value,
-                                       self.property_desc, self.property_error,
-                                       self._add_property, self._delete_property, None)
+                                       self.property_desc, self.property_date,
+                                       self.property_error, self._add_property,
+                                       self._delete_property, None, (end_property_btn,))
         self.history = self._simple_table([self.tr("When"), self.tr("Who"), self.tr("Action"),
                                            self.tr("Record"), self.tr("Field"),
                                            self.tr("Old value"), self.tr("New value")])
@@ -246,6 +263,10 @@ class HouseholdEditor(QDialog):
         self.save_btn.setToolTip(self.tr("Save (Ctrl+S)"))
         self.close_household_btn = self.buttons.addButton(
             self.tr("Close household…"), QDialogButtonBox.ButtonRole.ActionRole)
+        self.cases_btn = self.buttons.addButton(self.tr("Assistance cases…"),
+                                                QDialogButtonBox.ButtonRole.ActionRole)
+        self.cases_btn.clicked.connect(
+            lambda: self.household_id is not None and self.cases_requested.emit(self.household_id))
         self.cancel_btn = self.buttons.addButton(self.tr("Close"),
                                                  QDialogButtonBox.ButtonRole.RejectRole)
         self.save_btn.clicked.connect(self.save)
@@ -263,6 +284,7 @@ class HouseholdEditor(QDialog):
 
     def _make_read_only(self) -> None:
         """Supervisor view: every control that writes is removed, fields cannot be edited."""
+        self.cases_btn.hide()  # the cases page itself is open to the supervisor, read-only
         for w in (self.save_btn, self.close_household_btn, self.add_member_btn,
                   self.remove_member_btn, self.make_head_btn):
             w.hide()
@@ -293,7 +315,16 @@ class HouseholdEditor(QDialog):
         t.horizontalHeader().setStretchLastSection(True)
         return t
 
-    def _money_tab(self, table, kind, amount, note, error, add, delete, summary) -> QWidget:
+    @staticmethod
+    def _date_edit(tip: str) -> QDateEdit:
+        edit = QDateEdit(QDate.currentDate())
+        edit.setCalendarPopup(True)
+        edit.setDisplayFormat("yyyy-MM-dd")
+        edit.setToolTip(tip)
+        return edit
+
+    def _money_tab(self, table, kind, amount, note, date_edit, error, add, delete, summary,
+                   extra_buttons=()) -> QWidget:
         w = QWidget()
         lay = QVBoxLayout(w)
         lay.addWidget(table)
@@ -303,11 +334,17 @@ class HouseholdEditor(QDialog):
         row.addWidget(kind)
         row.addWidget(amount)
         row.addWidget(note, 1)
+        row.addWidget(QLabel(self.tr("Date:")))
+        row.addWidget(date_edit)
         add_btn = QPushButton(self.tr("Add"))
         add_btn.clicked.connect(add)
         del_btn = QPushButton(self.tr("Delete selected"))
+        del_btn.setToolTip(self.tr("For a row entered by mistake; a change is recorded from "
+                                   "its date instead"))
         del_btn.clicked.connect(delete)
         row.addWidget(add_btn)
+        for b in extra_buttons:
+            row.addWidget(b)
         row.addWidget(del_btn)
         lay.addLayout(row)
         lay.addWidget(error)
@@ -329,6 +366,7 @@ class HouseholdEditor(QDialog):
                 for i in (1, 2, 3):
                     self.tabs.setTabEnabled(i, False)
                 self.close_household_btn.setEnabled(False)
+                self.cases_btn.setEnabled(False)
                 self.remove_member_btn.setEnabled(True)
                 self.make_head_btn.setEnabled(False)
             else:
@@ -339,6 +377,7 @@ class HouseholdEditor(QDialog):
                     raise AssistCaseError(f"household {self.household_id} not found",
                                           f"未找到户 {self.household_id}")
                 self._detail = d
+                self.cases_btn.setEnabled(True)
                 head = next((m.name for m in d.members if m.relation == "head"), "")
                 title = self.tr("Household {number} — {head} ({path})").format(
                     number=d.number, head=head, path=d.village_path)
@@ -376,17 +415,22 @@ class HouseholdEditor(QDialog):
 
     def _fill_money(self, d: HouseholdDetail) -> None:
         self.incomes.setRowCount(0)
-        for inc_id, source, fen, _person, note in d.incomes:
+        for inc_id, source, fen, _person, note, since, until in d.incomes:
             self._append(self.incomes, inc_id, [label("income_source", source),
-                                                fen_to_yuan_text(fen), note])
+                                                fen_to_yuan_text(fen), self._since_text(since),
+                                                until.isoformat() if until else "", note])
         self.income_summary.setText(self.tr(
             "Household income {total} yuan/month; {n} members; per capita {pc} yuan/month")
             .format(total=fen_to_yuan_text(d.monthly_income_fen), n=len(d.members),
                     pc=fen_to_yuan_text(d.per_capita_income_fen)))
         self.properties.setRowCount(0)
-        for item_id, kind, fen, desc in d.properties:
+        for item_id, kind, fen, desc, since, until in d.properties:
             self._append(self.properties, item_id, [label("property_kind", kind),
-                                                    fen_to_yuan_text(fen), desc])
+                                                    fen_to_yuan_text(fen), self._since_text(since),
+                                                    until.isoformat() if until else "", desc])
+
+    def _since_text(self, since: dt.date) -> str:
+        return self.tr("registration") if since == SINCE_ALWAYS else since.isoformat()
 
     def _fill_history(self, trail) -> None:
         self.history.setRowCount(0)
@@ -718,10 +762,14 @@ class HouseholdEditor(QDialog):
             self.members.removeRow(row)
             self._mark_dirty()
             return
-        reason, ok = QInputDialog.getText(self, self.tr("Remove member"),
-                                          self.tr("Reason (moved away, deceased, …):"))
-        if ok:
-            self._run(reg.remove_member, pid, reason)
+        dialog = _LifeEventDialog(self, self.tr("Remove member"), with_kind=True)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.remove_member(pid, dialog.kind(), dialog.date(), dialog.reason())
+
+    def remove_member(self, person_id: int, kind: str, on: dt.date, reason: str = "") -> bool:
+        """Take a member out (died, moved out, married out, other) on ``on``: their coverage
+        ends from the month after."""
+        return self._run(reg.remove_member, person_id, kind, on, reason)
 
     def _make_head(self) -> None:
         row = self._selected_row(self.members)
@@ -743,15 +791,15 @@ class HouseholdEditor(QDialog):
     def _close_household(self) -> None:
         if self.household_id is None:
             return
-        reason, ok = QInputDialog.getText(self, self.tr("Close household"),
-                                          self.tr("Reason for closing the household:"))
-        if ok:
-            self.close_household(reason)
+        dialog = _LifeEventDialog(self, self.tr("Close household"), with_kind=False)
+        if dialog.exec() == QDialog.DialogCode.Accepted:
+            self.close_household(dialog.reason(), dialog.date())
 
-    def close_household(self, reason: str) -> bool:
-        """Close (注销) the household; the list drops it from the active households."""
+    def close_household(self, reason: str, on: dt.date | None = None) -> bool:
+        """Close (注销) the household on ``on`` (default today); its cases end from the month
+        after. The list drops it from the active households."""
         if self.household_id is None or not self._run(reg.close_household, self.household_id,
-                                                      reason):
+                                                      reason, on):
             return False
         self.closed.emit(self.household_id)
         return True
@@ -763,9 +811,38 @@ class HouseholdEditor(QDialog):
             self.income_error.show()
             return
         if self._run(reg.add_income, self.household_id, self.income_source.currentData(), fen,
-                     None, self.income_note.text().strip(), error_label=self.income_error):
+                     None, self.income_note.text().strip(), self.income_date.date().toPython(),
+                     error_label=self.income_error):
             self.income_amount.clear()
             self.income_note.clear()
+
+    def _selected_id(self, table: QTableWidget) -> int | None:
+        row = self._selected_row(table)
+        return None if row is None else table.item(row, 0).data(Qt.ItemDataRole.UserRole)
+
+    def _change_income(self) -> None:
+        """The selected income changes to the amount typed from the date chosen."""
+        income_id = self._selected_id(self.incomes)
+        fen = yuan_text_to_fen(self.income_amount.text())
+        if income_id is None or fen is None:
+            self.income_error.setText(self.tr("Select the income and enter its new amount"))
+            self.income_error.show()
+            return
+        if self._run(reg.change_income, income_id, self.income_date.date().toPython(), fen,
+                     error_label=self.income_error):
+            self.income_amount.clear()
+
+    def _end_income(self) -> None:
+        income_id = self._selected_id(self.incomes)
+        if income_id is not None:
+            self._run(reg.end_income, income_id, self.income_date.date().toPython(),
+                      error_label=self.income_error)
+
+    def _end_property(self) -> None:
+        item_id = self._selected_id(self.properties)
+        if item_id is not None:
+            self._run(reg.end_property, item_id, self.property_date.date().toPython(),
+                      error_label=self.property_error)
 
     def _delete_income(self) -> None:
         row = self._selected_row(self.incomes)
@@ -779,7 +856,8 @@ class HouseholdEditor(QDialog):
             self.property_error.show()
             return
         if self._run(reg.add_property, self.household_id, self.property_kind.currentData(), fen,
-                     self.property_desc.text().strip(), error_label=self.property_error):
+                     self.property_desc.text().strip(), self.property_date.date().toPython(),
+                     error_label=self.property_error):
             self.property_value.clear()
             self.property_desc.clear()
 
@@ -805,3 +883,46 @@ class HouseholdEditor(QDialog):
                 return
         super().reject()
 
+
+
+class _LifeEventDialog(QDialog):
+    """Asks for a life event's date (not after today), its reason and, for a member taken
+    out, its kind: died (with the date of death), moved out, married out, other."""
+
+    def __init__(self, parent: QWidget, title: str, with_kind: bool):
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        form = QFormLayout(self)
+        self._kind = QComboBox()
+        for value, text in (("died", self.tr("Died (date of death)")),
+                            ("moved_out", self.tr("Moved out")),
+                            ("married_out", self.tr("Married out")),
+                            ("other", self.tr("Other (give the reason)"))):
+            self._kind.addItem(text, value)
+        if with_kind:
+            form.addRow(self.tr("Kind:"), self._kind)
+        self._date = QDateEdit(QDate.currentDate())
+        self._date.setCalendarPopup(True)
+        self._date.setDisplayFormat("yyyy-MM-dd")
+        self._date.setMaximumDate(QDate.currentDate())
+        form.addRow(self.tr("Date of the event:"), self._date)
+        self._reason = QLineEdit()
+        form.addRow(self.tr("Reason:"), self._reason)
+        note = QLabel(self.tr("Coverage ends from the month after this date; the month itself "
+                              "is paid as before."))
+        note.setWordWrap(True)
+        form.addRow(note)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def kind(self) -> str:
+        return self._kind.currentData()
+
+    def date(self) -> dt.date:
+        return self._date.date().toPython()
+
+    def reason(self) -> str:
+        return self._reason.text().strip()

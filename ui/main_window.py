@@ -86,7 +86,18 @@ class MainWindow(QMainWindow):
 
     @property
     def registry(self):
-        return self.page("registry")
+        page = self.page("registry")
+        if not getattr(self, "_cases_wired", False):  # the household editor opens its cases
+            self._cases_wired = True
+            page.editor_opened.connect(
+                lambda editor: editor.cases_requested.connect(self.open_household_cases))
+        return page
+
+    def open_household_cases(self, household_id: int):
+        """The cases page (救助审批) showing a household and its newest case."""
+        page = self.show_page("cases")
+        page.choose_household(household_id)
+        return page
 
     def open_household(self, household_id: int):
         """Open the household editor, populated (used by the startup benchmark too)."""

@@ -77,12 +77,15 @@ def export_registry(db: Database, path: str | Path, flt: HouseholdFilter | None 
                 incomes: dict[tuple[int, int | None], list[tuple[str, int, str]]] = {}
                 for i in s.execute(select(Income.household_id, Income.person_id, Income.source,
                                           Income.monthly_fen, Income.note)
-                                   .where(Income.household_id.in_(block)).order_by(Income.id)):
+                                   .where(Income.household_id.in_(block),
+                                          Income.valid_until.is_(None))  # the rows in force
+                                   .order_by(Income.id)):
                     incomes.setdefault((i[0], i[1]), []).append((i[2], i[3], i[4]))
                 items: dict[int, list[tuple[str, int, str]]] = {}
                 for i in s.execute(select(PropertyItem.household_id, PropertyItem.kind,
                                           PropertyItem.value_fen, PropertyItem.description)
-                                   .where(PropertyItem.household_id.in_(block))
+                                   .where(PropertyItem.household_id.in_(block),
+                                          PropertyItem.valid_until.is_(None))
                                    .order_by(PropertyItem.id)):
                     items.setdefault(i[0], []).append((i[1], i[2], i[3]))
                 for hid in block:

@@ -30,6 +30,7 @@ from ..errors import DuplicatePersonError, FieldError, Warning_
 from ..idnumber import ResidentId
 from ..models import Area, Household, Income, Person, PropertyItem
 from ..models.base import utcnow
+from ..models.registry import SINCE_ALWAYS
 from ..progress import CancelToken, ProgressFn
 from ..searchkeys import name_keys
 from ..services.audit import Auditor, resolve_user
@@ -639,13 +640,16 @@ class _Planner:
         self.properties: dict[int, list[Any]] = {}
         if self.mapped & {"person_incomes", "household_incomes"}:
             for chunk in _chunks(matched_ids):
+                # the rows in force (open): ended rows are the household's history and stay
                 for r in s.execute(select(Income.__table__)
-                                   .where(Income.household_id.in_(chunk))):
+                                   .where(Income.household_id.in_(chunk),
+                                          Income.valid_until.is_(None))):
                     self.incomes.setdefault(r.household_id, []).append(r)
         if "properties" in self.mapped:
             for chunk in _chunks(matched_ids):
                 for r in s.execute(select(PropertyItem.__table__)
-                                   .where(PropertyItem.household_id.in_(chunk))):
+                                   .where(PropertyItem.household_id.in_(chunk),
+                                          PropertyItem.valid_until.is_(None))):
                     self.properties.setdefault(r.household_id, []).append(r)
         self._check()
         for n, (g, hh) in enumerate(matched):
@@ -1118,8 +1122,22 @@ def _write_money(s: Session, planner: _Planner, bulk: "_BufferedAuditor",
     next_income = (s.scalar(select(func.max(Income.id))) or 0) + 1
     next_item = (s.scalar(select(func.max(PropertyItem.id))) or 0) + 1
     income_rows, item_rows, gone_incomes, gone_items = [], [], [], []
+
+    def since(table: Any, old: list[Any], household_id: Any) -> Any:
+        """The file corrects the rows in force: its rows hold from where the replaced rows
+        held (or from the end of the household's last ended row), so past months keep the
+        rows that were in force then and nothing is counted twice."""
+        if old:
+            return min(r.valid_from for r in old).isoformat()
+        ended = s.scalar(select(func.max(table.valid_until))
+                         .where(table.household_id == household_id)) if household_id else None
+        return (ended or SINCE_ALWAYS).isoformat()
+
     for h in planner.households:
         household_id = hid(h)
+        income_from = since(Income, h.old_incomes, household_id) if h.incomes else None
+        item_from = since(PropertyItem, h.old_properties, household_id) if h.properties \
+            else None
         for r in h.old_incomes:
             bulk.deleted("income", r.id, {"source": r.source, "monthly_fen": r.monthly_fen,
                                           "person_id": r.person_id, "note": r.note},
@@ -1127,7 +1145,8 @@ def _write_money(s: Session, planner: _Planner, bulk: "_BufferedAuditor",
             gone_incomes.append((r.id,))
         for who, source, fen, note in h.incomes or ():
             person_id = pid_of[who] if who else None
-            income_rows.append((next_income, household_id, person_id, source, fen, note))
+            income_rows.append((next_income, household_id, person_id, source, fen, note,
+                                income_from))
             bulk.created("income", next_income, {"source": source, "monthly_fen": fen,
                                                  "person_id": person_id, "note": note},
                          household_id)
@@ -1137,7 +1156,7 @@ def _write_money(s: Session, planner: _Planner, bulk: "_BufferedAuditor",
                                             "description": r.description}, household_id)
             gone_items.append((r.id,))
         for kind, fen, description in h.properties or ():
-            item_rows.append((next_item, household_id, kind, description, fen))
+            item_rows.append((next_item, household_id, kind, description, fen, item_from))
             bulk.created("property", next_item, {"kind": kind, "value_fen": fen,
                                                  "description": description}, household_id)
             next_item += 1
@@ -1147,10 +1166,12 @@ def _write_money(s: Session, planner: _Planner, bulk: "_BufferedAuditor",
         conn.exec_driver_sql("DELETE FROM property_items WHERE id = ?", gone_items)
     if income_rows:
         conn.exec_driver_sql(_insert_sql("incomes", ("id", "household_id", "person_id", "source",
-                                                     "monthly_fen", "note")), income_rows)
+                                                     "monthly_fen", "note", "valid_from")),
+                             income_rows)
     if item_rows:
         conn.exec_driver_sql(_insert_sql("property_items", ("id", "household_id", "kind",
-                                                            "description", "value_fen")),
+                                                            "description", "value_fen",
+                                                            "valid_from")),
                              item_rows)
 
 

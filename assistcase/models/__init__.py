@@ -9,12 +9,13 @@ from .base import Base
 from .care import CareInstitution
 from .liaison import (Assignment, Institution, InstitutionAssessment, InstitutionResult, Leader,
                       LiaisonRule, LiaisonRuleVersion, Rectification, Visit)
-from .registry import Household, Income, Person, PersonSearchKey, PropertyItem
+from .registry import (Household, HouseholdMembership, Income, Person, PersonSearchKey,
+                       PropertyItem)
 from .rosters import (Adjustment, BankReturn, PaymentResult, Roster, RosterLine,
                       RosterLineItem)
 
-__all__ = ["Area", "AuditEntry", "Base", "Household", "Income", "Person", "PersonSearchKey",
-           "PropertyItem", "User"]
+__all__ = ["Area", "AuditEntry", "Base", "Household", "HouseholdMembership", "Income", "Person",
+           "PersonSearchKey", "PropertyItem", "User"]
 __all__ += ["Assignment", "Institution", "InstitutionAssessment", "InstitutionResult", "Leader",
             "LiaisonRule", "LiaisonRuleVersion", "Rectification", "Visit"]
 __all__ += ["AssistanceCase", "CaseEvent", "CaseMember", "EntitlementRow", "PolicySetting",

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer,
-                        PrimaryKeyConstraint, String, Text, UniqueConstraint)
+                        PrimaryKeyConstraint, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -27,7 +27,7 @@ CASE_STATUSES = ("applied", "checked", "investigated", "publicity", "active", "s
                  "terminated")
 SUPPORT_MODES = ("dispersed", "centralized")  # 分散供养 / 集中供养
 CASE_STEPS = ("apply", "economic_check", "investigation", "publicity", "confirm", "suspend",
-              "resume", "review", "terminate")
+              "resume", "review", "terminate", "coverage")
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -123,16 +123,31 @@ class AssistanceCase(Base):
 
 
 class CaseMember(Base):
-    """A household member covered by a dibao case (保障人口)."""
+    """A person covered by a case (保障人口) from ``covered_from`` (first month covered) until
+    ``covered_until`` (first month no longer covered; NULL while it lasts). Rows are never
+    deleted: an end of coverage closes the row with its reason, a new coverage is a new row.
+
+    ``program`` repeats the case's program (a trigger refuses a mismatch) so that the
+    database itself holds a person to one open coverage per program (partial unique index)."""
 
     __tablename__ = "case_members"
     __table_args__ = (
-        PrimaryKeyConstraint("case_id", "person_id"),
+        CheckConstraint("covered_until IS NULL OR covered_until >= covered_from",
+                        name="covered_period"),
+        CheckConstraint("program IN ('dibao','tekun')", name="program"),
+        Index("ix_case_members_case_id", "case_id"),
         Index("ix_case_members_person_id", "person_id"),
+        Index("ux_case_members_open_coverage", "person_id", "program", unique=True,
+              sqlite_where=text("covered_until IS NULL")),
     )
 
+    id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(ForeignKey("assistance_cases.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    program: Mapped[str] = mapped_column(String(8))
+    covered_from: Mapped[dt.date] = mapped_column(Date)
+    covered_until: Mapped[dt.date | None] = mapped_column(Date)
+    end_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class CaseEvent(Base):

@@ -10,6 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, utcnow
 
+# The valid_from of incomes and property recorded without a date (rows that existed before
+# they had dates, imports, and the registration itself): in force in every month.
+SINCE_ALWAYS = dt.date(1900, 1, 1)
+# How a member leaves a household (remove_member): 死亡 / 迁出 / 嫁出 / 其他.
+LEAVE_KINDS = ("died", "moved_out", "married_out", "other")
+
 RESIDENCE_CLASSES = ("urban", "rural")
 CATEGORIES = ("dibao", "tekun", "marginal", "monitored", "none")
 HOUSEHOLD_STATUSES = ("active", "closed")
@@ -133,6 +139,7 @@ class Income(Base):
         CheckConstraint(
             "source IN ('wages','agriculture','business','pension','transfer','property','other')",
             name="source"),
+        CheckConstraint("valid_until IS NULL OR valid_until > valid_from", name="valid_period"),
         Index("ix_incomes_household_id", "household_id"),
     )
 
@@ -142,6 +149,11 @@ class Income(Base):
     source: Mapped[str] = mapped_column(String(16))
     monthly_fen: Mapped[int] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(String(200), default="")
+    # In force from valid_from until valid_until (exclusive; NULL while it lasts). A month
+    # uses the rows in force on its first day, like the standards.
+    valid_from: Mapped[dt.date] = mapped_column(Date, default=SINCE_ALWAYS,
+                                                server_default=SINCE_ALWAYS.isoformat())
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
 
     household: Mapped[Household] = relationship(back_populates="incomes")
 
@@ -153,6 +165,7 @@ class PropertyItem(Base):
     __table_args__ = (
         CheckConstraint("value_fen >= 0", name="value_fen_nonneg"),
         CheckConstraint("kind IN ('deposit','vehicle','housing','other')", name="kind"),
+        CheckConstraint("valid_until IS NULL OR valid_until > valid_from", name="valid_period"),
         Index("ix_property_items_household_id", "household_id"),
     )
 
@@ -161,5 +174,37 @@ class PropertyItem(Base):
     kind: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(String(200), default="")
     value_fen: Mapped[int] = mapped_column(Integer, default=0)
+    valid_from: Mapped[dt.date] = mapped_column(Date, default=SINCE_ALWAYS,
+                                                server_default=SINCE_ALWAYS.isoformat())
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
 
     household: Mapped[Household] = relationship(back_populates="properties")
+
+
+class HouseholdMembership(Base):
+    """A person's membership of a household (户籍成员史), from ``joined_on`` to ``left_on``.
+
+    Kept by database triggers on ``persons`` (insert, change of ``household_id``) and on a
+    household's closing, so every writer keeps it; the registry services then set the exact
+    event date and reason on the row they just opened or closed.
+
+    ``joined_on`` NULL: a founding member (registered with the household), a member in every
+    month before. A month counts the members of that month: joined before its first day
+    (``joined_on < month``) and not left before it (``left_on >= month``), so the month of a
+    move, death or birth counts the household as it was on that month's first day, and each
+    person counts in exactly one household per month."""
+
+    __tablename__ = "household_memberships"
+    __table_args__ = (
+        CheckConstraint("left_on IS NULL OR joined_on IS NULL OR left_on >= joined_on",
+                        name="period"),
+        Index("ix_household_memberships_household", "household_id", "joined_on", "left_on"),
+        Index("ix_household_memberships_person_id", "person_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("households.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
+    joined_on: Mapped[dt.date | None] = mapped_column(Date)
+    left_on: Mapped[dt.date | None] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(String(200), default="", server_default="")

@@ -22,7 +22,8 @@ from sqlalchemy.orm import Session
 from ..db import Database
 from ..errors import FieldError, NotFoundError, ServiceResult, StateError, ValidationError
 from ..idnumber import age_on
-from ..models import (Area, AssistanceCase, CaseEvent, CaseMember, Household, Person, User)
+from ..models import (Area, AssistanceCase, CaseEvent, CaseMember, Household,
+                      HouseholdMembership, Person, User)
 from ..models.assistance import PROGRAMS, SUPPORT_MODES
 from ..models.registry import SELF_CARE
 from ..standards import add_months, next_month, review_interval_months
@@ -45,6 +46,7 @@ STEP_LABELS = {
     "resume": ("resumption", "恢复"),
     "review": ("periodic review", "定期核查"),
     "terminate": ("termination", "终止"),
+    "coverage": ("change of coverage", "保障对象变更"),
 }
 OPEN_STATUSES = ("applied", "checked", "investigated", "publicity", "active", "suspended")
 
@@ -73,9 +75,29 @@ def _case(s: Session, case_id: int) -> AssistanceCase:
     return case
 
 
-def _date(errors: list[FieldError], name: str, value: object, label_zh: str) -> None:
+def _date(errors: list[FieldError], name: str, value: object, label_zh: str,
+          future_ok: bool = False) -> None:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         errors.append(FieldError(name, "give the date", f"请填写{label_zh}日期"))
+    elif not future_ok:
+        not_after_today(errors, name, value, label_zh)
+
+
+def not_after_today(errors: list[FieldError], name: str, on: object, label_zh: str) -> None:
+    """A step is recorded when it has happened: its date may not be after today."""
+    today = dt.date.today()
+    if isinstance(on, dt.date) and on > today:
+        errors.append(FieldError(name, f"the date {on} is after today ({today}): a step is "
+                                       "recorded once it has happened",
+                                 f"{label_zh}日期 {on} 晚于今天（{today}），只能登记已办理的事项"))
+
+
+def _step_date(name: str, on: object, label_zh: str) -> None:
+    """Refuse a missing date or one after today (the steps that validate nothing else first)."""
+    errors: list[FieldError] = []
+    _date(errors, name, on, label_zh)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _event(s: Session, case: AssistanceCase, user: User, step: str, on: dt.date,
@@ -195,7 +217,13 @@ def open_case(db: Database, actor: str | int, data: CaseInput) -> ServiceResult:
         case = AssistanceCase(**values)
         s.add(case)
         s.flush()
-        s.add_all(CaseMember(case_id=case.id, person_id=pid) for pid in covered)
+        # Covered from the month after the application: no case pays earlier (payment
+        # starts the month after confirmation), and a coverage ended this month does not clash.
+        start = next_month(data.applied_on)
+        for pid in covered:
+            _refuse_if_covered(s, data.program, members[pid], start)
+        s.add_all(CaseMember(case_id=case.id, person_id=pid, program=case.program,
+                             covered_from=start) for pid in covered)
         audit = Auditor(s, user)
         audit.created("case", case.id, {**values, "covered": ",".join(map(str, sorted(covered)))},
                       hh.id)
@@ -204,29 +232,180 @@ def open_case(db: Database, actor: str | int, data: CaseInput) -> ServiceResult:
 
 
 def set_covered_members(db: Database, actor: str | int, case_id: int,
-                        person_ids: list[int], reason: str = "") -> ServiceResult:
-    """Change who a dibao case covers (保障人口), audited."""
+                        person_ids: list[int], reason: str = "",
+                        on: dt.date | None = None) -> ServiceResult:
+    """Confirm a change of who a dibao case covers (保障人口变更, e.g. 增人增保 after a birth
+    or a marriage), dated ``on`` (default today): members added are covered, members left
+    out stop being covered, both from the month after ``on``. Audited and recorded as a
+    'coverage' step of the case. Adding a member to the household never covers them: this
+    confirmation does. A person covered by another open case of the program is refused,
+    naming it."""
+    on = dt.date.today() if on is None else on
+    errors: list[FieldError] = []
+    _date(errors, "on", on, "变更")
+    if errors:
+        raise ValidationError(errors)
+    if on > dt.date.today():
+        raise ValidationError.single("on", f"the date {on} is after today",
+                                     f"日期 {on} 晚于今天")
     with db.begin() as s:
         user = resolve_user(s, actor)
         case = _case(s, case_id)
         if case.program != "dibao" or case.status == "terminated":
             raise StateError("only an open dibao case's covered members can change",
                              "只能调整未终止低保案件的保障对象")
-        members = set(s.scalars(select(Person.id).where(Person.household_id == case.household_id)))
-        if not person_ids or set(person_ids) - members:
+        members = {p.id: p for p in s.scalars(
+            select(Person).where(Person.household_id == case.household_id))}
+        if not person_ids or set(person_ids) - set(members):
             raise ValidationError.single("covered_person_ids",
                                          "covered members must be members of the household",
                                          "保障对象必须是本户成员，且至少一人")
-        old = sorted(s.scalars(select(CaseMember.person_id).where(CaseMember.case_id == case.id)))
-        new = sorted(set(person_ids))
-        if old != new:
-            s.query(CaseMember).filter(CaseMember.case_id == case.id).delete()
-            s.add_all(CaseMember(case_id=case.id, person_id=pid) for pid in new)
-            Auditor(s, user).updated("case", case.id, "covered", ",".join(map(str, old)),
-                                     ",".join(map(str, new)), case.household_id)
-            if reason.strip():
-                Auditor(s, user).note("update", "case", case.id, reason.strip(), case.household_id)
+        start = next_month(on)
+        current = {m.person_id: m for m in _open_coverage(s, case.id)}
+        new = set(person_ids)
+        added = sorted(new - set(current))
+        removed = sorted(set(current) - new)
+        if not added and not removed:
+            return ServiceResult(household_ids={case.household_id})
+        for pid in added:
+            joined = s.scalar(select(HouseholdMembership.joined_on).where(
+                HouseholdMembership.person_id == pid,
+                HouseholdMembership.household_id == case.household_id,
+                HouseholdMembership.left_on.is_(None)))
+            if joined is not None and joined > on:
+                raise ValidationError.single(
+                    "on", f"{members[pid].name} joined the household on {joined}, after {on}",
+                    f"{members[pid].name} 于 {joined} 加入本户，晚于变更日期 {on}")
+            _refuse_if_covered(s, case.program, members[pid], start)
+        why = reason.strip() or "change of coverage confirmed"
+        for pid in removed:
+            _close(current[pid], start, why)
+        s.add_all(CaseMember(case_id=case.id, person_id=pid, program=case.program,
+                             covered_from=start) for pid in added)
+        s.flush()
+        def names(ids: list[int]) -> str:
+            return "、".join(members[i].name for i in ids)
+
+        details = "; ".join(part for part in (
+            added and f"covered from {start:%Y-%m} 自{start:%Y年%m月}起保障: {names(added)}",
+            removed and f"not covered from {start:%Y-%m} 自{start:%Y年%m月}起停保: {names(removed)}")
+            if part)
+        audit = Auditor(s, user)
+        audit.updated("case", case.id, "covered", ",".join(map(str, sorted(current))),
+                      ",".join(map(str, sorted(new))), case.household_id)
+        _event(s, case, user, "coverage", on, why, details)
         return ServiceResult(household_ids={case.household_id})
+
+
+# --- coverage (保障对象) --------------------------------------------------------------------
+
+
+def _open_coverage(s: Session, case_id: int) -> list[CaseMember]:
+    return list(s.scalars(select(CaseMember).where(CaseMember.case_id == case_id,
+                                                   CaseMember.covered_until.is_(None))
+                          .order_by(CaseMember.person_id)))
+
+
+def _close(row: CaseMember, until: dt.date, reason: str) -> None:
+    row.covered_until = max(row.covered_from, until)
+    row.end_reason = reason[:200]
+
+
+def _refuse_if_covered(s: Session, program: str, person: Person, start: dt.date) -> None:
+    """A person is covered by at most one open case per program (the database holds it too,
+    by a partial unique index); a new coverage may not begin before an earlier one ended."""
+    label_zh = "特困供养" if program == "tekun" else "低保"
+    other = s.execute(select(CaseMember.case_id, Household.number)
+                      .join(AssistanceCase, AssistanceCase.id == CaseMember.case_id)
+                      .join(Household, Household.id == AssistanceCase.household_id)
+                      .where(CaseMember.person_id == person.id, CaseMember.program == program,
+                             CaseMember.covered_until.is_(None))).first()
+    if other is not None:
+        raise StateError(
+            f"{person.name} is already covered by {program} case {other[0]} (household "
+            f"{other[1]}): end that coverage first",
+            f"{person.name} 已由{label_zh}案件 {other[0]}（户 {other[1]}）保障，请先终止该保障")
+    ended = s.execute(select(CaseMember.covered_until, CaseMember.case_id)
+                      .where(CaseMember.person_id == person.id, CaseMember.program == program,
+                             CaseMember.covered_until > start)
+                      .order_by(CaseMember.covered_until.desc())).first()
+    if ended is not None:
+        raise StateError(
+            f"{person.name} is covered by {program} case {ended[1]} until {ended[0]:%Y-%m}: "
+            f"coverage from {start:%Y-%m} would pay that person twice",
+            f"{person.name} 的{label_zh}保障（案件 {ended[1]}）至 {ended[0]:%Y-%m} 止，"
+            f"自 {start:%Y-%m} 起保障将重复发放")
+
+
+def end_coverage_for_persons(s: Session, user: User, person_ids: list[int], on: dt.date,
+                             reason: str) -> set[int]:
+    """A life event (death, moving out, marrying out, moving to another household) on ``on``:
+    end every open coverage of these persons from the month after (the month of the event is
+    paid as before), record a 'coverage' step in each case, and end a case left with nobody
+    covered. Inside the caller's transaction; returns the households whose cases changed."""
+    rows = list(s.scalars(select(CaseMember).where(CaseMember.person_id.in_(person_ids),
+                                                   CaseMember.covered_until.is_(None))
+                          .order_by(CaseMember.case_id, CaseMember.person_id)))
+    stop = next_month(on)
+    audit = Auditor(s, user)
+    by_case: dict[int, list[CaseMember]] = {}
+    for row in rows:
+        by_case.setdefault(row.case_id, []).append(row)
+    changed: set[int] = set()
+    for case_id, ending in by_case.items():
+        case = _case(s, case_id)
+        before = [m.person_id for m in _open_coverage(s, case.id)]
+        for row in ending:
+            _close(row, stop, reason)
+        s.flush()
+        after = [m.person_id for m in _open_coverage(s, case.id)]
+        names = "、".join(s.get(Person, r.person_id).name for r in ending)
+        audit.updated("case", case.id, "covered", ",".join(map(str, before)),
+                      ",".join(map(str, after)), case.household_id)
+        _event(s, case, user, "coverage", on, reason,
+               f"not covered from {stop:%Y-%m} 自{stop:%Y年%m月}起停保: {names}")
+        if not after and case.status != "terminated":
+            _terminate(s, user, audit, case, on, f"no covered member left 无保障对象 ({reason})")
+        changed.add(case.household_id)
+    return changed
+
+
+def end_household_cases(s: Session, user: User, household_id: int, on: dt.date,
+                        reason: str) -> set[int]:
+    """A household closed on ``on``: every open coverage of its cases ends and every open
+    case is terminated, from the month after. Inside the caller's transaction."""
+    audit = Auditor(s, user)
+    cases = list(s.scalars(select(AssistanceCase).where(
+        AssistanceCase.household_id == household_id,
+        AssistanceCase.status != "terminated").order_by(AssistanceCase.id)))
+    stop = next_month(on)
+    for case in cases:
+        ending = _open_coverage(s, case.id)
+        for row in ending:
+            _close(row, stop, reason)
+        if ending:
+            _event(s, case, user, "coverage", on, reason,
+                   f"not covered from {stop:%Y-%m} 自{stop:%Y年%m月}起停保: "
+                   + "、".join(s.get(Person, r.person_id).name for r in ending))
+        _terminate(s, user, audit, case, on, reason)
+    return {household_id} if cases else set()
+
+
+def _terminate(s: Session, user: User, audit: Auditor, case: AssistanceCase, on: dt.date,
+               reason: str) -> None:
+    """End the case (终止) from the month after ``on``, with its open coverage."""
+    was_paying = case.status in ("active", "suspended")
+    changes: dict[str, object] = {"status": "terminated", "next_review_on": None}
+    stop = next_month(on)
+    if case.paid_from is not None:
+        stop = max(stop, case.paid_from)
+        changes["paid_until"] = stop if case.paid_until is None else min(stop, case.paid_until)
+    for row in _open_coverage(s, case.id):
+        _close(row, changes.get("paid_until", stop), "case terminated 案件终止")
+    audit.apply(case, "case", changes, case.household_id)
+    _event(s, case, user, "terminate", on, reason)
+    if was_paying:
+        _set_category(s, audit, case, active=False)
 
 
 def update_case(db: Database, actor: str | int, case_id: int,
@@ -283,6 +462,8 @@ def record_economic_check(db: Database, actor: str | int, case_id: int, on: dt.d
                                case.household_id)
         _event(s, case, user, "economic_check", on, details=details)
         if not passed:
+            for row in _open_coverage(s, case.id):
+                _close(row, next_month(on), "economic check not passed 核对未通过")
             _event(s, case, user, "terminate", on, reason="economic check not passed")
         return ServiceResult(household_ids={case.household_id})
 
@@ -318,7 +499,7 @@ def record_publicity(db: Database, actor: str | int, case_id: int, start: dt.dat
     """Record the publicity at the village (公示): start and end dates, at least 7 days."""
     errors: list[FieldError] = []
     _date(errors, "start", start, "公示开始")
-    _date(errors, "end", end, "公示结束")
+    _date(errors, "end", end, "公示结束", future_ok=True)
     if not errors and (end - start).days + 1 < PUBLICITY_DAYS:
         errors.append(FieldError("end", f"publicity lasts at least {PUBLICITY_DAYS} days "
                                         f"({start} to {start + dt.timedelta(days=PUBLICITY_DAYS - 1)})",
@@ -392,6 +573,7 @@ def _reason(reason: str) -> None:
 def suspend_case(db: Database, actor: str | int, case_id: int, on: dt.date,
                  reason: str) -> ServiceResult:
     """Suspend payment (暂停) from the month after ``on``."""
+    _step_date("on", on, "暂停")
     _reason(reason)
     with db.begin() as s:
         user = resolve_user(s, actor)
@@ -408,6 +590,7 @@ def suspend_case(db: Database, actor: str | int, case_id: int, on: dt.date,
 def resume_case(db: Database, actor: str | int, case_id: int, on: dt.date,
                 reason: str) -> ServiceResult:
     """Resume payment (恢复) from the month after ``on``."""
+    _step_date("on", on, "恢复")
     _reason(reason)
     with db.begin() as s:
         user = resolve_user(s, actor)
@@ -423,23 +606,15 @@ def resume_case(db: Database, actor: str | int, case_id: int, on: dt.date,
 
 def terminate_case(db: Database, actor: str | int, case_id: int, on: dt.date,
                    reason: str) -> ServiceResult:
-    """End the case (终止). Payment stops from the month after ``on``."""
+    """End the case (终止). Payment and coverage stop from the month after ``on``."""
+    _step_date("on", on, "终止")
     _reason(reason)
     with db.begin() as s:
         user = resolve_user(s, actor)
         case = _case(s, case_id)
         if case.status == "terminated":
             raise StateError("the case is already terminated", "案件已终止")
-        was_paying = case.status in ("active", "suspended")
-        changes: dict[str, object] = {"status": "terminated", "next_review_on": None}
-        if case.paid_from is not None:
-            stop = max(next_month(on), case.paid_from)
-            changes["paid_until"] = stop if case.paid_until is None else min(stop, case.paid_until)
-        audit = Auditor(s, user)
-        audit.apply(case, "case", changes, case.household_id)
-        _event(s, case, user, "terminate", on, reason)
-        if was_paying:
-            _set_category(s, audit, case, active=False)
+        _terminate(s, user, Auditor(s, user), case, on, reason)
         return ServiceResult(household_ids={case.household_id})
 
 
@@ -447,6 +622,7 @@ def record_review(db: Database, actor: str | int, case_id: int, on: dt.date, fin
                   stable_income: bool | None = None) -> ServiceResult:
     """Record a periodic review (核查) and set the next review date from the policy. The
     outcome (suspend, terminate, change of covered members) is its own step."""
+    _step_date("on", on, "核查")
     if not (findings or "").strip():
         raise ValidationError.single("findings", "record what the review found", "请填写核查情况")
     with db.begin() as s:
@@ -478,6 +654,18 @@ class EventView:
     at: dt.datetime
 
 
+@dataclass(frozen=True)
+class CoverageView:
+    """One period of a person's coverage by the case: first month covered, first month no
+    longer covered (None while it lasts), and why it ended."""
+
+    person_id: int
+    name: str
+    covered_from: dt.date
+    covered_until: dt.date | None
+    end_reason: str
+
+
 @dataclass
 class CaseView:
     id: int
@@ -499,8 +687,9 @@ class CaseView:
     institution_name: str
     self_care: str | None
     stable_income: bool
-    covered: list[tuple[int, str]] = field(default_factory=list)
+    covered: list[tuple[int, str]] = field(default_factory=list)  # covered now (open)
     events: list[EventView] = field(default_factory=list)
+    coverage: list["CoverageView"] = field(default_factory=list)  # every period, oldest first
 
     def paid_in(self, month: dt.date) -> bool:
         return self.paid_from is not None and self.paid_from <= month \
@@ -518,7 +707,13 @@ def case_view(s: Session, case_id: int) -> CaseView:
                     case.institution_name, case.self_care, case.stable_income)
     view.covered = [(pid, name) for pid, name in s.execute(
         select(Person.id, Person.name).join(CaseMember, CaseMember.person_id == Person.id)
-        .where(CaseMember.case_id == case.id).order_by(Person.id))]
+        .where(CaseMember.case_id == case.id, CaseMember.covered_until.is_(None))
+        .order_by(Person.id))]
+    view.coverage = [CoverageView(*r) for r in s.execute(
+        select(Person.id, Person.name, CaseMember.covered_from, CaseMember.covered_until,
+               CaseMember.end_reason).join(CaseMember, CaseMember.person_id == Person.id)
+        .where(CaseMember.case_id == case.id)
+        .order_by(CaseMember.covered_from, Person.id, CaseMember.id))]
     view.events = [EventView(e.step, e.happened_on, name, e.reason, e.details, e.at)
                    for e, name in s.execute(
                        select(CaseEvent, User.username).join(User, User.id == CaseEvent.user_id)

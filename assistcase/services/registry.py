@@ -18,11 +18,13 @@ from ..db import Database
 from ..errors import (DuplicatePersonError, FieldError, NotFoundError, ServiceResult, StateError,
                       ValidationError, Warning_)
 from ..idnumber import check_account, parse_resident_id
-from ..models import Area, Household, Income, Person, PersonSearchKey, PropertyItem
-from ..models.registry import (CATEGORIES, INCOME_SOURCES, PROPERTY_KINDS, RELATIONSHIPS,
-                               RESIDENCE_CLASSES, SELF_CARE)
+from ..models import (Area, Household, HouseholdMembership, Income, Person, PersonSearchKey,
+                      PropertyItem)
+from ..models.registry import (CATEGORIES, INCOME_SOURCES, LEAVE_KINDS, PROPERTY_KINDS,
+                               RELATIONSHIPS, RESIDENCE_CLASSES, SELF_CARE, SINCE_ALWAYS)
 from ..searchkeys import full_pinyin, name_keys
 from .audit import Auditor, resolve_user
+from .cases import end_coverage_for_persons, end_household_cases
 
 # --- input --------------------------------------------------------------------------------
 
@@ -205,6 +207,60 @@ def _person(s: Session, person_id: int) -> Person:
     return p
 
 
+# --- life events: dates and membership history ---------------------------------------------
+
+LEAVE_LABELS = {"died": ("died", "死亡"), "moved_out": ("moved out", "迁出"),
+                "married_out": ("married out", "嫁出"), "other": ("other", "其他")}
+
+
+def _event_date(on: Any, field: str = "on", label_zh: str = "事件") -> dt.date:
+    """The date of a life event: a date, not after today (default today)."""
+    if on is None:
+        return dt.date.today()
+    if not isinstance(on, dt.date) or isinstance(on, dt.datetime):
+        raise ValidationError.single(field, "give the date", f"请填写{label_zh}日期")
+    if on > dt.date.today():
+        raise ValidationError.single(field, f"the date {on} is after today",
+                                     f"{label_zh}日期 {on} 晚于今天")
+    return on
+
+
+def _open_membership(s: Session, person_id: int, household_id: int) -> HouseholdMembership | None:
+    return s.scalar(select(HouseholdMembership).where(
+        HouseholdMembership.person_id == person_id,
+        HouseholdMembership.household_id == household_id,
+        HouseholdMembership.left_on.is_(None)).order_by(HouseholdMembership.id.desc()))
+
+
+def _refuse_before_joining(s: Session, p: Person, on: dt.date, field: str = "on") -> None:
+    """A member cannot leave before the day they joined."""
+    m = _open_membership(s, p.id, p.household_id) if p.household_id else None
+    if m is not None and m.joined_on is not None and on < m.joined_on:
+        raise ValidationError.single(
+            field, f"{p.name} joined the household on {m.joined_on}, after {on}",
+            f"{p.name} 于 {m.joined_on} 加入本户，晚于 {on}")
+
+
+def _mark_left(s: Session, person_id: int, household_id: int, on: dt.date, reason: str) -> None:
+    """Put the event's date and reason on the membership the trigger just closed."""
+    s.flush()
+    m = s.scalar(select(HouseholdMembership).where(
+        HouseholdMembership.person_id == person_id,
+        HouseholdMembership.household_id == household_id,
+        HouseholdMembership.left_on.is_not(None)).order_by(HouseholdMembership.id.desc()))
+    if m is not None:
+        m.left_on, m.reason = on, reason[:200]
+
+
+def _mark_joined(s: Session, person_id: int, household_id: int, on: dt.date) -> None:
+    """Put the event's date on the membership the trigger just opened: a member who joins
+    counts from the month after ``on``."""
+    s.flush()
+    m = _open_membership(s, person_id, household_id)
+    if m is not None:
+        m.joined_on = on
+
+
 # --- households ---------------------------------------------------------------------------
 
 
@@ -282,16 +338,25 @@ def update_household(db: Database, actor: str | int, household_id: int,
 
 def close_household(db: Database, actor: str | int, household_id: int, reason: str,
                     on: dt.date | None = None) -> ServiceResult:
-    """Close (注销) a household. Its members stay linked for the record but may be registered
-    in another household afterwards."""
+    """Close (注销) a household on ``on`` (default today). Its members stay linked for the
+    record but may be registered in another household afterwards; their memberships end on
+    ``on``. Its open cases end and its coverage stops from the month after (the month of
+    closing is paid as before), each recorded in the case's history."""
     if not (reason or "").strip():
         raise ValidationError.single("closed_reason", "give the reason for closing",
                                      "请填写注销原因")
+    on = _event_date(on, "closed_on", "注销")
     with db.begin() as s:
         user = resolve_user(s, actor)
         hh = _active_household(s, household_id)
+        joined = s.scalar(select(func.max(HouseholdMembership.joined_on)).where(
+            HouseholdMembership.household_id == hh.id, HouseholdMembership.left_on.is_(None)))
+        if joined is not None and on < joined:
+            raise ValidationError.single("closed_on", f"a member joined on {joined}, after {on}",
+                                         f"有成员于 {joined} 加入本户，晚于注销日期 {on}")
+        end_household_cases(s, user, hh.id, on, f"household closed 户注销: {reason.strip()}")
         Auditor(s, user).apply(hh, "household", {"status": "closed",
-                                                 "closed_on": on or dt.date.today(),
+                                                 "closed_on": on,
                                                  "closed_reason": reason.strip()}, hh.id)
         return ServiceResult(household_ids={hh.id})
 
@@ -300,8 +365,12 @@ def close_household(db: Database, actor: str | int, household_id: int, reason: s
 
 
 def add_member(db: Database, actor: str | int, household_id: int, person: PersonData,
-               source: str | None = None) -> ServiceResult:
-    """Add a member (not the head: use :func:`change_head` for that)."""
+               source: str | None = None, on: dt.date | None = None) -> ServiceResult:
+    """Add a member (not the head: use :func:`change_head` for that) who joined on ``on``
+    (birth, marriage, moving in; default today). The member counts in the household from the
+    month after and is covered by no case until a change of coverage is confirmed
+    (:func:`~assistcase.services.cases.set_covered_members`, 增人增保)."""
+    on = _event_date(on, "joined_on", "加入")
     with db.begin() as s:
         user = resolve_user(s, actor)
         hh = _active_household(s, household_id)
@@ -327,6 +396,7 @@ def add_member(db: Database, actor: str | int, household_id: int, person: Person
         else:
             audit.apply(existing, "person", {**pv, "household_id": hh.id}, hh.id)
         _write_keys(s, existing)
+        _mark_joined(s, existing.id, hh.id, on)
         _refresh_household(s, hh)
         return ServiceResult(household_ids={hh.id}, person_ids={existing.id},
                              created_id=existing.id)
@@ -399,8 +469,11 @@ def change_head(db: Database, actor: str | int, household_id: int, new_head_id: 
 
 
 def move_member(db: Database, actor: str | int, person_id: int, to_household_id: int,
-                relation: str) -> ServiceResult:
-    """Move a member to another active household (not the head: change the head first)."""
+                relation: str, on: dt.date | None = None) -> ServiceResult:
+    """Move a member to another active household on ``on`` (default today; not the head:
+    change the head first). The person's coverage in the former household's cases ends from
+    the month after; in the new household they are covered only once a change of coverage is
+    confirmed there."""
     errors: list[FieldError] = []
     _choice(errors, "relation", relation, RELATIONSHIPS, "与户主关系")
     if relation == "head":
@@ -408,6 +481,7 @@ def move_member(db: Database, actor: str | int, person_id: int, to_household_id:
                                  "迁入成员不能直接成为户主，请迁入后再变更户主"))
     if errors:
         raise ValidationError(errors)
+    on = _event_date(on, "on", "迁移")
     with db.begin() as s:
         user = resolve_user(s, actor)
         p = _person(s, person_id)
@@ -419,8 +493,14 @@ def move_member(db: Database, actor: str | int, person_id: int, to_household_id:
         if source_hh is not None and source_hh.head_person_id == p.id:
             raise StateError("the head cannot be moved; change the head first",
                              "户主不能迁出，请先变更户主")
+        _refuse_before_joining(s, p, on)
+        why = f"moved to household {target.number} 迁至户 {target.number}"
+        end_coverage_for_persons(s, user, [p.id], on, why)
         Auditor(s, user).apply(p, "person", {"household_id": target.id, "relation": relation},
                                target.id)
+        if source_hh is not None:
+            _mark_left(s, p.id, source_hh.id, on, why)
+        _mark_joined(s, p.id, target.id, on)
         result = ServiceResult(household_ids={target.id}, person_ids={p.id})
         _refresh_household(s, target)
         if source_hh is not None:
@@ -429,10 +509,22 @@ def move_member(db: Database, actor: str | int, person_id: int, to_household_id:
         return result
 
 
-def remove_member(db: Database, actor: str | int, person_id: int, reason: str) -> ServiceResult:
-    """Take a member out of the household (moved away, died, …). The person record stays."""
-    if not (reason or "").strip():
-        raise ValidationError.single("reason", "give the reason", "请填写原因")
+def remove_member(db: Database, actor: str | int, person_id: int, kind: str,
+                  on: dt.date | None = None, reason: str = "") -> ServiceResult:
+    """Take a member out of the household: ``kind`` is 'died' (死亡; ``on`` the date of
+    death), 'moved_out' (迁出), 'married_out' (嫁出) or 'other' (其他, with a ``reason``);
+    ``on`` defaults to today. The person record stays. The person's coverage ends from the
+    month after ``on`` (the month of the event is paid as before), recorded in each case's
+    history; a case left with nobody covered ends."""
+    errors: list[FieldError] = []
+    _choice(errors, "kind", kind, LEAVE_KINDS, "减员原因")
+    if kind == "other" and not (reason or "").strip():
+        errors.append(FieldError("reason", "give the reason", "请填写原因"))
+    if errors:
+        raise ValidationError(errors)
+    on = _event_date(on, "on", "减员")
+    en, zh = LEAVE_LABELS[kind]
+    why = f"{en} {zh} {on}" + (f": {reason.strip()}" if (reason or "").strip() else "")
     with db.begin() as s:
         user = resolve_user(s, actor)
         p = _person(s, person_id)
@@ -442,9 +534,12 @@ def remove_member(db: Database, actor: str | int, person_id: int, reason: str) -
         if hh.head_person_id == p.id:
             raise StateError("the head cannot be removed; change the head first",
                              "不能移除户主，请先变更户主")
+        _refuse_before_joining(s, p, on)
+        end_coverage_for_persons(s, user, [p.id], on, why)
         audit = Auditor(s, user)
         audit.apply(p, "person", {"household_id": None}, hh.id)
-        audit.note("update", "person", p.id, f"removed from household: {reason.strip()}", hh.id)
+        audit.note("update", "person", p.id, f"removed from household: {why}", hh.id)
+        _mark_left(s, p.id, hh.id, on, why)
         _refresh_household(s, hh)
         return ServiceResult(household_ids={hh.id}, person_ids={p.id})
 
@@ -482,12 +577,30 @@ def _check_fen(field: str, value: Any) -> list[FieldError]:
     return []
 
 
+def _valid_dates(errors: list[FieldError], valid_from: Any, valid_until: Any) -> None:
+    for name, value in (("valid_from", valid_from), ("valid_until", valid_until)):
+        if value is not None and (not isinstance(value, dt.date) or isinstance(value, dt.datetime)):
+            errors.append(FieldError(name, "give the date", "请填写日期"))
+    if isinstance(valid_from, dt.date) and isinstance(valid_until, dt.date) \
+            and valid_until <= valid_from:
+        errors.append(FieldError("valid_until", f"the end ({valid_until}) must come after the "
+                                                f"start ({valid_from})",
+                                 f"截止日期（{valid_until}）必须晚于起始日期（{valid_from}）"))
+
+
 def add_income(db: Database, actor: str | int, household_id: int, source: str, monthly_fen: int,
-               person_id: int | None = None, note: str = "") -> ServiceResult:
+               person_id: int | None = None, note: str = "",
+               valid_from: dt.date | None = None,
+               valid_until: dt.date | None = None) -> ServiceResult:
+    """Record a monthly income in force from ``valid_from`` until ``valid_until`` (exclusive;
+    None: while it lasts). Without ``valid_from`` the income holds in every month (as entered
+    at registration): to change an income from a date use :func:`change_income`."""
     errors = _check_fen("monthly_fen", monthly_fen)
     _choice(errors, "source", source, INCOME_SOURCES, "收入来源")
+    _valid_dates(errors, valid_from, valid_until)
     if errors:
         raise ValidationError(errors)
+    valid_from = valid_from or SINCE_ALWAYS
     with db.begin() as s:
         user = resolve_user(s, actor)
         hh = _active_household(s, household_id)
@@ -495,12 +608,80 @@ def add_income(db: Database, actor: str | int, household_id: int, source: str, m
             raise ValidationError.single("person_id", "the earner must be a member of this household",
                                          "收入人必须是本户成员")
         inc = Income(household_id=hh.id, person_id=person_id, source=source,
-                     monthly_fen=monthly_fen, note=note)
+                     monthly_fen=monthly_fen, note=note, valid_from=valid_from,
+                     valid_until=valid_until)
         s.add(inc)
         s.flush()
         Auditor(s, user).created("income", inc.id, {"source": source, "monthly_fen": monthly_fen,
-                                                    "person_id": person_id, "note": note}, hh.id)
+                                                    "person_id": person_id, "note": note,
+                                                    "valid_from": valid_from,
+                                                    "valid_until": valid_until}, hh.id)
         return ServiceResult(household_ids={hh.id}, created_id=inc.id)
+
+
+def change_income(db: Database, actor: str | int, income_id: int, on: dt.date,
+                  monthly_fen: int, note: str | None = None) -> ServiceResult:
+    """The income changes from ``on``: the row in force ends on ``on`` and a new row with the
+    new amount (same source and earner) holds from ``on``, both audited. A month uses the
+    row in force on its first day, so months before are computed as they were. Returns the
+    new row's id. (Deleting a row stays for corrections of mistakes.)"""
+    errors = _check_fen("monthly_fen", monthly_fen)
+    _valid_dates(errors, on, None)
+    if on is None:
+        errors.append(FieldError("valid_from", "give the date of the change", "请填写变更日期"))
+    if errors:
+        raise ValidationError(errors)
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        inc = s.get(Income, income_id)
+        if inc is None:
+            raise NotFoundError("income", income_id, "收入记录")
+        _active_household(s, inc.household_id)
+        if inc.valid_until is not None:
+            raise StateError(f"this income ended on {inc.valid_until}; record a new one",
+                             f"此项收入已于 {inc.valid_until} 截止，请另行登记")
+        if on <= inc.valid_from:
+            raise ValidationError.single(
+                "valid_from", f"the change ({on}) must come after the income's start "
+                              f"({inc.valid_from}); correct the row instead",
+                f"变更日期（{on}）必须晚于该收入的起始日期（{inc.valid_from}），如属录入错误请更正")
+        audit = Auditor(s, user)
+        audit.apply(inc, "income", {"valid_until": on}, inc.household_id)
+        new = Income(household_id=inc.household_id, person_id=inc.person_id, source=inc.source,
+                     monthly_fen=monthly_fen, note=inc.note if note is None else note,
+                     valid_from=on)
+        s.add(new)
+        s.flush()
+        audit.created("income", new.id, {"source": new.source, "monthly_fen": monthly_fen,
+                                         "person_id": new.person_id, "note": new.note,
+                                         "valid_from": on, "replaces": inc.id},
+                      inc.household_id)
+        return ServiceResult(household_ids={inc.household_id}, created_id=new.id)
+
+
+def end_income(db: Database, actor: str | int, income_id: int, on: dt.date) -> ServiceResult:
+    """The income stops on ``on`` (the row is kept for the months before), audited."""
+    errors: list[FieldError] = []
+    _valid_dates(errors, on, None)
+    if errors or on is None:
+        raise ValidationError(errors or [FieldError("valid_until", "give the date",
+                                                    "请填写日期")])
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        inc = s.get(Income, income_id)
+        if inc is None:
+            raise NotFoundError("income", income_id, "收入记录")
+        _active_household(s, inc.household_id)
+        if inc.valid_until is not None or on <= inc.valid_from:
+            raise ValidationError.single(
+                "valid_until", f"the income runs from {inc.valid_from}"
+                               + (f" to {inc.valid_until}" if inc.valid_until else "")
+                               + f": it cannot end on {on}",
+                f"该收入起始于 {inc.valid_from}"
+                + (f"，截止于 {inc.valid_until}" if inc.valid_until else "")
+                + f"，不能在 {on} 截止")
+        Auditor(s, user).apply(inc, "income", {"valid_until": on}, inc.household_id)
+        return ServiceResult(household_ids={inc.household_id})
 
 
 def delete_income(db: Database, actor: str | int, income_id: int) -> ServiceResult:
@@ -519,21 +700,50 @@ def delete_income(db: Database, actor: str | int, income_id: int) -> ServiceResu
 
 
 def add_property(db: Database, actor: str | int, household_id: int, kind: str, value_fen: int,
-                 description: str = "") -> ServiceResult:
+                 description: str = "", valid_from: dt.date | None = None,
+                 valid_until: dt.date | None = None) -> ServiceResult:
+    """Record a property item held from ``valid_from`` (None: in every month) until
+    ``valid_until`` (exclusive; None while held)."""
     errors = _check_fen("value_fen", value_fen)
     _choice(errors, "kind", kind, PROPERTY_KINDS, "财产类别")
+    _valid_dates(errors, valid_from, valid_until)
     if errors:
         raise ValidationError(errors)
+    valid_from = valid_from or SINCE_ALWAYS
     with db.begin() as s:
         user = resolve_user(s, actor)
         hh = _active_household(s, household_id)
         item = PropertyItem(household_id=hh.id, kind=kind, value_fen=value_fen,
-                            description=description)
+                            description=description, valid_from=valid_from,
+                            valid_until=valid_until)
         s.add(item)
         s.flush()
         Auditor(s, user).created("property", item.id, {"kind": kind, "value_fen": value_fen,
-                                                       "description": description}, hh.id)
+                                                       "description": description,
+                                                       "valid_from": valid_from,
+                                                       "valid_until": valid_until}, hh.id)
         return ServiceResult(household_ids={hh.id}, created_id=item.id)
+
+
+def end_property(db: Database, actor: str | int, item_id: int, on: dt.date) -> ServiceResult:
+    """The household no longer holds the item from ``on`` (the row is kept), audited."""
+    errors: list[FieldError] = []
+    _valid_dates(errors, on, None)
+    if errors or on is None:
+        raise ValidationError(errors or [FieldError("valid_until", "give the date",
+                                                    "请填写日期")])
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        item = s.get(PropertyItem, item_id)
+        if item is None:
+            raise NotFoundError("property item", item_id, "财产记录")
+        _active_household(s, item.household_id)
+        if item.valid_until is not None or on <= item.valid_from:
+            raise ValidationError.single(
+                "valid_until", f"the item is held from {item.valid_from}: it cannot end on {on}",
+                f"该财产起始于 {item.valid_from}，不能在 {on} 截止")
+        Auditor(s, user).apply(item, "property", {"valid_until": on}, item.household_id)
+        return ServiceResult(household_ids={item.household_id})
 
 
 def delete_property(db: Database, actor: str | int, item_id: int) -> ServiceResult:
@@ -591,10 +801,13 @@ def _check_member(s: Session, hh: Household, person: Person | None, data: Person
 
 def save_household(db: Database, actor: str | int, household_id: int,
                    changes: dict[str, Any], members: list[MemberEdit],
-                   source: str | None = None) -> ServiceResult:
+                   source: str | None = None, joined_on: dt.date | None = None) -> ServiceResult:
     """Save the household editor in one transaction: household fields, changed members and
-    new members. Everything is validated first; any refusal writes nothing. Error fields are
-    ``members[i].<field>`` with ``i`` the position in ``members``."""
+    new members (who joined on ``joined_on``, default today: they count from the month after
+    and are covered only once a change of coverage is confirmed). Everything is validated
+    first; any refusal writes nothing. Error fields are ``members[i].<field>`` with ``i`` the
+    position in ``members``."""
+    joined_on = _event_date(joined_on, "joined_on", "加入")
     unknown = set(changes) - HOUSEHOLD_EDITABLE
     if unknown:
         raise ValidationError([FieldError(f, "this field cannot be changed here",
@@ -646,6 +859,7 @@ def save_household(db: Database, actor: str | int, household_id: int,
                     person = holder
                     audit.apply(person, "person", {**values, "household_id": hh.id}, hh.id)
                 write_keys(s, person)
+                _mark_joined(s, person.id, hh.id, joined_on)
             else:
                 old_name = person.name
                 audit.apply(person, "person", values, hh.id)

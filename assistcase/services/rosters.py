@@ -384,7 +384,9 @@ JOIN areas AS v ON v.id = h.village_id
 JOIN areas AS t ON t.id = v.parent_id
 JOIN (SELECT c2.id AS case_id,
              CASE WHEN c2.program = 'tekun' THEN 1
-                  ELSE (SELECT COUNT(*) FROM case_members AS cm WHERE cm.case_id = c2.id) END
+                  ELSE (SELECT COUNT(*) FROM case_members AS cm WHERE cm.case_id = c2.id
+                          AND cm.covered_from <= :month
+                          AND (cm.covered_until IS NULL OR cm.covered_until > :month)) END
              AS persons
       FROM assistance_cases AS c2
       WHERE c2.paid_from <= :month AND (c2.paid_until IS NULL OR c2.paid_until > :month)) AS n

@@ -524,3 +524,31 @@ def test_upgrade_0007_dates_what_existed_and_ends_coverage_the_rules_no_longer_a
             "trg_households_closed_memberships", "trg_case_members_program",
             "trg_rosters_frozen_update"} <= triggers
     db.dispose()
+
+
+def test_the_demo_city_has_consistent_histories(db):
+    """Every person of the demo has one membership, of the household they are in (ended on
+    the closing date for closed households); every demo coverage is of a member."""
+    from assistcase.demo import generate_demo, generate_demo_cases
+
+    generate_demo(db, ACTOR, households=60, seed=4, today=dt.date(2026, 11, 1))
+    generate_demo_cases(db, ACTOR, paid_from=dt.date(2025, 1, 1), today=dt.date(2026, 11, 1))
+    with db.read() as s:
+        bad = s.execute(text(
+            "SELECT p.id FROM persons AS p JOIN households AS h ON h.id = p.household_id"
+            " WHERE (SELECT COUNT(*) FROM household_memberships AS m WHERE m.person_id = p.id)"
+            "  <> 1 OR NOT EXISTS (SELECT 1 FROM household_memberships AS m"
+            "   WHERE m.person_id = p.id AND m.household_id = p.household_id"
+            "   AND m.joined_on IS NULL AND m.left_on IS h.closed_on)")).all()
+        strays = s.execute(text(
+            "SELECT cm.id FROM case_members AS cm JOIN assistance_cases AS c ON c.id = cm.case_id"
+            " WHERE cm.program <> c.program OR cm.covered_from <> c.paid_from"
+            " OR NOT EXISTS (SELECT 1 FROM household_memberships AS m WHERE"
+            "  m.person_id = cm.person_id AND m.household_id = c.household_id"
+            "  AND m.left_on IS NULL)")).all()
+        n = s.scalar(text("SELECT COUNT(*) FROM case_members"))
+        ended = s.scalar(text("SELECT COUNT(*) FROM household_memberships AS m JOIN households"
+                              " AS h ON h.id = m.household_id WHERE h.status = 'closed'"
+                              " AND m.left_on = h.closed_on"))
+    assert bad == [] and strays == [] and n > 0
+    assert ended > 0   # this seed has a closed household: its members left on its closing

@@ -11,7 +11,7 @@ from .liaison import (Assignment, Institution, InstitutionAssessment, Leader, Li
 from .registry import Household, Income, Person, PersonSearchKey, PropertyItem
 from .rosters import (Adjustment, BankReturn, PaymentResult, Roster, RosterLine,
                       RosterLineItem)
-from .registry import HouseholdMembership  # noqa: E402 (kept apart: a small merge)
+from .registry import HouseholdMembership  # on a line of its own: a small merge
 
 __all__ = ["Area", "AuditEntry", "Base", "Household", "Income", "Person", "PersonSearchKey",
            "PropertyItem", "User"]

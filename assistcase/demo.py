@@ -42,7 +42,8 @@ DIBAO_STANDARD_YUAN = {"urban": 630, "rural": 420}
 
 # Tables whose secondary indexes are dropped during the load and rebuilt afterwards: building
 # an index once from sorted data is several times faster than growing it row by row.
-BULK_TABLES = ("households", "persons", "person_search_keys", "incomes", "property_items")
+BULK_TABLES = ("households", "persons", "person_search_keys", "incomes", "property_items",
+               "household_memberships")  # the last written by a trigger on persons
 
 _HOUSEHOLD_SQL = (
     "INSERT INTO households (id, number, village_id, residence_class, category, status, address,"

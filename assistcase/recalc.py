@@ -38,7 +38,8 @@ CODE_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 
 # --- one case -----------------------------------------------------------------------------
 
 
-def case_inputs(s: Session, case_id: int, month: dt.date | None = None) -> DibaoInputs | TekunInputs:
+def case_inputs(s: Session, case_id: int,
+                month: dt.date | None = None) -> DibaoInputs | TekunInputs:
     """The pure function's inputs for a case and a month (default this month), read from the
     registry and the standards as they were in that month: the incomes in force on its first
     day, the household's members of that month (:class:`~assistcase.models.HouseholdMembership`) and

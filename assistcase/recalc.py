@@ -25,7 +25,7 @@ from .errors import NotFoundError, ValidationError
 from .models import Area, AssistanceCase, CaseMember, Household, Income, Person
 from .progress import CancelToken, ProgressFn
 from .services.audit import Auditor, resolve_user
-from .services.standards import policy_for, standard_for, standard_history
+from .services.standards import policy_for, standard_for, standard_history, standard_notices
 from .standards import CARE_KIND, first_of_month
 
 CODE_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
@@ -34,8 +34,10 @@ CODE_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 
 # --- one case -----------------------------------------------------------------------------
 
 
-def case_inputs(s: Session, case_id: int) -> DibaoInputs | TekunInputs:
-    """The pure function's inputs for a case, read from the registry and the standards."""
+def case_inputs(s: Session, case_id: int,
+                month: dt.date | None = None) -> DibaoInputs | TekunInputs:
+    """The pure function's inputs for a case, read from the registry and the standards; the
+    policy settings are those in force on the first day of ``month`` (default: today's)."""
     case = s.get(AssistanceCase, case_id)
     if case is None:
         raise NotFoundError("case", case_id, "救助案件")
@@ -50,7 +52,8 @@ def case_inputs(s: Session, case_id: int) -> DibaoInputs | TekunInputs:
                             for level, kind in CARE_KIND.items()},
             self_care=case.self_care or person.self_care, name=person.name,
             support_mode=case.support_mode, institution_name=case.institution_name,
-            residence_class=hh.residence_class)
+            residence_class=hh.residence_class,
+            notices=tuple(standard_notices(s, hh.village_id, hh.residence_class, "tekun_basic")))
     income = s.scalar(select(func.coalesce(func.sum(Income.monthly_fen), 0))
                       .where(Income.household_id == hh.id))
     covered = tuple(CoveredMember(p.name, p.birth_date, p.in_school, p.disability_grade,
@@ -62,14 +65,16 @@ def case_inputs(s: Session, case_id: int) -> DibaoInputs | TekunInputs:
     return DibaoInputs(
         standards=tuple(standard_history(s, hh.village_id, hh.residence_class, "dibao")),
         household_income_fen=income, household_size=hh.member_count, covered=covered,
-        rules=DibaoRules.from_policy(policy_for(s, hh.village_id)),
-        residence_class=hh.residence_class)
+        rules=DibaoRules.from_policy(policy_for(s, hh.village_id,
+                                                month and first_of_month(month))),
+        residence_class=hh.residence_class,
+        notices=tuple(standard_notices(s, hh.village_id, hh.residence_class, "dibao")))
 
 
 def case_entitlement(s: Session, case_id: int, month: dt.date) -> Entitlement:
     """The amount and breakdown for a case and a month (whether or not the case is paid that
     month: see :meth:`~assistcase.services.cases.CaseView.paid_in`)."""
-    inputs = case_inputs(s, case_id)
+    inputs = case_inputs(s, case_id, month)
     if isinstance(inputs, TekunInputs):
         return tekun_entitlement(inputs, month)
     return dibao_entitlement(inputs, month)
@@ -216,7 +221,7 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
     prefix = area.code[:CODE_DIGITS[area.level]] + "%"
     rows, params = [], {}
     for i, county in enumerate(_counties(s, area)):
-        policy = policy_for(s, county.id)
+        policy = policy_for(s, county.id, month)
         for cls in ("urban", "rural"):
             def fen(kind: str) -> int | None:
                 row = standard_for(s, county.id, cls, kind, month)

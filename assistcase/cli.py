@@ -348,6 +348,86 @@ def cmd_roster_funds(args: argparse.Namespace) -> int:
     return 0
 
 
+def _area_code_or_id(db, text: str) -> int:
+    """An area by its database id (a short number), else by code or unique name."""
+    from .models import Area
+
+    if text.isdigit() and len(text) < 12:
+        with db.read() as s:
+            if s.get(Area, int(text)) is not None:
+                return int(text)
+    return _area_id(db, text)
+
+
+def _per_capita(value) -> str:
+    from .standards import yuan
+
+    return yuan(round(value))
+
+
+def cmd_cases_exit_review(args: argparse.Namespace) -> int:
+    from .recalc import recalculate_area
+    from .services import case_review as X
+
+    db = _open(args)
+    area = _area_code_or_id(db, args.area)
+    if args.recalculate:
+        r = recalculate_area(db, args.user, area, args.month)
+        print(f"recalculated {args.month:%Y-%m}: {r.cases} case(s), {r.exit_review} flagged for "
+              f"exit review", file=sys.stderr)
+    with db.read() as s:
+        computed = X.month_computed(s, area, args.month)
+        rows = X.exit_reviews_due(s, area, args.month, limit=args.limit)
+    if not computed:
+        print(f"{args.month:%Y-%m} is not computed for this area: run with --recalculate "
+              "(or build the month's roster) first", file=sys.stderr)
+    print("case\thousehold\thead\tvillage\tstandard\thousehold income\tsize\t"
+          "per-capita income\tamount")
+    for r in rows:
+        print(f"{r.case_id}\t{r.household_number}\t{r.head_name}\t{r.village}\t"
+              f"{_yuan(r.standard_fen)}\t{_yuan(r.household_income_fen)}\t{r.household_size}\t"
+              f"{_per_capita(r.per_capita_income)} yuan\t{_yuan(r.amount_fen)}")
+    print(f"{len(rows)} case(s) due for exit review in {args.month:%Y-%m}", file=sys.stderr)
+    return 0
+
+
+def cmd_cases_record_review(args: argparse.Namespace) -> int:
+    from .services import case_review as X
+
+    db = _open(args)
+    X.record_exit_review(db, args.user, args.case_id, args.date, args.outcome, args.findings,
+                         args.keep)
+    en, _zh = X.OUTCOMES[args.outcome]
+    print(f"case {args.case_id}: exit review recorded ({en}), effective from the month after "
+          f"{args.date}")
+    return 0
+
+
+def cmd_cases_marginal(args: argparse.Namespace) -> int:
+    from .services import case_review as X
+
+    db = _open(args)
+    with db.read() as s:
+        rows = X.marginal_households(s, _area_code_or_id(db, args.area), args.month,
+                                     limit=args.limit)
+    print("household\thead\tvillage\tclass\tcategory\thousehold income\tsize\t"
+          "per-capita income\tstandard\t% of standard")
+    for r in rows:
+        print(f"{r.household_number}\t{r.head_name}\t{r.village}\t{r.residence_class}\t"
+              f"{r.category}\t{_yuan(r.household_income_fen)}\t{r.household_size}\t"
+              f"{_per_capita(r.per_capita_income)} yuan\t{_yuan(r.standard_fen)}\t"
+              f"{float(r.percent_of_standard):.1f}% (threshold {r.threshold_pct}%)")
+    print(f"{len(rows)} marginal household(s) in {args.month:%Y-%m}", file=sys.stderr)
+    return 0
+
+
+def _keep_arg(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError("person ids, comma-separated") from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     # The common options work before or after the sub-command (``assistcase demo --db x``).
     common = argparse.ArgumentParser(add_help=False)
@@ -406,6 +486,38 @@ def build_parser() -> argparse.ArgumentParser:
     dbp.add_argument("action", choices=["upgrade", "backup", "check"])
     dbp.add_argument("--to", help="backup destination file")
     dbp.set_defaults(func=cmd_db)
+
+    ca = add("cases", help="assistance cases: exit review (退出核查), marginal households")
+    csub = ca.add_subparsers(dest="cases_action", required=True)
+
+    def cadd(name: str, func, **kw):
+        sp = csub.add_parser(name, parents=[common], **kw)
+        sp.set_defaults(func=func)
+        return sp
+
+    er = cadd("exit-review", cmd_cases_exit_review,
+              help="dibao cases whose per-capita income reaches the standard in a computed "
+                   "month, with the figures")
+    er.add_argument("--area", required=True, help="area id, 12-digit code or unique name")
+    er.add_argument("--month", required=True, type=_month_arg, help="YYYY-MM")
+    er.add_argument("--recalculate", action="store_true",
+                    help="recompute the month's entitlements of the area first")
+    er.add_argument("--limit", type=int, default=1000)
+    rr = cadd("review", cmd_cases_record_review,
+              help="record an exit review and its outcome, effective from the next month")
+    rr.add_argument("case_id", type=int, metavar="CASE")
+    rr.add_argument("--outcome", required=True,
+                    choices=["continue", "reduce", "suspend", "terminate"])
+    rr.add_argument("--date", required=True, type=_date_arg, help="review date YYYY-MM-DD")
+    rr.add_argument("--findings", required=True)
+    rr.add_argument("--keep", type=_keep_arg,
+                    help="reduce: ids of the persons who stay covered, comma-separated")
+    mg = cadd("marginal", cmd_cases_marginal,
+              help="marginal households (低保边缘): per-capita income above the dibao standard, "
+                   "at most the policy threshold (default 150%%)")
+    mg.add_argument("--area", required=True, help="area id, 12-digit code or unique name")
+    mg.add_argument("--month", required=True, type=_month_arg, help="YYYY-MM")
+    mg.add_argument("--limit", type=int, default=1000)
 
     ro = add("roster", help="payment rosters: build, review, approve, print, bank file and "
                             "returns, funds report")

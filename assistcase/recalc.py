@@ -23,6 +23,7 @@ from .entitlement import (CoveredMember, DibaoInputs, DibaoRules, Entitlement, T
                           dibao_entitlement, tekun_entitlement)
 from .errors import NotFoundError, ValidationError
 from .models import Area, AssistanceCase, CaseMember, Household, Income, Person
+from .models.base import utcnow
 from .progress import CancelToken, ProgressFn
 from .services.audit import Auditor, resolve_user
 from .services.standards import policy_for, standard_for, standard_history, standard_notices
@@ -251,7 +252,8 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
                               "elderly_born": _years_before(month, 60),
                               "minor_born": _years_before(month, 16),
                               "pupil_born": _years_before(month, 18),
-                              "now": dt.datetime.now().isoformat(sep=" ")})
+                              # UTC, as every other timestamp (case events are compared to it)
+                              "now": utcnow().isoformat(sep=" ", timespec="microseconds")})
     report(0.8, "entitlements written 已计算")
     if cancel is not None:
         cancel.check()

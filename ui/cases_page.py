@@ -1,34 +1,47 @@
-"""Standards and cases page (保障标准与救助案件).
+"""Assistance cases page (救助审批).
 
-A thin view over :mod:`assistcase.services.standards`, :mod:`assistcase.services.cases` and
-:func:`assistcase.recalc.case_entitlement`: the standards of an area and class with their
-history and an add form (a refusal is shown inline, in red), and a case panel: find a household
-by its number, open a case, take it through each next step, and read the month's entitlement
-breakdown aloud. ``read_only=True`` hides every control that writes.
+A thin view over :mod:`assistcase.services.cases`, :mod:`assistcase.services.case_list`,
+:mod:`assistcase.services.case_review` and :func:`assistcase.recalc.case_entitlement`, in three
+tabs:
+
+- Cases: the cases under an area and program by state, with counts (a lazy list: it stays fast
+  at city scale), and the case panel: find a household by name, pinyin initials, ID tail or
+  number (the registry's search), open its case or a new one, take it through each next step
+  (each step's fields start empty), read the month's entitlement breakdown aloud;
+- Exit review (退出核查): the computed month's cases whose per-capita income reaches the standard,
+  with the figures; the month can be recalculated here; the review is recorded with its outcome;
+- Marginal households (低保边缘): per-capita income above the standard, at most the threshold.
+
+``read_only=True`` hides every control that writes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
-from PySide6.QtCore import QDate, QLocale, Qt
+from PySide6.QtCore import QDate, QLocale, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFormLayout, QGroupBox,
-                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QPlainTextEdit,
-                               QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
+                               QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
+                               QListWidgetItem, QPlainTextEdit, QPushButton, QSplitter,
+                               QTableView, QTableWidget, QTableWidgetItem, QTabWidget,
                                QVBoxLayout, QWidget)
-from sqlalchemy import select
 
 from assistcase.db import Database
 from assistcase.entitlement import NoStandardError
 from assistcase.errors import AssistCaseError
-from assistcase.models import Household
-from assistcase.recalc import case_entitlement
+from assistcase.queries import HouseholdFilter, household_detail, household_rows, search_household_ids
+from assistcase.recalc import case_entitlement, recalculate_area
+from assistcase.services import case_list as L
+from assistcase.services import case_review as X
 from assistcase.services import cases as C
 from assistcase.services import standards as S
 from assistcase.standards import yuan
 
+from .case_model import CaseTableModel
+from .tasks import BackgroundTask
+
 ERROR_STYLE = "color: #B00020;"
+SEARCH_LIMIT = 50
 
 
 def _qdate(d: dt.date) -> QDate:
@@ -46,18 +59,40 @@ def _date_edit(d: dt.date | None = None) -> QDateEdit:
     return e
 
 
-def _fen(text: str) -> int | None:
-    """Yuan as typed ("630", "4,260.5") to integer fen; None if not a positive amount."""
-    try:
-        value = Decimal(text.replace(",", "").strip()) * 100
-    except InvalidOperation:
-        return None
-    if value <= 0 or value != value.to_integral_value():
-        return None
-    return int(value)
+def _month_edit(d: dt.date | None = None) -> QDateEdit:
+    e = _date_edit(d)
+    e.setDisplayFormat("yyyy-MM")
+    return e
+
+
+def _month(e: QDateEdit) -> dt.date:
+    q = e.date()
+    return dt.date(q.year(), q.month(), 1)
+
+
+def _item(text: str, right: bool = False, data=None) -> QTableWidgetItem:
+    item = QTableWidgetItem(text)
+    if right:
+        item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+    if data is not None:
+        item.setData(Qt.UserRole, data)
+    return item
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.setEditTriggers(QAbstractItemView.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SingleSelection)
+    t.verticalHeader().setVisible(False)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
+    return t
 
 
 class CasesPage(QWidget):
+    recalculated = Signal(str)  # "succeeded" / "failed" / "cancelled"
+
     def __init__(self, db: Database, actor: str | int, read_only: bool = False,
                  parent: QWidget | None = None):
         super().__init__(parent)
@@ -65,134 +100,148 @@ class CasesPage(QWidget):
         self.lang = "zh" if QLocale().name().startswith("zh") else "en"
         self.case_id: int | None = None
         self.household_id: int | None = None
-        self.kind_names = {
-            "dibao": self.tr("Dibao standard"),
-            "tekun_basic": self.tr("Extreme-hardship basic living standard"),
-            "care_full": self.tr("Care standard: fully self-caring"),
-            "care_partial": self.tr("Care standard: partly disabled"),
-            "care_none": self.tr("Care standard: fully disabled"),
-            "subsidy_level": self.tr("Required average subsidy level"),
-        }
+        self.task: BackgroundTask | None = None
         self.class_names = {"urban": self.tr("Urban"), "rural": self.tr("Rural")}
         self.status_names = {
             "applied": self.tr("Applied"), "checked": self.tr("Economic check done"),
             "investigated": self.tr("Home investigation done"),
             "publicity": self.tr("In publicity"), "active": self.tr("Active"),
             "suspended": self.tr("Suspended"), "terminated": self.tr("Terminated")}
-        splitter = QSplitter(Qt.Horizontal)
-        splitter.addWidget(self._standards_panel())
-        splitter.addWidget(self._case_panel())
-        layout = QVBoxLayout(self)
-        layout.addWidget(splitter)
-        self.refresh_standards()
-        self.show_case()
+        self.state_names = {
+            "application": self.tr("In application"), "publicity": self.tr("In publicity"),
+            "awaiting_confirmation": self.tr("Awaiting confirmation"),
+            "review_due": self.tr("Review due"), "active": self.tr("Active"),
+            "suspended": self.tr("Suspended"), "ended": self.tr("Ended")}
+        self.program_names = {"dibao": self.tr("Dibao"), "tekun": self.tr("Extreme hardship")}
+        self.outcome_names = {
+            "continue": self.tr("Continue assistance"), "reduce": self.tr("Reduce assistance"),
+            "suspend": self.tr("Suspend"), "terminate": self.tr("Terminate")}
 
-    def _error_text(self, e: AssistCaseError) -> str:
-        return e.message(self.lang)
-
-    # --- standards --------------------------------------------------------------------------
-
-    def _standards_panel(self) -> QWidget:
-        box = QGroupBox(self.tr("Standards"))
-        v = QVBoxLayout(box)
         top = QHBoxLayout()
         self.area = QComboBox()
         with self.db.read() as s:
             for area_id, name, _level in S.standard_areas(s):
                 self.area.addItem(name, area_id)
-        self.area.setCurrentIndex(min(1, self.area.count() - 1))
-        self.std_class = QComboBox()
-        for key, label in self.class_names.items():
-            self.std_class.addItem(label, key)
+        self.program_filter = QComboBox()
+        self.program_filter.addItem(self.tr("All programs"), None)
+        for key, name in self.program_names.items():
+            self.program_filter.addItem(name, key)
         top.addWidget(QLabel(self.tr("Area")))
         top.addWidget(self.area, 1)
-        top.addWidget(QLabel(self.tr("Class")))
-        top.addWidget(self.std_class)
-        v.addLayout(top)
-        self.std_table = QTableWidget(0, 4)
-        self.std_table.setHorizontalHeaderLabels(
-            [self.tr("Item"), self.tr("From"), self.tr("As entered"), self.tr("Per month (yuan)")])
-        self.std_table.setEditTriggers(QAbstractItemView.NoEditTriggers)
-        self.std_table.verticalHeader().setVisible(False)
-        self.std_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
-        v.addWidget(self.std_table, 1)
-        form_box = QGroupBox(self.tr("Add a standard"))
-        form = QFormLayout(form_box)
-        self.std_kind = QComboBox()
-        for key, label in self.kind_names.items():
-            self.std_kind.addItem(label, key)
-        self.std_from = _date_edit(dt.date(dt.date.today().year, 1, 1))
-        self.std_amount = QLineEdit()
-        self.std_amount.setPlaceholderText(self.tr("yuan per person"))
-        self.std_period = QComboBox()
-        self.std_period.addItem(self.tr("per month"), "month")
-        self.std_period.addItem(self.tr("per year (as published)"), "year")
-        self.std_add = QPushButton(self.tr("Add standard"))
-        self.std_error = QLabel()
-        self.std_error.setStyleSheet(ERROR_STYLE)
-        self.std_error.setWordWrap(True)
-        form.addRow(self.tr("Item"), self.std_kind)
-        form.addRow(self.tr("In force from"), self.std_from)
-        form.addRow(self.tr("Amount"), self.std_amount)
-        form.addRow(self.tr("Period"), self.std_period)
-        form.addRow(self.std_add)
-        form.addRow(self.std_error)
-        form_box.setVisible(not self.read_only)
-        v.addWidget(form_box)
-        self.area.currentIndexChanged.connect(self.refresh_standards)
-        self.std_class.currentIndexChanged.connect(self.refresh_standards)
-        self.std_add.clicked.connect(self.add_standard)
-        return box
+        top.addWidget(QLabel(self.tr("Program")))
+        top.addWidget(self.program_filter)
+        top.addStretch(1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self._cases_tab(), self.tr("Cases"))
+        self.tabs.addTab(self._review_tab(), self.tr("Exit review"))
+        self.tabs.addTab(self._marginal_tab(), self.tr("Marginal households"))
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.tabs, 1)
+        self.area.currentIndexChanged.connect(self.refresh_lists)
+        self.program_filter.currentIndexChanged.connect(self.refresh_lists)
+        self.refresh_lists()
+        self.show_case()
 
-    def refresh_standards(self) -> None:
-        area_id, cls = self.area.currentData(), self.std_class.currentData()
-        if area_id is None:
-            return
+    def _error_text(self, e: AssistCaseError) -> str:
+        return e.message(self.lang)
+
+    def refresh_lists(self) -> None:
+        self.refresh_cases()
+        self.refresh_reviews()
+        self.refresh_marginal()
+
+    # --- the case list ----------------------------------------------------------------------
+
+    def _cases_tab(self) -> QWidget:
+        splitter = QSplitter(Qt.Horizontal)
+        left = QWidget()
+        v = QVBoxLayout(left)
+        self.states = QListWidget()
+        self.states.setMaximumHeight(190)
+        v.addWidget(self.states)
+        self.case_model = CaseTableModel(self.db, self)
+        self.case_model.state_names = self.state_names
+        self.case_model.program_names = self.program_names
+        self.case_table = QTableView()
+        self.case_table.setModel(self.case_model)
+        self.case_table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.case_table.setSelectionMode(QAbstractItemView.SingleSelection)
+        self.case_table.verticalHeader().setVisible(False)
+        self.case_table.verticalHeader().setDefaultSectionSize(22)
+        v.addWidget(self.case_table, 1)
+        self.case_count = QLabel()
+        v.addWidget(self.case_count)
+        splitter.addWidget(left)
+        splitter.addWidget(self._case_panel())
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 1)
+        self.states.currentRowChanged.connect(lambda _r: self._apply_case_filter())
+        self.case_table.doubleClicked.connect(
+            lambda index: self.open_case_id(self.case_model.case_id(index.row())))
+        self.case_table.activated.connect(
+            lambda index: self.open_case_id(self.case_model.case_id(index.row())))
+        self.case_model.countChanged.connect(
+            lambda n: self.case_count.setText(self.tr("%1 cases").replace("%1", f"{n:,}")))
+        return splitter
+
+    def _filter(self, state: str | None = None) -> L.CaseFilter:
+        return L.CaseFilter(self.area.currentData(), self.program_filter.currentData(), state)
+
+    def refresh_cases(self) -> None:
+        """Recount the states and reload the list (after a filter change or a step)."""
         with self.db.read() as s:
-            rows = S.standard_rows(s, area_id, cls)
-        self.std_table.setRowCount(len(rows))
-        for r, row in enumerate(rows):
-            entered = yuan(row.entered_fen) + (self.tr(" / year") if row.period == "year"
-                                               else self.tr(" / month"))
-            for c, value in enumerate((self.kind_names.get(row.kind, row.kind),
-                                       row.effective_from.isoformat(), entered,
-                                       yuan(row.monthly_fen))):
-                item = QTableWidgetItem(value)
-                if c >= 2:
-                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
-                self.std_table.setItem(r, c, item)
+            counts = L.case_counts(s, self._filter(), dt.date.today())
+        current = self.states.currentItem().data(Qt.UserRole) if self.states.currentItem() \
+            else None
+        self.states.blockSignals(True)
+        self.states.clear()
+        rows = [(None, self.tr("All cases"), sum(counts.values()))] + \
+            [(k, self.state_names[k], counts[k]) for k in L.CASE_STATES]
+        for key, name, n in rows:
+            item = QListWidgetItem(f"{name} ({n:,})")
+            item.setData(Qt.UserRole, key)
+            self.states.addItem(item)
+        keys = [r[0] for r in rows]
+        self.states.setCurrentRow(keys.index(current) if current in keys else 0)
+        self.states.blockSignals(False)
+        self.state_counts = counts
+        self._apply_case_filter()
 
-    def add_standard(self) -> None:
-        fen = _fen(self.std_amount.text())
-        if fen is None:
-            self.std_error.setText(self.tr("Enter the amount in yuan, for example 630 or 4,260."))
-            return
-        data = S.StandardInput(self.area.currentData(), self.std_class.currentData(),
-                               self.std_kind.currentData(), _pydate(self.std_from.date()), fen,
-                               self.std_period.currentData())
-        try:
-            S.save_standard(self.db, self.actor, data)
-        except AssistCaseError as e:
-            self.std_error.setText(self._error_text(e))
-            return
-        self.std_error.clear()
-        self.std_amount.clear()
-        self.refresh_standards()
+    def select_state(self, state: str | None) -> None:
+        keys = [self.states.item(i).data(Qt.UserRole) for i in range(self.states.count())]
+        self.states.setCurrentRow(keys.index(state))
 
-    # --- cases ------------------------------------------------------------------------------
+    def _apply_case_filter(self) -> None:
+        item = self.states.currentItem()
+        self.case_model.set_filter(self._filter(item.data(Qt.UserRole) if item else None))
+
+    def case_ids_shown(self) -> list[int]:
+        return [self.case_model.case_id(r) for r in range(self.case_model.rowCount())]
+
+    # --- the case panel ---------------------------------------------------------------------
 
     def _case_panel(self) -> QWidget:
         box = QGroupBox(self.tr("Assistance case"))
         v = QVBoxLayout(box)
         find = QHBoxLayout()
         self.hh_number = QLineEdit()
-        self.hh_number.setPlaceholderText(self.tr("Household number"))
+        self.hh_number.setClearButtonEnabled(True)
+        self.hh_number.setPlaceholderText(
+            self.tr("Household: name, pinyin initials, ID number tail or household number"))
         self.find_btn = QPushButton(self.tr("Find"))
         find.addWidget(self.hh_number, 1)
         find.addWidget(self.find_btn)
         v.addLayout(find)
+        self.hh_results = QListWidget()
+        self.hh_results.setMaximumHeight(110)
+        self.hh_results.setVisible(False)
+        v.addWidget(self.hh_results)
         self.hh_label = QLabel()
         v.addWidget(self.hh_label)
+        self.hh_cases = QListWidget()
+        self.hh_cases.setMaximumHeight(80)
+        v.addWidget(self.hh_cases)
         open_row = QHBoxLayout()
         self.program = QComboBox()
         self.program.addItem(self.tr("Dibao (household)"), "dibao")
@@ -234,9 +283,10 @@ class CasesPage(QWidget):
         self.publicity_btn = QPushButton(self.tr("Record publicity"))
         self.confirm_btn = QPushButton(self.tr("Confirm"))
         self.suspend_btn = QPushButton(self.tr("Suspend"))
+        self.resume_btn = QPushButton(self.tr("Resume"))
         self.terminate_btn = QPushButton(self.tr("Terminate"))
         for b in (self.check_btn, self.investigate_btn, self.publicity_btn, self.confirm_btn,
-                  self.suspend_btn, self.terminate_btn):
+                  self.suspend_btn, self.resume_btn, self.terminate_btn):
             buttons.addWidget(b)
         form.addRow(buttons)
         self.case_error = QLabel()
@@ -249,8 +299,7 @@ class CasesPage(QWidget):
 
         month_row = QHBoxLayout()
         month_row.addWidget(QLabel(self.tr("Entitlement for the month of")))
-        self.month = _date_edit()
-        self.month.setDisplayFormat("yyyy-MM")
+        self.month = _month_edit()
         month_row.addWidget(self.month)
         month_row.addStretch(1)
         v.addLayout(month_row)
@@ -264,6 +313,9 @@ class CasesPage(QWidget):
 
         self.find_btn.clicked.connect(self.find_household)
         self.hh_number.returnPressed.connect(self.find_household)
+        self.hh_results.currentRowChanged.connect(self._household_chosen)
+        self.hh_cases.itemActivated.connect(lambda it: self.open_case_id(it.data(Qt.UserRole)))
+        self.hh_cases.itemClicked.connect(lambda it: self.open_case_id(it.data(Qt.UserRole)))
         self.open_btn.clicked.connect(self.open_case)
         self.check_btn.clicked.connect(lambda: self._step(
             lambda d: C.record_economic_check(self.db, self.actor, self.case_id, d,
@@ -278,6 +330,8 @@ class CasesPage(QWidget):
             lambda d: C.confirm_case(self.db, self.actor, self.case_id, d, self.step_text.text())))
         self.suspend_btn.clicked.connect(lambda: self._step(
             lambda d: C.suspend_case(self.db, self.actor, self.case_id, d, self.step_text.text())))
+        self.resume_btn.clicked.connect(lambda: self._step(
+            lambda d: C.resume_case(self.db, self.actor, self.case_id, d, self.step_text.text())))
         self.terminate_btn.clicked.connect(lambda: self._step(
             lambda d: C.terminate_case(self.db, self.actor, self.case_id, d,
                                        self.step_text.text())))
@@ -285,21 +339,74 @@ class CasesPage(QWidget):
         return box
 
     def find_household(self) -> None:
-        number = self.hh_number.text().strip()
+        """Search as the registry does (name, pinyin initials, ID tail, household number); one
+        match is chosen at once, several are listed to choose from."""
+        text = self.hh_number.text().strip()
         with self.db.read() as s:
-            hh = s.scalar(select(Household).where(Household.number == number))
-            cases = C.household_cases(s, hh.id) if hh is not None else []
-            label = (f"{hh.number} {hh.head_name} ({self.class_names.get(hh.residence_class, '')})"
-                     if hh is not None else "")
-        if hh is None:
-            self.household_id, self.case_id = None, None
-            self.hh_label.setText(self.tr("No household has that number."))
-        else:
-            self.household_id = hh.id
-            self.hh_label.setText(label)
-            self.case_id = cases[0][0] if cases else None
+            ids = search_household_ids(s, HouseholdFilter(text=text), limit=SEARCH_LIMIT) \
+                if text else []
+            rows = household_rows(s, ids)
+        self.hh_results.blockSignals(True)
+        self.hh_results.clear()
+        for hid in ids:
+            r = rows[hid]
+            item = QListWidgetItem(f"{r.number}  {r.head_name}  {r.township}/{r.village}")
+            item.setData(Qt.UserRole, hid)
+            self.hh_results.addItem(item)
+        self.hh_results.setCurrentRow(-1)
+        self.hh_results.blockSignals(False)
+        self.hh_results.setVisible(len(ids) > 1)
         self.case_error.clear()
+        if len(ids) == 1:
+            self.choose_household(ids[0])
+        else:
+            self.household_id, self.case_id = None, None
+            self.hh_cases.clear()
+            self.hh_label.setText(
+                self.tr("No household matches.") if not ids else
+                self.tr("%1 households match: choose one.").replace("%1", str(len(ids))))
+            self.show_case()
+
+    def _household_chosen(self, row: int) -> None:
+        item = self.hh_results.item(row)
+        if item is not None:
+            self.choose_household(item.data(Qt.UserRole))
+
+    def choose_household(self, household_id: int, case_id: int | None = None) -> None:
+        """Show the household and its cases; open ``case_id`` (else its newest case)."""
+        with self.db.read() as s:
+            row = household_rows(s, [household_id])[household_id]
+            cases = C.household_cases(s, household_id)
+        self.household_id = household_id
+        self.hh_label.setText(f"{row.number} {row.head_name} "
+                              f"({self.class_names.get(row.residence_class, '')})")
+        self.hh_cases.clear()
+        for cid, program, status, person in cases:
+            item = QListWidgetItem(
+                self.tr("Case %1: %2, %3").replace("%1", str(cid))
+                .replace("%2", self.program_names.get(program, program) + (f" {person}" if person else ""))
+                .replace("%3", self.status_names.get(status, status)))
+            item.setData(Qt.UserRole, cid)
+            self.hh_cases.addItem(item)
+        self.case_id = case_id if case_id is not None else (cases[0][0] if cases else None)
+        self._clear_step_fields()
         self.show_case()
+
+    def open_case_id(self, case_id: int | None) -> None:
+        """Open a case (from the list, the household's cases or the exit-review list)."""
+        if case_id is None:
+            return
+        with self.db.read() as s:
+            household_id = C.case_view(s, case_id).household_id
+        self.choose_household(household_id, case_id)
+
+    def _clear_step_fields(self) -> None:
+        """Each step starts empty: nothing typed for one step is carried into the next."""
+        self.step_text.clear()
+        self.step_who.clear()
+        self.institution.clear()
+        self.step_date.setDate(_qdate(dt.date.today()))
+        self.step_end.setDate(_qdate(dt.date.today()))
 
     def open_case(self) -> None:
         if self.household_id is None:
@@ -308,22 +415,22 @@ class CasesPage(QWidget):
         program = self.program.currentData()
         person_id = None
         if program == "tekun":
-            from assistcase.models import Person
             with self.db.read() as s:
-                person_id = s.scalar(select(Person.id).where(
-                    Person.household_id == self.household_id, Person.relation == "head"))
+                detail = household_detail(s, self.household_id)
+            person_id = next((m.id for m in detail.members if m.relation == "head"), None)
         data = C.CaseInput(program, self.household_id, _pydate(self.step_date.date()),
                            self.step_text.text(), person_id=person_id,
                            support_mode=self.support.currentData() if program == "tekun" else None,
                            institution_name=self.institution.text(),
                            self_care=self.self_care.currentData() if program == "tekun" else None)
         try:
-            self.case_id = C.open_case(self.db, self.actor, data).created_id
+            case_id = C.open_case(self.db, self.actor, data).created_id
         except AssistCaseError as e:
             self.case_error.setText(self._error_text(e))
             return
         self.case_error.clear()
-        self.show_case()
+        self.choose_household(self.household_id, case_id)
+        self.refresh_cases()
 
     def _step(self, action) -> None:
         if self.case_id is None:
@@ -335,7 +442,9 @@ class CasesPage(QWidget):
             self.case_error.setText(self._error_text(e))
             return
         self.case_error.clear()
+        self._clear_step_fields()
         self.show_case()
+        self.refresh_cases()
 
     def show_case(self) -> None:
         if self.case_id is None:
@@ -343,8 +452,7 @@ class CasesPage(QWidget):
             self.breakdown.clear()
             self.events.clear()
             return
-        q = self.month.date()
-        month = dt.date(q.year(), q.month(), 1)
+        month = _month(self.month)
         with self.db.read() as s:
             view = C.case_view(s, self.case_id)
             try:
@@ -355,6 +463,8 @@ class CasesPage(QWidget):
         parts = [self.tr("Case %1: %2").replace("%1", str(view.id)).replace("%2", status)]
         if view.paid_from:
             parts.append(self.tr("paid from %1").replace("%1", f"{view.paid_from:%Y-%m}"))
+        if view.paid_until:
+            parts.append(self.tr("no payment from %1").replace("%1", f"{view.paid_until:%Y-%m}"))
         if view.next_review_on:
             parts.append(self.tr("next review %1").replace("%1", view.next_review_on.isoformat()))
         self.case_label.setText("; ".join(parts))
@@ -367,3 +477,237 @@ class CasesPage(QWidget):
         self.events.setPlainText("\n".join(
             f"{e.happened_on} {e.step} {e.username} {e.reason} {e.details}".rstrip()
             for e in view.events))
+
+    # --- exit review ------------------------------------------------------------------------
+
+    def _review_tab(self) -> QWidget:
+        w = QWidget()
+        v = QVBoxLayout(w)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(self.tr("Month")))
+        self.review_month = _month_edit()
+        row.addWidget(self.review_month)
+        self.recalc_btn = QPushButton(self.tr("Recalculate the month"))
+        self.recalc_btn.setVisible(not self.read_only)
+        row.addWidget(self.recalc_btn)
+        row.addStretch(1)
+        v.addLayout(row)
+        self.review_info = QLabel()
+        self.review_info.setWordWrap(True)
+        v.addWidget(self.review_info)
+        self.review_table = _table([
+            self.tr("Case"), self.tr("Household No."), self.tr("Head"), self.tr("Village"),
+            self.tr("Standard"), self.tr("Household income"), self.tr("Members"),
+            self.tr("Per-capita income"), self.tr("Amount")])
+        v.addWidget(self.review_table, 1)
+        box = QGroupBox(self.tr("Record the review"))
+        form = QFormLayout(box)
+        self.review_outcome = QComboBox()
+        for key, name in self.outcome_names.items():
+            self.review_outcome.addItem(name, key)
+        self.review_date = _date_edit()
+        self.review_findings = QLineEdit()
+        self.review_findings.setPlaceholderText(self.tr("What the review found"))
+        self.review_keep = QListWidget()
+        self.review_keep.setMaximumHeight(100)
+        self.review_keep_label = QLabel(self.tr("Members who stay covered"))
+        self.review_btn = QPushButton(self.tr("Record review"))
+        self.review_error = QLabel()
+        self.review_error.setStyleSheet(ERROR_STYLE)
+        self.review_error.setWordWrap(True)
+        form.addRow(self.tr("Outcome (from the next month)"), self.review_outcome)
+        form.addRow(self.tr("Review date"), self.review_date)
+        form.addRow(self.tr("Findings"), self.review_findings)
+        form.addRow(self.review_keep_label, self.review_keep)
+        form.addRow(self.review_btn)
+        form.addRow(self.review_error)
+        box.setVisible(not self.read_only)
+        v.addWidget(box)
+        self.review_month.dateChanged.connect(lambda _d: self.refresh_reviews())
+        self.recalc_btn.clicked.connect(self.recalculate_month)
+        self.review_table.itemSelectionChanged.connect(self._review_selected)
+        self.review_table.itemDoubleClicked.connect(self._open_reviewed_case)
+        self.review_outcome.currentIndexChanged.connect(lambda _i: self._show_keep())
+        self.review_btn.clicked.connect(self.record_review)
+        self._show_keep()
+        return w
+
+    def _show_keep(self) -> None:
+        reduce = self.review_outcome.currentData() == "reduce"
+        self.review_keep.setVisible(reduce)
+        self.review_keep_label.setVisible(reduce)
+
+    def refresh_reviews(self) -> None:
+        area = self.area.currentData()
+        if area is None:
+            return
+        month = _month(self.review_month)
+        with self.db.read() as s:
+            computed = X.month_computed(s, area, month)
+            rows = X.exit_reviews_due(s, area, month)
+        self.review_rows = rows
+        self.review_table.setRowCount(len(rows))
+        for r, d in enumerate(rows):
+            values = [(str(d.case_id), False), (d.household_number, False), (d.head_name, False),
+                      (d.village, False), (yuan(d.standard_fen), True),
+                      (yuan(d.household_income_fen), True), (str(d.household_size), True),
+                      (yuan(round(d.per_capita_income)), True), (yuan(d.amount_fen), True)]
+            for c, (text, right) in enumerate(values):
+                self.review_table.setItem(r, c, _item(text, right, d.case_id))
+        if not computed:
+            self.review_info.setText(self.tr(
+                "The month %1 is not computed for this area: recalculate it to see the cases "
+                "whose income reaches the standard.").replace("%1", f"{month:%Y-%m}"))
+        else:
+            self.review_info.setText(self.tr(
+                "%1 cases of %2 are due for exit review (per-capita income reaches the "
+                "standard in the computed month).").replace("%1", str(len(rows)))
+                .replace("%2", f"{month:%Y-%m}"))
+        self._review_selected()
+
+    def reviewed_case_ids(self) -> list[int]:
+        return [self.review_table.item(r, 0).data(Qt.UserRole)
+                for r in range(self.review_table.rowCount())]
+
+    def _selected_review_case(self) -> int | None:
+        rows = self.review_table.selectionModel().selectedRows()
+        return self.review_table.item(rows[0].row(), 0).data(Qt.UserRole) if rows else None
+
+    def _review_selected(self) -> None:
+        """A new selection starts an empty review form, with the case's covered members."""
+        case_id = self._selected_review_case()
+        self.review_findings.clear()
+        self.review_error.clear()
+        self.review_date.setDate(_qdate(dt.date.today()))
+        self.review_keep.clear()
+        self.review_btn.setEnabled(case_id is not None)
+        if case_id is None:
+            return
+        with self.db.read() as s:
+            covered = C.case_view(s, case_id).covered
+        for pid, name in covered:
+            item = QListWidgetItem(name)
+            item.setData(Qt.UserRole, pid)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Checked)
+            self.review_keep.addItem(item)
+
+    def select_review_case(self, case_id: int) -> None:
+        row = self.reviewed_case_ids().index(case_id)
+        self.review_table.selectRow(row)
+
+    def _open_reviewed_case(self, item: QTableWidgetItem) -> None:
+        self.open_case_id(item.data(Qt.UserRole))
+        self.tabs.setCurrentIndex(0)
+
+    def record_review(self) -> None:
+        case_id = self._selected_review_case()
+        if case_id is None:
+            self.review_error.setText(self.tr("Choose a case in the list first."))
+            return
+        keep = [self.review_keep.item(i).data(Qt.UserRole) for i in range(self.review_keep.count())
+                if self.review_keep.item(i).checkState() == Qt.Checked]
+        outcome = self.review_outcome.currentData()
+        try:
+            X.record_exit_review(self.db, self.actor, case_id, _pydate(self.review_date.date()),
+                                 outcome, self.review_findings.text(),
+                                 keep if outcome == "reduce" else None)
+        except AssistCaseError as e:
+            self.review_error.setText(self._error_text(e))
+            return
+        self.refresh_reviews()
+        self.refresh_cases()
+        self.refresh_marginal()
+        self.review_info.setText(self.review_info.text() + " " + self.tr(
+            "Review of case %1 recorded: %2 from the next month.").replace("%1", str(case_id))
+            .replace("%2", self.outcome_names[outcome]))
+        if case_id == self.case_id:
+            self.show_case()
+
+    def recalculate_month(self) -> BackgroundTask | None:
+        """Recompute the month's entitlements of the area (in the background), then list."""
+        if self.task is not None or self.read_only:
+            return None
+        area, month = self.area.currentData(), _month(self.review_month)
+
+        def fn(progress, cancel):
+            return recalculate_area(self.db, self.actor, area, month, progress, cancel)
+
+        task = BackgroundTask(fn, self.tr("Recalculating the month…"), self)
+        self.task = task
+        self.recalc_btn.setEnabled(False)
+
+        def done(outcome: str, message: str = "") -> None:
+            self.task = None
+            task.deleteLater()
+            self.recalc_btn.setEnabled(True)
+            self.refresh_reviews()
+            if message:
+                self.review_info.setText(message)
+            self.recalculated.emit(outcome)
+
+        task.succeeded.connect(lambda _r: done("succeeded"))
+        task.failed.connect(lambda exc, _tb: done("failed", exc.message(self.lang)
+                                                  if isinstance(exc, AssistCaseError)
+                                                  else str(exc)))
+        task.cancelled.connect(lambda: done("cancelled"))
+        task.start()
+        return task
+
+    def save_state(self) -> None:
+        """Called when the window closes: a running recalculation is cancelled and waited for."""
+        if self.task is not None:
+            self.task.wait()
+
+    # --- marginal households ----------------------------------------------------------------
+
+    def _marginal_tab(self) -> QWidget:
+        w = QWidget()
+        v = QVBoxLayout(w)
+        row = QHBoxLayout()
+        row.addWidget(QLabel(self.tr("Month")))
+        self.marginal_month = _month_edit()
+        row.addWidget(self.marginal_month)
+        row.addStretch(1)
+        v.addLayout(row)
+        self.marginal_info = QLabel()
+        self.marginal_info.setWordWrap(True)
+        v.addWidget(self.marginal_info)
+        self.marginal_table = _table([
+            self.tr("Household No."), self.tr("Head"), self.tr("Village"), self.tr("Category"),
+            self.tr("Household income"), self.tr("Members"), self.tr("Per-capita income"),
+            self.tr("Standard"), self.tr("% of standard")])
+        v.addWidget(self.marginal_table, 1)
+        self.marginal_month.dateChanged.connect(lambda _d: self.refresh_marginal())
+        self.marginal_table.itemDoubleClicked.connect(self._open_marginal_household)
+        return w
+
+    def refresh_marginal(self) -> None:
+        area = self.area.currentData()
+        if area is None:
+            return
+        month = _month(self.marginal_month)
+        with self.db.read() as s:
+            rows = X.marginal_households(s, area, month)
+        category = {"dibao": self.tr("Dibao"), "tekun": self.tr("Extreme hardship"),
+                    "marginal": self.tr("Marginal household"), "monitored": self.tr("Monitored"),
+                    "none": self.tr("Not assisted")}
+        self.marginal_table.setRowCount(len(rows))
+        for r, m in enumerate(rows):
+            values = [(m.household_number, False), (m.head_name, False), (m.village, False),
+                      (category.get(m.category, m.category), False),
+                      (yuan(m.household_income_fen), True), (str(m.household_size), True),
+                      (yuan(round(m.per_capita_income)), True), (yuan(m.standard_fen), True),
+                      (f"{float(m.percent_of_standard):.1f}%", True)]
+            for c, (text, right) in enumerate(values):
+                self.marginal_table.setItem(r, c, _item(text, right, m.household_id))
+        threshold = rows[0].threshold_pct if rows else None
+        self.marginal_info.setText(self.tr(
+            "%1 households in %2 have a per-capita income above the dibao standard and at most "
+            "the marginal threshold%3.").replace("%1", str(len(rows)))
+            .replace("%2", f"{month:%Y-%m}")
+            .replace("%3", f" ({threshold}%)" if threshold else ""))
+
+    def _open_marginal_household(self, item: QTableWidgetItem) -> None:
+        self.choose_household(item.data(Qt.UserRole))
+        self.tabs.setCurrentIndex(0)

@@ -28,6 +28,12 @@ def _registry(db: Database, actor: str, read_only: bool) -> QWidget:
     return RegistryPage(db, actor, read_only=read_only)
 
 
+def _standards(db: Database, actor: str, read_only: bool) -> QWidget:
+    from .standards_page import StandardsPage
+
+    return StandardsPage(db, actor, read_only)
+
+
 def _cases(db: Database, actor: str, read_only: bool) -> QWidget:
     from .cases_page import CasesPage
 
@@ -54,7 +60,8 @@ def _rosters(db: Database, actor: str, read_only: bool) -> QWidget:
 
 PAGES: list[PageEntry] = [
     PageEntry("registry", QT_TRANSLATE_NOOP("navigation", "Household registry"), _registry),
-    PageEntry("standards", QT_TRANSLATE_NOOP("navigation", "Standards and cases"), _cases),
+    PageEntry("standards", QT_TRANSLATE_NOOP("navigation", "Standards"), _standards),
+    PageEntry("cases", QT_TRANSLATE_NOOP("navigation", "Assistance cases"), _cases),
     PageEntry("aid", QT_TRANSLATE_NOOP("navigation", "Temporary aid"), _aid),
     PageEntry("rosters", QT_TRANSLATE_NOOP("navigation", "Payment rosters"), _rosters),
     PageEntry("liaison", QT_TRANSLATE_NOOP("navigation", "Institution liaison"), _liaison),

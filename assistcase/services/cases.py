@@ -73,9 +73,29 @@ def _case(s: Session, case_id: int) -> AssistanceCase:
     return case
 
 
-def _date(errors: list[FieldError], name: str, value: object, label_zh: str) -> None:
+def _date(errors: list[FieldError], name: str, value: object, label_zh: str,
+          future_ok: bool = False) -> None:
     if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
         errors.append(FieldError(name, "give the date", f"请填写{label_zh}日期"))
+    elif not future_ok:
+        not_after_today(errors, name, value, label_zh)
+
+
+def not_after_today(errors: list[FieldError], name: str, on: object, label_zh: str) -> None:
+    """A step is recorded when it has happened: its date may not be after today."""
+    today = dt.date.today()
+    if isinstance(on, dt.date) and on > today:
+        errors.append(FieldError(name, f"the date {on} is after today ({today}): a step is "
+                                       "recorded once it has happened",
+                                 f"{label_zh}日期 {on} 晚于今天（{today}），只能登记已办理的事项"))
+
+
+def _step_date(name: str, on: object, label_zh: str) -> None:
+    """Refuse a missing date or one after today (the steps that validate nothing else first)."""
+    errors: list[FieldError] = []
+    _date(errors, name, on, label_zh)
+    if errors:
+        raise ValidationError(errors)
 
 
 def _event(s: Session, case: AssistanceCase, user: User, step: str, on: dt.date,
@@ -318,7 +338,7 @@ def record_publicity(db: Database, actor: str | int, case_id: int, start: dt.dat
     """Record the publicity at the village (公示): start and end dates, at least 7 days."""
     errors: list[FieldError] = []
     _date(errors, "start", start, "公示开始")
-    _date(errors, "end", end, "公示结束")
+    _date(errors, "end", end, "公示结束", future_ok=True)
     if not errors and (end - start).days + 1 < PUBLICITY_DAYS:
         errors.append(FieldError("end", f"publicity lasts at least {PUBLICITY_DAYS} days "
                                         f"({start} to {start + dt.timedelta(days=PUBLICITY_DAYS - 1)})",
@@ -392,6 +412,7 @@ def _reason(reason: str) -> None:
 def suspend_case(db: Database, actor: str | int, case_id: int, on: dt.date,
                  reason: str) -> ServiceResult:
     """Suspend payment (暂停) from the month after ``on``."""
+    _step_date("on", on, "暂停")
     _reason(reason)
     with db.begin() as s:
         user = resolve_user(s, actor)
@@ -408,6 +429,7 @@ def suspend_case(db: Database, actor: str | int, case_id: int, on: dt.date,
 def resume_case(db: Database, actor: str | int, case_id: int, on: dt.date,
                 reason: str) -> ServiceResult:
     """Resume payment (恢复) from the month after ``on``."""
+    _step_date("on", on, "恢复")
     _reason(reason)
     with db.begin() as s:
         user = resolve_user(s, actor)
@@ -424,6 +446,7 @@ def resume_case(db: Database, actor: str | int, case_id: int, on: dt.date,
 def terminate_case(db: Database, actor: str | int, case_id: int, on: dt.date,
                    reason: str) -> ServiceResult:
     """End the case (终止). Payment stops from the month after ``on``."""
+    _step_date("on", on, "终止")
     _reason(reason)
     with db.begin() as s:
         user = resolve_user(s, actor)
@@ -447,6 +470,7 @@ def record_review(db: Database, actor: str | int, case_id: int, on: dt.date, fin
                   stable_income: bool | None = None) -> ServiceResult:
     """Record a periodic review (核查) and set the next review date from the policy. The
     outcome (suspend, terminate, change of covered members) is its own step."""
+    _step_date("on", on, "核查")
     if not (findings or "").strip():
         raise ValidationError.single("findings", "record what the review found", "请填写核查情况")
     with db.begin() as s:

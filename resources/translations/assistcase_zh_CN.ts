@@ -752,31 +752,58 @@
     </message>
 </context>
 <context>
+    <name>CaseTableModel</name>
+    <message>
+        <source>Case</source>
+        <translation>案件</translation>
+    </message>
+    <message>
+        <source>Program</source>
+        <translation>救助项目</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Household No.</source>
+        <translation>户编号</translation>
+    </message>
+    <message>
+        <source>Head</source>
+        <translation>户主</translation>
+    </message>
+    <message>
+        <source>Supported person</source>
+        <translation>供养对象</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>村（社区）</translation>
+    </message>
+    <message>
+        <source>Applied on</source>
+        <translation>申请日期</translation>
+    </message>
+    <message>
+        <source>Paid from</source>
+        <translation>起发月份</translation>
+    </message>
+    <message>
+        <source>Next review</source>
+        <translation>下次核查</translation>
+    </message>
+    <message>
+        <source>Dibao</source>
+        <translation>低保</translation>
+    </message>
+    <message>
+        <source>Extreme hardship</source>
+        <translation>特困</translation>
+    </message>
+</context>
+<context>
     <name>CasesPage</name>
-    <message>
-        <source>Dibao standard</source>
-        <translation>低保标准</translation>
-    </message>
-    <message>
-        <source>Extreme-hardship basic living standard</source>
-        <translation>特困人员基本生活标准</translation>
-    </message>
-    <message>
-        <source>Care standard: fully self-caring</source>
-        <translation>照料护理标准（全自理）</translation>
-    </message>
-    <message>
-        <source>Care standard: partly disabled</source>
-        <translation>照料护理标准（半失能）</translation>
-    </message>
-    <message>
-        <source>Care standard: fully disabled</source>
-        <translation>照料护理标准（全失能）</translation>
-    </message>
-    <message>
-        <source>Required average subsidy level</source>
-        <translation>补助水平</translation>
-    </message>
     <message>
         <source>Urban</source>
         <translation>城市</translation>
@@ -814,84 +841,200 @@
         <translation>终止</translation>
     </message>
     <message>
-        <source>Standards</source>
-        <translation>保障标准</translation>
+        <source>In application</source>
+        <translation>申请中</translation>
+    </message>
+    <message>
+        <source>Awaiting confirmation</source>
+        <translation>待审核确认</translation>
+    </message>
+    <message>
+        <source>Review due</source>
+        <translation>待核查</translation>
+    </message>
+    <message>
+        <source>Ended</source>
+        <translation>已终止</translation>
+    </message>
+    <message>
+        <source>Dibao</source>
+        <translation>低保</translation>
+    </message>
+    <message>
+        <source>Extreme hardship</source>
+        <translation>特困</translation>
+    </message>
+    <message>
+        <source>Continue assistance</source>
+        <translation>继续保障</translation>
+    </message>
+    <message>
+        <source>Reduce assistance</source>
+        <translation>减少保障</translation>
+    </message>
+    <message>
+        <source>All programs</source>
+        <translation>全部救助项目</translation>
     </message>
     <message>
         <source>Area</source>
         <translation>区划</translation>
     </message>
     <message>
-        <source>Class</source>
-        <translation>城乡类别</translation>
+        <source>Program</source>
+        <translation>救助项目</translation>
     </message>
     <message>
-        <source>Item</source>
-        <translation>项目</translation>
+        <source>Cases</source>
+        <translation>案件</translation>
     </message>
     <message>
-        <source>From</source>
-        <translation>起始日期</translation>
+        <source>Exit review</source>
+        <translation>退出核查</translation>
     </message>
     <message>
-        <source>As entered</source>
-        <translation>录入值</translation>
+        <source>Marginal households</source>
+        <translation>低保边缘家庭</translation>
     </message>
     <message>
-        <source>Per month (yuan)</source>
-        <translation>每月（元）</translation>
+        <source>%1 cases</source>
+        <translation>共 %1 件</translation>
     </message>
     <message>
-        <source>Add a standard</source>
-        <translation>新增标准</translation>
-    </message>
-    <message>
-        <source>yuan per person</source>
-        <translation>元/人</translation>
-    </message>
-    <message>
-        <source>per month</source>
-        <translation>按月</translation>
-    </message>
-    <message>
-        <source>per year (as published)</source>
-        <translation>按年（按公布口径）</translation>
-    </message>
-    <message>
-        <source>Add standard</source>
-        <translation>添加标准</translation>
-    </message>
-    <message>
-        <source>In force from</source>
-        <translation>执行日期</translation>
-    </message>
-    <message>
-        <source>Amount</source>
-        <translation>金额</translation>
-    </message>
-    <message>
-        <source>Period</source>
-        <translation>周期</translation>
-    </message>
-    <message>
-        <source> / year</source>
-        <translation> /年</translation>
-    </message>
-    <message>
-        <source> / month</source>
-        <translation> /月</translation>
-    </message>
-    <message>
-        <source>Enter the amount in yuan, for example 630 or 4,260.</source>
-        <translation>请以元为单位填写金额，例如 630 或 4,260。</translation>
+        <source>All cases</source>
+        <translation>全部案件</translation>
     </message>
     <message>
         <source>Assistance case</source>
         <translation>救助案件</translation>
     </message>
     <message>
-        <source>Household number</source>
+        <source>No household matches.</source>
+        <translation>没有符合条件的户。</translation>
+    </message>
+    <message>
+        <source>%1 households match: choose one.</source>
+        <translation>%1 户符合条件，请选择其中一户。</translation>
+    </message>
+    <message>
+        <source>Case %1: %2, %3</source>
+        <translation>案件 %1：%2，%3</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>月份</translation>
+    </message>
+    <message>
+        <source>Recalculate the month</source>
+        <translation>重新计算本月</translation>
+    </message>
+    <message>
+        <source>Case</source>
+        <translation>案件</translation>
+    </message>
+    <message>
+        <source>Household No.</source>
         <translation>户编号</translation>
+    </message>
+    <message>
+        <source>Head</source>
+        <translation>户主</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>村（社区）</translation>
+    </message>
+    <message>
+        <source>Standard</source>
+        <translation>标准</translation>
+    </message>
+    <message>
+        <source>Household income</source>
+        <translation>家庭月收入</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>家庭人口</translation>
+    </message>
+    <message>
+        <source>Per-capita income</source>
+        <translation>人均月收入</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Record the review</source>
+        <translation>登记核查结果</translation>
+    </message>
+    <message>
+        <source>What the review found</source>
+        <translation>核查情况</translation>
+    </message>
+    <message>
+        <source>Members who stay covered</source>
+        <translation>继续保障的成员</translation>
+    </message>
+    <message>
+        <source>Record review</source>
+        <translation>登记核查</translation>
+    </message>
+    <message>
+        <source>Outcome (from the next month)</source>
+        <translation>核查结论（次月起生效）</translation>
+    </message>
+    <message>
+        <source>Review date</source>
+        <translation>核查日期</translation>
+    </message>
+    <message>
+        <source>Findings</source>
+        <translation>核查情况</translation>
+    </message>
+    <message>
+        <source>The month %1 is not computed for this area: recalculate it to see the cases whose income reaches the standard.</source>
+        <translation>本区划 %1 尚未计算，请重新计算本月，以列出人均收入达到标准的案件。</translation>
+    </message>
+    <message>
+        <source>%1 cases of %2 are due for exit review (per-capita income reaches the standard in the computed month).</source>
+        <translation>%2 有 %1 件案件需退出核查（按已计算的当月结果，人均收入达到低保标准）。</translation>
+    </message>
+    <message>
+        <source>Choose a case in the list first.</source>
+        <translation>请先在列表中选择案件。</translation>
+    </message>
+    <message>
+        <source>Review of case %1 recorded: %2 from the next month.</source>
+        <translation>案件 %1 的核查已登记：次月起%2。</translation>
+    </message>
+    <message>
+        <source>Recalculating the month…</source>
+        <translation>正在重新计算本月……</translation>
+    </message>
+    <message>
+        <source>Category</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>% of standard</source>
+        <translation>占标准%</translation>
+    </message>
+    <message>
+        <source>Marginal household</source>
+        <translation>低保边缘</translation>
+    </message>
+    <message>
+        <source>Monitored</source>
+        <translation>监测对象</translation>
+    </message>
+    <message>
+        <source>Not assisted</source>
+        <translation>未纳入救助</translation>
+    </message>
+    <message>
+        <source>%1 households in %2 have a per-capita income above the dibao standard and at most the marginal threshold%3.</source>
+        <translation>%2 有 %1 户人均收入高于低保标准、不超过低保边缘认定线%3。</translation>
     </message>
     <message>
         <source>Find</source>
@@ -986,12 +1129,16 @@
         <translation>终止</translation>
     </message>
     <message>
-        <source>Entitlement for the month of</source>
-        <translation>应发月份</translation>
+        <source>Household: name, pinyin initials, ID number tail or household number</source>
+        <translation>查找户：姓名、拼音首字母、身份证号后几位或户编号</translation>
     </message>
     <message>
-        <source>No household has that number.</source>
-        <translation>没有该编号的户。</translation>
+        <source>Resume</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <source>Entitlement for the month of</source>
+        <translation>应发月份</translation>
     </message>
     <message>
         <source>Find the household first.</source>
@@ -1012,6 +1159,10 @@
     <message>
         <source>paid from %1</source>
         <translation>自 %1 起发放</translation>
+    </message>
+    <message>
+        <source>no payment from %1</source>
+        <translation>%1 起停发</translation>
     </message>
     <message>
         <source>next review %1</source>
@@ -2726,6 +2877,113 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     </message>
 </context>
 <context>
+    <name>StandardsPage</name>
+    <message>
+        <source>Dibao standard</source>
+        <translation>低保标准</translation>
+    </message>
+    <message>
+        <source>Extreme-hardship basic living standard</source>
+        <translation>特困人员基本生活标准</translation>
+    </message>
+    <message>
+        <source>Care standard: fully self-caring</source>
+        <translation>照料护理标准（全自理）</translation>
+    </message>
+    <message>
+        <source>Care standard: partly disabled</source>
+        <translation>照料护理标准（半失能）</translation>
+    </message>
+    <message>
+        <source>Care standard: fully disabled</source>
+        <translation>照料护理标准（全失能）</translation>
+    </message>
+    <message>
+        <source>Required average subsidy level</source>
+        <translation>补助水平</translation>
+    </message>
+    <message>
+        <source>Urban</source>
+        <translation>城市</translation>
+    </message>
+    <message>
+        <source>Rural</source>
+        <translation>农村</translation>
+    </message>
+    <message>
+        <source>Standards</source>
+        <translation>保障标准</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>区划</translation>
+    </message>
+    <message>
+        <source>Class</source>
+        <translation>城乡类别</translation>
+    </message>
+    <message>
+        <source>Item</source>
+        <translation>项目</translation>
+    </message>
+    <message>
+        <source>From</source>
+        <translation>起始日期</translation>
+    </message>
+    <message>
+        <source>As entered</source>
+        <translation>录入值</translation>
+    </message>
+    <message>
+        <source>Per month (yuan)</source>
+        <translation>每月（元）</translation>
+    </message>
+    <message>
+        <source>Add a standard</source>
+        <translation>新增标准</translation>
+    </message>
+    <message>
+        <source>yuan per person</source>
+        <translation>元/人</translation>
+    </message>
+    <message>
+        <source>per month</source>
+        <translation>按月</translation>
+    </message>
+    <message>
+        <source>per year (as published)</source>
+        <translation>按年（按公布口径）</translation>
+    </message>
+    <message>
+        <source>Add standard</source>
+        <translation>添加标准</translation>
+    </message>
+    <message>
+        <source>In force from</source>
+        <translation>执行日期</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>周期</translation>
+    </message>
+    <message>
+        <source> / year</source>
+        <translation> /年</translation>
+    </message>
+    <message>
+        <source> / month</source>
+        <translation> /月</translation>
+    </message>
+    <message>
+        <source>Enter the amount in yuan, for example 630 or 4,260.</source>
+        <translation>请以元为单位填写金额，例如 630 或 4,260。</translation>
+    </message>
+</context>
+<context>
     <name>app</name>
     <message>
         <source>Cannot open the database</source>
@@ -2910,8 +3168,12 @@ Approval freezes the roster: its lines can never be changed again. Later correct
         <translation>户籍登记</translation>
     </message>
     <message>
-        <source>Standards and cases</source>
+        <source>Standards</source>
         <translation>保障标准</translation>
+    </message>
+    <message>
+        <source>Assistance cases</source>
+        <translation>救助审批</translation>
     </message>
     <message>
         <source>Temporary aid</source>

@@ -202,7 +202,7 @@ def marginal_households(s: Session, area_id: int, month: dt.date,
     month = first_of_month(month)
     rows, params = [], {}
     for i, county in enumerate(_counties(s, area)):
-        pct = policy_for(s, county.id).marginal_threshold_pct
+        pct = policy_for(s, county.id, month).marginal_threshold_pct
         for cls in ("urban", "rural"):
             std = standard_for(s, county.id, cls, "dibao", month)
             if std is None:
@@ -226,7 +226,7 @@ def is_marginal(s: Session, household_id: int, month: dt.date) -> bool:
     std = standard_for(s, hh.village_id, hh.residence_class, "dibao", first_of_month(month))
     if std is None:
         return False
-    pct = policy_for(s, hh.village_id).marginal_threshold_pct
+    pct = policy_for(s, hh.village_id, first_of_month(month)).marginal_threshold_pct
     income = _household_income(s, hh.id)
     size = max(hh.member_count, 1)
     return std[1] * size < income and income * 100 <= std[1] * size * pct

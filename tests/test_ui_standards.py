@@ -121,3 +121,17 @@ def test_read_only_page_hides_the_policy_form(qtbot, db):
     page.show()
     assert page.policy_table.isVisible() and not page.policy_set.isVisible()
     assert not page.std_queue.isVisible()
+
+
+def test_the_page_reads_in_chinese(qtbot, db, zh):
+    page, city = page_for_city(qtbot, db)
+    assert page.policy_set.text() == "自该日起执行"
+    assert page.std_save_all.text() == "列表一并保存"
+    assert page.policy_key.itemText(page.policy_key.findData("tekun_factor_pct")) \
+        == "特困基本生活标准不低于低保标准的%"
+    S.save_standard(db, ACTOR, S.StandardInput(city, "urban", "dibao", dt.date(2022, 1, 1), 630_00))
+    S.save_standard(db, ACTOR, S.StandardInput(city, "urban", "tekun_basic", dt.date(2022, 1, 1),
+                                               819_00))
+    fill(page, "dibao", "700", QDate(2023, 1, 1))
+    qtbot.mouseClick(page.std_add, Qt.LeftButton)
+    assert "不能保存" in page.std_error.text() and "910.00" in page.std_error.text()

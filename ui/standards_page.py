@@ -58,17 +58,13 @@ def _optional_date(e: QDateEdit) -> dt.date | None:
 
 
 class NoticeFields:
-    """The three fields of a notice (文件标题, 文号, 发文日期), added to a form."""
+    """The three fields of a notice (文件标题, 文号, 发文日期); the page adds them to its form
+    (:meth:`StandardsPage._notice_fields`, so that its translations apply)."""
 
-    def __init__(self, page: QWidget, form: QFormLayout):
+    def __init__(self) -> None:
         self.title = QLineEdit()
-        self.title.setPlaceholderText(page.tr("title of the notice"))
         self.number = QLineEdit()
-        self.number.setPlaceholderText(page.tr("e.g. 商民〔2022〕12号"))
         self.issued = _optional_date_edit()
-        form.addRow(page.tr("Notice"), self.title)
-        form.addRow(page.tr("Document number"), self.number)
-        form.addRow(page.tr("Date of issue"), self.issued)
 
     def value(self) -> Notice:
         return Notice(self.title.text().strip(), self.number.text().strip(),
@@ -117,6 +113,15 @@ class StandardsPage(QWidget):
 
     def _error_text(self, e: AssistCaseError) -> str:
         return e.message(self.lang)
+
+    def _notice_fields(self, form: QFormLayout) -> NoticeFields:
+        fields = NoticeFields()
+        fields.title.setPlaceholderText(self.tr("title of the notice"))
+        fields.number.setPlaceholderText(self.tr("e.g. 商民〔2022〕12号"))
+        form.addRow(self.tr("Notice"), fields.title)
+        form.addRow(self.tr("Document number"), fields.number)
+        form.addRow(self.tr("Date of issue"), fields.issued)
+        return fields
 
     # --- standards --------------------------------------------------------------------------
 
@@ -172,7 +177,7 @@ class StandardsPage(QWidget):
         form.addRow(self.tr("Amount"), self.std_amount)
         form.addRow("", self.std_error)  # next to the amount: the 1.3× rule speaks of it
         form.addRow(self.tr("Period"), self.std_period)
-        self.std_notice = NoticeFields(self, form)
+        self.std_notice = self._notice_fields(form)
         buttons = QHBoxLayout()
         for b in (self.std_add, self.std_queue):
             buttons.addWidget(b)
@@ -322,7 +327,7 @@ class StandardsPage(QWidget):
         form.addRow(self.tr("Value"), value_row)
         form.addRow("", self.policy_error)
         form.addRow(self.tr("In force from"), self.policy_from)
-        self.policy_notice = NoticeFields(self, form)
+        self.policy_notice = self._notice_fields(form)
         form.addRow(self.policy_set)
         form_box.setVisible(not self.read_only)
         v.addWidget(form_box)

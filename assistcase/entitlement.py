@@ -29,8 +29,8 @@ from fractions import Fraction
 
 from .errors import AssistCaseError
 from .idnumber import age_on
-from .standards import (CLASS_ZH, KIND_LABELS, ROUNDING_LABELS, History, first_of_month,
-                        in_force, yuan)
+from .standards import (CLASS_ZH, KIND_LABELS, ROUNDING_LABELS, History, Notice,
+                        first_of_month, in_force, yuan)
 
 # Increment kinds in the order used to break ties between equal percentages.
 INCREMENT_KINDS = ("elderly", "severe_disability", "serious_illness", "minor")
@@ -92,7 +92,8 @@ class DibaoInputs:
     """What the dibao calculation needs for one household.
 
     ``standards`` is the history of the dibao standard for the household's area and class:
-    (effective_from, monthly fen per person)."""
+    (effective_from, monthly fen per person); ``notices`` the history of the notice each figure
+    comes from, (from, :class:`~assistcase.standards.Notice`), named in the breakdown."""
 
     standards: History
     household_income_fen: int
@@ -100,12 +101,14 @@ class DibaoInputs:
     covered: tuple[CoveredMember, ...]
     rules: DibaoRules = DibaoRules()
     residence_class: str = ""
+    notices: tuple[tuple[dt.date, Notice], ...] = ()
 
 
 @dataclass(frozen=True)
 class TekunInputs:
     """What the extreme-hardship calculation needs for one person: the histories of the
-    basic living standard and of the care standard for each self-care level."""
+    basic living standard and of the care standard for each self-care level, and of the
+    notice the basic living standard comes from (``notices``)."""
 
     basic_standards: History
     care_standards: dict[str, History]
@@ -114,6 +117,7 @@ class TekunInputs:
     support_mode: str | None = None
     institution_name: str = ""
     residence_class: str = ""
+    notices: tuple[tuple[dt.date, Notice], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,6 +154,7 @@ class Entitlement:
     support_mode: str | None = None
     institution_name: str = ""
     residence_class: str = ""
+    standard_source: Notice = field(default=Notice(), compare=False)
     lines_zh: tuple[str, ...] = field(default=(), compare=False)
     lines_en: tuple[str, ...] = field(default=(), compare=False)
 
@@ -190,6 +195,19 @@ def _month_zh(month: dt.date) -> str:
     return f"{month.year}年{month.month}月"
 
 
+def _notice(notices, month: dt.date) -> Notice:
+    row = in_force(notices, month)
+    return row[1] if row is not None else Notice()
+
+
+def _cited_zh(notice: Notice) -> str:
+    return f"，{notice.zh()}" if notice else ""
+
+
+def _cited_en(notice: Notice) -> str:
+    return f", {notice.en()}" if notice else ""
+
+
 def dibao_entitlement(inputs: DibaoInputs, month: dt.date) -> Entitlement:
     """The dibao amount for ``month`` in fen, with its breakdown (see the module docstring).
     Raises :class:`NoStandardError` when no dibao standard is in force on the month's first
@@ -206,19 +224,20 @@ def dibao_entitlement(inputs: DibaoInputs, month: dt.date) -> Entitlement:
     covered = len(inputs.covered)
     per_capita = Fraction(income, size)
     cls_zh = CLASS_ZH.get(inputs.residence_class, "")
+    notice = _notice(inputs.notices, month)
     zh = [f"{_month_zh(month)}适用的{cls_zh}低保标准为每人每月 {yuan(standard)} 元"
-          f"（{since:%Y-%m-%d} 起执行）。",
+          f"（{since:%Y-%m-%d} 起执行{_cited_zh(notice)}）。",
           f"家庭月收入 {yuan(income)} 元，家庭人口 {size} 人，"
           f"人均月收入 {_money(per_capita)} 元。"]
     en = [f"Dibao standard for {month:%Y-%m}: {yuan(standard)} yuan per person per month "
-          f"(in force from {since:%Y-%m-%d}).",
+          f"(in force from {since:%Y-%m-%d}{_cited_en(notice)}).",
           f"Household income {yuan(income)} yuan a month, {size} members, "
           f"per-capita income {_money(per_capita)} yuan."]
     common = dict(program="dibao", month=month, standard_fen=standard, standard_from=since,
                   household_income_fen=income, household_size=size, covered_members=covered,
                   per_capita_income=per_capita, rounding=rules.rounding,
                   floor_fen_per_person=rules.floor_fen_per_person,
-                  residence_class=inputs.residence_class)
+                  residence_class=inputs.residence_class, standard_source=notice)
     if per_capita >= standard or covered == 0:
         if per_capita >= standard:
             zh.append("人均月收入已达到或超过低保标准，本月不发放低保金，并转入退出核查。")
@@ -290,13 +309,14 @@ def tekun_entitlement(inputs: TekunInputs, month: dt.date) -> Entitlement:
     where = f"（{mode}{'，' + inputs.institution_name if inputs.institution_name else ''}）" \
         if mode else ""
     amount = basic + care
+    notice = _notice(inputs.notices, month)
     zh = [f"{inputs.name}{where}{_month_zh(month)}适用的{cls_zh}特困人员基本生活标准为每月 "
-          f"{yuan(basic)} 元（{since:%Y-%m-%d} 起执行）。",
+          f"{yuan(basic)} 元（{since:%Y-%m-%d} 起执行{_cited_zh(notice)}）。",
           f"自理能力为{level_zh}，照料护理标准每月 {yuan(care)} 元"
           + ("。" if care_row else "（本地未设定该档标准）。"),
           f"本月应发 {yuan(basic)} + {yuan(care)} = {yuan(amount)} 元。"]
     en = [f"{inputs.name}: basic living standard for {month:%Y-%m} is {yuan(basic)} yuan a month "
-          f"(in force from {since:%Y-%m-%d}).",
+          f"(in force from {since:%Y-%m-%d}{_cited_en(notice)}).",
           f"{kind_en}: {yuan(care)} yuan a month" + ("." if care_row else " (none set)."),
           f"Amount for the month: {yuan(basic)} + {yuan(care)} = {yuan(amount)} yuan."]
     return Entitlement(program="tekun", month=month, amount_fen=amount, standard_fen=basic,
@@ -305,4 +325,5 @@ def tekun_entitlement(inputs: TekunInputs, month: dt.date) -> Entitlement:
                        self_care=inputs.self_care, support_mode=inputs.support_mode,
                        institution_name=inputs.institution_name,
                        residence_class=inputs.residence_class, before_rounding=Fraction(amount),
+                       standard_source=notice,
                        lines_zh=tuple(zh), lines_en=tuple(en))

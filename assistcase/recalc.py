@@ -29,7 +29,7 @@ from .models import (Area, AssistanceCase, CaseMember, Household, HouseholdMembe
 from .models.base import utcnow
 from .progress import CancelToken, ProgressFn
 from .services.audit import Auditor, resolve_user
-from .services.standards import policy_for, standard_for, standard_history
+from .services.standards import policy_for, standard_for, standard_history, standard_notices
 from .standards import CARE_KIND, first_of_month
 
 CODE_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
@@ -42,9 +42,8 @@ def case_inputs(s: Session, case_id: int,
                 month: dt.date | None = None) -> DibaoInputs | TekunInputs:
     """The pure function's inputs for a case and a month (default this month), read from the
     registry and the standards as they were in that month: the incomes in force on its first
-    day, the household's members of that month (:class:`~assistcase.models.HouseholdMembership`) and
-    the persons
-    covered in it."""
+    day, the household's members of that month (:class:`~assistcase.models.HouseholdMembership`),
+    the persons covered in it and the policy settings in force on that day."""
     case = s.get(AssistanceCase, case_id)
     if case is None:
         raise NotFoundError("case", case_id, "救助案件")
@@ -60,7 +59,8 @@ def case_inputs(s: Session, case_id: int,
                             for level, kind in CARE_KIND.items()},
             self_care=case.self_care or person.self_care, name=person.name,
             support_mode=case.support_mode, institution_name=case.institution_name,
-            residence_class=hh.residence_class)
+            residence_class=hh.residence_class,
+            notices=tuple(standard_notices(s, hh.village_id, hh.residence_class, "tekun_basic")))
     income = s.scalar(select(func.coalesce(func.sum(Income.monthly_fen), 0))
                       .where(Income.household_id == hh.id, Income.valid_from <= month,
                              or_(Income.valid_until.is_(None), Income.valid_until > month)))
@@ -82,8 +82,9 @@ def case_inputs(s: Session, case_id: int,
     return DibaoInputs(
         standards=tuple(standard_history(s, hh.village_id, hh.residence_class, "dibao")),
         household_income_fen=income, household_size=max(size, 1), covered=covered,
-        rules=DibaoRules.from_policy(policy_for(s, hh.village_id)),
-        residence_class=hh.residence_class)
+        rules=DibaoRules.from_policy(policy_for(s, hh.village_id, month)),
+        residence_class=hh.residence_class,
+        notices=tuple(standard_notices(s, hh.village_id, hh.residence_class, "dibao")))
 
 
 def case_entitlement(s: Session, case_id: int, month: dt.date) -> Entitlement:
@@ -241,7 +242,7 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
     prefix = area.code[:CODE_DIGITS[area.level]] + "%"
     rows, params = [], {}
     for i, county in enumerate(_counties(s, area)):
-        policy = policy_for(s, county.id)
+        policy = policy_for(s, county.id, month)
         for cls in ("urban", "rural"):
             def fen(kind: str) -> int | None:
                 row = standard_for(s, county.id, cls, kind, month)

@@ -4,7 +4,9 @@
   that month uses (:func:`in_force`). A standard published per year is stored as published and
   converted to a monthly figure once (:func:`monthly_fen`, 4,260 yuan/year → 355 yuan/month).
 - The extreme-hardship basic living standard must be at least ``tekun_factor`` × the dibao
-  standard of the same area, class and date (:func:`minimum_tekun_basic`, DOMAIN §5).
+  standard of the same area, class and date (:func:`minimum_tekun_basic`, DOMAIN §5), on every
+  date: :func:`tekun_rule_breaches` walks the histories and finds where it does not hold.
+- Every figure names the notice it comes from (:class:`Notice`: 文件标题, 文号, 发文日期).
 - Policy settings (DOMAIN §5–8 "configurable") are defined once here with their
   defaults; the database holds only the values an area sets (inherited by the areas below).
 """
@@ -71,10 +73,88 @@ def in_force(history: Iterable[tuple[dt.date, int]], month: dt.date) -> tuple[dt
     return best
 
 
+def on_day(history: Iterable[tuple], day: dt.date) -> tuple | None:
+    """The row of an effective-dated history in force on ``day`` itself (not its month)."""
+    best = None
+    for row in history:
+        if row[0] <= day and (best is None or row[0] > best[0]):
+            best = row
+    return best
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The notice (文件) a figure comes from: title, document number (文号), date of issue."""
+
+    title: str = ""
+    number: str = ""
+    issued_on: dt.date | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.title or self.number or self.issued_on)
+
+    def _details(self, sep: str) -> str:
+        parts = [self.number] if self.number else []
+        if self.issued_on:
+            parts.append(self.issued_on.isoformat())
+        return sep.join(parts)
+
+    def zh(self) -> str:
+        """依据《title》（文号，发文日期）; empty when nothing is recorded."""
+        if not self:
+            return ""
+        details = self._details("，")
+        return ("依据" + (f"《{self.title}》" if self.title else "")
+                + (f"（{details}）" if details else ""))
+
+    def en(self) -> str:
+        if not self:
+            return ""
+        details = self._details(", ")
+        title = f"“{self.title}”" if self.title else ""
+        return ("under " + title + (f" ({details})" if title and details else details)).rstrip()
+
+
 def minimum_tekun_basic(dibao_fen: int, factor_percent: int) -> int:
     """The lowest allowed extreme-hardship basic living standard: factor × dibao, rounded up
     to the fen (1.3 × 630 yuan = 819 yuan)."""
     return -(-dibao_fen * factor_percent // 100)
+
+
+@dataclass(frozen=True)
+class TekunBreach:
+    """A date on which the extreme-hardship basic living standard in force is below factor ×
+    the dibao standard in force."""
+
+    day: dt.date
+    basic_fen: int
+    dibao_fen: int
+    factor_pct: int
+
+    @property
+    def minimum_fen(self) -> int:
+        return minimum_tekun_basic(self.dibao_fen, self.factor_pct)
+
+
+def tekun_rule_breaches(dibao: History, basic: History, factor: History,
+                        since: dt.date) -> list[TekunBreach]:
+    """Every change point on or after ``since`` (of any of the three histories, and ``since``
+    itself) at which the basic living standard in force is below ``factor`` % × the dibao
+    standard in force, resolved on the day itself. ``factor`` is the history of the factor
+    (percent); before its first row the default of :data:`POLICY_KEYS` applies. A date with
+    no dibao or no basic standard in force has nothing to compare."""
+    default = POLICY_KEYS["tekun_factor_pct"].default
+    days = sorted({since} | {row[0] for h in (dibao, basic, factor) for row in h
+                             if row[0] > since})
+    out = []
+    for day in days:
+        d, b, f = on_day(dibao, day), on_day(basic, day), on_day(factor, day)
+        if d is None or b is None:
+            continue
+        pct = f[1] if f is not None else default
+        if b[1] < minimum_tekun_basic(d[1], pct):
+            out.append(TekunBreach(day, b[1], d[1], pct))
+    return out
 
 
 def yuan(fen: int) -> str:

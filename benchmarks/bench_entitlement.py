@@ -69,7 +69,7 @@ def set_up(db, applied: dt.date) -> dict:
         S.save_standard(db, ACTOR, S.StandardInput(city, cls, "care_partial", since, 300_00))
         S.save_standard(db, ACTOR, S.StandardInput(city, cls, "care_none", since, 900_00))
     S.set_policy(db, ACTOR, city, {"increment_elderly_pct": 10, "increment_minor_pct": 5,
-                                   "increment_severe_disability_pct": 20})
+                                   "increment_severe_disability_pct": 20}, effective_from=since)
     d = {"applied": applied.isoformat(), "confirmed": (applied + dt.timedelta(days=20)).isoformat(),
          "paid": dt.date(applied.year + (applied.month == 12), applied.month % 12 + 1, 1).isoformat()}
     with db.begin() as s:

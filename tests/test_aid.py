@@ -142,8 +142,9 @@ def test_the_limits_follow_the_dibao_standard_in_force_and_the_policy(db, city, 
     with pytest.raises(A.AboveApprovalLimit) as e:
         approve(db, second, "township", 2200_00, on=july)
     assert "乡镇审批限额为 2,100.00 元" in e.value.message_zh
-    # the multiple is a policy setting of the city
-    S.set_policy(db, ACTOR, city, {"aid_township_limit_pct": 400})
+    # the multiple is a policy setting of the city, in force from its date (here 1 June)
+    S.set_policy(db, ACTOR, city, {"aid_township_limit_pct": 400},
+                 effective_from=dt.date(2026, 6, 1))
     approve(db, second, "township", 2200_00, on=july)
     with db.read() as s:
         limits = A.approval_limits(s, places[1], "urban", july)
@@ -316,7 +317,7 @@ def test_repeat_aid_warns_of_grants_within_the_period_and_not_older_ones(db, cit
     new = result.created_id
     assert approve(db, new, "township", 1000_00).warnings[0].field == "previous_aid"
     # the period is a policy setting: 6 months no longer reach back to March
-    S.set_policy(db, ACTOR, city, {"aid_repeat_months": 6})
+    S.set_policy(db, ACTOR, city, {"aid_repeat_months": 6}, effective_from=dt.date(2026, 1, 1))
     assert [w.field for w in record(db, hid, amount=500_00).warnings] == ["previous_aid"]
     assert f"案件 {recent}" not in record(db, hid, amount=500_00).warnings[0].message_zh
 

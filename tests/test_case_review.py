@@ -209,7 +209,7 @@ def test_marginal_band_edges(db, city, village_ids):
         assert not X.is_marginal(s, at_standard, MAY) and X.is_marginal(s, just_above, MAY)
         assert not X.is_marginal(s, over, MAY)
     # the threshold is a policy setting: 130 % leaves only the household just above
-    S.set_policy(db, ACTOR, city, {"marginal_threshold_pct": 130})
+    S.set_policy(db, ACTOR, city, {"marginal_threshold_pct": 130}, effective_from=MAY)
     with db.read() as s:
         assert {m.household_id for m in X.marginal_households(s, city, MAY)} == {just_above}
 

@@ -131,7 +131,8 @@ def test_next_review_from_policy_and_reviews_due(db, village_ids):
     assert [(d.case_id, d.overdue) for d in due] == [(special, True)]
     assert [(d.case_id, d.overdue) for d in soon] == [(special, False)]
     assert none == []
-    S.set_policy(db, ACTOR, city_id(db), {"review_months_stable": 24})
+    S.set_policy(db, ACTOR, city_id(db), {"review_months_stable": 24},
+                 effective_from=dt.date(2024, 1, 1))
     C.record_review(db, ACTOR, special, dt.date(2024, 9, 1), "仍稳定")
     with db.read() as s:
         assert C.case_view(s, special).next_review_on == dt.date(2026, 9, 1)
@@ -186,15 +187,18 @@ def test_recalculation_equals_the_pure_function(db):
     generate_demo(db, ACTOR, households=200, seed=3)
     city = city_id(db)
     standards(db, city)
-    S.save_standard(db, ACTOR, S.StandardInput(city, "rural", "dibao", dt.date(2023, 1, 1),
-                                               4_260_00 + 1_000_00, "year"))  # mid-history raise
     for cls, basic in (("urban", 819_00), ("rural", 546_00)):
         S.save_standard(db, ACTOR, S.StandardInput(city, cls, "tekun_basic", dt.date(2022, 1, 1), basic))
         S.save_standard(db, ACTOR, S.StandardInput(city, cls, "care_partial", dt.date(2022, 1, 1), 300_00))
         S.save_standard(db, ACTOR, S.StandardInput(city, cls, "care_none", dt.date(2022, 1, 1), 900_00))
+    # mid-history raise: 5,260 yuan/year = 438.33 a month needs a basic standard of 569.83
+    S.save_standards(db, ACTOR, [
+        S.StandardInput(city, "rural", "dibao", dt.date(2023, 1, 1), 4_260_00 + 1_000_00, "year"),
+        S.StandardInput(city, "rural", "tekun_basic", dt.date(2023, 1, 1), 570_00)])
     S.set_policy(db, ACTOR, city, {"increment_elderly_pct": 10, "increment_minor_pct": 5,
                                    "increment_severe_disability_pct": 20,
-                                   "floor_fen_per_person": 30_00})
+                                   "floor_fen_per_person": 30_00},
+                 effective_from=dt.date(2022, 1, 1))
     with db.read() as s:
         hhs = s.execute(select(Household.id, Household.category).where(
             Household.category.in_(("dibao", "tekun")),

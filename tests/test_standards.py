@@ -10,7 +10,7 @@ from assistcase.errors import ValidationError
 from assistcase.models import Area, AuditEntry, Standard
 from assistcase.services import standards as S
 from assistcase.standards import (Policy, add_months, in_force, minimum_tekun_basic,
-                                  monthly_fen, next_month)
+                                  monthly_fen, next_month, tekun_rule_breaches)
 
 from .conftest import ACTOR
 
@@ -115,13 +115,135 @@ def test_extreme_hardship_needs_a_dibao_standard_to_check_against(db):
         save(db, area_id(db), "urban", "tekun_basic", 900_00)
 
 
-def test_raising_dibao_past_the_rule_warns_about_the_extreme_hardship_standard(db):
+def test_raising_dibao_past_the_rule_is_refused_for_a_basic_standard_dated_before_it(db):
+    """Was a warning; DOMAIN §5: refused. The basic standard of 2022 stays in force after the
+    2023 raise, so on 2023-01-01 819 < 1.3 × 700 = 910."""
     city = area_id(db)
     save(db, city, "urban", "dibao", 630_00)
     save(db, city, "urban", "tekun_basic", 819_00)
-    r = save(db, city, "urban", "dibao", 700_00, since=dt.date(2023, 1, 1))
-    assert [w.field for w in r.warnings] == ["amount_fen"]
-    assert "910.00" in r.warnings[0].message_en
+    with pytest.raises(ValidationError) as e:
+        save(db, city, "urban", "dibao", 700_00, since=dt.date(2023, 1, 1))
+    assert [x.field for x in e.value.errors] == ["amount_fen"]
+    for figure in ("819.00", "700.00", "910.00", "1.3", "2023-01-01", "商丘市"):
+        assert figure in e.value.message_en and figure in e.value.message_zh
+    with db.read() as s:
+        assert S.standard_history(s, city, "urban", "dibao") == [(D2022, 630_00)]
+
+
+def county_below(db):
+    return area_id(db, "county", "梁园区")
+
+
+def test_a_city_dibao_raise_is_refused_for_a_county_basic_standard_below(db):
+    city, county = area_id(db), county_below(db)
+    save(db, city, "urban", "dibao", 630_00)
+    save(db, city, "urban", "tekun_basic", 900_00)
+    save(db, county, "urban", "tekun_basic", 819_00)  # the county's own, checked against the city's dibao
+    with pytest.raises(ValidationError) as e:
+        save(db, city, "urban", "dibao", 660_00, since=dt.date(2023, 1, 1))
+    for figure in ("819.00", "660.00", "858.00", "梁园区", "2023-01-01"):
+        assert figure in e.value.message_en and figure in e.value.message_zh
+    assert "商丘市" not in e.value.message_en  # the city's own 900 is enough
+    with pytest.raises(ValidationError, match="梁园区"):  # and the same date too
+        save(db, city, "urban", "dibao", 660_00)
+    # the county raising its own basic standard with the city in one call is accepted
+    S.save_standards(db, ACTOR, [
+        S.StandardInput(city, "urban", "dibao", dt.date(2023, 1, 1), 660_00),
+        S.StandardInput(county, "urban", "tekun_basic", dt.date(2023, 1, 1), 858_00)])
+    with db.read() as s:
+        assert S.standard_for(s, county, "urban", "dibao", dt.date(2023, 1, 1))[1] == 660_00
+
+
+def test_a_raise_is_checked_against_every_later_date(db):
+    city = area_id(db)
+    save(db, city, "urban", "dibao", 630_00)
+    save(db, city, "urban", "tekun_basic", 819_00)
+    S.save_standards(db, ACTOR, [
+        S.StandardInput(city, "urban", "dibao", dt.date(2024, 1, 1), 700_00),
+        S.StandardInput(city, "urban", "tekun_basic", dt.date(2024, 1, 1), 910_00)])
+    # a raise dated between the two: 819 is in force from 2022 on, under 1.3 × 650 = 845
+    with pytest.raises(ValidationError, match="845.00"):
+        save(db, city, "urban", "dibao", 650_00, since=dt.date(2023, 7, 1))
+    # a basic standard added in 2022 is checked up to 2024 and after: it holds
+    save(db, city, "urban", "tekun_basic", 820_00, since=dt.date(2022, 6, 1))
+    # a basic standard dated before the 2024 raise, with a figure that holds only until it
+    with pytest.raises(ValidationError) as e:
+        save(db, city, "urban", "tekun_basic", 900_00, since=dt.date(2024, 2, 1))
+    assert "2024-02-01" in e.value.message_en and "910.00" in e.value.message_en
+    # deleting the raised basic standard would leave 820 under 910 from 2024-01-01
+    with db.read() as s:
+        raised = next(r.id for r in S.standard_rows(s, city, "urban")
+                      if r.kind == "tekun_basic" and r.effective_from == dt.date(2024, 1, 1))
+    with pytest.raises(ValidationError) as e:
+        S.delete_standard(db, ACTOR, raised)
+    for figure in ("820.00", "700.00", "910.00", "2024-01-01"):
+        assert figure in e.value.message_en and figure in e.value.message_zh
+    with db.read() as s:
+        assert s.get(Standard, raised) is not None
+
+
+def test_both_raised_in_one_call_is_accepted_and_audited_together(db):
+    city = area_id(db)
+    save(db, city, "urban", "dibao", 630_00)
+    save(db, city, "urban", "tekun_basic", 819_00)
+    july = dt.date(2023, 7, 1)
+    items = [S.StandardInput(city, "urban", "dibao", july, 700_00),
+             S.StandardInput(city, "urban", "tekun_basic", july, 909_00)]
+    with pytest.raises(ValidationError, match="909.00"):  # one fen short: nothing written
+        S.save_standards(db, ACTOR, items)
+    with db.read() as s:
+        assert s.scalar(select(Standard.id).where(Standard.effective_from == july)) is None
+    items[1].amount_fen = 910_00
+    S.save_standards(db, ACTOR, items)
+    with db.read() as s:
+        assert S.standard_for(s, city, "urban", "dibao", july)[1] == 700_00
+        assert S.standard_for(s, city, "urban", "tekun_basic", july)[1] == 910_00
+
+
+def test_a_breach_saved_before_the_rule_does_not_block_an_unrelated_save(db):
+    city = area_id(db)
+    save(db, city, "urban", "dibao", 630_00)
+    save(db, city, "urban", "tekun_basic", 819_00)
+    with db.begin() as s:  # as an older version allowed, with only a warning
+        s.add(Standard(area_id=city, residence_class="urban", kind="dibao",
+                       effective_from=dt.date(2023, 1, 1), entered_fen=700_00, period="month",
+                       monthly_fen=700_00, note=""))
+    save(db, city, "rural", "dibao", 420_00)
+    save(db, city, "urban", "care_full", 100_00)
+    with pytest.raises(ValidationError, match="735.00"):  # a new breach still is refused
+        save(db, city, "urban", "dibao", 735_00, since=dt.date(2024, 1, 1))
+    save(db, city, "urban", "tekun_basic", 910_00, since=dt.date(2023, 1, 1))  # the repair
+
+
+def test_raising_the_factor_past_the_standards_in_force_is_refused(db):
+    city, county = area_id(db), county_below(db)
+    save(db, city, "urban", "dibao", 630_00)
+    save(db, city, "urban", "tekun_basic", 819_00)
+    for area, name in ((city, "商丘市"), (county, "梁园区")):
+        with pytest.raises(ValidationError) as e:
+            S.set_policy(db, ACTOR, area, {"tekun_factor_pct": 140},
+                         effective_from=dt.date(2024, 1, 1))
+        assert e.value.errors[0].field == "tekun_factor_pct"
+        for figure in ("819.00", "630.00", "882.00", "1.4", "2024-01-01", name):
+            assert figure in e.value.message_en and figure in e.value.message_zh
+    with db.read() as s:
+        assert S.policy_for(s, county, dt.date(2025, 1, 1)).tekun_factor_pct == 130
+    S.set_policy(db, ACTOR, city, {"tekun_factor_pct": 120}, effective_from=dt.date(2024, 1, 1))
+    # clearing it would raise the factor back to 130 %: 756 < 819 is fine, so accepted
+    save(db, city, "urban", "tekun_basic", 760_00, since=dt.date(2024, 1, 1))
+    with pytest.raises(ValidationError, match="819.00"):
+        S.clear_policy(db, ACTOR, city, "tekun_factor_pct")
+
+
+def test_tekun_rule_breaches_walks_every_change_point():
+    d = [(dt.date(2022, 1, 1), 630_00), (dt.date(2023, 1, 1), 700_00)]
+    b = [(dt.date(2022, 1, 1), 819_00), (dt.date(2023, 6, 1), 910_00)]
+    f = [(dt.date(2024, 1, 1), 140)]
+    breaches = tekun_rule_breaches(d, b, f, dt.date(2022, 1, 1))
+    assert [(x.day, x.basic_fen, x.minimum_fen) for x in breaches] == [
+        (dt.date(2023, 1, 1), 819_00, 910_00), (dt.date(2024, 1, 1), 910_00, 980_00)]
+    assert tekun_rule_breaches(d, b, f, dt.date(2024, 2, 1))[0].day == dt.date(2024, 2, 1)
+    assert tekun_rule_breaches(d, b, (), dt.date(2023, 6, 1)) == []
 
 
 def test_correction_on_the_same_date_is_audited_and_history_kept(db):

@@ -807,8 +807,9 @@ class AidEntryForm(QWidget):
         if not kw:
             return ""
         with self.db.read() as s:
-            months = policy_for(s, area_id).aid_repeat_months if area_id else 12
-            earlier = A.previous_aid(s, _pydate(self.applied_on.date()), months=months, **kw)
+            applied = _pydate(self.applied_on.date())
+            months = policy_for(s, area_id, applied).aid_repeat_months if area_id else 12
+            earlier = A.previous_aid(s, applied, months=months, **kw)
         return earlier_aid_text(earlier, months)
 
     def _show_earlier(self) -> None:
@@ -1353,9 +1354,10 @@ class AidPage(QWidget):
 
     def _earlier(self, s, view: A.AidView) -> tuple[int, list[A.PreviousAid]]:
         """Earlier aid to the same household, person or ID number (the repeat-aid check)."""
-        months = policy_for(s, view.township_id).aid_repeat_months
+        as_of = view.approved_on or self.today
+        months = policy_for(s, view.township_id, as_of).aid_repeat_months
         earlier = A.previous_aid(
-            s, view.approved_on or self.today, household_id=view.household_id,
+            s, as_of, household_id=view.household_id,
             person_id=view.person_id, id_number=view.id_number or None,
             name=None if view.id_number else view.name, months=months, exclude_id=view.id)
         return months, earlier

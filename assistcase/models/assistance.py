@@ -2,7 +2,9 @@
 
 - :class:`Standard`: one effective-dated figure (保障标准) per area, residence class and kind;
   history is kept, the row in force on the first day of a month is the one that month uses.
-- :class:`PolicySetting`: one configurable rule value per area (inherited by the areas below).
+- :class:`PolicySetting`: one configurable rule value per area and effective date (inherited by
+  the areas below; history kept).
+- Both record the notice they come from (文件标题, 文号, 发文日期): :class:`SourceMixin`.
 - :class:`AssistanceCase` with :class:`CaseMember` (covered members) and :class:`CaseEvent`
   (who, when, why of every step).
 - :class:`Entitlement`: the amount computed for a case and a month, with the figures used.
@@ -34,7 +36,16 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
-class Standard(Base):
+class SourceMixin:
+    """The notice a figure comes from: title (文件标题), document number (文号) and date of
+    issue (发文日期). Optional: rows entered before these columns existed have none."""
+
+    source_title: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    source_number: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    source_issued_on: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class Standard(SourceMixin, Base):
     """An assistance standard in force from ``effective_from`` until the next row of the same
     area, class and kind. ``entered_fen`` and ``period`` keep what was published (a rural
     standard may be published per year); ``monthly_fen`` is the per-person monthly figure
@@ -61,17 +72,20 @@ class Standard(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
-class PolicySetting(Base):
-    """A configurable rule value set for an area; areas below inherit it unless they set
-    their own. Keys and defaults are defined in :mod:`assistcase.standards`."""
+class PolicySetting(SourceMixin, Base):
+    """A configurable rule value set for an area from a date; areas below inherit it unless
+    they set their own. The value in force on a date is the row with the latest
+    ``effective_from`` on or before it; a change from a date adds a row. Keys and defaults are
+    defined in :mod:`assistcase.standards`."""
 
     __tablename__ = "policy_settings"
-    __table_args__ = (UniqueConstraint("area_id", "key"),)
+    __table_args__ = (UniqueConstraint("area_id", "key", "effective_from"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     area_id: Mapped[int] = mapped_column(ForeignKey("areas.id"))
     key: Mapped[str] = mapped_column(String(48))
     value: Mapped[str] = mapped_column(String(64))
+    effective_from: Mapped[dt.date] = mapped_column(Date)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 

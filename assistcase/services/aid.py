@@ -348,7 +348,7 @@ def approval_limits(s: Session, township_id: int, residence_class: str,
     std = standard_for(s, township_id, residence_class, "dibao", on)
     if std is None:
         return None
-    policy = policy_for(s, township_id)
+    policy = policy_for(s, township_id, on)
     return ApprovalLimits(std[1], std[0], policy.aid_township_limit_pct,
                           policy.aid_county_limit_pct)
 
@@ -533,7 +533,7 @@ def _case_values(s: Session, data: AidInput, warnings: list[Warning_]) -> dict[s
 
 
 def _repeat_warnings(s: Session, case: AidCase, as_of: dt.date) -> list[Warning_]:
-    months = policy_for(s, case.township_id).aid_repeat_months
+    months = policy_for(s, case.township_id, as_of).aid_repeat_months
     earlier = previous_aid(s, as_of, household_id=case.household_id, person_id=case.person_id,
                            id_number=case.id_number or None,
                            name=None if case.id_number else case.name,
@@ -715,7 +715,8 @@ def paperwork_deadline(s: Session, case: AidCase) -> dt.date | None:
     """The day a case paid before its file was complete must have the file complete by."""
     if case.paid_on is None or case.paperwork_complete:
         return None
-    return add_working_days(case.paid_on, policy_for(s, case.township_id).aid_paperwork_days)
+    return add_working_days(case.paid_on,
+                            policy_for(s, case.township_id, case.paid_on).aid_paperwork_days)
 
 
 def record_payment(db: Database, actor: str | int, aid_id: int, paid_on: dt.date,
@@ -756,7 +757,7 @@ def record_payment(db: Database, actor: str | int, aid_id: int, paid_on: dt.date
         warnings = []
         due = paperwork_deadline(s, case)
         if due is not None:
-            days = policy_for(s, case.township_id).aid_paperwork_days
+            days = policy_for(s, case.township_id, paid_on).aid_paperwork_days
             warnings.append(Warning_(
                 "paperwork_complete",
                 f"paid before the file is complete: complete it by {due} ({days} working days)",
@@ -971,12 +972,13 @@ def paperwork_files(s: Session, as_of: dt.date, area_id: int | None = None,
     params: dict[str, object] = {}
     where = ("a.paid_on IS NOT NULL AND a.paperwork_complete = 0 AND "
              + _area_clause(s, area_id, params))
-    days: dict[int, int] = {}
+    days: dict[tuple[int, dt.date], int] = {}
     out = []
     for row in _rows(s, where, params, "a.paid_on, a.id"):
-        if row.township_id not in days:
-            days[row.township_id] = policy_for(s, row.township_id).aid_paperwork_days
-        deadline = add_working_days(row.paid_on, days[row.township_id])
+        key = (row.township_id, row.paid_on)
+        if key not in days:  # the limit in force on the day it was paid, as paperwork_deadline
+            days[key] = policy_for(s, row.township_id, row.paid_on).aid_paperwork_days
+        deadline = add_working_days(row.paid_on, days[key])
         overdue = as_of > deadline
         if overdue or not overdue_only:
             out.append(PaperworkFile(row, deadline, overdue))

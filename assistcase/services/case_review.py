@@ -203,7 +203,7 @@ def marginal_households(s: Session, area_id: int, month: dt.date,
     month = first_of_month(month)
     rows, params = [], {}
     for i, county in enumerate(_counties(s, area)):
-        pct = policy_for(s, county.id).marginal_threshold_pct
+        pct = policy_for(s, county.id, month).marginal_threshold_pct
         for cls in ("urban", "rural"):
             std = standard_for(s, county.id, cls, "dibao", month)
             if std is None:
@@ -227,8 +227,8 @@ def is_marginal(s: Session, household_id: int, month: dt.date) -> bool:
     std = standard_for(s, hh.village_id, hh.residence_class, "dibao", first_of_month(month))
     if std is None:
         return False
-    pct = policy_for(s, hh.village_id).marginal_threshold_pct
     month = first_of_month(month)
+    pct = policy_for(s, hh.village_id, month).marginal_threshold_pct
     income, size = s.execute(text(
         "SELECT (SELECT COALESCE(SUM(monthly_fen), 0) FROM incomes WHERE household_id = :h AND "
         + _INCOME_IN_FORCE + "), " + _SIZE_SQL.format(h=":h")),

@@ -145,7 +145,7 @@ def has_special_members(s: Session, household_id: int, on: dt.date) -> bool:
 
 def next_review_date(s: Session, case: AssistanceCase, on: dt.date) -> dt.date:
     hh = s.get(Household, case.household_id)
-    months = review_interval_months(policy_for(s, hh.village_id),
+    months = review_interval_months(policy_for(s, hh.village_id, on),
                                     has_special_members(s, hh.id, on), case.stable_income)
     return add_months(on, months)
 

@@ -3310,6 +3310,26 @@ Approval freezes the roster: its lines can never be changed again. Later correct
         <translation>每月（元）</translation>
     </message>
     <message>
+        <source>Notice</source>
+        <translation>发文依据</translation>
+    </message>
+    <message>
+        <source>title of the notice</source>
+        <translation>文件标题</translation>
+    </message>
+    <message>
+        <source>e.g. 商民〔2022〕12号</source>
+        <translation>如：商民〔2022〕12号</translation>
+    </message>
+    <message>
+        <source>Document number</source>
+        <translation>文号</translation>
+    </message>
+    <message>
+        <source>Date of issue</source>
+        <translation>发文日期</translation>
+    </message>
+    <message>
         <source>Add a standard</source>
         <translation>新增标准</translation>
     </message>
@@ -3330,6 +3350,22 @@ Approval freezes the roster: its lines can never be changed again. Later correct
         <translation>添加标准</translation>
     </message>
     <message>
+        <source>Add to the list</source>
+        <translation>加入待保存列表</translation>
+    </message>
+    <message>
+        <source>Collect several figures of one notice and save them together (e.g. the dibao and extreme-hardship raises)</source>
+        <translation>将同一文件的多项标准加入列表后一并保存（如同时提高低保标准和特困人员基本生活标准）</translation>
+    </message>
+    <message>
+        <source>Save the list together</source>
+        <translation>列表一并保存</translation>
+    </message>
+    <message>
+        <source>Clear the list</source>
+        <translation>清空列表</translation>
+    </message>
+    <message>
         <source>In force from</source>
         <translation>执行日期</translation>
     </message>
@@ -3342,6 +3378,10 @@ Approval freezes the roster: its lines can never be changed again. Later correct
         <translation>周期</translation>
     </message>
     <message>
+        <source>To save together</source>
+        <translation>待一并保存</translation>
+    </message>
+    <message>
         <source> / year</source>
         <translation> /年</translation>
     </message>
@@ -3352,6 +3392,58 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     <message>
         <source>Enter the amount in yuan, for example 630 or 4,260.</source>
         <translation>请以元为单位填写金额，例如 630 或 4,260。</translation>
+    </message>
+    <message>
+        <source>Policy settings</source>
+        <translation>政策设置</translation>
+    </message>
+    <message>
+        <source>Setting</source>
+        <translation>设置项</translation>
+    </message>
+    <message>
+        <source>Value today</source>
+        <translation>现行值</translation>
+    </message>
+    <message>
+        <source>Set by</source>
+        <translation>设定单位</translation>
+    </message>
+    <message>
+        <source>Values this area set, with their history</source>
+        <translation>本区划设定的值及历史</translation>
+    </message>
+    <message>
+        <source>Value</source>
+        <translation>值</translation>
+    </message>
+    <message>
+        <source>Set a policy value</source>
+        <translation>设定政策值</translation>
+    </message>
+    <message>
+        <source>Set from this date</source>
+        <translation>自该日起执行</translation>
+    </message>
+    <message>
+        <source>whole number from %1 to %2</source>
+        <translation>%1 到 %2 之间的整数</translation>
+    </message>
+    <message>
+        <source>In force in %1 today; areas below inherit them unless they set their own.</source>
+        <translation>%1 现行政策设置；下级区划未自行设定的沿用上级设定。</translation>
+    </message>
+    <message>
+        <source>default</source>
+        <translation>默认值</translation>
+    </message>
+    <message>
+        <source>from the start</source>
+        <translation>初始设定</translation>
+    </message>
+    <message>
+        <source>Enter a whole number.</source>
+        <translation>请输入整数。</translation>
     </message>
 </context>
 <context>

@@ -240,6 +240,32 @@ class Database:
             command.downgrade(cfg, revision)
 
 
+# The page cache of a connection doing one large set-based write (a city's roster: 179,224
+# lines inserted into indexed tables) – measured: the lines' INSERT … SELECT took half the time
+# with 256 MiB instead of the default 64 MiB.
+BULK_CACHE_KIB = 262_144
+
+
+@contextlib.contextmanager
+def bulk_cache(s: Session, kib: int = BULK_CACHE_KIB) -> Iterator[None]:
+    """A larger SQLite page cache (and in-memory temporary tables) for the session's connection
+    while a large set-based statement runs; the pooled connection gets its settings back. A
+    no-op on other databases."""
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    temp = conn.exec_driver_sql("PRAGMA temp_store").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{int(kib)}")
+    conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+        conn.exec_driver_sql(f"PRAGMA temp_store={int(temp)}")
+
+
 @contextlib.contextmanager
 def explained_open_errors(where: object) -> Iterator[None]:
     """Turn what SQLite or the OS refuses while opening ``where`` into a DatabaseError that

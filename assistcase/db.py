@@ -248,22 +248,19 @@ BULK_CACHE_KIB = 262_144
 
 @contextlib.contextmanager
 def bulk_cache(s: Session, kib: int = BULK_CACHE_KIB) -> Iterator[None]:
-    """A larger SQLite page cache (and in-memory temporary tables) for the session's connection
-    while a large set-based statement runs; the pooled connection gets its settings back. A
-    no-op on other databases."""
+    """A larger SQLite page cache for the session's connection while a large set-based
+    statement runs; the pooled connection gets its size back. A no-op on other databases.
+    (temp_store cannot be changed inside a transaction, and measured no gain anyway.)"""
     conn = s.connection()
     if conn.dialect.name != "sqlite":
         yield
         return
     cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    temp = conn.exec_driver_sql("PRAGMA temp_store").scalar()
     conn.exec_driver_sql(f"PRAGMA cache_size=-{int(kib)}")
-    conn.exec_driver_sql("PRAGMA temp_store=MEMORY")
     try:
         yield
     finally:
         conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
-        conn.exec_driver_sql(f"PRAGMA temp_store={int(temp)}")
 
 
 @contextlib.contextmanager

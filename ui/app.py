@@ -128,7 +128,20 @@ class _FirstPaint(QObject):
 
     def _finish(self) -> None:
         print("assistcase: window shown", flush=True)
+        print(f"assistcase: peak RSS {_peak_rss_mb():.1f} MB", flush=True)
         self._app.quit()
+
+
+def _peak_rss_mb() -> float:
+    """This process's own peak resident set (VmHWM; 0 where /proc is missing)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _exit_after_first_paint(window, app: QApplication) -> None:

@@ -1,17 +1,22 @@
 """The household list: a lazy table model over household ids (cf. Anki's browser table).
 
 The model holds the ordered ids of the matching households (ints: cheap even at 300,000)
-and fetches display rows in blocks on demand, keeping a bounded cache of blocks.
+and fetches display rows in blocks on demand, keeping a bounded cache of blocks. A long list
+(the whole city, a one-character surname) comes in two steps: its first page at once, the
+rest of the ids from the event loop right after, appended as rows (countChanged tells the
+count once it is known).
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer,
+                            Signal)
 
 from assistcase.db import Database
-from assistcase.queries import HouseholdFilter, HouseholdRow, household_rows, search_household_ids
+from assistcase.queries import (BROAD_KEYS, PAGE, HouseholdFilter, HouseholdRow, first_household_ids,
+                                household_rows, search_household_ids)
 
 from .labels import label
 
@@ -44,6 +49,10 @@ class HouseholdTableModel(QAbstractTableModel):
         self._ids: list[int] = []
         self._row_of: dict[int, int] | None = None
         self._blocks: OrderedDict[int, dict[int, HouseholdRow]] = OrderedDict()
+        self.page_size = PAGE
+        self.broad_at = BROAD_KEYS  # search keys that make a text broad (paged)
+        self._complete = True  # False while only the first page of ids is loaded
+        self._generation = 0  # a reload makes a pending "rest" call stale
         self._headers = {
             "number": self.tr("Household No."), "head": self.tr("Head"),
             "head_id": self.tr("Head's ID number"), "township": self.tr("Township"),
@@ -63,20 +72,58 @@ class HouseholdTableModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
-        """Re-run the query (new filter, sort, or households created/closed)."""
+        """Re-run the query (new filter, sort, or households created/closed). A long list shows
+        its first page at once and reads the rest when the event loop next runs."""
+        self._generation += 1
         with self._db.read() as s:
-            ids = search_household_ids(s, self._filter, self._sort, self._descending)
+            ids, complete = first_household_ids(s, self._filter, self._sort, self._descending,
+                                                limit=self.page_size, broad_at=self.broad_at)
         self.beginResetModel()
         self._ids = ids
         self._row_of = None
         self._blocks.clear()
+        self._complete = complete
         self.endResetModel()
+        if complete:
+            self.countChanged.emit(len(ids))
+        else:
+            generation = self._generation
+            QTimer.singleShot(0, self, lambda: self._load_rest(generation))
+
+    @property
+    def complete(self) -> bool:
+        """Whether every matching id is loaded (not only the first page)."""
+        return self._complete
+
+    def load_rest(self) -> None:
+        """Read the rest of a long list now (no-op when it is complete)."""
+        self._load_rest(self._generation)
+
+    def _load_rest(self, generation: int) -> None:
+        if self._complete or generation != self._generation:
+            return
+        with self._db.read() as s:
+            ids = search_household_ids(s, self._filter, self._sort, self._descending)
+        self._complete = True
+        self._row_of = None
+        n = len(self._ids)
+        if ids[:n] == self._ids:
+            if len(ids) > n:
+                self.beginInsertRows(QModelIndex(), n, len(ids) - 1)
+                self._ids = ids
+                self.endInsertRows()
+        else:  # the registry changed in between: start over with the whole list
+            self.beginResetModel()
+            self._ids = ids
+            self._blocks.clear()
+            self.endResetModel()
         self.countChanged.emit(len(ids))
 
     def refresh_households(self, household_ids: set[int]) -> None:
         """Re-read only the given households' rows (after an edit)."""
         if not household_ids or not self._ids:
             return
+        self.load_rest()
         if self._row_of is None:
             self._row_of = {hid: row for row, hid in enumerate(self._ids)}
         rows = [self._row_of[h] for h in household_ids if h in self._row_of]
@@ -93,6 +140,7 @@ class HouseholdTableModel(QAbstractTableModel):
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
     def row_of(self, household_id: int) -> int | None:
+        self.load_rest()  # the household may be past the first page
         if self._row_of is None:
             self._row_of = {hid: row for row, hid in enumerate(self._ids)}
         return self._row_of.get(household_id)

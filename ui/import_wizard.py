@@ -108,8 +108,8 @@ class FilePage(QWizardPage):
         super().__init__(wizard)
         self.w = wizard
         self.setTitle(self.tr("Choose the spreadsheet"))
-        self.setSubTitle(self.tr("An .xlsx workbook or a .csv file (UTF-8 or GBK) with one row "
-                                 "per person."))
+        self.setSubTitle(self.tr("An Excel workbook (.xlsx, or the older .xls), an .ods or a "
+                                 ".csv file (UTF-8 or GBK) with one row per person."))
         self.path_edit = QLineEdit(self)
         self.path_edit.setObjectName("path")
         browse = QPushButton(self.tr("Browse…"), self)
@@ -134,7 +134,7 @@ class FilePage(QWizardPage):
 
     def browse(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, self.tr("Choose the spreadsheet"), "",
-                                              self.tr("Spreadsheets (*.xlsx *.csv)"))
+                                              self.tr("Spreadsheets (*.xlsx *.xls *.ods *.csv)"))
         if path:
             self.load(path)
 

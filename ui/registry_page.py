@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QCompleter, QHBoxLayout, QLabel,
@@ -11,9 +13,11 @@ from assistcase.db import Database
 from assistcase.errors import ServiceResult
 from assistcase.queries import HouseholdFilter, villages
 
-from .household_editor import HouseholdEditor
 from .household_model import HouseholdTableModel
 from .labels import choices
+
+if TYPE_CHECKING:  # imported when first opened: the editor is not needed for the first window
+    from .household_editor import HouseholdEditor
 
 SEARCH_DELAY_MS = 250
 # Item data of the "all …" filter entries. Not None: a None item data crashes PySide 6.12 at
@@ -169,6 +173,8 @@ class RegistryPage(QWidget):
 
     def open_household(self, household_id: int | None) -> HouseholdEditor:
         """Open the editor (populated synchronously) for a household, or for a new one."""
+        from .household_editor import HouseholdEditor
+
         if self.editor is not None:
             self.editor.close()
         self.editor = HouseholdEditor(self.db, self.actor, household_id, self._villages, self,

@@ -1135,7 +1135,7 @@ class RostersPage(QWidget):
         if self.view is None:
             return
         path = self.ask_open_path(self.tr("Import bank returns"),
-                                  self.tr("Excel workbooks (*.xlsx)"))
+                                  self.tr("Spreadsheets (*.xlsx *.xls *.ods *.csv)"))
         if path:
             self.import_returns(path)
 

@@ -413,6 +413,11 @@ def import_bank_returns(db: Database, actor: str | int, roster_id: int,
         heading = {k: _COLUMN_ZH[k] for k in cols}
         with db.read() as s:
             conn = s.connection()
+            # The roster's lines by sequence number, read once: one query instead of one per
+            # row of the file (179,224 for a city).
+            lines = {r[0]: r[1:] for r in conn.exec_driver_sql(
+                "SELECT seq, id, payee_name, id_number, account_number, amount_fen"
+                " FROM roster_lines WHERE roster_id = ?", (roster_id,))}
             for number, row in enumerate(rows, start=header_row + 1):
                 if number % 1000 == 0:
                     if cancel is not None:
@@ -434,9 +439,7 @@ def import_bank_returns(db: Database, actor: str | int, roster_id: int,
                             f"{ref_text} belongs to roster {ref[0]}, not roster {roster_id}",
                             f"{ref_text} 属于花名册 {ref[0]}，不是花名册 {roster_id}")
                     continue
-                found = conn.exec_driver_sql(
-                    "SELECT id, payee_name, id_number, account_number, amount_fen"
-                    " FROM roster_lines WHERE roster_id = ? AND seq = ?", ref).first()
+                found = lines.get(ref[1])
                 if found is None:
                     problem(number, heading["reference"],
                             f"roster {roster_id} has no line {ref[1]}",

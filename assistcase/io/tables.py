@@ -1,9 +1,10 @@
-"""Reading spreadsheet files row by row: .xlsx (openpyxl, read-only streaming) and .csv
+"""Reading spreadsheet files row by row: .xlsx, .xls and .ods (python-calamine) and .csv
 (UTF-8 or GBK/GB18030, detected). The file's kind is judged from its content, not its name."""
 
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
 import zipfile
 from pathlib import Path
@@ -51,46 +52,91 @@ class Table:
         self.close()
 
 
-class XlsxTable(Table):
-    kind = "xlsx"
+# Excel keeps 15 significant digits: a whole number below this is exact, so it is given as an
+# int (as openpyxl gives a cell written "12"); at or above it stays a float, which the ID and
+# account checks refuse as a number that has lost its last digits.
+_EXACT_INT = 1e15
 
-    def __init__(self, path: Path):
-        import openpyxl
+
+def _cells(row: list[Any], lead: tuple[None, ...]) -> tuple[Any, ...]:
+    """A calamine row as the checks expect it: an empty cell is None, a whole number below
+    10^15 an int, and the row ends at its last non-empty cell (as openpyxl streams a row)."""
+    out = [None if v == "" else
+           (int(v) if type(v) is float and v.is_integer() and -_EXACT_INT < v < _EXACT_INT
+            else v)
+           for v in row]
+    while out and out[-1] is None:
+        out.pop()
+    return lead + tuple(out) if out else ()
+
+
+class WorkbookTable(Table):
+    """.xlsx, .xls (Excel 97-2003, also WPS .et) and .ods through python-calamine (Rust's
+    calamine): a 100,000-row sheet reads about 15 times faster than through openpyxl. The
+    values come back as openpyxl gave them (see :func:`_cells`), so every check is the same."""
+
+    def __init__(self, path: Path, kind: str):
+        from python_calamine import CalamineWorkbook
 
         self.path = path
+        self.kind = kind
+        self._sheets: dict[str, Any] = {}
         try:
-            self.book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        except zipfile.BadZipFile as e:
-            raise _damaged(path, str(e)) from None
-        except Exception as e:  # openpyxl raises KeyError, ValueError, ParseError … on bad parts
-            raise _damaged(path, f"{type(e).__name__}: {e}") from None
+            self.book = CalamineWorkbook.from_path(str(path))
+            self._names = [m.name for m in self.book.sheets_metadata
+                           if getattr(m.typ, "name", "WorkSheet") == "WorkSheet"]
+        except Exception as e:  # CalamineError, ZipError, XmlError, … on a bad file
+            raise self._unreadable(e) from None
+
+    def _unreadable(self, e: Exception) -> ImportFileError:
+        if self.kind == "xls":
+            # An OLE2 file that is not a readable worksheet: a Word .doc, an encrypted or
+            # damaged workbook, a WPS file calamine cannot read.
+            return ImportFileError(
+                f"{self.path.name}: cannot read this old-format Excel (.xls) or WPS file "
+                f"({type(e).__name__}: {e}); open it and save it as .xlsx, then import that",
+                f"{self.path.name}：无法读取这个旧版 Excel（.xls）或 WPS 文件，请打开后另存为 .xlsx "
+                "再导入")
+        return _damaged(self.path, f"{type(e).__name__}: {e}")
 
     def sheet_names(self) -> list[str]:
-        return list(self.book.sheetnames)
+        return list(self._names)
 
     def _sheet(self, sheet: str):
-        if sheet not in self.book.sheetnames:
+        if sheet not in self._names:
             raise ImportFileError(f"{self.path.name}: there is no sheet named {sheet!r}",
                                   f"{self.path.name}：没有名为“{sheet}”的工作表")
-        return self.book[sheet]
+        if sheet not in self._sheets:
+            try:
+                self._sheets[sheet] = self.book.get_sheet_by_name(sheet)
+            except Exception as e:
+                raise self._unreadable(e) from None
+        return self._sheets[sheet]
 
     def row_estimate(self, sheet: str) -> int | None:
         try:
-            return self._sheet(sheet).max_row
-        except Exception:
+            ws = self._sheet(sheet)
+        except ImportFileError:
             return None
+        return ws.total_height if ws.start is not None else 0
 
     def rows(self, sheet: str) -> Iterator[tuple[Any, ...]]:
         ws = self._sheet(sheet)
+        if ws.start is None:
+            return  # an empty sheet
+        # iter_rows() starts at row 1 but at the sheet's first used column: pad the columns
+        # before it, so column letters stay the sheet's own.
+        lead = (None,) * ws.start[1]
         try:
-            # Some writers store a wrong <dimension>; read what is really there.
-            ws.reset_dimensions()
-            yield from ws.iter_rows(values_only=True)
-        except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError, SyntaxError) as e:
-            raise _damaged(self.path, f"{type(e).__name__}: {e}") from None
+            for row in ws.iter_rows():
+                yield _cells(row, lead)
+        except Exception as e:
+            raise self._unreadable(e) from None
 
     def close(self) -> None:
-        self.book.close()
+        self._sheets.clear()
+        with contextlib.suppress(Exception):
+            self.book.close()
 
 
 def detect_encoding(path: Path) -> str:
@@ -148,8 +194,8 @@ class CsvTable(Table):
 def open_table(path: str | Path) -> Table:
     """Open a spreadsheet file, judging its kind by its first bytes.
 
-    Raises :class:`ImportFileError` with a clear message for anything else (a legacy .xls, a
-    Word file, a picture, a truncated .xlsx)."""
+    Raises :class:`ImportFileError` with a clear message for anything else (a Word file, a
+    picture, a truncated .xlsx, an .xls that cannot be read)."""
     path = Path(path)
     try:
         with path.open("rb") as f:
@@ -164,19 +210,19 @@ def open_table(path: str | Path) -> Table:
             raise _damaged(path, "the zip directory at the end of the file is missing")
         with zipfile.ZipFile(path) as z:
             names = set(z.namelist())
+            mimetype = z.read("mimetype")[:100] if "mimetype" in names else b""
+        if mimetype == b"application/vnd.oasis.opendocument.spreadsheet":
+            return WorkbookTable(path, "ods")
         if "xl/workbook.xml" not in names:
             raise ImportFileError(
                 f"{path.name}: not an Excel workbook (a zip file without xl/workbook.xml; "
                 "perhaps a Word or WPS document)",
                 f"{path.name}：不是 Excel 工作簿（可能是 Word 或其他文档），请另存为 .xlsx 后再导入")
-        return XlsxTable(path)
+        return WorkbookTable(path, "xlsx")
     if head.startswith(OLE2_MAGIC):
-        raise ImportFileError(
-            f"{path.name}: this is an old-format Excel (.xls) or WPS file; open it and save it "
-            "as .xlsx, then import that",
-            f"{path.name}：这是旧版 Excel（.xls）或 WPS 文件，请打开后另存为 .xlsx 再导入")
+        return WorkbookTable(path, "xls")
     if b"\x00" in head:
         raise ImportFileError(f"{path.name}: not a spreadsheet (binary content)",
-                              f"{path.name}：不是表格文件（.xlsx 或 .csv）")
+                              f"{path.name}：不是表格文件（.xlsx、.xls 或 .csv）")
     return CsvTable(path)
 

@@ -25,7 +25,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from ..db import Database
+from ..db import Database, bulk_cache
 from ..errors import (Cancelled, DuplicateRosterError, FieldError, NotFoundError, StateError,
                       ValidationError)
 from ..models import Area, User
@@ -640,7 +640,8 @@ def _fill(s: Session, user: User, roster: Roster, area: Area, report: ProgressFn
     prefix = _prefix(area)
     month = roster.month
     skipped = 0
-    with interruptible(s, cancel):
+    # a larger page cache for the recalculation's and the lines' INSERT … SELECT (bulk_cache)
+    with interruptible(s, cancel), bulk_cache(s):
         if roster.kind == "monthly":
             rec = recalculate_in(s, user, area, month,
                                  lambda f, m: report(f * 0.5, m), cancel,

@@ -1266,8 +1266,8 @@
         <translation>选择表格文件</translation>
     </message>
     <message>
-        <source>An .xlsx workbook or a .csv file (UTF-8 or GBK) with one row per person.</source>
-        <translation>每人一行的 .xlsx 工作簿或 .csv 文件（UTF-8 或 GBK 编码）。</translation>
+        <source>An Excel workbook (.xlsx, or the older .xls), an .ods or a .csv file (UTF-8 or GBK) with one row per person.</source>
+        <translation>每人一行的 Excel 工作簿（.xlsx 或旧版 .xls）、.ods 或 .csv 文件（UTF-8 或 GBK 编码）。</translation>
     </message>
     <message>
         <source>Browse…</source>
@@ -1282,8 +1282,8 @@
         <translation>工作表：</translation>
     </message>
     <message>
-        <source>Spreadsheets (*.xlsx *.csv)</source>
-        <translation>表格文件 (*.xlsx *.csv)</translation>
+        <source>Spreadsheets (*.xlsx *.xls *.ods *.csv)</source>
+        <translation>表格文件 (*.xlsx *.xls *.ods *.csv)</translation>
     </message>
     <message>
         <source>Header found on row %1; %2 columns.</source>
@@ -3233,6 +3233,10 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     <message>
         <source>Import bank returns</source>
         <translation>导入银行回盘</translation>
+    </message>
+    <message>
+        <source>Spreadsheets (*.xlsx *.xls *.ods *.csv)</source>
+        <translation>表格文件 (*.xlsx *.xls *.ods *.csv)</translation>
     </message>
     <message>
         <source>Importing bank returns…</source>

@@ -341,3 +341,44 @@ def test_the_household_editor_opens_the_households_cases(qtbot, db, village_ids,
     assert w.stack.currentWidget() is page
     assert page.household_id == hid and page.case_id == cid
     editor.discard() if hasattr(editor, "discard") else editor.close()
+
+
+def test_a_newborn_is_covered_once_the_change_of_coverage_is_confirmed_in_the_page(
+        qtbot, db, village_ids):
+    """增人增保 in the window: a member born into the household is not covered until the
+    change of covered members is confirmed; it is then covered from the month after."""
+    from assistcase.recalc import case_entitlement
+
+    _city_with_standards(db)
+    hid, cid = _active_case(db, village_ids[0])
+    born = dt.date(2023, 5, 10)
+    baby = reg.add_member(db, ACTOR, hid, reg.PersonData("张小宝", make_id(birth=born, seq=7),
+                                                         "child"), on=born).created_id
+    page = CasesPage(db, ACTOR)
+    qtbot.addWidget(page)
+    page.open_case_id(cid)
+    dialog = page.change_coverage()
+    assert dialog is not None and dialog.isVisible()
+    assert baby not in dialog.chosen() and len(dialog.chosen()) == 3
+
+    dialog.set_checked(baby, True)
+    for pid in list(dialog.chosen()):
+        dialog.set_checked(pid, False)  # nobody covered: refused, the dialog stays open
+    dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    assert dialog.error.text() and dialog.isVisible()
+
+    dialog.close()
+    dialog = page.change_coverage()
+    dialog.set_checked(baby, True)
+    dialog.date.setDate(qd(2023, 6, 5))
+    dialog.reason.setText("新生儿出生")
+    with qtbot.waitSignal(dialog.accepted, timeout=2000):
+        dialog.buttons.button(dialog.buttons.StandardButton.Save).click()
+    assert dialog.error.text() == ""
+    july = dt.date(2023, 7, 1)
+    with db.read() as s:
+        june, jul = case_entitlement(s, cid, JUNE), case_entitlement(s, cid, july)
+        assert baby in {pid for pid, _n in C.case_view(s, cid).covered}
+    assert (june.covered_members, june.amount_fen) == (3, 3 * 420_00)  # the month of the decision
+    assert (jul.covered_members, jul.amount_fen) == (4, 4 * 420_00)
+    assert "coverage" in page.events.toPlainText()

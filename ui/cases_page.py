@@ -20,7 +20,8 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import QDate, QLocale, Qt, Signal
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFormLayout, QGroupBox,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog,
+                               QDialogButtonBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPlainTextEdit, QPushButton, QSplitter,
                                QTableView, QTableWidget, QTableWidgetItem, QTabWidget,
@@ -88,6 +89,67 @@ def _table(headers: list[str]) -> QTableWidget:
     t.verticalHeader().setVisible(False)
     t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeToContents)
     return t
+
+
+class CoverageDialog(QDialog):
+    """Change of covered members (增人增保 / 减人减保) of a dibao case: the household's members
+    with the covered ones ticked, the date of the decision and its reason. A member who joined
+    the household is covered only once this is confirmed; the change takes effect from the
+    month after the date. The core's refusal stays in the dialog."""
+
+    def __init__(self, parent: QWidget, db: Database, actor: str | int, case_id: int):
+        super().__init__(parent)
+        self.db, self.actor, self.case_id = db, actor, case_id
+        self.setWindowTitle(self.tr("Change of covered members"))
+        with db.read() as s:
+            view = C.case_view(s, case_id)
+            members = [(m.id, m.name) for m in household_detail(s, view.household_id).members]
+        covered = {pid for pid, _name in view.covered}
+        v = QVBoxLayout(self)
+        v.addWidget(QLabel(self.tr("Members covered from the month after the date:")))
+        self.members = QListWidget()
+        for pid, name in members:
+            item = QListWidgetItem(name)
+            item.setData(Qt.UserRole, pid)
+            item.setFlags(item.flags() | Qt.ItemIsUserCheckable)
+            item.setCheckState(Qt.Checked if pid in covered else Qt.Unchecked)
+            self.members.addItem(item)
+        v.addWidget(self.members)
+        form = QFormLayout()
+        self.date = _date_edit()
+        self.reason = QLineEdit()
+        self.reason.setPlaceholderText(self.tr("e.g. birth of a child, marriage"))
+        form.addRow(self.tr("Date of the decision"), self.date)
+        form.addRow(self.tr("Reason"), self.reason)
+        v.addLayout(form)
+        self.error = QLabel()
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        v.addWidget(self.error)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.Save | QDialogButtonBox.Cancel)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        v.addWidget(self.buttons)
+
+    def chosen(self) -> list[int]:
+        return [self.members.item(i).data(Qt.UserRole) for i in range(self.members.count())
+                if self.members.item(i).checkState() == Qt.Checked]
+
+    def set_checked(self, person_id: int, checked: bool) -> None:
+        for i in range(self.members.count()):
+            item = self.members.item(i)
+            if item.data(Qt.UserRole) == person_id:
+                item.setCheckState(Qt.Checked if checked else Qt.Unchecked)
+
+    def save(self) -> None:
+        try:
+            C.set_covered_members(self.db, self.actor, self.case_id, self.chosen(),
+                                  self.reason.text(), _pydate(self.date.date()))
+        except AssistCaseError as e:
+            lang = "zh" if QLocale().language() == QLocale.Language.Chinese else "en"
+            self.error.setText(e.message(lang))
+            return
+        self.accept()
 
 
 class CasesPage(QWidget):
@@ -293,8 +355,9 @@ class CasesPage(QWidget):
         self.suspend_btn = QPushButton(self.tr("Suspend"))
         self.resume_btn = QPushButton(self.tr("Resume"))
         self.terminate_btn = QPushButton(self.tr("Terminate"))
+        self.coverage_btn = QPushButton(self.tr("Covered members…"))
         for b in (self.check_btn, self.investigate_btn, self.publicity_btn, self.confirm_btn,
-                  self.suspend_btn, self.resume_btn, self.terminate_btn):
+                  self.suspend_btn, self.resume_btn, self.terminate_btn, self.coverage_btn):
             buttons.addWidget(b)
         form.addRow(buttons)
         self.case_error = QLabel()
@@ -343,8 +406,20 @@ class CasesPage(QWidget):
         self.terminate_btn.clicked.connect(lambda: self._step(
             lambda d: C.terminate_case(self.db, self.actor, self.case_id, d,
                                        self.step_text.text())))
+        self.coverage_btn.clicked.connect(self.change_coverage)
         self.month.dateChanged.connect(lambda _d: self.show_case())
         return box
+
+    def change_coverage(self) -> CoverageDialog | None:
+        """Open the change of covered members (增人增保) for the open dibao case."""
+        if self.case_id is None:
+            self.case_error.setText(self.tr("Open or find a case first."))
+            return None
+        dialog = CoverageDialog(self, self.db, self.actor, self.case_id)
+        dialog.accepted.connect(self.show_case)
+        dialog.accepted.connect(self.refresh_cases)
+        dialog.open()
+        return dialog
 
     def find_household(self) -> None:
         """Search as the registry does (name, pinyin initials, ID tail, household number); one

@@ -937,6 +937,10 @@
         <translation>审核确认</translation>
     </message>
     <message>
+        <source>Covered members…</source>
+        <translation>保障对象变更…</translation>
+    </message>
+    <message>
         <source>No household matches.</source>
         <translation>没有符合条件的户。</translation>
     </message>
@@ -1257,6 +1261,29 @@
     <message>
         <source>Cancelled; nothing was written.</source>
         <translation>已取消，未写入任何数据。</translation>
+    </message>
+</context>
+<context>
+    <name>CoverageDialog</name>
+    <message>
+        <source>Change of covered members</source>
+        <translation>保障对象变更（增人增保 / 减人减保）</translation>
+    </message>
+    <message>
+        <source>Members covered from the month after the date:</source>
+        <translation>自决定日期次月起保障的成员：</translation>
+    </message>
+    <message>
+        <source>e.g. birth of a child, marriage</source>
+        <translation>如：新生儿出生、婚入</translation>
+    </message>
+    <message>
+        <source>Date of the decision</source>
+        <translation>决定日期</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
     </message>
 </context>
 <context>

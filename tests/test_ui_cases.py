@@ -382,3 +382,14 @@ def test_a_newborn_is_covered_once_the_change_of_coverage_is_confirmed_in_the_pa
     assert (june.covered_members, june.amount_fen) == (3, 3 * 420_00)  # the month of the decision
     assert (jul.covered_members, jul.amount_fen) == (4, 4 * 420_00)
     assert "coverage" in page.events.toPlainText()
+
+
+def test_the_coverage_change_is_offered_for_open_dibao_cases_only(qtbot, db, village_ids):
+    _city_with_standards(db)
+    hid, cid = _active_case(db, village_ids[0])
+    C.terminate_case(db, ACTOR, cid, dt.date(2023, 6, 5), "迁出本地")
+    page = CasesPage(db, ACTOR)
+    qtbot.addWidget(page)
+    page.open_case_id(cid)
+    assert page.change_coverage() is None and page.case_error.text()
+

@@ -415,6 +415,13 @@ class CasesPage(QWidget):
         if self.case_id is None:
             self.case_error.setText(self.tr("Open or find a case first."))
             return None
+        with self.db.read() as s:
+            view = C.case_view(s, self.case_id)
+        if view.program != "dibao" or view.status == "terminated":
+            self.case_error.setText(self.tr(
+                "Only an open dibao case's covered members change; an extreme-hardship case "
+                "covers its one person."))
+            return None
         dialog = CoverageDialog(self, self.db, self.actor, self.case_id)
         dialog.accepted.connect(self.show_case)
         dialog.accepted.connect(self.refresh_cases)

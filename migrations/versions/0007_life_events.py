@@ -168,6 +168,10 @@ def upgrade() -> None:
                              COALESCE(paid_from, '9999-12-31')) AS covered_from
               FROM assistance_cases) AS f ON f.id = c.id
         ORDER BY cm.case_id, cm.person_id""")
+    # Looked up per person below: without an index the correlated EXISTS is quadratic (a
+    # city's half a million coverage rows would never finish).
+    op.execute("CREATE INDEX ix_tmp_case_members_open ON _case_members_new"
+               " (person_id, program, case_id) WHERE covered_until IS NULL")
     # Open coverage that the rules no longer allow ends from next month (see the docstring).
     op.execute("""
         UPDATE _case_members_new
@@ -188,6 +192,7 @@ def upgrade() -> None:
             WHERE o.person_id = _case_members_new.person_id
               AND o.program = _case_members_new.program
               AND o.covered_until IS NULL AND o.case_id > _case_members_new.case_id)""")
+    op.execute("DROP INDEX ix_tmp_case_members_open")
     op.drop_index('ix_case_members_person_id', table_name='case_members')
     op.drop_table('case_members')
     op.rename_table('_case_members_new', 'case_members')

@@ -46,3 +46,14 @@ def test_importing_every_core_module_loads_no_qt():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == ""
+
+
+def test_ui_reaches_the_database_only_through_the_core():
+    """Views import no SQLAlchemy and no ORM models: they call the core's services."""
+    ui_dir = CORE.parent / "ui"
+    offenders = [f"{path.relative_to(CORE.parent)}:{line} imports {module}"
+                 for path in sorted(ui_dir.glob("*.py"))
+                 for line, module in imported_modules(path)
+                 if module.split(".")[0] == "sqlalchemy"
+                 or module == "assistcase.models" or module.startswith("assistcase.models.")]
+    assert offenders == []

@@ -22,7 +22,7 @@ from assistcase.db import Database
 from assistcase.errors import AssistCaseError, FieldError, ServiceResult, ValidationError
 from assistcase.idnumber import age_on, parse_resident_id
 from assistcase.queries import HouseholdDetail, audit_trail, household_detail
-from assistcase.models.registry import SINCE_ALWAYS
+from assistcase.services.registry import SINCE_ALWAYS
 from assistcase.services import registry as reg
 
 from .labels import choices, fen_to_yuan_text, label, yuan_text_to_fen

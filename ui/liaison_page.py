@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
 
 from assistcase import liaison as P
 from assistcase.errors import AssistCaseError, ValidationError
-from assistcase.models.liaison import (INSTITUTION_KINDS, INSTITUTION_LEVELS, VISIT_MODES,
-                                       VISIT_TOPICS)
 from assistcase.services import liaison as L
+from assistcase.services.liaison import (INSTITUTION_KINDS, INSTITUTION_LEVELS, VISIT_MODES,
+                                         VISIT_TOPICS)
 
 from .liaison_forms import RecordForm, combo, date_edit, line, spin
 from .tasks import BackgroundTask

@@ -7,12 +7,13 @@ fetches display rows in blocks on demand, keeping a bounded cache of blocks.
 from __future__ import annotations
 
 import datetime as dt
-from collections import OrderedDict
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from assistcase.db import Database
 from assistcase.services.case_list import CaseFilter, CaseRow, case_ids, case_rows
+
+from .block_cache import BlockCache
 
 BLOCK = 200
 MAX_BLOCKS = 64
@@ -28,7 +29,8 @@ class CaseTableModel(QAbstractTableModel):
         self._db = db
         self._filter = CaseFilter()
         self._ids: list[int] = []
-        self._blocks: OrderedDict[int, dict[int, CaseRow]] = OrderedDict()
+        self._blocks: BlockCache[dict[int, CaseRow]] = BlockCache(self._fetch, BLOCK,
+                                                                  MAX_BLOCKS)
         self._headers = {
             "id": self.tr("Case"), "program": self.tr("Program"), "state": self.tr("State"),
             "household": self.tr("Household No."), "head": self.tr("Head"),
@@ -58,18 +60,12 @@ class CaseTableModel(QAbstractTableModel):
     def case_id(self, row: int) -> int | None:
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
+    def _fetch(self, b: int) -> dict[int, CaseRow]:
+        with self._db.read() as s:
+            return case_rows(s, self._ids[b * BLOCK:(b + 1) * BLOCK], dt.date.today())
+
     def _row(self, row: int) -> CaseRow | None:
-        b = row // BLOCK
-        block = self._blocks.get(b)
-        if block is None:
-            with self._db.read() as s:
-                block = case_rows(s, self._ids[b * BLOCK:(b + 1) * BLOCK], dt.date.today())
-            self._blocks[b] = block
-            while len(self._blocks) > MAX_BLOCKS:
-                self._blocks.popitem(last=False)
-        else:
-            self._blocks.move_to_end(b)
-        return block.get(self._ids[row])
+        return self._blocks.for_row(row).get(self._ids[row])
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._ids)

@@ -9,7 +9,6 @@ count once it is known).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 
 from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer,
                             Signal)
@@ -18,6 +17,7 @@ from assistcase.db import Database
 from assistcase.queries import (BROAD_KEYS, PAGE, HouseholdFilter, HouseholdRow, first_household_ids,
                                 household_rows, search_household_ids)
 
+from .block_cache import BlockCache
 from .labels import label
 
 BLOCK = 200
@@ -48,7 +48,8 @@ class HouseholdTableModel(QAbstractTableModel):
         self._descending = False
         self._ids: list[int] = []
         self._row_of: dict[int, int] | None = None
-        self._blocks: OrderedDict[int, dict[int, HouseholdRow]] = OrderedDict()
+        self._blocks: BlockCache[dict[int, HouseholdRow]] = BlockCache(
+            self._fetch, BLOCK, MAX_BLOCKS)
         self.page_size = PAGE
         self.broad_at = BROAD_KEYS  # search keys that make a text broad (paged)
         self._complete = True  # False while only the first page of ids is loaded
@@ -130,7 +131,7 @@ class HouseholdTableModel(QAbstractTableModel):
         with self._db.read() as s:
             fresh = household_rows(s, [self._ids[r] for r in rows])
         for r in rows:
-            block = self._blocks.get(r // BLOCK)
+            block = self._blocks.cached(r)
             hid = self._ids[r]
             if block is not None and hid in fresh:
                 block[hid] = fresh[hid]
@@ -145,19 +146,12 @@ class HouseholdTableModel(QAbstractTableModel):
             self._row_of = {hid: row for row, hid in enumerate(self._ids)}
         return self._row_of.get(household_id)
 
+    def _fetch(self, b: int) -> dict[int, HouseholdRow]:
+        with self._db.read() as s:
+            return household_rows(s, self._ids[b * BLOCK:(b + 1) * BLOCK])
+
     def _row(self, row: int) -> HouseholdRow | None:
-        b = row // BLOCK
-        block = self._blocks.get(b)
-        if block is None:
-            ids = self._ids[b * BLOCK:(b + 1) * BLOCK]
-            with self._db.read() as s:
-                block = household_rows(s, ids)
-            self._blocks[b] = block
-            while len(self._blocks) > MAX_BLOCKS:
-                self._blocks.popitem(last=False)
-        else:
-            self._blocks.move_to_end(b)
-        return block.get(self._ids[row])
+        return self._blocks.for_row(row).get(self._ids[row])
 
     # --- Qt model -------------------------------------------------------------------------
 

@@ -7,13 +7,13 @@ when the view asks for them and keeps a bounded cache of blocks.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
 from assistcase.db import Database
 from assistcase.services.rosters import LineRow, lines_by_seq
 
+from .block_cache import BlockCache
 from .labels import fen_to_yuan_text
 
 BLOCK = 200
@@ -30,7 +30,7 @@ class RosterLinesModel(QAbstractTableModel):
         self._db = db
         self._roster_id: int | None = None
         self._count = 0
-        self._blocks: OrderedDict[int, list[LineRow]] = OrderedDict()
+        self._blocks: BlockCache[list[LineRow]] = BlockCache(self._fetch, BLOCK, MAX_BLOCKS)
         self._headers = {
             "seq": self.tr("No."), "village": self.tr("Village"), "payee": self.tr("Payee"),
             "id_number": self.tr("ID number"), "persons": self.tr("Persons"),
@@ -54,22 +54,17 @@ class RosterLinesModel(QAbstractTableModel):
         self._blocks.clear()
         self.endResetModel()
 
+    def _fetch(self, b: int) -> list[LineRow]:
+        first = b * BLOCK + 1
+        with self._db.read() as s:
+            return lines_by_seq(s, self._roster_id, first, first + BLOCK - 1)
+
     def line(self, row: int) -> LineRow | None:
         """The line shown in ``row`` (fetched if need be)."""
         if not 0 <= row < self._count or self._roster_id is None:
             return None
-        b = row // BLOCK
-        block = self._blocks.get(b)
-        if block is None:
-            first = b * BLOCK + 1
-            with self._db.read() as s:
-                block = lines_by_seq(s, self._roster_id, first, first + BLOCK - 1)
-            self._blocks[b] = block
-            while len(self._blocks) > MAX_BLOCKS:
-                self._blocks.popitem(last=False)
-        else:
-            self._blocks.move_to_end(b)
-        i = row - b * BLOCK
+        block = self._blocks.for_row(row)
+        i = row % BLOCK
         return block[i] if i < len(block) and block[i].seq == row + 1 else None
 
     # --- Qt model ---------------------------------------------------------------------------

@@ -659,8 +659,10 @@ def change_income(db: Database, actor: str | int, income_id: int, on: dt.date,
         return ServiceResult(household_ids={inc.household_id}, created_id=new.id)
 
 
-def end_income(db: Database, actor: str | int, income_id: int, on: dt.date) -> ServiceResult:
-    """The income stops on ``on`` (the row is kept for the months before), audited."""
+def _end_dated(db: Database, actor: str | int, model, row_id: int, on: dt.date, kind: str,
+               what: tuple[str, str], refusal) -> ServiceResult:
+    """End a dated income or property row on ``on`` (kept for the months before), audited.
+    ``refusal(row, on)`` gives the (English, Chinese) message when it cannot end then."""
     errors: list[FieldError] = []
     _valid_dates(errors, on, None)
     if errors or on is None:
@@ -668,20 +670,27 @@ def end_income(db: Database, actor: str | int, income_id: int, on: dt.date) -> S
                                                     "请填写日期")])
     with db.begin() as s:
         user = resolve_user(s, actor)
-        inc = s.get(Income, income_id)
-        if inc is None:
-            raise NotFoundError("income", income_id, "收入记录")
-        _active_household(s, inc.household_id)
-        if inc.valid_until is not None or on <= inc.valid_from:
-            raise ValidationError.single(
-                "valid_until", f"the income runs from {inc.valid_from}"
-                               + (f" to {inc.valid_until}" if inc.valid_until else "")
-                               + f": it cannot end on {on}",
+        row = s.get(model, row_id)
+        if row is None:
+            raise NotFoundError(what[0], row_id, what[1])
+        _active_household(s, row.household_id)
+        if row.valid_until is not None or on <= row.valid_from:
+            raise ValidationError.single("valid_until", *refusal(row, on))
+        Auditor(s, user).apply(row, kind, {"valid_until": on}, row.household_id)
+        return ServiceResult(household_ids={row.household_id})
+
+
+def end_income(db: Database, actor: str | int, income_id: int, on: dt.date) -> ServiceResult:
+    """The income stops on ``on`` (the row is kept for the months before), audited."""
+    def refusal(inc: Income, on: dt.date) -> tuple[str, str]:
+        return (f"the income runs from {inc.valid_from}"
+                + (f" to {inc.valid_until}" if inc.valid_until else "")
+                + f": it cannot end on {on}",
                 f"该收入起始于 {inc.valid_from}"
                 + (f"，截止于 {inc.valid_until}" if inc.valid_until else "")
                 + f"，不能在 {on} 截止")
-        Auditor(s, user).apply(inc, "income", {"valid_until": on}, inc.household_id)
-        return ServiceResult(household_ids={inc.household_id})
+    return _end_dated(db, actor, Income, income_id, on, "income", ("income", "收入记录"),
+                      refusal)
 
 
 def delete_income(db: Database, actor: str | int, income_id: int) -> ServiceResult:
@@ -727,23 +736,11 @@ def add_property(db: Database, actor: str | int, household_id: int, kind: str, v
 
 def end_property(db: Database, actor: str | int, item_id: int, on: dt.date) -> ServiceResult:
     """The household no longer holds the item from ``on`` (the row is kept), audited."""
-    errors: list[FieldError] = []
-    _valid_dates(errors, on, None)
-    if errors or on is None:
-        raise ValidationError(errors or [FieldError("valid_until", "give the date",
-                                                    "请填写日期")])
-    with db.begin() as s:
-        user = resolve_user(s, actor)
-        item = s.get(PropertyItem, item_id)
-        if item is None:
-            raise NotFoundError("property item", item_id, "财产记录")
-        _active_household(s, item.household_id)
-        if item.valid_until is not None or on <= item.valid_from:
-            raise ValidationError.single(
-                "valid_until", f"the item is held from {item.valid_from}: it cannot end on {on}",
-                f"该财产起始于 {item.valid_from}，不能在 {on} 截止")
-        Auditor(s, user).apply(item, "property", {"valid_until": on}, item.household_id)
-        return ServiceResult(household_ids={item.household_id})
+    return _end_dated(db, actor, PropertyItem, item_id, on, "property",
+                      ("property item", "财产记录"),
+                      lambda item, on: (f"the item is held from {item.valid_from}: it cannot "
+                                        f"end on {on}",
+                                        f"该财产起始于 {item.valid_from}，不能在 {on} 截止"))
 
 
 def delete_property(db: Database, actor: str | int, item_id: int) -> ServiceResult:

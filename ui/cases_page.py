@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QLocale, Qt, Signal
+from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog,
                                QDialogButtonBox, QFormLayout, QGroupBox,
                                QHBoxLayout, QHeaderView, QLabel, QLineEdit, QListWidget,
@@ -40,24 +40,9 @@ from assistcase.standards import yuan
 
 from .case_model import CaseTableModel
 from .tasks import BackgroundTask
+from .widgets import ERROR_STYLE, date_edit as _date_edit, pydate as _pydate, qdate as _qdate
 
-ERROR_STYLE = "color: #B00020;"
 SEARCH_LIMIT = 50
-
-
-def _qdate(d: dt.date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
-
-
-def _date_edit(d: dt.date | None = None) -> QDateEdit:
-    e = QDateEdit(_qdate(d or dt.date.today()))
-    e.setCalendarPopup(True)
-    e.setDisplayFormat("yyyy-MM-dd")
-    return e
 
 
 def _month_edit(d: dt.date | None = None) -> QDateEdit:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QDate, QLocale, Qt, Signal
+from PySide6.QtCore import QLocale, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QFileDialog,
                                QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QHeaderView,
@@ -26,16 +26,9 @@ from assistcase.services.liaison import (INSTITUTION_KINDS, INSTITUTION_LEVELS, 
 
 from .liaison_forms import RecordForm, combo, date_edit, line, spin
 from .tasks import BackgroundTask
+from .widgets import pydate as _pydate, qdate as _qdate
 
 STATUS_COLOURS = {P.MET: "#1B7F3B", P.MISSED: "#B00020", P.DUE: "#8A6D00"}
-
-
-def _qdate(d: dt.date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
 
 
 def _item(value, align_right: bool = False, colour: str | None = None) -> QTableWidgetItem:

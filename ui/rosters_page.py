@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QDate, QLocale, QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QLocale, QSettings, Qt, QUrl, Signal
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog,
                                QDialogButtonBox, QFileDialog, QFormLayout, QFrame, QHBoxLayout,
@@ -37,17 +37,9 @@ from assistcase.services import rosters as R
 from .labels import fen_to_yuan_text, yuan_text_to_fen
 from .roster_lines_model import RosterLinesModel
 from .tasks import BackgroundTask
+from .widgets import ERROR_STYLE, pydate as _pydate, qdate as _qdate
 
-ERROR_STYLE = "color: #B00020;"
 STATUS_COLOURS = {"draft": "#5F6368", "reviewed": "#8A6D00", "approved": "#1B7F3B"}
-
-
-def _qdate(d: dt.date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
 
 
 def _item(value: Any, align_right: bool = False, colour: str | None = None,

@@ -24,23 +24,9 @@ from assistcase.errors import AssistCaseError
 from assistcase.services import standards as S
 from assistcase.standards import POLICY_KEYS, ROUNDING_LABELS, Notice, yuan
 
-ERROR_STYLE = "color: #B00020;"
+from .widgets import ERROR_STYLE, date_edit as _date_edit, pydate as _pydate
+
 NO_DATE = QDate(1900, 1, 1)  # the date edit's "not given" value, shown blank
-
-
-def _qdate(d: dt.date) -> QDate:
-    return QDate(d.year, d.month, d.day)
-
-
-def _pydate(q: QDate) -> dt.date:
-    return dt.date(q.year(), q.month(), q.day())
-
-
-def _date_edit(d: dt.date | None = None) -> QDateEdit:
-    e = QDateEdit(_qdate(d or dt.date.today()))
-    e.setCalendarPopup(True)
-    e.setDisplayFormat("yyyy-MM-dd")
-    return e
 
 
 def _optional_date_edit() -> QDateEdit:

@@ -186,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
 
         task = BackgroundTask(
             lambda progress, cancel: generate_demo_city(db, actor, households=args.demo_households,
-                                                   seed=1, progress=progress, cancel=cancel),
+                                                   seed=1, progress=progress, cancel=cancel,
+                                                   monitoring=True),
             QCoreApplication.translate("app", "Creating the demo database…"))
         task.succeeded.connect(lambda _summary: show_window())
         task.cancelled.connect(show_window)

@@ -279,12 +279,16 @@ def export_register_xlsx(s: Session, flt: RegisterFilter, path: str | Path) -> i
 def fill_from_categories(s: Session, on: dt.date, source: str) -> int:
     """Inside the caller's transaction: a membership for every active household of a category
     (``households.category``) that has none open of it, from the first month its open case of
-    that category is paid, else ``on``. Set-based (the demo generator; the migration does the
+    that category is paid, else ``on``; extreme hardship is the case's person's (else the
+    head's). Set-based (the demo generator; the migration does the
     same for existing databases). Returns the rows added."""
     result = s.execute(text(
         "INSERT INTO register_memberships (household_id, person_id, category, valid_from,"
         " valid_until, source, created_at)"
-        " SELECT h.id, NULL, h.category, COALESCE((SELECT MIN(c.paid_from) FROM"
+        " SELECT h.id, CASE WHEN h.category = 'tekun' THEN COALESCE((SELECT MIN(c.person_id)"
+        "   FROM assistance_cases AS c WHERE c.household_id = h.id AND c.program = 'tekun'"
+        "   AND c.status IN ('active', 'suspended')), h.head_person_id) END,"
+        " h.category, COALESCE((SELECT MIN(c.paid_from) FROM"
         "   assistance_cases AS c WHERE c.household_id = h.id AND c.program = h.category"
         "   AND c.status IN ('active', 'suspended')), :on), NULL, :source, :now"
         " FROM households AS h WHERE h.status = 'active' AND h.category <> 'none'"

@@ -4,7 +4,7 @@
 - ``register_memberships``: the low-income register as dated category memberships, several
   at once. Existing households of a category (``households.category``) get one membership
   each, from the first month their open case of that category is paid, else from the day the
-  household was registered.
+  household was registered (extreme hardship: the case's person, else the head).
 - ``outside_lists`` / ``outside_list_rows``: lists from other offices matched by ID number.
 - ``warning_rules`` (with the default indicators), ``monitoring_warnings`` (unique by event
   key), ``monitoring_tasks``, ``monitoring_runs``.
@@ -238,7 +238,10 @@ def _fill_register() -> None:
     rows = conn.execute(sa.text(
         "SELECT h.id, h.category, h.created_at,"
         " (SELECT MIN(c.paid_from) FROM assistance_cases AS c WHERE c.household_id = h.id"
-        "   AND c.program = h.category AND c.status IN ('active', 'suspended'))"
+        "   AND c.program = h.category AND c.status IN ('active', 'suspended')),"
+        " CASE WHEN h.category = 'tekun' THEN COALESCE((SELECT MIN(c.person_id) FROM"
+        "   assistance_cases AS c WHERE c.household_id = h.id AND c.program = 'tekun'"
+        "   AND c.status IN ('active', 'suspended')), h.head_person_id) END"
         " FROM households AS h WHERE h.category <> 'none' AND h.status = 'active'")).all()
     now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
     table = sa.table("register_memberships", *(sa.column(c) for c in (
@@ -255,8 +258,8 @@ def _fill_register() -> None:
         return dt.date.fromisoformat(str(value)[:10])
 
     batch = []
-    for hid, category, created, paid_from in rows:
-        batch.append({"household_id": hid, "person_id": None, "category": category,
+    for hid, category, created, paid_from, person_id in rows:
+        batch.append({"household_id": hid, "person_id": person_id, "category": category,
                       "valid_from": day(paid_from if paid_from is not None else created),
                       "valid_until": None, "source": "migration 0016", "created_at": now})
         if len(batch) >= 5000:

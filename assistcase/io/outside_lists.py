@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 
 from ..db import Database
 from ..errors import StateError, ValidationError
-from ..idnumber import normalize_id, parse_resident_id
+from ..rules.idnumber import normalize_id, parse_resident_id
 from ..models import Person
 from ..models.monitoring import LIST_KINDS, OutsideList, OutsideListRow
 from ..progress import CancelToken, ProgressFn

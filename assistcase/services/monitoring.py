@@ -49,7 +49,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Date, bindparam, select, text
 from sqlalchemy.orm import Session
 
-from ..aid import add_working_days
+from ..rules.aid import add_working_days
 from ..db import Database
 from ..errors import FieldError, NotFoundError, ServiceResult, StateError, ValidationError
 from ..models import Area, AssistanceCase, Household, Person, User
@@ -58,7 +58,7 @@ from ..models.monitoring import (INDICATORS, SEVERITIES, TASK_KINDS, TASK_OUTCOM
                                  MonitoringRun, MonitoringTask, MonitoringWarning, WarningRule)
 from ..models.rosters import Adjustment, Roster
 from ..progress import CancelToken, ProgressFn
-from ..standards import add_months, first_of_month, next_month
+from ..rules.standards import add_months, first_of_month, next_month
 from .audit import Auditor, resolve_user
 from .register import area_prefix
 from .standards import policy_for, standard_for

@@ -21,6 +21,7 @@ from ..db import Database
 from ..errors import FieldError, NotFoundError, ServiceResult, StateError, ValidationError
 from ..models import Area, Household, Person
 from ..models.monitoring import REGISTER_CATEGORIES, RegisterMembership
+from ..rules.areas import code_like
 from .audit import Auditor, resolve_user
 
 CATEGORY_LABELS = {
@@ -30,12 +31,11 @@ CATEGORY_LABELS = {
     "monitored": ("monitored (三类户)", "三类户"),
     "hardship": ("expenditure hardship", "支出型困难"),
 }
-_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
 
 
 def area_prefix(area: Area) -> str:
     """The code prefix (with ``%``) of everything at or below ``area``."""
-    return area.code[:_DIGITS[area.level]] + "%"
+    return code_like(area.code, area.level)
 
 
 def _area(s: Session, area_id: int) -> Area:

@@ -24,11 +24,11 @@ from dataclasses import dataclass
 from sqlalchemy import Date, bindparam, text
 from sqlalchemy.orm import Session
 
-from ..aid import add_working_days
+from ..rules.aid import add_working_days
 from ..db import Database
 from ..errors import NotFoundError
 from ..models import Area
-from ..standards import first_of_month
+from ..rules.standards import first_of_month
 from .register import area_prefix
 from .standards import policy_for
 

@@ -749,3 +749,9 @@ def held_lines(s: Session, roster_id: int) -> list[tuple[int, int, str, int]]:
     return [tuple(r) for r in s.execute(text(
         "SELECT id, seq, payee_name, held_fen FROM roster_lines WHERE roster_id = :r"
         " AND held = :yes ORDER BY seq"), {"r": roster_id, "yes": True})]
+
+
+def load_task(db: Database, task_id: int) -> TaskView:
+    """:func:`task_view` in a read session of its own (for the UI)."""
+    with db.read() as s:
+        return task_view(s, task_id)

@@ -46,7 +46,7 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from sqlalchemy import Date, bindparam, select, text
+from sqlalchemy import Date, bindparam, insert, select, text
 from sqlalchemy.orm import Session
 
 from ..rules.aid import add_working_days
@@ -252,12 +252,13 @@ def _candidates(s: Session, rule: WarningRule, on: dt.date) -> list[_Candidate]:
     elif ind == "main_earner_death":
         # Only the dead who earned an own income the day before, or were the head, can have
         # been the main earner; each of those is checked on the day before the death.
+        # (by the household's keys: incomes and heads are indexed by household)
         rows = _list_rows(s, "death", f"{_LIST_DAY} > :since AND {_LIST_DAY} <= :on AND ("
-                          "EXISTS (SELECT 1 FROM incomes AS i WHERE i.person_id = p.id"
-                          f" AND i.valid_from < {_LIST_DAY} AND (i.valid_until IS NULL"
-                          f" OR i.valid_until >= {_LIST_DAY}))"
-                          " OR EXISTS (SELECT 1 FROM households AS hh"
-                          "  WHERE hh.head_person_id = p.id))", p)
+                          f"EXISTS (SELECT 1 FROM incomes AS i WHERE i.household_id = {_HH_OF}"
+                          f" AND i.person_id = p.id AND i.valid_from < {_LIST_DAY}"
+                          f" AND (i.valid_until IS NULL OR i.valid_until >= {_LIST_DAY}))"
+                          f" OR EXISTS (SELECT 1 FROM households AS hh WHERE hh.id = {_HH_OF}"
+                          "  AND hh.head_person_id = p.id))", p)
         register = _register_households(s, on, {r[2] for r in rows})
         for rid, pid, hid, day, *_rest, name in rows:
             if hid not in register:
@@ -272,8 +273,9 @@ def _candidates(s: Session, rule: WarningRule, on: dt.date) -> list[_Candidate]:
             "SELECT i.id, i.person_id, i.household_id, i.valid_until, p.name FROM incomes AS i"
             " JOIN persons AS p ON p.id = i.person_id WHERE i.source = 'wages'"
             " AND i.valid_until > :since AND i.valid_until <= :on"
-            " AND NOT EXISTS (SELECT 1 FROM incomes AS j WHERE j.person_id = i.person_id"
-            "   AND j.source = 'wages' AND j.valid_from >= i.valid_until)", "on", "since"), p))
+            " AND NOT EXISTS (SELECT 1 FROM incomes AS j WHERE j.household_id = i.household_id"
+            "   AND j.person_id = i.person_id AND j.source = 'wages'"
+            "   AND j.valid_from >= i.valid_until)", "on", "since"), p))
         register = _register_households(s, on, {r[2] for r in rows})
         for iid, pid, hid, until, name in rows:
             if hid not in register:
@@ -439,31 +441,38 @@ def run_rules(db: Database, actor: str | int, as_of: dt.date, area_id: int | Non
                 allowed = {area.parent_id}
         days: dict[int, int] = {}
         per_township: dict[int, int] = defaultdict(int)
+        warnings, tasks = [], []
+        village_of: dict[int, int] = {}
+        if area_id is not None and area.level == "village":
+            village_of = dict(s.execute(select(Household.id, Household.village_id).where(
+                Household.id.in_(sorted({c.household_id for c in new})))).all())
         for c in new:
             tid = townships.get(c.household_id)
             if tid is None or (allowed is not None and tid not in allowed):
                 continue
-            if area_id is not None and area.level == "village":
-                hh_village = s.get(Household, c.household_id).village_id
-                if hh_village != area.id:
-                    continue
-            w = MonitoringWarning(rule_id=c.rule.id, event_key=c.key,
-                                  household_id=c.household_id, person_id=c.person_id,
-                                  township_id=tid, list_row_id=c.list_row_id, raised_on=as_of,
-                                  detail=c.detail)
-            s.add(w)
-            s.flush()
+            if village_of and village_of.get(c.household_id) != area.id:
+                continue
             if tid not in days:
                 days[tid] = policy_for(s, tid, as_of).monitoring_task_days
-            s.add(MonitoringTask(warning_id=w.id, kind=c.rule.task_kind,
-                                 household_id=c.household_id, person_id=c.person_id,
-                                 township_id=tid, raised_on=as_of,
-                                 due_on=add_working_days(as_of, days[tid]),
-                                 hold_payment=c.rule.indicator == "covered_death",
-                                 event_on=c.event_on, status="open"))
+            warnings.append({"rule_id": c.rule.id, "event_key": c.key,
+                             "household_id": c.household_id, "person_id": c.person_id,
+                             "township_id": tid, "list_row_id": c.list_row_id,
+                             "raised_on": as_of, "detail": c.detail})
+            tasks.append({"kind": c.rule.task_kind, "household_id": c.household_id,
+                          "person_id": c.person_id, "township_id": tid, "raised_on": as_of,
+                          "due_on": add_working_days(as_of, days[tid]),
+                          "hold_payment": c.rule.indicator == "covered_death",
+                          "event_on": c.event_on, "status": "open", "outcome_reason": ""})
             result.raised[c.rule.code] = result.raised.get(c.rule.code, 0) + 1
-            result.tasks += 1
             per_township[tid] += 1
+        # Set-based: the warnings with their ids back (in the order given), then the tasks.
+        for i in range(0, len(warnings), 5000):
+            ids = s.scalars(insert(MonitoringWarning).returning(
+                MonitoringWarning.id, sort_by_parameter_order=True), warnings[i:i + 5000]).all()
+            for wid, task in zip(ids, tasks[i:i + 5000]):
+                task["warning_id"] = wid
+            s.execute(insert(MonitoringTask), tasks[i:i + 5000])
+        result.tasks = len(tasks)
         report(0.9, "register 信息库人数")
         for tid, persons in s.execute(_d(
                 "SELECT v.parent_id, COUNT(DISTINCT hm.person_id)"

@@ -42,6 +42,7 @@ def window(qtbot, db, zh, households):
     w = MainWindow(db, ACTOR)
     qtbot.addWidget(w)
     w.show()
+    w.show_page("registry")  # the window opens on the to-do list (issue 16)
     yield w
     if "registry" in w.pages and w.registry.editor is not None:
         w.registry.editor.discard()  # a failed test must not leave a "discard?" prompt

@@ -221,7 +221,24 @@ def _main_earners(s: Session, household_ids: set[int], on: dt.date) -> dict[int,
     return out
 
 
-def _candidates(s: Session, rule: WarningRule, on: dt.date) -> list[_Candidate]:
+@dataclass
+class _Day:
+    """What every rule of a run asks about the day, read once: the households in the
+    register and the households paid."""
+
+    on: dt.date
+    register: set[int]
+    paying: set[int]
+
+    @classmethod
+    def read(cls, s: Session, on: dt.date) -> "_Day":
+        return cls(on, set(s.scalars(_d(_REGISTER_HH, "on"), {"on": on})),
+                   set(s.scalars(_d(_PAYING_HH, "on"), {"on": on})))
+
+
+def _candidates(s: Session, rule: WarningRule, on: dt.date,
+                ctx: _Day | None = None) -> list[_Candidate]:
+    ctx = ctx if ctx is not None and ctx.on == on else _Day.read(s, on)
     since = _since(on, rule.period_months)
     p = {"on": on, "since": since}
     ind = rule.indicator
@@ -231,7 +248,7 @@ def _candidates(s: Session, rule: WarningRule, on: dt.date) -> list[_Candidate]:
         rows = _list_rows(s, "medical", f"{_LIST_DAY} > :since AND {_LIST_DAY} <= :on", p)
         for rid, pid, hid, day, amount, *_ in rows:
             sums[hid] += amount or 0
-        register = _register_households(s, on, set(sums))
+        register = ctx.register
         recent = set(s.scalars(_d(
             "SELECT household_id FROM monitoring_warnings WHERE rule_id = :r"
             " AND raised_on > :since", "since"), {"r": rule.id, "since": since}))
@@ -244,7 +261,7 @@ def _candidates(s: Session, rule: WarningRule, on: dt.date) -> list[_Candidate]:
         rows = _list_rows(s, "disability", f"r.grade <= :g AND {_LIST_DAY} > :since"
                           f" AND {_LIST_DAY} <= :on AND (p.disability_grade IS NULL"
                           " OR p.disability_grade > :g)", {**p, "g": rule.threshold})
-        register = _register_households(s, on, {r[2] for r in rows})
+        register = ctx.register
         for rid, pid, hid, day, _a, grade, _d2, name in rows:
             if hid in register:
                 out.append(_Candidate(rule, f"{rule.code}:p{pid}", hid, pid, rid,
@@ -259,7 +276,7 @@ def _candidates(s: Session, rule: WarningRule, on: dt.date) -> list[_Candidate]:
                           f" AND (i.valid_until IS NULL OR i.valid_until >= {_LIST_DAY}))"
                           f" OR EXISTS (SELECT 1 FROM households AS hh WHERE hh.id = {_HH_OF}"
                           "  AND hh.head_person_id = p.id))", p)
-        register = _register_households(s, on, {r[2] for r in rows})
+        register = ctx.register
         for rid, pid, hid, day, *_rest, name in rows:
             if hid not in register:
                 continue
@@ -276,7 +293,7 @@ def _candidates(s: Session, rule: WarningRule, on: dt.date) -> list[_Candidate]:
             " AND NOT EXISTS (SELECT 1 FROM incomes AS j WHERE j.household_id = i.household_id"
             "   AND j.person_id = i.person_id AND j.source = 'wages'"
             "   AND j.valid_from >= i.valid_until)", "on", "since"), p))
-        register = _register_households(s, on, {r[2] for r in rows})
+        register = ctx.register
         for iid, pid, hid, until, name in rows:
             if hid not in register:
                 continue
@@ -285,7 +302,7 @@ def _candidates(s: Session, rule: WarningRule, on: dt.date) -> list[_Candidate]:
                 out.append(_Candidate(rule, f"{rule.code}:i{iid}", hid, pid, None,
                                       f"主要劳动力 {name} 工资收入自 {until} 终止 wages ended"))
     elif ind == "income_below_standard":
-        out.extend(_income_below(s, rule, on))
+        out.extend(_income_below(s, rule, on, ctx))
     elif ind == "newly_monitored":
         for mid, hid, since_day in s.execute(_d(
                 "SELECT id, household_id, valid_from FROM register_memberships"
@@ -305,7 +322,7 @@ def _candidates(s: Session, rule: WarningRule, on: dt.date) -> list[_Candidate]:
                                   _day(day)))
     elif ind in ("vehicle_match", "business_match", "public_employee_match"):
         kind = ind.removesuffix("_match")
-        rows = _list_rows(s, kind, f"{_LIST_DAY} <= :on AND {_HH_OF} IN ({_PAYING_HH})", p)
+        rows = [r for r in _list_rows(s, kind, f"{_LIST_DAY} <= :on", p) if r[2] in ctx.paying]
         label = {"vehicle": "车辆", "business": "工商登记",
                  "public_employee": "财政供养人员"}[kind]
         seen = set()
@@ -325,31 +342,25 @@ def _day(value) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _register_households(s: Session, on: dt.date, among: set[int]) -> set[int]:
-    if not among:
-        return set()
-    out: set[int] = set()
-    ids = sorted(h for h in among if h is not None)
-    for i in range(0, len(ids), 500):
-        chunk = ",".join(str(int(h)) for h in ids[i:i + 500])
-        out.update(s.scalars(_d(_REGISTER_HH + f" AND rm.household_id IN ({chunk})", "on"),
-                             {"on": on}))
-    return out
-
-
-def _income_below(s: Session, rule: WarningRule, on: dt.date) -> list[_Candidate]:
+def _income_below(s: Session, rule: WarningRule, on: dt.date, day: _Day) -> list[_Candidate]:
     """Register households not paid dibao or extreme hardship whose per-capita income in
     force on ``on`` is below ``threshold`` % of their dibao standard."""
-    rows = list(s.execute(_d(
-        "SELECT h.id, h.village_id, h.residence_class,"
-        " CASE WHEN h.member_count > 1 THEN h.member_count ELSE 1 END,"
-        " (SELECT COALESCE(SUM(i.monthly_fen), 0) FROM incomes AS i WHERE i.household_id = h.id"
-        "  AND i.valid_from <= :on AND (i.valid_until IS NULL OR i.valid_until > :on))"
-        " FROM households AS h WHERE h.status = 'active' AND h.id IN (" + _REGISTER_HH + ")"
-        " AND h.id NOT IN (" + _PAYING_HH + ")", "on"), {"on": on}))
+    wanted = day.register - day.paying
+    income = dict(s.execute(_d(
+        "SELECT household_id, SUM(monthly_fen) FROM incomes WHERE valid_from <= :on"
+        " AND (valid_until IS NULL OR valid_until > :on) GROUP BY household_id", "on"),
+        {"on": on}).all())
+    # (a plain scan of households: cheaper than the status index at city scale)
+    rows = [(hid, village_id, cls, max(size or 0, 1), income.get(hid, 0))
+            for hid, village_id, cls, size, status in s.execute(text(
+                "SELECT id, village_id, residence_class, member_count, status FROM households"))
+            if hid in wanted and status == "active"]
     month = first_of_month(on)
     standards: dict[tuple[int, str], int | None] = {}
-    county_of: dict[int, int] = {}
+    county_of: dict[int, int] = dict(s.execute(text(
+        "SELECT v.id, t.parent_id FROM areas AS v JOIN areas AS t ON t.id = v.parent_id"
+        " JOIN areas AS c ON c.id = t.parent_id WHERE v.level = 'village'"
+        " AND c.level IN ('county', 'city')")).all())
     out = []
     for hid, village_id, cls, size, income in rows:
         county = county_of.get(village_id)
@@ -417,12 +428,13 @@ def run_rules(db: Database, actor: str | int, as_of: dt.date, area_id: int | Non
             prefix = area_prefix(area)
         rules = list(s.scalars(select(WarningRule).where(WarningRule.active)
                                .order_by(WarningRule.id)))
+        day = _Day.read(s, as_of)
         found: list[_Candidate] = []
         for i, rule in enumerate(rules):
             if cancel is not None:
                 cancel.check()
             report(0.8 * i / max(len(rules), 1), f"{rule.code} {rule.label_zh}")
-            found.extend(_candidates(s, rule, as_of))
+            found.extend(_candidates(s, rule, as_of, day))
         report(0.8, "warnings 生成预警")
         seen: set[str] = set()
         unique = []
@@ -567,8 +579,12 @@ def open_tasks(s: Session, area_id: int | None = None, limit: int | None = 1000)
         area = s.get(Area, area_id)
         if area is None:
             raise NotFoundError("area", area_id, "区划")
-        where += " AND v.code LIKE :prefix"
+        # by the tasks' township (indexed), then the village code for a village's list
+        where += (" AND t.township_id IN (SELECT a.id FROM areas AS a WHERE a.level = 'township'"
+                  " AND a.code LIKE :tprefix) AND v.code LIKE :prefix")
         params["prefix"] = area_prefix(area)
+        params["tprefix"] = area_prefix(s.get(Area, area.parent_id)) \
+            if area.level == "village" else area_prefix(area)
     sql = _TASK_SQL + where + " ORDER BY t.due_on, t.id" + (f" LIMIT {int(limit)}" if limit else "")
     return [_task_view(r) for r in s.execute(text(sql), params)]
 

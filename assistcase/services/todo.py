@@ -82,7 +82,6 @@ def todo_list(s: Session, area_id: int, as_of: dt.date, limit: int = 1000) -> To
     items of each kind."""
     from .aid import overdue_paperwork
     from .case_review import exit_reviews_due
-    from .cases import reviews_due
     from .monitoring import TASK_KIND_LABELS, open_tasks
 
     area = s.get(Area, area_id)
@@ -97,15 +96,22 @@ def todo_list(s: Session, area_id: int, as_of: dt.date, limit: int = 1000) -> To
                               + (f"（{t.person_name}）" if t.person_name else "")
                               + ("，暂停发放" if t.hold_payment else ""),
                               t.due_on, t.due_on < as_of))
-    reviews = reviews_due(s, as_of, REVIEW_WITHIN_DAYS, area_id, limit=limit)
-    villages = _village_names(s, sorted({r.household_id for r in reviews}))
-    for r in reviews:
-        items.append(TodoItem("review", "case", r.case_id, r.household_id,
-                              f"{r.household_number} {r.head_name}",
-                              villages.get(r.household_id, ""),
-                              f"{'低保' if r.program == 'dibao' else '特困'}案件 {r.case_id} "
-                              f"定期核查{'已逾期' if r.overdue else '将到期'}",
-                              r.next_review_on, r.overdue))
+    # Periodic reviews (as cases.reviews_due lists them), driven by the area's households:
+    # a township's list reads its own cases only, whatever the size of the city.
+    horizon = as_of + dt.timedelta(days=REVIEW_WITHIN_DAYS)
+    for cid, program, hid, number, head, village, due in s.execute(text(
+            "SELECT c.id, c.program, h.id, h.number, h.head_name, v.name, c.next_review_on"
+            " FROM areas AS v JOIN households AS h ON h.village_id = v.id"
+            " JOIN assistance_cases AS c ON c.household_id = h.id"
+            " WHERE v.level = 'village' AND v.code LIKE :prefix"
+            " AND c.status IN ('active', 'suspended') AND c.next_review_on <= :horizon"
+            " ORDER BY c.next_review_on, c.id" + f" LIMIT {int(limit)}").bindparams(
+                bindparam("horizon", type_=Date)), {"prefix": prefix, "horizon": horizon}):
+        due = _day(due)
+        items.append(TodoItem("review", "case", cid, hid, f"{number} {head}", village,
+                              f"{'低保' if program == 'dibao' else '特困'}案件 {cid} "
+                              f"定期核查{'已逾期' if due < as_of else '将到期'}",
+                              due, due < as_of))
     for r in exit_reviews_due(s, area_id, first_of_month(as_of), limit=limit):
         items.append(TodoItem("exit_review", "case", r.case_id, r.household_id,
                               f"{r.household_number} {r.head_name}", r.village,
@@ -153,15 +159,6 @@ def todo_list(s: Session, area_id: int, as_of: dt.date, limit: int = 1000) -> To
 
 def _day(value) -> dt.date:
     return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
-def _village_names(s: Session, household_ids: list[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    for k in range(0, len(household_ids), 500):
-        chunk = ",".join(str(int(h)) for h in household_ids[k:k + 500])
-        out.update(s.execute(text("SELECT h.id, v.name FROM households AS h JOIN areas AS v"
-                                  f" ON v.id = h.village_id WHERE h.id IN ({chunk})")).all())
-    return out
 
 
 def load_todo(db: Database, area_id: int, as_of: dt.date | None = None,

@@ -168,6 +168,9 @@ class TodoPage(QWidget):
         self.table = _table([self.tr("Kind"), self.tr("Due"), self.tr("Household"),
                              self.tr("Village"), self.tr("What")])
         self.table.setObjectName("todo_table")
+        # fixed widths: measuring every cell's text costs more than the rows at city scale
+        for column, width in enumerate((110, 140, 220, 120)):
+            self.table.setColumnWidth(column, width)
         self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         lay.addWidget(self.table, 1)
         self.open_button = QPushButton(self.tr("Open"))
@@ -198,7 +201,6 @@ class TodoPage(QWidget):
                 due += " " + self.tr("overdue")
             for c, value in enumerate((i.kind_label(lang), due, i.who, i.village, i.what)):
                 self.table.setItem(r, c, _item(value, colour=colour, data=r if c == 0 else None))
-        self.table.resizeColumnsToContents()
         self.summary.setText(self.tr("%1 items due in %2, %3 overdue")
                              .replace("%1", str(len(self.items)))
                              .replace("%2", todo.area_name).replace("%3", str(todo.overdue)))

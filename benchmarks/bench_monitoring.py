@@ -229,7 +229,7 @@ def finish(res: dict, args) -> None:
     lines = [MD_START, "## Low-income monitoring (issue 16)", "",
              f"{households:,} households / {persons:,} persons; seven outside lists of "
              f"{args.rows:,} rows each (CSV, `assistcase.demo.monitoring.write_demo_lists`); "
-             f"rules run on {TODAY}. Machine: {res['machine']['nproc']} cores, "
+             f"rules first run on {res['today']}, run again on {TODAY}. Machine: {res['machine']['nproc']} cores, "
              f"{res['machine']['cpu']}, {res['machine']['memory_gb']} GB, SQLite "
              f"{res['machine']['sqlite']}; load average {res['load_average'][0]:.1f} before and "
              f"{res['load_average_after'][0]:.1f} after the second run (the machine was shared: "

@@ -38,9 +38,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     db = _open(args)
     t0 = time.perf_counter()
+    extra = {} if args.registry_only else {"monitoring": True}
     generate = generate_demo if args.registry_only else generate_demo_city
     summary = generate(db, args.user, households=args.households, seed=args.seed,
-                       progress=_progress_printer(args.quiet))
+                       progress=_progress_printer(args.quiet), **extra)
     print(f"generated {summary.households} households and {summary.persons} persons "
           f"in {time.perf_counter() - t0:.1f} s into {db.url}")
     return 0
@@ -427,6 +428,121 @@ def _keep_arg(text: str) -> list[int]:
         raise argparse.ArgumentTypeError("person ids, comma-separated") from None
 
 
+def cmd_todo(args: argparse.Namespace) -> int:
+    from .services.todo import load_todo
+
+    db = _open(args)
+    todo = load_todo(db, _area_code_or_id(db, args.area), args.date, limit=args.limit)
+    print("kind\tdue\toverdue\trecord\thousehold\tvillage\twhat")
+    for i in todo.items:
+        print(f"{i.kind_label('zh')}\t{i.due_on or ''}\t{'逾期' if i.overdue else ''}\t"
+              f"{i.record} {i.record_id}\t{i.who}\t{i.village}\t{i.what}")
+    counts = ", ".join(f"{k} {n}" for k, n in todo.counts().items() if n)
+    print(f"{len(todo.items)} item(s) due in {todo.area_name} on {todo.as_of} "
+          f"({todo.overdue} overdue){': ' + counts if counts else ''}", file=sys.stderr)
+    return 0
+
+
+def cmd_monitor_import(args: argparse.Namespace) -> int:
+    from .io.outside_lists import import_outside_list, write_match_report_xlsx
+
+    db = _open(args)
+    rep = import_outside_list(db, args.user, args.file, args.kind, received_on=args.received,
+                              sheet=args.sheet, dry_run=args.dry_run)
+    for label, rows in (("same ID, another name", rep.name_mismatch),):
+        for r in rows[: args.limit]:
+            print(f"{label}: row {r.row} {r.id_number} {r.name} (registry: {r.registry_name})")
+    for i in rep.refused[: args.limit]:
+        print(i.line("en"))
+    if args.report:
+        write_match_report_xlsx(rep, args.report)
+    print(rep.summary())
+    return 0
+
+
+def cmd_monitor_run(args: argparse.Namespace) -> int:
+    from .services.monitoring import run_rules
+
+    db = _open(args)
+    area = _area_code_or_id(db, args.area) if args.area else None
+    r = run_rules(db, args.user, args.date, area, progress=_progress_printer(args.quiet))
+    for code, n in sorted(r.raised.items()):
+        print(f"{code}\t{n}")
+    print(f"rules run on {r.as_of}: {r.total} warning(s), {r.tasks} task(s), "
+          f"{r.persons_checked} person(s) checked in {r.seconds:.1f} s")
+    return 0
+
+
+def cmd_monitor_rules(args: argparse.Namespace) -> int:
+    from .services import monitoring as M
+
+    db = _open(args)
+    if args.code:
+        with db.read() as s:
+            rule = next((r for r in M.list_rules(s) if r.code == args.code), None)
+        if rule is None:
+            raise ValidationError.single("code", f"no rule {args.code}", f"没有规则 {args.code}")
+        M.update_rule(db, args.user, rule.id, threshold=args.threshold,
+                      period_months=args.period, severity=args.severity,
+                      task_kind=args.task, active=None if args.active is None
+                      else args.active == "yes")
+    with db.read() as s:
+        print("code\tthreshold\tperiod (months)\tseverity\ttask\tactive\tlabel")
+        for r in M.list_rules(s):
+            print(f"{r.code}\t{r.threshold}\t{r.period_months}\t{r.severity}\t{r.task_kind}\t"
+                  f"{'yes' if r.active else 'no'}\t{r.label_zh}")
+    return 0
+
+
+def cmd_monitor_close(args: argparse.Namespace) -> int:
+    from .services.monitoring import close_task
+
+    db = _open(args)
+    close_task(db, args.user, args.task_id, args.outcome, args.date, args.reason or "",
+               death_on=args.death_date, case_id=args.case, aid_case_id=args.aid_case)
+    print(f"task {args.task_id} closed: {args.outcome}")
+    return 0
+
+
+def cmd_monitor_report(args: argparse.Namespace) -> int:
+    from .reports.monitoring import (monitoring_report, write_monitoring_pdf,
+                                     write_monitoring_xlsx)
+
+    db = _open(args)
+    with db.read() as s:
+        rep = monitoring_report(s, _area_code_or_id(db, args.area), args.start, args.end)
+    print(rep.summary_zh())
+    for r in rep.by_rule:
+        print(f"{r.code}\t{r.warnings}")
+    if args.pdf:
+        write_monitoring_pdf(rep, args.pdf)
+    if args.xlsx:
+        write_monitoring_xlsx(rep, args.xlsx)
+    return 0
+
+
+def cmd_register(args: argparse.Namespace) -> int:
+    from .services import register as G
+
+    db = _open(args)
+    flt = G.RegisterFilter(args.date, _area_code_or_id(db, args.area) if args.area else None,
+                           tuple(args.category or ()))
+    with db.read() as s:
+        if args.xlsx:
+            n = G.export_register_xlsx(s, flt, args.xlsx)
+            print(f"{n} person(s) written to {args.xlsx}", file=sys.stderr)
+        counts = G.register_counts(s, flt)
+        if not args.xlsx:
+            for r in G.register_rows(s, flt, limit=args.limit):
+                print(f"{r.township}\t{r.village}\t{r.household_number}\t{r.name}\t"
+                      f"{r.id_number}\t{r.categories_zh()}\t{r.since}")
+    for c, (persons, households) in counts.by_category.items():
+        print(f"{c}\t{persons} person(s)\t{households} household(s)", file=sys.stderr)
+    print(f"register on {flt.on}: {counts.persons} person(s) in {counts.households} "
+          "household(s)", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     # The common options work before or after the sub-command (``assistcase demo --db x``).
     common = argparse.ArgumentParser(add_help=False)
@@ -517,6 +633,71 @@ def build_parser() -> argparse.ArgumentParser:
     mg.add_argument("--area", required=True, help="area id, 12-digit code or unique name")
     mg.add_argument("--month", required=True, type=_month_arg, help="YYYY-MM")
     mg.add_argument("--limit", type=int, default=1000)
+
+    td = add("todo", help="the to-do list (待办) of an area: tasks, reviews, exit reviews, "
+                          "publicity ending, applications and aid paperwork overdue")
+    td.add_argument("--area", required=True, help="area id, 12-digit code or unique name")
+    td.add_argument("--date", type=_date_arg, default=dt.date.today(), help="YYYY-MM-DD")
+    td.add_argument("--limit", type=int, default=1000, help="items of each kind at most")
+    td.set_defaults(func=cmd_todo)
+
+    rg = add("register", help="the low-income register (低收入人口信息库) on a day")
+    rg.add_argument("--area", help="area id, 12-digit code or unique name")
+    rg.add_argument("--date", type=_date_arg, default=dt.date.today(), help="YYYY-MM-DD")
+    rg.add_argument("--category", action="append",
+                    choices=["dibao", "tekun", "marginal", "monitored", "hardship"])
+    rg.add_argument("--xlsx", metavar="OUT", help="export every person to .xlsx")
+    rg.add_argument("--limit", type=int, default=100)
+    rg.set_defaults(func=cmd_register)
+
+    mo = add("monitor", help="low-income monitoring: outside lists, warning rules, tasks, "
+                             "the monitoring report")
+    msub = mo.add_subparsers(dest="monitor_action", required=True)
+
+    def madd(name: str, func, **kw):
+        sp = msub.add_parser(name, parents=[common], **kw)
+        sp.set_defaults(func=func)
+        return sp
+
+    mi = madd("import", cmd_monitor_import, help="import an outside list and match it by ID "
+                                                 "number")
+    mi.add_argument("file")
+    mi.add_argument("--kind", required=True, choices=["sanlei", "death", "medical",
+                                                      "disability", "vehicle", "business",
+                                                      "public_employee"])
+    mi.add_argument("--received", type=_date_arg, help="date received (default today)")
+    mi.add_argument("--sheet")
+    mi.add_argument("--dry-run", action="store_true")
+    mi.add_argument("--report", help="write the match report to this .xlsx")
+    mi.add_argument("--limit", type=int, default=50)
+    mr = madd("run", cmd_monitor_run, help="run the warning rules (each event raised once)")
+    mr.add_argument("--area", help="area id, 12-digit code or unique name (default: all)")
+    mr.add_argument("--date", type=_date_arg, default=dt.date.today())
+    mr.add_argument("--quiet", action="store_true")
+    mu = madd("rules", cmd_monitor_rules, help="list the warning rules, or change one")
+    mu.add_argument("code", nargs="?")
+    mu.add_argument("--threshold", type=int)
+    mu.add_argument("--period", type=int, help="months")
+    mu.add_argument("--severity", choices=["high", "medium", "low"])
+    mu.add_argument("--task", choices=["home_check", "eligibility_check", "payment_review"])
+    mu.add_argument("--active", choices=["yes", "no"])
+    mc = madd("close", cmd_monitor_close, help="record a task's outcome")
+    mc.add_argument("task_id", type=int, metavar="TASK")
+    mc.add_argument("--outcome", required=True, choices=["included", "changed", "terminated",
+                                                         "no_action", "deceased",
+                                                         "wrong_match"])
+    mc.add_argument("--date", type=_date_arg, default=dt.date.today())
+    mc.add_argument("--reason")
+    mc.add_argument("--death-date", type=_date_arg)
+    mc.add_argument("--case", type=int, help="included: the new case")
+    mc.add_argument("--aid-case", type=int, help="included: the temporary-aid case")
+    mp = madd("report", cmd_monitor_report, help="the monitoring report of an area and period")
+    mp.add_argument("--area", required=True)
+    mp.add_argument("--from", dest="start", required=True, type=_date_arg)
+    mp.add_argument("--to", dest="end", required=True, type=_date_arg,
+                    help="first day after the period")
+    mp.add_argument("--pdf", metavar="OUT")
+    mp.add_argument("--xlsx", metavar="OUT")
 
     ro = add("roster", help="payment rosters: build, review, approve, print, bank file and "
                             "returns, funds report")

@@ -52,7 +52,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(QLabel(f"v{__version__}"))
         self.resize(1280, 800)
         self._restore_state()
-        self.show_page("registry")
+        self.show_page("todo")  # a caseworker's day starts with what is due
 
     # --- pages ------------------------------------------------------------------------------
 
@@ -63,6 +63,11 @@ class MainWindow(QMainWindow):
             if entry.factory is None:
                 raise KeyError(key)
             widget = entry.factory(self.db, self.actor, self.read_only)
+            if key == "todo":
+                widget.counts_changed.connect(self._todo_counts)
+                widget.open_case_requested.connect(self._open_case)
+                widget.open_aid_requested.connect(self.open_aid)
+                self._todo_counts(*widget.last_counts)
             for status in getattr(widget, "status_widgets", ()):
                 self.statusBar().addWidget(status)
             self.pages[key] = widget
@@ -97,6 +102,27 @@ class MainWindow(QMainWindow):
         """The cases page (救助审批) showing a household and its newest case."""
         page = self.show_page("cases")
         page.choose_household(household_id)
+        return page
+
+    def _todo_counts(self, total: int, overdue: int) -> None:
+        """The to-do entry of the navigation shows what is due (and overdue)."""
+        row = next(i for i, e in enumerate(PAGES) if e.key == "todo")
+        title = PAGES[row].translated_title()
+        if total:
+            title += (self.tr(" (%1)") if not overdue else self.tr(" (%1, %2 overdue)")) \
+                .replace("%1", str(total)).replace("%2", str(overdue))
+        self.nav.item(row).setText(title)
+
+    def _open_case(self, household_id: int, case_id: int):
+        page = self.show_page("cases")
+        page.choose_household(household_id, case_id)
+        return page
+
+    def open_aid(self, aid_id: int):
+        """The temporary-aid page on its paperwork tab with the case selected."""
+        page = self.show_page("aid")
+        page.tabs.setCurrentWidget(page.paperwork_tab)
+        page.refresh_paperwork(aid_id)
         return page
 
     def open_household(self, household_id: int):

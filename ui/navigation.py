@@ -22,6 +22,12 @@ class PageEntry:
         return QCoreApplication.translate("navigation", self.title)
 
 
+def _todo(db: Database, actor: str, read_only: bool) -> QWidget:
+    from .todo_page import TodoPage
+
+    return TodoPage(db, actor, read_only=read_only)
+
+
 def _registry(db: Database, actor: str, read_only: bool) -> QWidget:
     from .registry_page import RegistryPage
 
@@ -65,6 +71,7 @@ def _statistics(db: Database, actor: str, read_only: bool) -> QWidget:
 
 
 PAGES: list[PageEntry] = [
+    PageEntry("todo", QT_TRANSLATE_NOOP("navigation", "To-do"), _todo),
     PageEntry("registry", QT_TRANSLATE_NOOP("navigation", "Household registry"), _registry),
     PageEntry("standards", QT_TRANSLATE_NOOP("navigation", "Standards"), _standards),
     PageEntry("cases", QT_TRANSLATE_NOOP("navigation", "Assistance cases"), _cases),

@@ -689,12 +689,13 @@ def generate_demo_cases(db: Database, actor: str | int, paid_from: dt.date,
 
 def generate_demo_city(db: Database, actor: str | int, households: int, seed: int,
                        progress: ProgressFn | None = None, cancel: CancelToken | None = None,
-                       today: dt.date | None = None) -> DemoSummary:
+                       today: dt.date | None = None, monitoring: bool = False) -> DemoSummary:
     """The demo the app opens on: the registry (:func:`generate_demo`), the city's 2022
     standards from seed 002, active cases paid since January of last year
     (:func:`generate_demo_cases`), this year's temporary aid up to ``today``
     (:func:`~assistcase.demo_aid.generate_demo_aid`), and leadership-liaison records for this
-    year up to ``today``."""
+    year up to ``today``; with ``monitoring`` also the low-income register, outside lists,
+    warnings and tasks (:mod:`assistcase.demo.monitoring`)."""
     from .liaison import generate_liaison_data
     from ..services.standards import StandardInput, save_standard
 
@@ -719,5 +720,10 @@ def generate_demo_city(db: Database, actor: str | int, households: int, seed: in
                       until=today)
     report(0.95, "liaison 联系督查")
     generate_liaison_data(db, actor, year=today.year, seed=seed, until=today)
+    if monitoring:  # the register, outside lists, warnings and tasks (DOMAIN §9)
+        from .monitoring import generate_demo_monitoring
+
+        report(0.97, "monitoring 动态监测")
+        generate_demo_monitoring(db, actor, seed=seed, today=today)
     report(1.0, "done 完成")
     return summary

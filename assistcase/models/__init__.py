@@ -9,6 +9,8 @@ from .base import Base
 from .care import CareInstitution
 from .liaison import (Assignment, Institution, InstitutionAssessment, InstitutionResult, Leader,
                       LiaisonRule, LiaisonRuleVersion, Rectification, Visit)
+from .monitoring import (HeldLine, MonitoringRun, MonitoringTask, MonitoringWarning,
+                         OutsideList, OutsideListRow, RegisterMembership, WarningRule)
 from .registry import (Household, HouseholdMembership, Income, Person, PersonSearchKey,
                        PropertyItem)
 from .rosters import (Adjustment, BankReturn, PaymentResult, Roster, RosterLine,
@@ -23,3 +25,5 @@ __all__ += ["AssistanceCase", "CaseEvent", "CaseMember", "EntitlementRow", "Poli
 __all__ += ["Adjustment", "BankReturn", "PaymentResult", "Roster", "RosterLine", "RosterLineItem"]
 __all__ += ["AidCase", "AidCause"]
 __all__ += ["CareInstitution"]
+__all__ += ["HeldLine", "MonitoringRun", "MonitoringTask", "MonitoringWarning", "OutsideList",
+            "OutsideListRow", "RegisterMembership", "WarningRule"]

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
+                        false, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -129,6 +130,10 @@ class RosterLine(Base):
     adjust_fen: Mapped[int] = mapped_column(Integer, default=0)
     amount_fen: Mapped[int] = mapped_column(Integer, default=0)
     remark: Mapped[str] = mapped_column(String(200), default="")
+    # Held (暂停发放) by an open payment-review task (DOMAIN §9): the line pays nothing
+    # (base 0) and ``held_fen`` is what it would have paid; see services/monitoring.py.
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    held_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class Adjustment(Base):

@@ -245,6 +245,15 @@ POLICY_KEYS: dict[str, PolicyKey] = {k.key: k for k in (
               "公示监督电话", maximum=64, text=True),
     PolicyKey("notice_days", 7, "public notice: notice period (days)", "公示期（天）",
               minimum=1, maximum=60),
+    # Low-income monitoring (DOMAIN §8, §9): the working days a warning's check is due in
+    # (default: the township's 15 working days for a check and investigation), and the
+    # township's time limit for an application (15 working days).
+    PolicyKey("monitoring_task_days", 15,
+              "monitoring: working days to complete a warning's check",
+              "预警核查办理时限（工作日）", minimum=1, maximum=60),
+    PolicyKey("application_days", 15,
+              "application: township check and investigation time limit (working days)",
+              "申请审核乡镇办理时限（工作日）", minimum=1, maximum=60),
 )}
 
 
@@ -268,6 +277,8 @@ class Policy:
     aid_repeat_months: int = 12
     notice_supervision_phone: str = ""
     notice_days: int = 7
+    monitoring_task_days: int = 15
+    application_days: int = 15
 
     @classmethod
     def from_values(cls, values: dict[str, int | str]) -> "Policy":

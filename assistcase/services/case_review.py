@@ -292,6 +292,9 @@ def record_exit_review(db: Database, actor: str | int, case_id: int, on: dt.date
                 hh = s.get(Household, case.household_id)
                 if hh.category == "none":
                     audit.apply(hh, "household", {"category": "marginal"}, hh.id)
+                from .register import open_membership
+
+                open_membership(s, audit, hh.id, "marginal", effective, f"exit review {case.id}")
         return ServiceResult(household_ids={case.household_id})
 
 

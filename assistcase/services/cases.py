@@ -523,7 +523,11 @@ def record_publicity(db: Database, actor: str | int, case_id: int, start: dt.dat
 
 
 def _set_category(s: Session, audit: Auditor, case: AssistanceCase, active: bool) -> None:
-    """Keep ``households.category`` in step with the household's active cases."""
+    """Keep ``households.category`` in step with the household's active cases, and the
+    low-income register's membership of the case's category."""
+    from .register import sync_case_membership
+
+    sync_case_membership(s, audit, case, active)
     hh = s.get(Household, case.household_id)
     others = set(s.scalars(select(AssistanceCase.program).where(
         AssistanceCase.household_id == hh.id, AssistanceCase.id != case.id,

@@ -655,6 +655,12 @@ def _fill(s: Session, user: User, roster: Roster, area: Area, report: ProgressFn
                        "program": roster.program, "prefix": prefix + "%",
                        "cls": roster.residence_class})
             categories: tuple[str, ...] = (roster.program,)
+            # DOMAIN §9: payments held by an open payment review (暂停发放), and held
+            # payments released since, as supplements carried in below.
+            from .monitoring import hold_lines, release_held
+
+            hold_lines(s, roster)
+            release_held(s, user)
         elif roster.kind == "one_time":
             categories = tuple(roster.categories.split(","))
             programs = ", ".join(f"'{c}'" for c in categories)

@@ -2482,6 +2482,14 @@
         <source>Database: {path}</source>
         <translation>数据库：{path}</translation>
     </message>
+    <message>
+        <source> (%1, %2 overdue)</source>
+        <translation>（%1，逾期 %2）</translation>
+    </message>
+    <message>
+        <source> (%1)</source>
+        <translation>（%1）</translation>
+    </message>
 </context>
 <context>
     <name>MappingPage</name>
@@ -3613,6 +3621,136 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     </message>
 </context>
 <context>
+    <name>TaskDialog</name>
+    <message>
+        <source>Task %1</source>
+        <translation>核查任务 %1</translation>
+    </message>
+    <message>
+        <source>Home check</source>
+        <translation>入户排查</translation>
+    </message>
+    <message>
+        <source>Eligibility check</source>
+        <translation>资格核查</translation>
+    </message>
+    <message>
+        <source>Payment review</source>
+        <translation>发放核查</translation>
+    </message>
+    <message>
+        <source>Household %1, %2 (%3)</source>
+        <translation>户 %1，%2（%3）</translation>
+    </message>
+    <message>
+        <source>Raised %1, due %2</source>
+        <translation>预警日期 %1，办结时限 %2</translation>
+    </message>
+    <message>
+        <source>The payment is held until this check is closed.</source>
+        <translation>核查办结前暂停发放。</translation>
+    </message>
+    <message>
+        <source>Newly included</source>
+        <translation>新纳入救助</translation>
+    </message>
+    <message>
+        <source>Benefit changed</source>
+        <translation>调整待遇</translation>
+    </message>
+    <message>
+        <source>Terminated</source>
+        <translation type="unfinished">终止</translation>
+    </message>
+    <message>
+        <source>No action</source>
+        <translation>无需处理</translation>
+    </message>
+    <message>
+        <source>Deceased: end the coverage</source>
+        <translation>确认死亡：停止保障</translation>
+    </message>
+    <message>
+        <source>Wrong match: release the payment</source>
+        <translation>比对有误：恢复发放</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>核查结果</translation>
+    </message>
+    <message>
+        <source>Checked on</source>
+        <translation>核查日期</translation>
+    </message>
+    <message>
+        <source>Subsistence allowance (dibao)</source>
+        <translation>最低生活保障（低保）</translation>
+    </message>
+    <message>
+        <source>Program</source>
+        <translation type="unfinished">救助项目</translation>
+    </message>
+    <message>
+        <source>Date of death</source>
+        <translation>死亡日期</translation>
+    </message>
+    <message>
+        <source>Findings / reason</source>
+        <translation type="unfinished">情况/原因</translation>
+    </message>
+    <message>
+        <source>Newly included after the check</source>
+        <translation>入户排查后新纳入</translation>
+    </message>
+</context>
+<context>
+    <name>TodoPage</name>
+    <message>
+        <source>Area</source>
+        <translation>区划</translation>
+    </message>
+    <message>
+        <source>As of</source>
+        <translation type="unfinished">截至</translation>
+    </message>
+    <message>
+        <source>Refresh</source>
+        <translation type="unfinished">刷新</translation>
+    </message>
+    <message>
+        <source>Kind</source>
+        <translation>类别</translation>
+    </message>
+    <message>
+        <source>Due</source>
+        <translation>到期日</translation>
+    </message>
+    <message>
+        <source>Household</source>
+        <translation type="unfinished">户编号</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>村(社区)</translation>
+    </message>
+    <message>
+        <source>What</source>
+        <translation>事项</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>overdue</source>
+        <translation>逾期</translation>
+    </message>
+    <message>
+        <source>%1 items due in %2, %3 overdue</source>
+        <translation>%2 共 %1 项待办，其中逾期 %3 项</translation>
+    </message>
+</context>
+<context>
     <name>_LifeEventDialog</name>
     <message>
         <source>Died (date of death)</source>
@@ -3844,6 +3982,10 @@ Approval freezes the roster: its lines can never be changed again. Later correct
 </context>
 <context>
     <name>navigation</name>
+    <message>
+        <source>To-do</source>
+        <translation>待办</translation>
+    </message>
     <message>
         <source>Household registry</source>
         <translation>户籍登记</translation>

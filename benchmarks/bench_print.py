@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -30,6 +31,9 @@ def main() -> int:
     ap.add_argument("--db", default=str(ROOT / "benchmarks" / "work" / "print.sqlite3"))
     ap.add_argument("--reuse", action="store_true")
     ap.add_argument("--months", type=int, default=11)
+    ap.add_argument("--source", help="copy this generated city (e.g. benchmarks/work/"
+                    "city.sqlite3 of bench_registry.py) instead of generating one; "
+                    "the source is never modified")
     args = ap.parse_args()
 
     from sqlalchemy import select
@@ -46,13 +50,24 @@ def main() -> int:
     db_path.parent.mkdir(parents=True, exist_ok=True)
     out = {}
     if not (args.reuse and db_path.exists()):
-        db_path.unlink(missing_ok=True)
-        db = open_database(db_path)
-        load_areas_csv(db, "bench")
-        t = time.perf_counter()
-        generate_demo_city(db, "bench", households=args.households, seed=1,
-                           today=dt.date(2026, 11, 22))
-        out["generate_s"] = round(time.perf_counter() - t, 1)
+        for old in db_path.parent.glob(db_path.name + "*"):
+            old.unlink()
+        if args.source:
+            # SQLite's online backup from a read-only connection: a consistent copy (a WAL
+            # included) that leaves the source as it was.
+            src = sqlite3.connect(f"file:{Path(args.source).resolve()}?mode=ro", uri=True)
+            dst = sqlite3.connect(db_path)
+            src.backup(dst)
+            dst.close()
+            src.close()
+            db = open_database(db_path)
+        else:
+            db = open_database(db_path)
+            load_areas_csv(db, "bench")
+            t = time.perf_counter()
+            generate_demo_city(db, "bench", households=args.households, seed=1,
+                               today=dt.date(2026, 11, 22))
+            out["generate_s"] = round(time.perf_counter() - t, 1)
         with db.read() as s:
             city = s.scalar(select(Area).where(Area.level == "city").order_by(Area.code)).id
         t = time.perf_counter()

@@ -171,3 +171,43 @@ def test_charts_are_drawn_with_every_glyph(year_db):
                     charts.aid_by_cause_chart(rep.aid_by_cause)]
     assert all(p.startswith(b"\x89PNG") and len(p) > 10_000 for p in pictures)
     assert not [w for w in caught if "missing from font" in str(w.message)]
+
+
+def test_the_passes_over_the_lines_read_the_covering_indexes(year_db):
+    """EXPLAIN QUERY PLAN of every statement the statistics send that reads roster lines:
+    the two big passes read their covering indexes (never the wide rows, never a sort of the
+    lines), the others reach lines by key. This is what keeps a city's year quick (the
+    benchmark: benchmarks/bench_print.py)."""
+    from sqlalchemy import event
+
+    db, city = year_db
+    seen = []
+
+    def capture(_conn, _cursor, statement, params, _context, _many):
+        if "roster_lines" in statement and statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, params))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        with db.read() as s:
+            statistics(s, city, Period.of("year", YEAR))
+            monthly_series(s, city, dt.date(YEAR, 11, 1))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    plans = []
+    raw = db.engine.raw_connection()
+    try:
+        for statement, params in seen:
+            plans.append([row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement,
+                                                        params)])
+    finally:
+        raw.close()
+    flat = [step for plan in plans for step in plan]
+    assert any("COVERING INDEX ix_roster_lines_statistics" in p for p in flat)
+    assert any("COVERING INDEX ix_roster_lines_case_persons" in p for p in flat)
+    for plan in plans:
+        assert not any(p.startswith("SCAN l") or p.startswith("SCAN roster_lines")
+                       for p in plan), plan
+        if any("ix_roster_lines_statistics" in p or "ix_roster_lines_case_persons" in p
+               for p in plan):
+            assert not any("TEMP B-TREE" in p for p in plan), plan

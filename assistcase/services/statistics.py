@@ -26,18 +26,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import NamedTuple
 
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from .. import liaison as P
 from ..aid import TYPE_LABELS
 from ..errors import FieldError, ValidationError
 from ..models import Area
-from ..rates import format_change, round_half_up
+from ..rates import format_change, format_rate, rate_percent, round_half_up
 from ..recalc import CODE_DIGITS
 from ..reports.funds import LevelCheck, levels_from_groups
 from ..standards import CLASS_ZH, add_months
+from .liaison import ORG_LEVEL_ZH, compliance_report
 
 PROGRAMS = ("dibao", "tekun", "one_time", "temp_aid")
 PROGRAM_ZH = {"dibao": "最低生活保障", "tekun": "特困人员救助供养", "one_time": "一次性生活补贴",
@@ -606,6 +609,41 @@ def monthly_series(s: Session, area_id: int, last_month: dt.date,
             out.append(MonthPoint(m, p, persons, fen))
         m = add_months(m, 1)
     return out
+
+
+@dataclass(frozen=True)
+class LiaisonLevel:
+    """Leadership liaison (领导定点联系, DOMAIN §11) of one level of leaders in a period:
+    contact duties met (达标), missed (未达标) and not yet due (待联系), as the liaison
+    compliance report counts them."""
+
+    level: str
+    label: str
+    met: int
+    missed: int
+    due: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        """完成率 = met / (met + missed), half up to one decimal (assistcase.rates)."""
+        return rate_percent(self.met, self.met + self.missed)
+
+    @property
+    def rate_text(self) -> str:
+        return format_rate(self.met, self.met + self.missed)
+
+
+def liaison_by_level(s: Session, period: Period,
+                     today: dt.date | None = None) -> list[LiaisonLevel]:
+    """Liaison compliance by leader level (province, city, county) for the duties the
+    statistics' ``period`` judges, from the liaison compliance report; a period not over by
+    ``today`` counts its open duties as 待联系, not 未达标."""
+    kind = {"month": "month", "quarter": "quarter", "year": "year"}.get(period.kind, "span")
+    judged = P.Period(period.start, period.end - dt.timedelta(days=1), kind)
+    as_of = today if today is not None and today < judged.end else None
+    rep = compliance_report(s, judged, as_of=as_of)
+    return [LiaisonLevel(k, ORG_LEVEL_ZH[k], t.met, t.missed, t.due)
+            for k in ("province", "city", "county") if (t := rep.by_level.get(k)) is not None]
 
 
 def class_label(residence_class: str | None) -> str:

@@ -3592,6 +3592,18 @@ Approval freezes the roster: its lines can never be changed again. Later correct
         <translation>%1低保：月人均补助 %2 元，要求补助水平 %3 元</translation>
     </message>
     <message>
+        <source>Liaison compliance by level: %1</source>
+        <translation>领导定点联系完成率（按级别）：%1</translation>
+    </message>
+    <message>
+        <source>%1 rate %2 (met %3, missed %4, still due %5)</source>
+        <translation>%1 完成率 %2（达标 %3，未达标 %4，待联系 %5）</translation>
+    </message>
+    <message>
+        <source>no duties in the period</source>
+        <translation>本期无应联系期次</translation>
+    </message>
+    <message>
         <source>Show the statistics first.</source>
         <translation>请先进行统计。</translation>
     </message>

@@ -13,8 +13,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ..liaison import DUE, MET, MISSED, STATUS_ZH
-from ..rates import round_half_up
+from ..rules.liaison import DUE, MET, MISSED, STATUS_ZH
+from ..rules.rates import round_half_up
 from ..services.statistics import PROGRAM_ZH, AidRow, LiaisonLevel, MonthPoint
 from .fonts import CJK_FONT_PATH
 

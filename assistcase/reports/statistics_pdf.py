@@ -17,10 +17,11 @@ import io
 import os
 from pathlib import Path
 
-from ..liaison import STATUS_ZH
+from ..rules.liaison import STATUS_ZH
+from ..rules.money import yuan
+from ..rules.standards import CLASS_ZH
 from ..services.statistics import (CLASSES, PROGRAM_ZH, PROGRAMS, LiaisonLevel, MonthPoint,
                                    StatisticsReport, class_label, money_zh)
-from ..standards import CLASS_ZH, yuan
 
 LAYOUTS = ("summary", "full")
 

@@ -32,14 +32,14 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from .. import liaison as P
-from ..aid import TYPE_LABELS
 from ..errors import FieldError, ValidationError
 from ..models import Area
-from ..rates import format_change, format_rate, rate_percent, round_half_up
-from ..recalc import CODE_DIGITS
-from ..reports.funds import LevelCheck, levels_from_groups
-from ..standards import CLASS_ZH, add_months
+from ..rules import liaison as P
+from ..rules.aid import TYPE_LABELS
+from ..rules.areas import code_like, code_prefix, county_code
+from ..rules.rates import format_change, format_rate, rate_percent, round_half_up
+from ..rules.standards import CLASS_ZH, add_months
+from .funds import LevelCheck, levels_from_groups
 from .liaison import ORG_LEVEL_ZH, compliance_report
 
 PROGRAMS = ("dibao", "tekun", "one_time", "temp_aid")
@@ -247,7 +247,7 @@ class _Scope:
 
 def _params(area: Area, start: dt.date, end: dt.date) -> dict:
     return {"start": start.isoformat(), "end": end.isoformat(),
-            "prefix": area.code[:CODE_DIGITS[area.level]] + "%"}
+            "prefix": code_like(area.code, area.level)}
 
 
 def _scope(s: Session, area: Area, start: dt.date, end: dt.date) -> _Scope:
@@ -260,7 +260,7 @@ def _scope(s: Session, area: Area, start: dt.date, end: dt.date) -> _Scope:
             " JOIN areas AS a ON a.id = r.area_id"
             " WHERE r.status = 'approved' AND r.month >= :start AND r.month < :end"),
             params).all():
-        own = code[:CODE_DIGITS.get(level, len(code))]
+        own = code_prefix(code, level)
         if own.startswith(prefix):
             pass                      # the roster lies inside the area: all its lines count
         elif prefix.startswith(own):
@@ -497,7 +497,7 @@ def statistics(s: Session, area_id: int, period: Period, compare: bool = True) -
         key = (program, town, tname)
         funds_town[key] = funds_town.get(key, 0) + paid
         if program == "dibao" and persons:
-            g = level_groups.setdefault((town[:6], cls, month), [0, 0])
+            g = level_groups.setdefault((county_code(town), cls, month), [0, 0])
             g[0] += persons
             g[1] += base
     # Temporary aid paid directly (not by a roster).

@@ -256,3 +256,33 @@ def test_liaison_compliance_by_level_is_the_liaison_reports(year_db, tmp_path):
     for r in levels:
         assert re.search(rf"{r.label}\s+{r.met:,}\s+{r.missed:,}\s+{r.due:,}\s+"
                          rf"{re.escape(r.rate_text)}", body), r
+
+
+def test_a_county_of_a_city_roster_counts_only_its_own_lines(year_db):
+    """The rosters are the city's: a county's statistics filter their lines by township,
+    and equal direct SQL (funds less failed payments, the headcount per case)."""
+    db, city = year_db
+    with db.read() as s:
+        county = s.scalars(select(Area).where(Area.level == "county").order_by(Area.code)).first()
+        rep = statistics(s, county.id, Period.of("year", YEAR), compare=False)
+        whole = statistics(s, city, Period.of("year", YEAR), compare=False)
+        for program in ("dibao", "tekun"):
+            (fen,) = _sql(s, """
+                SELECT COALESCE(SUM(l.amount_fen), 0) FROM roster_lines AS l
+                JOIN rosters AS r ON r.id = l.roster_id
+                WHERE r.status = 'approved' AND r.program = :p AND r.month >= :a
+                  AND r.month < :b AND l.township_code LIKE :c
+                  AND l.id NOT IN (SELECT line_id FROM payment_results WHERE outcome = 'failed')
+                """, p=program, a=f"{YEAR}-01-01", b=f"{YEAR + 1}-01-01",
+                c=county.code[:6] + "%")
+            (persons,) = _sql(s, """
+                SELECT COALESCE(SUM(m), 0) FROM (
+                  SELECT MAX(l.persons) AS m FROM roster_lines AS l
+                  JOIN rosters AS r ON r.id = l.roster_id
+                  WHERE r.status = 'approved' AND r.program = :p AND l.persons > 0
+                    AND l.township_code LIKE :c GROUP BY l.case_id) AS x""",
+                p=program, c=county.code[:6] + "%")
+            f = rep.figures(program)
+            assert (f.funds_fen, f.persons) == (fen, persons)
+            assert 0 < f.funds_fen < whole.figures(program).funds_fen, program
+    assert {a.township_code[:6] for a in rep.by_area} == {county.code[:6]}

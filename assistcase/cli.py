@@ -359,12 +359,6 @@ def _area_code_or_id(db, text: str) -> int:
     return _area_id(db, text)
 
 
-def _per_capita(value) -> str:
-    from .rules.money import yuan
-
-    return yuan(round(value))
-
-
 def cmd_cases_exit_review(args: argparse.Namespace) -> int:
     from .services.recalc import recalculate_area
     from .services import case_review as X
@@ -386,7 +380,7 @@ def cmd_cases_exit_review(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r.case_id}\t{r.household_number}\t{r.head_name}\t{r.village}\t"
               f"{_yuan(r.standard_fen)}\t{_yuan(r.household_income_fen)}\t{r.household_size}\t"
-              f"{_per_capita(r.per_capita_income)} yuan\t{_yuan(r.amount_fen)}")
+              f"{_yuan(r.per_capita_fen)}\t{_yuan(r.amount_fen)}")
     print(f"{len(rows)} case(s) due for exit review in {args.month:%Y-%m}", file=sys.stderr)
     return 0
 
@@ -415,8 +409,8 @@ def cmd_cases_marginal(args: argparse.Namespace) -> int:
     for r in rows:
         print(f"{r.household_number}\t{r.head_name}\t{r.village}\t{r.residence_class}\t"
               f"{r.category}\t{_yuan(r.household_income_fen)}\t{r.household_size}\t"
-              f"{_per_capita(r.per_capita_income)} yuan\t{_yuan(r.standard_fen)}\t"
-              f"{float(r.percent_of_standard):.1f}% (threshold {r.threshold_pct}%)")
+              f"{_yuan(r.per_capita_fen)}\t{_yuan(r.standard_fen)}\t"
+              f"{r.percent_of_standard_text} (threshold {r.threshold_pct}%)")
     print(f"{len(rows)} marginal household(s) in {args.month:%Y-%m}", file=sys.stderr)
     return 0
 

@@ -128,7 +128,7 @@ def statistics(app: QApplication, w: MainWindow, out: Path) -> None:
     """The statistics page: the city's figures for this year, with the charts."""
     page = w.show_page("statistics")
     page.area.setCurrentIndex(0)
-    w.resize(1360, 1640)  # tall enough for the tables and the charts below them
+    w.resize(1360, 2250)  # tall enough for the tables and the four charts below them
 
     def shown(_outcome: str) -> None:
         QTimer.singleShot(500, lambda: (w.grab().save(str(out / "statistics.png")), app.quit()))

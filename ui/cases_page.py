@@ -626,7 +626,7 @@ class CasesPage(QWidget):
             values = [(str(d.case_id), False), (d.household_number, False), (d.head_name, False),
                       (d.village, False), (yuan(d.standard_fen), True),
                       (yuan(d.household_income_fen), True), (str(d.household_size), True),
-                      (yuan(round(d.per_capita_income)), True), (yuan(d.amount_fen), True)]
+                      (yuan(d.per_capita_fen), True), (yuan(d.amount_fen), True)]
             for c, (text, right) in enumerate(values):
                 self.review_table.setItem(r, c, _item(text, right, d.case_id))
         if not computed:
@@ -771,8 +771,8 @@ class CasesPage(QWidget):
             values = [(m.household_number, False), (m.head_name, False), (m.village, False),
                       (category.get(m.category, m.category), False),
                       (yuan(m.household_income_fen), True), (str(m.household_size), True),
-                      (yuan(round(m.per_capita_income)), True), (yuan(m.standard_fen), True),
-                      (f"{float(m.percent_of_standard):.1f}%", True)]
+                      (yuan(m.per_capita_fen), True), (yuan(m.standard_fen), True),
+                      (m.percent_of_standard_text, True)]
             for c, (text, right) in enumerate(values):
                 self.marginal_table.setItem(r, c, _item(text, right, m.household_id))
         threshold = rows[0].threshold_pct if rows else None

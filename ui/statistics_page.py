@@ -3,7 +3,8 @@
 A thin view over :mod:`assistcase.services.statistics`: choose the area and the period (a
 month, a quarter, January to a month, a year); the figures are read in the background and
 shown as the summary sentence, tables (by program and class with the change against the same
-period a year earlier, temporary aid by cause) and the charts drawn by
+period a year earlier, temporary aid by cause), leadership liaison compliance by level, and
+the charts drawn by
 :mod:`assistcase.reports.charts` (the same pictures the PDF report carries). The report is
 written as a PDF in the full or the summary layout and opens in the print preview.
 """
@@ -55,6 +56,7 @@ class StatisticsPage(QWidget):
         self.lang = "zh" if QLocale().name().startswith("zh") else "en"
         self.report = None
         self.series = None
+        self.liaison = None
         self.charts: dict[str, bytes] = {}
         self.task: BackgroundTask | None = None
         self.dialog = None
@@ -118,10 +120,13 @@ class StatisticsPage(QWidget):
         self.aid.verticalHeader().setVisible(False)
         self.channels = QLabel()
         self.levels = QLabel()
+        self.liaison_label = QLabel()
+        self.liaison_label.setObjectName("statistics_liaison")
+        self.liaison_label.setWordWrap(True)
         self.chart_labels = {}
         charts = QWidget()
         chart_box = QVBoxLayout(charts)
-        for key in ("caseload", "funds", "aid"):
+        for key in ("caseload", "funds", "aid", "liaison"):
             label = QLabel()
             label.setObjectName(f"chart_{key}")
             label.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -134,6 +139,7 @@ class StatisticsPage(QWidget):
         v.addWidget(self.programs, 2)
         v.addWidget(self.channels)
         v.addWidget(self.levels)
+        v.addWidget(self.liaison_label)
         v.addWidget(self.aid, 1)
         v.addWidget(charts)
         scroll = QScrollArea()
@@ -205,7 +211,8 @@ class StatisticsPage(QWidget):
 
         def fn(progress, cancel):
             from assistcase.reports import charts
-            from assistcase.services.statistics import monthly_series, statistics
+            from assistcase.services.statistics import (liaison_by_level, monthly_series,
+                                                        statistics)
 
             progress(0.1, "statistics 统计")
             with self.db.read() as s:
@@ -213,16 +220,18 @@ class StatisticsPage(QWidget):
                 last = min(dt.date(self.today.year, self.today.month, 1),
                            dt.date(period.end.year, period.end.month, 1) - dt.timedelta(days=1))
                 series = monthly_series(s, area_id, last)
+                liaison = liaison_by_level(s, period, self.today)
             cancel.check()
             progress(0.6, "charts 图表")
             pictures = {"caseload": charts.caseload_chart(series),
                         "funds": charts.funds_chart(series),
-                        "aid": charts.aid_by_cause_chart(rep.aid_by_cause)}
-            return rep, series, pictures
+                        "aid": charts.aid_by_cause_chart(rep.aid_by_cause),
+                        "liaison": charts.liaison_chart(liaison)}
+            return rep, series, pictures, liaison
         return self._run(fn, self.tr("Reading the statistics…"), self._show)
 
     def _show(self, result) -> None:
-        rep, self.series, self.charts = result
+        rep, self.series, self.charts, self.liaison = result
         self.report = rep
         self.message.clear()
         self.summary.setText(rep.summary_zh())
@@ -264,6 +273,13 @@ class StatisticsPage(QWidget):
                           .replace("%1", class_label(lv.residence_class))
                           .replace("%2", yuan(lv.average_fen)).replace("%3", required))
         self.levels.setText("；".join(levels))
+        # The liaison report's words and rounding (达标 / 未达标 / 待联系, 完成率).
+        self.liaison_label.setText(self.tr("Liaison compliance by level: %1").replace(
+            "%1", "；".join(self.tr("%1 rate %2 (met %3, missed %4, still due %5)")
+                           .replace("%1", r.label).replace("%2", r.rate_text)
+                           .replace("%3", str(r.met)).replace("%4", str(r.missed))
+                           .replace("%5", str(r.due)) for r in self.liaison)
+            or self.tr("no duties in the period")))
         for key, png in self.charts.items():
             pixmap = QPixmap()
             pixmap.loadFromData(png, "PNG")
@@ -287,13 +303,13 @@ class StatisticsPage(QWidget):
         """Write the shown statistics as a PDF (``full`` or ``summary``), then preview it."""
         if self.report is None:
             return None
-        rep, series, target = self.report, self.series, str(path)
+        rep, series, liaison, target = self.report, self.series, self.liaison, str(path)
 
         def fn(progress, cancel):
             from assistcase.reports.statistics_pdf import write_statistics_pdf
 
             progress(0.2, "report 报表")
-            write_statistics_pdf(rep, target, layout, series)
+            write_statistics_pdf(rep, target, layout, series, liaison)
             return target
         return self._run(fn, self.tr("Writing the statistics report…"), self._written)
 

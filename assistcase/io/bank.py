@@ -9,10 +9,20 @@ draft never reaches a bank). Sheets, in this order:
   金额(元), 备注. ID numbers and accounts are text cells formatted ``@`` (an 18-digit ID or
   a 19-digit account stored as a number would lose its last digits); the amount is a number
   with two decimals, written as an exact decimal so reading it back gives the fen.
+  Persons in institutional care (集中供养, DOMAIN §10) are paid to their institution, not to
+  a household account: the institution is the payee, so it gets **one row** per roster (业务
+  编号 ``R{roster id}-J{institution id:05d}``, 姓名 the institution's account name, no ID
+  number, its account and 开户行, the sum of its residents' lines, 备注 how many persons),
+  after the persons' rows; the printed roster groups the same lines under the institution
+  with the same account (:mod:`assistcase.services.care`).
 - ``无账户（现金发放）``: lines whose household has no account (account type ``none`` or no
-  number): they cannot be paid by the bank and are paid in cash by the township, so they are
-  kept out of the bank's sheet and counted apart; they carry the same 业务编号 so their
-  handover can be recorded with the same result file if the office wishes.
+  number), and lines of an institution with no registered account: they cannot be paid by
+  the bank and are paid in cash by the township, so they are kept out of the bank's sheet
+  and counted apart; they carry the same 业务编号 so their handover can be recorded with the
+  same result file if the office wishes.
+- ``集中供养明细`` (only when a roster pays an institution): each institution row's lines
+  (业务编号 of the institution and of the line, name, ID number, amount), for the
+  institution's statement and the office's check; the bank does not load it.
 - ``汇总``: the roster's title, number, month, issuing office and approver, and the totals
   check: 笔数 and 合计金额 of each sheet and in all, which equal the roster's total. The
   title, month and office are also the printed page header of every sheet.
@@ -22,7 +32,9 @@ out; the summary counts them.
 
 The 业务编号 is ``R{roster id}-{sequence number:06d}``: it names the roster and the line's
 sequence number on the printed roster (frozen once approved), so a returned row is matched
-back without doubt, and a row from another roster's file is recognised as such.
+back without doubt, and a row from another roster's file is recognised as such. An
+institution's row (``R{roster id}-J{institution id:05d}``) stands for all its residents'
+lines: its result (paid, or failed with the reason) is recorded on each of them.
 
 **Bank returns** (:func:`import_bank_returns`): the bank's result file (.xlsx, or .csv in
 UTF-8 or GBK) with the columns 业务编号, 姓名, 身份证号 and/or 账号, 金额, 结果 (成功 /
@@ -37,6 +49,7 @@ next roster of the program.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import os
 import re
@@ -49,17 +62,23 @@ from ..errors import FieldError, StateError, ValidationError
 from ..files import replaced_on_success
 from ..progress import CancelToken, ProgressFn
 from ..services import rosters as R
+from ..services.care import (CASH_SQL, INSTITUTION_JOIN, InstitutionPayment,
+                             institution_cash_lines, institution_payments)
 from ..services.rosters import PaymentOutcome, ReturnsResult
 from ..rules.money import parse_yuan, yuan, yuan_decimal
 from .tables import ImportFileError, open_table
 
-__all__ = ["BANK_COLUMNS", "BANK_SHEET", "CASH_SHEET", "SUMMARY_SHEET", "BankFileSummary",
-           "ReturnsResult", "bank_reference", "fen_from_cell", "import_bank_returns",
+__all__ = ["BANK_COLUMNS", "BANK_SHEET", "CASH_SHEET", "INSTITUTION_SHEET", "SUMMARY_SHEET",
+           "BankFileSummary", "ReturnsResult", "bank_reference", "fen_from_cell",
+           "import_bank_returns", "institution_reference", "parse_institution_reference",
            "parse_reference", "write_bank_return_template", "write_bank_xlsx"]
 
 BANK_SHEET = "代发明细"
 CASH_SHEET = "无账户（现金发放）"
 SUMMARY_SHEET = "汇总"
+INSTITUTION_SHEET = "集中供养明细"
+INSTITUTION_COLUMNS = ("机构业务编号", "供养机构", "业务编号", "姓名", "身份证号", "金额(元)")
+INSTITUTION_WIDTHS = (16, 24, 16, 10, 21, 12)
 BANK_COLUMNS = ("业务编号", "姓名", "身份证号", "账号", "开户行", "金额(元)", "备注")
 CASH_COLUMNS = ("业务编号", "姓名", "身份证号", "乡镇（街道）", "村（社区）", "金额(元)", "备注")
 BANK_WIDTHS = (16, 10, 21, 23, 20, 12, 40)
@@ -67,6 +86,7 @@ CASH_WIDTHS = (16, 10, 21, 16, 16, 12, 40)
 TEXT = "@"
 MONEY = "0.00"
 _REFERENCE = re.compile(r"^R(\d+)-(\d+)$")
+_INSTITUTION_REFERENCE = re.compile(r"^R(\d+)-J(\d+)$")
 MAX_LISTED_PROBLEMS = 500
 
 
@@ -81,6 +101,17 @@ def parse_reference(text: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
+def institution_reference(roster_id: int, institution_id: int) -> str:
+    """The 业务编号 of a care institution's row: ``R12-J00003``."""
+    return f"R{roster_id}-J{institution_id:05d}"
+
+
+def parse_institution_reference(text: str) -> tuple[int, int] | None:
+    """(roster id, institution id) of an institution's 业务编号, or None."""
+    m = _INSTITUTION_REFERENCE.match(text.strip().upper())
+    return (int(m.group(1)), int(m.group(2))) if m else None
+
+
 def fen_from_cell(value: Any) -> int | None:
     """An amount in yuan as a spreadsheet gives it (a number, or text such as '1,234.50')
     in fen; None if it is not an amount with at most two decimals."""
@@ -92,9 +123,11 @@ def fen_from_cell(value: Any) -> int | None:
 
 @dataclass(frozen=True)
 class BankFileSummary:
-    """What a bank file holds: ``rows`` / ``total_fen`` over both detail sheets (equal to the
-    roster's lines with an amount and its total), split into the bank's and the cash sheet;
-    ``zero_lines`` lines paid nothing and are not in the file."""
+    """What a bank file holds: ``rows`` / ``total_fen`` over both detail sheets (``total_fen``
+    equals the roster's total), split into the bank's and the cash sheet; ``zero_lines``
+    lines paid nothing and are not in the file. Of the bank's rows, ``institution_rows`` pay
+    care institutions ``institution_fen`` for ``institution_lines`` lines of their
+    residents (one row per institution, so ``rows`` counts an institution once)."""
 
     rows: int
     total_fen: int
@@ -104,6 +137,9 @@ class BankFileSummary:
     cash_fen: int
     zero_lines: int
     path: Path
+    institution_rows: int = 0
+    institution_lines: int = 0
+    institution_fen: int = 0
 
 
 def _discard(wb) -> None:
@@ -121,6 +157,10 @@ def _discard(wb) -> None:
 
 def _pays_by_bank(line: R.LineRow) -> bool:
     return not R.pays_in_cash(line.account_type, line.account_number)
+
+
+def _institution_remark(memo: str, p: InstitutionPayment) -> str:
+    return f"{memo}；集中供养{len(p.lines)}人（明细见“{INSTITUTION_SHEET}”）"
 
 
 MEMO_MAX = 20  # characters of a 摘要 that a bank's loader takes whole
@@ -164,10 +204,21 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
                 f"roster {roster_id} is {view.status}: only an approved roster can be sent to "
                 "the bank",
                 f"花名册 {roster_id} 状态为{R.STATUS_ZH[view.status]}，只有已审批的花名册才能生成银行代发文件")
+        # The institutions' rows and their residents' lines; lines of an institution with no
+        # account are paid in cash (as the printed roster has them).
+        payments = institution_payments(s, roster_id)
+        cash_institution = institution_cash_lines(s, roster_id)
         bank_n, cash_n = s.connection().exec_driver_sql(
-            "SELECT COALESCE(SUM(account_type <> 'none' AND TRIM(account_number) <> ''), 0),"
-            " COALESCE(SUM(account_type = 'none' OR TRIM(account_number) = ''), 0)"
-            " FROM roster_lines WHERE roster_id = ? AND amount_fen > 0", (roster_id,)).one()
+            f"SELECT COALESCE(SUM(NOT ({CASH_SQL}) AND c.id IS NULL), 0),"
+            f" COALESCE(SUM({CASH_SQL}), 0)"
+            f" FROM roster_lines AS l {INSTITUTION_JOIN}"
+            " WHERE l.roster_id = ? AND l.amount_fen > 0", (roster_id,)).one()
+    payments = {k: dataclasses.replace(p, lines={q: ln for q, ln in p.lines.items()
+                                                 if ln.amount_fen > 0})
+                for k, p in payments.items()}
+    payments = {k: p for k, p in payments.items() if p.lines}
+    bank_n += len(payments)
+    institution_of = {seq: p for p in payments.values() for seq in p.lines}
 
     wb = Workbook(write_only=True)
     bold = Font(bold=True)
@@ -213,6 +264,7 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
     c_id, c_money = text_cell(cash_ws, ""), money_cell(cash_ws, 0)
     memo = _memo(view)
     bank_rows = bank_fen = cash_rows = cash_fen = zero = done = 0
+    institution_lines = 0
     total_lines = max(1, view.line_count)
     try:
         with replaced_on_success(path) as tmp:
@@ -228,7 +280,16 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
                         continue
                     ref = bank_reference(roster_id, line.seq)
                     remark = f"{memo}；{line.remark}" if line.remark else memo
-                    if _pays_by_bank(line):
+                    if line.seq in institution_of:
+                        institution_lines += 1   # on its institution's row, below
+                    elif line.seq in cash_institution:
+                        c_id.value, c_money.value = line.id_number, yuan_decimal(line.amount_fen)
+                        cash_ws.append([ref, line.payee_name, c_id, line.township_name,
+                                        line.village_name, c_money,
+                                        f"{remark}；集中供养：{cash_institution[line.seq]}"
+                                        "（未登记机构账户）"])
+                        cash_rows, cash_fen = cash_rows + 1, cash_fen + line.amount_fen
+                    elif _pays_by_bank(line):
                         b_id.value, b_account.value = line.id_number, line.account_number.strip()
                         b_money.value = yuan_decimal(line.amount_fen)
                         bank_ws.append([ref, line.payee_name, b_id, b_account, line.bank_name,
@@ -239,6 +300,26 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
                         cash_ws.append([ref, line.payee_name, c_id, line.township_name,
                                         line.village_name, c_money, remark])
                         cash_rows, cash_fen = cash_rows + 1, cash_fen + line.amount_fen
+            # One row per care institution: the institution is the payee of its residents.
+            institution_fen = 0
+            for p in sorted(payments.values(), key=lambda p: p.name):
+                b_id.value, b_account.value = "", p.account_number.strip()
+                b_money.value = yuan_decimal(p.amount_fen)
+                bank_ws.append([institution_reference(roster_id, p.institution_id),
+                                p.account_name, b_id, b_account, p.bank_name, b_money,
+                                _institution_remark(memo, p)])
+                bank_rows, bank_fen = bank_rows + 1, bank_fen + p.amount_fen
+                institution_fen += p.amount_fen
+            if payments:
+                ws = sheet(INSTITUTION_SHEET, INSTITUTION_COLUMNS, INSTITUTION_WIDTHS,
+                           institution_lines)
+                i_id, i_money = text_cell(ws, ""), money_cell(ws, 0)
+                for p in sorted(payments.values(), key=lambda p: p.name):
+                    for seq, line in sorted(p.lines.items()):
+                        i_id.value, i_money.value = line.id_number, yuan_decimal(line.amount_fen)
+                        ws.append([institution_reference(roster_id, p.institution_id), p.name,
+                                   bank_reference(roster_id, seq), line.payee_name, i_id,
+                                   i_money])
             if cancel is not None:
                 cancel.check()
             if bank_fen + cash_fen != view.total_fen or (bank_rows, cash_rows) != (bank_n, cash_n):
@@ -268,9 +349,13 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
                 c.font, c.fill, c.alignment = bold, head_fill, center
                 head.append(c)
             ws.append(head)
-            for label, n, fen, strong in ((f"银行代发（{BANK_SHEET}）", bank_rows, bank_fen, False),
-                                          (f"现金发放（{CASH_SHEET}）", cash_rows, cash_fen, False),
-                                          ("合计", bank_rows + cash_rows, bank_fen + cash_fen, True)):
+            rows_ = [(f"银行代发（{BANK_SHEET}）", bank_rows, bank_fen, False)]
+            if payments:
+                rows_.append((f"其中：供养机构代收（集中供养{institution_lines}人）",
+                              len(payments), institution_fen, False))
+            rows_ += [(f"现金发放（{CASH_SHEET}）", cash_rows, cash_fen, False),
+                      ("合计", bank_rows + cash_rows, bank_fen + cash_fen, True)]
+            for label, n, fen, strong in rows_:
                 first = WriteOnlyCell(ws, value=label)
                 if strong:
                     first.font = bold
@@ -286,7 +371,8 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
         raise
     report(1.0, "done 完成")
     return BankFileSummary(bank_rows + cash_rows, bank_fen + cash_fen, bank_rows, bank_fen,
-                           cash_rows, cash_fen, zero, path)
+                           cash_rows, cash_fen, zero, path, len(payments), institution_lines,
+                           institution_fen)
 
 
 # --- the bank's result file ---------------------------------------------------------------
@@ -344,6 +430,50 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def _row_target(ref_text: str, roster_id: int, lines: dict[int, tuple],
+                institutions: dict[int, InstitutionPayment], seen: dict[tuple[str, int], int],
+                number: int,
+                problem) -> tuple[list[int], str, str, str, int] | None:
+    """What a result row with the 业务编号 ``ref_text`` pays: (line ids, name, ID number,
+    account, amount in fen) — one line, or a care institution's row standing for its
+    residents' lines (no ID number) — or None after reporting the problem."""
+    ref = parse_reference(ref_text)
+    iref = parse_institution_reference(ref_text) if ref is None else None
+    if ref is None and iref is None:
+        problem(f"{ref_text!r} is not a reference of this system (R<roster>-<number>)",
+                f"“{ref_text}”不是本系统的业务编号（应为 R花名册号-序号）")
+        return None
+    owner = (ref or iref)[0]
+    if owner != roster_id:
+        problem(f"{ref_text} belongs to roster {owner}, not roster {roster_id}",
+                f"{ref_text} 属于花名册 {owner}，不是花名册 {roster_id}")
+        return None
+    if ref is not None:
+        found = lines.get(ref[1])
+        if found is None:
+            problem(f"roster {roster_id} has no line {ref[1]}",
+                    f"花名册 {roster_id} 中没有序号为 {ref[1]} 的明细")
+            return None
+        line_id, payee, id_number, account, amount_fen = found
+        target = ([line_id], payee, id_number, account, amount_fen)
+    else:
+        p = institutions.get(iref[1])
+        if p is None:
+            problem(f"roster {roster_id} pays no care institution {iref[1]}",
+                    f"花名册 {roster_id} 中没有编号为 {iref[1]} 的供养机构")
+            return None
+        paid = [ln for ln in p.lines.values() if ln.amount_fen > 0]
+        target = ([ln.line_id for ln in paid], p.account_name, "", p.account_number,
+                  sum(ln.amount_fen for ln in paid))
+    key = ("line", ref[1]) if ref is not None else ("institution", iref[1])
+    if key in seen:
+        problem(f"{ref_text} appears again (first in row {seen[key]})",
+                f"{ref_text} 重复出现（首次在第 {seen[key]} 行）")
+        return None
+    seen[key] = number
+    return target
+
+
 def import_bank_returns(db: Database, actor: str | int, roster_id: int,
                         path: str | os.PathLike[str], progress: ProgressFn | None = None,
                         cancel: CancelToken | None = None) -> ReturnsResult:
@@ -374,7 +504,7 @@ def import_bank_returns(db: Database, actor: str | int, roster_id: int,
         problems.append(FieldError(where, f"{where}: {en}", f"{where_zh}：{zh}"))
 
     outcomes: list[PaymentOutcome] = []
-    seen: dict[int, int] = {}  # seq → file row
+    seen: dict[tuple[str, int], int] = {}  # line (seq) or institution (id) → file row
     with open_table(path) as table:
         rows = table.rows(table.sheet_names()[0])
         header = _find_header(rows)
@@ -398,6 +528,7 @@ def import_bank_returns(db: Database, actor: str | int, roster_id: int,
             lines = {r[0]: r[1:] for r in conn.exec_driver_sql(
                 "SELECT seq, id, payee_name, id_number, account_number, amount_fen"
                 " FROM roster_lines WHERE roster_id = ?", (roster_id,))}
+            institutions = institution_payments(s, roster_id)
             for number, row in enumerate(rows, start=header_row + 1):
                 if number % 1000 == 0:
                     if cancel is not None:
@@ -408,30 +539,11 @@ def import_bank_returns(db: Database, actor: str | int, roster_id: int,
                 if all(_cell_text(v) == "" for v in cell.values()):
                     continue
                 ref_text = _cell_text(cell["reference"])
-                ref = parse_reference(ref_text)
-                if ref is None:
-                    problem(number, heading["reference"],
-                            f"{ref_text!r} is not a reference of this system (R<roster>-<number>)",
-                            f"“{ref_text}”不是本系统的业务编号（应为 R花名册号-序号）")
+                target = _row_target(ref_text, roster_id, lines, institutions, seen, number,
+                                     lambda en, zh: problem(number, heading["reference"], en, zh))
+                if target is None:
                     continue
-                if ref[0] != roster_id:
-                    problem(number, heading["reference"],
-                            f"{ref_text} belongs to roster {ref[0]}, not roster {roster_id}",
-                            f"{ref_text} 属于花名册 {ref[0]}，不是花名册 {roster_id}")
-                    continue
-                found = lines.get(ref[1])
-                if found is None:
-                    problem(number, heading["reference"],
-                            f"roster {roster_id} has no line {ref[1]}",
-                            f"花名册 {roster_id} 中没有序号为 {ref[1]} 的明细")
-                    continue
-                line_id, payee, id_number, account, amount_fen = found
-                if ref[1] in seen:
-                    problem(number, heading["reference"],
-                            f"{ref_text} appears again (first in row {seen[ref[1]]})",
-                            f"{ref_text} 重复出现（首次在第 {seen[ref[1]]} 行）")
-                    continue
-                seen[ref[1]] = number
+                line_ids, payee, id_number, account, amount_fen = target
                 got = _cell_text(cell["name"])
                 if got != payee:
                     problem(number, heading["name"], f"expected {payee!r}, found {got!r}",
@@ -469,8 +581,8 @@ def import_bank_returns(db: Database, actor: str | int, roster_id: int,
                 if outcome == "failed" and not reason:
                     problem(number, heading.get("reason", "失败原因"),
                             "a failed payment needs its reason", "发放失败须注明失败原因")
-                outcomes.append(PaymentOutcome(line_id, outcome, reason,
-                                               where=f"{name} row {number}"))
+                outcomes += [PaymentOutcome(line_id, outcome, reason, where=f"{name} row {number}")
+                             for line_id in line_ids]
     if not outcomes and not problems:
         problems.append(FieldError(name, f"{name}: the file has no result rows",
                                    f"{name}：文件中没有回盘记录"))

@@ -99,6 +99,15 @@ class RosterLine(Base):
         Index("ix_roster_lines_case_id", "case_id"),
         Index("ix_roster_lines_household_id", "household_id"),
         Index("ix_roster_lines_aid_case_id", "aid_case_id"),
+        # The statistics' two passes over a year's lines (services/statistics.py): money per
+        # roster, township and class; headcounts per case. Covering, so the wide rows are
+        # never read.
+        Index("ix_roster_lines_statistics", "roster_id", "township_code", "residence_class",
+              "persons", "base_fen", "amount_fen", "account_type", "account_number"),
+        Index("ix_roster_lines_case_persons", "case_id", "category", "household_id",
+              "residence_class", "township_code", "roster_id", "persons",
+              sqlite_where=text("case_id IS NOT NULL AND persons > 0"),
+              postgresql_where=text("case_id IS NOT NULL AND persons > 0")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,5 +1,5 @@
 """Charts of the statistics (图表): caseload and funds by month over 24 months per program,
-temporary aid by cause. Drawn by matplotlib without any GUI backend (a ``Figure`` on the Agg
+temporary aid by cause, leadership liaison compliance by level. Drawn by matplotlib without any GUI backend (a ``Figure`` on the Agg
 canvas) in the bundled CJK font, as PNG bytes that the statistics page shows and the PDF
 report embeds: the same picture on screen and on paper."""
 
@@ -13,10 +13,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from ..services.statistics import PROGRAM_ZH, AidRow, MonthPoint
+from ..rules.liaison import DUE, MET, MISSED, STATUS_ZH
+from ..rules.rates import round_half_up
+from ..services.statistics import PROGRAM_ZH, AidRow, LiaisonLevel, MonthPoint
 from .fonts import CJK_FONT_PATH
 
-COLOURS = {"dibao": "#1f5fa8", "tekun": "#c2571a", "one_time": "#6a9f3a", "temp_aid": "#8e44ad"}
+COLOURS = {"dibao": "#1f5fa8", "tekun": "#c2571a", "one_time": "#6a9f3a", "temp_aid": "#8e44ad",
+           MET: "#3a8f4b", MISSED: "#c0392b", DUE: "#b9b9b9"}
 _FONT_NAME: str | None = None
 
 
@@ -120,12 +123,46 @@ def aid_by_cause_chart(rows: list[AidRow], dpi: int = 110) -> bytes:
     ax.set_yticks(range(len(rows)), labels)
     for bar, fen in zip(bars, funds):
         ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2,
-                f"  {fen / 1_000_000:,.1f}万元", va="center", fontfamily=font, fontsize=8)
+                f"  {round_half_up(fen, 1_000_000):,}万元", va="center", fontfamily=font,
+                fontsize=8)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("人次", fontfamily=font)
     ax.set_title("临时救助按救助原因（人次、资金）", fontfamily=font, fontsize=12)
     if not rows:
         ax.text(0.5, 0.5, "本期无临时救助", transform=ax.transAxes, ha="center",
+                fontfamily=font)
+    _style(ax, font)
+    ax.grid(axis="x", color="#dddddd", linewidth=0.6)
+    return _png(fig, dpi)
+
+
+def liaison_chart(rows: list[LiaisonLevel], dpi: int = 110) -> bytes:
+    """Leadership liaison compliance by level (领导定点联系完成率): per level of leaders the
+    contact duties 达标 / 未达标 / 待联系 stacked, and the 完成率 written at each bar — the
+    words and the rounding of the liaison report (assistcase.rates)."""
+    font = _font()
+    fig = _figure(9.0, max(2.2, 0.55 * len(rows) + 1.2))
+    ax = fig.add_subplot()
+    rows = rows[::-1]
+    y = range(len(rows))
+    left = [0] * len(rows)
+    for status in (MET, MISSED, DUE):
+        values = [getattr(r, status) for r in rows]
+        ax.barh(y, values, left=left, color=COLOURS[status], height=0.6,
+                label=STATUS_ZH[status])
+        left = [a + b for a, b in zip(left, values)]
+    ax.set_yticks(list(y), [r.label for r in rows])
+    for i, r in enumerate(rows):
+        ax.text(left[i], i, f"  完成率 {r.rate_text}", va="center", fontfamily=font, fontsize=9)
+    ax.set_xlim(right=max(left + [1]) * 1.25)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("联系期次", fontfamily=font)
+    ax.set_title("领导定点联系救助管理机构完成率（按级别）", fontfamily=font, fontsize=12)
+    if rows:
+        ax.legend(prop={"family": font, "size": 9}, frameon=False, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.22), ncol=3)
+    else:
+        ax.text(0.5, 0.5, "本期无应联系期次", transform=ax.transAxes, ha="center",
                 fontfamily=font)
     _style(ax, font)
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)

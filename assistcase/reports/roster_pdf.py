@@ -38,6 +38,7 @@ from ..rules.idnumber import mask_id
 from ..progress import CancelToken, ProgressFn
 from ..rules.areas import CODE_DIGITS
 from ..services import rosters as R
+from ..services.care import CASH_SQL, INSTITUTION_JOIN
 from ..rules.standards import CLASS_ZH
 from ..rules.money import yuan
 from .fonts import LATIN_FONT, register_cjk_font
@@ -315,13 +316,10 @@ class PrintGroup:
 
 
 # A roster line of a person in institutional care (集中供养) with a named institution, and
-# the institution's registered account.
-_INSTITUTION_JOIN = """
-LEFT JOIN assistance_cases AS c ON c.id = l.case_id AND c.support_mode = 'centralized'
-                               AND c.institution_name <> ''
-LEFT JOIN care_institutions AS ci ON ci.name = c.institution_name"""
-_CASH = """CASE WHEN c.id IS NOT NULL THEN COALESCE(ci.account_number, '') = ''
-               ELSE l.account_type = 'none' OR trim(l.account_number) = '' END"""
+# the institution's registered account; whether a line is paid in cash (the bank file uses
+# the same definitions).
+_INSTITUTION_JOIN = INSTITUTION_JOIN
+_CASH = CASH_SQL
 _NO_INSTITUTION_JOIN = """
 LEFT JOIN (SELECT NULL AS id, '' AS institution_name) AS c ON 0
 LEFT JOIN (SELECT '' AS bank_name, '' AS account_number) AS ci ON 0"""

@@ -5,7 +5,8 @@
   temporary aid person-times and funds; one-time subsidies), with the change against the same
   period a year earlier;
 - ``full``: the summary, then by program and class, by channel, temporary aid by type and
-  cause, the dibao subsidy level, by township, and the charts.
+  cause, the dibao subsidy level, by township, leadership liaison compliance by level, and
+  the charts.
 
 Rates and averages follow :mod:`assistcase.rates` (half up, one decimal; money to the fen).
 """
@@ -16,10 +17,11 @@ import io
 import os
 from pathlib import Path
 
-from ..services.statistics import (CLASSES, PROGRAM_ZH, PROGRAMS, MonthPoint, StatisticsReport,
-                                   class_label, money_zh)
-from ..rules.standards import CLASS_ZH
+from ..rules.liaison import STATUS_ZH
 from ..rules.money import yuan
+from ..rules.standards import CLASS_ZH
+from ..services.statistics import (CLASSES, PROGRAM_ZH, PROGRAMS, LiaisonLevel, MonthPoint,
+                                   StatisticsReport, class_label, money_zh)
 
 LAYOUTS = ("summary", "full")
 
@@ -45,9 +47,16 @@ def summary_rows(rep: StatisticsReport) -> list[list[str]]:
     return out
 
 
+def liaison_rows(rows: list[LiaisonLevel]) -> list[list[str]]:
+    """(level, 达标, 未达标, 待联系, 完成率): the liaison report's words and rounding."""
+    return [[r.label, f"{r.met:,}", f"{r.missed:,}", f"{r.due:,}", r.rate_text] for r in rows]
+
+
 def write_statistics_pdf(rep: StatisticsReport, path: str | os.PathLike[str],
-                         layout: str = "full", series: list[MonthPoint] | None = None) -> Path:
-    """Write the report (``layout`` summary or full; the charts need ``series``)."""
+                         layout: str = "full", series: list[MonthPoint] | None = None,
+                         liaison: list[LiaisonLevel] | None = None) -> Path:
+    """Write the report (``layout`` summary or full; the charts need ``series``; leadership
+    liaison compliance by level comes with ``liaison``)."""
     from reportlab.lib.units import mm
     from reportlab.platypus import Image, KeepTogether, PageBreak, Paragraph
 
@@ -143,10 +152,23 @@ def write_statistics_pdf(rep: StatisticsReport, path: str | os.PathLike[str],
         story.append(table([["乡镇（街道）", "项目", "户数", "人数", "人·月（人次）", "资金（元）"]],
                            town_rows or [["本期无发放", "", "", "", "", ""]],
                            [44, 40, 22, 24, 30, 36], [left, left, right, right, right, right]))
+        number = "七"
+        if liaison is not None:
+            story.append(KeepTogether([
+                para("七、领导定点联系救助管理机构（按级别）", st.h2),
+                table([["领导级别", STATUS_ZH["met"], STATUS_ZH["missed"], STATUS_ZH["due"],
+                        "完成率"]],
+                      liaison_rows(liaison) or [["本期无应联系期次", "", "", "", ""]],
+                      [40, 26, 26, 26, 26], [left, right, right, right, right])]))
+            notes.append("完成率 = 达标期次 ÷ (达标 + 未达标)，与领导定点联系统计表相同；"
+                         "尚未到期的期次计为“待联系”。")
+            number = "八"
         if series is not None:
-            story += [PageBreak(), para("七、图表", st.h2),
+            story += [PageBreak(), para(f"{number}、图表", st.h2),
                       chart(charts.caseload_chart(series)), chart(charts.funds_chart(series)),
                       PageBreak(), chart(charts.aid_by_cause_chart(rep.aid_by_cause))]
+            if liaison is not None:
+                story.append(chart(charts.liaison_chart(liaison)))
     for n in notes:
         story.append(para(n, st.note))
     footer = f"{rep.title} · 生成于 {rep.generated_at:%Y-%m-%d %H:%M}"

@@ -34,6 +34,7 @@ from ..db import Database
 from ..errors import FieldError, NotFoundError, ServiceResult, StateError, ValidationError
 from ..models import Area, AssistanceCase, CaseMember, Household, Person
 from ..rules.areas import code_like
+from ..rules.rates import average_fen, format_rate
 from .recalc import _counties
 from ..rules.standards import first_of_month, next_month
 from .audit import Auditor, resolve_user
@@ -86,6 +87,12 @@ class ExitReviewDue:
     def per_capita_income(self) -> Fraction:
         """Per-capita monthly income in fen (exact; shown to the fen)."""
         return Fraction(self.household_income_fen, max(self.household_size, 1))
+
+    @property
+    def per_capita_fen(self) -> int:
+        """The per-capita income as shown: half up to the fen (assistcase.rates), as the
+        entitlement breakdown shows it."""
+        return average_fen(self.household_income_fen, max(self.household_size, 1))
 
 
 _DUE_SQL = """
@@ -157,8 +164,19 @@ class MarginalHousehold:
         return Fraction(self.household_income_fen, max(self.household_size, 1))
 
     @property
+    def per_capita_fen(self) -> int:
+        """The per-capita income as shown: half up to the fen (assistcase.rates)."""
+        return average_fen(self.household_income_fen, max(self.household_size, 1))
+
+    @property
     def percent_of_standard(self) -> Fraction:
         return self.per_capita_income * 100 / self.standard_fen
+
+    @property
+    def percent_of_standard_text(self) -> str:
+        """The share of the standard as shown: half up to one decimal ('137.5%')."""
+        return format_rate(self.household_income_fen,
+                           max(self.household_size, 1) * self.standard_fen)
 
 
 # Driven by the incomes in force on the month's first day (a household without income is never

@@ -38,7 +38,8 @@ from ..errors import FieldError, ValidationError
 from ..models import Area
 from ..rules.rates import average_fen
 from ..rules.areas import code_prefix
-from .standards import standard_for
+from ..rules.standards import in_force
+from .standards import standard_history
 
 PROGRAMS = ("dibao", "tekun", "one_time", "temp_aid")
 PROGRAM_SHORT_ZH = {"dibao": "最低生活保障", "tekun": "特困人员救助供养",
@@ -269,6 +270,7 @@ def levels_from_groups(s: Session, groups) -> list[LevelCheck]:
     county_ids = {code: aid for aid, code in s.execute(
         select(Area.id, Area.code).where(Area.level == "county"))}
     out = []
+    histories: dict[tuple[int, str], list] = {}   # one history per county and class
     for cls in CLASSES:
         persons = base = weighted = covered = 0
         for county, c, month, n, fen in groups:
@@ -276,8 +278,10 @@ def levels_from_groups(s: Session, groups) -> list[LevelCheck]:
                 continue
             persons, base = persons + n, base + fen
             county_id = county_ids.get(county + "000000")
-            std = (standard_for(s, county_id, cls, "subsidy_level",
-                                dt.date.fromisoformat(str(month)[:10]))
+            if county_id is not None and (county_id, cls) not in histories:
+                histories[(county_id, cls)] = standard_history(s, county_id, cls,
+                                                               "subsidy_level")
+            std = (in_force(histories[(county_id, cls)], dt.date.fromisoformat(str(month)[:10]))
                    if county_id is not None else None)
             if std is not None:
                 weighted, covered = weighted + std[1] * n, covered + n

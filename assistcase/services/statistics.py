@@ -26,17 +26,21 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import NamedTuple
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
-from ..rules.aid import TYPE_LABELS
 from ..errors import FieldError, ValidationError
 from ..models import Area
-from ..rules.rates import format_change, round_half_up
-from ..rules.areas import code_like
-from .funds import LevelCheck, levels_from_groups
+from ..rules import liaison as P
+from ..rules.aid import TYPE_LABELS
+from ..rules.areas import code_like, code_prefix, county_code
+from ..rules.rates import format_change, format_rate, rate_percent, round_half_up
 from ..rules.standards import CLASS_ZH, add_months
+from .funds import LevelCheck, levels_from_groups
+from .liaison import ORG_LEVEL_ZH, compliance_report
 
 PROGRAMS = ("dibao", "tekun", "one_time", "temp_aid")
 PROGRAM_ZH = {"dibao": "最低生活保障", "tekun": "特困人员救助供养", "one_time": "一次性生活补贴",
@@ -213,22 +217,179 @@ def money_zh(fen: int) -> str:
 
 
 # --- reading ------------------------------------------------------------------------------
+#
+# Set-based and sized for a city (300,000 households, 2.5 million roster lines a year): the
+# lines are read in two passes, each over a narrow covering index of its own (migration
+# 0019), and never through the wide table rows:
+#
+# - money: per roster, township and class (index ix_roster_lines_statistics, led by the
+#   roster: the groups come in index order, nothing is sorted); failed payments are
+#   subtracted afterwards from their few lines;
+# - headcount: per case (partial index ix_roster_lines_case_persons, led by the case: the
+#   cases come in index order, nothing is sorted).
+#
+# The rosters of the period are chosen first (approved, paying in the period, in or above
+# the area); a roster above the area (a city's roster for a county's figures) has its lines
+# filtered by township code. The SQL is plain (CASE, IN, LIKE, GROUP BY) for other databases.
 
-# The lines of approved rosters of the period in the area, with what was paid (less failed
-# payments) and whether it was paid in cash.
-_LINES = """
-WITH lines AS (
-  SELECT r.program, l.category, l.residence_class, l.case_id, l.household_id, l.person_id,
-         l.aid_case_id, l.persons, l.base_fen, l.township_code, l.township_name, r.month,
-         l.amount_fen - CASE WHEN pr.line_id IS NOT NULL THEN l.amount_fen ELSE 0 END AS paid,
-         (l.account_type = 'none' OR trim(l.account_number) = '') AS cash
-  FROM roster_lines AS l
-  JOIN rosters AS r ON r.id = l.roster_id
-  LEFT JOIN payment_results AS pr ON pr.line_id = l.id AND pr.outcome = 'failed'
-  WHERE r.status = 'approved' AND r.month >= :start AND r.month < :end
-    AND (l.village_code LIKE :prefix OR (l.village_code = '' AND l.township_code LIKE :prefix))
-)
-"""
+
+@dataclass(frozen=True)
+class _Scope:
+    """The approved rosters of a period that pay in an area: id → (program, month)."""
+
+    rosters: dict[int, tuple[str, dt.date]]
+    line_filter: str          # '' or an AND clause on the lines (a roster above the area)
+    params: dict
+
+    def ids(self, *programs: str) -> list[int]:
+        return sorted(i for i, (p, _m) in self.rosters.items() if not programs or p in programs)
+
+
+def _params(area: Area, start: dt.date, end: dt.date) -> dict:
+    return {"start": start.isoformat(), "end": end.isoformat(),
+            "prefix": code_like(area.code, area.level)}
+
+
+def _scope(s: Session, area: Area, start: dt.date, end: dt.date) -> _Scope:
+    params = _params(area, start, end)
+    prefix = params["prefix"][:-1]
+    rosters: dict[int, tuple[str, dt.date]] = {}
+    partial = False
+    for rid, program, month, code, level in s.execute(text(
+            "SELECT r.id, r.program, r.month, a.code, a.level FROM rosters AS r"
+            " JOIN areas AS a ON a.id = r.area_id"
+            " WHERE r.status = 'approved' AND r.month >= :start AND r.month < :end"),
+            params).all():
+        own = code_prefix(code, level)
+        if own.startswith(prefix):
+            pass                      # the roster lies inside the area: all its lines count
+        elif prefix.startswith(own):
+            partial = True            # the roster covers more than the area
+        else:
+            continue
+        rosters[rid] = (program, dt.date.fromisoformat(str(month)[:10]))
+    # A village's code begins with its township's 9 digits, so down to a township the
+    # township code decides (and is in the covering index); a village needs its own code.
+    column = "village_code" if area.level == "village" else "township_code"
+    line_filter = f" AND l.{column} LIKE :prefix" if partial else ""
+    return _Scope(rosters, line_filter, params)
+
+
+def _in(name: str):
+    return bindparam(name, expanding=True)
+
+
+# A payee without an account (services/rosters.py pays_in_cash); trim() only for the rare
+# number below '0' (blank or spaces), which keeps the pass over a city's lines quick.
+_CASH_LINE = ("(l.account_type = 'none' OR l.account_number < '0'"
+              " AND trim(l.account_number) = '')")
+
+
+def _money_groups(s: Session, scope: _Scope) -> dict[tuple[int, str, str], list[int]]:
+    """(roster, township code, class) → [paid fen, of it in cash, grants (lines with
+    persons), persons of those lines, their entitlements (fen)]: the roster's amounts less
+    the payments the bank returned as failed; cash as the printed roster and the bank file
+    count it (a payee without an account; a person in institutional care whose institution
+    has no account)."""
+    ids = scope.ids()
+    out: dict[tuple[int, str, str], list[int]] = {}
+    if not ids:
+        return out
+    params = {**scope.params, "rosters": ids}
+    for rid, town, cls, fen, cash, grants, persons, base in s.execute(text(f"""
+            SELECT l.roster_id, l.township_code, l.residence_class, SUM(l.amount_fen),
+                   SUM(CASE WHEN {_CASH_LINE} THEN l.amount_fen ELSE 0 END),
+                   COUNT(CASE WHEN l.persons > 0 THEN 1 END), SUM(l.persons),
+                   SUM(CASE WHEN l.persons > 0 THEN l.base_fen ELSE 0 END)
+            FROM roster_lines AS l
+            WHERE l.roster_id IN :rosters{scope.line_filter}
+            GROUP BY l.roster_id, l.township_code, l.residence_class""").bindparams(
+            _in("rosters")), params):
+        out[(rid, town, cls)] = [fen or 0, cash or 0, grants or 0, persons or 0, base or 0]
+    # Less the failed payments (few lines; they are paid when reissued).
+    for rid, town, cls, fen, cash in s.execute(text(f"""
+            SELECT l.roster_id, l.township_code, l.residence_class, SUM(l.amount_fen),
+                   SUM(CASE WHEN {_CASH_LINE} THEN l.amount_fen ELSE 0 END)
+            FROM payment_results AS pr JOIN roster_lines AS l ON l.id = pr.line_id
+            WHERE pr.outcome = 'failed' AND +l.roster_id IN :rosters{scope.line_filter}
+            GROUP BY l.roster_id, l.township_code, l.residence_class""").bindparams(
+            _in("rosters")), params):
+        g = out[(rid, town, cls)]
+        g[0] -= fen or 0
+        g[1] -= cash or 0
+    # Persons in institutional care are paid to their institution (services/care.py): in
+    # cash when it has no account, by the bank when it has one, whatever their own account.
+    for rid, town, cls, fen, own_cash, failed, inst_account in s.execute(text(f"""
+            SELECT l.roster_id, l.township_code, l.residence_class, l.amount_fen,
+                   CASE WHEN {_CASH_LINE} THEN 1 ELSE 0 END,
+                   CASE WHEN pr.line_id IS NULL THEN 0 ELSE 1 END,
+                   COALESCE(ci.account_number, '')
+            FROM roster_lines AS l
+            JOIN assistance_cases AS c ON c.id = l.case_id
+            LEFT JOIN care_institutions AS ci ON ci.name = c.institution_name
+            LEFT JOIN payment_results AS pr ON pr.line_id = l.id AND pr.outcome = 'failed'
+            WHERE l.case_id IN (SELECT id FROM assistance_cases
+                                WHERE support_mode = 'centralized' AND institution_name <> '')
+              AND +l.roster_id IN :rosters{scope.line_filter}""").bindparams(
+            _in("rosters")), params):
+        if failed or bool(own_cash) == (inst_account == ""):
+            continue
+        out[(rid, town, cls)][1] += fen if inst_account == "" else -fen
+    return out
+
+
+def _case_rows(s: Session, scope: _Scope) -> list[tuple]:
+    """One row per program and case paid in the period: (program, case id, household,
+    class, township code, most persons covered in one month, person-months). Monthly rosters
+    (dibao, extreme hardship: the line's category is the program) and one-time subsidies
+    apart; a case whose household, class or township changed in the period is counted once,
+    with the line that covered the most persons."""
+    out: list[tuple] = []
+    group = ("l.case_id, l.category, l.household_id, l.residence_class, l.township_code")
+    for program, ids, hint in (("", scope.ids("dibao", "tekun"), "+"),
+                               ("one_time", scope.ids("one_time"), "")):
+        if not ids:
+            continue
+        # Monthly rosters: "+l.roster_id" keeps the roster a filter, so the case leads (the
+        # partial index ix_roster_lines_case_persons: groups in index order, nothing sorted).
+        rows = s.execute(text(f"""
+            SELECT {group}, MAX(l.persons), SUM(l.persons)
+            FROM roster_lines AS l
+            WHERE l.case_id IS NOT NULL AND l.persons > 0
+              AND {hint}l.roster_id IN :rosters{scope.line_filter}
+            GROUP BY {group} ORDER BY {group}""").bindparams(_in("rosters")),
+            {**scope.params, "rosters": ids})
+        last = None
+        for case_id, category, household, cls, town, most, months in rows:
+            if last is not None and last[1] == case_id:
+                prog, _c, hh, c, t, m, mm = last
+                if most > m:
+                    hh, c, t = household, cls, town
+                last = (prog, case_id, hh, c, t, max(m, most), mm + months)
+                continue
+            if last is not None:
+                out.append(last)
+            last = (program or category, case_id, household, cls, town, most, months)
+        if last is not None:
+            out.append(last)
+    return out
+
+
+def _headcounts(cases: list[tuple]) -> tuple[dict[tuple, Figures], dict[tuple, Figures]]:
+    """Figures (without funds) per (program, class) and per (program, township code)."""
+    acc: dict[tuple, list] = {}
+    for program, _case, household, cls, town, most, months in cases:
+        for key in ((0, program, cls), (1, program, town)):
+            a = acc.get(key)
+            if a is None:
+                a = acc[key] = [set(), 0, 0]
+            a[0].add(household)
+            a[1] += most
+            a[2] += months
+    by_class = {k[1:]: Figures(len(h), p, m) for k, (h, p, m) in acc.items() if k[0] == 0}
+    by_town = {k[1:]: Figures(len(h), p, m) for k, (h, p, m) in acc.items() if k[0] == 1}
+    return by_class, by_town
+
 
 # Temporary aid paid directly (not by a roster) in the period in the area.
 _DIRECT_AID = """
@@ -238,60 +399,66 @@ WHERE a.status = 'paid' AND a.paid_via = 'direct' AND a.paid_on >= :start AND a.
 """
 
 
-def _params(area: Area, start: dt.date, end: dt.date) -> dict:
-    return {"start": start.isoformat(), "end": end.isoformat(),
-            "prefix": code_like(area.code, area.level)}
+class _DirectAid(NamedTuple):
+    """A grant of temporary aid paid directly (not by a roster)."""
+
+    residence_class: str
+    township_code: str
+    township_name: str
+    aid_type: str
+    cause: str
+    payment_method: str
+    person: str
+    amount_fen: int
+    paid_on: dt.date
 
 
-def _case_rows(s: Session, params: dict) -> list[tuple]:
-    """One pass over the lines: per case of the programs paying cases (dibao, extreme
-    hardship, one-time subsidy) its program, class, township, household, most persons
-    covered in the period and person-months."""
-    return s.execute(text(_LINES + """
-        SELECT program, MAX(residence_class), MAX(township_code), MAX(township_name),
-               MAX(household_id), MAX(persons), SUM(persons)
-        FROM lines WHERE case_id IS NOT NULL AND persons > 0 AND program <> 'temp_aid'
-        GROUP BY program, case_id"""), params).all()
+def _direct_aid(s: Session, params: dict) -> list[_DirectAid]:
+    """The period's direct grants in the area, read once (a city pays some ten thousand a
+    year) and counted in Python by every key the report needs."""
+    return [_DirectAid(cls, code, name, aid_type, cause, method,
+                       idn or f"case{case_id}", fen or 0,
+                       day if isinstance(day, dt.date) else dt.date.fromisoformat(str(day)[:10]))
+            for cls, code, name, aid_type, cause, method, idn, case_id, fen, day in s.execute(
+                text("SELECT a.residence_class, t.code, t.name, a.aid_type, a.cause,"
+                     " a.payment_method, a.id_number, a.id, a.amount_granted_fen, a.paid_on"
+                     + _DIRECT_AID), params)]
 
 
-def _headcounts(rows: list[tuple], key) -> dict[tuple, Figures]:
-    """Figures (without funds) of the case rows grouped by ``key(row)``."""
-    acc: dict[tuple, list] = {}
-    for row in rows:
-        a = acc.setdefault(key(row), [set(), 0, 0])
-        a[0].add(row[4])
-        a[1] += row[5]
-        a[2] += row[6]
-    return {k: Figures(len(h), p, m) for k, (h, p, m) in acc.items()}
+def _aid_lines(s: Session, scope: _Scope, select_: str, group: str = "") -> list[tuple]:
+    """A query over the temporary-aid rosters' lines joined to their aid cases (``a``),
+    with ``paid`` the amount less a failed payment."""
+    ids = scope.ids("temp_aid")
+    if not ids:
+        return []
+    return s.execute(text(f"""
+        SELECT {select_} FROM (
+          SELECT l.*, l.amount_fen - CASE WHEN pr.line_id IS NULL THEN 0
+                                          ELSE l.amount_fen END AS paid
+          FROM roster_lines AS l
+          LEFT JOIN payment_results AS pr ON pr.line_id = l.id AND pr.outcome = 'failed'
+          WHERE l.roster_id IN :rosters{scope.line_filter}) AS l
+        JOIN aid_cases AS a ON a.id = l.aid_case_id {group}""").bindparams(_in("rosters")),
+        {**scope.params, "rosters": ids}).all()
 
 
-def _money_rows(s: Session, params: dict) -> list[tuple]:
-    """One pass over the lines: (program, class, township code, township name, month, cash,
-    paid fen, grants (lines with persons), persons and entitlements of the lines with
-    persons) per group, for the funds, the channels, temporary aid and the subsidy level."""
-    return s.execute(text(_LINES + """
-        SELECT program, residence_class, township_code, MAX(township_name), month, cash,
-               SUM(paid), SUM(persons > 0), SUM(CASE WHEN persons > 0 THEN persons END),
-               SUM(CASE WHEN persons > 0 THEN base_fen END)
-        FROM lines GROUP BY program, residence_class, township_code, month, cash"""),
-        params).all()
-
-
-def _aid_rows(s: Session, params: dict, key: str) -> dict[str, tuple[int, int, int]]:
-    """Temporary aid by ``key`` (aid_type or cause): (person-times, funds, distinct persons)
-    over both channels: roster grant lines (persons > 0) and direct payments."""
+def _aid_rows(s: Session, scope: _Scope, key: str,
+              direct: list[_DirectAid]) -> dict[str, tuple[int, int, int]]:
+    """Temporary aid by ``key`` (aid_type or cause): (person-times, funds, 0) over both
+    channels: roster grant lines (persons > 0) and direct payments."""
     out: dict[str, list[int]] = {}
-    rows = s.execute(text(_LINES + f"""
-        SELECT a.{key}, SUM(l.persons > 0), SUM(l.paid) FROM lines AS l
-        JOIN aid_cases AS a ON a.id = l.aid_case_id
-        WHERE l.program = 'temp_aid' GROUP BY a.{key}"""), params).all()
-    rows += s.execute(text(f"SELECT a.{key}, COUNT(*), SUM(a.amount_granted_fen) {_DIRECT_AID}"
-                           f" GROUP BY a.{key}"), params).all()
+    rows = _aid_lines(s, scope, f"a.{key}, SUM(CASE WHEN l.persons > 0 THEN 1 ELSE 0 END),"
+                      " SUM(l.paid)", f"GROUP BY a.{key}")
+    rows += [(getattr(d, key), 1, d.amount_fen) for d in direct]
     for k, times, fen in rows:
         acc = out.setdefault(k, [0, 0])
         acc[0] += times or 0
         acc[1] += fen or 0
     return {k: (v[0], v[1], 0) for k, v in out.items()}
+
+
+def _township_names(s: Session) -> dict[str, str]:
+    return dict(s.execute(text("SELECT code, name FROM areas WHERE level = 'township'")).all())
 
 
 def statistics(s: Session, area_id: int, period: Period, compare: bool = True) -> StatisticsReport:
@@ -301,53 +468,51 @@ def statistics(s: Session, area_id: int, period: Period, compare: bool = True) -
     if area is None:
         raise ValidationError.single("area_id", "choose the area of the statistics",
                                      "请选择统计区划")
-    params = _params(area, period.start, period.end)
+    scope = _scope(s, area, period.start, period.end)
+    names = _township_names(s)
+    direct = _direct_aid(s, scope.params)
 
-    # Two passes over the period's lines: per case (headcounts), per group (money).
-    cases = _case_rows(s, params)
-    by_class = _headcounts(cases, lambda r: (r[0], r[1]))
-    by_town = _headcounts(cases, lambda r: (r[0], r[2], r[3]))
-    money = _money_rows(s, params)
+    # Two passes over the period's lines: per case (headcounts), per roster group (money).
+    by_class, by_town_code = _headcounts(_case_rows(s, scope))
+    by_town = {(p, t, names.get(t, t)): f for (p, t), f in by_town_code.items()}
     funds_class: dict[tuple, int] = {}
     funds_town: dict[tuple, int] = {}
     bank = cash = 0
     aid_class: dict[str, list[int]] = {}
     aid_town: dict[tuple[str, str], list[int]] = {}
     level_groups: dict[tuple, list[int]] = {}
-    for program, cls, town, tname, month, is_cash, paid, grants, persons, base in money:
-        paid = paid or 0
-        if is_cash:
-            cash += paid
-        else:
-            bank += paid
+    for (rid, town, cls), (paid, in_cash, grants, persons, base) in _money_groups(
+            s, scope).items():
+        program, month = scope.rosters[rid]
+        tname = names.get(town, town)
+        cash += in_cash
+        bank += paid - in_cash
         if program == "temp_aid":
             for acc in (aid_class.setdefault(cls, [0, 0]),
                         aid_town.setdefault((town, tname), [0, 0])):
-                acc[0] += grants or 0
+                acc[0] += grants
                 acc[1] += paid
             continue
         funds_class[(program, cls)] = funds_class.get((program, cls), 0) + paid
         key = (program, town, tname)
         funds_town[key] = funds_town.get(key, 0) + paid
         if program == "dibao" and persons:
-            g = level_groups.setdefault((town[:6], cls, month), [0, 0])
+            g = level_groups.setdefault((county_code(town), cls, month), [0, 0])
             g[0] += persons
-            g[1] += base or 0
+            g[1] += base
     # Temporary aid paid directly (not by a roster).
-    for cls, town, tname, times, fen in s.execute(text(
-            "SELECT a.residence_class, t.code, MAX(t.name), COUNT(*), SUM(a.amount_granted_fen)"
-            f" {_DIRECT_AID} GROUP BY a.residence_class, t.code"), params).all():
-        for acc in (aid_class.setdefault(cls, [0, 0]), aid_town.setdefault((town, tname), [0, 0])):
-            acc[0] += times or 0
-            acc[1] += fen or 0
-    aid_people = dict(s.execute(text(_LINES + """
-        SELECT residence_class, COUNT(DISTINCT person) FROM (
-          SELECT l.residence_class, COALESCE(NULLIF(a.id_number, ''), 'case' || a.id) AS person
-          FROM lines AS l JOIN aid_cases AS a ON a.id = l.aid_case_id
-          WHERE l.program = 'temp_aid' AND l.persons > 0
-          UNION ALL
-          SELECT a.residence_class, COALESCE(NULLIF(a.id_number, ''), 'case' || a.id)
-          """ + _DIRECT_AID + """) GROUP BY residence_class"""), params).all())
+    for d in direct:
+        for acc in (aid_class.setdefault(d.residence_class, [0, 0]),
+                    aid_town.setdefault((d.township_code, d.township_name), [0, 0])):
+            acc[0] += 1
+            acc[1] += d.amount_fen
+    people: dict[str, set] = {}
+    for cls, person in _aid_lines(s, scope, "l.residence_class,"
+                                  " COALESCE(NULLIF(a.id_number, ''), 'case' || a.id)",
+                                  "WHERE l.persons > 0") + [(d.residence_class, d.person)
+                                                            for d in direct]:
+        people.setdefault(cls, set()).add(person)
+    aid_people = {cls: len(v) for cls, v in people.items()}
 
     rows: list[ProgramRow] = []
     for p in PROGRAMS:
@@ -387,16 +552,16 @@ def statistics(s: Session, area_id: int, period: Period, compare: bool = True) -
                 by_area.append(AreaRow(t, n, p, Figures(f.households, f.persons,
                                                          f.person_months, fen or 0)))
 
-    direct = dict(s.execute(text("SELECT a.payment_method, SUM(a.amount_granted_fen)"
-                                 f" {_DIRECT_AID} GROUP BY a.payment_method"), params).all())
-    channels = Channels(bank, cash, direct.get("bank", 0) or 0, direct.get("cash", 0) or 0)
+    channels = Channels(bank, cash,
+                        sum(d.amount_fen for d in direct if d.payment_method == "bank"),
+                        sum(d.amount_fen for d in direct if d.payment_method == "cash"))
 
-    by_type = _aid_rows(s, params, "aid_type")
+    by_type = _aid_rows(s, scope, "aid_type", direct)
     aid_by_type = [AidRow(k, TYPE_LABELS.get(k, (k, k))[1], v[0], v[1])
                    for k, v in sorted(by_type.items())]
     causes = dict(s.execute(text("SELECT code, label_zh FROM aid_causes"
                                  " ORDER BY sort_order")).all())
-    by_cause = _aid_rows(s, params, "cause")
+    by_cause = _aid_rows(s, scope, "cause", direct)
     order = list(causes)
     aid_by_cause = [AidRow(k, causes.get(k, k), v[0], v[1]) for k, v in
                     sorted(by_cause.items(), key=lambda kv: (order.index(kv[0])
@@ -424,20 +589,18 @@ def monthly_series(s: Session, area_id: int, last_month: dt.date,
     area = s.get(Area, area_id)
     end = add_months(dt.date(last_month.year, last_month.month, 1), 1)
     start = add_months(end, -months)
-    params = _params(area, start, end)
+    scope = _scope(s, area, start, end)
     acc: dict[tuple[dt.date, str], list[int]] = {}
-    for month, program, persons, fen in s.execute(text(_LINES + """
-            SELECT month, program,
-                   SUM(CASE WHEN program = 'temp_aid' THEN persons > 0 ELSE persons END),
-                   SUM(paid) FROM lines GROUP BY month, program"""), params):
-        m = dt.date.fromisoformat(str(month)[:10])
-        acc[(m, program)] = [persons or 0, fen or 0]
-    for month, times, fen in s.execute(text(
-            "SELECT substr(a.paid_on, 1, 7) || '-01', COUNT(*), SUM(a.amount_granted_fen)"
-            f" {_DIRECT_AID} GROUP BY 1"), params):
-        a = acc.setdefault((dt.date.fromisoformat(month), "temp_aid"), [0, 0])
-        a[0] += times
-        a[1] += fen or 0
+    for (rid, _town, _cls), (paid, _cash, grants, persons, _base) in _money_groups(
+            s, scope).items():
+        program, month = scope.rosters[rid]
+        a = acc.setdefault((month, program), [0, 0])
+        a[0] += grants if program == "temp_aid" else persons
+        a[1] += paid
+    for d in _direct_aid(s, scope.params):
+        a = acc.setdefault((dt.date(d.paid_on.year, d.paid_on.month, 1), "temp_aid"), [0, 0])
+        a[0] += 1
+        a[1] += d.amount_fen
     out = []
     m = start
     while m < end:
@@ -446,6 +609,41 @@ def monthly_series(s: Session, area_id: int, last_month: dt.date,
             out.append(MonthPoint(m, p, persons, fen))
         m = add_months(m, 1)
     return out
+
+
+@dataclass(frozen=True)
+class LiaisonLevel:
+    """Leadership liaison (领导定点联系, DOMAIN §11) of one level of leaders in a period:
+    contact duties met (达标), missed (未达标) and not yet due (待联系), as the liaison
+    compliance report counts them."""
+
+    level: str
+    label: str
+    met: int
+    missed: int
+    due: int
+
+    @property
+    def rate(self) -> Decimal | None:
+        """完成率 = met / (met + missed), half up to one decimal (assistcase.rates)."""
+        return rate_percent(self.met, self.met + self.missed)
+
+    @property
+    def rate_text(self) -> str:
+        return format_rate(self.met, self.met + self.missed)
+
+
+def liaison_by_level(s: Session, period: Period,
+                     today: dt.date | None = None) -> list[LiaisonLevel]:
+    """Liaison compliance by leader level (province, city, county) for the duties the
+    statistics' ``period`` judges, from the liaison compliance report; a period not over by
+    ``today`` counts its open duties as 待联系, not 未达标."""
+    kind = {"month": "month", "quarter": "quarter", "year": "year"}.get(period.kind, "span")
+    judged = P.Period(period.start, period.end - dt.timedelta(days=1), kind)
+    as_of = today if today is not None and today < judged.end else None
+    rep = compliance_report(s, judged, as_of=as_of)
+    return [LiaisonLevel(k, ORG_LEVEL_ZH[k], t.met, t.missed, t.due)
+            for k in ("province", "city", "county") if (t := rep.by_level.get(k)) is not None]
 
 
 def class_label(residence_class: str | None) -> str:

@@ -3600,6 +3600,18 @@ Approval freezes the roster: its lines can never be changed again. Later correct
         <translation>%1低保：月人均补助 %2 元，要求补助水平 %3 元</translation>
     </message>
     <message>
+        <source>Liaison compliance by level: %1</source>
+        <translation>领导定点联系完成率（按级别）：%1</translation>
+    </message>
+    <message>
+        <source>%1 rate %2 (met %3, missed %4, still due %5)</source>
+        <translation>%1 完成率 %2（达标 %3，未达标 %4，待联系 %5）</translation>
+    </message>
+    <message>
+        <source>no duties in the period</source>
+        <translation>本期无应联系期次</translation>
+    </message>
+    <message>
         <source>Show the statistics first.</source>
         <translation>请先进行统计。</translation>
     </message>
@@ -3660,7 +3672,7 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     </message>
     <message>
         <source>Terminated</source>
-        <translation type="unfinished">终止</translation>
+        <translation>终止</translation>
     </message>
     <message>
         <source>No action</source>
@@ -3688,7 +3700,7 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     </message>
     <message>
         <source>Program</source>
-        <translation type="unfinished">救助项目</translation>
+        <translation>救助项目</translation>
     </message>
     <message>
         <source>Date of death</source>
@@ -3696,7 +3708,7 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     </message>
     <message>
         <source>Findings / reason</source>
-        <translation type="unfinished">情况/原因</translation>
+        <translation>情况/原因</translation>
     </message>
     <message>
         <source>Newly included after the check</source>
@@ -3711,11 +3723,11 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     </message>
     <message>
         <source>As of</source>
-        <translation type="unfinished">截至</translation>
+        <translation>截至</translation>
     </message>
     <message>
         <source>Refresh</source>
-        <translation type="unfinished">刷新</translation>
+        <translation>刷新</translation>
     </message>
     <message>
         <source>Kind</source>
@@ -3727,7 +3739,7 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     </message>
     <message>
         <source>Household</source>
-        <translation type="unfinished">户编号</translation>
+        <translation>户编号</translation>
     </message>
     <message>
         <source>Village</source>

@@ -334,3 +334,96 @@ def test_a_partial_return_file_and_a_draft_roster(db, county, out):
     (Decimal("12.30"), 1230), ("12.345", None), ("abc", None), (None, None), (0.1 + 0.2, None)])
 def test_amount_cells_in_fen(value, expected):
     assert B.fen_from_cell(value) == expected
+
+
+INSTITUTIONS = ("市社会福利院", "城关敬老院")
+
+
+def test_institutional_care_is_paid_to_the_institution_as_the_roster_prints_it(db, out):
+    """Persons in institutional care (集中供养) are paid to their institution: one bank row per
+    institution with its account (the institution is the payee), the residents' lines in a
+    sheet of their own; an institution with no account is paid in cash, as the printed roster
+    has it. The file still adds up to the roster to the fen, and a failed institution row is
+    recorded on each resident's line."""
+    from assistcase.reports import roster_pdf as RP
+    from assistcase.services.care import CareInstitutionInput, save_care_institution
+
+    demo_city(db, households=300, seed=3, today=dt.date(2026, 11, 22))
+    with db.begin() as s:
+        city = s.scalar(select(Area.id).where(Area.level == "city"))
+        cases = s.scalars(text("SELECT id FROM assistance_cases WHERE program = 'tekun'"
+                               " AND status = 'active' ORDER BY id LIMIT 8")).all()
+        for k, case_id in enumerate(cases):
+            s.execute(text("UPDATE assistance_cases SET support_mode = 'centralized',"
+                           " institution_name = :n WHERE id = :i"),
+                      {"n": INSTITUTIONS[k % 2], "i": case_id})
+    save_care_institution(db, ACTOR, CareInstitutionInput(
+        INSTITUTIONS[0], "中国农业银行商丘分行", "6228480000000012345", "商丘市社会福利院"))
+    rid = monthly(db, city, NOV, "tekun")
+    summary = B.write_bank_xlsx(db, rid, out / "bank.xlsx")
+    with db.read() as s:
+        view = R.roster_view(s, rid)
+        lines = {l.case_id: l for l in R.iter_lines(s, rid)}
+        groups = RP.print_groups(s, rid)
+        inst_id = s.scalar(text("SELECT id FROM care_institutions WHERE name = :n"),
+                           {"n": INSTITUTIONS[0]})
+    paid_in = [lines[c] for k, c in enumerate(cases) if k % 2 == 0 and c in lines]
+    in_cash = [lines[c] for k, c in enumerate(cases) if k % 2 == 1 and c in lines]
+    assert len(paid_in) == 4 and len(in_cash) == 4
+
+    wb = openpyxl.load_workbook(out / "bank.xlsx")
+    assert wb.sheetnames == [B.BANK_SHEET, B.CASH_SHEET, B.INSTITUTION_SHEET, B.SUMMARY_SHEET]
+    _h, bank = data_rows(wb[B.BANK_SHEET])
+    _h, cash = data_rows(wb[B.CASH_SHEET])
+    _h, detail = data_rows(wb[B.INSTITUTION_SHEET])
+    by_ref = {r[0]: r for r in bank}
+    ref = B.institution_reference(rid, inst_id)
+    assert B.parse_institution_reference(ref) == (rid, inst_id)
+    row = by_ref[ref]
+    # One row: the institution's account name, no ID number, its account and bank, the sum.
+    assert (row[1], row[2] or "", row[3], row[4]) == (
+        "商丘市社会福利院", "", "6228480000000012345", "中国农业银行商丘分行")
+    assert fen(row[5]) == sum(l.amount_fen for l in paid_in)
+    assert "集中供养4人" in row[6]
+    assert wb[B.BANK_SHEET].cell(list(by_ref).index(ref) + 2, 4).number_format == "@"
+    # No resident's own row in the bank sheet, and no household account of theirs.
+    resident_refs = {B.bank_reference(rid, l.seq) for l in paid_in + in_cash}
+    assert not resident_refs & set(by_ref)
+    accounts = {r[3] for r in bank}
+    assert not {l.account_number for l in paid_in + in_cash if l.account_number} & accounts
+    # The residents listed under their institution's row; the cash institution in cash.
+    assert sorted((r[0], r[2], fen(r[5])) for r in detail) == sorted(
+        (ref, B.bank_reference(rid, l.seq), l.amount_fen) for l in paid_in)
+    cash_refs = {r[0]: r for r in cash}
+    for l in in_cash:
+        assert INSTITUTIONS[1] in cash_refs[B.bank_reference(rid, l.seq)][6]
+    # The same amounts the printed roster groups under each institution.
+    printed: dict[str, list[int]] = {}   # per institution over its townships' groups
+    for g in groups:
+        if g.institution:
+            acc = printed.setdefault(g.institution, [0, 0])
+            acc[0], acc[1] = acc[0] + g.amount_fen, acc[1] + g.cash_fen
+    assert printed[INSTITUTIONS[0]] == [fen(row[5]), 0]
+    assert printed[INSTITUTIONS[1]] == [sum(l.amount_fen for l in in_cash)] * 2
+    # Reconciliation to the fen, rows counted once per institution.
+    assert sum(fen(r[5]) for r in bank) + sum(fen(r[5]) for r in cash) == view.total_fen \
+        == summary.total_fen
+    assert (summary.institution_rows, summary.institution_lines,
+            summary.institution_fen) == (1, 4, fen(row[5]))
+    assert summary.bank_rows == len(bank) and summary.cash_rows == len(cash)
+    assert len(bank) + len(cash) + 4 - 1 == view.line_count - summary.zero_lines
+    totals = {r[0]: r for r in wb[B.SUMMARY_SHEET].iter_rows(values_only=True) if r}
+    assert fen(totals["合计"][2]) == view.total_fen
+    assert fen(totals["其中：供养机构代收（集中供养4人）"][2]) == fen(row[5])
+
+    # The bank fails the institution's row: each resident's line is failed, for reissue.
+    ret = out / "return.xlsx"
+    n = B.write_bank_return_template(out / "bank.xlsx", ret, failed={ref: "户名不符"},
+                                     others="成功")
+    result = B.import_bank_returns(db, ACTOR, rid, ret)
+    assert n == len(bank)
+    assert (result.failed, result.failed_fen) == (4, fen(row[5]))
+    with db.read() as s:
+        failed = set(s.scalars(text("SELECT line_id FROM payment_results"
+                                    " WHERE outcome = 'failed'")))
+    assert failed == {l.id for l in paid_in}

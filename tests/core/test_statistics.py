@@ -4,6 +4,7 @@ quarters add up to the year for funds."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select, text
@@ -12,7 +13,8 @@ from assistcase.demo import generate_demo_city
 from assistcase.models import Area
 from assistcase.services import rosters as R
 from assistcase.services.aid import build_temp_aid_roster
-from assistcase.services.statistics import PROGRAMS, Period, monthly_series, statistics
+from assistcase.services.statistics import (PROGRAMS, Period, liaison_by_level,
+                                            monthly_series, statistics)
 
 from ..conftest import ACTOR
 
@@ -165,9 +167,122 @@ def test_charts_are_drawn_with_every_glyph(year_db):
     with db.read() as s:
         series = monthly_series(s, city, dt.date(YEAR, 11, 1))
         rep = statistics(s, city, Period.of("year", YEAR), compare=False)
+        liaison = liaison_by_level(s, Period.of("year", YEAR), dt.date(YEAR, 11, 22))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         pictures = [charts.caseload_chart(series), charts.funds_chart(series),
-                    charts.aid_by_cause_chart(rep.aid_by_cause)]
+                    charts.aid_by_cause_chart(rep.aid_by_cause), charts.liaison_chart(liaison),
+                    charts.liaison_chart([])]
     assert all(p.startswith(b"\x89PNG") and len(p) > 10_000 for p in pictures)
     assert not [w for w in caught if "missing from font" in str(w.message)]
+
+
+def test_the_passes_over_the_lines_read_the_covering_indexes(year_db):
+    """EXPLAIN QUERY PLAN of every statement the statistics send that reads roster lines:
+    the two big passes read their covering indexes (never the wide rows, never a sort of the
+    lines), the others reach lines by key. This is what keeps a city's year quick (the
+    benchmark: benchmarks/bench_print.py)."""
+    from sqlalchemy import event
+
+    db, city = year_db
+    seen = []
+
+    def capture(_conn, _cursor, statement, params, _context, _many):
+        if "roster_lines" in statement and statement.lstrip().upper().startswith("SELECT"):
+            seen.append((statement, params))
+
+    event.listen(db.engine, "before_cursor_execute", capture)
+    try:
+        with db.read() as s:
+            statistics(s, city, Period.of("year", YEAR))
+            monthly_series(s, city, dt.date(YEAR, 11, 1))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", capture)
+    plans = []
+    raw = db.engine.raw_connection()
+    try:
+        for statement, params in seen:
+            plans.append([row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement,
+                                                        params)])
+    finally:
+        raw.close()
+    flat = [step for plan in plans for step in plan]
+    assert any("COVERING INDEX ix_roster_lines_statistics" in p for p in flat)
+    assert any("COVERING INDEX ix_roster_lines_case_persons" in p for p in flat)
+    for plan in plans:
+        assert not any(p.startswith("SCAN l") or p.startswith("SCAN roster_lines")
+                       for p in plan), plan
+        if any("ix_roster_lines_statistics" in p or "ix_roster_lines_case_persons" in p
+               for p in plan):
+            assert not any("TEMP B-TREE" in p for p in plan), plan
+
+
+def test_liaison_compliance_by_level_is_the_liaison_reports(year_db, tmp_path):
+    """The chart's figures are the liaison compliance report's, per level, with its rate
+    (half up, one decimal) and words; the full PDF report carries them and the chart."""
+    import shutil
+    import subprocess
+
+    from assistcase.rules import liaison as P
+    from assistcase.reports.statistics_pdf import write_statistics_pdf
+    from assistcase.services.liaison import compliance_report
+
+    db, city = year_db
+    today = dt.date(YEAR, 11, 22)
+    with db.read() as s:
+        levels = liaison_by_level(s, Period.of("year", YEAR), today)
+        direct = compliance_report(s, P.Period(dt.date(YEAR, 1, 1), dt.date(YEAR, 12, 31),
+                                               "year"), as_of=today)
+        q3 = liaison_by_level(s, Period.of("quarter", YEAR, 3), today)
+        q3_direct = compliance_report(s, P.period_containing("quarter", dt.date(YEAR, 8, 1)))
+        rep = statistics(s, city, Period.of("year", YEAR), compare=False)
+        series = monthly_series(s, city, dt.date(YEAR, 11, 1))
+    assert [r.level for r in levels] == [k for k in ("province", "city", "county")
+                                         if k in direct.by_level]
+    assert len(levels) == 3
+    for r in levels:
+        t = direct.by_level[r.level]
+        assert (r.met, r.missed, r.due, r.rate_text) == (t.met, t.missed, t.due, t.rate_text)
+        assert r.due > 0  # the year is not over on the 22nd of November
+    for r in q3:  # a past quarter: everything judged, nothing still due
+        t = q3_direct.by_level[r.level]
+        assert (r.met, r.missed, r.due) == (t.met, t.missed, 0)
+    out = write_statistics_pdf(rep, tmp_path / "full.pdf", "full", series, levels)
+    if shutil.which("pdftotext") is None:
+        return
+    body = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True,
+                          text=True, check=True).stdout
+    assert "领导定点联系救助管理机构（按级别）" in body
+    for r in levels:
+        assert re.search(rf"{r.label}\s+{r.met:,}\s+{r.missed:,}\s+{r.due:,}\s+"
+                         rf"{re.escape(r.rate_text)}", body), r
+
+
+def test_a_county_of_a_city_roster_counts_only_its_own_lines(year_db):
+    """The rosters are the city's: a county's statistics filter their lines by township,
+    and equal direct SQL (funds less failed payments, the headcount per case)."""
+    db, city = year_db
+    with db.read() as s:
+        county = s.scalars(select(Area).where(Area.level == "county").order_by(Area.code)).first()
+        rep = statistics(s, county.id, Period.of("year", YEAR), compare=False)
+        whole = statistics(s, city, Period.of("year", YEAR), compare=False)
+        for program in ("dibao", "tekun"):
+            (fen,) = _sql(s, """
+                SELECT COALESCE(SUM(l.amount_fen), 0) FROM roster_lines AS l
+                JOIN rosters AS r ON r.id = l.roster_id
+                WHERE r.status = 'approved' AND r.program = :p AND r.month >= :a
+                  AND r.month < :b AND l.township_code LIKE :c
+                  AND l.id NOT IN (SELECT line_id FROM payment_results WHERE outcome = 'failed')
+                """, p=program, a=f"{YEAR}-01-01", b=f"{YEAR + 1}-01-01",
+                c=county.code[:6] + "%")
+            (persons,) = _sql(s, """
+                SELECT COALESCE(SUM(m), 0) FROM (
+                  SELECT MAX(l.persons) AS m FROM roster_lines AS l
+                  JOIN rosters AS r ON r.id = l.roster_id
+                  WHERE r.status = 'approved' AND r.program = :p AND l.persons > 0
+                    AND l.township_code LIKE :c GROUP BY l.case_id) AS x""",
+                p=program, c=county.code[:6] + "%")
+            f = rep.figures(program)
+            assert (f.funds_fen, f.persons) == (fen, persons)
+            assert 0 < f.funds_fen < whole.figures(program).funds_fen, program
+    assert {a.township_code[:6] for a in rep.by_area} == {county.code[:6]}

@@ -13,7 +13,7 @@ from assistcase.db import open_database  # noqa: E402
 from assistcase.demo import generate_demo_city  # noqa: E402
 from assistcase.services import rosters as R  # noqa: E402
 from assistcase.services.areas import load_areas_csv  # noqa: E402
-from assistcase.services.statistics import Period, statistics  # noqa: E402
+from assistcase.services.statistics import Period, liaison_by_level, statistics  # noqa: E402
 from ui.statistics_page import StatisticsPage  # noqa: E402
 
 from ..conftest import ACTOR  # noqa: E402
@@ -57,7 +57,17 @@ def test_statistics_page_shows_figures_and_charts(qtbot, stats_db, tmp_path):
              for r in range(page.programs.rowCount())]
     assert ["最低生活保障", "合计", f"{dibao.households:,}", f"{dibao.persons:,}",
             f"{dibao.person_months:,}", R.yuan(dibao.funds_fen), "—", "—"] in cells
-    assert all(not page.chart_labels[k].pixmap().isNull() for k in ("caseload", "funds", "aid"))
+    assert all(not page.chart_labels[k].pixmap().isNull()
+               for k in ("caseload", "funds", "aid", "liaison"))
+    # Liaison compliance by level: the liaison report's figures, words and rounding.
+    with db.read() as s:
+        levels = liaison_by_level(s, Period.of("year", 2026), TODAY)
+    assert levels and page.liaison is not None and page.liaison == levels
+    for r in levels:
+        # (English in tests; the Chinese of these words is the liaison page's: 达标 / 未达标 /
+        # 待联系 / 完成率, resources/translations/assistcase_zh_CN.ts)
+        assert f"{r.label} rate {r.rate_text} (met {r.met}, missed {r.missed}, still due " \
+            f"{r.due})" in page.liaison_label.text()
     if shutil.which("pdftotext") is None:
         return
     target = tmp_path / "summary.pdf"

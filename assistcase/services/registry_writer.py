@@ -251,10 +251,13 @@ class BulkWriter:
         typed = [i for i, c in enumerate(cols) if c in _TYPED_COLUMNS]
         if self.convert and typed:
             conv = _sqlite_value
-            rows = [list(r) for r in rows]
+            converted = []
             for r in rows:
+                r = list(r)
                 for i in typed:
                     r[i] = conv(r[i])
+                converted.append(tuple(r))
+            rows = converted
         if self._mark is not None:
             marks = ", ".join([self._mark] * len(cols))
             self.conn.exec_driver_sql(

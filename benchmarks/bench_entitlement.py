@@ -33,7 +33,7 @@ from assistcase.models import Area  # noqa: E402
 from assistcase.services.recalc import recalculate_area  # noqa: E402
 from assistcase.services import standards as S  # noqa: E402
 
-WORK = ROOT / "benchmarks" / "work"
+from common import WORK  # noqa: E402 (ASSISTCASE_BENCH_WORK moves it)
 SOURCE = WORK / "city.sqlite3"
 TARGET = WORK / "city-entitlement.sqlite3"
 RESULTS_JSON = ROOT / "benchmarks" / "results-entitlement.json"

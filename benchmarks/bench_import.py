@@ -27,7 +27,7 @@ from pathlib import Path
 from common import peak_rss_mb  # noqa: E402 (benchmarks/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "benchmarks" / "work"
+from common import WORK  # noqa: E402 (ASSISTCASE_BENCH_WORK moves it)
 RESULTS_JSON = ROOT / "benchmarks" / "results-import.json"
 RESULTS_MD = ROOT / "benchmarks" / "RESULTS.md"
 MD_START, MD_END = "<!-- import:start -->", "<!-- import:end -->"

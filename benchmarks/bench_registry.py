@@ -23,7 +23,7 @@ from pathlib import Path
 from common import machine, peak_rss_mb, replace_section  # noqa: E402 (benchmarks/ on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "benchmarks" / "work"
+from common import WORK  # noqa: E402 (ASSISTCASE_BENCH_WORK moves it)
 RESULTS_JSON = ROOT / "benchmarks" / "results-registry.json"
 RESULTS_MD = ROOT / "benchmarks" / "RESULTS.md"
 MD_START, MD_END = "<!-- registry:start -->", "<!-- registry:end -->"

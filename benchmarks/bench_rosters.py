@@ -29,7 +29,7 @@ from common import machine, peak_rss_mb, replace_section  # noqa: E402 (benchmar
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-WORK = ROOT / "benchmarks" / "work"
+from common import WORK  # noqa: E402 (ASSISTCASE_BENCH_WORK moves it)
 SOURCE = WORK / "rosters-source.sqlite3"
 TARGET = WORK / "rosters-work.sqlite3"
 OUT = WORK / "rosters-out"

@@ -9,6 +9,10 @@ import sqlite3
 from pathlib import Path
 
 RESULTS_MD = Path(__file__).resolve().parent / "RESULTS.md"
+# Where the databases and files of a run live; ASSISTCASE_BENCH_WORK moves them (e.g. to a copy
+# in /tmp, so a run never writes into a shared benchmarks/work).
+WORK = Path(os.environ.get("ASSISTCASE_BENCH_WORK")
+            or Path(__file__).resolve().parent / "work")
 
 
 def peak_rss_mb() -> float:

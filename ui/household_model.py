@@ -10,8 +10,8 @@ count once it is known).
 from __future__ import annotations
 
 
-from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer,
-                            Signal)
+from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QEvent, QModelIndex,
+                            QPersistentModelIndex, Qt, QTimer, Signal)
 
 from assistcase.db import Database
 from assistcase.services.queries import (BROAD_KEYS, PAGE, HouseholdFilter, HouseholdRow, first_household_ids,
@@ -37,6 +37,19 @@ COLUMNS = [
 ]
 
 
+# The rest of a long list is read once a view has asked for the first page's rows (they are
+# painted first), or after REST_DELAY_MS without a view: a 0 ms timer ran before the first
+# paint and held the first window back by the reading of 300,000 ids (issue 20).
+REST_DELAY_MS = 250
+_LOAD_REST = QEvent.Type(QEvent.registerEventType())
+
+
+class _LoadRest(QEvent):
+    def __init__(self, generation: int):
+        super().__init__(_LOAD_REST)
+        self.generation = generation
+
+
 class HouseholdTableModel(QAbstractTableModel):
     countChanged = Signal(int)
 
@@ -54,6 +67,7 @@ class HouseholdTableModel(QAbstractTableModel):
         self.broad_at = BROAD_KEYS  # search keys that make a text broad (paged)
         self._complete = True  # False while only the first page of ids is loaded
         self._generation = 0  # a reload makes a pending "rest" call stale
+        self._rest_pending: int | None = None
         self._headers = {
             "number": self.tr("Household No."), "head": self.tr("Head"),
             "head_id": self.tr("Head's ID number"), "township": self.tr("Township"),
@@ -88,8 +102,21 @@ class HouseholdTableModel(QAbstractTableModel):
         if complete:
             self.countChanged.emit(len(ids))
         else:
-            generation = self._generation
-            QTimer.singleShot(0, self, lambda: self._load_rest(generation))
+            generation = self._rest_pending = self._generation
+            QTimer.singleShot(REST_DELAY_MS, self, lambda: self._post_rest(generation))
+
+    def _post_rest(self, generation: int) -> None:
+        """Read the rest from the event loop's next round (after the paint in progress)."""
+        if self._rest_pending == generation:
+            self._rest_pending = None
+            QCoreApplication.postEvent(self, _LoadRest(generation),
+                                       Qt.EventPriority.LowEventPriority.value)
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == _LOAD_REST:
+            self._load_rest(e.generation)
+            return True
+        return super().event(e)
 
     @property
     def complete(self) -> bool:
@@ -174,6 +201,8 @@ class HouseholdTableModel(QAbstractTableModel):
              role: int = Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not 0 <= index.row() < len(self._ids):
             return None
+        if self._rest_pending is not None:
+            self._post_rest(self._rest_pending)
         if role == Qt.ItemDataRole.UserRole:
             return self._ids[index.row()]
         if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[index.column()][0] == "members":

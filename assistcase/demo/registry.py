@@ -30,9 +30,9 @@ from ..rules.idnumber import age_on, check_digit
 from ..models import Area, Household
 from ..models.base import utcnow
 from ..progress import CancelToken, ProgressFn
-from ..rules.searchkeys import full_pinyin, name_keys
 from ..services.areas import load_areas_csv
 from ..services.audit import Auditor, resolve_user
+from ..services.registry_writer import BulkWriter
 
 MAX_HOUSEHOLDS = 3_000_000
 CHUNK_HOUSEHOLDS = 10_000  # ≈ 23,000 persons per executemany
@@ -43,27 +43,12 @@ DIBAO_STANDARD_YUAN = {"urban": 630, "rural": 420}
 # Tables whose secondary indexes are dropped during the load and rebuilt afterwards: building
 # an index once from sorted data is several times faster than growing it row by row.
 BULK_TABLES = ("households", "persons", "person_search_keys", "incomes", "property_items",
-               "household_memberships")  # the last written by a trigger on persons
+               "household_memberships")  # the last two written set-based by the BulkWriter
 
-_HOUSEHOLD_SQL = (
-    "INSERT INTO households (id, number, village_id, residence_class, category, status, address,"
-    " phone, account_type, account_number, bank_name, head_person_id, head_name, head_pinyin,"
-    " member_count, closed_on, closed_reason, created_at, updated_at)"
-    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-_PERSON_SQL = (
-    "INSERT INTO persons (id, household_id, name, id_number, id_number_rev, birth_date, sex,"
-    " relation, disability_grade, disability_category, serious_illness, self_care, in_school,"
-    " able_to_work, phone, created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 _INCOME_SQL = ("INSERT INTO incomes (id, household_id, person_id, source, monthly_fen, note)"
                " VALUES (?,?,?,?,?,?)")
 _PROPERTY_SQL = ("INSERT INTO property_items (id, household_id, kind, description, value_fen)"
                  " VALUES (?,?,?,?,?)")
-_NAME_KEY_SQL = "INSERT INTO temp.demo_name_keys (name, key) VALUES (?, ?)"
-_SEARCH_KEYS_SQL = (
-    "INSERT INTO person_search_keys (key, person_id)"
-    " SELECT k.key, p.id FROM persons AS p JOIN temp.demo_name_keys AS k ON k.name = p.name"
-    " WHERE p.id >= ? ORDER BY k.key, p.id")
-
 
 @dataclass(frozen=True)
 class DemoSummary:
@@ -537,79 +522,71 @@ def _load(conn: Connection, villages: list[_Village], county_codes: list[str], h
 
     hid, pid, iid, prid = (next_id("households"), next_id("persons"), next_id("incomes"),
                            next_id("property_items"))
-    first_person = pid
     index_sql = _drop_indexes(conn)
-    conn.exec_driver_sql("CREATE TEMP TABLE demo_name_keys (name TEXT NOT NULL, key TEXT NOT NULL,"
-                         " PRIMARY KEY (name, key)) WITHOUT ROWID")
     stamp = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
     closed_since = today.toordinal() - 3 * 365
-    seen_names: dict[str, str] = {}  # name → full pinyin; names repeat, keys are made once
     stream = _village_stream(villages, counts)
     done = 0
     persons_total = 0
-    while done < households:
-        n = min(CHUNK_HOUSEHOLDS, households - done)
-        hh_rows: list[tuple] = []
-        person_rows: list[tuple] = []
-        income_rows: list[tuple] = []
-        property_rows: list[tuple] = []
-        key_rows: list[tuple[str, str]] = []
-        for _ in range(n):
-            village, seq = next(stream)
-            kind, members = city.members()
-            category = city.category(kind, members)
-            ids = list(range(pid, pid + len(members)))
-            pid += len(members)
-            for m, person_id in zip(members, ids):
-                city.assign_id(m, village.county_index)
-                if m.name not in seen_names:
-                    seen_names[m.name] = full_pinyin(m.name)
-                    key_rows.extend((m.name, k) for k in sorted(name_keys(m.name)))
-                person_rows.append((
-                    person_id, hid, m.name, m.id_number, m.id_number[::-1], m.birth.isoformat(),
-                    m.sex, m.relation, m.grade, m.disability, int(m.ill), m.self_care,
-                    int(m.in_school), int(m.able), m.phone, stamp, stamp))
-            head = members[0]
-            phone = head.phone or next((m.phone for m in members if m.phone), "")
-            if not phone and rng.random() < 0.8:
-                phone = city.mobile()  # a relative's number (亲属电话)
-            account_type, account_number, bank = city.account(category)
-            closed_on = closed_reason = None
-            status = "active"
-            if rng.random() < 0.02:
-                status = "closed"
-                closed_on = dt.date.fromordinal(closed_since + rng.randrange(3 * 365)).isoformat()
-                closed_reason = rng.choice(("户主死亡", "家庭收入超过保障标准", "迁出本县",
-                                            "本人申请退出"))
-            hh_rows.append((
-                hid, f"{village.code}-{seq:04d}", village.id,
-                "urban" if village.urban else "rural", category, status, city.address(village),
-                phone, account_type, account_number, bank, ids[0], head.name, seen_names[head.name],
-                len(members), closed_on, closed_reason, stamp, stamp))
-            for earner, source, fen, note in city.incomes(category, village.urban, members, ids):
-                income_rows.append((iid, hid, earner, source, fen, note))
-                iid += 1
-            for kind_, description, fen in city.properties(village.urban):
-                property_rows.append((prid, hid, kind_, description, fen))
-                prid += 1
-            hid += 1
-        conn.exec_driver_sql(_HOUSEHOLD_SQL, hh_rows)
-        conn.exec_driver_sql(_PERSON_SQL, person_rows)
-        if income_rows:
-            conn.exec_driver_sql(_INCOME_SQL, income_rows)
-        if property_rows:
-            conn.exec_driver_sql(_PROPERTY_SQL, property_rows)
-        if key_rows:
-            conn.exec_driver_sql(_NAME_KEY_SQL, key_rows)
-        done += n
-        persons_total += len(person_rows)
-        report(0.75 * done / households, f"{done:,}/{households:,} households 户")
-        if cancel is not None:
-            cancel.check()
-
-    report(0.78, "search keys 检索键")
-    conn.exec_driver_sql(_SEARCH_KEYS_SQL, (first_person,))
-    conn.exec_driver_sql("DROP TABLE temp.demo_name_keys")
+    # Households and persons through the registry's bulk writer (reversed ID, search keys,
+    # head summary, memberships); incomes and property items directly.
+    with BulkWriter(conn, chunk=4 * CHUNK_HOUSEHOLDS, stored_values=True) as writer:
+        while done < households:
+            n = min(CHUNK_HOUSEHOLDS, households - done)
+            income_rows: list[tuple] = []
+            property_rows: list[tuple] = []
+            chunk_persons = 0
+            for _ in range(n):
+                village, seq = next(stream)
+                kind, members = city.members()
+                category = city.category(kind, members)
+                ids = list(range(pid, pid + len(members)))
+                pid += len(members)
+                for m in members:
+                    city.assign_id(m, village.county_index)
+                head = members[0]
+                phone = head.phone or next((m.phone for m in members if m.phone), "")
+                if not phone and rng.random() < 0.8:
+                    phone = city.mobile()  # a relative's number (亲属电话)
+                account_type, account_number, bank = city.account(category)
+                closed_on = closed_reason = None
+                status = "active"
+                if rng.random() < 0.02:
+                    status = "closed"
+                    closed_on = dt.date.fromordinal(closed_since
+                                                    + rng.randrange(3 * 365)).isoformat()
+                    closed_reason = rng.choice(("户主死亡", "家庭收入超过保障标准", "迁出本县",
+                                                "本人申请退出"))
+                writer.add_household((
+                    hid, f"{village.code}-{seq:04d}", village.id,
+                    "urban" if village.urban else "rural", category, status,
+                    city.address(village), phone, account_type, account_number, bank, ids[0],
+                    closed_on, closed_reason, stamp, stamp), head.name, len(members))
+                for m, person_id in zip(members, ids):
+                    writer.add_person((
+                        person_id, hid, m.name, m.id_number, m.birth.isoformat(), m.sex,
+                        m.relation, m.grade, m.disability, int(m.ill), m.self_care,
+                        int(m.in_school), int(m.able), m.phone, stamp, stamp))
+                chunk_persons += len(members)
+                for earner, source, fen, note in city.incomes(category, village.urban, members,
+                                                              ids):
+                    income_rows.append((iid, hid, earner, source, fen, note))
+                    iid += 1
+                for kind_, description, fen in city.properties(village.urban):
+                    property_rows.append((prid, hid, kind_, description, fen))
+                    prid += 1
+                hid += 1
+            writer.flush_persons()
+            if income_rows:
+                conn.exec_driver_sql(_INCOME_SQL, income_rows)
+            if property_rows:
+                conn.exec_driver_sql(_PROPERTY_SQL, property_rows)
+            done += n
+            persons_total += chunk_persons
+            report(0.75 * done / households, f"{done:,}/{households:,} households 户")
+            if cancel is not None:
+                cancel.check()
+        report(0.78, "search keys 检索键")
     if cancel is not None:
         cancel.check()
     for i, sql in enumerate(index_sql):

@@ -522,67 +522,91 @@ def import_bank_returns(db: Database, actor: str | int, roster_id: int,
                 f"{name} 第 {header_row} 行表头缺少列：{'、'.join(missing)}")])
         heading = {k: _COLUMN_ZH[k] for k in cols}
         with db.read() as s:
-            conn = s.connection()
             # The roster's lines by sequence number, read once: one query instead of one per
-            # row of the file (179,224 for a city).
-            lines = {r[0]: r[1:] for r in conn.exec_driver_sql(
-                "SELECT seq, id, payee_name, id_number, account_number, amount_fen"
-                " FROM roster_lines WHERE roster_id = ?", (roster_id,))}
+            # row of the file (179,224 for a city), through the driver's cursor (no row
+            # objects for 179,224 rows).
+            cur = s.connection().connection.cursor()
+            try:
+                cur.execute("SELECT seq, id, payee_name, id_number, account_number, amount_fen"
+                            " FROM roster_lines WHERE roster_id = ?", (roster_id,))
+                lines = {r[0]: r[1:] for r in cur.fetchall()}
+            finally:
+                cur.close()
             institutions = institution_payments(s, roster_id)
-            for number, row in enumerate(rows, start=header_row + 1):
-                if number % 1000 == 0:
-                    if cancel is not None:
-                        cancel.check()
-                    report(0.8 * min(1.0, number / max(1, view.line_count + header_row)),
-                           f"row {number:,} 第 {number:,} 行")
-                cell = {k: (row[i] if i < len(row) else None) for k, i in cols.items()}
-                if all(_cell_text(v) == "" for v in cell.values()):
-                    continue
-                ref_text = _cell_text(cell["reference"])
-                target = _row_target(ref_text, roster_id, lines, institutions, seen, number,
-                                     lambda en, zh: problem(number, heading["reference"], en, zh))
-                if target is None:
-                    continue
-                line_ids, payee, id_number, account, amount_fen = target
-                got = _cell_text(cell["name"])
-                if got != payee:
-                    problem(number, heading["name"], f"expected {payee!r}, found {got!r}",
-                            f"应为“{payee}”，实为“{got}”")
-                for key, expected in (("id_number", id_number), ("account", account)):
-                    if key not in cols:
-                        continue
-                    raw = cell[key]
-                    got = _cell_text(raw).upper()
-                    if got != expected.strip().upper():
-                        hint = (" (the cell is a number, which loses the last digits of a"
-                                " long number: the column must be text)"
-                                if isinstance(raw, float) else "")
-                        problem(number, heading[key], f"expected {expected}, found {got}{hint}",
-                                f"应为 {expected}，实为 {got}")
-                fen = fen_from_cell(cell["amount"])
-                if fen is None:
-                    problem(number, heading["amount"],
-                            f"{_cell_text(cell['amount'])!r} is not an amount in yuan",
-                            f"“{_cell_text(cell['amount'])}”不是金额（元）")
-                elif fen != amount_fen:
-                    problem(number, heading["amount"],
-                            f"expected {yuan(amount_fen)} yuan, found {yuan(fen)} yuan",
-                            f"应为 {yuan(amount_fen)} 元，实为 {yuan(fen)} 元")
-                result_text = _cell_text(cell["result"])
-                result = _norm_header(result_text)
-                outcome = ("paid" if result in _PAID else
-                           "failed" if result in _FAILED else None)
-                if outcome is None:
-                    problem(number, heading["result"],
-                            f"{result_text!r} is not a result: use 成功 or 失败",
-                            f"“{result_text}”不是发放结果，应为“成功”或“失败”")
-                    continue
-                reason = _cell_text(cell.get("reason")) if "reason" in cols else ""
-                if outcome == "failed" and not reason:
-                    problem(number, heading.get("reason", "失败原因"),
-                            "a failed payment needs its reason", "发放失败须注明失败原因")
-                outcomes += [PaymentOutcome(line_id, outcome, reason, where=f"{name} row {number}")
-                             for line_id in line_ids]
+        # Amounts and results repeat from row to row: each distinct cell is parsed once.
+        fen_of: dict[Any, int | None] = {}
+        result_of: dict[str, str] = {}
+        width = max(cols.values()) + 1
+        pad = (None,) * width
+        i_ref, i_name, i_amount, i_result = (cols["reference"], cols["name"], cols["amount"],
+                                             cols["result"])
+        i_id, i_account, i_reason = cols.get("id_number"), cols.get("account"), cols.get("reason")
+        for number, row in enumerate(rows, start=header_row + 1):
+            if number % 1000 == 0:
+                if cancel is not None:
+                    cancel.check()
+                report(0.8 * min(1.0, number / max(1, view.line_count + header_row)),
+                       f"row {number:,} 第 {number:,} 行")
+            if len(row) < width:
+                row = row + pad[:width - len(row)]
+            ref_text = _cell_text(row[i_ref])
+            if ref_text == "" and all(_cell_text(row[i]) == "" for i in cols.values()):
+                continue
+            target = _row_target(ref_text, roster_id, lines, institutions, seen, number,
+                                 lambda en, zh: problem(number, heading["reference"], en, zh))
+            if target is None:
+                continue
+            line_ids, payee, id_number, account, amount_fen = target
+            got = row[i_name]
+            got = got.strip() if type(got) is str else _cell_text(got)
+            if got != payee:
+                problem(number, heading["name"], f"expected {payee!r}, found {got!r}",
+                        f"应为“{payee}”，实为“{got}”")
+            for key, i, expected in ((k, i, e) for k, i, e in (
+                    ("id_number", i_id, id_number), ("account", i_account, account))
+                    if i is not None):
+                raw = row[i]
+                got = (raw.strip() if type(raw) is str else _cell_text(raw)).upper()
+                if got != expected.strip().upper():
+                    hint = (" (the cell is a number, which loses the last digits of a"
+                            " long number: the column must be text)"
+                            if isinstance(raw, float) else "")
+                    problem(number, heading[key], f"expected {expected}, found {got}{hint}",
+                            f"应为 {expected}，实为 {got}")
+            raw_amount = row[i_amount]
+            try:
+                fen = fen_of[raw_amount]
+            except (KeyError, TypeError):
+                fen = fen_from_cell(raw_amount)
+                if type(raw_amount) in (str, int, float):
+                    fen_of[raw_amount] = fen
+            if fen is None:
+                problem(number, heading["amount"],
+                        f"{_cell_text(raw_amount)!r} is not an amount in yuan",
+                        f"“{_cell_text(raw_amount)}”不是金额（元）")
+            elif fen != amount_fen:
+                problem(number, heading["amount"],
+                        f"expected {yuan(amount_fen)} yuan, found {yuan(fen)} yuan",
+                        f"应为 {yuan(amount_fen)} 元，实为 {yuan(fen)} 元")
+            result_text = row[i_result]
+            result_text = (result_text.strip() if type(result_text) is str
+                           else _cell_text(result_text))
+            result = result_of.get(result_text)
+            if result is None:
+                result = result_of[result_text] = _norm_header(result_text)
+            outcome = ("paid" if result in _PAID else
+                       "failed" if result in _FAILED else None)
+            if outcome is None:
+                problem(number, heading["result"],
+                        f"{result_text!r} is not a result: use 成功 or 失败",
+                        f"“{result_text}”不是发放结果，应为“成功”或“失败”")
+                continue
+            reason = _cell_text(row[i_reason]) if i_reason is not None else ""
+            if outcome == "failed" and not reason:
+                problem(number, heading.get("reason", "失败原因"),
+                        "a failed payment needs its reason", "发放失败须注明失败原因")
+            outcomes += [PaymentOutcome(line_id, outcome, reason, where=f"{name} row {number}")
+                         for line_id in line_ids]
     if not outcomes and not problems:
         problems.append(FieldError(name, f"{name}: the file has no result rows",
                                    f"{name}：文件中没有回盘记录"))

@@ -32,11 +32,12 @@ from ..models import Area, Household, Income, Person, PropertyItem
 from ..models.base import utcnow
 from ..models.registry import SINCE_ALWAYS
 from ..progress import CancelToken, ProgressFn
-from ..rules.searchkeys import name_keys
-from ..services.audit import Auditor, resolve_user
-from ..services.registry import (HouseholdData, PersonData, household_summary, household_values,
-                                 next_household_number, person_values, refresh_household,
-                                 validate_household, validate_person, write_keys)
+from ..services.audit import Auditor, BulkAuditor, resolve_user
+from ..services.registry import (HouseholdData, PersonData, next_household_number,
+                                 validate_household, validate_person)
+from ..services.registry_writer import (HOUSEHOLD_INPUT, PERSON_INPUT, BulkWriter,
+                                        household_values, person_values, refresh_household,
+                                        write_keys)
 from . import layout as L
 from .tables import ImportFileError, Table, open_table
 
@@ -918,53 +919,8 @@ def _infer_account_type(number: str) -> str:
 # --- writing ------------------------------------------------------------------------------
 
 
-_HH_COLS = ("id", "number", "village_id", "residence_class", "category", "status", "address",
-            "phone", "account_type", "account_number", "bank_name", "head_name", "head_pinyin",
-            "member_count", "closed_on", "closed_reason", "created_at", "updated_at")
-_PERSON_COLS = ("id", "household_id", "name", "id_number", "id_number_rev", "birth_date", "sex",
-                "relation", "disability_grade", "disability_category", "serious_illness",
-                "self_care", "in_school", "able_to_work", "phone", "created_at", "updated_at")
-_AUDIT_COLS = ("at", "user_id", "action", "entity", "entity_id", "household_id", "field",
-               "old_value", "new_value", "source")
-
-
 def _insert_sql(table: str, cols: tuple[str, ...]) -> str:
     return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
-
-
-def _sql_value(value: Any) -> Any:
-    """A value as SQLAlchemy stores it in SQLite (dates as ISO text, booleans as 0/1)."""
-    if isinstance(value, bool):
-        return int(value)
-    if isinstance(value, dt.datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S.%f")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value
-
-
-class _BufferedAuditor(Auditor):
-    """The same audit rows :class:`Auditor` writes (same fields, same texts), collected and
-    inserted with one executemany per batch instead of one ORM object per row."""
-
-    SQL = _insert_sql("audit_log", _AUDIT_COLS)
-
-    def __init__(self, session: Session, user: Any, source: str):
-        super().__init__(session, user, source)
-        self.rows: list[tuple[Any, ...]] = []
-        self.at = _sql_value(utcnow())
-
-    def _add(self, **kw: Any) -> None:
-        self.rows.append((self.at, self.user.id, kw["action"], kw["entity"], kw.get("entity_id"),
-                          kw.get("household_id"), kw.get("field"), kw.get("old_value"),
-                          kw.get("new_value"), self.source))
-        if len(self.rows) >= 20_000:
-            self.flush()
-
-    def flush(self) -> None:
-        if self.rows:
-            self.session.connection().exec_driver_sql(self.SQL, self.rows)
-            self.rows = []
 
 
 def _write(s: Session, actor: str | int, planner: _Planner, source: str,
@@ -974,7 +930,7 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
     through the ORM and the Auditor. Runs inside the caller's transaction."""
     conn = s.connection()
     user = resolve_user(s, actor)
-    bulk = _BufferedAuditor(s, user, source)
+    bulk = BulkAuditor(s, user, source)
     audit = Auditor(s, user, source)
     stamp = utcnow()
 
@@ -1005,50 +961,32 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
     def hid(h: _PlannedHousehold) -> int:
         return h.new_id if h.existing is None else h.existing.id
 
-    # New households first (their head is set once the persons exist: no deferred keys).
-    hh_rows: list[tuple[Any, ...]] = []
-    heads: list[tuple[int, int]] = []
-    hh_sql = _insert_sql("households", _HH_COLS)
-    for i, h in enumerate(new_hh):
-        ms = members.get(id(h), [])
-        head = next(p for p in ms if p.row.person.relation == "head")
-        values = {**household_values(h.data, h.data.number), **h.extra}
-        row = {"id": h.new_id, **values,
-               **household_summary(head.row.person.name.strip(), len(ms)),
-               "created_at": stamp, "updated_at": stamp}
-        hh_rows.append(tuple(_sql_value(row[c]) for c in _HH_COLS))
-        heads.append((pid(head), h.new_id))
-        bulk.created("household", h.new_id, values, h.new_id)
-        if len(hh_rows) >= 5000:
-            conn.exec_driver_sql(hh_sql, hh_rows)
-            hh_rows = []
-            check()
-            progress(0.75 + 0.05 * i / max(1, len(new_hh)), "households 户")
-    if hh_rows:
-        conn.exec_driver_sql(hh_sql, hh_rows)
-    del hh_rows
-
+    # New households and persons through the registry's bulk writer (derived columns, search
+    # keys and memberships written there); a household's head is set once the persons exist.
     new_p = [p for p in planner.persons if p.existing is None]
-    person_sql = _insert_sql("persons", _PERSON_COLS)
-    key_sql = _insert_sql("person_search_keys", ("key", "person_id"))
-    person_rows: list[tuple[Any, ...]] = []
-    key_rows: list[tuple[str, int]] = []
-    for i, p in enumerate(new_p):
-        h = hid(p.household)
-        values = {**person_values(p.row.person, p.row.parsed), "household_id": h}
-        row = {"id": p.new_id, **values, "created_at": stamp, "updated_at": stamp}
-        person_rows.append(tuple(_sql_value(row[c]) for c in _PERSON_COLS))
-        key_rows.extend((k, p.new_id) for k in name_keys(values["name"]))
-        bulk.created("person", p.new_id, values, h)
-        if len(person_rows) >= 5000 or i == len(new_p) - 1:
-            conn.exec_driver_sql(person_sql, person_rows)
-            key_rows.sort()
-            conn.exec_driver_sql(key_sql, key_rows)
-            person_rows, key_rows = [], []
-            check()
-            progress(0.80 + 0.15 * i / max(1, len(new_p)), f"{i + 1:,} persons 人")
-    if heads:
-        conn.exec_driver_sql("UPDATE households SET head_person_id = ? WHERE id = ?", heads)
+    with BulkWriter(conn) as writer:
+        for i, h in enumerate(new_hh):
+            ms = members.get(id(h), [])
+            head = next(p for p in ms if p.row.person.relation == "head")
+            values = {**household_values(h.data, h.data.number), **h.extra}
+            row = {"id": h.new_id, **values, "head_person_id": None,
+                   "created_at": stamp, "updated_at": stamp}
+            writer.add_household(tuple(row[c] for c in HOUSEHOLD_INPUT),
+                                 head.row.person.name.strip(), len(ms))
+            writer.set_head(pid(head), h.new_id)
+            bulk.created_record("household", h.new_id, values, h.new_id)
+            if i % 5000 == 4999:
+                check()
+                progress(0.75 + 0.05 * i / max(1, len(new_hh)), "households 户")
+        for i, p in enumerate(new_p):
+            h = hid(p.household)
+            values = {**person_values(p.row.person, p.row.parsed), "household_id": h}
+            row = {"id": p.new_id, **values, "created_at": stamp, "updated_at": stamp}
+            writer.add_person(tuple(row[c] for c in PERSON_INPUT))
+            bulk.created_record("person", p.new_id, values, h)
+            if i % 5000 == 4999:
+                check()
+                progress(0.80 + 0.15 * i / max(1, len(new_p)), f"{i + 1:,} persons 人")
     pid_of = {p.row.parsed.number: pid(p) for p in planner.persons}
     _write_money(s, planner, bulk, pid_of, hid)
     bulk.flush()
@@ -1114,7 +1052,7 @@ def _household_changes(h: _PlannedHousehold) -> tuple[tuple[str, Any, Any], ...]
     return tuple(out)
 
 
-def _write_money(s: Session, planner: _Planner, bulk: "_BufferedAuditor",
+def _write_money(s: Session, planner: _Planner, bulk: BulkAuditor,
                  pid_of: dict[str, int], hid: Any) -> None:
     """Delete replaced incomes/property items and insert the file's, audited as the
     registry's add/delete services audit them."""
@@ -1135,9 +1073,12 @@ def _write_money(s: Session, planner: _Planner, bulk: "_BufferedAuditor",
 
     for h in planner.households:
         household_id = hid(h)
-        income_from = since(Income, h.old_incomes, household_id) if h.incomes else None
-        item_from = since(PropertyItem, h.old_properties, household_id) if h.properties \
-            else None
+        if h.existing is None:  # a household created by this import has no earlier rows
+            income_from = item_from = SINCE_ALWAYS.isoformat()
+        else:
+            income_from = since(Income, h.old_incomes, household_id) if h.incomes else None
+            item_from = since(PropertyItem, h.old_properties, household_id) if h.properties \
+                else None
         for r in h.old_incomes:
             bulk.deleted("income", r.id, {"source": r.source, "monthly_fen": r.monthly_fen,
                                           "person_id": r.person_id, "note": r.note},

@@ -1033,6 +1033,30 @@ _READY = ("a.status = 'approved' AND a.payment_method = 'bank' AND t.code LIKE :
           "                 WHERE l.aid_case_id = a.id AND l.persons > 0)")
 
 
+class TempAidLines(R.LineSource):
+    """The temporary-aid roster's line source: one line per approved, unpaid case paid by
+    bank whose township lies in the area (urgent cases even with an incomplete file,
+    expenditure cases once complete), approved on or before ``cutoff`` when given; the
+    expenditure cases still waiting for their file are counted as skipped."""
+
+    carry_categories = ("temp_aid",)
+
+    def __init__(self, cutoff: dt.date | None):
+        self.cutoff = cutoff
+
+    def write_lines(self, s, user, roster, area, prefix, report, cancel) -> R.LinesWritten:
+        params = {"roster_id": roster.id, "prefix": prefix + "%",
+                  "until": self.cutoff.isoformat() if self.cutoff else None}
+        ready = _READY + " AND (a.aid_type = 'urgent' OR a.paperwork_complete = 1)"
+        report(0.1, "lines 生成明细")
+        skipped = s.execute(text(
+            "SELECT COUNT(*) FROM aid_cases AS a JOIN areas AS t ON t.id = a.township_id"
+            f" WHERE {_READY} AND a.aid_type = 'expenditure' AND a.paperwork_complete = 0"),
+            params).scalar_one()
+        cases = s.execute(text(_AID_LINES_SQL.format(ready=ready)), params).rowcount
+        return R.LinesWritten(cases, skipped)
+
+
 def build_temp_aid_roster(db: Database, actor: str | int, area_id: int, month: dt.date,
                           pay_date: dt.date | None = None, approved_until: dt.date | None = None,
                           title: str = "", issuing_office: str = "", note: str = "",
@@ -1072,21 +1096,10 @@ def build_temp_aid_roster(db: Database, actor: str | int, area_id: int, month: d
                         built_by=user.id)
         s.add(roster)
         s.flush()
-        prefix = code_prefix(area.code, area.level)
-        params = {"roster_id": roster.id, "prefix": prefix + "%",
-                  "until": cutoff.isoformat() if cutoff else None}
-        ready = _READY + " AND (a.aid_type = 'urgent' OR a.paperwork_complete = 1)"
-        report(0.1, "lines 生成明细")
-        with R.interruptible(s, cancel):
-            skipped = s.execute(text(
-                "SELECT COUNT(*) FROM aid_cases AS a JOIN areas AS t ON t.id = a.township_id"
-                f" WHERE {_READY} AND a.aid_type = 'expenditure' AND a.paperwork_complete = 0"),
-                params).scalar_one()
-            cases = s.execute(text(_AID_LINES_SQL.format(ready=ready)), params).rowcount
-            report(0.7, "carry-overs 补发与重发")
-            reissues, adjustments, deferred = R.carry_in(s, roster, prefix, ("temp_aid",))
-            s.execute(text(R.TOTALS_SQL), {"roster_id": roster.id})
-        s.refresh(roster)
+        built = R.fill_roster(s, user, roster, area, TempAidLines(cutoff), report, cancel)
+        cases, skipped = built.cases, built.skipped
+        reissues, adjustments, deferred = (built.reissues, built.adjustments,
+                                           built.deferred_deductions)
         if roster.line_count == 0:
             raise StateError(
                 f"no approved temporary aid is waiting for payment by bank in {area.name}",

@@ -21,6 +21,7 @@ from ..models import (Area, AuditEntry, Household, Income, Person, PersonSearchK
                      PropertyItem, User)
 from ..rules.areas import code_prefix
 from ..rules.searchkeys import prefix_upper_bound
+from .registry_writer import id_number_rev
 
 SORT_KEYS = {
     "number": (Household.number,),
@@ -70,7 +71,7 @@ def _person_ids_for_text(text: str) -> Select | None:
         if len(q) == 18:
             return select(Person.id).where(Person.id_number == q)
         if len(q) >= 4:
-            rev = q[::-1]
+            rev = id_number_rev(q)
             return select(Person.id).where(Person.id_number_rev >= rev,
                                            Person.id_number_rev < prefix_upper_bound(rev))
     return None

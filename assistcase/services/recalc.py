@@ -128,6 +128,10 @@ def _years_before(day: dt.date, years: int) -> str:
 _PARAM_COLUMNS = ("county_id", "residence_class", "dibao", "basic", "care_full", "care_partial",
                   "care_none", "p_eld", "p_dis", "p_ill", "p_min", "floor_fen", "rounding")
 
+# The cases are the outer loop (CROSS JOIN: SQLite keeps the order written; elsewhere a plain
+# join) and each finds its village's rules in ``vp`` (village × the county's rules): with the
+# 18-row ``params`` first, SQLite scanned every case once per row of rules (issue 20: the
+# whole-city recalculation 6.8 → 3.4 CPU seconds for this statement).
 # Dibao amount as an exact fraction num/den of fen (den = 100 × household size), then rounded
 # once: the gap method with extras and the floor, exactly as entitlement.dibao_entitlement.
 _RECALC_SQL = """
@@ -138,6 +142,8 @@ WITH params({param_columns}) AS (VALUES {param_rows}),
 vc(village_id, county_id) AS MATERIALIZED (
     SELECT v.id, t.parent_id FROM areas AS v JOIN areas AS t ON t.id = v.parent_id
     WHERE v.level = 'village' AND v.code LIKE :prefix),
+vp AS MATERIALIZED (
+    SELECT vc.village_id, params.* FROM vc JOIN params ON params.county_id = vc.county_id),
 paying AS MATERIALIZED (
     SELECT c.id AS case_id, c.program, c.household_id, c.self_care,
            MAX((SELECT COUNT(*) FROM household_memberships AS hm
@@ -145,10 +151,11 @@ paying AS MATERIALIZED (
                   AND (hm.joined_on IS NULL OR hm.joined_on < :month)
                   AND (hm.left_on IS NULL OR hm.left_on >= :month)), 1) AS size, p.*
     FROM assistance_cases AS c
-    JOIN households AS h ON h.id = c.household_id
-    JOIN vc ON vc.village_id = h.village_id
-    JOIN params AS p ON p.county_id = vc.county_id AND p.residence_class = h.residence_class
-    WHERE c.paid_from <= :month AND (c.paid_until IS NULL OR c.paid_until > :month)
+    CROSS JOIN households AS h
+    CROSS JOIN vp AS p
+    WHERE h.id = c.household_id AND p.village_id = h.village_id
+      AND p.residence_class = h.residence_class
+      AND c.paid_from <= :month AND (c.paid_until IS NULL OR c.paid_until > :month)
       AND (:program IS NULL OR c.program = :program)),
 inc AS MATERIALIZED (
     SELECT i.household_id, SUM(i.monthly_fen) AS income FROM incomes AS i

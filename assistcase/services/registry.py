@@ -11,20 +11,21 @@ import datetime as dt
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db import Database
 from ..errors import (DuplicatePersonError, FieldError, NotFoundError, ServiceResult, StateError,
                       ValidationError, Warning_)
 from ..rules.idnumber import check_account, parse_resident_id
-from ..models import (Area, Household, HouseholdMembership, Income, Person, PersonSearchKey,
-                      PropertyItem)
+from ..models import Area, Household, HouseholdMembership, Income, Person, PropertyItem
 from ..models.registry import (CATEGORIES, INCOME_SOURCES, LEAVE_KINDS, PROPERTY_KINDS,
                                RELATIONSHIPS, RESIDENCE_CLASSES, SELF_CARE, SINCE_ALWAYS)
-from ..rules.searchkeys import full_pinyin, name_keys
 from .audit import Auditor, resolve_user
 from .cases import end_coverage_for_persons, end_household_cases
+# The derived columns and search keys have one writer; these names stay importable from here.
+from .registry_writer import (household_summary, household_values, person_values,  # noqa: F401
+                              refresh_household, write_keys)
 
 # --- input --------------------------------------------------------------------------------
 
@@ -112,22 +113,6 @@ def validate_person(data: PersonData, prefix: str, errors: list[FieldError]) -> 
     return parsed
 
 
-def _shallow_dict(data: Any) -> dict[str, Any]:
-    # dataclasses.asdict deep-copies; these fields are plain values (imports call this a lot).
-    return {f.name: getattr(data, f.name) for f in fields(data)}
-
-
-def person_values(data: PersonData, parsed: Any) -> dict[str, Any]:
-    """The ``persons`` column values for validated input, derived columns included."""
-    values = _shallow_dict(data)
-    values["name"] = data.name.strip()
-    values["id_number"] = parsed.number
-    values["id_number_rev"] = parsed.number[::-1]
-    values["birth_date"] = parsed.birth_date
-    values["sex"] = parsed.sex
-    return values
-
-
 def _holder(s: Session, id_number: str) -> Person | None:
     return s.scalar(select(Person).where(Person.id_number == id_number))
 
@@ -139,35 +124,6 @@ def _refuse_if_held(s: Session, person: Person | None, field: str,
     hh = s.get(Household, person.household_id)
     if hh is not None and hh.status == "active":
         raise DuplicatePersonError(field, person.id_number, hh.id, hh.number, hh.head_name)
-
-
-def write_keys(s: Session, person: Person) -> None:
-    s.execute(delete(PersonSearchKey).where(PersonSearchKey.person_id == person.id))
-    s.add_all(PersonSearchKey(key=k, person_id=person.id) for k in name_keys(person.name))
-
-
-def household_summary(head_name: str | None, member_count: int) -> dict[str, Any]:
-    """The denormalised ``households`` columns: head's name and pinyin, member count."""
-    return {"member_count": member_count, "head_name": head_name or "",
-            "head_pinyin": full_pinyin(head_name) if head_name else ""}
-
-
-def household_values(data: HouseholdData, number: str) -> dict[str, Any]:
-    """The ``households`` column values for validated input (account number without spaces)."""
-    values = _shallow_dict(data)
-    values["number"] = number
-    values["account_number"] = (data.account_number or "").replace(" ", "")
-    return values
-
-
-def refresh_household(s: Session, hh: Household) -> None:
-    """Recompute the denormalised head and member count after membership changes."""
-    s.flush()
-    count = s.scalar(select(func.count()).select_from(Person)
-                     .where(Person.household_id == hh.id)) or 0
-    head = s.get(Person, hh.head_person_id) if hh.head_person_id else None
-    for field, value in household_summary(head.name if head else None, count).items():
-        setattr(hh, field, value)
 
 
 def next_household_number(s: Session, village: Area) -> str:

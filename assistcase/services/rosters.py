@@ -637,50 +637,120 @@ def build_monthly_roster(db: Database, actor: str | int, data: MonthlyRosterInpu
     return result
 
 
-def _fill(s: Session, user: User, roster: Roster, area: Area, report: ProgressFn,
-          cancel: CancelToken | None) -> BuildResult:
+# --- the build engine: one skeleton, a line source per kind ---------------------------------
+
+
+@dataclass(frozen=True)
+class LinesWritten:
+    """What a line source reports after writing a roster's base lines."""
+
+    cases: int = 0     # lines written from the source (cases paid)
+    skipped: int = 0   # what it could not pay (no standard in force; an incomplete file)
+
+
+class LineSource:
+    """What one kind of roster pays (发放对象): writes the roster's base lines with one
+    set-based ``INSERT … SELECT`` and names the categories whose reissues and adjustments the
+    roster carries in (none for a one-time subsidy). The engine (:func:`fill_roster`) does the
+    rest, the same for every kind."""
+
+    carry_categories: tuple[str, ...] = ()
+
+    def write_lines(self, s: Session, user: User, roster: Roster, area: Area, prefix: str,
+                    report: ProgressFn, cancel: CancelToken | None) -> LinesWritten:
+        raise NotImplementedError
+
+
+class MonthlyLines(LineSource):
+    """A month of a monthly program (低保 / 特困): the area's entitlements of the month are
+    recomputed, then one line per paying case."""
+
+    def __init__(self, program: str):
+        self.program = program
+        self.carry_categories = (program,)
+
+    def write_lines(self, s, user, roster, area, prefix, report, cancel) -> LinesWritten:
+        rec = recalculate_in(s, user, area, roster.month, lambda f, m: report(f * 0.5, m),
+                             cancel, program=self.program)
+        report(0.5, "lines 生成明细")
+        cases = s.execute(text(_MONTHLY_LINES_SQL),
+                          {"roster_id": roster.id, "month": roster.month.isoformat(),
+                           "program": self.program, "prefix": prefix + "%",
+                           "cls": roster.residence_class}).rowcount
+        # DOMAIN §9: payments held by an open payment review (暂停发放), and held payments
+        # released since, as supplements the engine carries in
+        from .monitoring import hold_lines, release_held
+
+        hold_lines(s, roster)
+        release_held(s, user)
+        return LinesWritten(cases, rec.skipped_no_standard)
+
+
+class OneTimeLines(LineSource):
+    """A one-time subsidy: the amount per person times the persons covered, for every case
+    of ``categories`` paid in the roster's month. Pays no carry-overs."""
+
+    def __init__(self, categories: tuple[str, ...]):
+        self.categories = categories
+
+    def write_lines(self, s, user, roster, area, prefix, report, cancel) -> LinesWritten:
+        programs = ", ".join(f"'{c}'" for c in self.categories)
+        cases = s.execute(text(_ONE_TIME_LINES_SQL.format(programs=programs)),
+                          {"roster_id": roster.id, "month": roster.month.isoformat(),
+                           "per_person": roster.amount_per_person_fen, "prefix": prefix + "%",
+                           "cls": roster.residence_class}).rowcount
+        return LinesWritten(cases)
+
+
+def line_source(roster: Roster) -> LineSource:
+    """The line source of a monthly or one-time roster (the temporary-aid roster's is
+    :class:`assistcase.services.aid.TempAidLines`)."""
+    if roster.kind == "monthly":
+        return MonthlyLines(roster.program)
+    if roster.kind == "one_time":
+        return OneTimeLines(tuple(roster.categories.split(",")))
+    raise StateError(f"roster kind {roster.kind} is built by its own service",
+                     "该类花名册由其专门功能生成")
+
+
+@dataclass(frozen=True)
+class EngineResult:
+    lines: int
+    total_fen: int
+    cases: int
+    reissues: int
+    adjustments: int
+    deferred_deductions: int
+    skipped: int
+
+
+def fill_roster(s: Session, user: User, roster: Roster, area: Area, source: LineSource,
+                report: ProgressFn, cancel: CancelToken | None) -> EngineResult:
+    """The build engine, inside the caller's write transaction: the source writes the base
+    lines, pending reissues and adjustments of its categories are carried in, the roster's
+    totals are counted. Long statements can be cancelled (:func:`interruptible`)."""
     prefix = code_prefix(area.code, area.level)
-    month = roster.month
-    skipped = 0
     # a larger page cache for the recalculation's and the lines' INSERT … SELECT (bulk_cache)
     with interruptible(s, cancel), bulk_cache(s):
-        if roster.kind == "monthly":
-            rec = recalculate_in(s, user, area, month,
-                                 lambda f, m: report(f * 0.5, m), cancel,
-                                 program=roster.program)
-            skipped = rec.skipped_no_standard
-            report(0.5, "lines 生成明细")
-            s.execute(text(_MONTHLY_LINES_SQL),
-                      {"roster_id": roster.id, "month": month.isoformat(),
-                       "program": roster.program, "prefix": prefix + "%",
-                       "cls": roster.residence_class})
-            categories: tuple[str, ...] = (roster.program,)
-            # DOMAIN §9: payments held by an open payment review (暂停发放), and held
-            # payments released since, as supplements carried in below.
-            from .monitoring import hold_lines, release_held
-
-            hold_lines(s, roster)
-            release_held(s, user)
-        elif roster.kind == "one_time":
-            categories = tuple(roster.categories.split(","))
-            programs = ", ".join(f"'{c}'" for c in categories)
-            s.execute(text(_ONE_TIME_LINES_SQL.format(programs=programs)),
-                      {"roster_id": roster.id, "month": month.isoformat(),
-                       "per_person": roster.amount_per_person_fen, "prefix": prefix + "%",
-                       "cls": roster.residence_class})
-            categories = ()  # a one-time subsidy pays no carry-overs
-        else:
-            raise StateError(f"roster kind {roster.kind} is built by its own service",
-                             "该类花名册由其专门功能生成")
+        written = source.write_lines(s, user, roster, area, prefix, report, cancel)
         report(0.8, "carry-overs 补发与重发")
         if cancel is not None:
             cancel.check()
+        categories = source.carry_categories
         reissues, adjustments, deferred = (carry_in(s, roster, prefix, categories)
                                            if categories else (0, 0, 0))
         s.execute(text(TOTALS_SQL), {"roster_id": roster.id})
     s.refresh(roster)
-    return BuildResult(roster.id, roster.line_count, roster.total_fen, reissues, adjustments,
-                       deferred, skipped)
+    return EngineResult(roster.line_count, roster.total_fen, written.cases, reissues,
+                        adjustments, deferred, written.skipped)
+
+
+def _fill(s: Session, user: User, roster: Roster, area: Area, report: ProgressFn,
+          cancel: CancelToken | None) -> BuildResult:
+    """Build a monthly or one-time roster's lines through the engine."""
+    r = fill_roster(s, user, roster, area, line_source(roster), report, cancel)
+    return BuildResult(roster.id, r.lines, r.total_fen, r.reissues, r.adjustments,
+                       r.deferred_deductions, r.skipped)
 
 
 @dataclass

@@ -1,0 +1,313 @@
+"""The one writer of registry rows (户籍登记): households, persons and what follows from them.
+
+Every writer of the registry (the services in :mod:`.registry`, the spreadsheet import, the
+demo generator) stores households and persons through this module, so the columns derived
+from what a caseworker enters are computed in one place:
+
+- ``persons.id_number_rev`` (the ID number reversed: a search by its last characters is an
+  indexed prefix range) and the person's search keys (``person_search_keys``: every suffix
+  of the name, its pinyin and initials, :func:`~assistcase.rules.searchkeys.name_keys`);
+- the household's summary (``head_name``, ``head_pinyin``, ``member_count``: the list sorts
+  and shows without joins at city scale);
+- the membership history (``household_memberships``) of persons written in bulk.
+
+Two paths share that code: the single-row path (:func:`person_values`, :func:`write_keys`,
+:func:`refresh_household`; the ORM inside a service's transaction) and the bulk path
+(:class:`BulkWriter`; one ``executemany`` per chunk and set-based ``INSERT … SELECT`` for
+hundreds of thousands of rows). The bulk path writes the memberships itself, set-based,
+with the same values the persons triggers of migration 0007 give one row at a time, and
+bypasses those triggers while it runs (SQLite: dropped and re-created inside the
+transaction, so a rollback restores them; on other databases the triggers run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from dataclasses import fields
+from typing import Any, Iterable, Iterator
+
+from sqlalchemy import Connection, Date, bindparam, delete, func, select, text
+from sqlalchemy.orm import Session
+
+from ..models import Household, Person, PersonSearchKey
+from ..models.base import utcnow
+from ..rules.searchkeys import full_pinyin, name_keys
+
+# --- derived values (both paths) ----------------------------------------------------------
+
+
+def id_number_rev(number: str) -> str:
+    """``persons.id_number_rev``: the ID number reversed."""
+    return number[::-1]
+
+
+def search_keys(name: str) -> set[str]:
+    """The ``person_search_keys`` of a person with this name."""
+    return name_keys(name)
+
+
+def _shallow_dict(data: Any) -> dict[str, Any]:
+    # dataclasses.asdict deep-copies; these fields are plain values (imports call this a lot).
+    return {f.name: getattr(data, f.name) for f in fields(data)}
+
+
+def person_values(data: Any, parsed: Any) -> dict[str, Any]:
+    """The ``persons`` column values for validated input (a ``PersonData``) and its parsed ID
+    number, derived columns included (reversed ID, birth date and sex from the ID)."""
+    values = _shallow_dict(data)
+    values["name"] = data.name.strip()
+    values["id_number"] = parsed.number
+    values["id_number_rev"] = id_number_rev(parsed.number)
+    values["birth_date"] = parsed.birth_date
+    values["sex"] = parsed.sex
+    return values
+
+
+def household_values(data: Any, number: str) -> dict[str, Any]:
+    """The ``households`` column values for validated input (a ``HouseholdData``; account
+    number without spaces)."""
+    values = _shallow_dict(data)
+    values["number"] = number
+    values["account_number"] = (data.account_number or "").replace(" ", "")
+    return values
+
+
+def household_summary(head_name: str | None, member_count: int) -> dict[str, Any]:
+    """The denormalised ``households`` columns: head's name and pinyin, member count."""
+    return {"member_count": member_count, "head_name": head_name or "",
+            "head_pinyin": full_pinyin(head_name) if head_name else ""}
+
+
+# --- the single-row path ------------------------------------------------------------------
+
+
+def write_keys(s: Session, person: Person) -> None:
+    """(Re)write the search keys of one person after its name was set."""
+    s.execute(delete(PersonSearchKey).where(PersonSearchKey.person_id == person.id))
+    s.add_all(PersonSearchKey(key=k, person_id=person.id) for k in search_keys(person.name))
+
+
+def refresh_household(s: Session, hh: Household) -> None:
+    """Recompute the denormalised head and member count after membership changes."""
+    s.flush()
+    count = s.scalar(select(func.count()).select_from(Person)
+                     .where(Person.household_id == hh.id)) or 0
+    head = s.get(Person, hh.head_person_id) if hh.head_person_id else None
+    for field, value in household_summary(head.name if head else None, count).items():
+        setattr(hh, field, value)
+
+
+# --- the bulk path ------------------------------------------------------------------------
+
+# What a caller gives for each row, in this order (the writer adds the derived columns).
+HOUSEHOLD_INPUT = ("id", "number", "village_id", "residence_class", "category", "status",
+                   "address", "phone", "account_type", "account_number", "bank_name",
+                   "head_person_id", "closed_on", "closed_reason", "created_at", "updated_at")
+PERSON_INPUT = ("id", "household_id", "name", "id_number", "birth_date", "sex", "relation",
+                "disability_grade", "disability_category", "serious_illness", "self_care",
+                "in_school", "able_to_work", "phone", "created_at", "updated_at")
+_HOUSEHOLD_COLS = HOUSEHOLD_INPUT + ("head_name", "head_pinyin", "member_count")
+_PERSON_COLS = PERSON_INPUT[:4] + ("id_number_rev",) + PERSON_INPUT[4:]
+
+# The persons triggers of migration 0007 that the bulk path does the work of, set-based.
+MEMBERSHIP_TRIGGERS = ("trg_persons_membership_insert",)
+
+# Memberships of persons written in bulk, as trg_persons_membership_insert opens them: a
+# person added on the day the household is registered (or to a closed household) is a
+# founding member (joined_on NULL), else joined today; a closed household's membership ends
+# when it closed. ``today`` is the UTC date, as SQLite's date('now') in the trigger.
+_MEMBERSHIPS_SQL = text("""
+INSERT INTO household_memberships (household_id, person_id, joined_on, left_on, reason)
+SELECT h.id, p.id,
+       CASE WHEN h.status = 'closed' OR h.created_at >= :today THEN NULL ELSE :today END,
+       CASE WHEN h.status = 'closed' THEN COALESCE(h.closed_on, :today) END, ''
+FROM persons AS p JOIN households AS h ON h.id = p.household_id
+WHERE p.id >= :first AND p.id <= :last
+ORDER BY p.id
+""").bindparams(bindparam("today", type_=Date))
+
+_NAME_KEYS_TABLE = "registry_writer_name_keys"
+_SEARCH_KEYS_SQL = text(f"""
+INSERT INTO person_search_keys (key, person_id)
+SELECT k.key, p.id FROM persons AS p JOIN {_NAME_KEYS_TABLE} AS k ON k.name = p.name
+WHERE p.id >= :first AND p.id <= :last
+ORDER BY k.key, p.id
+""")
+
+# Columns whose Python values (dates, datetimes, booleans) SQLite stores converted.
+_TYPED_COLUMNS = {"birth_date", "serious_illness", "in_school", "able_to_work", "closed_on",
+                  "created_at", "updated_at"}
+_SQLITE_TEXT_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def _sqlite_value(value: Any) -> Any:
+    """A value as SQLAlchemy stores it in SQLite (dates as ISO text, booleans as 0/1)."""
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, dt.datetime):
+        return value.strftime(_SQLITE_TEXT_DATETIME)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _placeholder(conn: Connection) -> str | None:
+    return {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
+
+
+@contextlib.contextmanager
+def triggers_bypassed(conn: Connection, names: Iterable[str]) -> Iterator[bool]:
+    """While the block runs, the named triggers do not fire: on SQLite they are dropped and
+    re-created from their exact stored SQL inside the caller's transaction (a rollback
+    restores them as well). Yields whether they were bypassed: on other databases they stay
+    and fire, and the caller must not do their work a second time."""
+    if conn.dialect.name != "sqlite":
+        yield False
+        return
+    names = tuple(names)
+    marks = ",".join("?" * len(names))
+    rows = conn.exec_driver_sql(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})"
+        " ORDER BY name", names).all()
+    for name, _ in rows:
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    try:
+        yield True
+    finally:
+        # Re-created even when the block fails: an error that is caught and the transaction
+        # committed anyway must not leave the registry without them.
+        for _, sql in rows:
+            conn.exec_driver_sql(sql)
+
+
+class BulkWriter:
+    """Households and persons in bulk, inside the caller's transaction.
+
+    Rows are given in :data:`HOUSEHOLD_INPUT` / :data:`PERSON_INPUT` order with the caller's
+    ids (new persons must take ids above every existing one: :meth:`finish` writes search
+    keys and memberships for the id range written), Python values (dates, booleans) or
+    values already as SQLite stores them. The writer adds ``id_number_rev``, the household
+    summary, the search keys and the memberships. Use it as a context manager::
+
+        with BulkWriter(conn) as w:
+            w.add_household(row, head_name, member_count)
+            w.add_person(row)
+            w.set_head(person_id, household_id)   # when the head was not in the row
+    """
+
+    def __init__(self, conn: Connection, chunk: int = 5000, stored_values: bool = False):
+        self.conn = conn
+        self.chunk = chunk
+        # stored_values: the caller gives dates, datetimes and booleans as SQLite stores them
+        # (the demo's 700,000 persons skip a conversion per value).
+        self.convert = conn.dialect.name == "sqlite" and not stored_values
+        self._mark = _placeholder(conn)
+        self._hh: list[tuple] = []
+        self._persons: list[tuple] = []
+        self._heads: list[tuple[int, int]] = []
+        self._names: set[str] = set()          # names whose keys are in the temp table
+        self._name_rows: list[tuple[str, str]] = []
+        self._pinyin: dict[str, str] = {}
+        self.first_person: int | None = None
+        self.last_person: int | None = None
+        self.households = 0
+        self.persons = 0
+        self._stack = contextlib.ExitStack()
+
+    # -- the caller's rows --
+
+    def add_household(self, row: tuple | list, head_name: str, member_count: int) -> None:
+        head_name = head_name.strip()
+        pinyin = self._pinyin.get(head_name)
+        if pinyin is None:
+            pinyin = self._pinyin[head_name] = (household_summary(head_name, member_count)
+                                                ["head_pinyin"])
+        self._hh.append((*row, head_name, pinyin, member_count))
+        if len(self._hh) >= self.chunk:
+            self.flush_households()
+
+    def add_person(self, row: tuple | list) -> None:
+        pid, name = row[0], row[2]
+        self._persons.append((*row[:4], id_number_rev(row[3]), *row[4:]))
+        if self.first_person is None or pid < self.first_person:
+            self.first_person = pid
+        if self.last_person is None or pid > self.last_person:
+            self.last_person = pid
+        if name not in self._names:
+            self._names.add(name)
+            self._name_rows.extend((name, k) for k in sorted(search_keys(name)))
+        if len(self._persons) >= self.chunk:
+            self.flush_persons()
+
+    def set_head(self, person_id: int, household_id: int) -> None:
+        self._heads.append((person_id, household_id))
+
+    # -- writing --
+
+    def _insert(self, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
+        if not rows:
+            return
+        typed = [i for i, c in enumerate(cols) if c in _TYPED_COLUMNS]
+        if self.convert and typed:
+            conv = _sqlite_value
+            converted = []
+            for r in rows:
+                r = list(r)
+                for i in typed:
+                    r[i] = conv(r[i])
+                converted.append(tuple(r))
+            rows = converted
+        if self._mark is not None:
+            marks = ", ".join([self._mark] * len(cols))
+            self.conn.exec_driver_sql(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
+        else:  # a driver with named parameters: through SQLAlchemy
+            stmt = text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+                        f"({', '.join(':' + c for c in cols)})")
+            self.conn.execute(stmt, [dict(zip(cols, r)) for r in rows])
+
+    def flush_households(self) -> None:
+        self._insert("households", _HOUSEHOLD_COLS, self._hh)
+        self.households += len(self._hh)
+        self._hh = []
+
+    def flush_persons(self) -> None:
+        self.flush_households()  # the persons' households exist first
+        self._insert("persons", _PERSON_COLS, self._persons)
+        self.persons += len(self._persons)
+        self._persons = []
+        self._insert(_NAME_KEYS_TABLE, ("name", "key"), self._name_rows)
+        self._name_rows = []
+
+    def __enter__(self) -> "BulkWriter":
+        bypassed = self._stack.enter_context(triggers_bypassed(self.conn, MEMBERSHIP_TRIGGERS))
+        self.write_memberships = bypassed
+        self.conn.execute(text(f"CREATE TEMPORARY TABLE {_NAME_KEYS_TABLE} ("
+                               "name VARCHAR(64) NOT NULL, key VARCHAR(128) NOT NULL,"
+                               " PRIMARY KEY (name, key))"))
+        self._stack.callback(self.conn.execute, text(f"DROP TABLE {_NAME_KEYS_TABLE}"))
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            if exc_type is None:
+                self.finish()
+        finally:
+            self._stack.close()
+
+    def finish(self) -> None:
+        """Write what is buffered, then the set-based part: heads, search keys, memberships."""
+        self.flush_persons()
+        if self._heads:
+            mark = self._mark or "?"
+            self.conn.exec_driver_sql(
+                f"UPDATE households SET head_person_id = {mark} WHERE id = {mark}", self._heads)
+            self._heads = []
+        if self.first_person is None:
+            return
+        span = {"first": self.first_person, "last": self.last_person}
+        self.conn.execute(_SEARCH_KEYS_SQL, span)
+        if self.write_memberships:
+            self.conn.execute(_MEMBERSHIPS_SQL, {**span, "today": utcnow().date()})
+        self.first_person = self.last_person = None

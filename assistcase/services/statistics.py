@@ -448,5 +448,15 @@ def monthly_series(s: Session, area_id: int, last_month: dt.date,
     return out
 
 
+def report_with_series(s: Session, area_id: int, period: Period,
+                       today: dt.date) -> tuple[StatisticsReport, list[MonthPoint]]:
+    """The statistics of a period and the monthly series for its charts, read together: the
+    series ends with the period's last month, or the month before ``today``'s when the period
+    runs on past it."""
+    last = min(dt.date(today.year, today.month, 1),
+               dt.date(period.end.year, period.end.month, 1) - dt.timedelta(days=1))
+    return statistics(s, area_id, period), monthly_series(s, area_id, last)
+
+
 def class_label(residence_class: str | None) -> str:
     return CLASS_ZH.get(residence_class or "", "合计")

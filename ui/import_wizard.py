@@ -87,7 +87,7 @@ class _Runner(QObject):
         self.status.setText(message)
 
     def _done(self, ok: bool, result: object) -> None:
-        self.task = None
+        self._last_op, self.task = self.task, None  # freed once the next job ends
         self.cancel_button.setEnabled(False)
         self.bar.setValue(100 if ok else 0)
         self.finished.emit(ok, result)

@@ -102,7 +102,9 @@ class Op(QObject):
     def __init__(self, parent: QWidget | None, fn: Callable[..., Any], title: str = "",
                  core: Core | None = None, changes: Change = Change.NONE,
                  show_progress: bool = True):
-        super().__init__(parent)
+        # No QObject parent: the caller holds the op (a page its one op) and Python frees it;
+        # deleting it from Qt (deleteLater) right after its own signals crashed PySide.
+        super().__init__(None)
         self._parent_widget = parent
         self._core = core
         self._changes = changes
@@ -273,9 +275,8 @@ class Page(QWidget):
         return op.run()
 
     def _op_finished(self, outcome: str) -> None:
-        done, self.task = self.task, None
-        if done is not None:
-            done.deleteLater()
+        # kept until the next op ends: freeing it inside its own signal is not safe
+        self._last_op, self.task = self.task, None
         self.busy_changed()
         self.task_finished.emit(outcome)
 

@@ -77,6 +77,19 @@ def _table(headers: list[str]) -> QTableWidget:
     return t
 
 
+def _month_list(v: QVBoxLayout, row: QHBoxLayout,
+                headers: list[str]) -> tuple[QLabel, QTableWidget]:
+    """Under a month's choice (``row``): a line of explanation and the month's list."""
+    row.addStretch(1)
+    v.addLayout(row)
+    info = QLabel()
+    info.setWordWrap(True)
+    v.addWidget(info)
+    table = _table(headers)
+    v.addWidget(table, 1)
+    return info, table
+
+
 class CoverageDialog(QDialog):
     """Change of covered members (增人增保 / 减人减保) of a dibao case: the household's members
     with the covered ones ticked, the date of the decision and its reason. A member who joined
@@ -552,16 +565,10 @@ class CasesPage(Page):
         self.recalc_btn = QPushButton(self.tr("Recalculate the month"))
         self.recalc_btn.setVisible(not self.read_only)
         row.addWidget(self.recalc_btn)
-        row.addStretch(1)
-        v.addLayout(row)
-        self.review_info = QLabel()
-        self.review_info.setWordWrap(True)
-        v.addWidget(self.review_info)
-        self.review_table = _table([
+        self.review_info, self.review_table = _month_list(v, row, [
             self.tr("Case"), self.tr("Household No."), self.tr("Head"), self.tr("Village"),
             self.tr("Standard"), self.tr("Household income"), self.tr("Members"),
             self.tr("Per-capita income"), self.tr("Amount")])
-        v.addWidget(self.review_table, 1)
         box = QGroupBox(self.tr("Record the review"))
         form = QFormLayout(box)
         self.review_outcome = QComboBox()
@@ -724,16 +731,10 @@ class CasesPage(Page):
         row.addWidget(QLabel(self.tr("Month")))
         self.marginal_month = _month_edit()
         row.addWidget(self.marginal_month)
-        row.addStretch(1)
-        v.addLayout(row)
-        self.marginal_info = QLabel()
-        self.marginal_info.setWordWrap(True)
-        v.addWidget(self.marginal_info)
-        self.marginal_table = _table([
+        self.marginal_info, self.marginal_table = _month_list(v, row, [
             self.tr("Household No."), self.tr("Head"), self.tr("Village"), self.tr("Category"),
             self.tr("Household income"), self.tr("Members"), self.tr("Per-capita income"),
             self.tr("Standard"), self.tr("% of standard")])
-        v.addWidget(self.marginal_table, 1)
         self.marginal_month.dateChanged.connect(lambda _d: self.refresh_marginal())
         self.marginal_table.itemDoubleClicked.connect(self._open_marginal_household)
         return w

@@ -829,12 +829,15 @@ class RostersPage(Page):
         self.broadcast(Change.ROSTERS)
         return True
 
-    def review(self) -> bool:
+    def _write_shown(self, service: Callable[..., Any], *args: Any, done: str) -> bool:
+        """A workflow step on the roster shown: ``service(db, actor, roster_id, *args)``."""
         if self.view is None:
             return False
         rid = self.view.id
-        return self._write(lambda: self.core.write(R.review_roster, rid),
-                           self.tr("Reviewed."))
+        return self._write(lambda: self.core.write(service, rid, *args), done)
+
+    def review(self) -> bool:
+        return self._write_shown(R.review_roster, done=self.tr("Reviewed."))
 
     def ask_send_back(self) -> None:
         if self.view is not None:
@@ -842,11 +845,7 @@ class RostersPage(Page):
                              self.tr("Reason for sending the roster back:"), self.send_back)
 
     def send_back(self, reason: str) -> bool:
-        if self.view is None:
-            return False
-        rid = self.view.id
-        return self._write(lambda: self.core.write(R.reopen_roster, rid, reason),
-                           self.tr("Sent back to draft."))
+        return self._write_shown(R.reopen_roster, reason, done=self.tr("Sent back to draft."))
 
     def ask_approve(self) -> None:
         if self.view is None:
@@ -862,11 +861,7 @@ class RostersPage(Page):
             self.tr("Approve and freeze"), self.approve)
 
     def approve(self) -> bool:
-        if self.view is None:
-            return False
-        rid = self.view.id
-        return self._write(lambda: self.core.write(R.approve_roster, rid),
-                           self.tr("Approved: the roster is frozen."))
+        return self._write_shown(R.approve_roster, done=self.tr("Approved: the roster is frozen."))
 
     def ask_discard(self) -> None:
         if self.view is not None:

@@ -79,7 +79,7 @@ def show_error(parent: QWidget | None, exc: BaseException, tb: str = "",
     details = tb or "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     if not isinstance(exc, AssistCaseError):
         log.error("unexpected error in an operation\n%s", details)
-    return error_dialog(parent, title or QCoreApplication.translate("ops", "AssistCase: error"),
+    return error_dialog(parent, title or QCoreApplication.translate("crash", "AssistCase: error"),
                         error_text(exc), details)
 
 

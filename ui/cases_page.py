@@ -219,6 +219,7 @@ class CasesPage(Page):
 
     def _cases_tab(self) -> QWidget:
         splitter = QSplitter(Qt.Horizontal)
+        splitter.setObjectName("cases_split")  # its state is kept (ui.ops.Page)
         left = QWidget()
         v = QVBoxLayout(left)
         self.states = QListWidget()

@@ -217,6 +217,7 @@ class RegistryPage(Page):
         self.model.reload()
 
     def save_state(self) -> None:
+        super().save_state()
         QSettings().setValue("registry/header", self.table.horizontalHeader().saveState())
 
     def import_spreadsheet(self) -> None:

@@ -398,6 +398,7 @@ class RostersPage(Page):
         self.list.itemSelectionChanged.connect(self._selection_changed)
 
         split = QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("rosters_split")  # its state is kept (ui.ops.Page)
         split.addWidget(self.list)
         split.addWidget(self._build_detail())
         split.setStretchFactor(0, 1)
@@ -509,6 +510,7 @@ class RostersPage(Page):
         bv.addWidget(QLabel(self.tr("Subtotals by village")))
         bv.addWidget(self.villages)
         split = QSplitter(Qt.Orientation.Horizontal)
+        split.setObjectName("lines_split")
         split.addWidget(self.lines)
         split.addWidget(box)
         split.setStretchFactor(0, 3)

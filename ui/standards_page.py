@@ -88,6 +88,7 @@ class StandardsPage(Page):
         self.class_names = {"urban": self.tr("Urban"), "rural": self.tr("Rural")}
         self.pending: list[S.StandardInput] = []
         splitter = QSplitter(Qt.Horizontal)
+        splitter.setObjectName("standards_split")  # its state is kept (ui.ops.Page)
         splitter.addWidget(self._standards_panel())
         splitter.addWidget(self._policy_panel())
         layout = QVBoxLayout(self)

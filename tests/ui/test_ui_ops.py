@@ -195,3 +195,23 @@ def test_an_op_without_a_page(qtbot, db):
     with qtbot.waitSignal(op.finished, timeout=10000) as done:
         op.run()
     assert done.args == ["succeeded"] and heard == [(Change.HOUSEHOLDS, None)]
+
+
+def test_a_page_keeps_its_splitters_state(qtbot, db):
+    from PySide6.QtWidgets import QSplitter
+
+    core = Core(db, ACTOR)
+    sizes = []
+    for _ in range(2):
+        page = StandardsPage(core)
+        qtbot.addWidget(page)
+        page.resize(1000, 600)
+        page.show()
+        split = page.findChild(QSplitter, "standards_split")
+        if not sizes:
+            split.setSizes([250, 750])
+            sizes.append(split.sizes())
+            page.save_state()  # what the main window calls as it closes
+        else:
+            assert split.sizes() == sizes[0]
+        page.close()

@@ -15,10 +15,15 @@ from .errors import AssistCaseError, ValidationError
 log = logging.getLogger("assistcase")
 
 
-def _open(args: argparse.Namespace, upgrade: bool = True):
-    from .db import open_database
+def _core(args: argparse.Namespace, upgrade: bool = True):
+    """The façade every command works through (``--read-only``: every write is refused)."""
+    from .core import Core
 
-    return open_database(args.db, upgrade=upgrade)
+    return Core.open(args.db, args.user, read_only=args.read_only, upgrade=upgrade)
+
+
+def _open(args: argparse.Namespace, upgrade: bool = True):
+    return _core(args, upgrade).db
 
 
 def _progress_printer(quiet: bool):
@@ -36,12 +41,13 @@ def _progress_printer(quiet: bool):
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import generate_demo, generate_demo_city
 
-    db = _open(args)
+    core = _core(args)
+    db = core.db
     t0 = time.perf_counter()
     extra = {} if args.registry_only else {"monitoring": True}
     generate = generate_demo if args.registry_only else generate_demo_city
-    summary = generate(db, args.user, households=args.households, seed=args.seed,
-                       progress=_progress_printer(args.quiet), **extra)
+    summary = core.write(generate, households=args.households, seed=args.seed,
+                         progress=_progress_printer(args.quiet), **extra)
     print(f"generated {summary.households} households and {summary.persons} persons "
           f"in {time.perf_counter() - t0:.1f} s into {db.url}")
     return 0
@@ -104,9 +110,9 @@ def cmd_import(args: argparse.Namespace) -> int:
     from .io import import_registry, load_mapping, write_report_xlsx
 
     mapping = load_mapping(args.mapping) if args.mapping else None
-    db = _open(args)
-    report = import_registry(db, args.user, args.file, sheet=args.sheet, mapping=mapping,
-                             dry_run=args.dry_run, progress=_progress_printer(args.quiet))
+    core = _core(args)
+    report = core.write(import_registry, args.file, sheet=args.sheet, mapping=mapping,
+                        dry_run=args.dry_run, progress=_progress_printer(args.quiet))
     for issue in report.issues[: args.limit]:
         print(issue.line("en"), file=sys.stderr)
     if len(report.issues) > args.limit:
@@ -226,10 +232,10 @@ def _print_built(result) -> None:
 def cmd_roster_build(args: argparse.Namespace) -> int:
     from .services import rosters as R
 
-    db = _open(args)
-    data = R.MonthlyRosterInput(_area_id(db, args.area), args.month, args.program,
+    core = _core(args)
+    data = R.MonthlyRosterInput(_area_id(core.db, args.area), args.month, args.program,
                                 args.residence_class)
-    _print_built(R.build_monthly_roster(db, args.user, data,
+    _print_built(core.write(R.build_monthly_roster, data,
                                         progress=_progress_printer(args.quiet)))
     return 0
 
@@ -237,10 +243,10 @@ def cmd_roster_build(args: argparse.Namespace) -> int:
 def cmd_roster_one_time(args: argparse.Namespace) -> int:
     from .services import rosters as R
 
-    db = _open(args)
-    data = R.OneTimeInput(_area_id(db, args.area), args.date, args.amount, args.categories,
+    core = _core(args)
+    data = R.OneTimeInput(_area_id(core.db, args.area), args.date, args.amount, args.categories,
                           args.residence_class, purpose=args.purpose)
-    _print_built(R.build_one_time_roster(db, args.user, data,
+    _print_built(core.write(R.build_one_time_roster, data,
                                          progress=_progress_printer(args.quiet)))
     return 0
 
@@ -262,7 +268,7 @@ def cmd_roster_list(args: argparse.Namespace) -> int:
 def cmd_roster_review(args: argparse.Namespace) -> int:
     from .services import rosters as R
 
-    view = R.review_roster(_open(args), args.user, args.roster_id)
+    view = _core(args).write(R.review_roster, args.roster_id)
     print(f"roster {view.id} reviewed by {view.reviewed_by}: {view.line_count} line(s), "
           f"{_yuan(view.total_fen)}")
     return 0
@@ -271,7 +277,7 @@ def cmd_roster_review(args: argparse.Namespace) -> int:
 def cmd_roster_approve(args: argparse.Namespace) -> int:
     from .services import rosters as R
 
-    view = R.approve_roster(_open(args), args.user, args.roster_id)
+    view = _core(args).write(R.approve_roster, args.roster_id)
     print(f"roster {view.id} approved by {view.approved_by} and frozen: {view.line_count} "
           f"line(s), {_yuan(view.total_fen)}")
     return 0
@@ -305,7 +311,7 @@ def cmd_roster_xlsx(args: argparse.Namespace) -> int:
 def cmd_roster_bank_returns(args: argparse.Namespace) -> int:
     from .io.bank import import_bank_returns
 
-    r = import_bank_returns(_open(args), args.user, args.roster_id, args.file,
+    r = _core(args).write(import_bank_returns, args.roster_id, args.file,
                             progress=_progress_printer(args.quiet))
     print(f"bank returns recorded for roster {args.roster_id}: {r.paid} paid "
           f"({_yuan(r.paid_fen)}), {r.failed} failed ({_yuan(r.failed_fen)}), "
@@ -363,10 +369,11 @@ def cmd_cases_exit_review(args: argparse.Namespace) -> int:
     from .services.recalc import recalculate_area
     from .services import case_review as X
 
-    db = _open(args)
+    core = _core(args)
+    db = core.db
     area = _area_code_or_id(db, args.area)
     if args.recalculate:
-        r = recalculate_area(db, args.user, area, args.month)
+        r = core.write(recalculate_area, area, args.month)
         print(f"recalculated {args.month:%Y-%m}: {r.cases} case(s), {r.exit_review} flagged for "
               f"exit review", file=sys.stderr)
     with db.read() as s:
@@ -388,9 +395,8 @@ def cmd_cases_exit_review(args: argparse.Namespace) -> int:
 def cmd_cases_record_review(args: argparse.Namespace) -> int:
     from .services import case_review as X
 
-    db = _open(args)
-    X.record_exit_review(db, args.user, args.case_id, args.date, args.outcome, args.findings,
-                         args.keep)
+    _core(args).write(X.record_exit_review, args.case_id, args.date, args.outcome,
+                      args.findings, args.keep)
     en, _zh = X.OUTCOMES[args.outcome]
     print(f"case {args.case_id}: exit review recorded ({en}), effective from the month after "
           f"{args.date}")
@@ -547,6 +553,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="acting user recorded in the audit log (default: "
                              "$ASSISTCASE_USER or the login name)")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
+    common.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
+                        help="open the database read-only: every write is refused")
     p = argparse.ArgumentParser(
         prog="assistcase", parents=[common],
         description="AssistCase: social assistance case management (command line).")
@@ -766,6 +774,7 @@ def main(argv: list[str] | None = None) -> int:
     args.db = getattr(args, "db", None)
     args.user = getattr(args, "user", None) or current_username()
     args.verbose = getattr(args, "verbose", False)
+    args.read_only = getattr(args, "read_only", False)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:

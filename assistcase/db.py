@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import MIGRATIONS_DIR, resolve_db_url
-from .errors import DatabaseError, DatabaseTooNewError
+from .errors import DatabaseError, DatabaseTooNewError, ReadOnlyError
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -46,13 +46,20 @@ def _sqlite_pragmas(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     cur.close()
 
 
-def make_engine(url: str) -> Engine:
+def _sqlite_query_only(dbapi_conn: sqlite3.Connection, _record: object) -> None:
+    # A read-only Database: SQLite itself refuses any write on its connections.
+    dbapi_conn.execute("PRAGMA query_only=ON")
+
+
+def make_engine(url: str, read_only: bool = False) -> Engine:
     sa_url = make_url(url)
     if sa_url.get_backend_name() == "sqlite":
         if sa_url.database and sa_url.database != ":memory:":
             Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
+        if read_only:
+            event.listen(engine, "connect", _sqlite_query_only)
         # pysqlite starts a transaction only at the first INSERT/UPDATE, so reads and DDL
         # before it are outside the transaction. Take over BEGIN ourselves (the recipe in
         # SQLAlchemy's SQLite dialect documentation) so a service's whole unit is atomic.
@@ -124,11 +131,13 @@ def current_revision(engine: Engine) -> str | None:
 
 
 class Database:
-    """An opened AssistCase database."""
+    """An opened AssistCase database. ``read_only``: :meth:`begin` raises ReadOnlyError and
+    SQLite connections run with ``query_only`` (a direct write is refused by SQLite too)."""
 
-    def __init__(self, url: str, engine: Engine | None = None):
+    def __init__(self, url: str, engine: Engine | None = None, read_only: bool = False):
         self.url = url
-        self.engine = engine or make_engine(url)
+        self.read_only = read_only
+        self.engine = engine or make_engine(url, read_only=read_only)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -144,6 +153,8 @@ class Database:
     @contextlib.contextmanager
     def begin(self) -> Iterator[Session]:
         """A write session in one transaction: committed on success, rolled back on any error."""
+        if self.read_only:
+            raise ReadOnlyError()
         with self._sessions() as s, s.begin():
             s.connection(execution_options={"assistcase_write": True})
             yield s
@@ -278,15 +289,24 @@ def explained_open_errors(where: object) -> Iterator[None]:
             f"（{detail}）") from exc
 
 
-def open_database(db: str | Path | None = None, upgrade: bool = True) -> Database:
+def open_database(db: str | Path | None = None, upgrade: bool = True,
+                  read_only: bool = False) -> Database:
     """Open (and by default upgrade) the database named by ``--db``, the environment, or the
     default location. Raises DatabaseTooNewError for a database from a newer AssistCase and
-    DatabaseError for anything SQLite or the OS refuses."""
+    DatabaseError for anything SQLite or the OS refuses. A read-only database is never
+    upgraded: an older one is refused with a message."""
     url = resolve_db_url(db)
-    database = Database(url)
+    database = Database(url, read_only=read_only)
     try:
         with explained_open_errors(database.path or url):
-            if upgrade:
+            if read_only and not database.is_current():
+                if database.check_version() != "current":
+                    raise DatabaseError(
+                        f"the database {database.path or url} needs upgrading, which is a "
+                        "write: open it once without read-only",
+                        f"数据库 {database.path or url} 需要升级（升级会写入数据），"
+                        "请先以非只读方式打开一次")
+            elif upgrade:
                 backup = database.upgrade()
                 if backup:
                     log.warning("database upgraded; the previous version was saved as %s",

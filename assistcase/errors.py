@@ -102,6 +102,15 @@ class DatabaseError(AssistCaseError):
     """The database cannot be opened or upgraded."""
 
 
+class ReadOnlyError(AssistCaseError):
+    """A write was attempted on a database opened read-only (查看模式): refused before any
+    change, by the core façade and by the database itself."""
+
+    def __init__(self) -> None:
+        super().__init__("the database is open read-only: nothing can be changed",
+                         "数据库以只读方式打开，不能修改任何数据")
+
+
 class Cancelled(AssistCaseError):
     """The user cancelled a long operation; its transaction was rolled back."""
 

@@ -19,8 +19,8 @@ A thin view over :mod:`assistcase.services.aid`. The tabs:
   days overdue; mark a file complete.
 - **Statistics**: person-times and amounts by type, cause and township for a period.
 
-"Build roster…" builds the temporary-aid roster of an area and month in a
-:class:`~ui.tasks.BackgroundTask`; the roster then lives in the rosters page (review,
+"Build roster…" builds the temporary-aid roster of an area and month as an
+:class:`~ui.ops.Op`; the roster then lives in the rosters page (review,
 approval, PDF, bank file). ``read_only=True`` shows everything and writes nothing.
 
 Dialogs are opened with ``open()`` and kept in :attr:`AidPage.dialog` (as the rosters page
@@ -43,18 +43,18 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDateEdit, QDia
                                QSpinBox, QSplitter, QStackedWidget, QTabBar, QTableWidget,
                                QTableWidgetItem, QTabWidget, QTextBrowser, QVBoxLayout, QWidget)
 
+from assistcase.core import Core
 from assistcase.db import Database
 from assistcase.errors import AssistCaseError, ServiceResult, ValidationError
 from assistcase.rules.idnumber import normalize_id, parse_resident_id
-from assistcase.services.queries import (HouseholdDetail, HouseholdFilter, household_detail,
-                                household_rows, search_household_ids)
+from assistcase.services.queries import (HouseholdDetail, HouseholdFilter, found_households,
+                                         household_detail)
 from assistcase.services import aid as A
 from assistcase.services import rosters as R
-from assistcase.services.standards import policy_for
 
 from .labels import fen_to_yuan_text, label, yuan_text_to_fen
+from .ops import Change, Op, Page
 from .rosters_page import ERROR_STYLE, _item, _pydate, _qdate, _table, error_text
-from .tasks import BackgroundTask
 
 WARNING_STYLE = ("background: #FFF4CE; border: 1px solid #E0B000; border-radius: 3px; "
                  "padding: 6px; color: #4D3B00;")
@@ -488,11 +488,11 @@ class AidEntryForm(QWidget):
 
     recorded = Signal(object)
 
-    def __init__(self, db: Database, actor: str | int, today: dt.date, lang: str,
+    def __init__(self, core: Core, today: dt.date, lang: str,
                  causes: list[A.AidCauseRow], townships: list[tuple[int, str]],
                  names: dict[str, str], parent: QWidget | None = None):
         super().__init__(parent)
-        self.db, self.actor, self.today, self.lang = db, actor, today, lang
+        self.core, self.today, self.lang = core, today, lang
         self.names = names
         self.household: HouseholdDetail | None = None
         self.general = QLabel()
@@ -712,10 +712,8 @@ class AidEntryForm(QWidget):
         text = self.search.text().strip()
         rows = []
         if text:
-            with self.db.read() as s:
-                ids = search_household_ids(s, HouseholdFilter(text=text), limit=SEARCH_LIMIT)
-                found = household_rows(s, ids)
-            rows = [found[i] for i in ids if i in found]
+            rows = self.core.read(found_households, HouseholdFilter(text=text),
+                                  limit=SEARCH_LIMIT)
         self.results.blockSignals(True)
         self.results.setRowCount(len(rows))
         for r, h in enumerate(rows):
@@ -745,8 +743,7 @@ class AidEntryForm(QWidget):
         if hid is None:
             self._set_household(None)
             return
-        with self.db.read() as s:
-            self._set_household(household_detail(s, hid, self.today))
+        self._set_household(self.core.read(household_detail, hid, self.today))
 
     def _set_household(self, detail: HouseholdDetail | None) -> None:
         self.household = detail
@@ -806,11 +803,8 @@ class AidEntryForm(QWidget):
             area_id = self.household.village_id
         if not kw:
             return ""
-        with self.db.read() as s:
-            applied = _pydate(self.applied_on.date())
-            months = policy_for(s, area_id, applied).aid_repeat_months if area_id else 12
-            earlier = A.previous_aid(s, applied, months=months, **kw)
-        return earlier_aid_text(earlier, months)
+        check = self.core.read(A.repeat_aid, _pydate(self.applied_on.date()), area_id, **kw)
+        return earlier_aid_text(check.earlier, check.months)
 
     def _show_earlier(self) -> None:
         text = self.earlier_text()
@@ -874,16 +868,14 @@ class AidEntryForm(QWidget):
         if data is None:
             return None
         try:
-            result = A.record_aid(self.db, self.actor, data)
+            result = self.core.write(A.record_aid, data)
         except AssistCaseError as e:
             self.result_box.hide()  # the last case's message is not about this one
             self.warning_box.hide()
             self.errors.show(e)
             return None
-        with self.db.read() as s:
-            view = A.aid_view(s, result.created_id)
-            queue = next((lv for lv in LEVELS if any(
-                q.aid.id == view.id for q in A.approval_queue(s, lv, self.today))), None)
+        view = self.core.read(A.aid_view, result.created_id)
+        queue = self.core.read(A.waiting_level, view.id, self.today)
         text = self.tr("Recorded case %1: %2, %3, requested %4 yuan.").replace(
             "%1", str(view.id)).replace("%2", view.name).replace(
             "%3", self.names[view.aid_type]).replace("%4", _yuan(view.amount_requested_fen))
@@ -925,7 +917,7 @@ class AidEntryForm(QWidget):
         (self.name if self.outside.isChecked() else self.search).setFocus()
 
 
-def earlier_aid_text(earlier: list[A.PreviousAid], months: int) -> str:
+def earlier_aid_text(earlier: list[A.PreviousAid] | tuple[A.PreviousAid, ...], months: int) -> str:
     """The repeat-aid warning for a list of earlier grants (empty: '')."""
     if not earlier:
         return ""
@@ -943,20 +935,19 @@ def earlier_aid_text(earlier: list[A.PreviousAid], months: int) -> str:
 # --- the page -----------------------------------------------------------------------------
 
 
-class AidPage(QWidget):
+class AidPage(Page):
     """The temporary-aid page. ``today`` fixes the default dates (tests); default: today."""
 
-    changed = Signal()            # after any successful write
-    task_finished = Signal(str)   # "succeeded" / "failed" / "cancelled", after a background run
+    refresh_on = Change.AID | Change.ROSTERS | Change.HOUSEHOLDS
 
-    def __init__(self, db: Database, actor: str | int, read_only: bool = False,
-                 parent: QWidget | None = None, today: dt.date | None = None):
-        super().__init__(parent)
-        self.db, self.actor, self.read_only = db, actor, read_only
+    def __init__(self, core: Core | Database, actor: str | int | None = None,
+                 read_only: bool = False, parent: QWidget | None = None,
+                 today: dt.date | None = None):
+        super().__init__(core, actor, read_only, parent)
+        read_only = self.read_only
         self.today = today or dt.date.today()
         self.lang = "zh" if QLocale().name().startswith("zh") else "en"
         self.dialog: QDialog | None = None
-        self.task: BackgroundTask | None = None
         self.last_roster_id: int | None = None
         self._details: dict[QTableWidget, QTextBrowser] = {}  # list → its case detail
         self.names = {
@@ -968,9 +959,8 @@ class AidPage(QWidget):
             "bank": self.tr("Bank account"), "cash": self.tr("Cash"),
             "direct": self.tr("directly"), "roster": self.tr("by roster"),
         }
-        with db.read() as s:
-            self.causes = A.aid_causes(s)
-            self.areas = R.roster_areas(s)
+        self.causes = self.core.read(A.aid_causes)
+        self.areas = self.core.read(R.roster_areas)
         townships, county = [], ""
         for aid_, name, level in self.areas:
             if level == "county":
@@ -1004,7 +994,7 @@ class AidPage(QWidget):
         self.tabs.setObjectName("aid_tabs")
         self.form: AidEntryForm | None = None
         if not read_only:
-            self.form = AidEntryForm(db, actor, self.today, self.lang, self.causes, townships,
+            self.form = AidEntryForm(self.core, self.today, self.lang, self.causes, townships,
                                      self.names, self)
             self.form.recorded.connect(self._recorded)
             scroll = QScrollArea()
@@ -1229,8 +1219,7 @@ class AidPage(QWidget):
 
     def refresh_queue(self, select_id: int | None = None) -> None:
         level = LEVELS[max(self.levels.currentIndex(), 0)]
-        with self.db.read() as s:
-            queues = {lv: A.approval_queue(s, lv, self.today) for lv in LEVELS}
+        queues = self.core.read(A.approval_queues, self.today)
         for i, lv in enumerate(LEVELS):
             self.levels.setTabText(i, f"{self.names[lv]} ({len(queues[lv])})")
         rows = []
@@ -1261,8 +1250,7 @@ class AidPage(QWidget):
         self._update_actions()
 
     def refresh_unpaid(self, select_id: int | None = None) -> None:
-        with self.db.read() as s:
-            cases = A.list_aid(s, A.AidFilter(status="approved", limit=None))
+        cases = self.core.read(A.list_aid, A.AidFilter(status="approved", limit=None))
         rows = []
         for a in cases:
             if a.paperwork_complete:
@@ -1283,8 +1271,8 @@ class AidPage(QWidget):
         self._update_actions()
 
     def refresh_paperwork(self, select_id: int | None = None) -> None:
-        with self.db.read() as s:
-            files = A.paperwork_files(s, self.today, overdue_only=self.overdue_only.isChecked())
+        files = self.core.read(A.paperwork_files, self.today,
+                               overdue_only=self.overdue_only.isChecked())
         rows = []
         for f in files:
             a = f.aid
@@ -1314,9 +1302,8 @@ class AidPage(QWidget):
         try:
             start, end = A.period_bounds(kind, self.stat_year.value(), self.stat_number.value())
             area = self.stat_area.currentData()
-            with self.db.read() as s:
-                st = A.aid_statistics(s, start, end, None if area == NONE else area,
-                                      self.stat_basis.currentData())
+            st = self.core.read(A.aid_statistics, start, end, None if area == NONE else area,
+                                self.stat_basis.currentData())
         except AssistCaseError as e:
             self.stat_total.setText(error_text(e, self.lang))
             return
@@ -1346,21 +1333,14 @@ class AidPage(QWidget):
             detail.clear()
             self._update_actions()
             return
-        with self.db.read() as s:
-            view = A.aid_view(s, aid_id)
-            months, earlier = self._earlier(s, view)
-        detail.setHtml(self.detail_html(view, earlier_aid_text(earlier, months)))
+        view = self.core.read(A.aid_view, aid_id)
+        detail.setHtml(self.detail_html(view, self._earlier(aid_id)))
         self._update_actions()
 
-    def _earlier(self, s, view: A.AidView) -> tuple[int, list[A.PreviousAid]]:
+    def _earlier(self, aid_id: int) -> str:
         """Earlier aid to the same household, person or ID number (the repeat-aid check)."""
-        as_of = view.approved_on or self.today
-        months = policy_for(s, view.township_id, as_of).aid_repeat_months
-        earlier = A.previous_aid(
-            s, as_of, household_id=view.household_id,
-            person_id=view.person_id, id_number=view.id_number or None,
-            name=None if view.id_number else view.name, months=months, exclude_id=view.id)
-        return months, earlier
+        check = self.core.read(A.case_repeat_aid, aid_id, self.today)
+        return earlier_aid_text(check.earlier, check.months)
 
     def detail_html(self, v: A.AidView, earlier: str) -> str:
         e = html.escape
@@ -1456,30 +1436,26 @@ class AidPage(QWidget):
     def _recorded(self, result: ServiceResult) -> None:
         self.refresh_queue(result.created_id)
         self._say("")
-        self.changed.emit()
+        self.broadcast(Change.AID)
 
     def _view(self, aid_id: int) -> A.AidView:
-        with self.db.read() as s:
-            return A.aid_view(s, aid_id)
+        return self.core.read(A.aid_view, aid_id)
 
     def ask_approve(self) -> ApproveDialog | None:
         aid_id = self._selected_id(self.queue)
         if self.read_only or aid_id is None:
             return None
         level = LEVELS[max(self.levels.currentIndex(), 0)]
-        with self.db.read() as s:
-            view = A.aid_view(s, aid_id)
-            months, earlier = self._earlier(s, view)
+        view = self.core.read(A.aid_view, aid_id)
 
         def limits_on(day: dt.date):
-            with self.db.read() as s:
-                return A.case_limits(s, aid_id, day)
+            return self.core.read(A.case_limits, aid_id, day)
 
         def approve(data: A.ApprovalInput) -> ServiceResult:
-            return A.approve_aid(self.db, self.actor, aid_id, data)
+            return self.core.write(A.approve_aid, aid_id, data)
 
         dlg = ApproveDialog(view, level, self.today, limits_on,
-                            earlier_aid_text(earlier, months), approve, self.names,
+                            self._earlier(aid_id), approve, self.names,
                             self.lang, self)
         dlg.accepted.connect(lambda: self._approved(aid_id, dlg.result_value))
         self._open(dlg)
@@ -1495,15 +1471,15 @@ class AidPage(QWidget):
             text += " " + self.tr("Urgent aid: it may be paid now, before the file is complete "
                                   "(Payment tab).")
         self._warn(text, result)
-        self.changed.emit()
+        self.broadcast(Change.AID)
 
     def ask_refuse(self) -> RefuseDialog | None:
         aid_id = self._selected_id(self.queue)
         if self.read_only or aid_id is None:
             return None
         dlg = RefuseDialog(self._view(aid_id), self.today,
-                           lambda on, reason: A.refuse_aid(self.db, self.actor, aid_id, on,
-                                                           reason), self.lang, self)
+                           lambda on, reason: self.core.write(A.refuse_aid, aid_id, on,
+                                                              reason), self.lang, self)
         dlg.accepted.connect(lambda: self._done(self.tr("Refused case %1.")
                                                 .replace("%1", str(aid_id)), dlg.result_value))
         self._open(dlg)
@@ -1514,8 +1490,8 @@ class AidPage(QWidget):
         if self.read_only or aid_id is None:
             return None
         dlg = PaymentDialog(self._view(aid_id), self.today,
-                            lambda on, note: A.record_payment(self.db, self.actor, aid_id, on,
-                                                              note), self.names, self.lang, self)
+                            lambda on, note: self.core.write(A.record_payment, aid_id, on,
+                                                             note), self.names, self.lang, self)
         dlg.accepted.connect(lambda: self._done(self.tr("Payment of case %1 recorded.")
                                                 .replace("%1", str(aid_id)), dlg.result_value))
         self._open(dlg)
@@ -1526,8 +1502,8 @@ class AidPage(QWidget):
         if self.read_only or aid_id is None:
             return None
         dlg = PaperworkDialog(self._view(aid_id), self.today,
-                              lambda docs, on: A.update_paperwork(
-                                  self.db, self.actor, aid_id, documents=docs, completed_on=on),
+                              lambda docs, on: self.core.write(
+                                  A.update_paperwork, aid_id, documents=docs, completed_on=on),
                               self.lang, self)
         dlg.accepted.connect(lambda: self._done(self.tr("The file of case %1 is complete.")
                                                 .replace("%1", str(aid_id)), dlg.result_value))
@@ -1537,7 +1513,7 @@ class AidPage(QWidget):
     def _done(self, text: str, result: ServiceResult) -> None:
         self.refresh()
         self._warn(text, result)
-        self.changed.emit()
+        self.broadcast(Change.AID)
 
     # --- the temporary-aid roster -----------------------------------------------------------
 
@@ -1550,16 +1526,10 @@ class AidPage(QWidget):
         return dlg
 
     def build_roster(self, area_id: int, month: dt.date,
-                     pay_date: dt.date | None = None) -> BackgroundTask | None:
+                     pay_date: dt.date | None = None) -> Op | None:
         """Build the temporary-aid roster of an area and month in the background."""
         if self.read_only or self.task is not None:
             return None
-        task = BackgroundTask(
-            lambda progress, cancel: A.build_temp_aid_roster(
-                self.db, self.actor, area_id, month, pay_date=pay_date, progress=progress,
-                cancel=cancel),
-            self.tr("Building the temporary-aid roster…"), self)
-        self.task = task
 
         def succeeded(result: A.AidRosterResult) -> None:
             self.last_roster_id = result.roster_id
@@ -1576,30 +1546,17 @@ class AidPage(QWidget):
             self._say(" ".join(parts))
             self.show_roster_button.setVisible(self._rosters_page_host() is not None)
             self.refresh()
-            self.changed.emit()
-            self._finish("succeeded")
 
-        def failed(exc: BaseException, _tb: str) -> None:
-            self._say(error_text(exc, self.lang), error=True)
-            self._finish("failed")
+        return self.run_op(
+            lambda progress, cancel: self.core.write(
+                A.build_temp_aid_roster, area_id, month, pay_date=pay_date, progress=progress,
+                cancel=cancel),
+            self.tr("Building the temporary-aid roster…"), succeeded, Change.ROSTERS | Change.AID,
+            on_failure=lambda exc, _tb: self._say(error_text(exc, self.lang), error=True),
+            on_cancel=lambda: self._say(self.tr("Cancelled: nothing was written.")))
 
-        def cancelled() -> None:
-            self._say(self.tr("Cancelled: nothing was written."))
-            self._finish("cancelled")
-
-        task.succeeded.connect(succeeded)
-        task.failed.connect(failed)
-        task.cancelled.connect(cancelled)
+    def busy_changed(self) -> None:
         self._update_actions()
-        task.start()
-        return task
-
-    def _finish(self, outcome: str) -> None:
-        done, self.task = self.task, None
-        if done is not None:
-            done.deleteLater()
-        self._update_actions()
-        self.task_finished.emit(outcome)
 
     def _rosters_page_host(self) -> QWidget | None:
         """The main window when the page lives in one (it shows the other pages)."""
@@ -1614,8 +1571,3 @@ class AidPage(QWidget):
         page = host.show_page("rosters")
         page.refresh_list(roster_id)
         return page
-
-    def save_state(self) -> None:
-        """Called when the window closes: a running task is cancelled and waited for."""
-        if self.task is not None:
-            self.task.wait()

@@ -80,13 +80,14 @@ def _error(title: str, exc: AssistCaseError, lang: str) -> None:
     QMessageBox.critical(None, title, exc.message("zh" if lang == "zh_CN" else "en"))
 
 
-def _open(path: str | None, lang: str):
-    """Open (and upgrade) the database, or explain in a dialog why not and return None."""
+def _open(path: str | None, lang: str, read_only: bool = False):
+    """Open (and upgrade) the database, or explain in a dialog why not and return None.
+    Read-only: SQLite refuses every write on its connections, and it is never upgraded."""
     from assistcase.db import open_database
 
     title = QCoreApplication.translate("app", "Cannot open the database")
     try:
-        return open_database(path)
+        return open_database(path, read_only=read_only)
     except AssistCaseError as exc:  # the core names the file and the cause in both languages
         _error(title, exc, lang)
         print(f"error: {exc.message_en}", file=sys.stderr)
@@ -160,51 +161,44 @@ def main(argv: list[str] | None = None) -> int:
 
     install_exception_hook()  # unexpected errors: the log file in the data directory + a dialog
 
+    from assistcase.core import Core
     from assistcase.services.queries import registry_is_empty
 
-    db = _open(args.db, args.lang)
+    db = _open(args.db, args.lang, args.read_only)
     if db is None:
         return 2
-    actor = args.user or current_username()
+    core = Core(db, args.user or current_username(), args.read_only)
 
     from .main_window import MainWindow
 
     window: list[MainWindow] = []
 
     def show_window() -> None:
-        w = MainWindow(db, actor, read_only=args.read_only)
+        w = MainWindow(core)
         window.append(w)
         w.show()
         if args.exit_when_shown:
             _exit_after_first_paint(w, app)
 
-    with db.read() as s:
-        empty = registry_is_empty(s)
-    if empty and args.demo_households > 0:
+    if core.may_write and args.demo_households > 0 and core.read(registry_is_empty):
         from assistcase.demo import generate_demo_city
 
-        from .tasks import BackgroundTask
+        from .ops import Change, Op, show_error
 
-        task = BackgroundTask(
-            lambda progress, cancel: generate_demo_city(db, actor, households=args.demo_households,
-                                                   seed=1, progress=progress, cancel=cancel,
-                                                   monitoring=True),
-            QCoreApplication.translate("app", "Creating the demo database…"))
-        task.succeeded.connect(lambda _summary: show_window())
-        task.cancelled.connect(show_window)
-
-        def failed(exc: BaseException, _tb: str) -> None:
-            if isinstance(exc, AssistCaseError):
-                _error(QCoreApplication.translate("app", "Demo data could not be created"), exc, args.lang)
-            else:
-                from .crash import report_exception
-
-                report_exception(exc)  # logged with its traceback, shown with "copy details"
+        def failed(exc: BaseException, tb: str) -> None:
+            # the core's message, or for anything unexpected the log file and "copy details"
+            show_error(None, exc, tb,
+                       QCoreApplication.translate("app", "Demo data could not be created"))
             show_window()
 
-        task.failed.connect(failed)
-        _keep.append(task)
-        task.start()
+        op = Op(None, lambda progress, cancel: core.write(
+                    generate_demo_city, households=args.demo_households, seed=1,
+                    progress=progress, cancel=cancel, monitoring=True),
+                QCoreApplication.translate("app", "Creating the demo database…"),
+                core, Change.HOUSEHOLDS)
+        op.on_success(lambda _summary: show_window()).on_cancel(show_window).on_failure(failed)
+        _keep.append(op)
+        op.run()
     else:
         show_window()
     code = app.exec()

@@ -10,10 +10,12 @@ import datetime as dt
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
+from assistcase.core import Core
 from assistcase.db import Database
 from assistcase.services.case_list import CaseFilter, CaseRow, case_ids, case_rows
 
 from .block_cache import BlockCache
+from .ops import as_core
 
 BLOCK = 200
 MAX_BLOCKS = 64
@@ -24,9 +26,9 @@ COLUMNS = ("id", "program", "state", "household", "head", "person", "village", "
 class CaseTableModel(QAbstractTableModel):
     countChanged = Signal(int)
 
-    def __init__(self, db: Database, parent=None):
+    def __init__(self, core: Core | Database, parent=None):
         super().__init__(parent)
-        self._db = db
+        self._core = as_core(core)
         self._filter = CaseFilter()
         self._ids: list[int] = []
         self._blocks: BlockCache[dict[int, CaseRow]] = BlockCache(self._fetch, BLOCK,
@@ -49,8 +51,7 @@ class CaseTableModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
-        with self._db.read() as s:
-            ids = case_ids(s, self._filter, dt.date.today())
+        ids = self._core.read(case_ids, self._filter, dt.date.today())
         self.beginResetModel()
         self._ids = ids
         self._blocks.clear()
@@ -61,8 +62,7 @@ class CaseTableModel(QAbstractTableModel):
         return self._ids[row] if 0 <= row < len(self._ids) else None
 
     def _fetch(self, b: int) -> dict[int, CaseRow]:
-        with self._db.read() as s:
-            return case_rows(s, self._ids[b * BLOCK:(b + 1) * BLOCK], dt.date.today())
+        return self._core.read(case_rows, self._ids[b * BLOCK:(b + 1) * BLOCK], dt.date.today())
 
     def _row(self, row: int) -> CaseRow | None:
         return self._blocks.for_row(row).get(self._ids[row])

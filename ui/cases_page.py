@@ -27,10 +27,11 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog,
                                QTableView, QTableWidget, QTableWidgetItem, QTabWidget,
                                QVBoxLayout, QWidget)
 
+from assistcase.core import Core
 from assistcase.db import Database
 from assistcase.rules.entitlement import NoStandardError
 from assistcase.errors import AssistCaseError
-from assistcase.services.queries import HouseholdFilter, household_detail, household_rows, search_household_ids
+from assistcase.services.queries import HouseholdFilter, found_households, household_rows
 from assistcase.services.recalc import case_entitlement, recalculate_area
 from assistcase.services import case_list as L
 from assistcase.services import case_review as X
@@ -39,7 +40,7 @@ from assistcase.services import standards as S
 from assistcase.rules.money import yuan
 
 from .case_model import CaseTableModel
-from .tasks import BackgroundTask
+from .ops import Change, Op, Page
 from .widgets import ERROR_STYLE, date_edit as _date_edit, pydate as _pydate, qdate as _qdate
 
 SEARCH_LIMIT = 50
@@ -76,20 +77,30 @@ def _table(headers: list[str]) -> QTableWidget:
     return t
 
 
+def _month_list(v: QVBoxLayout, row: QHBoxLayout,
+                headers: list[str]) -> tuple[QLabel, QTableWidget]:
+    """Under a month's choice (``row``): a line of explanation and the month's list."""
+    row.addStretch(1)
+    v.addLayout(row)
+    info = QLabel()
+    info.setWordWrap(True)
+    v.addWidget(info)
+    table = _table(headers)
+    v.addWidget(table, 1)
+    return info, table
+
+
 class CoverageDialog(QDialog):
     """Change of covered members (增人增保 / 减人减保) of a dibao case: the household's members
     with the covered ones ticked, the date of the decision and its reason. A member who joined
     the household is covered only once this is confirmed; the change takes effect from the
     month after the date. The core's refusal stays in the dialog."""
 
-    def __init__(self, parent: QWidget, db: Database, actor: str | int, case_id: int):
+    def __init__(self, parent: QWidget, core: Core, choice: C.CoverageChoice):
         super().__init__(parent)
-        self.db, self.actor, self.case_id = db, actor, case_id
+        self.core, self.case_id = core, choice.case_id
         self.setWindowTitle(self.tr("Change of covered members"))
-        with db.read() as s:
-            view = C.case_view(s, case_id)
-            members = [(m.id, m.name) for m in household_detail(s, view.household_id).members]
-        covered = {pid for pid, _name in view.covered}
+        members, covered = choice.members, choice.covered
         v = QVBoxLayout(self)
         v.addWidget(QLabel(self.tr("Members covered from the month after the date:")))
         self.members = QListWidget()
@@ -128,8 +139,8 @@ class CoverageDialog(QDialog):
 
     def save(self) -> None:
         try:
-            C.set_covered_members(self.db, self.actor, self.case_id, self.chosen(),
-                                  self.reason.text(), _pydate(self.date.date()))
+            self.core.write(C.set_covered_members, self.case_id, self.chosen(),
+                            self.reason.text(), _pydate(self.date.date()))
         except AssistCaseError as e:
             lang = "zh" if QLocale().language() == QLocale.Language.Chinese else "en"
             self.error.setText(e.message(lang))
@@ -137,17 +148,16 @@ class CoverageDialog(QDialog):
         self.accept()
 
 
-class CasesPage(QWidget):
+class CasesPage(Page):
     recalculated = Signal(str)  # "succeeded" / "failed" / "cancelled"
+    refresh_on = Change.CASES | Change.HOUSEHOLDS | Change.STANDARDS | Change.ROSTERS
 
-    def __init__(self, db: Database, actor: str | int, read_only: bool = False,
-                 parent: QWidget | None = None):
-        super().__init__(parent)
-        self.db, self.actor, self.read_only = db, actor, read_only
+    def __init__(self, core: Core | Database, actor: str | int | None = None,
+                 read_only: bool = False, parent: QWidget | None = None):
+        super().__init__(core, actor, read_only, parent)
         self.lang = "zh" if QLocale().name().startswith("zh") else "en"
         self.case_id: int | None = None
         self.household_id: int | None = None
-        self.task: BackgroundTask | None = None
         self.class_names = {"urban": self.tr("Urban"), "rural": self.tr("Rural")}
         self.status_names = {
             "applied": self.tr("Applied"), "checked": self.tr("Economic check done"),
@@ -166,9 +176,8 @@ class CasesPage(QWidget):
 
         top = QHBoxLayout()
         self.area = QComboBox()
-        with self.db.read() as s:
-            for area_id, name, _level in S.standard_areas(s):
-                self.area.addItem(name, area_id)
+        for area_id, name, _level in self.core.read(S.standard_areas):
+            self.area.addItem(name, area_id)
         self.program_filter = QComboBox()
         self.program_filter.addItem(self.tr("All programs"), None)
         for key, name in self.program_names.items():
@@ -210,12 +219,13 @@ class CasesPage(QWidget):
 
     def _cases_tab(self) -> QWidget:
         splitter = QSplitter(Qt.Horizontal)
+        splitter.setObjectName("cases_split")  # its state is kept (ui.ops.Page)
         left = QWidget()
         v = QVBoxLayout(left)
         self.states = QListWidget()
         self.states.setMaximumHeight(190)
         v.addWidget(self.states)
-        self.case_model = CaseTableModel(self.db, self)
+        self.case_model = CaseTableModel(self.core, self)
         self.case_model.state_names = self.state_names
         self.case_model.program_names = self.program_names
         self.case_table = QTableView()
@@ -245,8 +255,7 @@ class CasesPage(QWidget):
 
     def refresh_cases(self) -> None:
         """Recount the states and reload the list (after a filter change or a step)."""
-        with self.db.read() as s:
-            counts = L.case_counts(s, self._filter(), dt.date.today())
+        counts = self.core.read(L.case_counts, self._filter(), dt.date.today())
         current = self.states.currentItem().data(Qt.UserRole) if self.states.currentItem() \
             else None
         self.states.blockSignals(True)
@@ -374,23 +383,23 @@ class CasesPage(QWidget):
         self.hh_cases.itemClicked.connect(lambda it: self.open_case_id(it.data(Qt.UserRole)))
         self.open_btn.clicked.connect(self.open_case)
         self.check_btn.clicked.connect(lambda: self._step(
-            lambda d: C.record_economic_check(self.db, self.actor, self.case_id, d,
-                                              self.step_text.text())))
+            lambda d: self.core.write(C.record_economic_check, self.case_id, d,
+                                      self.step_text.text())))
         self.investigate_btn.clicked.connect(lambda: self._step(
-            lambda d: C.record_investigation(self.db, self.actor, self.case_id, d,
-                                             self.step_who.text(), self.step_text.text())))
+            lambda d: self.core.write(C.record_investigation, self.case_id, d,
+                                      self.step_who.text(), self.step_text.text())))
         self.publicity_btn.clicked.connect(lambda: self._step(
-            lambda d: C.record_publicity(self.db, self.actor, self.case_id, d,
-                                         _pydate(self.step_end.date()))))
+            lambda d: self.core.write(C.record_publicity, self.case_id, d,
+                                      _pydate(self.step_end.date()))))
         self.confirm_btn.clicked.connect(lambda: self._step(
-            lambda d: C.confirm_case(self.db, self.actor, self.case_id, d, self.step_text.text())))
+            lambda d: self.core.write(C.confirm_case, self.case_id, d, self.step_text.text())))
         self.suspend_btn.clicked.connect(lambda: self._step(
-            lambda d: C.suspend_case(self.db, self.actor, self.case_id, d, self.step_text.text())))
+            lambda d: self.core.write(C.suspend_case, self.case_id, d, self.step_text.text())))
         self.resume_btn.clicked.connect(lambda: self._step(
-            lambda d: C.resume_case(self.db, self.actor, self.case_id, d, self.step_text.text())))
+            lambda d: self.core.write(C.resume_case, self.case_id, d, self.step_text.text())))
         self.terminate_btn.clicked.connect(lambda: self._step(
-            lambda d: C.terminate_case(self.db, self.actor, self.case_id, d,
-                                       self.step_text.text())))
+            lambda d: self.core.write(C.terminate_case, self.case_id, d,
+                                      self.step_text.text())))
         self.coverage_btn.clicked.connect(self.change_coverage)
         self.month.dateChanged.connect(lambda _d: self.show_case())
         return box
@@ -400,16 +409,15 @@ class CasesPage(QWidget):
         if self.case_id is None:
             self.case_error.setText(self.tr("Open or find a case first."))
             return None
-        with self.db.read() as s:
-            view = C.case_view(s, self.case_id)
-        if view.program != "dibao" or view.status == "terminated":
-            self.case_error.setText(self.tr(
-                "Only an open dibao case's covered members change; an extreme-hardship case "
-                "covers its one person."))
+        try:
+            choice = self.core.read(C.coverage_choice, self.case_id)
+        except AssistCaseError as e:
+            self.case_error.setText(self._error_text(e))
             return None
-        dialog = CoverageDialog(self, self.db, self.actor, self.case_id)
+        dialog = CoverageDialog(self, self.core, choice)
         dialog.accepted.connect(self.show_case)
         dialog.accepted.connect(self.refresh_cases)
+        dialog.accepted.connect(lambda: self.broadcast(Change.CASES))
         dialog.open()
         return dialog
 
@@ -417,14 +425,13 @@ class CasesPage(QWidget):
         """Search as the registry does (name, pinyin initials, ID tail, household number); one
         match is chosen at once, several are listed to choose from."""
         text = self.hh_number.text().strip()
-        with self.db.read() as s:
-            ids = search_household_ids(s, HouseholdFilter(text=text), limit=SEARCH_LIMIT) \
-                if text else []
-            rows = household_rows(s, ids)
+        rows = self.core.read(found_households, HouseholdFilter(text=text),
+                              limit=SEARCH_LIMIT) if text else []
+        ids = [r.id for r in rows]
         self.hh_results.blockSignals(True)
         self.hh_results.clear()
-        for hid in ids:
-            r = rows[hid]
+        for r in rows:
+            hid = r.id
             item = QListWidgetItem(f"{r.number}  {r.head_name}  {r.township}/{r.village}")
             item.setData(Qt.UserRole, hid)
             self.hh_results.addItem(item)
@@ -449,9 +456,8 @@ class CasesPage(QWidget):
 
     def choose_household(self, household_id: int, case_id: int | None = None) -> None:
         """Show the household and its cases; open ``case_id`` (else its newest case)."""
-        with self.db.read() as s:
-            row = household_rows(s, [household_id])[household_id]
-            cases = C.household_cases(s, household_id)
+        row = self.core.read(household_rows, [household_id])[household_id]
+        cases = self.core.read(C.household_cases, household_id)
         self.household_id = household_id
         self.hh_label.setText(f"{row.number} {row.head_name} "
                               f"({self.class_names.get(row.residence_class, '')})")
@@ -471,8 +477,7 @@ class CasesPage(QWidget):
         """Open a case (from the list, the household's cases or the exit-review list)."""
         if case_id is None:
             return
-        with self.db.read() as s:
-            household_id = C.case_view(s, case_id).household_id
+        household_id = self.core.read(C.case_view, case_id).household_id
         self.choose_household(household_id, case_id)
 
     def _clear_step_fields(self) -> None:
@@ -488,24 +493,20 @@ class CasesPage(QWidget):
             self.case_error.setText(self.tr("Find the household first."))
             return
         program = self.program.currentData()
-        person_id = None
-        if program == "tekun":
-            with self.db.read() as s:
-                detail = household_detail(s, self.household_id)
-            person_id = next((m.id for m in detail.members if m.relation == "head"), None)
         data = C.CaseInput(program, self.household_id, _pydate(self.step_date.date()),
-                           self.step_text.text(), person_id=person_id,
+                           self.step_text.text(),
                            support_mode=self.support.currentData() if program == "tekun" else None,
                            institution_name=self.institution.text(),
                            self_care=self.self_care.currentData() if program == "tekun" else None)
         try:
-            case_id = C.open_case(self.db, self.actor, data).created_id
+            case_id = self.core.write(C.open_case, data).created_id
         except AssistCaseError as e:
             self.case_error.setText(self._error_text(e))
             return
         self.case_error.clear()
         self.choose_household(self.household_id, case_id)
         self.refresh_cases()
+        self.broadcast(Change.CASES)
 
     def _step(self, action) -> None:
         if self.case_id is None:
@@ -520,6 +521,7 @@ class CasesPage(QWidget):
         self._clear_step_fields()
         self.show_case()
         self.refresh_cases()
+        self.broadcast(Change.CASES)
 
     def show_case(self) -> None:
         if self.case_id is None:
@@ -528,12 +530,11 @@ class CasesPage(QWidget):
             self.events.clear()
             return
         month = _month(self.month)
-        with self.db.read() as s:
-            view = C.case_view(s, self.case_id)
-            try:
-                ent = case_entitlement(s, self.case_id, month)
-            except NoStandardError as e:
-                ent, missing = None, e.message(self.lang)
+        view = self.core.read(C.case_view, self.case_id)
+        try:
+            ent = self.core.read(case_entitlement, self.case_id, month)
+        except NoStandardError as e:
+            ent, missing = None, e.message(self.lang)
         status = self.status_names.get(view.status, view.status)
         parts = [self.tr("Case %1: %2").replace("%1", str(view.id)).replace("%2", status)]
         if view.paid_from:
@@ -565,16 +566,10 @@ class CasesPage(QWidget):
         self.recalc_btn = QPushButton(self.tr("Recalculate the month"))
         self.recalc_btn.setVisible(not self.read_only)
         row.addWidget(self.recalc_btn)
-        row.addStretch(1)
-        v.addLayout(row)
-        self.review_info = QLabel()
-        self.review_info.setWordWrap(True)
-        v.addWidget(self.review_info)
-        self.review_table = _table([
+        self.review_info, self.review_table = _month_list(v, row, [
             self.tr("Case"), self.tr("Household No."), self.tr("Head"), self.tr("Village"),
             self.tr("Standard"), self.tr("Household income"), self.tr("Members"),
             self.tr("Per-capita income"), self.tr("Amount")])
-        v.addWidget(self.review_table, 1)
         box = QGroupBox(self.tr("Record the review"))
         form = QFormLayout(box)
         self.review_outcome = QComboBox()
@@ -617,9 +612,8 @@ class CasesPage(QWidget):
         if area is None:
             return
         month = _month(self.review_month)
-        with self.db.read() as s:
-            computed = X.month_computed(s, area, month)
-            rows = X.exit_reviews_due(s, area, month)
+        computed = self.core.read(X.month_computed, area, month)
+        rows = self.core.read(X.exit_reviews_due, area, month)
         self.review_rows = rows
         self.review_table.setRowCount(len(rows))
         for r, d in enumerate(rows):
@@ -658,8 +652,7 @@ class CasesPage(QWidget):
         self.review_btn.setEnabled(case_id is not None)
         if case_id is None:
             return
-        with self.db.read() as s:
-            covered = C.case_view(s, case_id).covered
+        covered = self.core.read(C.case_view, case_id).covered
         for pid, name in covered:
             item = QListWidgetItem(name)
             item.setData(Qt.UserRole, pid)
@@ -684,9 +677,9 @@ class CasesPage(QWidget):
                 if self.review_keep.item(i).checkState() == Qt.Checked]
         outcome = self.review_outcome.currentData()
         try:
-            X.record_exit_review(self.db, self.actor, case_id, _pydate(self.review_date.date()),
-                                 outcome, self.review_findings.text(),
-                                 keep if outcome == "reduce" else None)
+            self.core.write(X.record_exit_review, case_id, _pydate(self.review_date.date()),
+                            outcome, self.review_findings.text(),
+                            keep if outcome == "reduce" else None)
         except AssistCaseError as e:
             self.review_error.setText(self._error_text(e))
             return
@@ -697,41 +690,38 @@ class CasesPage(QWidget):
             .replace("%2", self.outcome_names[outcome]))
         if case_id == self.case_id:
             self.show_case()
+        self.broadcast(Change.CASES)
 
-    def recalculate_month(self) -> BackgroundTask | None:
+    def recalculate_month(self) -> Op | None:
         """Recompute the month's entitlements of the area (in the background), then list."""
         if self.task is not None or self.read_only:
             return None
         area, month = self.area.currentData(), _month(self.review_month)
+        failure: list[str] = []
 
         def fn(progress, cancel):
-            return recalculate_area(self.db, self.actor, area, month, progress, cancel)
+            return self.core.write(recalculate_area, area, month, progress, cancel)
 
-        task = BackgroundTask(fn, self.tr("Recalculating the month…"), self)
-        self.task = task
-        self.recalc_btn.setEnabled(False)
-
-        def done(outcome: str, message: str = "") -> None:
-            self.task = None
-            task.deleteLater()
-            self.recalc_btn.setEnabled(True)
+        def done(outcome: str) -> None:
             self.refresh_reviews()
-            if message:
-                self.review_info.setText(message)
+            if failure:
+                self.review_info.setText(failure[0])
             self.recalculated.emit(outcome)
 
-        task.succeeded.connect(lambda _r: done("succeeded"))
-        task.failed.connect(lambda exc, _tb: done("failed", exc.message(self.lang)
-                                                  if isinstance(exc, AssistCaseError)
-                                                  else str(exc)))
-        task.cancelled.connect(lambda: done("cancelled"))
-        task.start()
-        return task
+        op = self.run_op(fn, self.tr("Recalculating the month…"), changes=Change.CASES,
+                         on_failure=lambda exc, _tb: failure.append(
+                             exc.message(self.lang) if isinstance(exc, AssistCaseError)
+                             else str(exc)))
+        if op is not None:
+            op.finished.connect(done)
+        return op
 
-    def save_state(self) -> None:
-        """Called when the window closes: a running recalculation is cancelled and waited for."""
-        if self.task is not None:
-            self.task.wait()
+    def busy_changed(self) -> None:
+        self.recalc_btn.setEnabled(self.task is None)
+
+    def on_changes(self, changes: Change) -> None:
+        self.refresh_lists()
+        self.show_case()
 
     # --- marginal households ----------------------------------------------------------------
 
@@ -742,16 +732,10 @@ class CasesPage(QWidget):
         row.addWidget(QLabel(self.tr("Month")))
         self.marginal_month = _month_edit()
         row.addWidget(self.marginal_month)
-        row.addStretch(1)
-        v.addLayout(row)
-        self.marginal_info = QLabel()
-        self.marginal_info.setWordWrap(True)
-        v.addWidget(self.marginal_info)
-        self.marginal_table = _table([
+        self.marginal_info, self.marginal_table = _month_list(v, row, [
             self.tr("Household No."), self.tr("Head"), self.tr("Village"), self.tr("Category"),
             self.tr("Household income"), self.tr("Members"), self.tr("Per-capita income"),
             self.tr("Standard"), self.tr("% of standard")])
-        v.addWidget(self.marginal_table, 1)
         self.marginal_month.dateChanged.connect(lambda _d: self.refresh_marginal())
         self.marginal_table.itemDoubleClicked.connect(self._open_marginal_household)
         return w
@@ -761,8 +745,7 @@ class CasesPage(QWidget):
         if area is None:
             return
         month = _month(self.marginal_month)
-        with self.db.read() as s:
-            rows = X.marginal_households(s, area, month)
+        rows = self.core.read(X.marginal_households, area, month)
         category = {"dibao": self.tr("Dibao"), "tekun": self.tr("Extreme hardship"),
                     "marginal": self.tr("Marginal household"), "monitored": self.tr("Monitored"),
                     "none": self.tr("Not assisted")}

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QComboBox, QDateEd
                                QStyledItemDelegate, QStyleOptionViewItem, QTableWidget,
                                QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
+from assistcase.core import Core
 from assistcase.db import Database
 from assistcase.errors import AssistCaseError, FieldError, ServiceResult, ValidationError
 from assistcase.rules.idnumber import age_on, parse_resident_id
@@ -26,6 +27,7 @@ from assistcase.services.registry import SINCE_ALWAYS
 from assistcase.services import registry as reg
 
 from .labels import choices, fen_to_yuan_text, label, yuan_text_to_fen
+from .ops import as_core
 
 ERROR_STYLE = "color: #b3261e;"
 WARNING_STYLE = "color: #8a5300;"
@@ -73,13 +75,12 @@ class HouseholdEditor(QDialog):
     closed = Signal(int)  # household id: it leaves the active list
     cases_requested = Signal(int)  # household id: show its assistance cases
 
-    def __init__(self, db: Database, actor: str | int, household_id: int | None,
+    def __init__(self, core: Core | Database, actor: str | int | None, household_id: int | None,
                  villages: list[tuple[int, str, str]], parent: QWidget | None = None,
                  read_only: bool = False):
         super().__init__(parent)
-        self.db = db
-        self.actor = actor
-        self.read_only = read_only
+        self.core = as_core(core, actor, read_only)
+        self.read_only = read_only or self.core.read_only
         self.household_id = household_id
         self._villages = villages
         self._detail: HouseholdDetail | None = None
@@ -370,9 +371,8 @@ class HouseholdEditor(QDialog):
                 self.remove_member_btn.setEnabled(True)
                 self.make_head_btn.setEnabled(False)
             else:
-                with self.db.read() as s:
-                    d = household_detail(s, self.household_id)
-                    trail = audit_trail(s, self.household_id)
+                d = self.core.read(household_detail, self.household_id)
+                trail = self.core.read(audit_trail, self.household_id)
                 if d is None:
                     raise AssistCaseError(f"household {self.household_id} not found",
                                           f"未找到户 {self.household_id}")
@@ -707,8 +707,8 @@ class HouseholdEditor(QDialog):
         rows = range(self.members.rowCount())
         try:
             if self.household_id is None:
-                result = reg.create_household(self.db, self.actor, data,
-                                              [self._member_data(r) for r in rows])
+                result = self.core.write(reg.create_household, data,
+                                         [self._member_data(r) for r in rows])
                 self.household_id = result.created_id
             else:
                 d = self._detail
@@ -719,8 +719,8 @@ class HouseholdEditor(QDialog):
                 changes = {k: v for k, v in vars(data).items()
                            if k in current and current[k] != v}
                 edits = [reg.MemberEdit(self._person_id(r), self._member_data(r)) for r in rows]
-                result = reg.save_household(self.db, self.actor, self.household_id, changes,
-                                            edits)
+                result = self.core.write(reg.save_household, self.household_id, changes,
+                                         edits)
         except AssistCaseError as exc:
             self._show_failure(exc)
             return False
@@ -734,7 +734,7 @@ class HouseholdEditor(QDialog):
     def _run(self, fn, *args: Any, error_label: QLabel | None = None) -> bool:
         self._clear_errors()
         try:
-            result = fn(self.db, self.actor, *args)
+            result = self.core.write(fn, *args)
         except AssistCaseError as exc:
             if error_label is not None and isinstance(exc, ValidationError):
                 error_label.setText("\n".join(self._message(e) for e in exc.errors))

@@ -13,12 +13,14 @@ from __future__ import annotations
 from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QEvent, QModelIndex,
                             QPersistentModelIndex, Qt, QTimer, Signal)
 
+from assistcase.core import Core
 from assistcase.db import Database
 from assistcase.services.queries import (BROAD_KEYS, PAGE, HouseholdFilter, HouseholdRow, first_household_ids,
                                 household_rows, search_household_ids)
 
 from .block_cache import BlockCache
 from .labels import label
+from .ops import as_core
 
 BLOCK = 200
 MAX_BLOCKS = 64
@@ -53,9 +55,9 @@ class _LoadRest(QEvent):
 class HouseholdTableModel(QAbstractTableModel):
     countChanged = Signal(int)
 
-    def __init__(self, db: Database, parent=None):
+    def __init__(self, core: Core | Database, parent=None):
         super().__init__(parent)
-        self._db = db
+        self._core = as_core(core)
         self._filter = HouseholdFilter()
         self._sort = "number"
         self._descending = False
@@ -90,9 +92,9 @@ class HouseholdTableModel(QAbstractTableModel):
         """Re-run the query (new filter, sort, or households created/closed). A long list shows
         its first page at once and reads the rest when the event loop next runs."""
         self._generation += 1
-        with self._db.read() as s:
-            ids, complete = first_household_ids(s, self._filter, self._sort, self._descending,
-                                                limit=self.page_size, broad_at=self.broad_at)
+        ids, complete = self._core.read(first_household_ids, self._filter, self._sort,
+                                        self._descending, limit=self.page_size,
+                                        broad_at=self.broad_at)
         self.beginResetModel()
         self._ids = ids
         self._row_of = None
@@ -130,8 +132,7 @@ class HouseholdTableModel(QAbstractTableModel):
     def _load_rest(self, generation: int) -> None:
         if self._complete or generation != self._generation:
             return
-        with self._db.read() as s:
-            ids = search_household_ids(s, self._filter, self._sort, self._descending)
+        ids = self._core.read(search_household_ids, self._filter, self._sort, self._descending)
         self._complete = True
         self._row_of = None
         n = len(self._ids)
@@ -155,8 +156,7 @@ class HouseholdTableModel(QAbstractTableModel):
         if self._row_of is None:
             self._row_of = {hid: row for row, hid in enumerate(self._ids)}
         rows = [self._row_of[h] for h in household_ids if h in self._row_of]
-        with self._db.read() as s:
-            fresh = household_rows(s, [self._ids[r] for r in rows])
+        fresh = self._core.read(household_rows, [self._ids[r] for r in rows])
         for r in rows:
             block = self._blocks.cached(r)
             hid = self._ids[r]
@@ -174,8 +174,7 @@ class HouseholdTableModel(QAbstractTableModel):
         return self._row_of.get(household_id)
 
     def _fetch(self, b: int) -> dict[int, HouseholdRow]:
-        with self._db.read() as s:
-            return household_rows(s, self._ids[b * BLOCK:(b + 1) * BLOCK])
+        return self._core.read(household_rows, self._ids[b * BLOCK:(b + 1) * BLOCK])
 
     def _row(self, row: int) -> HouseholdRow | None:
         return self._blocks.for_row(row).get(self._ids[row])

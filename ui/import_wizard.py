@@ -13,13 +13,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QHBoxL
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWizard, QWizardPage)
 
 from assistcase.config import data_dir
+from assistcase.core import Core
 from assistcase.db import Database
 from assistcase.errors import AssistCaseError, Cancelled
 from assistcase.io import (ImportReport, import_registry, load_mapping, preview, save_mapping,
                            write_report_xlsx)
 from assistcase.io.layout import FIELDS, IGNORE
 
-from .tasks import BackgroundTask
+from .ops import Change, Op, as_core
 
 MAX_SHOWN_ISSUES = 2000  # the rest is in the exported report
 
@@ -31,15 +32,15 @@ def mappings_dir() -> Path:
 
 
 class _Runner(QObject):
-    """One background job at a time (ui.tasks.BackgroundTask), driving the page's progress
-    bar and cancel button."""
+    """One background job at a time (a :class:`ui.ops.Op`), driving the page's progress bar
+    and cancel button."""
 
     finished = Signal(bool, object)  # ok, result or exception
 
     def __init__(self, bar: QProgressBar, status: QLabel, cancel: QPushButton):
         super().__init__()
         self.bar, self.status, self.cancel_button = bar, status, cancel
-        self.task: BackgroundTask | None = None
+        self.task: Op | None = None
         cancel.clicked.connect(self.cancel)
         cancel.setEnabled(False)
 
@@ -47,16 +48,16 @@ class _Runner(QObject):
     def running(self) -> bool:
         return self.task is not None
 
-    def start(self, fn: Callable[..., Any]) -> None:
-        self.task = BackgroundTask(fn, parent=self, show_progress=False)
+    def start(self, fn: Callable[..., Any], core: Core | None = None,
+              changes: Change = Change.NONE) -> None:
+        self.task = Op(None, fn, core=core, changes=changes, show_progress=False)
         self.task.progressed.connect(self._on_progress)
-        self.task.succeeded.connect(self._succeeded)
-        self.task.failed.connect(self._failed)
-        self.task.cancelled.connect(self._cancelled)
+        self.task.on_success(self._succeeded).on_failure(self._failed)
+        self.task.on_cancel(self._cancelled)
         self.bar.setRange(0, 100)
         self.bar.setValue(0)
         self.cancel_button.setEnabled(True)
-        self.task.start()
+        self.task.run()
 
     def cancel(self) -> None:
         if self.task is not None:
@@ -86,7 +87,7 @@ class _Runner(QObject):
         self.status.setText(message)
 
     def _done(self, ok: bool, result: object) -> None:
-        self.task = None
+        self._last_op, self.task = self.task, None  # freed once the next job ends
         self.cancel_button.setEnabled(False)
         self.bar.setValue(100 if ok else 0)
         self.finished.emit(ok, result)
@@ -307,8 +308,8 @@ class CheckPage(QWizardPage):
         self.summary.setText(self.tr("Checking…"))
         w = self.w
         path, sheet, mapping = w.path, w.preview.layout.sheet, dict(w.mapping)
-        self.runner.start(lambda progress, cancel: import_registry(
-            w.db, w.actor, path, sheet=sheet, mapping=mapping, dry_run=True,
+        self.runner.start(lambda progress, cancel: w.core.call(
+            import_registry, w.core.actor, path, sheet=sheet, mapping=mapping, dry_run=True,
             progress=progress, cancel=cancel))
         self.completeChanged.emit()
 
@@ -382,9 +383,9 @@ class ConfirmPage(QWizardPage):
         w = self.w
         self.start_button.setEnabled(False)
         path, sheet, mapping = w.path, w.preview.layout.sheet, dict(w.mapping)
-        self.runner.start(lambda progress, cancel: import_registry(
-            w.db, w.actor, path, sheet=sheet, mapping=mapping, progress=progress,
-            cancel=cancel))
+        self.runner.start(lambda progress, cancel: w.core.write(
+            import_registry, path, sheet=sheet, mapping=mapping, progress=progress,
+            cancel=cancel), w.core, Change.HOUSEHOLDS | Change.CASES)
 
     def _finished(self, ok: bool, result: object) -> None:
         if ok and result.ok:
@@ -413,10 +414,10 @@ class ImportWizard(QWizard):
     imported = Signal(object)
     job_finished = Signal()  # a check or import finished (for views and tests)
 
-    def __init__(self, db: Database, actor: str | int, parent: Any = None):
+    def __init__(self, core: Core | Database, actor: str | int | None = None,
+                 parent: Any = None):
         super().__init__(parent)
-        self.db = db
-        self.actor = actor
+        self.core = as_core(core, actor)
         self.path: Path | None = None
         self.preview = None
         self.mapping: dict[str, str] = {}

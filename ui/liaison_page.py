@@ -18,6 +18,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
                                QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
+from assistcase.core import Core
+from assistcase.db import Database
 from assistcase.rules import liaison as P
 from assistcase.errors import AssistCaseError, ValidationError
 from assistcase.services import liaison as L
@@ -25,7 +27,7 @@ from assistcase.services.liaison import (INSTITUTION_KINDS, INSTITUTION_LEVELS, 
                                          VISIT_TOPICS)
 
 from .liaison_forms import RecordForm, combo, date_edit, line, spin
-from .tasks import BackgroundTask
+from .ops import Change, Op, Page
 from .widgets import pydate as _pydate, qdate as _qdate
 
 STATUS_COLOURS = {P.MET: "#1B7F3B", P.MISSED: "#B00020", P.DUE: "#8A6D00"}
@@ -60,22 +62,20 @@ def _fill(table: QTableWidget, rows: list[list[QTableWidgetItem]]) -> None:
             table.setItem(r, c, item)
 
 
-class LiaisonPage(QWidget):
+class LiaisonPage(Page):
     """The liaison page. ``today`` fixes the reference day (tests); default: the real date."""
 
-    changed = Signal()  # after any successful write
     export_finished = Signal(str)  # "succeeded" / "failed" / "cancelled", after an export
+    refresh_on = Change.LIAISON
 
-    def __init__(self, db, actor, read_only: bool, parent: QWidget | None = None,
+    def __init__(self, core: Core | Database, actor: str | int | None = None,
+                 read_only: bool = False, parent: QWidget | None = None,
                  today: dt.date | None = None):
-        super().__init__(parent)
-        self.db = db
-        self.actor = actor
-        self.read_only = read_only
+        super().__init__(core, actor, read_only, parent)
+        read_only = self.read_only
         self.today = today or dt.date.today()
         self.lang = "zh" if QLocale().name().startswith("zh") else "en"
         self.report: L.ComplianceReport | None = None
-        self.task: BackgroundTask | None = None
         self.form: RecordForm | None = None  # the form opened last (tests reach it here)
 
         self.as_of = QDateEdit(_qdate(self.today))
@@ -323,9 +323,9 @@ class LiaisonPage(QWidget):
         return {"month": self.tr("monthly"), "quarter": self.tr("quarterly"),
                 "half": self.tr("half-yearly"), "year": self.tr("yearly")}[kind]
 
-    def _leader_choices(self, s) -> list[tuple[int, str]]:
-        return [(ld.id, f"{ld.name} · {self._role(ld.rule.name_zh, ld.rule.name_en)}")
-                for ld in L.leaders(s) if ld.active]
+    def _leader_choices(self, leaders: list[L.LeaderView]) -> list[tuple[int, str]]:
+        return [(ld.id, f"{ld.name} · {self._role(ld.rule_name_zh, ld.rule_name_en)}")
+                for ld in leaders if ld.active]
 
     def _role(self, zh: str, en: str) -> str:
         return zh if self.lang == "zh" else en
@@ -349,8 +349,7 @@ class LiaisonPage(QWidget):
 
     def refresh_schedule(self) -> None:
         as_of = _pydate(self.as_of.date())
-        with self.db.read() as s:
-            rows = L.schedule(s, as_of, months=6, level=self._level())
+        rows = self.core.read(L.schedule, as_of, months=6, level=self._level())
         months = P.month_starts(as_of, 6)
         headers = [self.tr("Leader"), self.tr("Role"), self.tr("Institution"),
                    self.tr("Frequency"), self.tr("This period"), self.tr("Done / required"),
@@ -383,16 +382,16 @@ class LiaisonPage(QWidget):
         _fill(self.schedule_table, out)
 
     def refresh_visits(self) -> None:
-        with self.db.read() as s:
-            visits = [(v.visited_on, v.leader_id, v.institution_id, v.mode, v.topics,
-                       v.findings, v.problems,
-                       "; ".join(f"{r.action} ({r.due_on}, {r.status})"
-                                 for r in v.rectifications))
-                      for v in L.recent_visits(s)]
-            names = {ld.id: ld.name for ld in L.leaders(s)}
-            insts = {i.id: i.name for i in L.institutions(s)}
-            if not self.read_only:
-                leader_rows = self._leader_choices(s)
+        visits = [(v.visited_on, v.leader_id, v.institution_id, v.mode, v.topics,
+                   v.findings, v.problems,
+                   "; ".join(f"{action} ({due_on}, {status})"
+                             for action, due_on, status in v.rectifications))
+                  for v in self.core.read(L.visit_views)]
+        leaders = self.core.read(L.leader_views)
+        names = {ld.id: ld.name for ld in leaders}
+        insts = {i.id: i.name for i in self.core.read(L.institution_views)}
+        if not self.read_only:
+            leader_rows = self._leader_choices(leaders)
         modes = dict(zip(VISIT_MODES, (self.tr("On site"), self.tr("Video"), self.tr("Phone"))))
         topic_names = dict(zip(VISIT_TOPICS, self._topic_names()))
         _fill(self.visits_table, [[
@@ -419,9 +418,8 @@ class LiaisonPage(QWidget):
         self.visit_institution.clear()
         if lid is None:
             return
-        with self.db.read() as s:
-            for a in L.assignments(s, as_of=day, leader_id=lid):
-                self.visit_institution.addItem(a.institution.name, a.institution_id)
+        for a in self.core.read(L.assignment_views, as_of=day, leader_id=lid):
+            self.visit_institution.addItem(a.institution_name, a.institution_id)
         if keep is not None and self.visit_institution.findData(keep) >= 0:
             self.visit_institution.setCurrentIndex(self.visit_institution.findData(keep))
 
@@ -432,8 +430,7 @@ class LiaisonPage(QWidget):
     def refresh_compliance(self) -> None:
         period = self.current_period()
         as_of = _pydate(self.as_of.date())
-        with self.db.read() as s:
-            rep = self.report = L.compliance_report(s, period, self._level(), as_of)
+        rep = self.report = self.core.read(L.compliance_report, period, self._level(), as_of)
         self.period_label.setText(f"{period.label(self.lang)} ({period.start} – {period.end})")
         self.rate_label.setText(self.tr("Compliance rate: %1").replace("%1", rep.total.rate_text))
         short = rep.shortfalls
@@ -511,15 +508,14 @@ class LiaisonPage(QWidget):
                         "assistance_volume": self.tr("assistance volume"),
                         "long_stay_persons": self.tr("long-stay persons"),
                         "safety_hazards": self.tr("safety hazards")}
-        with self.db.read() as s:
-            sugg = L.suggestions(s, as_of, inst_level)
-            assigns = [(a.leader.name, self._role(a.leader.rule.name_zh, a.leader.rule.name_en),
-                        a.institution.name, a.start_on, a.end_on)
-                       for a in L.assignments(s, as_of=as_of)
-                       if level is None or a.leader.org_level == level]
-            if not self.read_only:
-                leader_rows = self._leader_choices(s)
-                inst_rows = [(i.id, i.name) for i in L.institutions(s) if i.active]
+        sugg = self.core.read(L.suggestions, as_of, inst_level)
+        assigns = [(a.leader_name, self._role(a.rule_name_zh, a.rule_name_en),
+                    a.institution_name, a.start_on, a.end_on)
+                   for a in self.core.read(L.assignment_views, as_of=as_of)
+                   if level is None or a.leader_org_level == level]
+        if not self.read_only:
+            leader_rows = self._leader_choices(self.core.read(L.leader_views))
+            inst_rows = [(i.id, i.name) for i in self.core.read(L.institution_views) if i.active]
         _fill(self.suggest_table, [[
             _item(x.name), _item(kinds[x.kind]), _item(self._level_name(x.level)),
             _item(x.area_name), _item("—" if x.score is None else f"{x.score:.2f}", True),
@@ -556,7 +552,7 @@ class LiaisonPage(QWidget):
             problems=self.visit_problems.toPlainText(),
             rectifications=rects)
         try:
-            L.log_visit(self.db, self.actor, data, today=self.today)
+            self.core.write(L.log_visit, data, today=self.today)
         except AssistCaseError as e:
             self.visit_error.setText(self._error_text(e))
             return False
@@ -567,19 +563,20 @@ class LiaisonPage(QWidget):
         for box in self.topic_boxes.values():
             box.setChecked(False)
         self.refresh()
-        self.changed.emit()
+        self.broadcast(Change.LIAISON)
         return True
 
     def assign(self) -> bool:
         try:
-            L.assign(self.db, self.actor, self.assign_leader.currentData(),
-                     self.assign_institution.currentData(), _pydate(self.assign_start.date()))
+            self.core.write(L.assign, self.assign_leader.currentData(),
+                            self.assign_institution.currentData(),
+                            _pydate(self.assign_start.date()))
         except AssistCaseError as e:
             self.assign_error.setText(self._error_text(e))
             return False
         self.assign_error.clear()
         self.refresh()
-        self.changed.emit()
+        self.broadcast(Change.LIAISON)
         return True
 
     def mark_rectification_done(self) -> bool:
@@ -588,13 +585,13 @@ class LiaisonPage(QWidget):
             return False
         rid = self.report.open_rectifications[row].rectification_id
         try:
-            L.set_rectification_status(self.db, self.actor, rid, "done",
-                                       _pydate(self.as_of.date()))
+            self.core.write(L.set_rectification_status, rid, "done",
+                            _pydate(self.as_of.date()))
         except AssistCaseError as e:
             self.rate_label.setText(self._error_text(e))
             return False
         self.refresh()
-        self.changed.emit()
+        self.broadcast(Change.LIAISON)
         return True
 
     # --- records: every liaison record in its form ------------------------------------------
@@ -656,36 +653,34 @@ class LiaisonPage(QWidget):
 
     def refresh_records(self) -> None:
         yes, no = self.tr("yes"), self.tr("no")
-        with self.db.read() as s:
-            insts = L.institutions(s)
-            inst_names = {i.id: i.name for i in insts}
-            data = {
-                "institutions": [(i.id, [i.name, self._kind_name(i.kind),
-                                         self._level_name(i.level),
-                                         L.area_label(i.area, self.lang),
-                                         yes if i.active else no]) for i in insts],
-                "assessments": [(a.id, [inst_names.get(a.institution_id), a.assessed_on,
-                                        a.infrastructure, a.service_level, a.assistance_volume,
-                                        a.long_stay_persons, a.safety_hazards])
-                                for a in L.assessments(s)],
-                "leaders": [(ld.id, [ld.name, ld.title,
-                                     self._role(ld.rule.name_zh, ld.rule.name_en),
-                                     L.area_label(ld.area, self.lang),
-                                     yes if ld.active else no]) for ld in L.leaders(s)],
-                "assignments": [(a.id, [a.leader.name,
-                                        self._role(a.leader.rule.name_zh,
-                                                   a.leader.rule.name_en),
-                                        a.institution.name, a.start_on, a.end_on or "—"])
-                                for a in L.assignments(s)],
-                "rules": [((r.rule_code, r.effective_from),
-                           [self._role(r.name_zh, r.name_en), self._level_name(r.org_level),
-                            r.effective_from, self._period_name(r.period), r.min_contacts])
-                          for r in L.rule_version_rows(s)],
-                "results": [((x.institution_id, x.quarter.start),
-                             [x.institution_name, x.quarter.label(self.lang), x.long_stay_start,
-                              x.long_stay_new, x.returned_home, x.long_stay_end,
-                              x.outside_placements]) for x in L.institution_results(s)],
-            }
+        recs = self.core.read(L.liaison_records)
+        insts = recs.institutions
+        inst_names = {i.id: i.name for i in insts}
+        area_text = (lambda a: a.label(self.lang) if a is not None else "")
+        data = {
+            "institutions": [(i.id, [i.name, self._kind_name(i.kind),
+                                     self._level_name(i.level), area_text(i.area),
+                                     yes if i.active else no]) for i in insts],
+            "assessments": [(a.id, [inst_names.get(a.institution_id), a.assessed_on,
+                                    a.infrastructure, a.service_level, a.assistance_volume,
+                                    a.long_stay_persons, a.safety_hazards])
+                            for a in recs.assessments],
+            "leaders": [(ld.id, [ld.name, ld.title,
+                                 self._role(ld.rule_name_zh, ld.rule_name_en),
+                                 area_text(ld.area), yes if ld.active else no])
+                        for ld in recs.leaders],
+            "assignments": [(a.id, [a.leader_name, self._role(a.rule_name_zh, a.rule_name_en),
+                                    a.institution_name, a.start_on, a.end_on or "—"])
+                            for a in recs.assignments],
+            "rules": [((r.rule_code, r.effective_from),
+                       [self._role(r.name_zh, r.name_en), self._level_name(r.org_level),
+                        r.effective_from, self._period_name(r.period), r.min_contacts])
+                      for r in recs.rule_versions],
+            "results": [((x.institution_id, x.quarter.start),
+                         [x.institution_name, x.quarter.label(self.lang), x.long_stay_start,
+                          x.long_stay_new, x.returned_home, x.long_stay_end,
+                          x.outside_placements]) for x in recs.results],
+        }
         for key, rows in data.items():
             self.record_keys[key] = [k for k, _ in rows]
             _fill(self.record_tables[key], [[
@@ -706,8 +701,7 @@ class LiaisonPage(QWidget):
         if action != "new" and key is None:
             return None
         builder = getattr(self, f"_form_{section}")
-        with self.db.read() as s:
-            dlg = builder(s, action, key)
+        dlg = builder(self.core.read(L.liaison_records), action, key)
         dlg.setAttribute(Qt.WA_DeleteOnClose)
         dlg.saved.connect(self._after_write)
         self.form = dlg
@@ -716,30 +710,29 @@ class LiaisonPage(QWidget):
 
     def _after_write(self) -> None:
         self.refresh()
-        self.changed.emit()
+        self.broadcast(Change.LIAISON)
 
     def _make_form(self, title: str, fields, submit, note: str = "") -> RecordForm:
         return RecordForm(title, fields, None if self.read_only else submit, self.lang, self,
                           note)
 
-    def _area_items(self, s, levels) -> list[tuple[int, str]]:
-        return [(a.id, L.area_label(a, self.lang)) for a in L.areas_for_liaison(s)
-                if a.level in levels]
+    def _area_items(self, recs: L.LiaisonRecords, levels) -> list[tuple[int, str]]:
+        return [(a.id, a.label(self.lang)) for a in recs.areas if a.level in levels]
 
-    def _form_institutions(self, s, action, key) -> RecordForm:
-        inst = L.record(s, "institution", key)
+    def _form_institutions(self, recs: L.LiaisonRecords, action, key) -> RecordForm:
+        inst = recs.find("institution", key)
         if action == "end":
             day = date_edit(_pydate(self.as_of.date()))
             return self._make_form(
                 self.tr("Close an institution"), [("end_on", self.tr("Last day in use"), day)],
-                lambda: L.end_institution(self.db, self.actor, key, _pydate(day.date())),
+                lambda: self.core.write(L.end_institution, key, _pydate(day.date())),
                 inst.name)
         name = line(inst.name if inst else "")
         kind = combo([(k, self._kind_name(k)) for k in INSTITUTION_KINDS],
                      inst.kind if inst else None)
         level = combo([(k, self._level_name(k)) for k in INSTITUTION_LEVELS],
                       inst.level if inst else None)
-        area = combo([(None, "")] + self._area_items(s, ("city", "county")),
+        area = combo([(None, "")] + self._area_items(recs, ("city", "county")),
                      inst.area_id if inst else None)
         fields = [("name", self.tr("Name"), name), ("kind", self.tr("Kind"), kind),
                   ("level", self.tr("Level"), level), ("area_id", self.tr("Area"), area)]
@@ -747,15 +740,15 @@ class LiaisonPage(QWidget):
         def submit():
             args = (name.text(), kind.currentData(), level.currentData(), area.currentData())
             if inst is None:
-                L.create_institution(self.db, self.actor, *args)
+                self.core.write(L.create_institution, *args)
             else:
-                L.update_institution(self.db, self.actor, key, *args)
+                self.core.write(L.update_institution, key, *args)
         return self._make_form(self.tr("Institution"), fields, submit)
 
-    def _form_assessments(self, s, action, key) -> RecordForm:
-        a = L.record(s, "assessment", key)
+    def _form_assessments(self, recs: L.LiaisonRecords, action, key) -> RecordForm:
+        a = recs.find("assessment", key)
         inst_default = a.institution_id if a else self._selected("institutions")
-        inst = combo([(i.id, i.name) for i in L.institutions(s) if i.active or a],
+        inst = combo([(i.id, i.name) for i in recs.institutions if i.active or a],
                      inst_default)
         day = date_edit(a.assessed_on if a else _pydate(self.as_of.date()))
         infra = spin(a.infrastructure if a else 3, 1, 5)
@@ -772,38 +765,38 @@ class LiaisonPage(QWidget):
                   ("safety_hazards", self.tr("Open safety hazards"), hazards)]
 
         def submit():
-            L.record_assessment(self.db, self.actor, inst.currentData(), L.AssessmentData(
+            self.core.write(L.record_assessment, inst.currentData(), L.AssessmentData(
                 _pydate(day.date()), infra.value(), service.value(), volume.value(),
                 long_stay.value(), hazards.value()))
         return self._make_form(self.tr("Weakness assessment"), fields, submit)
 
-    def _form_leaders(self, s, action, key) -> RecordForm:
-        ld = L.record(s, "leader", key)
+    def _form_leaders(self, recs: L.LiaisonRecords, action, key) -> RecordForm:
+        ld = recs.find("leader", key)
         if action == "end":
             day = date_edit(_pydate(self.as_of.date()))
             return self._make_form(
                 self.tr("A leader leaves the post"), [("end_on", self.tr("Last day"), day)],
-                lambda: L.end_leader(self.db, self.actor, key, _pydate(day.date())), ld.name)
+                lambda: self.core.write(L.end_leader, key, _pydate(day.date())), ld.name)
         name = line(ld.name if ld else "")
         title = line(ld.title if ld else "")
-        rule = combo([(r.code, self._role(r.name_zh, r.name_en)) for r in L.rules(s)],
+        rule = combo([(r.code, self._role(r.name_zh, r.name_en)) for r in recs.rules],
                      ld.rule_code if ld else None)
-        area = combo([(None, "")] + self._area_items(s, ("province", "city", "county")),
+        area = combo([(None, "")] + self._area_items(recs, ("province", "city", "county")),
                      ld.area_id if ld else None)
         fields = [("name", self.tr("Full name"), name), ("title", self.tr("Title"), title),
                   ("rule_code", self.tr("Role"), rule), ("area_id", self.tr("Department"), area)]
 
         def submit():
             if ld is None:
-                L.create_leader(self.db, self.actor, name.text(), rule.currentData(),
+                self.core.write(L.create_leader, name.text(), rule.currentData(),
                                 area.currentData(), title.text())
             else:
-                L.update_leader(self.db, self.actor, key, name.text(), title.text(),
+                self.core.write(L.update_leader, key, name.text(), title.text(),
                                 rule.currentData(), area.currentData())
         return self._make_form(self.tr("Leader"), fields, submit)
 
-    def _form_assignments(self, s, action, key) -> RecordForm:
-        a = L.record(s, "assignment", key)
+    def _form_assignments(self, recs: L.LiaisonRecords, action, key) -> RecordForm:
+        a = recs.find("assignment", key)
         no_end = dt.date(2000, 1, 1)
 
         def end_edit(value: dt.date | None):
@@ -819,11 +812,11 @@ class LiaisonPage(QWidget):
             day = end_edit(a.end_on or _pydate(self.as_of.date()))
             return self._make_form(
                 self.tr("End an assignment"), [("end_on", self.tr("Last day"), day)],
-                lambda: L.end_assignment(self.db, self.actor, key, end_value(day)),
-                f"{a.leader.name} → {a.institution.name} ({a.start_on})")
-        leader = combo([(ld.id, f"{ld.name} · {self._role(ld.rule.name_zh, ld.rule.name_en)}")
-                        for ld in L.leaders(s) if ld.active or a], a.leader_id if a else None)
-        inst = combo([(i.id, i.name) for i in L.institutions(s) if i.active or a],
+                lambda: self.core.write(L.end_assignment, key, end_value(day)),
+                f"{a.leader_name} → {a.institution_name} ({a.start_on})")
+        leader = combo([(ld.id, f"{ld.name} · {self._role(ld.rule_name_zh, ld.rule_name_en)}")
+                        for ld in recs.leaders if ld.active or a], a.leader_id if a else None)
+        inst = combo([(i.id, i.name) for i in recs.institutions if i.active or a],
                      a.institution_id if a else self._selected("institutions"))
         start = date_edit(a.start_on if a else _pydate(self.as_of.date()))
         end = end_edit(a.end_on if a else None)
@@ -832,15 +825,15 @@ class LiaisonPage(QWidget):
                   ("start_on", self.tr("From"), start), ("end_on", self.tr("Until"), end)]
         return self._make_form(
             self.tr("Assignment"), fields,
-            lambda: L.assign(self.db, self.actor, leader.currentData(), inst.currentData(),
-                             _pydate(start.date()), end_value(end)))
+            lambda: self.core.write(L.assign, leader.currentData(), inst.currentData(),
+                                    _pydate(start.date()), end_value(end)))
 
-    def _form_rules(self, s, action, key) -> RecordForm:
+    def _form_rules(self, recs: L.LiaisonRecords, action, key) -> RecordForm:
         version = None
         if key is not None:
-            version = next((r for r in L.rule_version_rows(s)
+            version = next((r for r in recs.rule_versions
                             if (r.rule_code, r.effective_from) == key), None)
-        rule = combo([(r.code, self._role(r.name_zh, r.name_en)) for r in L.rules(s)],
+        rule = combo([(r.code, self._role(r.name_zh, r.name_en)) for r in recs.rules],
                      version.rule_code if version else None)
         day = date_edit(version.effective_from if version else _pydate(self.as_of.date()))
         period = combo([(k, self._period_name(k)) for k in P.PERIOD_KINDS],
@@ -852,18 +845,18 @@ class LiaisonPage(QWidget):
                   ("min_contacts", self.tr("At least (contacts per period)"), minimum)]
         return self._make_form(
             self.tr("Frequency rule"), fields,
-            lambda: L.update_rule(self.db, self.actor, rule.currentData(),
-                                  effective_from=_pydate(day.date()),
-                                  period=period.currentData(), min_contacts=minimum.value()),
+            lambda: self.core.write(L.update_rule, rule.currentData(),
+                                    effective_from=_pydate(day.date()),
+                                    period=period.currentData(), min_contacts=minimum.value()),
             self.tr("A change applies from its date on; earlier periods keep the rule in force "
                     "then."))
 
-    def _form_results(self, s, action, key) -> RecordForm:
+    def _form_results(self, recs: L.LiaisonRecords, action, key) -> RecordForm:
         row = None
         if key is not None:
-            row = next((x for x in L.institution_results(s, institution_id=key[0])
-                        if x.quarter.start == key[1]), None)
-        inst = combo([(i.id, i.name) for i in L.institutions(s)],
+            row = next((x for x in recs.results
+                        if (x.institution_id, x.quarter.start) == key), None)
+        inst = combo([(i.id, i.name) for i in recs.institutions],
                      row.institution_id if row else self._selected("institutions"))
         quarter = date_edit(row.quarter.start if row else
                             P.period_containing("quarter", _pydate(self.as_of.date())).start)
@@ -878,10 +871,10 @@ class LiaisonPage(QWidget):
         fields += [(f, labels[f], values[f]) for f in L.RESULT_FIELDS]
         return self._make_form(
             self.tr("Quarterly results"), fields,
-            lambda: L.record_quarter_result(self.db, self.actor, inst.currentData(),
-                                            L.QuarterResultData(
-                                                _pydate(quarter.date()),
-                                                *(values[f].value() for f in L.RESULT_FIELDS))))
+            lambda: self.core.write(L.record_quarter_result, inst.currentData(),
+                                    L.QuarterResultData(
+                                        _pydate(quarter.date()),
+                                        *(values[f].value() for f in L.RESULT_FIELDS))))
 
     # --- results of the report period ---------------------------------------------------------
 
@@ -927,7 +920,7 @@ class LiaisonPage(QWidget):
 
     # --- export (allowed to supervisors: it writes a file, not the database) -----------------
 
-    def export(self, path) -> BackgroundTask | None:
+    def export(self, path) -> Op | None:
         """Write the report shown (PDF, or Excel for a .xlsx path) in the background with a
         progress dialog and cancel; ``export_finished`` tells how it ended."""
         from assistcase.reports.liaison_pdf import export_compliance
@@ -936,31 +929,31 @@ class LiaisonPage(QWidget):
             return None
         target = str(path)
         period, level, as_of = self.current_period(), self._level(), _pydate(self.as_of.date())
-        db = self.db
+        core = self.core
 
         def fn(progress, cancel):
-            return str(export_compliance(db, target, period, level, as_of, progress=progress,
-                                         cancel=cancel))
-        task = self.task = BackgroundTask(fn, self.tr("Writing the liaison report…"), self)
-        self.pdf_button.setEnabled(False)
-        self.xlsx_button.setEnabled(False)
+            return str(core.call(export_compliance, target, period, level, as_of,
+                                 progress=progress, cancel=cancel))
 
-        def end(outcome: str, text: str) -> None:
-            self.export_status.setText(text)
-            done, self.task = self.task, None
-            if done is not None:
-                done.deleteLater()
-            self.pdf_button.setEnabled(True)
-            self.xlsx_button.setEnabled(True)
+        said: list[str] = []
+
+        def end(outcome: str) -> None:  # after the op has ended (self.task is None again)
+            self.export_status.setText(said[0] if said else "")
             self.export_finished.emit(outcome)
-        task.succeeded.connect(lambda p: end("succeeded", self.tr("Saved %1").replace("%1", p)))
-        task.failed.connect(lambda e, _tb: end("failed", self.tr("Could not write %1: %2")
-                                               .replace("%1", target)
-                                               .replace("%2", self._exc_text(e))))
-        task.cancelled.connect(lambda: end("cancelled",
-                                           self.tr("Cancelled: nothing was written.")))
-        task.start()
-        return task
+        op = self.run_op(
+            fn, self.tr("Writing the liaison report…"),
+            lambda p: said.append(self.tr("Saved %1").replace("%1", p)),
+            on_failure=lambda e, _tb: said.append(self.tr("Could not write %1: %2")
+                                                  .replace("%1", target)
+                                                  .replace("%2", self._exc_text(e))),
+            on_cancel=lambda: said.append(self.tr("Cancelled: nothing was written.")))
+        if op is not None:
+            op.finished.connect(end)
+        return op
+
+    def busy_changed(self) -> None:
+        self.pdf_button.setEnabled(self.task is None)
+        self.xlsx_button.setEnabled(self.task is None)
 
     def _exc_text(self, e: BaseException) -> str:
         if isinstance(e, AssistCaseError):
@@ -969,16 +962,11 @@ class LiaisonPage(QWidget):
             return e.strerror or str(e)
         return str(e)
 
-    def export_pdf(self, path) -> BackgroundTask | None:
+    def export_pdf(self, path) -> Op | None:
         return self.export(path)
 
-    def export_xlsx(self, path) -> BackgroundTask | None:
+    def export_xlsx(self, path) -> Op | None:
         return self.export(path)
-
-    def save_state(self) -> None:
-        """Called when the window closes: a running export is cancelled and waited for."""
-        if self.task is not None:
-            self.task.wait()
 
     def _ask_pdf(self) -> None:
         path, _ = QFileDialog.getSaveFileName(

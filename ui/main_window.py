@@ -7,18 +7,21 @@ from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem
                                QStackedWidget, QWidget)
 
 from assistcase import __version__
+from assistcase.core import Core
 from assistcase.db import Database
 
 from .navigation import PAGES
+from .ops import as_core
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, db: Database, actor: str, read_only: bool = False,
+    def __init__(self, core: Core | Database, actor: str | None = None, read_only: bool = False,
                  parent: QWidget | None = None):
         super().__init__(parent)
-        self.db = db
-        self.actor = actor
-        self.read_only = read_only
+        self.core = as_core(core, actor, read_only)  # every page works through this façade
+        self.db = db = self.core.db
+        self.actor = actor = self.core.actor
+        self.read_only = self.core.read_only
         self.setWindowTitle(self.tr("AssistCase — social assistance case management"))
         self.pages: dict[str, QWidget] = {}
 
@@ -62,7 +65,7 @@ class MainWindow(QMainWindow):
             entry = next(e for e in PAGES if e.key == key)
             if entry.factory is None:
                 raise KeyError(key)
-            widget = entry.factory(self.db, self.actor, self.read_only)
+            widget = entry.factory(self.core, self.actor, self.read_only)
             if key == "todo":
                 widget.counts_changed.connect(self._todo_counts)
                 widget.open_case_requested.connect(self._open_case)

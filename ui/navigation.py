@@ -9,65 +9,65 @@ from typing import Callable
 from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QWidget
 
-from assistcase.db import Database
+from assistcase.core import Core
 
 
 @dataclass(frozen=True)
 class PageEntry:
     key: str
     title: str  # source text, context "navigation"
-    factory: Callable[[Database, str, bool], QWidget] | None
+    factory: Callable[[Core, str, bool], QWidget] | None  # (the window's façade, actor, read-only)
 
     def translated_title(self) -> str:
         return QCoreApplication.translate("navigation", self.title)
 
 
-def _todo(db: Database, actor: str, read_only: bool) -> QWidget:
+def _todo(core: Core, actor: str, read_only: bool) -> QWidget:
     from .todo_page import TodoPage
 
-    return TodoPage(db, actor, read_only=read_only)
+    return TodoPage(core, actor, read_only=read_only)
 
 
-def _registry(db: Database, actor: str, read_only: bool) -> QWidget:
+def _registry(core: Core, actor: str, read_only: bool) -> QWidget:
     from .registry_page import RegistryPage
 
-    return RegistryPage(db, actor, read_only=read_only)
+    return RegistryPage(core, actor, read_only=read_only)
 
 
-def _standards(db: Database, actor: str, read_only: bool) -> QWidget:
+def _standards(core: Core, actor: str, read_only: bool) -> QWidget:
     from .standards_page import StandardsPage
 
-    return StandardsPage(db, actor, read_only)
+    return StandardsPage(core, actor, read_only)
 
 
-def _cases(db: Database, actor: str, read_only: bool) -> QWidget:
+def _cases(core: Core, actor: str, read_only: bool) -> QWidget:
     from .cases_page import CasesPage
 
-    return CasesPage(db, actor, read_only)
+    return CasesPage(core, actor, read_only)
 
 
-def _liaison(db: Database, actor: str, read_only: bool) -> QWidget:
+def _liaison(core: Core, actor: str, read_only: bool) -> QWidget:
     from .liaison_page import LiaisonPage
 
-    return LiaisonPage(db, actor, read_only=read_only)
+    return LiaisonPage(core, actor, read_only=read_only)
 
 
-def _aid(db: Database, actor: str, read_only: bool) -> QWidget:
+def _aid(core: Core, actor: str, read_only: bool) -> QWidget:
     from .aid_page import AidPage
 
-    return AidPage(db, actor, read_only=read_only)
+    return AidPage(core, actor, read_only=read_only)
 
 
-def _rosters(db: Database, actor: str, read_only: bool) -> QWidget:
+def _rosters(core: Core, actor: str, read_only: bool) -> QWidget:
     from .rosters_page import RostersPage
 
-    return RostersPage(db, actor, read_only=read_only)
+    return RostersPage(core, actor, read_only=read_only)
 
 
-def _statistics(db: Database, actor: str, read_only: bool) -> QWidget:
+def _statistics(core: Core, actor: str, read_only: bool) -> QWidget:
     from .statistics_page import StatisticsPage
 
-    return StatisticsPage(db, actor, read_only=read_only)
+    return StatisticsPage(core, actor, read_only=read_only)
 
 
 PAGES: list[PageEntry] = [

@@ -9,12 +9,14 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QCompleter, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QTableView, QVBoxLayout, QWidget)
 
+from assistcase.core import Core
 from assistcase.db import Database
 from assistcase.errors import ServiceResult
 from assistcase.services.queries import HouseholdFilter, villages
 
 from .household_model import HouseholdTableModel
 from .labels import choices
+from .ops import Change, Page
 
 if TYPE_CHECKING:  # imported when first opened: the editor is not needed for the first window
     from .household_editor import HouseholdEditor
@@ -31,18 +33,15 @@ def _chosen(combo: QComboBox):
     return None if value == ANY or value is None else value
 
 
-class RegistryPage(QWidget):
+class RegistryPage(Page):
     editor_opened = Signal(object)  # HouseholdEditor
+    refresh_on = Change.HOUSEHOLDS | Change.CASES
 
-    def __init__(self, db: Database, actor: str | int, parent: QWidget | None = None,
-                 read_only: bool = False):
-        super().__init__(parent)
-        self.db = db
-        self.actor = actor
-        self.read_only = read_only  # supervisor view: look, never write
+    def __init__(self, core: Core | Database, actor: str | int | None = None,
+                 parent: QWidget | None = None, read_only: bool = False):
+        super().__init__(core, actor, read_only, parent)  # read_only: look, never write
         self.editor: HouseholdEditor | None = None
-        with db.read() as s:
-            self._villages = villages(s)
+        self._villages = self.core.read(villages)
 
         self.search = QLineEdit()
         self.search.setObjectName("search")
@@ -87,7 +86,7 @@ class RegistryPage(QWidget):
         self.import_btn = QPushButton(self.tr("&Import…"))
         self.import_btn.clicked.connect(self.import_spreadsheet)
 
-        self.model = HouseholdTableModel(db, self)
+        self.model = HouseholdTableModel(self.core, self)
         # connected before the table sorts (and so loads) the model for the first time
         self.count = QLabel()  # shown in the main window's status bar (status_widgets)
         self.count.setObjectName("household_count")
@@ -177,7 +176,7 @@ class RegistryPage(QWidget):
 
         if self.editor is not None:
             self.editor.close()
-        self.editor = HouseholdEditor(self.db, self.actor, household_id, self._villages, self,
+        self.editor = HouseholdEditor(self.core, self.actor, household_id, self._villages, self,
                                       read_only=self.read_only)
         self.editor.saved.connect(self._on_saved)
         self.editor.closed.connect(self._on_closed)
@@ -205,19 +204,25 @@ class RegistryPage(QWidget):
         if row is not None:
             self.table.selectRow(row)
             self.table.scrollTo(self.model.index(row, 0))
+        self.broadcast(Change.HOUSEHOLDS)
 
     def _on_closed(self, _household_id: int) -> None:
         self.model.reload()  # a closed household leaves the (active) id list
+        self.broadcast(Change.HOUSEHOLDS)
+
+    def on_changes(self, changes: Change) -> None:
+        self.model.reload()
 
     def _on_imported(self, _report: object) -> None:
         self.model.reload()
 
     def save_state(self) -> None:
+        super().save_state()
         QSettings().setValue("registry/header", self.table.horizontalHeader().saveState())
 
     def import_spreadsheet(self) -> None:
         from .import_wizard import ImportWizard
 
-        wizard = ImportWizard(self.db, self.actor, self)
+        wizard = ImportWizard(self.core, self.actor, self)
         wizard.imported.connect(self._on_imported)
         wizard.open()

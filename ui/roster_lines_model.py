@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
+from assistcase.core import Core
 from assistcase.db import Database
 from assistcase.services.rosters import LineRow, lines_by_seq
 
 from .block_cache import BlockCache
 from .labels import fen_to_yuan_text
+from .ops import as_core
 
 BLOCK = 200
 MAX_BLOCKS = 32
@@ -25,9 +27,9 @@ RIGHT = {"seq", "persons", "amount"}
 
 
 class RosterLinesModel(QAbstractTableModel):
-    def __init__(self, db: Database, parent=None):
+    def __init__(self, core: Core | Database, parent=None):
         super().__init__(parent)
-        self._db = db
+        self._core = as_core(core)
         self._roster_id: int | None = None
         self._count = 0
         self._blocks: BlockCache[list[LineRow]] = BlockCache(self._fetch, BLOCK, MAX_BLOCKS)
@@ -56,8 +58,7 @@ class RosterLinesModel(QAbstractTableModel):
 
     def _fetch(self, b: int) -> list[LineRow]:
         first = b * BLOCK + 1
-        with self._db.read() as s:
-            return lines_by_seq(s, self._roster_id, first, first + BLOCK - 1)
+        return self._core.read(lines_by_seq, self._roster_id, first, first + BLOCK - 1)
 
     def line(self, row: int) -> LineRow | None:
         """The line shown in ``row`` (fetched if need be)."""

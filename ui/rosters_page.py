@@ -3,7 +3,7 @@
 A thin view over :mod:`assistcase.services.rosters`. The list of rosters is on top; below it
 the selected roster: its header, the actions its state allows, its lines (a lazy model: a
 city roster has some 230,000 of them) and the subtotals per village. Building, rebuilding,
-printing and the bank files run in a :class:`~ui.tasks.BackgroundTask` with a progress
+printing and the bank files run as an :class:`~ui.ops.Op` with a progress
 dialog and a working cancel; the core's refusals are shown in the page, in the user's
 language. ``read_only=True`` (the supervisor) shows the rosters and prints them, and has no
 control that writes to the database.
@@ -22,7 +22,7 @@ import os
 from pathlib import Path
 from typing import Any, Callable
 
-from PySide6.QtCore import QLocale, QSettings, Qt, QUrl, Signal
+from PySide6.QtCore import QLocale, QSettings, Qt, QUrl
 from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog,
                                QDialogButtonBox, QFileDialog, QFormLayout, QFrame, QHBoxLayout,
@@ -30,13 +30,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
                                QPushButton, QSplitter, QStackedWidget, QTableView,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from assistcase.core import Core
 from assistcase.db import Database
 from assistcase.errors import AssistCaseError, ValidationError
 from assistcase.services import rosters as R
 
 from .labels import fen_to_yuan_text, yuan_text_to_fen
+from .ops import Change, Op, Page
 from .roster_lines_model import RosterLinesModel
-from .tasks import BackgroundTask
 from .widgets import ERROR_STYLE, pydate as _pydate, qdate as _qdate
 
 STATUS_COLOURS = {"draft": "#5F6368", "reviewed": "#8A6D00", "approved": "#1B7F3B"}
@@ -345,23 +346,22 @@ class AdjustmentDialog(QDialog):
         super().accept()
 
 
-class RostersPage(QWidget):
+class RostersPage(Page):
     """The rosters page. ``today`` fixes the default month (tests); default: the real date."""
 
-    changed = Signal()            # after any successful write
-    task_finished = Signal(str)   # "succeeded" / "failed" / "cancelled", after a background run
+    refresh_on = Change.ROSTERS | Change.AID
 
     #: Open a written PDF or workbook in the system viewer (off in tests and batch runs).
     open_results: bool = not os.environ.get("ASSISTCASE_NO_OPEN")
 
-    def __init__(self, db: Database, actor: str | int, read_only: bool = False,
-                 parent: QWidget | None = None, today: dt.date | None = None):
-        super().__init__(parent)
-        self.db, self.actor, self.read_only = db, actor, read_only
+    def __init__(self, core: Core | Database, actor: str | int | None = None,
+                 read_only: bool = False, parent: QWidget | None = None,
+                 today: dt.date | None = None):
+        super().__init__(core, actor, read_only, parent)
+        read_only = self.read_only
         self.today = today or dt.date.today()
         self.lang = "zh" if QLocale().name().startswith("zh") else "en"
         self.view: R.RosterView | None = None
-        self.task: BackgroundTask | None = None
         self.dialog: QDialog | None = None  # the dialog the page is waiting on, if any
         self.last_output: str | None = None
         self.status_names = {"draft": self.tr("Draft"), "reviewed": self.tr("Reviewed"),
@@ -398,6 +398,7 @@ class RostersPage(QWidget):
         self.list.itemSelectionChanged.connect(self._selection_changed)
 
         split = QSplitter(Qt.Orientation.Vertical)
+        split.setObjectName("rosters_split")  # its state is kept (ui.ops.Page)
         split.addWidget(self.list)
         split.addWidget(self._build_detail())
         split.setStretchFactor(0, 1)
@@ -476,7 +477,7 @@ class RostersPage(QWidget):
         self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         v.addWidget(self.message)
 
-        self.model = RosterLinesModel(self.db, self)
+        self.model = RosterLinesModel(self.core, self)
         self.lines = QTableView()
         self.lines.setObjectName("roster_lines")
         self.lines.setModel(self.model)
@@ -509,6 +510,7 @@ class RostersPage(QWidget):
         bv.addWidget(QLabel(self.tr("Subtotals by village")))
         bv.addWidget(self.villages)
         split = QSplitter(Qt.Orientation.Horizontal)
+        split.setObjectName("lines_split")
         split.addWidget(self.lines)
         split.addWidget(box)
         split.setStretchFactor(0, 3)
@@ -529,8 +531,7 @@ class RostersPage(QWidget):
     def refresh_list(self, select_id: int | None = None) -> None:
         """Re-read the list of rosters, keeping (or moving to) the selected one."""
         keep = select_id if select_id is not None else (self.view.id if self.view else None)
-        with self.db.read() as s:
-            rosters = R.list_rosters(s)
+        rosters = self.core.read(R.list_rosters)
         self.list.blockSignals(True)
         self.list.setUpdatesEnabled(False)
         self.list.setRowCount(len(rosters))
@@ -584,9 +585,8 @@ class RostersPage(QWidget):
             self.villages.setRowCount(0)
             self._update_actions()
             return
-        with self.db.read() as s:
-            v = self.view = R.roster_view(s, roster_id)
-            groups = R.village_totals(s, roster_id)
+        v = self.view = self.core.read(R.roster_view, roster_id)
+        groups = self.core.read(R.village_totals, roster_id)
         self.title_label.setText(v.title)
         self.status_label.setText(self.status_names[v.status])
         self.status_label.setStyleSheet(
@@ -741,51 +741,24 @@ class RostersPage(QWidget):
 
     # --- background runs --------------------------------------------------------------------
 
-    def _run(self, fn: Callable[..., Any], title: str,
-             on_success: Callable[[Any], None]) -> BackgroundTask | None:
-        if self.task is not None:
-            return None
-        task = BackgroundTask(fn, title, self)
-        self.task = task
+    def _run(self, fn: Callable[..., Any], title: str, on_success: Callable[[Any], None],
+             changes: Change = Change.NONE) -> Op | None:
+        return self.run_op(fn, title, on_success, changes,
+                           on_failure=lambda exc, _tb: self._error(exc),
+                           on_cancel=lambda: self._say(self.tr("Cancelled: nothing was written.")))
 
-        def succeeded(result: Any) -> None:
-            on_success(result)
-            self._finish("succeeded")
-
-        def failed(exc: BaseException, _tb: str) -> None:
-            self._error(exc)
-            self._finish("failed")
-
-        def cancelled() -> None:
-            self._say(self.tr("Cancelled: nothing was written."))
-            self._finish("cancelled")
-
-        task.succeeded.connect(succeeded)
-        task.failed.connect(failed)
-        task.cancelled.connect(cancelled)
+    def busy_changed(self) -> None:
         self._update_actions()
-        task.start()
-        return task
 
-    def _finish(self, outcome: str) -> None:
-        done, self.task = self.task, None
-        if done is not None:
-            done.deleteLater()
-        self._update_actions()
-        self.task_finished.emit(outcome)
-
-    def save_state(self) -> None:
-        """Called when the window closes: a running task is cancelled and waited for."""
-        if self.task is not None:
-            self.task.wait()
+    def refresh(self) -> None:
+        self.refresh_list()
 
     # --- building ---------------------------------------------------------------------------
 
     def open_new_dialog(self) -> NewRosterDialog | None:
         if self.read_only:
             return None
-        with self.db.read() as s:
-            areas = R.roster_areas(s)
+        areas = self.core.read(R.roster_areas)
         dlg = NewRosterDialog(areas, self.today, self, check_one_time=self.one_time_refusal)
         dlg.accepted.connect(lambda: self.build(dlg.roster_input()))
         self._open(dlg)
@@ -796,21 +769,20 @@ class RostersPage(QWidget):
         same persons, in the user's language, or ''. The build checks it again in its own
         transaction."""
         try:
-            with self.db.read() as s:
-                R.refuse_duplicate_one_time(s, data)
+            self.core.read(R.refuse_duplicate_one_time, data)
         except AssistCaseError as e:
             return error_text(e, self.lang)
         return ""
 
-    def build(self, data: R.MonthlyRosterInput | R.OneTimeInput) -> BackgroundTask | None:
+    def build(self, data: R.MonthlyRosterInput | R.OneTimeInput) -> Op | None:
         """Build a draft roster in the background; the new roster is selected."""
         if isinstance(data, R.OneTimeInput):
             def fn(progress, cancel):
-                return R.build_one_time_roster(self.db, self.actor, data, progress, cancel)
+                return self.core.write(R.build_one_time_roster, data, progress, cancel)
         else:
             def fn(progress, cancel):
-                return R.build_monthly_roster(self.db, self.actor, data, progress, cancel)
-        return self._run(fn, self.tr("Building the roster…"), self._built)
+                return self.core.write(R.build_monthly_roster, data, progress, cancel)
+        return self._run(fn, self.tr("Building the roster…"), self._built, Change.ROSTERS)
 
     def _built(self, result: R.BuildResult) -> None:
         self.refresh_list(result.roster_id)
@@ -827,7 +799,6 @@ class RostersPage(QWidget):
             parts.append(self.tr("%1 cases have no standard in force and are not paid.")
                          .replace("%1", str(result.skipped_no_standard)))
         self._say(" ".join(parts))
-        self.changed.emit()
 
     def ask_rebuild(self) -> None:
         if self.view is None:
@@ -838,13 +809,13 @@ class RostersPage(QWidget):
             text += "\n" + self.tr("The roster goes back to draft and must be reviewed again.")
         self._confirm(self.tr("Rebuild roster"), text, self.tr("Rebuild"), self.rebuild)
 
-    def rebuild(self) -> BackgroundTask | None:
+    def rebuild(self) -> Op | None:
         if self.view is None:
             return None
         rid = self.view.id
-        return self._run(lambda progress, cancel: R.rebuild_roster(self.db, self.actor, rid,
-                                                                   progress, cancel),
-                         self.tr("Rebuilding the roster…"), self._built)
+        return self._run(lambda progress, cancel: self.core.write(R.rebuild_roster, rid,
+                                                                  progress, cancel),
+                         self.tr("Rebuilding the roster…"), self._built, Change.ROSTERS)
 
     # --- review and approval ----------------------------------------------------------------
 
@@ -857,15 +828,18 @@ class RostersPage(QWidget):
             return False
         self.refresh_list()
         self._say(done)
-        self.changed.emit()
+        self.broadcast(Change.ROSTERS)
         return True
 
-    def review(self) -> bool:
+    def _write_shown(self, service: Callable[..., Any], *args: Any, done: str) -> bool:
+        """A workflow step on the roster shown: ``service(db, actor, roster_id, *args)``."""
         if self.view is None:
             return False
         rid = self.view.id
-        return self._write(lambda: R.review_roster(self.db, self.actor, rid),
-                           self.tr("Reviewed."))
+        return self._write(lambda: self.core.write(service, rid, *args), done)
+
+    def review(self) -> bool:
+        return self._write_shown(R.review_roster, done=self.tr("Reviewed."))
 
     def ask_send_back(self) -> None:
         if self.view is not None:
@@ -873,11 +847,7 @@ class RostersPage(QWidget):
                              self.tr("Reason for sending the roster back:"), self.send_back)
 
     def send_back(self, reason: str) -> bool:
-        if self.view is None:
-            return False
-        rid = self.view.id
-        return self._write(lambda: R.reopen_roster(self.db, self.actor, rid, reason),
-                           self.tr("Sent back to draft."))
+        return self._write_shown(R.reopen_roster, reason, done=self.tr("Sent back to draft."))
 
     def ask_approve(self) -> None:
         if self.view is None:
@@ -893,11 +863,7 @@ class RostersPage(QWidget):
             self.tr("Approve and freeze"), self.approve)
 
     def approve(self) -> bool:
-        if self.view is None:
-            return False
-        rid = self.view.id
-        return self._write(lambda: R.approve_roster(self.db, self.actor, rid),
-                           self.tr("Approved: the roster is frozen."))
+        return self._write_shown(R.approve_roster, done=self.tr("Approved: the roster is frozen."))
 
     def ask_discard(self) -> None:
         if self.view is not None:
@@ -909,14 +875,14 @@ class RostersPage(QWidget):
             return False
         rid = self.view.id
         try:
-            R.discard_roster(self.db, self.actor, rid, reason)
+            self.core.write(R.discard_roster, rid, reason)
         except AssistCaseError as e:
             self._error(e)
             return False
         self.view = None
         self.refresh_list()
         self._say(self.tr("Roster discarded."))
-        self.changed.emit()
+        self.broadcast(Change.ROSTERS)
         return True
 
     # --- adjustments ------------------------------------------------------------------------
@@ -939,11 +905,11 @@ class RostersPage(QWidget):
 
     def record_adjustment(self, line_id: int, amount_fen: int, reason: str) -> int:
         """Record it (raises the core's refusal for the dialog to show)."""
-        adj = R.record_adjustment(self.db, self.actor, line_id, amount_fen, reason)
+        adj = self.core.write(R.record_adjustment, line_id, amount_fen, reason)
         kind = self.tr("Supplement") if amount_fen > 0 else self.tr("Deduction")
         self._say(self.tr("%1 of %2 yuan recorded; the next roster of this program pays it.")
                   .replace("%1", kind).replace("%2", fen_to_yuan_text(abs(amount_fen))))
-        self.changed.emit()
+        self.broadcast(Change.ROSTERS)
         return adj
 
     # --- printing and bank files ------------------------------------------------------------
@@ -1003,7 +969,7 @@ class RostersPage(QWidget):
         if path:
             self.export(kind, path)
 
-    def export(self, kind: str, path: str | os.PathLike) -> BackgroundTask | None:
+    def export(self, kind: str, path: str | os.PathLike) -> Op | None:
         """Write the roster PDF ("roster"), the public notice PDF ("notice") or the bank file
         ("bank") of the selected roster in the background, then open it."""
         if self.view is None:
@@ -1029,7 +995,7 @@ class RostersPage(QWidget):
                   "bank": self.tr("Writing the bank file…")}
 
         def fn(progress, cancel):
-            written = writer(self.db, rid, target, progress=progress, cancel=cancel)
+            written = self.core.call(writer, rid, target, progress=progress, cancel=cancel)
             return (target, len(written)) if kind == "notice_folder" else target
         done = self._written_folder if kind == "notice_folder" else self._written
         return self._run(fn, titles[kind], done)
@@ -1083,8 +1049,7 @@ class RostersPage(QWidget):
                   .replace("%1", path))
 
     def open_funds_dialog(self) -> FundsDialog:
-        with self.db.read() as s:
-            areas = R.roster_areas(s)
+        areas = self.core.read(R.roster_areas)
         dlg = FundsDialog(areas, self.today, self)
 
         def chosen() -> None:
@@ -1100,7 +1065,7 @@ class RostersPage(QWidget):
         return dlg
 
     def write_funds(self, area_id: int, year: int, month: int | None,
-                    path: str | os.PathLike) -> BackgroundTask | None:
+                    path: str | os.PathLike) -> Op | None:
         """Write the funds report (PDF or, for a .xlsx path, Excel) in the background."""
         from assistcase.reports.funds import write_funds_pdf, write_funds_xlsx
         from assistcase.services.funds import funds_report
@@ -1110,8 +1075,7 @@ class RostersPage(QWidget):
 
         def fn(progress, cancel):
             progress(0.1, "report")
-            with self.db.read() as s:
-                rep = funds_report(s, area_id, year, month)
+            rep = self.core.read(funds_report, area_id, year, month)
             cancel.check()
             progress(0.6, "file")
             writer(rep, target)
@@ -1120,8 +1084,7 @@ class RostersPage(QWidget):
 
     def show_pending(self) -> QDialog:
         """List the failed payments and adjustments the next rosters will pay."""
-        with self.db.read() as s:
-            items = R.pending_carryovers(s)
+        items = self.core.read(R.pending_carryovers)
         return self._open(PendingDialog(items, self))
 
     def ask_import_returns(self) -> None:
@@ -1132,7 +1095,7 @@ class RostersPage(QWidget):
         if path:
             self.import_returns(path)
 
-    def import_returns(self, path: str | os.PathLike) -> BackgroundTask | None:
+    def import_returns(self, path: str | os.PathLike) -> Op | None:
         """Record the bank's result file for the selected (approved) roster."""
         if self.view is None or self.read_only:
             return None
@@ -1144,8 +1107,8 @@ class RostersPage(QWidget):
         rid, source = self.view.id, str(path)
 
         def fn(progress, cancel):
-            return import_bank_returns(self.db, self.actor, rid, source)
-        return self._run(fn, self.tr("Importing bank returns…"), self._imported)
+            return self.core.write(import_bank_returns, rid, source)
+        return self._run(fn, self.tr("Importing bank returns…"), self._imported, Change.ROSTERS)
 
     def _imported(self, result: Any) -> None:
         self.refresh_list()
@@ -1159,4 +1122,3 @@ class RostersPage(QWidget):
                       .replace("%2", fen_to_yuan_text(result.paid_fen))
                       .replace("%3", str(result.failed))
                       .replace("%4", fen_to_yuan_text(result.failed_fen)))
-        self.changed.emit()

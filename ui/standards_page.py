@@ -18,12 +18,14 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFormLay
                                QPushButton, QSplitter, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
+from assistcase.core import Core
 from assistcase.db import Database
 from assistcase.errors import AssistCaseError
 from assistcase.services import standards as S
 from assistcase.rules.money import parse_yuan, yuan
 from assistcase.rules.standards import POLICY_KEYS, ROUNDING_LABELS, Notice
 
+from .ops import Change, Page
 from .widgets import ERROR_STYLE, date_edit as _date_edit, pydate as _pydate
 
 NO_DATE = QDate(1900, 1, 1)  # the date edit's "not given" value, shown blank
@@ -68,11 +70,12 @@ def _fen(text: str) -> int | None:
     return parse_yuan(text, allow_zero=False)
 
 
-class StandardsPage(QWidget):
-    def __init__(self, db: Database, actor: str | int, read_only: bool = False,
-                 parent: QWidget | None = None):
-        super().__init__(parent)
-        self.db, self.actor, self.read_only = db, actor, read_only
+class StandardsPage(Page):
+    refresh_on = Change.STANDARDS
+
+    def __init__(self, core: Core | Database, actor: str | int | None = None,
+                 read_only: bool = False, parent: QWidget | None = None):
+        super().__init__(core, actor, read_only, parent)
         self.lang = "zh" if QLocale().name().startswith("zh") else "en"
         self.kind_names = {
             "dibao": self.tr("Dibao standard"),
@@ -85,10 +88,14 @@ class StandardsPage(QWidget):
         self.class_names = {"urban": self.tr("Urban"), "rural": self.tr("Rural")}
         self.pending: list[S.StandardInput] = []
         splitter = QSplitter(Qt.Horizontal)
+        splitter.setObjectName("standards_split")  # its state is kept (ui.ops.Page)
         splitter.addWidget(self._standards_panel())
         splitter.addWidget(self._policy_panel())
         layout = QVBoxLayout(self)
         layout.addWidget(splitter)
+        self.refresh_standards()
+
+    def refresh(self) -> None:
         self.refresh_standards()
 
     def _error_text(self, e: AssistCaseError) -> str:
@@ -110,9 +117,8 @@ class StandardsPage(QWidget):
         v = QVBoxLayout(box)
         top = QHBoxLayout()
         self.area = QComboBox()
-        with self.db.read() as s:
-            for area_id, name, _level in S.standard_areas(s):
-                self.area.addItem(name, area_id)
+        for area_id, name, _level in self.core.read(S.standard_areas):
+            self.area.addItem(name, area_id)
         self.area.setCurrentIndex(min(1, self.area.count() - 1))
         self.std_class = QComboBox()
         for key, label in self.class_names.items():
@@ -182,8 +188,7 @@ class StandardsPage(QWidget):
         area_id, cls = self.area.currentData(), self.std_class.currentData()
         if area_id is None:
             return
-        with self.db.read() as s:
-            rows = S.standard_rows(s, area_id, cls)
+        rows = self.core.read(S.standard_rows, area_id, cls)
         self.refresh_policy()
         self.std_table.setRowCount(len(rows))
         for r, row in enumerate(rows):
@@ -210,12 +215,13 @@ class StandardsPage(QWidget):
 
     def _save(self, items: list[S.StandardInput]) -> bool:
         try:
-            S.save_standards(self.db, self.actor, items)
+            self.core.write(S.save_standards, items)
         except AssistCaseError as e:
             self.std_error.setText(self._error_text(e))
             return False
         self.std_error.clear()
         self.refresh_standards()
+        self.broadcast(Change.STANDARDS)
         return True
 
     def add_standard(self) -> None:
@@ -336,11 +342,9 @@ class StandardsPage(QWidget):
         area_id = self.area.currentData()
         if area_id is None:
             return
-        with self.db.read() as s:
-            values = S.policy_values(s, area_id)
-            rows = S.policy_rows(s, area_id)
-            area_names = {k: (v.area.name if v.area is not None else None)
-                          for k, v in values.items()}
+        values = self.core.read(S.policy_in_force, area_id)
+        rows = self.core.read(S.policy_rows, area_id)
+        area_names = {k: v.area_name for k, v in values.items()}
         self.policy_heading.setText(
             self.tr("In force in %1 today; areas below inherit them unless they set their own.")
             .replace("%1", self.area.currentText()))
@@ -375,12 +379,13 @@ class StandardsPage(QWidget):
                 self.policy_error.setText(self.tr("Enter a whole number."))
                 return
         try:
-            S.set_policy(self.db, self.actor, self.area.currentData(), {key: value},
-                         effective_from=_pydate(self.policy_from.date()),
-                         source=self.policy_notice.value())
+            self.core.write(S.set_policy, self.area.currentData(), {key: value},
+                            effective_from=_pydate(self.policy_from.date()),
+                            source=self.policy_notice.value())
         except AssistCaseError as e:
             self.policy_error.setText(self._error_text(e))
             return
         self.policy_error.clear()
         self.policy_value.clear()
         self.refresh_policy()
+        self.broadcast(Change.STANDARDS)

@@ -14,22 +14,22 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
 
-from PySide6.QtCore import QLocale, QSettings, Qt, Signal
+from PySide6.QtCore import QLocale, QSettings, Qt
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QHBoxLayout, QHeaderView, QLabel,
                                QPushButton, QScrollArea, QSpinBox, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
+from assistcase.core import Core
 from assistcase.db import Database
 from assistcase.errors import ValidationError
 from assistcase.services import rosters as R
 from assistcase.services.statistics import PROGRAM_ZH, Period, class_label
 from assistcase.rules.money import yuan
 
+from .ops import Change, Op, Page
 from .rosters_page import error_text
-from .tasks import BackgroundTask
 
 
 def _item(text: str, right: bool = False) -> QTableWidgetItem:
@@ -40,30 +40,27 @@ def _item(text: str, right: bool = False) -> QTableWidgetItem:
     return item
 
 
-class StatisticsPage(QWidget):
+class StatisticsPage(Page):
     """``today`` fixes the default period (tests); default: the real date."""
 
-    task_finished = Signal(str)   # "succeeded" / "failed" / "cancelled"
+    refresh_on = Change.ROSTERS | Change.AID | Change.CASES | Change.STANDARDS
 
     # Open written reports in the print preview (off in tests and batch runs).
     open_results: bool = not os.environ.get("ASSISTCASE_NO_OPEN")
 
-    def __init__(self, db: Database, actor: str | int = "", read_only: bool = False,
+    def __init__(self, core: Core | Database, actor: str | int = "", read_only: bool = False,
                  parent: QWidget | None = None, today: dt.date | None = None):
-        super().__init__(parent)
-        self.db = db
+        super().__init__(core, actor, read_only, parent)
         self.today = today or dt.date.today()
         self.lang = "zh" if QLocale().name().startswith("zh") else "en"
         self.report = None
         self.series = None
         self.liaison = None
         self.charts: dict[str, bytes] = {}
-        self.task: BackgroundTask | None = None
         self.dialog = None
         self.last_output: str | None = None
 
-        with db.read() as s:
-            areas = R.roster_areas(s)
+        areas = self.core.read(R.roster_areas)
         self.area = QComboBox()
         for area_id, name, level in areas:
             indent = {"city": "", "county": "  ", "township": "    "}.get(level, "")
@@ -170,37 +167,19 @@ class StatisticsPage(QWidget):
 
     # --- reading ---------------------------------------------------------------------------
 
-    def _run(self, fn, title: str, on_success) -> BackgroundTask | None:
-        if self.task is not None:
-            return None
-        task = BackgroundTask(fn, title, self)
-        self.task = task
+    def _run(self, fn, title: str, on_success) -> Op | None:
+        return self.run_op(fn, title, on_success, on_failure=lambda exc, _tb: (
+            self.message.setText(error_text(exc, self.lang))))
 
-        def finish(outcome: str) -> None:
-            done, self.task = self.task, None
-            if done is not None:
-                done.deleteLater()
-            for b in (self.show_button, self.pdf_button, self.summary_button):
-                b.setEnabled(True)
-            self.task_finished.emit(outcome)
-
-        def succeeded(result: Any) -> None:
-            on_success(result)
-            finish("succeeded")
-
-        def failed(exc: BaseException, _tb: str) -> None:
-            self.message.setText(error_text(exc, self.lang))
-            finish("failed")
-
-        task.succeeded.connect(succeeded)
-        task.failed.connect(failed)
-        task.cancelled.connect(lambda: finish("cancelled"))
+    def busy_changed(self) -> None:
         for b in (self.show_button, self.pdf_button, self.summary_button):
-            b.setEnabled(False)
-        task.start()
-        return task
+            b.setEnabled(self.task is None)
 
-    def refresh(self) -> BackgroundTask | None:
+    def on_changes(self, changes: Change) -> None:
+        if self.report is not None:  # figures shown: read them again
+            self.refresh()
+
+    def refresh(self) -> Op | None:
         """Read the statistics of the chosen area and period, and draw the charts."""
         try:
             period = self.period()
@@ -211,16 +190,11 @@ class StatisticsPage(QWidget):
 
         def fn(progress, cancel):
             from assistcase.reports import charts
-            from assistcase.services.statistics import (liaison_by_level, monthly_series,
-                                                        statistics)
+            from assistcase.services.statistics import liaison_by_level, report_with_series
 
             progress(0.1, "statistics 统计")
-            with self.db.read() as s:
-                rep = statistics(s, area_id, period)
-                last = min(dt.date(self.today.year, self.today.month, 1),
-                           dt.date(period.end.year, period.end.month, 1) - dt.timedelta(days=1))
-                series = monthly_series(s, area_id, last)
-                liaison = liaison_by_level(s, period, self.today)
+            rep, series = self.core.read(report_with_series, area_id, period, self.today)
+            liaison = self.core.read(liaison_by_level, period, self.today)
             cancel.check()
             progress(0.6, "charts 图表")
             pictures = {"caseload": charts.caseload_chart(series),
@@ -299,7 +273,7 @@ class StatisticsPage(QWidget):
         if path:
             self.write_pdf(path, layout)
 
-    def write_pdf(self, path: str | os.PathLike, layout: str = "full") -> BackgroundTask | None:
+    def write_pdf(self, path: str | os.PathLike, layout: str = "full") -> Op | None:
         """Write the shown statistics as a PDF (``full`` or ``summary``), then preview it."""
         if self.report is None:
             return None

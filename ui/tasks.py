@@ -1,4 +1,5 @@
-"""Running a core function off the GUI thread with a progress dialog and a working cancel.
+"""Running a core function off the GUI thread with a progress dialog and a working cancel
+(the thread-level piece under :class:`ui.ops.Op`, which pages use).
 
 The core function takes ``progress(fraction, message)`` and ``cancel`` (a CancelToken) keyword
 arguments. Its result or exception comes back on the GUI thread through signals; cancelling
@@ -12,7 +13,7 @@ import traceback
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Qt, QTimer, Signal, Slot
-from PySide6.QtWidgets import QProgressDialog, QWidget
+from PySide6.QtWidgets import QProgressDialog
 
 from assistcase.errors import Cancelled
 from assistcase.progress import CancelToken
@@ -142,16 +143,3 @@ class BackgroundTask(QObject):
         emit(*args)
         self.finished.emit()
 
-
-def run_in_background(fn: Callable[..., Any], title: str, parent: QWidget | None,
-                      on_success: Callable[[Any], None] | None = None,
-                      on_failure: Callable[[BaseException, str], None] | None = None,
-                      on_cancel: Callable[[], None] | None = None) -> BackgroundTask:
-    task = BackgroundTask(fn, title, parent)
-    if on_success:
-        task.succeeded.connect(on_success)
-    if on_failure:
-        task.failed.connect(on_failure)
-    if on_cancel:
-        task.cancelled.connect(on_cancel)
-    return task.start()

@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QLocale, QSettings, Qt, Signal
+from PySide6.QtCore import QLocale, QSettings, Signal
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout,
                                QHeaderView, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout,
                                QWidget)
 
+from assistcase.core import Core
 from assistcase.db import Database
 from assistcase.errors import AssistCaseError
 from assistcase.services import monitoring as M
@@ -25,6 +26,7 @@ from assistcase.services.cases import CaseInput
 from assistcase.services.todo import TodoItem, load_todo, todo_areas
 
 from .rosters_page import ERROR_STYLE, _item, _table, error_text
+from .ops import as_core
 from .widgets import date_edit, pydate
 
 OVERDUE_COLOUR = "#B00020"
@@ -135,10 +137,11 @@ class TodoPage(QWidget):
     open_case_requested = Signal(int, int)      # household id, case id
     open_aid_requested = Signal(int)            # temporary-aid case id
 
-    def __init__(self, db: Database, actor: str | int, read_only: bool = False,
-                 parent: QWidget | None = None):
+    def __init__(self, core: Core | Database, actor: str | int | None = None,
+                 read_only: bool = False, parent: QWidget | None = None):
         super().__init__(parent)
-        self.db, self.actor, self.read_only = db, actor, read_only
+        self.core = as_core(core, actor, read_only)
+        self.db, self.actor, self.read_only = self.core.db, self.core.actor, self.core.read_only
         self.items: list[TodoItem] = []
         self.last_counts = (0, 0)  # (items, overdue) of the last refresh
         self.dialog: TaskDialog | None = None

@@ -68,7 +68,7 @@ from ..models.registry import RESIDENCE_CLASSES
 from ..models.rosters import Roster
 from ..progress import CancelToken, ProgressFn
 from ..rules.areas import code_prefix
-from ..rules.standards import CLASS_ZH, add_months, first_of_month
+from ..rules.standards import CLASS_ZH, Policy, add_months, first_of_month
 from ..rules.money import yuan
 from . import rosters as R
 from .audit import Auditor, resolve_user
@@ -273,6 +273,15 @@ class PreviousAid:
     approved_on: dt.date
     amount_granted_fen: int
     status: str
+
+
+@dataclass(frozen=True)
+class RepeatAid:
+    """The repeat-aid check (重复救助提示): the look-back of the area's policy
+    (``aid_repeat_months``) and the grants inside it, newest first."""
+
+    months: int
+    earlier: tuple[PreviousAid, ...]
 
 
 @dataclass(frozen=True)
@@ -530,11 +539,8 @@ def _case_values(s: Session, data: AidInput, warnings: list[Warning_]) -> dict[s
 
 
 def _repeat_warnings(s: Session, case: AidCase, as_of: dt.date) -> list[Warning_]:
-    months = policy_for(s, case.township_id, as_of).aid_repeat_months
-    earlier = previous_aid(s, as_of, household_id=case.household_id, person_id=case.person_id,
-                           id_number=case.id_number or None,
-                           name=None if case.id_number else case.name,
-                           months=months, exclude_id=case.id)
+    check = _case_repeat_aid(s, case, as_of)
+    months, earlier = check.months, check.earlier
     if not earlier:
         return []
     en = "; ".join(f"{p.approved_on} {p.name} {p.cause_zh} {yuan(p.amount_granted_fen)} yuan "
@@ -959,6 +965,45 @@ def previous_aid(s: Session, as_of: dt.date, *, household_id: int | None = None,
         " ORDER BY a.approved_on DESC, a.id DESC"), params)
     return [PreviousAid(r[0], r[1], r[2], r[3], r[4], _date_or_none(r[5]), r[6], r[7])
             for r in rows]
+
+
+def repeat_aid(s: Session, as_of: dt.date, area_id: int | None, *,
+               household_id: int | None = None, person_id: int | None = None,
+               id_number: str | None = None, name: str | None = None,
+               exclude_id: int | None = None) -> RepeatAid:
+    """Earlier aid to a household, person, ID number or name within the look-back the policy
+    of ``area_id`` sets on ``as_of`` (no area yet: the policy default)."""
+    policy = policy_for(s, area_id, as_of) if area_id is not None else Policy()
+    months = policy.aid_repeat_months
+    return RepeatAid(months, tuple(previous_aid(
+        s, as_of, household_id=household_id, person_id=person_id, id_number=id_number,
+        name=name, months=months, exclude_id=exclude_id)))
+
+
+def _case_repeat_aid(s: Session, case: AidCase | AidView, as_of: dt.date) -> RepeatAid:
+    return repeat_aid(s, as_of, case.township_id, household_id=case.household_id,
+                      person_id=case.person_id, id_number=case.id_number or None,
+                      name=None if case.id_number else case.name, exclude_id=case.id)
+
+
+def case_repeat_aid(s: Session, aid_id: int, today: dt.date) -> RepeatAid:
+    """The repeat-aid check of a recorded case: as of its approval, else ``today``."""
+    case = _aid(s, aid_id)
+    return _case_repeat_aid(s, case, case.approved_on or today)
+
+
+def approval_queues(s: Session, as_of: dt.date | None = None,
+                    area_id: int | None = None) -> dict[str, list[QueueItem]]:
+    """The approval queue of every level (township, county, case by case)."""
+    return {lv: approval_queue(s, lv, as_of, area_id) for lv in APPROVAL_LEVELS}
+
+
+def waiting_level(s: Session, aid_id: int, as_of: dt.date | None = None) -> str | None:
+    """The level whose approval a recorded case waits for (None once it is decided)."""
+    for level, queue in approval_queues(s, as_of).items():
+        if any(q.aid.id == aid_id for q in queue):
+            return level
+    return None
 
 
 def paperwork_files(s: Session, as_of: dt.date, area_id: int | None = None,

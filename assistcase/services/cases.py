@@ -54,8 +54,8 @@ OPEN_STATUSES = ("applied", "checked", "investigated", "publicity", "active", "s
 
 @dataclass
 class CaseInput:
-    """An application. For ``program='tekun'`` name the person; for dibao the covered
-    members default to the whole household."""
+    """An application. For ``program='tekun'`` the person supported defaults to the head
+    of the household; for dibao the covered members default to the whole household."""
 
     program: str
     household_id: int
@@ -167,9 +167,6 @@ def open_case(db: Database, actor: str | int, data: CaseInput) -> ServiceResult:
     if data.self_care is not None and data.self_care not in SELF_CARE:
         errors.append(FieldError("self_care", "choose the self-care level", "请选择自理能力"))
     if data.program == "tekun":
-        if data.person_id is None:
-            errors.append(FieldError("person_id", "name the person for an extreme-hardship case",
-                                     "特困供养案件须指定供养对象"))
         if data.support_mode == "centralized" and not data.institution_name.strip():
             errors.append(FieldError("institution_name",
                                      "name the institution for centralized support",
@@ -187,7 +184,12 @@ def open_case(db: Database, actor: str | int, data: CaseInput) -> ServiceResult:
                    s.scalars(select(Person).where(Person.household_id == hh.id))}
         person = None
         if data.program == "tekun":
-            person = members.get(data.person_id)
+            if data.person_id is None and hh.head_person_id is None:
+                raise ValidationError.single("person_id",
+                                             "name the person for an extreme-hardship case",
+                                             "特困供养案件须指定供养对象")
+            person = members.get(data.person_id if data.person_id is not None
+                                 else hh.head_person_id)
             if person is None:
                 raise ValidationError.single("person_id", "the person must be a member of the household",
                                              "供养对象必须是本户成员")
@@ -724,6 +726,31 @@ def case_view(s: Session, case_id: int) -> CaseView:
                        select(CaseEvent, User.username).join(User, User.id == CaseEvent.user_id)
                        .where(CaseEvent.case_id == case.id).order_by(CaseEvent.id))]
     return view
+
+
+@dataclass(frozen=True)
+class CoverageChoice:
+    """What the change of covered members (增人增保 / 减人减保) chooses from: the household's
+    members (id, name) and those the case covers now."""
+
+    case_id: int
+    members: tuple[tuple[int, str], ...]
+    covered: frozenset[int]
+
+
+def coverage_choice(s: Session, case_id: int) -> CoverageChoice:
+    """The members of an open dibao case's household and who is covered; refused (as
+    :func:`set_covered_members` would) for any other case."""
+    case = _case(s, case_id)
+    if case.program != "dibao" or case.status == "terminated":
+        raise StateError("only an open dibao case's covered members can change",
+                         "只能调整未终止低保案件的保障对象")
+    members = s.execute(select(Person.id, Person.name)
+                        .where(Person.household_id == case.household_id)
+                        .order_by(Person.relation != "head", Person.id)).all()
+    view = case_view(s, case_id)
+    return CoverageChoice(case_id, tuple((pid, name) for pid, name in members),
+                          frozenset(pid for pid, _name in view.covered))
 
 
 def household_cases(s: Session, household_id: int) -> list[tuple[int, str, str, str]]:

@@ -1219,3 +1219,157 @@ def leader_results(s: Session, until: dt.date, level: str | None = None,
             sum(r.returned_home for r in rs), sum(r.outside_placements for r in rs)))
     out.sort(key=lambda x: (x.leader_name, x.leader_id, x.institution_name))
     return out
+
+
+# --- plain views of the records, for callers that hold no session (the UI) -------------------
+
+
+@dataclass(frozen=True)
+class AreaChoice:
+    id: int
+    level: str
+    label_zh: str
+    label_en: str
+
+    def label(self, lang: str = "en") -> str:
+        return self.label_zh if lang.startswith("zh") else self.label_en
+
+
+@dataclass(frozen=True)
+class RuleChoice:
+    code: str
+    name_zh: str
+    name_en: str
+
+
+@dataclass(frozen=True)
+class InstitutionView:
+    id: int
+    name: str
+    kind: str
+    level: str
+    area_id: int | None
+    area: AreaChoice | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class LeaderView:
+    id: int
+    name: str
+    title: str
+    org_level: str
+    rule_code: str
+    rule_name_zh: str
+    rule_name_en: str
+    area_id: int | None
+    area: AreaChoice | None
+    active: bool
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    id: int
+    leader_id: int
+    leader_name: str
+    leader_org_level: str
+    rule_name_zh: str
+    rule_name_en: str
+    institution_id: int
+    institution_name: str
+    start_on: dt.date
+    end_on: dt.date | None
+
+
+@dataclass(frozen=True)
+class AssessmentView:
+    id: int
+    institution_id: int
+    assessed_on: dt.date
+    infrastructure: int
+    service_level: int
+    assistance_volume: int
+    long_stay_persons: int
+    safety_hazards: int
+
+
+@dataclass(frozen=True)
+class VisitView:
+    id: int
+    visited_on: dt.date
+    leader_id: int
+    institution_id: int
+    mode: str
+    topics: str
+    findings: str
+    problems: str
+    rectifications: tuple[tuple[str, dt.date, str], ...]  # (action, due on, status)
+
+
+def _area_choice(area: Area | None) -> AreaChoice | None:
+    if area is None:
+        return None
+    return AreaChoice(area.id, area.level, area_label(area, "zh"), area_label(area, "en"))
+
+
+def institution_views(s: Session, level: str | None = None) -> list[InstitutionView]:
+    return [InstitutionView(i.id, i.name, i.kind, i.level, i.area_id, _area_choice(i.area),
+                            i.active)
+            for i in institutions(s, level)]
+
+
+def leader_views(s: Session, level: str | None = None) -> list[LeaderView]:
+    return [LeaderView(ld.id, ld.name, ld.title, ld.org_level, ld.rule_code, ld.rule.name_zh,
+                       ld.rule.name_en, ld.area_id, _area_choice(ld.area), ld.active)
+            for ld in leaders(s, level)]
+
+
+def assignment_views(s: Session, as_of: dt.date | None = None,
+                     leader_id: int | None = None) -> list[AssignmentView]:
+    return [AssignmentView(a.id, a.leader_id, a.leader.name, a.leader.org_level,
+                           a.leader.rule.name_zh, a.leader.rule.name_en, a.institution_id,
+                           a.institution.name, a.start_on, a.end_on)
+            for a in assignments(s, as_of, leader_id)]
+
+
+def assessment_views(s: Session) -> list[AssessmentView]:
+    return [AssessmentView(a.id, a.institution_id, a.assessed_on, a.infrastructure,
+                           a.service_level, a.assistance_volume, a.long_stay_persons,
+                           a.safety_hazards) for a in assessments(s)]
+
+
+def visit_views(s: Session, limit: int = 200) -> list[VisitView]:
+    return [VisitView(v.id, v.visited_on, v.leader_id, v.institution_id, v.mode, v.topics,
+                      v.findings, v.problems,
+                      tuple((r.action, r.due_on, r.status) for r in v.rectifications))
+            for v in recent_visits(s, limit)]
+
+
+@dataclass(frozen=True)
+class LiaisonRecords:
+    """Every liaison record the records tabs and their forms show, read in one session."""
+
+    institutions: tuple[InstitutionView, ...]
+    leaders: tuple[LeaderView, ...]
+    assignments: tuple[AssignmentView, ...]
+    assessments: tuple[AssessmentView, ...]
+    rules: tuple[RuleChoice, ...]
+    rule_versions: tuple[RuleVersionRow, ...]
+    results: tuple[QuarterResult, ...]
+    areas: tuple[AreaChoice, ...]
+
+    def find(self, kind: str, record_id: int | None):
+        """One record by kind (institution, assessment, leader, assignment) and id, or None."""
+        rows = {"institution": self.institutions, "assessment": self.assessments,
+                "leader": self.leaders, "assignment": self.assignments}[kind]
+        return next((r for r in rows if r.id == record_id), None) \
+            if record_id is not None else None
+
+
+def liaison_records(s: Session) -> LiaisonRecords:
+    return LiaisonRecords(
+        tuple(institution_views(s)), tuple(leader_views(s)), tuple(assignment_views(s)),
+        tuple(assessment_views(s)),
+        tuple(RuleChoice(r.code, r.name_zh, r.name_en) for r in rules(s)),
+        tuple(rule_version_rows(s)), tuple(institution_results(s)),
+        tuple(_area_choice(a) for a in areas_for_liaison(s)))

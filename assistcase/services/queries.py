@@ -237,6 +237,14 @@ def household_rows(session: Session, ids: list[int]) -> dict[int, HouseholdRow]:
             for r in session.execute(stmt)}
 
 
+def found_households(session: Session, flt: HouseholdFilter,
+                     limit: int | None = None) -> list[HouseholdRow]:
+    """The rows of the households a search finds, in display order (a pick list)."""
+    ids = search_household_ids(session, flt, limit=limit)
+    rows = household_rows(session, ids)
+    return [rows[i] for i in ids if i in rows]
+
+
 @dataclass
 class MemberView:
     id: int

@@ -187,6 +187,25 @@ def policy_values(s: Session, area_id: int, on: dt.date | None = None) -> dict[s
     return out
 
 
+@dataclass(frozen=True)
+class PolicyInForce:
+    """One policy key in force in an area, as a plain view: the value, the name of the area
+    that set it (None: the default), from when, and the notice it comes from."""
+
+    value: int | str
+    area_name: str | None
+    effective_from: dt.date | None
+    source: Notice
+
+
+def policy_in_force(s: Session, area_id: int,
+                    on: dt.date | None = None) -> dict[str, PolicyInForce]:
+    """:func:`policy_values` as plain views (no ORM object leaves the session)."""
+    return {k: PolicyInForce(v.value, v.area.name if v.area is not None else None,
+                             v.effective_from, v.source)
+            for k, v in policy_values(s, area_id, on).items()}
+
+
 def policy_sources(s: Session, area_id: int,
                    on: dt.date | None = None) -> dict[str, tuple[int | str, Area | None]]:
     """Each policy key's value in force on ``on`` (default: today) and the area that set it

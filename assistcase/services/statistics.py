@@ -644,6 +644,14 @@ def liaison_by_level(s: Session, period: Period,
     rep = compliance_report(s, judged, as_of=as_of)
     return [LiaisonLevel(k, ORG_LEVEL_ZH[k], t.met, t.missed, t.due)
             for k in ("province", "city", "county") if (t := rep.by_level.get(k)) is not None]
+def report_with_series(s: Session, area_id: int, period: Period,
+                       today: dt.date) -> tuple[StatisticsReport, list[MonthPoint]]:
+    """The statistics of a period and the monthly series for its charts, read together: the
+    series ends with the period's last month, or the month before ``today``'s when the period
+    runs on past it."""
+    last = min(dt.date(today.year, today.month, 1),
+               dt.date(period.end.year, period.end.month, 1) - dt.timedelta(days=1))
+    return statistics(s, area_id, period), monthly_series(s, area_id, last)
 
 
 def class_label(residence_class: str | None) -> str:

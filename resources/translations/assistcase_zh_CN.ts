@@ -941,10 +941,6 @@
         <translation>保障对象变更…</translation>
     </message>
     <message>
-        <source>Only an open dibao case&apos;s covered members change; an extreme-hardship case covers its one person.</source>
-        <translation>只有未终止的低保案件可以变更保障对象；特困供养案件只保障其本人。</translation>
-    </message>
-    <message>
         <source>No household matches.</source>
         <translation>没有符合条件的户。</translation>
     </message>

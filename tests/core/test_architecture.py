@@ -6,10 +6,11 @@
 - the core (``assistcase``) never imports Qt or the ``ui`` package;
 - ``rules/`` are pure: no SQLAlchemy, no session, no database, models, services or anything above;
 - ``services/`` never import ``io``, ``reports``, ``cli``, ``demo`` or ``ui``;
-- ``ui/`` imports no SQLAlchemy and no ORM models.
+- ``ui/`` imports no SQLAlchemy and no ORM models, and opens no session, query or transaction.
 """
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -114,3 +115,28 @@ def test_importing_every_core_module_loads_no_qt():
 def test_ui_reaches_the_database_only_through_the_core():
     """Views import no SQLAlchemy and no ORM models: they call the core's services."""
     assert offenders(ROOT / "ui", lambda m: under(m, "sqlalchemy", "assistcase.models")) == []
+
+
+# A database session, a query or a transaction opened by a view (``with db.read() as s``,
+# ``db.begin()``, ``session``, ``select(``): the UI holds the façade (assistcase/core.py) and
+# gets plain views back from ``core.read``/``core.write``.
+DB_ACCESS = re.compile(r"session|select\(|db\.(read|begin)\(")  # not a file's .read()
+
+
+def db_access_in(folder: Path) -> list[str]:
+    return [f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+            for path in sorted(folder.rglob("*.py"))
+            for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if DB_ACCESS.search(line)]
+
+
+def test_ui_opens_no_session_and_runs_no_query():
+    """``grep -rn "session\\|select(" ui/`` finds nothing, nor a db.read()/db.begin()."""
+    assert db_access_in(ROOT / "ui") == []
+
+
+def test_the_db_access_check_sees_a_violation(tmp_path, monkeypatch):
+    (tmp_path / "page.py").write_text("def f(self, path):\n    text = open(path).read()\n"
+                                      "    with self.db.read() as s:\n        pass\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    assert db_access_in(tmp_path) == ["page.py:3: with self.db.read() as s:"]

@@ -150,13 +150,13 @@ class TodoPage(QWidget):
         bar.addWidget(QLabel(self.tr("Area")))
         self.area = QComboBox()
         self.area.setObjectName("todo_area")
-        for a in todo_areas(db):
+        for a in todo_areas(self.db):
             indent = {"city": "", "county": "  ", "township": "    "}.get(a.level, "")
             self.area.addItem(f"{indent}{a.name}", a.id)
         saved = QSettings().value("todo/area")
         start = self.area.findData(int(saved)) if saved not in (None, "") else -1
         if start < 0:  # the first township: a caseworker's area until sign-in says which
-            start = next((i for i, a in enumerate(todo_areas(db)) if a.level == "township"), 0)
+            start = next((i for i, a in enumerate(todo_areas(self.db)) if a.level == "township"), 0)
         self.area.setCurrentIndex(max(start, 0))
         bar.addWidget(self.area, 1)
         bar.addWidget(QLabel(self.tr("As of")))

@@ -1,7 +1,7 @@
 """The to-do page (待办): everything due in the caseworker's area, first in the navigation.
 
 A thin view over :func:`assistcase.services.todo.load_todo` (plain frozen dataclasses; the
-page opens no session). Overdue rows first, in red. Enter or a double-click opens the row's
+page reads no database itself). Overdue rows first, in red. Enter or a double-click opens the row's
 record: a monitoring task in :class:`TaskDialog` (record its outcome; "newly included"
 opens the application and links it), a case in the cases page, a temporary-aid file in the
 aid page (the main window does the last two through :attr:`TodoPage.open_case_requested` and

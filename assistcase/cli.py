@@ -16,10 +16,20 @@ from .errors import AssistCaseError, ValidationError
 log = logging.getLogger("assistcase")
 
 
+def _key(args: argparse.Namespace) -> bytes | None:
+    """The data key of an encrypted database from --password (the slot: --slot or --user),
+    --recovery-key, the environment or the terminal; None for a plain database."""
+    from .db import sqlite_file
+    from .security.unlock import key_for
+
+    return key_for(sqlite_file(resolve_db_url(args.db)), slot=args.slot or args.user,
+                   password=args.password, recovery_key=args.recovery_key, ask=True)
+
+
 def _open(args: argparse.Namespace, upgrade: bool = True):
     from .db import open_database
 
-    return open_database(args.db, upgrade=upgrade)
+    return open_database(args.db, upgrade=upgrade, key=_key(args))
 
 
 def _progress_printer(quiet: bool):
@@ -66,11 +76,107 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from .db import Database, explained_open_errors
+    from .db import Database, explained_open_errors, sqlite_file
+    from .security.cipher import is_encrypted
 
-    db = Database(resolve_db_url(args.db))
-    with explained_open_errors(db.path or db.url):
+    url = resolve_db_url(args.db)
+    path = sqlite_file(url)
+    with explained_open_errors(path or url):
+        if args.action == "encrypt":
+            return _db_encrypt(path, args)
+        if args.action == "check" and path is not None and is_encrypted(path):
+            _print_encryption(path)
+            if not (args.password or args.recovery_key or _env_secret()):
+                print("give --password (or --recovery-key) to check its schema and integrity")
+                return 0
+        elif args.action == "check" and path is not None and path.exists():
+            print(f"encryption: none (a plain SQLite file anyone can read); "
+                  f"`assistcase db encrypt` encrypts it")
+        if args.action in ("add-slot", "passwd", "remove-slot", "recovery-key"):
+            return _db_slots(path, args)
+        db = Database(url, key=_key(args))
         return _db_action(db, args)
+
+
+def _env_secret() -> bool:
+    import os
+
+    from .security.unlock import ENV_PASSWORD, ENV_RECOVERY
+
+    return bool(os.environ.get(ENV_PASSWORD) or os.environ.get(ENV_RECOVERY))
+
+
+def _print_encryption(path: Path) -> None:
+    from .security.keyslots import sidecar_path, slot_names
+
+    try:
+        names = ", ".join(slot_names(path)) or "none"
+    except AssistCaseError as e:
+        names = f"unreadable ({e.message_en})"
+    print(f"encryption: SQLCipher (AES-256), encrypted file {path}; key slots in "
+          f"{sidecar_path(path)}: {names} and the recovery key")
+
+
+def _new_password(args: argparse.Namespace, who: str) -> str:
+    if args.new_password:
+        return args.new_password
+    import getpass
+
+    if not sys.stdin.isatty():
+        raise ValidationError.single("--new-password", "give the new password",
+                                     "请输入新密码")
+    first = getpass.getpass(f"new password for {who}: ")
+    if getpass.getpass("the same again: ") != first:
+        raise ValidationError.single("--new-password", "the two passwords differ",
+                                     "两次输入的密码不一致")
+    return first
+
+
+def _db_encrypt(path: Path | None, args: argparse.Namespace) -> int:
+    from .security.cipher import encrypt_database
+
+    if path is None:
+        raise ValidationError.single("--db", "only a SQLite file can be encrypted",
+                                     "只有 SQLite 文件数据库可以加密")
+    slot = args.slot or args.user
+    password = args.password or args.new_password or _new_password(args, slot)
+    recovery, backup = encrypt_database(
+        path, {slot: password}, progress=lambda m: print(m, file=sys.stderr, flush=True),
+        keep_plain_backup=not args.no_plain_backup)
+    print(f"database {path} is now encrypted; key slot: {slot}")
+    if backup:
+        print(f"WARNING: the plain backup {backup} is NOT encrypted: keep it somewhere safe or "
+              "delete it once the encrypted database has been checked")
+    print("RECOVERY KEY (shown only this once; print it and lock it away):")
+    print(f"    {recovery}")
+    return 0
+
+
+def _db_slots(path: Path | None, args: argparse.Namespace) -> int:
+    from .security import keyslots
+
+    slot = args.slot or args.user
+    if args.action == "passwd":
+        keyslots.change_password(path, slot, args.password or "", _new_password(args, slot))
+        print(f"password of {slot} changed")
+        return 0
+    if args.action == "remove-slot":
+        _key(args)  # only someone who can open the database removes a slot
+        keyslots.remove_slot(path, args.name)
+        print(f"key slot {args.name} removed")
+        return 0
+    key = _key(args)
+    if key is None:
+        raise ValidationError.single("--db", "the database is not encrypted", "数据库未加密")
+    if args.action == "recovery-key":
+        print("NEW RECOVERY KEY (the old one no longer opens the database):")
+        print(f"    {keyslots.new_recovery_key(path, key)}")
+        return 0
+    if not args.name:
+        raise ValidationError.single("--name", "name the user to add", "请指定用户名")
+    keyslots.add_slot(path, args.name, _new_password(args, args.name), unlock_with=key)
+    print(f"key slot {args.name} added")
+    return 0
 
 
 def _db_action(db, args: argparse.Namespace) -> int:
@@ -438,6 +544,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="acting user recorded in the audit log (default: "
                              "$ASSISTCASE_USER or the login name)")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
+    common.add_argument("--password", default=argparse.SUPPRESS,
+                        help="password of an encrypted database's key slot (default: "
+                             "$ASSISTCASE_PASSWORD, else asked on the terminal)")
+    common.add_argument("--slot", default=argparse.SUPPRESS,
+                        help="key slot (username) the password belongs to (default: --user)")
+    common.add_argument("--recovery-key", default=argparse.SUPPRESS,
+                        help="open an encrypted database with its recovery key "
+                             "(default: $ASSISTCASE_RECOVERY_KEY)")
     p = argparse.ArgumentParser(
         prog="assistcase", parents=[common],
         description="AssistCase: social assistance case management (command line).")
@@ -482,9 +596,20 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--quiet", action="store_true", help="no progress output")
     ex.set_defaults(func=cmd_export)
 
-    dbp = add("db", help="database maintenance")
-    dbp.add_argument("action", choices=["upgrade", "backup", "check"])
+    dbp = add("db", help="database maintenance: upgrade, check, encryption and key slots, "
+                         "backups and restore, audit log verification")
+    dbp.add_argument("action", choices=["upgrade", "backup", "check", "encrypt", "add-slot",
+                                        "passwd", "remove-slot", "recovery-key"],
+                     help="encrypt: convert a plain database to SQLCipher in place (prints "
+                          "the recovery key once); add-slot --name U: give user U a password; "
+                          "passwd: change the password of --slot/--user; recovery-key: "
+                          "replace the recovery key")
     dbp.add_argument("--to", help="backup destination file")
+    dbp.add_argument("--name", help="add-slot, remove-slot: the user (key slot name)")
+    dbp.add_argument("--new-password", help="encrypt, add-slot, passwd: the new password "
+                                            "(asked on the terminal when not given)")
+    dbp.add_argument("--no-plain-backup", action="store_true",
+                     help="encrypt: do not keep the unencrypted backup made before converting")
     dbp.set_defaults(func=cmd_db)
 
     ca = add("cases", help="assistance cases: exit review (退出核查), marginal households")
@@ -592,6 +717,8 @@ def main(argv: list[str] | None = None) -> int:
     args.db = getattr(args, "db", None)
     args.user = getattr(args, "user", None) or current_username()
     args.verbose = getattr(args, "verbose", False)
+    for name in ("password", "slot", "recovery_key"):
+        setattr(args, name, getattr(args, name, None))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:

@@ -102,6 +102,14 @@ class DatabaseError(AssistCaseError):
     """The database cannot be opened or upgraded."""
 
 
+class DatabaseLockedError(DatabaseError):
+    """The database is encrypted and no key (password or recovery key) was given."""
+
+
+class WrongPasswordError(DatabaseError):
+    """A password or recovery key does not open the database's key slot."""
+
+
 class Cancelled(AssistCaseError):
     """The user cancelled a long operation; its transaction was rolled back."""
 

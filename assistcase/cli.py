@@ -85,6 +85,12 @@ def cmd_db(args: argparse.Namespace) -> int:
         if args.action == "encrypt":
             return _db_encrypt(path, args)
         if args.action == "check" and path is not None and is_encrypted(path):
+            from .security.keyslots import sidecar_path
+
+            if not sidecar_path(path).exists():
+                print(f"{path} is not a plain SQLite file and has no key file beside it: it "
+                      "is not a database, or an encrypted one whose .keys file is missing")
+                return _db_action(Database(url), args)
             _print_encryption(path)
             if not (args.password or args.recovery_key or _env_secret()):
                 print("give --password (or --recovery-key) to check its schema and integrity")

@@ -185,6 +185,80 @@ def _db_slots(path: Path | None, args: argparse.Namespace) -> int:
     return 0
 
 
+def _db_verify(db, args: argparse.Namespace) -> int:
+    from .services.audit import verify_audit_log
+
+    if not db.is_current():
+        db.check_version()
+        print("the database must be upgraded first (`assistcase db upgrade`)", file=sys.stderr)
+        return 2
+    heads = _recorded_heads(db)
+    result = verify_audit_log(db, heads)
+    for f in result.findings:
+        print(f"{f.kind}: {f.detail_en}")
+    tail = f"last row {result.head_id}, hash {result.head_hash}" if result.head_id else "empty"
+    checked = f"; {len(heads)} head(s) recorded in backup manifests checked" if heads else ""
+    if result.ok:
+        print(f"audit log intact: {result.rows} rows, {tail}{checked}")
+        return 0
+    print(f"audit log NOT intact: {len(result.findings)} problem(s) in {result.rows} rows "
+          f"(the first: row {result.findings[0].row_id}){checked}")
+    return 1
+
+
+def _recorded_heads(db) -> list[tuple[int, str, str]]:
+    from .services.backups import recorded_heads
+
+    return recorded_heads(db.path) if db.path is not None else []
+
+
+def _backup_settings(db, args: argparse.Namespace):
+    from .services.backups import settings_for
+
+    if db.path is None:
+        raise ValidationError.single("--db", "backups here are of SQLite files",
+                                     "此处只备份 SQLite 文件数据库")
+    return settings_for(db.path, folder=args.backup_dir, mirror=args.mirror, keep=args.keep)
+
+
+def _db_restore(db, args: argparse.Namespace) -> int:
+    from .services.backups import BackupInfo, manifest_path, restore_backup
+
+    if not args.file:
+        raise ValidationError.single("FILE", "name the backup to restore (see `db backups`)",
+                                     "请指定要恢复的备份文件")
+    backup = Path(args.file)
+    try:
+        info = BackupInfo.load(manifest_path(backup))
+    except (OSError, ValueError, KeyError):
+        raise ValidationError.single(
+            "FILE", f"{backup} is not a backup made by AssistCase (no readable manifest)",
+            f"{backup} 不是 AssistCase 制作的备份（没有可读的清单）") from None
+    print(f"backup of {info.created:%Y-%m-%d %H:%M:%S} ({info.reason}), schema "
+          f"{info.schema}, {'encrypted' if info.encrypted else 'plain'}:")
+    for table, n in sorted(info.counts.items()):
+        print(f"  {table:<32} {n:>10,}")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("add --yes to restore it", file=sys.stderr)
+            return 2
+        if input(f"replace {db.path} with it (the current state is backed up first)? "
+                 "[y/N] ").strip().lower() not in ("y", "yes"):
+            print("nothing changed")
+            return 1
+    key = db.key
+    if info.encrypted and key is None:
+        from .security.unlock import key_for
+
+        key = key_for(backup, slot=args.slot or args.user, password=args.password,
+                      recovery_key=args.recovery_key, ask=True)
+    result = restore_backup(db, backup, key=key)
+    print(f"restored {db.path} from {backup}")
+    if result.previous:
+        print(f"the state before the restore was saved as {result.previous}")
+    return 0
+
+
 def _db_action(db, args: argparse.Namespace) -> int:
     from .db import head_revision
 
@@ -195,8 +269,29 @@ def _db_action(db, args: argparse.Namespace) -> int:
         if backup:
             print(f"backup of the previous version: {backup}")
     elif args.action == "backup":
-        dest = db.backup(Path(args.to) if args.to else None)
-        print(f"backup written to {dest}")
+        if args.to:
+            dest = db.backup(Path(args.to))
+            print(f"backup written to {dest}")
+        else:
+            from .services.backups import make_backup
+
+            info = make_backup(db, "manual", _backup_settings(db, args))
+            print(f"backup written and verified: {info.path}")
+            print(f"  {info.summary()}")
+    elif args.action == "backups":
+        from .services.backups import list_backups
+
+        settings = _backup_settings(db, args)
+        found = list_backups(settings.folder)
+        for b in found:
+            print(f"{b.summary()}  {b.path}")
+        print(f"{len(found)} backup(s) in {settings.folder} (keeping {settings.daily} daily, "
+              f"{settings.weekly} weekly, {settings.monthly} monthly"
+              + (f"; second folder {settings.mirror}" if settings.mirror else "") + ")")
+    elif args.action == "restore":
+        return _db_restore(db, args)
+    elif args.action == "verify":
+        return _db_verify(db, args)
     elif args.action == "check":
         state = db.check_version()
         print(f"database {db.url}: schema {db.revision() or 'none'}, this AssistCase: "
@@ -605,12 +700,24 @@ def build_parser() -> argparse.ArgumentParser:
     dbp = add("db", help="database maintenance: upgrade, check, encryption and key slots, "
                          "backups and restore, audit log verification")
     dbp.add_argument("action", choices=["upgrade", "backup", "check", "encrypt", "add-slot",
-                                        "passwd", "remove-slot", "recovery-key"],
+                                        "passwd", "remove-slot", "recovery-key", "verify", "backups",
+                                        "restore"],
                      help="encrypt: convert a plain database to SQLCipher in place (prints "
                           "the recovery key once); add-slot --name U: give user U a password; "
                           "passwd: change the password of --slot/--user; recovery-key: "
-                          "replace the recovery key")
-    dbp.add_argument("--to", help="backup destination file")
+                          "replace the recovery key; verify: check the audit log's hash "
+                          "chain (exit code 1 when a row was changed, inserted or deleted); "
+                          "backup: a verified backup into the backup folder, rotated; "
+                          "backups: list them; restore FILE: put one back, all or nothing")
+    dbp.add_argument("file", nargs="?", metavar="FILE", help="restore: the backup file")
+    dbp.add_argument("--to", help="backup: write a plain copy to this file instead (no "
+                                  "manifest, no rotation)")
+    dbp.add_argument("--backup-dir", help="backup folder (default: $ASSISTCASE_BACKUP_DIR or "
+                                          "'backups' beside the database)")
+    dbp.add_argument("--mirror", help="second backup folder, e.g. a USB stick "
+                                      "(default: $ASSISTCASE_BACKUP_MIRROR)")
+    dbp.add_argument("--keep", help="backups kept: DAILY,WEEKLY,MONTHLY (default 7,4,12)")
+    dbp.add_argument("--yes", action="store_true", help="restore without asking")
     dbp.add_argument("--name", help="add-slot, remove-slot: the user (key slot name)")
     dbp.add_argument("--new-password", help="encrypt, add-slot, passwd: the new password "
                                             "(asked on the terminal when not given)")

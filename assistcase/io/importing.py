@@ -33,7 +33,7 @@ from ..models.base import utcnow
 from ..models.registry import SINCE_ALWAYS
 from ..progress import CancelToken, ProgressFn
 from ..searchkeys import name_keys
-from ..services.audit import Auditor, resolve_user
+from ..services.audit import Auditor, next_link, resolve_user
 from ..services.registry import (HouseholdData, PersonData, household_summary, household_values,
                                  next_household_number, person_values, refresh_household,
                                  validate_household, validate_person, write_keys)
@@ -924,8 +924,8 @@ _HH_COLS = ("id", "number", "village_id", "residence_class", "category", "status
 _PERSON_COLS = ("id", "household_id", "name", "id_number", "id_number_rev", "birth_date", "sex",
                 "relation", "disability_grade", "disability_category", "serious_illness",
                 "self_care", "in_school", "able_to_work", "phone", "created_at", "updated_at")
-_AUDIT_COLS = ("at", "user_id", "action", "entity", "entity_id", "household_id", "field",
-               "old_value", "new_value", "source")
+_AUDIT_COLS = ("id", "at", "user_id", "action", "entity", "entity_id", "household_id", "field",
+               "old_value", "new_value", "source", "prev_hash", "hash")
 
 
 def _insert_sql(table: str, cols: tuple[str, ...]) -> str:
@@ -955,9 +955,11 @@ class _BufferedAuditor(Auditor):
         self.at = _sql_value(utcnow())
 
     def _add(self, **kw: Any) -> None:
-        self.rows.append((self.at, self.user.id, kw["action"], kw["entity"], kw.get("entity_id"),
-                          kw.get("household_id"), kw.get("field"), kw.get("old_value"),
-                          kw.get("new_value"), self.source))
+        values = (self.at, self.user.id, kw["action"], kw["entity"], kw.get("entity_id"),
+                  kw.get("household_id"), kw.get("field"), kw.get("old_value"),
+                  kw.get("new_value"), self.source)
+        rid, prev, h = next_link(self.session, *values)  # the audit hash chain
+        self.rows.append((rid, *values, prev, h))
         if len(self.rows) >= 20_000:
             self.flush()
 
@@ -1226,6 +1228,9 @@ def import_registry(db: Database, actor: str | int, path: str | Path, *,
             if report.ok:
                 _describe(planner, report)
     else:
+        from ..services.backups import backup_before
+
+        backup_before(db, "before-import")  # the state before the file, to go back to
         # db.begin() takes the write lock first (BEGIN IMMEDIATE), so nothing changes between
         # the checks and the write.
         with db.begin() as s, _small_cache(s):

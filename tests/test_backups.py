@@ -125,6 +125,16 @@ def test_rotation_keeps_the_configured_numbers(db, db_path, tmp_path):
     # nothing but the kept backups, their manifests (no stray files) in either folder
     assert len(list(settings.folder.iterdir())) == 2 * len(kept)
 
+    # all of today's backups stay until the next day's rotation
+    bk.make_backup(db, "before-import", settings, now=dt.datetime(2026, 10, 14, 11, 0))
+    assert len(bk.list_backups(settings.folder)) == 5
+    bk.make_backup(db, "daily", settings, now=dt.datetime(2026, 10, 16, 9, 0))
+    kept = sorted((b.created.date().isoformat(), b.reason)
+                  for b in bk.list_backups(settings.folder))
+    # days 16, 14 (its newest: the import's), 12; weeks: 16 and 10; months: 16 and 9-30
+    assert kept == [("2026-09-30", "daily"), ("2026-10-10", "daily"), ("2026-10-12", "daily"),
+                    ("2026-10-14", "before-import"), ("2026-10-16", "daily")]
+
     wide = bk.BackupSettings(folder=tmp_path / "w", daily=7, weekly=4, monthly=12)
     day = dt.datetime(2025, 1, 1, 9, 0)
     while day.date() <= dt.date(2026, 3, 31):  # weekly for 15 months

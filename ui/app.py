@@ -172,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def show_window() -> None:
         w = MainWindow(db, actor, read_only=args.read_only)
+        from .backup_dialog import attach  # backups and restore (Ctrl+Shift+B), daily backup
+
+        attach(w, db, read_only=args.read_only)
         window.append(w)
         w.show()
         if args.exit_when_shown:

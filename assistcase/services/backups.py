@@ -9,7 +9,7 @@ integrity_check is ok, counts are read from the copy itself) before it counts as
 When: the first start of each day (:func:`ensure_daily_backup`), before every roster approval
 and every import (:func:`backup_before`, called by those services), before a restore, and on
 demand. Rotation keeps the newest backup of each of the last 7 days, 4 ISO weeks and 12
-months (configurable); a second folder (a USB stick) gets the same files and rotation.
+months (configurable), and all of today's; a second folder (a USB stick) gets the same files and rotation.
 
 Settings, most specific first: arguments, the environment (``ASSISTCASE_BACKUP_DIR``,
 ``ASSISTCASE_BACKUP_MIRROR``, ``ASSISTCASE_BACKUP_KEEP=7,4,12``, ``ASSISTCASE_BACKUP=off``),
@@ -318,10 +318,12 @@ def list_backups(folder: Path) -> list[BackupInfo]:
     return sorted(found, key=lambda b: b.created, reverse=True)
 
 
-def kept(backups: list[BackupInfo], daily: int, weekly: int, monthly: int) -> set[Path]:
+def kept(backups: list[BackupInfo], daily: int, weekly: int, monthly: int,
+         today: dt.date | None = None) -> set[Path]:
     """Grandfather-father-son: the newest backup of each of the ``daily`` latest days, the
-    ``weekly`` latest ISO weeks and the ``monthly`` latest months that have backups."""
-    keep: set[Path] = set()
+    ``weekly`` latest ISO weeks and the ``monthly`` latest months that have backups – and
+    every backup made ``today`` (the one before this morning's import stays until tomorrow)."""
+    keep: set[Path] = {b.path for b in backups if today and b.created.date() == today}
     for count, bucket in ((daily, lambda d: d.date()),
                           (weekly, lambda d: tuple(d.isocalendar())[:2]),
                           (monthly, lambda d: (d.year, d.month))):
@@ -340,7 +342,8 @@ def kept(backups: list[BackupInfo], daily: int, weekly: int, monthly: int) -> se
 def rotate(folder: Path, settings: BackupSettings, now: dt.datetime | None = None) -> list[Path]:
     """Remove the backups the rotation does not keep; returns the removed files."""
     backups = list_backups(folder)
-    keep = kept(backups, settings.daily, settings.weekly, settings.monthly)
+    keep = kept(backups, settings.daily, settings.weekly, settings.monthly,
+                (now or dt.datetime.now()).date())
     removed = [b.path for b in backups if b.path not in keep]
     for p in removed:
         _remove(p)

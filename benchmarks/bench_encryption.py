@@ -91,7 +91,7 @@ def step_recalc(path: Path) -> dict:
     from sqlalchemy import select
 
     from assistcase.models import Area
-    from assistcase.recalc import recalculate_area
+    from assistcase.services.recalc import recalculate_area
 
     db = _open(path)
     with db.read() as s:

@@ -187,6 +187,8 @@ def main() -> int:
     ap.add_argument("--source", default=str(DEFAULT_SOURCE))
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--reuse", action="store_true", help="keep the prepared copies")
+    ap.add_argument("--from-log", help="rebuild the results from a run's printed lines")
+    ap.add_argument("--note", help="a sentence on the machine's load for RESULTS.md")
     args = ap.parse_args()
     if args.step:
         result = STEPS[args.step](Path(args.path))
@@ -194,10 +196,25 @@ def main() -> int:
         print(json.dumps(result))
         return 0
 
-    prep = {} if args.reuse and ENCRYPTED.exists() else prepare(Path(args.source))
-    print("prepared", prep, flush=True)
     runs: dict[str, dict[str, list[dict]]] = {"plain": {}, "encrypted": {}}
-    loads = []
+    loads: list[str] = []
+    if args.from_log:
+        # The figures a run printed before it was stopped (a shared machine can make a whole
+        # run outlast the time there is): the same aggregation over the steps it finished.
+        import ast
+
+        prep = {}
+        for line in Path(args.from_log).read_text(encoding="utf-8").splitlines():
+            if line.startswith("prepared "):
+                prep = ast.literal_eval(line[len("prepared "):])
+            parts = line.split(" ", 3)
+            if len(parts) == 4 and parts[0].isdigit() and parts[2] in runs:
+                runs[parts[2]].setdefault(parts[1], []).append(ast.literal_eval(parts[3]))
+        loads = []
+        args.rounds = 0
+    else:
+        prep = {} if args.reuse and ENCRYPTED.exists() else prepare(Path(args.source))
+        print("prepared", prep, flush=True)
     for rnd in range(args.rounds):
         for step in ("search", "editor", "recalc", "build", "backup", "verify"):
             order = (("plain", PLAIN), ("encrypted", ENCRYPTED))
@@ -218,16 +235,20 @@ def main() -> int:
         return min(r[key] for r in runs[variant][step])
 
     figures = {}
+    done = {step for step in runs["plain"] if step in runs["encrypted"]}
     for step, keys in (("search", ("name", "initials", "id_tail", "broad_surname")),
                        ("editor", ("median_ms",)), ("recalc", ("seconds",)),
                        ("build", ("seconds",)), ("backup", ("seconds",)),
                        ("verify", ("seconds",))):
+        if step not in done:
+            continue
         for key in keys:
             p, e = best("plain", step, key), best("encrypted", step, key)
             figures[f"{step}.{key}"] = {"plain": p, "encrypted": e,
                                         "ratio": round(e / p, 2) if p else None}
     results = {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
-               "prepare": prep, "figures": figures, "runs": runs, "loadavg": loads}
+               "prepare": prep, "figures": figures, "runs": runs, "loadavg": loads,
+               "note": args.note, "rounds": max((len(v) for r in runs.values() for v in r.values()), default=0)}
     RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
     write_md(results)
     return 0
@@ -246,15 +267,28 @@ LABELS = {
 }
 
 
+def _load_note(loads: list[str]) -> str:
+    ones = []
+    for text in loads:
+        try:
+            ones.append(float(text.strip("[]").split(",")[0].strip(" '")))
+        except ValueError:
+            pass
+    if not ones:
+        return "The machine is shared with other sessions."
+    return (f"The machine is shared with other sessions: 1-minute load average "
+            f"{min(ones):.1f}–{max(ones):.1f} on {os.cpu_count()} cores while measuring.")
+
+
 def write_md(results: dict) -> None:
     m = results["machine"]
     prep = results["prepare"]
     lines = [MD_START, "## Encryption at rest (issue 19): plain vs SQLCipher, same run", "",
              f"{results['date']}, {m['nproc']} cores ({m['cpu']}), {m['memory_gb']} GB, "
-             f"Python {m['python']}. The machine is shared with other sessions: load averages "
-             f"while measuring ranged over {sorted(set(results['loadavg']))[:1]} … "
-             f"{sorted(set(results['loadavg']))[-1:]}; each figure is the best of the rounds, "
-             "plain and encrypted alternating.", ""]
+             f"Python {m['python']}. {results.get('note') or _load_note(results['loadavg'])} "
+             f"Each figure is the best of {results['rounds']} round(s), plain and encrypted "
+             "alternating; the ratio is what this run shows, the absolute times are not this "
+             "machine's idle figures (see the registry, entitlement and rosters sections).", ""]
     if prep:
         lines += [f"City database {prep['mb']} MB; converting it in place "
                   f"(sqlcipher_export, fingerprint of every table, key slots, rename): "

@@ -286,8 +286,8 @@ def write_md(results: dict) -> None:
     lines = [MD_START, "## Encryption at rest (issue 19): plain vs SQLCipher, same run", "",
              f"{results['date']}, {m['nproc']} cores ({m['cpu']}), {m['memory_gb']} GB, "
              f"Python {m['python']}. {results.get('note') or _load_note(results['loadavg'])} "
-             f"Each figure is the best of {results['rounds']} round(s), plain and encrypted "
-             "alternating; the ratio is what this run shows, the absolute times are not this "
+             f"Each figure is the best of up to {results['rounds']} round(s), plain and "
+             "encrypted alternating; the ratio is what this run shows, the absolute times are not this "
              "machine's idle figures (see the registry, entitlement and rosters sections).", ""]
     if prep:
         lines += [f"City database {prep['mb']} MB; converting it in place "

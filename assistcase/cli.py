@@ -281,7 +281,7 @@ def _db_action(db, args: argparse.Namespace) -> int:
         from .services.backups import list_backups
 
         settings = _backup_settings(db, args)
-        found = list_backups(settings.folder)
+        found = list_backups(settings.folder, db.path)
         for b in found:
             print(f"{b.summary()}  {b.path}")
         print(f"{len(found)} backup(s) in {settings.folder} (keeping {settings.daily} daily, "

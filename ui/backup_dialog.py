@@ -89,7 +89,7 @@ class BackupDialog(QDialog):
             if settings.mirror:
                 text += " " + self.tr("Copied to {mirror} too.").format(mirror=settings.mirror)
             self.where.setText(text)
-            self.backups = bk.list_backups(settings.folder)
+            self.backups = bk.list_backups(settings.folder, self.db.path)
         self.table.setRowCount(len(self.backups))
         for row, b in enumerate(self.backups):
             values = (f"{b.created:%Y-%m-%d %H:%M:%S}", self._reason(b.reason),

@@ -96,7 +96,7 @@ def verify_rows(rows: Iterable[Sequence[Any]], limit: int = 100) -> VerifyResult
             elif prev_id is not None and rid - prev_id > 1:
                 gone = (f"{prev_id + 1}" if rid - prev_id == 2 else f"{prev_id + 1}–{rid - 1}")
                 findings.append(Finding(
-                    "deleted", rid, f"row(s) {gone} were deleted outside AssistCase (row {rid} "
+                    "deleted", prev_id + 1, f"row(s) {gone} were deleted outside AssistCase (row {rid} "
                                     f"does not follow row {prev_id})",
                     f"第 {gone} 行在本程序之外被删除（第 {rid} 行不接续第 {prev_id} 行）"))
             elif prev_id is None:

@@ -259,11 +259,11 @@ def make_backup(db: "Database", reason: str = "manual", settings: BackupSettings
     settings = settings or settings_for(db.path)
     now = now or dt.datetime.now()
     info = _write_copy(db, settings.folder, reason, now)
-    rotate(settings.folder, settings, now)
+    rotate(settings.folder, settings, now, db.path)
     if settings.mirror is not None:
         try:
             _mirror(info, settings.mirror)
-            rotate(settings.mirror, settings, now)
+            rotate(settings.mirror, settings, now, db.path)
         except (OSError, DatabaseError) as exc:
             # A missing USB stick must not stop the day's work: the first copy is made.
             log.warning("backup not copied to the second folder %s: %s", settings.mirror, exc)
@@ -292,7 +292,7 @@ def ensure_daily_backup(db: "Database", now: dt.datetime | None = None) -> Backu
         return None
     now = now or dt.datetime.now()
     if any(b.reason == "daily" and b.created.date() == now.date()
-           for b in list_backups(settings.folder)):
+           for b in list_backups(settings.folder, db.path)):
         return None
     return make_backup(db, "daily", settings, now)
 
@@ -300,9 +300,10 @@ def ensure_daily_backup(db: "Database", now: dt.datetime | None = None) -> Backu
 # --- listing and rotation --------------------------------------------------------------------
 
 
-def list_backups(folder: Path) -> list[BackupInfo]:
+def list_backups(folder: Path, source: Path | None = None) -> list[BackupInfo]:
     """The complete backups in ``folder`` (those with a manifest whose file exists), newest
-    first."""
+    first; with ``source``, only the backups of that database (several databases may share a
+    folder: each one's rotation and recorded heads are its own)."""
     found = []
     if not folder.is_dir():
         return found
@@ -313,9 +314,13 @@ def list_backups(folder: Path) -> list[BackupInfo]:
             info = BackupInfo.load(m)
         except (ValueError, KeyError, OSError):
             continue
-        if info.path.exists():
+        if info.path.exists() and (source is None or _same(info.source, source)):
             found.append(info)
     return sorted(found, key=lambda b: b.created, reverse=True)
+
+
+def _same(recorded: str, source: Path) -> bool:
+    return Path(recorded).resolve() == Path(source).resolve()
 
 
 def kept(backups: list[BackupInfo], daily: int, weekly: int, monthly: int,
@@ -339,9 +344,11 @@ def kept(backups: list[BackupInfo], daily: int, weekly: int, monthly: int,
     return keep
 
 
-def rotate(folder: Path, settings: BackupSettings, now: dt.datetime | None = None) -> list[Path]:
-    """Remove the backups the rotation does not keep; returns the removed files."""
-    backups = list_backups(folder)
+def rotate(folder: Path, settings: BackupSettings, now: dt.datetime | None = None,
+           source: Path | None = None) -> list[Path]:
+    """Remove the backups (of ``source``) the rotation does not keep; returns the removed
+    files."""
+    backups = list_backups(folder, source)
     keep = kept(backups, settings.daily, settings.weekly, settings.monthly,
                 (now or dt.datetime.now()).date())
     removed = [b.path for b in backups if b.path not in keep]
@@ -468,7 +475,7 @@ def recorded_heads(db_path: Path) -> list[tuple[int, str, str]]:
                 abandoned.append((dt.datetime.fromisoformat(e["backup_created"]),
                                   dt.datetime.fromisoformat(e["restored_at"])))
     heads = []
-    for b in list_backups(settings.folder):
+    for b in list_backups(settings.folder, db_path):
         if b.audit_head is None or b.reason == "before-restore":
             continue
         if any(start < b.created <= end for start, end in abandoned):

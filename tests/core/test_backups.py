@@ -206,3 +206,28 @@ def test_a_restore_abandons_the_later_heads(city, village_ids, capsys):
     # the 21st's head is from the history the restore left; the 20th's still holds
     assert main(["--db", str(city), "db", "verify"]) == 0
     assert "1 head(s) recorded" in capsys.readouterr().out
+
+
+def test_databases_sharing_a_folder_keep_their_own_backups_and_heads(city, capsys):
+    import shutil
+
+    other = city.with_name("other.sqlite3")
+    shutil.copyfile(city, other)
+    folder = city.parent / "backups"
+    settings = bk.BackupSettings(folder=folder, daily=1, weekly=0, monthly=0)
+    a, b = open_database(city), open_database(other)
+    mine = bk.make_backup(a, "daily", settings, now=dt.datetime(2026, 11, 20, 9))
+    bk.make_backup(b, "daily", settings, now=dt.datetime(2026, 11, 21, 9))
+    bk.make_backup(b, "daily", settings, now=dt.datetime(2026, 11, 22, 9))
+    a.dispose()
+    b.dispose()
+    # the other database's rotation left this one's backup alone
+    assert [x.path for x in bk.list_backups(folder, city)] == [mine.path]
+    assert len(bk.list_backups(folder, other)) == 1
+    # and only a database's own heads are checked against its log
+    with contextlib.closing(sqlite3.connect(other)) as conn:
+        conn.execute("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)")
+        conn.commit()
+    assert main(["--db", str(city), "db", "verify"]) == 0
+    assert "1 head(s) recorded" in capsys.readouterr().out
+    assert main(["--db", str(other), "db", "verify"]) == 1

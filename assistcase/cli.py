@@ -15,11 +15,22 @@ from .errors import AssistCaseError, ValidationError
 log = logging.getLogger("assistcase")
 
 
+def _key(args: argparse.Namespace) -> bytes | None:
+    """The data key of an encrypted database from --password (the slot: --slot or --user),
+    --recovery-key, the environment or the terminal; None for a plain database."""
+    from .db import sqlite_file
+    from .security.unlock import key_for
+
+    return key_for(sqlite_file(resolve_db_url(args.db)), slot=args.slot or args.user,
+                   password=args.password, recovery_key=args.recovery_key, ask=True)
+
+
 def _core(args: argparse.Namespace, upgrade: bool = True):
     """The façade every command works through (``--read-only``: every write is refused)."""
     from .core import Core
 
-    return Core.open(args.db, args.user, read_only=args.read_only, upgrade=upgrade)
+    return Core.open(args.db, args.user, read_only=args.read_only, upgrade=upgrade,
+                     key=_key(args))
 
 
 def _open(args: argparse.Namespace, upgrade: bool = True):
@@ -72,11 +83,187 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from .db import Database, explained_open_errors
+    from .db import Database, explained_open_errors, sqlite_file
+    from .security.cipher import is_encrypted
 
-    db = Database(resolve_db_url(args.db))
-    with explained_open_errors(db.path or db.url):
+    url = resolve_db_url(args.db)
+    path = sqlite_file(url)
+    with explained_open_errors(path or url):
+        if args.action == "encrypt":
+            return _db_encrypt(path, args)
+        if args.action == "check" and path is not None and is_encrypted(path):
+            from .security.keyslots import sidecar_path
+
+            if not sidecar_path(path).exists():
+                print(f"{path} is not a plain SQLite file and has no key file beside it: it "
+                      "is not a database, or an encrypted one whose .keys file is missing")
+                return _db_action(Database(url), args)
+            _print_encryption(path)
+            if not (args.password or args.recovery_key or _env_secret()):
+                print("give --password (or --recovery-key) to check its schema and integrity")
+                return 0
+        elif args.action == "check" and path is not None and path.exists():
+            print(f"encryption: none (a plain SQLite file anyone can read); "
+                  f"`assistcase db encrypt` encrypts it")
+        if args.action in ("add-slot", "passwd", "remove-slot", "recovery-key"):
+            return _db_slots(path, args)
+        db = Database(url, key=_key(args))
         return _db_action(db, args)
+
+
+def _env_secret() -> bool:
+    import os
+
+    from .security.unlock import ENV_PASSWORD, ENV_RECOVERY
+
+    return bool(os.environ.get(ENV_PASSWORD) or os.environ.get(ENV_RECOVERY))
+
+
+def _print_encryption(path: Path) -> None:
+    from .security.keyslots import sidecar_path, slot_names
+
+    try:
+        names = ", ".join(slot_names(path)) or "none"
+    except AssistCaseError as e:
+        names = f"unreadable ({e.message_en})"
+    print(f"encryption: SQLCipher (AES-256), encrypted file {path}; key slots in "
+          f"{sidecar_path(path)}: {names} and the recovery key")
+
+
+def _new_password(args: argparse.Namespace, who: str) -> str:
+    if args.new_password:
+        return args.new_password
+    import getpass
+
+    if not sys.stdin.isatty():
+        raise ValidationError.single("--new-password", "give the new password",
+                                     "请输入新密码")
+    first = getpass.getpass(f"new password for {who}: ")
+    if getpass.getpass("the same again: ") != first:
+        raise ValidationError.single("--new-password", "the two passwords differ",
+                                     "两次输入的密码不一致")
+    return first
+
+
+def _db_encrypt(path: Path | None, args: argparse.Namespace) -> int:
+    from .security.cipher import encrypt_database
+
+    if path is None:
+        raise ValidationError.single("--db", "only a SQLite file can be encrypted",
+                                     "只有 SQLite 文件数据库可以加密")
+    slot = args.slot or args.user
+    password = args.password or args.new_password or _new_password(args, slot)
+    recovery, backup = encrypt_database(
+        path, {slot: password}, progress=lambda m: print(m, file=sys.stderr, flush=True),
+        keep_plain_backup=not args.no_plain_backup)
+    print(f"database {path} is now encrypted; key slot: {slot}")
+    if backup:
+        print(f"WARNING: the plain backup {backup} is NOT encrypted: keep it somewhere safe or "
+              "delete it once the encrypted database has been checked")
+    print("RECOVERY KEY (shown only this once; print it and lock it away):")
+    print(f"    {recovery}")
+    return 0
+
+
+def _db_slots(path: Path | None, args: argparse.Namespace) -> int:
+    from .security import keyslots
+
+    slot = args.slot or args.user
+    if args.action == "passwd":
+        keyslots.change_password(path, slot, args.password or "", _new_password(args, slot))
+        print(f"password of {slot} changed")
+        return 0
+    if args.action == "remove-slot":
+        _key(args)  # only someone who can open the database removes a slot
+        keyslots.remove_slot(path, args.name)
+        print(f"key slot {args.name} removed")
+        return 0
+    key = _key(args)
+    if key is None:
+        raise ValidationError.single("--db", "the database is not encrypted", "数据库未加密")
+    if args.action == "recovery-key":
+        print("NEW RECOVERY KEY (the old one no longer opens the database):")
+        print(f"    {keyslots.new_recovery_key(path, key)}")
+        return 0
+    if not args.name:
+        raise ValidationError.single("--name", "name the user to add", "请指定用户名")
+    keyslots.add_slot(path, args.name, _new_password(args, args.name), unlock_with=key)
+    print(f"key slot {args.name} added")
+    return 0
+
+
+def _db_verify(db, args: argparse.Namespace) -> int:
+    from .services.audit import verify_audit_log
+
+    if not db.is_current():
+        db.check_version()
+        print("the database must be upgraded first (`assistcase db upgrade`)", file=sys.stderr)
+        return 2
+    heads = _recorded_heads(db)
+    result = verify_audit_log(db, heads)
+    for f in result.findings:
+        print(f"{f.kind}: {f.detail_en}")
+    tail = f"last row {result.head_id}, hash {result.head_hash}" if result.head_id else "empty"
+    checked = f"; {len(heads)} head(s) recorded in backup manifests checked" if heads else ""
+    if result.ok:
+        print(f"audit log intact: {result.rows} rows, {tail}{checked}")
+        return 0
+    print(f"audit log NOT intact: {len(result.findings)} problem(s) in {result.rows} rows "
+          f"(the first: row {result.findings[0].row_id}){checked}")
+    return 1
+
+
+def _recorded_heads(db) -> list[tuple[int, str, str]]:
+    from .services.backups import recorded_heads
+
+    return recorded_heads(db.path) if db.path is not None else []
+
+
+def _backup_settings(db, args: argparse.Namespace):
+    from .services.backups import settings_for
+
+    if db.path is None:
+        raise ValidationError.single("--db", "backups here are of SQLite files",
+                                     "此处只备份 SQLite 文件数据库")
+    return settings_for(db.path, folder=args.backup_dir, mirror=args.mirror, keep=args.keep)
+
+
+def _db_restore(db, args: argparse.Namespace) -> int:
+    from .services.backups import BackupInfo, manifest_path, restore_backup
+
+    if not args.file:
+        raise ValidationError.single("FILE", "name the backup to restore (see `db backups`)",
+                                     "请指定要恢复的备份文件")
+    backup = Path(args.file)
+    try:
+        info = BackupInfo.load(manifest_path(backup))
+    except (OSError, ValueError, KeyError):
+        raise ValidationError.single(
+            "FILE", f"{backup} is not a backup made by AssistCase (no readable manifest)",
+            f"{backup} 不是 AssistCase 制作的备份（没有可读的清单）") from None
+    print(f"backup of {info.created:%Y-%m-%d %H:%M:%S} ({info.reason}), schema "
+          f"{info.schema}, {'encrypted' if info.encrypted else 'plain'}:")
+    for table, n in sorted(info.counts.items()):
+        print(f"  {table:<32} {n:>10,}")
+    if not args.yes:
+        if not sys.stdin.isatty():
+            print("add --yes to restore it", file=sys.stderr)
+            return 2
+        if input(f"replace {db.path} with it (the current state is backed up first)? "
+                 "[y/N] ").strip().lower() not in ("y", "yes"):
+            print("nothing changed")
+            return 1
+    key = db.key
+    if info.encrypted and key is None:
+        from .security.unlock import key_for
+
+        key = key_for(backup, slot=args.slot or args.user, password=args.password,
+                      recovery_key=args.recovery_key, ask=True)
+    result = restore_backup(db, backup, key=key)
+    print(f"restored {db.path} from {backup}")
+    if result.previous:
+        print(f"the state before the restore was saved as {result.previous}")
+    return 0
 
 
 def _db_action(db, args: argparse.Namespace) -> int:
@@ -89,8 +276,29 @@ def _db_action(db, args: argparse.Namespace) -> int:
         if backup:
             print(f"backup of the previous version: {backup}")
     elif args.action == "backup":
-        dest = db.backup(Path(args.to) if args.to else None)
-        print(f"backup written to {dest}")
+        if args.to:
+            dest = db.backup(Path(args.to))
+            print(f"backup written to {dest}")
+        else:
+            from .services.backups import make_backup
+
+            info = make_backup(db, "manual", _backup_settings(db, args))
+            print(f"backup written and verified: {info.path}")
+            print(f"  {info.summary()}")
+    elif args.action == "backups":
+        from .services.backups import list_backups
+
+        settings = _backup_settings(db, args)
+        found = list_backups(settings.folder, db.path)
+        for b in found:
+            print(f"{b.summary()}  {b.path}")
+        print(f"{len(found)} backup(s) in {settings.folder} (keeping {settings.daily} daily, "
+              f"{settings.weekly} weekly, {settings.monthly} monthly"
+              + (f"; second folder {settings.mirror}" if settings.mirror else "") + ")")
+    elif args.action == "restore":
+        return _db_restore(db, args)
+    elif args.action == "verify":
+        return _db_verify(db, args)
     elif args.action == "check":
         state = db.check_version()
         print(f"database {db.url}: schema {db.revision() or 'none'}, this AssistCase: "
@@ -555,6 +763,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
     common.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
                         help="open the database read-only: every write is refused")
+    common.add_argument("--password", default=argparse.SUPPRESS,
+                        help="password of an encrypted database's key slot (default: "
+                             "$ASSISTCASE_PASSWORD, else asked on the terminal)")
+    common.add_argument("--slot", default=argparse.SUPPRESS,
+                        help="key slot (username) the password belongs to (default: --user)")
+    common.add_argument("--recovery-key", default=argparse.SUPPRESS,
+                        help="open an encrypted database with its recovery key "
+                             "(default: $ASSISTCASE_RECOVERY_KEY)")
     p = argparse.ArgumentParser(
         prog="assistcase", parents=[common],
         description="AssistCase: social assistance case management (command line).")
@@ -599,9 +815,32 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--quiet", action="store_true", help="no progress output")
     ex.set_defaults(func=cmd_export)
 
-    dbp = add("db", help="database maintenance")
-    dbp.add_argument("action", choices=["upgrade", "backup", "check"])
-    dbp.add_argument("--to", help="backup destination file")
+    dbp = add("db", help="database maintenance: upgrade, check, encryption and key slots, "
+                         "backups and restore, audit log verification")
+    dbp.add_argument("action", choices=["upgrade", "backup", "check", "encrypt", "add-slot",
+                                        "passwd", "remove-slot", "recovery-key", "verify", "backups",
+                                        "restore"],
+                     help="encrypt: convert a plain database to SQLCipher in place (prints "
+                          "the recovery key once); add-slot --name U: give user U a password; "
+                          "passwd: change the password of --slot/--user; recovery-key: "
+                          "replace the recovery key; verify: check the audit log's hash "
+                          "chain (exit code 1 when a row was changed, inserted or deleted); "
+                          "backup: a verified backup into the backup folder, rotated; "
+                          "backups: list them; restore FILE: put one back, all or nothing")
+    dbp.add_argument("file", nargs="?", metavar="FILE", help="restore: the backup file")
+    dbp.add_argument("--to", help="backup: write a plain copy to this file instead (no "
+                                  "manifest, no rotation)")
+    dbp.add_argument("--backup-dir", help="backup folder (default: $ASSISTCASE_BACKUP_DIR or "
+                                          "'backups' beside the database)")
+    dbp.add_argument("--mirror", help="second backup folder, e.g. a USB stick "
+                                      "(default: $ASSISTCASE_BACKUP_MIRROR)")
+    dbp.add_argument("--keep", help="backups kept: DAILY,WEEKLY,MONTHLY (default 7,4,12)")
+    dbp.add_argument("--yes", action="store_true", help="restore without asking")
+    dbp.add_argument("--name", help="add-slot, remove-slot: the user (key slot name)")
+    dbp.add_argument("--new-password", help="encrypt, add-slot, passwd: the new password "
+                                            "(asked on the terminal when not given)")
+    dbp.add_argument("--no-plain-backup", action="store_true",
+                     help="encrypt: do not keep the unencrypted backup made before converting")
     dbp.set_defaults(func=cmd_db)
 
     ca = add("cases", help="assistance cases: exit review (退出核查), marginal households")
@@ -775,6 +1014,8 @@ def main(argv: list[str] | None = None) -> int:
     args.user = getattr(args, "user", None) or current_username()
     args.verbose = getattr(args, "verbose", False)
     args.read_only = getattr(args, "read_only", False)
+    for name in ("password", "slot", "recovery_key"):
+        setattr(args, name, getattr(args, name, None))
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(levelname)s %(name)s: %(message)s")
     try:

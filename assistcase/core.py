@@ -37,11 +37,12 @@ class Core:
 
     @classmethod
     def open(cls, db: str | Path | None, actor: Any, read_only: bool = False,
-             upgrade: bool = True) -> "Core":
+             upgrade: bool = True, key: bytes | None = None) -> "Core":
         """Open the database named by ``--db``, the environment or the default location
-        (a read-only one is opened with SQLite's ``query_only`` and never upgraded)."""
-        return cls(open_database(db, upgrade=upgrade and not read_only, read_only=read_only),
-                   actor, read_only)
+        (a read-only one is opened with SQLite's ``query_only`` and never upgraded; an
+        encrypted one with its data ``key``)."""
+        return cls(open_database(db, upgrade=upgrade and not read_only, read_only=read_only,
+                                 key=key), actor, read_only)
 
     @property
     def may_write(self) -> bool:

@@ -51,12 +51,35 @@ def _sqlite_query_only(dbapi_conn: sqlite3.Connection, _record: object) -> None:
     dbapi_conn.execute("PRAGMA query_only=ON")
 
 
-def make_engine(url: str, read_only: bool = False) -> Engine:
+def _sqlcipher_engine(url: str, key: bytes) -> Engine:
+    """The SQLite dialect over sqlcipher3 (the same DBAPI as sqlite3, SQLCipher inside): every
+    new connection is keyed before anything else reads the file."""
+    from sqlcipher3 import dbapi2
+
+    from .security.cipher import apply_key
+
+    engine = create_engine(url, module=dbapi2, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "do_connect")
+    def _connect_keyed(dialect, _rec, cargs, cparams):  # noqa: ANN001
+        conn = dialect.loaded_dbapi.connect(*cargs, **cparams)
+        apply_key(conn, key)
+        return conn
+
+    return engine
+
+
+def make_engine(url: str, key: bytes | None = None, read_only: bool = False) -> Engine:
+    """An engine for ``url``; a SQLite file with ``key`` is opened through SQLCipher; a
+    ``read_only`` SQLite engine runs its connections with ``query_only``."""
     sa_url = make_url(url)
     if sa_url.get_backend_name() == "sqlite":
         if sa_url.database and sa_url.database != ":memory:":
             Path(sa_url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
+        if key is not None:
+            engine = _sqlcipher_engine(url, key)
+        else:
+            engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
         event.listen(engine, "connect", _sqlite_pragmas)
         if read_only:
             event.listen(engine, "connect", _sqlite_query_only)
@@ -134,10 +157,12 @@ class Database:
     """An opened AssistCase database. ``read_only``: :meth:`begin` raises ReadOnlyError and
     SQLite connections run with ``query_only`` (a direct write is refused by SQLite too)."""
 
-    def __init__(self, url: str, engine: Engine | None = None, read_only: bool = False):
+    def __init__(self, url: str, engine: Engine | None = None, key: bytes | None = None,
+                 read_only: bool = False):
         self.url = url
         self.read_only = read_only
-        self.engine = engine or make_engine(url, read_only=read_only)
+        self.key = key  # the SQLCipher data key of an encrypted file (never stored)
+        self.engine = engine or make_engine(url, key, read_only=read_only)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @property
@@ -200,8 +225,13 @@ class Database:
                 "是由更新版本的 AssistCase 写入的。请安装新版本后再打开。") from None
         return "older"
 
+    @property
+    def encrypted(self) -> bool:
+        return self.key is not None
+
     def backup(self, dest: Path | None = None) -> Path:
-        """Copy the SQLite file (consistently, through SQLite's backup API)."""
+        """Copy the SQLite file (consistently, through SQLite's backup API). The copy of an
+        encrypted database is encrypted with the same key, and its key slots go beside it."""
         src = self.path
         if src is None:
             raise DatabaseError("only a SQLite file database can be backed up",
@@ -213,9 +243,9 @@ class Database:
             while dest.exists():
                 dest = src.with_name(f"{src.stem}.backup-{stamp}-{n}{src.suffix}")
                 n += 1
-        with contextlib.closing(sqlite3.connect(src)) as s_conn, \
-                contextlib.closing(sqlite3.connect(dest)) as d_conn:
-            s_conn.backup(d_conn)
+        from .security.cipher import copy_database
+
+        copy_database(src, dest, self.key)
         log.info("backed up %s to %s", src, dest)
         return dest
 
@@ -274,13 +304,21 @@ def bulk_cache(s: Session, kib: int = BULK_CACHE_KIB) -> Iterator[None]:
         conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
 
 
+def _cipher_error() -> type[Exception]:
+    try:
+        from sqlcipher3.dbapi2 import Error
+    except ImportError:  # pragma: no cover - sqlcipher3 is a dependency
+        return sqlite3.Error
+    return Error
+
+
 @contextlib.contextmanager
 def explained_open_errors(where: object) -> Iterator[None]:
     """Turn what SQLite or the OS refuses while opening ``where`` into a DatabaseError that
     names the file and the cause in both languages (never a traceback for the user)."""
     try:
         yield
-    except (SQLAlchemyError, OSError, sqlite3.Error) as exc:
+    except (SQLAlchemyError, OSError, sqlite3.Error, _cipher_error()) as exc:
         detail = getattr(exc, "orig", None) or exc
         raise DatabaseError(
             f"the database {where} cannot be opened: it may not be an AssistCase database, "
@@ -289,14 +327,27 @@ def explained_open_errors(where: object) -> Iterator[None]:
             f"（{detail}）") from exc
 
 
+def sqlite_file(url: str) -> Path | None:
+    sa_url = make_url(url)
+    if sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:"):
+        return Path(sa_url.database)
+    return None
+
+
 def open_database(db: str | Path | None = None, upgrade: bool = True,
-                  read_only: bool = False) -> Database:
+                  key: bytes | None = None, read_only: bool = False) -> Database:
     """Open (and by default upgrade) the database named by ``--db``, the environment, or the
-    default location. Raises DatabaseTooNewError for a database from a newer AssistCase and
-    DatabaseError for anything SQLite or the OS refuses. A read-only database is never
-    upgraded: an older one is refused with a message."""
+    default location. An encrypted file is opened with ``key``, or with the password or
+    recovery key in the environment (security/unlock.py). Raises DatabaseTooNewError for a
+    database from a newer AssistCase, DatabaseLockedError / WrongPasswordError for an
+    encrypted file without its key, and DatabaseError for anything SQLite or the OS refuses.
+    A read-only database is never upgraded: an older one is refused with a message."""
     url = resolve_db_url(db)
-    database = Database(url, read_only=read_only)
+    if key is None:
+        from .security.unlock import key_for
+
+        key = key_for(sqlite_file(url))
+    database = Database(url, key=key, read_only=read_only)
     try:
         with explained_open_errors(database.path or url):
             if read_only and not database.is_current():

@@ -109,6 +109,12 @@ class ReadOnlyError(AssistCaseError):
     def __init__(self) -> None:
         super().__init__("the database is open read-only: nothing can be changed",
                          "数据库以只读方式打开，不能修改任何数据")
+class DatabaseLockedError(DatabaseError):
+    """The database is encrypted and no key (password or recovery key) was given."""
+
+
+class WrongPasswordError(DatabaseError):
+    """A password or recovery key does not open the database's key slot."""
 
 
 class Cancelled(AssistCaseError):

@@ -175,6 +175,9 @@ def main(argv: list[str] | None = None) -> int:
 
     def show_window() -> None:
         w = MainWindow(core)
+        from .backup_dialog import attach  # backups and restore (Ctrl+Shift+B), daily backup
+
+        attach(w, core.db, read_only=core.read_only)
         window.append(w)
         w.show()
         if args.exit_when_shown:

@@ -13,7 +13,6 @@ number or by their head); a changed row updates the record, audited with the fil
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import json
 import time
 from dataclasses import dataclass, field
@@ -1167,6 +1166,9 @@ def import_registry(db: Database, actor: str | int, path: str | Path, *,
             if report.ok:
                 _describe(planner, report)
     else:
+        from ..services.backups import backup_before
+
+        backup_before(db, "before-import")  # the state before the file, to go back to
         # db.begin() takes the write lock first (BEGIN IMMEDIATE), so nothing changes between
         # the checks and the write.
         with db.begin() as s, _small_cache(s):

@@ -41,3 +41,6 @@ class AuditEntry(Base):
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str | None] = mapped_column(Text)
     source: Mapped[str | None] = mapped_column(Text)
+    # The hash chain (security/auditchain.py): the previous row's hash and this row's.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any, Iterable
+from typing import TYPE_CHECKING, Any, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from ..models import AuditEntry, User
+from ..models.base import utcnow
+from ..security.auditchain import GENESIS, link
+
+if TYPE_CHECKING:
+    from ..security.auditchain import VerifyResult
 
 
 def _text(value: Any) -> str | None:
@@ -45,6 +50,43 @@ def resolve_user(session: Session, actor: str | int) -> User:
     return user
 
 
+_HEAD = "assistcase.audit_head"
+# Serialises audit writers on PostgreSQL (SQLite's write lock, BEGIN IMMEDIATE, does it there).
+_PG_LOCK = 19_019_015
+
+
+def _forget_head(session: Session, _transaction: Any) -> None:
+    # Whatever ended – commit, rollback, a savepoint – the database now holds the truth.
+    session.info.pop(_HEAD, None)
+
+
+event.listen(Session, "after_transaction_end", _forget_head)
+
+
+def next_link(session: Session, at: Any, user_id: int, action: str, entity: str,
+              entity_id: int | None, household_id: int | None, field: str | None,
+              old_value: str | None, new_value: str | None, source: str | None
+              ) -> tuple[int, str, str]:
+    """The id, prev_hash and hash of the next audit row in this session's transaction (the
+    hash chain of security/auditchain.py). Every writer of audit rows – the Auditor and the
+    bulk writers that insert rows directly – takes its ids and hashes from here, so the
+    chain stays whole whichever way a row is written."""
+    head = session.info.get(_HEAD)
+    if head is None:
+        conn = session.connection()
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_PG_LOCK})")
+        row = conn.exec_driver_sql(
+            "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").first()
+        head = session.info[_HEAD] = [row[0], row[1] or GENESIS] if row else [0, GENESIS]
+    rid = head[0] + 1
+    prev = head[1]
+    h = link(prev, (rid, at, user_id, action, entity, entity_id, household_id, field,
+                    old_value, new_value, source))
+    head[0], head[1] = rid, h
+    return rid, prev, h
+
+
 class Auditor:
     """Writes audit rows for one service call (one user, one optional source)."""
 
@@ -54,7 +96,14 @@ class Auditor:
         self.source = source
 
     def _add(self, **kw: Any) -> None:
-        self.session.add(AuditEntry(user_id=self.user.id, source=self.source, **kw))
+        row = {"entity_id": None, "household_id": None, "field": None, "old_value": None,
+               "new_value": None, **kw}
+        at = utcnow()
+        rid, prev, h = next_link(self.session, at, self.user.id, row["action"], row["entity"],
+                                 row["entity_id"], row["household_id"], row["field"],
+                                 row["old_value"], row["new_value"], self.source)
+        self.session.add(AuditEntry(id=rid, at=at, user_id=self.user.id, source=self.source,
+                                    prev_hash=prev, hash=h, **row))
 
     def created(self, entity: str, entity_id: int, values: dict[str, Any],
                 household_id: int | None = None) -> None:
@@ -107,8 +156,8 @@ class Auditor:
 
 
 # The columns of an audit row as :func:`insert_audit_rows` takes them.
-AUDIT_COLUMNS = ("at", "user_id", "action", "entity", "entity_id", "household_id", "field",
-                 "old_value", "new_value", "source")
+AUDIT_COLUMNS = ("id", "at", "user_id", "action", "entity", "entity_id", "household_id",
+                 "field", "old_value", "new_value", "source", "prev_hash", "hash")
 
 
 def insert_audit_rows(session: Session, rows: list[tuple[Any, ...]]) -> None:
@@ -142,9 +191,11 @@ class BulkAuditor(Auditor):
         self.at = now.strftime("%Y-%m-%d %H:%M:%S.%f") if sqlite else now
 
     def _add(self, **kw: Any) -> None:
-        self.rows.append((self.at, self.user.id, kw["action"], kw["entity"], kw.get("entity_id"),
-                          kw.get("household_id"), kw.get("field"), kw.get("old_value"),
-                          kw.get("new_value"), self.source))
+        values = (self.at, self.user.id, kw["action"], kw["entity"], kw.get("entity_id"),
+                  kw.get("household_id"), kw.get("field"), kw.get("old_value"),
+                  kw.get("new_value"), self.source)
+        rid, prev, h = next_link(self.session, *values)  # the audit hash chain
+        self.rows.append((rid, *values, prev, h))
         if len(self.rows) >= self.BATCH:
             self.flush()
 
@@ -157,3 +208,33 @@ def audit_rows(session: Session, entity: str, entity_id: int) -> Iterable[AuditE
     return session.scalars(select(AuditEntry).where(AuditEntry.entity == entity,
                                                     AuditEntry.entity_id == entity_id)
                            .order_by(AuditEntry.id))
+
+
+def audit_head(session: Session) -> tuple[int, str] | None:
+    """The last audit row's id and hash (recorded in backup manifests)."""
+    row = session.connection().exec_driver_sql(
+        "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").first()
+    return (row[0], row[1]) if row else None
+
+
+def verify_audit_log(db: Any, heads: Iterable[tuple[int, str, str]] = (),
+                     limit: int = 100) -> "VerifyResult":
+    """Walk the whole audit log's hash chain (``assistcase db verify``): rows changed,
+    inserted or deleted outside AssistCase, and recorded heads (id, hash, where) that are
+    gone or different."""
+    from ..security.auditchain import COLUMNS, check_heads, verify_rows
+
+    heads = list(heads)
+    with db.read() as s:
+        conn = s.connection()
+        # Rows as stored, streamed (a city's log does not fit in memory as objects).
+        result = conn.execution_options(stream_results=True, yield_per=20_000).exec_driver_sql(
+            f"SELECT {', '.join(COLUMNS)}, prev_hash, hash FROM audit_log ORDER BY id")
+        outcome = verify_rows(result, limit=limit)
+        if heads:
+            ids = tuple({h[0] for h in heads})
+            marks = ", ".join("?" if conn.dialect.name == "sqlite" else "%s" for _ in ids)
+            stored = dict(conn.exec_driver_sql(
+                f"SELECT id, hash FROM audit_log WHERE id IN ({marks})", ids).fetchall())
+            outcome.findings.extend(check_heads(stored, heads))
+    return outcome

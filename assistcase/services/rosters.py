@@ -940,7 +940,11 @@ def reopen_roster(db: Database, actor: str | int, roster_id: int, reason: str) -
 
 
 def approve_roster(db: Database, actor: str | int, roster_id: int) -> RosterView:
-    """reviewed → approved (审批): the roster is frozen from now on."""
+    """reviewed → approved (审批): the roster is frozen from now on. The database is backed
+    up first (services/backups.py)."""
+    from .backups import backup_before
+
+    backup_before(db, "before-approval")
     with db.begin() as s:
         user = resolve_user(s, actor)
         r = _roster(s, roster_id)

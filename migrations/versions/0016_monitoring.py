@@ -12,7 +12,7 @@
   freeze triggers would be lost), and ``held_lines``: the lines a payment-review task held.
 
 Revision ID: 0016
-Revises: 0012
+Revises: 0015
 Create Date: 2026-11-29 22:53:51
 """
 import datetime as dt
@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 
 revision = '0016'
-down_revision = '0012'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 

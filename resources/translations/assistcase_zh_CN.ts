@@ -725,6 +725,129 @@
     </message>
 </context>
 <context>
+    <name>BackupDialog</name>
+    <message>
+        <source>Backups and restore</source>
+        <translation>备份与恢复</translation>
+    </message>
+    <message>
+        <source>Made at</source>
+        <translation>备份时间</translation>
+    </message>
+    <message>
+        <source>Why</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>Households</source>
+        <translation>户数</translation>
+    </message>
+    <message>
+        <source>Persons</source>
+        <translation>人数</translation>
+    </message>
+    <message>
+        <source>Audit rows</source>
+        <translation>审计记录数</translation>
+    </message>
+    <message>
+        <source>Encrypted</source>
+        <translation>加密</translation>
+    </message>
+    <message>
+        <source>Size (MB)</source>
+        <translation>大小（MB）</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Back up now</source>
+        <translation>立即备份</translation>
+    </message>
+    <message>
+        <source>Restore the selected backup…</source>
+        <translation>恢复所选备份…</translation>
+    </message>
+    <message>
+        <source>daily</source>
+        <translation>每日</translation>
+    </message>
+    <message>
+        <source>by hand</source>
+        <translation>手动</translation>
+    </message>
+    <message>
+        <source>before an import</source>
+        <translation>导入前</translation>
+    </message>
+    <message>
+        <source>before a roster approval</source>
+        <translation>花名册审批前</translation>
+    </message>
+    <message>
+        <source>before a restore</source>
+        <translation>恢复前</translation>
+    </message>
+    <message>
+        <source>This database is not a file on this computer: it is backed up on its server.</source>
+        <translation>此数据库不是本机文件，由其服务器负责备份。</translation>
+    </message>
+    <message>
+        <source>Folder: {folder}; kept: the newest of each of the last {d} days, {w} weeks and {m} months.</source>
+        <translation>备份文件夹：{folder}；保留最近 {d} 天、{w} 周、{m} 个月各自最新的一份。</translation>
+    </message>
+    <message>
+        <source>Copied to {mirror} too.</source>
+        <translation>并复制到 {mirror}。</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>否</translation>
+    </message>
+    <message>
+        <source>Backing up…</source>
+        <translation>正在备份…</translation>
+    </message>
+    <message>
+        <source>Restore the backup made at {date} ({why})?
+
+Households {hh:,}, persons {persons:,}, audit rows {audit:,}.
+
+The database as it is now is backed up first; then it is replaced by this backup as a whole. AssistCase closes afterwards: start it again.</source>
+        <translation>恢复 {date} 的备份（{why}）吗？
+
+户数 {hh:,}，人数 {persons:,}，审计记录 {audit:,} 条。
+
+先备份当前数据库，再用该备份整体替换。完成后程序将关闭，请重新启动。</translation>
+    </message>
+    <message>
+        <source>Restore a backup</source>
+        <translation>恢复备份</translation>
+    </message>
+    <message>
+        <source>Restoring…</source>
+        <translation>正在恢复…</translation>
+    </message>
+    <message>
+        <source>Backups and restore…</source>
+        <translation>备份与恢复…</translation>
+    </message>
+    <message>
+        <source>The daily backup failed: {error}</source>
+        <translation>每日备份失败：{error}</translation>
+    </message>
+    <message>
+        <source>The backup was restored. AssistCase closes now; start it again to work on the restored database.</source>
+        <translation>备份已恢复。程序现在关闭，请重新启动以使用恢复后的数据库。</translation>
+    </message>
+</context>
+<context>
     <name>BuildRosterDialog</name>
     <message>
         <source>Build temporary-aid roster</source>

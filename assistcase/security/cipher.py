@@ -1,0 +1,234 @@
+"""SQLCipher at the file level: telling an encrypted file from a plain one, opening one with its
+raw key, fingerprinting every table, and converting a plain database in place, all or nothing
+(加密存储).
+
+The engine side (PRAGMA key on every pooled connection) is in ``db.make_engine``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import logging
+import os
+import sqlite3
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from ..errors import DatabaseError, StateError
+
+log = logging.getLogger(__name__)
+
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def is_encrypted(path: str | os.PathLike[str]) -> bool:
+    """True when the file exists, is not empty and does not start with SQLite's plain header
+    (an SQLCipher file is random bytes from its first byte on: the salt)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_HEADER))
+    except FileNotFoundError:
+        return False
+    return bool(head) and head != SQLITE_HEADER
+
+
+def key_pragma(key: bytes) -> str:
+    # A raw 256-bit key in SQLCipher's x'…' form: no PBKDF2 on each connection (the password
+    # KDF already ran once, in the key slot).
+    return f"PRAGMA key = \"x'{key.hex()}'\""
+
+
+def apply_key(dbapi_conn: Any, key: bytes) -> None:
+    """Key a fresh sqlcipher3 connection: must be its first statement."""
+    cur = dbapi_conn.cursor()
+    # SQLCipher logs a failed HMAC check to stderr; the caller reports the error itself.
+    cur.execute("PRAGMA cipher_log_level = NONE")
+    cur.execute(key_pragma(key))
+    cur.close()
+
+
+def connect(path: str | os.PathLike[str], key: bytes | None = None, **kw: Any) -> Any:
+    """A DBAPI connection to ``path``: sqlcipher3 keyed with ``key``, or plain sqlite3."""
+    if key is None:
+        return sqlite3.connect(str(path), **kw)
+    from sqlcipher3 import dbapi2
+
+    conn = dbapi2.connect(str(path), **kw)
+    apply_key(conn, key)
+    return conn
+
+
+def key_opens(path: Path, key: bytes) -> bool:
+    try:
+        with contextlib.closing(connect(path, key)) as conn:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        return True
+    except Exception:  # sqlcipher3.DatabaseError: "file is not a database"
+        return False
+
+
+def tables(conn: Any) -> list[str]:
+    return [r[0] for r in conn.execute(
+        "SELECT name FROM sqlite_master WHERE type='table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name")]
+
+
+def row_counts(conn: Any) -> dict[str, int]:
+    return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables(conn)}
+
+
+def _order_by(conn: Any, table: str) -> str:
+    # By primary key where there is one (rowids of other tables may be renumbered by a copy),
+    # else by every column: the order depends on the data only.
+    info = conn.execute(f'PRAGMA table_info("{table}")').fetchall()
+    pk = sorted((r[5], r[1]) for r in info if r[5])
+    cols = [name for _, name in pk] or [r[1] for r in info]
+    return ", ".join(f'"{c}"' for c in cols)
+
+
+def fingerprint(conn: Any) -> dict[str, tuple[int, str]]:
+    """Every table's row count and a SHA-256 over its rows in primary-key order: two
+    databases with equal fingerprints hold the same data."""
+    result = {}
+    for t in tables(conn):
+        h = hashlib.sha256()
+        n = 0
+        for row in conn.execute(f'SELECT * FROM "{t}" ORDER BY {_order_by(conn, t)}'):
+            h.update(repr(row).encode("utf-8"))
+            n += 1
+        result[t] = (n, h.hexdigest())
+    return result
+
+
+def integrity(conn: Any) -> str:
+    return "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check").fetchall())
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def temp_path(path: Path, what: str) -> Path:
+    return path.with_name(f".{path.name}.{what}")
+
+
+def remove_wal(path: Path) -> None:
+    """Remove ``path``'s -wal and -shm files; refuse when the WAL still holds pages (another
+    program has the database open)."""
+    wal = Path(str(path) + "-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise StateError(
+            f"the database {path} is open in another program (its WAL file holds changes): "
+            "close AssistCase everywhere and try again",
+            f"数据库 {path} 正被其他程序使用：请关闭所有 AssistCase 后重试")
+    wal.unlink(missing_ok=True)
+    Path(str(path) + "-shm").unlink(missing_ok=True)
+
+
+def replace_file(tmp: Path, path: Path) -> None:
+    """Put ``tmp`` in the place of ``path`` in one rename, leaving no stale WAL behind (a
+    stale WAL would be replayed onto the new file)."""
+    remove_wal(path)
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def _quiet_close(conn: Any) -> Iterator[Any]:
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def encrypt_database(path: Path, slots: dict[str, str],
+                     progress: Callable[[str], None] | None = None,
+                     keep_plain_backup: bool = True) -> tuple[str, Path | None]:
+    """Convert the plain database at ``path`` to SQLCipher in place, all or nothing.
+
+    A backup of the plain file is made first; the data go into a new file with
+    ``sqlcipher_export``, are compared table by table with the original (fingerprints), the key
+    slots are written, and only then does the new file replace the original in one rename.
+    A crash or a kill at any point before the rename leaves the original as it was.
+    Returns (recovery key, plain backup path or None)."""
+    from .keyslots import create, new_data_key
+
+    say = progress or (lambda _m: None)
+    path = Path(path)
+    if not path.exists():
+        raise DatabaseError(f"{path} does not exist", f"{path} 不存在")
+    if is_encrypted(path):
+        raise StateError(f"{path} is already encrypted", f"{path} 已经加密")
+    tmp = temp_path(path, "encrypting")
+    tmp.unlink(missing_ok=True)  # left by an earlier, interrupted conversion
+
+    backup = None
+    if keep_plain_backup:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        backup = path.with_name(f"{path.stem}.plain-backup-{stamp}{path.suffix}")
+        say(f"backing up the plain database to {backup}")
+        with _quiet_close(sqlite3.connect(str(path))) as src, \
+                _quiet_close(sqlite3.connect(str(backup))) as dst:
+            src.backup(dst)
+
+    data_key = new_data_key()
+    from sqlcipher3 import dbapi2
+
+    try:
+        say(f"exporting into the encrypted file {tmp}")
+        with _quiet_close(dbapi2.connect(str(path), isolation_level=None)) as src:
+            src.execute("PRAGMA busy_timeout=10000")
+            src.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            user_version = src.execute("PRAGMA user_version").fetchone()[0]
+            src.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{data_key.hex()}'\"",
+                        (str(tmp),))
+            # Writers wait while the copy is made and checked: nothing changes in between.
+            src.execute("BEGIN IMMEDIATE")
+            src.execute("SELECT sqlcipher_export('encrypted')").fetchall()
+            src.execute(f"PRAGMA encrypted.user_version = {int(user_version)}")
+            src.execute("COMMIT")
+            src.execute("DETACH DATABASE encrypted")
+            src.execute("BEGIN IMMEDIATE")
+            say("comparing every table of the encrypted copy with the original")
+            with _quiet_close(connect(tmp, data_key)) as enc:
+                check = integrity(enc)
+                if check != "ok":
+                    raise DatabaseError(f"the encrypted copy fails its integrity check: {check}",
+                                        f"加密副本完整性检查失败：{check}")
+                before, after = fingerprint(src), fingerprint(enc)
+                enc.execute("PRAGMA journal_mode=WAL")
+            if before != after:
+                diff = sorted(t for t in set(before) | set(after) if before.get(t) != after.get(t))
+                raise DatabaseError(f"the encrypted copy differs from the original in {diff}",
+                                    f"加密副本与原数据库不一致：{diff}")
+            src.execute("ROLLBACK")
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    say("writing the key slots")
+    recovery, _ = create(path, data_key=data_key, slots=slots)
+    say("replacing the plain file")
+    replace_file(tmp, path)
+    log.warning("database %s encrypted", path)
+    return recovery, backup
+
+
+def copy_database(src: Path, dest: Path, key: bytes | None = None) -> None:
+    """A consistent copy of ``src`` through SQLite's backup API in one step (one read
+    transaction: writers go on in WAL mode). An encrypted source gives a copy encrypted with
+    the same key, and its key slots are copied beside it so the copy opens on its own."""
+    import shutil
+
+    from .keyslots import sidecar_path
+
+    with _quiet_close(connect(src, key)) as s_conn, _quiet_close(connect(dest, key)) as d_conn:
+        s_conn.backup(d_conn)
+    if key is not None and sidecar_path(src).exists():
+        shutil.copyfile(sidecar_path(src), sidecar_path(dest))

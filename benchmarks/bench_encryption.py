@@ -1,0 +1,308 @@
+"""Encryption at rest at city scale (issue 19): the same work on the plain city database and on
+its SQLCipher copy, side by side in one run, and the daily backup of each.
+
+    .venv/bin/python benchmarks/bench_encryption.py [--source PATH] [--rounds 2]
+
+Copies the 300,000-household demo city (default: the main checkout's
+``benchmarks/work/city.sqlite3``, never modified) to ``benchmarks/work/enc-plain.sqlite3``,
+upgrades it, converts a second copy with ``encrypt_database`` (timed), then runs each step in
+a child process of its own, alternating plain and encrypted so that a busy neighbour on the
+machine weighs on both: search (median of 20 per kind), opening a household in the editor
+(median of 20), the month's recalculation for the whole city, and the city's dibao roster
+build (on a fresh copy each time). Writes ``benchmarks/results-encryption.json`` and the
+encryption section of ``benchmarks/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from common import machine, peak_rss_mb, replace_section  # noqa: E402 (benchmarks/ on sys.path)
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+WORK = ROOT / "benchmarks" / "work"
+DEFAULT_SOURCE = Path("/work/main/benchmarks/work/city.sqlite3")
+PLAIN = WORK / "enc-plain.sqlite3"
+ENCRYPTED = WORK / "enc-encrypted.sqlite3"
+RESULTS_JSON = ROOT / "benchmarks" / "results-encryption.json"
+MD_START, MD_END = "<!-- encryption:start -->", "<!-- encryption:end -->"
+ACTOR = "bench"
+MONTH = dt.date(2026, 11, 1)
+PASSWORD = "bench-password"
+TARGET_RATIO = 1.3
+BACKUP_TARGET_S = 30.0
+
+
+def _remove(path: Path) -> None:
+    for p in (path, Path(str(path) + "-wal"), Path(str(path) + "-shm"),
+              path.with_name(path.name + ".keys")):
+        p.unlink(missing_ok=True)
+
+
+def _open(path: Path):
+    from assistcase.db import open_database
+    from assistcase.security.keyslots import unlock
+    from assistcase.security.cipher import is_encrypted
+
+    key = unlock(path, ACTOR, PASSWORD) if is_encrypted(path) else None
+    return open_database(path, key=key)
+
+
+def _work_copy(path: Path, name: str) -> Path:
+    """A throw-away copy for a step that writes (recalculation, roster build)."""
+    dest = WORK / name
+    _remove(dest)
+    shutil.copyfile(path, dest)
+    keys = path.with_name(path.name + ".keys")
+    if keys.exists():
+        shutil.copyfile(keys, dest.with_name(dest.name + ".keys"))
+    return dest
+
+
+# --- child steps ---------------------------------------------------------------------------
+
+
+def step_search(path: Path) -> dict:
+    from bench_registry import bench_search, pick_queries
+
+    db = _open(path)
+    out = bench_search(db, pick_queries(db, 1))
+    return {k: round(v["median_ms"], 2) for k, v in out.items()}
+
+
+def step_editor(path: Path) -> dict:
+    from bench_registry import bench_editor
+
+    db = _open(path)
+    out = bench_editor(db, 1)
+    return {"median_ms": round(out["median_ms"], 1), "max_ms": round(out["max_ms"], 1)}
+
+
+def step_recalc(path: Path) -> dict:
+    from sqlalchemy import select
+
+    from assistcase.models import Area
+    from assistcase.services.recalc import recalculate_area
+
+    db = _open(path)
+    with db.read() as s:
+        city = s.scalar(select(Area.id).where(Area.level == "city").order_by(Area.code))
+    t0 = time.perf_counter()
+    recalculate_area(db, ACTOR, city, MONTH)
+    return {"seconds": round(time.perf_counter() - t0, 2)}
+
+
+def step_build(path: Path) -> dict:
+    from sqlalchemy import select
+
+    from assistcase.models import Area
+    from assistcase.services import rosters as R
+
+    db = _open(path)
+    with db.read() as s:
+        city = s.scalar(select(Area.id).where(Area.level == "city").order_by(Area.code))
+    t0 = time.perf_counter()
+    built = R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(city, MONTH, "dibao"))
+    return {"seconds": round(time.perf_counter() - t0, 2), "lines": built.lines}
+
+
+def step_backup(path: Path) -> dict:
+    from assistcase.services.backups import BackupSettings, make_backup
+
+    db = _open(path)
+    folder = WORK / f"enc-backups-{path.stem}"
+    shutil.rmtree(folder, ignore_errors=True)
+    t0 = time.perf_counter()
+    info = make_backup(db, "daily", BackupSettings(folder=folder))
+    seconds = time.perf_counter() - t0
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"seconds": round(seconds, 2), "mb": round(info.size / 1e6, 1)}
+
+
+def step_verify(path: Path) -> dict:
+    from assistcase.services.audit import verify_audit_log
+
+    db = _open(path)
+    t0 = time.perf_counter()
+    result = verify_audit_log(db)
+    return {"seconds": round(time.perf_counter() - t0, 3), "rows": result.rows, "ok": result.ok}
+
+
+STEPS = {"search": step_search, "editor": step_editor, "recalc": step_recalc,
+         "build": step_build, "backup": step_backup, "verify": step_verify}
+
+
+def run_child(step: str, path: Path) -> dict:
+    cmd = [sys.executable, __file__, "--step", step, "--path", str(path)]
+    env = dict(os.environ, PYTHONPATH=f"{ROOT}:{ROOT / 'benchmarks'}", QT_QPA_PLATFORM="offscreen",
+               ASSISTCASE_BACKUP="off")
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise SystemExit(f"step {step} on {path.name} failed:\n{proc.stderr}")
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    return result
+
+
+def loadavg() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split(" ", 3)[:3].__str__()
+    except OSError:
+        return "?"
+
+
+# --- parent ------------------------------------------------------------------------------
+
+
+def prepare(source: Path) -> dict:
+    from assistcase.security.cipher import encrypt_database
+
+    WORK.mkdir(parents=True, exist_ok=True)
+    for p in (PLAIN, ENCRYPTED):
+        _remove(p)
+    shutil.copyfile(source, PLAIN)
+    t0 = time.perf_counter()
+    db = _open(PLAIN)  # upgrades to this branch's schema (0015 links the audit rows)
+    db.dispose()
+    upgrade_s = time.perf_counter() - t0
+    shutil.copyfile(PLAIN, ENCRYPTED)
+    t0 = time.perf_counter()
+    encrypt_database(ENCRYPTED, {ACTOR: PASSWORD}, keep_plain_backup=False)
+    return {"upgrade_s": round(upgrade_s, 1), "encrypt_s": round(time.perf_counter() - t0, 1),
+            "mb": round(PLAIN.stat().st_size / 1e6, 1)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--step")
+    ap.add_argument("--path")
+    ap.add_argument("--source", default=str(DEFAULT_SOURCE))
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--reuse", action="store_true", help="keep the prepared copies")
+    ap.add_argument("--from-log", help="rebuild the results from a run's printed lines")
+    ap.add_argument("--note", help="a sentence on the machine's load for RESULTS.md")
+    args = ap.parse_args()
+    if args.step:
+        result = STEPS[args.step](Path(args.path))
+        result["_peak_rss_mb"] = round(peak_rss_mb(), 1)
+        print(json.dumps(result))
+        return 0
+
+    runs: dict[str, dict[str, list[dict]]] = {"plain": {}, "encrypted": {}}
+    loads: list[str] = []
+    if args.from_log:
+        # The figures a run printed before it was stopped (a shared machine can make a whole
+        # run outlast the time there is): the same aggregation over the steps it finished.
+        import ast
+
+        prep = {}
+        for line in Path(args.from_log).read_text(encoding="utf-8").splitlines():
+            if line.startswith("prepared "):
+                prep = ast.literal_eval(line[len("prepared "):])
+            parts = line.split(" ", 3)
+            if len(parts) == 4 and parts[0].isdigit() and parts[2] in runs:
+                runs[parts[2]].setdefault(parts[1], []).append(ast.literal_eval(parts[3]))
+        loads = []
+        args.rounds = 0
+    else:
+        prep = {} if args.reuse and ENCRYPTED.exists() else prepare(Path(args.source))
+        print("prepared", prep, flush=True)
+    for rnd in range(args.rounds):
+        for step in ("search", "editor", "recalc", "build", "backup", "verify"):
+            order = (("plain", PLAIN), ("encrypted", ENCRYPTED))
+            if rnd % 2:
+                order = order[::-1]
+            for variant, path in order:
+                target = path
+                if step in ("recalc", "build"):
+                    target = _work_copy(path, f"enc-work-{variant}.sqlite3")
+                loads.append(loadavg())
+                r = run_child(step, target)
+                runs[variant].setdefault(step, []).append(r)
+                print(rnd, step, variant, r, flush=True)
+                if target != path:
+                    _remove(target)
+
+    def best(variant: str, step: str, key: str) -> float:
+        return min(r[key] for r in runs[variant][step])
+
+    figures = {}
+    done = {step for step in runs["plain"] if step in runs["encrypted"]}
+    for step, keys in (("search", ("name", "initials", "id_tail", "broad_surname")),
+                       ("editor", ("median_ms",)), ("recalc", ("seconds",)),
+                       ("build", ("seconds",)), ("backup", ("seconds",)),
+                       ("verify", ("seconds",))):
+        if step not in done:
+            continue
+        for key in keys:
+            p, e = best("plain", step, key), best("encrypted", step, key)
+            figures[f"{step}.{key}"] = {"plain": p, "encrypted": e,
+                                        "ratio": round(e / p, 2) if p else None}
+    results = {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": machine(),
+               "prepare": prep, "figures": figures, "runs": runs, "loadavg": loads,
+               "note": args.note, "rounds": max((len(v) for r in runs.values() for v in r.values()), default=0)}
+    RESULTS_JSON.write_text(json.dumps(results, indent=1, ensure_ascii=False), encoding="utf-8")
+    write_md(results)
+    return 0
+
+
+LABELS = {
+    "search.name": "search by name substring (median of 20, ms)",
+    "search.initials": "search by pinyin initials (median of 20, ms)",
+    "search.id_tail": "search by ID tail (median of 20, ms)",
+    "search.broad_surname": "one-character surname, first page (median of 20, ms)",
+    "editor.median_ms": "open a household in the editor (median of 20, ms)",
+    "recalc.seconds": "recalculate November for the whole city (s)",
+    "build.seconds": "build the city's November dibao roster (s)",
+    "backup.seconds": "daily backup: copy, integrity_check, counts, SHA-256, manifest (s)",
+    "verify.seconds": "db verify: walk the audit chain (s)",
+}
+
+
+def _load_note(loads: list[str]) -> str:
+    ones = []
+    for text in loads:
+        try:
+            ones.append(float(text.strip("[]").split(",")[0].strip(" '")))
+        except ValueError:
+            pass
+    if not ones:
+        return "The machine is shared with other sessions."
+    return (f"The machine is shared with other sessions: 1-minute load average "
+            f"{min(ones):.1f}–{max(ones):.1f} on {os.cpu_count()} cores while measuring.")
+
+
+def write_md(results: dict) -> None:
+    m = results["machine"]
+    prep = results["prepare"]
+    lines = [MD_START, "## Encryption at rest (issue 19): plain vs SQLCipher, same run", "",
+             f"{results['date']}, {m['nproc']} cores ({m['cpu']}), {m['memory_gb']} GB, "
+             f"Python {m['python']}. {results.get('note') or _load_note(results['loadavg'])} "
+             f"Each figure is the best of up to {results['rounds']} round(s), plain and "
+             "encrypted alternating; the ratio is what this run shows, the absolute times are not this "
+             "machine's idle figures (see the registry, entitlement and rosters sections).", ""]
+    if prep:
+        lines += [f"City database {prep['mb']} MB; converting it in place "
+                  f"(sqlcipher_export, fingerprint of every table, key slots, rename): "
+                  f"{prep['encrypt_s']} s.", ""]
+    lines += ["| step | plain | encrypted | ratio | target |", "|---|---|---|---|---|"]
+    for key, f in results["figures"].items():
+        target = (f"≤ {BACKUP_TARGET_S:.0f} s" if key == "backup.seconds" else
+                  "—" if key == "verify.seconds" else f"≤ {TARGET_RATIO}×")
+        lines.append(f"| {LABELS.get(key, key)} | {f['plain']} | {f['encrypted']} | "
+                     f"{f['ratio']}× | {target} |")
+    lines += ["", "Run: `.venv/bin/python benchmarks/bench_encryption.py`.", MD_END]
+    replace_section(MD_START, MD_END, "\n".join(lines))
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    raise SystemExit(main())

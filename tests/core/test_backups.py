@@ -1,0 +1,233 @@
+"""Automatic backups and restore (issue 19, part 2): verified backups with a manifest, the
+rotation, a damaged database restored from the CLI table for table, the hooks before an
+import and a roster approval, and audit heads recorded in the manifests."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import sqlite3
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from assistcase.cli import main
+from assistcase.db import open_database
+from assistcase.io import import_registry
+from assistcase.models import Area
+from assistcase.security import keyslots
+from assistcase.security.cipher import connect, fingerprint
+from assistcase.services import backups as bk
+from assistcase.services import registry as reg
+
+from ..conftest import ACTOR, demo_city, make_id
+from .test_import import good_rows, write_xlsx
+
+
+def _fp(path: Path, key: bytes | None = None) -> dict:
+    with contextlib.closing(connect(path, key)) as conn:
+        return fingerprint(conn)
+
+
+def _damage(path: Path) -> None:
+    size = path.stat().st_size
+    with open(path, "r+b") as f:  # overwrite bytes in the middle of the file
+        f.seek(size // 2)
+        f.write(b"\xa5" * 16384)
+
+
+@pytest.fixture
+def city(db, db_path):
+    demo_city(db, households=200, seed=6, today=dt.date(2026, 11, 22))
+    db.dispose()
+    return db_path
+
+
+def _only_backup(folder: Path, reason: str) -> bk.BackupInfo:
+    found = [b for b in bk.list_backups(folder) if b.reason == reason]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_backup_damage_restore_from_the_cli(city, capsys):
+    assert main(["--db", str(city), "db", "backup"]) == 0
+    assert "backup written and verified" in capsys.readouterr().out
+    info = _only_backup(city.parent / "backups", "manual")
+    assert info.integrity == "ok" and info.counts["households"] == 200
+    assert info.audit_head is not None and info.sha256
+    backup_fp = _fp(info.path)
+    assert backup_fp == _fp(city)
+
+    _damage(city)
+    with pytest.raises(sqlite3.DatabaseError):
+        _fp(city)  # the damage is real: the file no longer reads whole
+    assert main(["--db", str(city), "db", "backups"]) == 0
+    assert "1 backup(s)" in capsys.readouterr().out
+    assert main(["--db", str(city), "db", "restore", str(info.path), "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "households" in out and "200" in out and "restored" in out
+    assert _fp(city) == backup_fp  # every table equals the backup
+    assert main(["--db", str(city), "db", "check"]) == 0
+    # the damaged state was kept aside before it was replaced
+    assert any("-damaged" in p.name for p in (city.parent / "backups").iterdir())
+
+
+def test_restore_without_yes_does_nothing(city, capsys):
+    db = open_database(city)
+    info = bk.make_backup(db, "manual")
+    db.dispose()
+    before = city.read_bytes()
+    assert main(["--db", str(city), "db", "restore", str(info.path)]) == 2
+    assert city.read_bytes() == before
+
+
+def test_encrypted_backup_damage_restore(city, capsys):
+    assert main(["--db", str(city), "--user", "alice", "db", "encrypt", "--password",
+                 "alice-pass-1", "--no-plain-backup"]) == 0
+    key = keyslots.unlock(city, "alice", "alice-pass-1")
+    creds = ["--user", "alice", "--password", "alice-pass-1"]
+    assert main(["--db", str(city), *creds, "db", "backup"]) == 0
+    info = _only_backup(city.parent / "backups", "manual")
+    assert info.encrypted
+    with pytest.raises(sqlite3.DatabaseError, match="file is not a database"):
+        _fp(info.path)  # the backup is encrypted too
+    backup_fp = _fp(info.path, key)
+    _damage(city)
+    assert main(["--db", str(city), *creds, "db", "restore", str(info.path), "--yes"]) == 0
+    assert _fp(city, key) == backup_fp
+
+
+def test_a_changed_backup_file_is_refused(city, capsys):
+    db = open_database(city)
+    info = bk.make_backup(db, "manual")
+    db.dispose()
+    _damage(info.path)
+    before = city.read_bytes()
+    assert main(["--db", str(city), "db", "restore", str(info.path), "--yes"]) == 2
+    assert "was changed or damaged" in capsys.readouterr().err
+    assert city.read_bytes() == before
+
+
+def test_rotation_keeps_the_configured_numbers(db, db_path, tmp_path):
+    settings = bk.BackupSettings(folder=tmp_path / "b", mirror=tmp_path / "usb",
+                                 daily=3, weekly=2, monthly=2)
+    day = dt.datetime(2026, 8, 1, 9, 0)
+    while day.date() <= dt.date(2026, 10, 14):  # every other day: 38 backups
+        bk.make_backup(db, "daily", settings, now=day)
+        day += dt.timedelta(days=2)
+    kept = sorted(b.created.date().isoformat() for b in bk.list_backups(settings.folder))
+    # 3 latest days; newest of the 2 latest ISO weeks (Mon 10-12… and Mon 10-05…);
+    # newest of the 2 latest months
+    assert kept == ["2026-09-30", "2026-10-10", "2026-10-12", "2026-10-14"]
+    mirrored = sorted(b.created.date().isoformat() for b in bk.list_backups(settings.mirror))
+    assert mirrored == kept
+    # nothing but the kept backups, their manifests (no stray files) in either folder
+    assert len(list(settings.folder.iterdir())) == 2 * len(kept)
+
+    # all of today's backups stay until the next day's rotation
+    bk.make_backup(db, "before-import", settings, now=dt.datetime(2026, 10, 14, 11, 0))
+    assert len(bk.list_backups(settings.folder)) == 5
+    bk.make_backup(db, "daily", settings, now=dt.datetime(2026, 10, 16, 9, 0))
+    kept = sorted((b.created.date().isoformat(), b.reason)
+                  for b in bk.list_backups(settings.folder))
+    # days 16, 14 (its newest: the import's), 12; weeks: 16 and 10; months: 16 and 9-30
+    assert kept == [("2026-09-30", "daily"), ("2026-10-10", "daily"), ("2026-10-12", "daily"),
+                    ("2026-10-14", "before-import"), ("2026-10-16", "daily")]
+
+    wide = bk.BackupSettings(folder=tmp_path / "w", daily=7, weekly=4, monthly=12)
+    day = dt.datetime(2025, 1, 1, 9, 0)
+    while day.date() <= dt.date(2026, 3, 31):  # weekly for 15 months
+        bk.make_backup(db, "daily", wide, now=day)
+        day += dt.timedelta(days=7)
+    found = bk.list_backups(wide.folder)
+    months = {(b.created.year, b.created.month) for b in found}
+    assert len(months) == 12 and len(found) <= 7 + 4 + 12
+    assert min(months) == (2025, 4)
+
+
+def test_daily_backup_once_a_day(db, db_path, monkeypatch, tmp_path):
+    monkeypatch.setenv("ASSISTCASE_BACKUP_DIR", str(tmp_path / "daily"))
+    monday = dt.datetime(2026, 11, 30, 8, 0)
+    assert bk.ensure_daily_backup(db, now=monday) is not None
+    assert bk.ensure_daily_backup(db, now=monday + dt.timedelta(hours=5)) is None
+    assert bk.ensure_daily_backup(db, now=monday + dt.timedelta(days=1)) is not None
+    assert len(bk.list_backups(tmp_path / "daily")) == 2
+
+
+def test_import_and_roster_approval_back_up_first(city, tmp_path, capsys):
+    db = open_database(city)
+    report = import_registry(db, ACTOR, write_xlsx(tmp_path / "good.xlsx", good_rows()))
+    assert report.written
+    before_import = _only_backup(city.parent / "backups", "before-import")
+    assert before_import.counts["households"] == 200  # the state before the file
+    with db.read() as s:
+        county = s.scalars(select(Area).where(Area.level == "county").order_by(Area.code)
+                           ).first().code
+    db.dispose()
+    base = ["--db", str(city), "--user", "clerk"]
+    assert main([*base, "roster", "build", "--area", county, "--month", "2026-11",
+                 "--program", "dibao", "--quiet"]) == 0
+    rid = capsys.readouterr().out.split()[2].rstrip(":")
+    assert main([*base, "--user", "reviewer", "roster", "review", rid]) == 0
+    assert not [b for b in bk.list_backups(city.parent / "backups")
+                if b.reason == "before-approval"]
+    assert main([*base, "--user", "approver", "roster", "approve", rid]) == 0
+    before_approval = _only_backup(city.parent / "backups", "before-approval")
+    assert before_approval.counts["rosters"] == 1
+
+
+def test_verify_checks_the_heads_recorded_in_backup_manifests(city, village_ids, capsys):
+    db = open_database(city)
+    bk.make_backup(db, "manual")
+    db.dispose()
+    assert main(["--db", str(city), "db", "verify"]) == 0
+    assert "1 head(s) recorded in backup manifests checked" in capsys.readouterr().out
+    # the log's last rows cut off: the chain alone still fits, the recorded head is missing
+    with contextlib.closing(sqlite3.connect(city)) as conn:
+        last = conn.execute("SELECT max(id) FROM audit_log").fetchone()[0]
+        conn.execute(f"DELETE FROM audit_log WHERE id >= {last - 1}")
+        conn.commit()
+    assert main(["--db", str(city), "db", "verify"]) == 1
+    assert f"row {last}, the head recorded in the backup of" in capsys.readouterr().out
+
+
+def test_a_restore_abandons_the_later_heads(city, village_ids, capsys):
+    db = open_database(city)
+    first = bk.make_backup(db, "manual", now=dt.datetime(2026, 11, 20, 9))
+    reg.create_household(db, ACTOR, reg.HouseholdData(village_ids[0], "urban", "dibao"),
+                         [reg.PersonData("张三", make_id(seq=1))])
+    bk.make_backup(db, "manual", now=dt.datetime(2026, 11, 21, 9))
+    bk.restore_backup(db, first.path, now=dt.datetime(2026, 11, 22, 9))
+    db = open_database(city)
+    reg.create_household(db, ACTOR, reg.HouseholdData(village_ids[1], "urban", "dibao"),
+                         [reg.PersonData("李四", make_id(seq=3))])
+    db.dispose()
+    # the 21st's head is from the history the restore left; the 20th's still holds
+    assert main(["--db", str(city), "db", "verify"]) == 0
+    assert "1 head(s) recorded" in capsys.readouterr().out
+
+
+def test_databases_sharing_a_folder_keep_their_own_backups_and_heads(city, capsys):
+    import shutil
+
+    other = city.with_name("other.sqlite3")
+    shutil.copyfile(city, other)
+    folder = city.parent / "backups"
+    settings = bk.BackupSettings(folder=folder, daily=1, weekly=0, monthly=0)
+    a, b = open_database(city), open_database(other)
+    mine = bk.make_backup(a, "daily", settings, now=dt.datetime(2026, 11, 20, 9))
+    bk.make_backup(b, "daily", settings, now=dt.datetime(2026, 11, 21, 9))
+    bk.make_backup(b, "daily", settings, now=dt.datetime(2026, 11, 22, 9))
+    a.dispose()
+    b.dispose()
+    # the other database's rotation left this one's backup alone
+    assert [x.path for x in bk.list_backups(folder, city)] == [mine.path]
+    assert len(bk.list_backups(folder, other)) == 1
+    # and only a database's own heads are checked against its log
+    with contextlib.closing(sqlite3.connect(other)) as conn:
+        conn.execute("DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log)")
+        conn.commit()
+    assert main(["--db", str(city), "db", "verify"]) == 0
+    assert "1 head(s) recorded" in capsys.readouterr().out
+    assert main(["--db", str(other), "db", "verify"]) == 1

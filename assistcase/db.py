@@ -21,6 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import MIGRATIONS_DIR, resolve_db_url
+from .sqldialect import pg_driver_sql
 from .errors import DatabaseError, DatabaseTooNewError
 
 if TYPE_CHECKING:
@@ -62,7 +63,52 @@ def make_engine(url: str) -> Engine:
             "BEGIN IMMEDIATE" if conn.get_execution_options().get("assistcase_write")
             else "BEGIN"))
         return engine
+    if sa_url.get_backend_name() == "postgresql":
+        return _pg_engine(sa_url)
     return create_engine(url)
+
+
+def _pg_engine(sa_url) -> Engine:
+    """PostgreSQL (psycopg 3): sessions in UTC (the app stores naive UTC times; the
+    triggers' CURRENT_DATE is then SQLite's date('now')); a plain ``postgresql://`` URL means
+    psycopg 3, not psycopg2."""
+    if sa_url.drivername == "postgresql":
+        sa_url = sa_url.set(drivername="postgresql+psycopg")
+    engine = create_engine(sa_url, connect_args={"options": "-c timezone=UTC"},
+                           pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _pg_driver_sql, retval=True)
+    # A write unit takes the database's one write lock first, as SQLite's BEGIN IMMEDIATE
+    # does: services written for one writer at a time (a check, then the write; numbers from
+    # max() + 1) stay correct with several clerks, and two write units never deadlock (each
+    # holds at most this lock while it waits). Readers never wait (MVCC).
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(
+        f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+        if conn.get_execution_options().get("assistcase_write") else None)
+    return engine
+
+
+# The key of the write lock every write unit takes on PostgreSQL (pg_advisory_xact_lock).
+PG_WRITE_LOCK = 0x41_53_43_57  # "ASCW"
+
+
+_PARAM_IS_NULL = re.compile(r"%\((\w+)\)s\s+IS\s+(NOT\s+)?NULL\b", re.I)
+
+
+def _pg_driver_sql(conn, cursor, statement, parameters, context, executemany):
+    """SQLite-flavoured hand-written statements (exec_driver_sql: qmark parameters, the
+    ``temp.`` schema) rewritten for psycopg. In hand-written text, ``:p IS NULL`` (an
+    optional filter) is decided from the parameter's value here: PostgreSQL cannot type a
+    parameter that only meets IS NULL."""
+    if context is not None and context.compiled is None and not context.isddl:
+        statement = pg_driver_sql(statement, bool(parameters))
+    elif not executemany and isinstance(parameters, dict) and " IS " in statement.upper():
+        def decide(m: "re.Match[str]") -> str:
+            if m.group(1) not in parameters:
+                return m.group(0)
+            null = parameters[m.group(1)] is None
+            return "TRUE" if null != bool(m.group(2)) else "FALSE"
+        statement = _PARAM_IS_NULL.sub(decide, statement)
+    return statement, parameters
 
 
 def alembic_config(url: str) -> "Config":
@@ -150,9 +196,16 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading only; never committed."""
+        """A session for reading only; never committed. It reads one consistent snapshot
+        while others write (SQLite: its read transaction; PostgreSQL: REPEATABLE READ)."""
         with self._sessions() as s:
+            if self.is_postgresql:
+                s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             yield s
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -190,7 +243,10 @@ class Database:
         return "older"
 
     def backup(self, dest: Path | None = None) -> Path:
-        """Copy the SQLite file (consistently, through SQLite's backup API)."""
+        """Copy the SQLite file (consistently, through SQLite's backup API); on PostgreSQL,
+        ``pg_dump`` the database (custom format, restored with ``pg_restore``)."""
+        if self.is_postgresql:
+            return pg_dump(self.engine.url, dest)
         src = self.path
         if src is None:
             raise DatabaseError("only a SQLite file database can be backed up",
@@ -238,6 +294,68 @@ class Database:
             cfg = alembic_config(self.url)
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, revision)
+
+
+def pg_tool(name: str) -> str:
+    """The path of a PostgreSQL client program (``pg_dump``, ``pg_restore``): on PATH, else
+    the newest in Debian's /usr/lib/postgresql/<version>/bin."""
+    import shutil
+
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    if not candidates:
+        raise DatabaseError(f"{name} was not found: install PostgreSQL's client programs "
+                            "(Debian: apt-get install postgresql-client)",
+                            f"找不到 {name}：请安装 PostgreSQL 客户端程序"
+                            "（Debian：apt-get install postgresql-client）")
+    return str(candidates[-1])
+
+
+def pg_connection_env(url) -> tuple[list[str], dict[str, str]]:
+    """libpq options and environment for the client programs: the password goes through
+    PGPASSWORD (never on a command line); without one, libpq reads ~/.pgpass."""
+    import os
+
+    url = make_url(str(url)) if not hasattr(url, "database") else url
+    args = ["--dbname", url.database or ""]
+    if url.host:
+        args += ["--host", url.host]
+    if url.port:
+        args += ["--port", str(url.port)]
+    if url.username:
+        args += ["--username", url.username]
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    return args, env
+
+
+def pg_dump(url, dest: Path | None = None) -> Path:
+    """Back a PostgreSQL database up with ``pg_dump --format=custom`` (a consistent snapshot
+    while clerks keep working); by default into the data directory, named after the database
+    and the time."""
+    import subprocess
+
+    from .config import data_dir
+
+    args, env = pg_connection_env(url)
+    if dest is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        name = make_url(str(url)).database if not hasattr(url, "database") else url.database
+        dest = data_dir() / f"{name}.backup-{stamp}.pgdump"
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([pg_tool("pg_dump"), "--format=custom", "--file", str(dest), *args],
+                          env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise DatabaseError(f"pg_dump failed: {done.stderr.strip()}",
+                            f"pg_dump 备份失败：{done.stderr.strip()}")
+    log.info("backed up %s to %s", make_url(str(url)).render_as_string(hide_password=True)
+             if not hasattr(url, "database") else url.render_as_string(hide_password=True), dest)
+    return dest
 
 
 # The page cache of a connection doing one large set-based write (a city's roster: 179,224

@@ -229,7 +229,7 @@ def village_totals(s: Session, roster_id: int) -> list[GroupTotal]:
     rows = s.connection().exec_driver_sql(
         "SELECT township_code, township_name, village_code, village_name, COUNT(*),"
         " COUNT(DISTINCT household_id), SUM(persons), SUM(amount_fen) FROM roster_lines"
-        " WHERE roster_id = ? GROUP BY township_code, village_code ORDER BY MIN(seq)",
+        " WHERE roster_id = ? GROUP BY township_code, township_name, village_code, village_name ORDER BY MIN(seq)",
         (roster_id,))
     return [GroupTotal(*r) for r in rows]
 
@@ -300,6 +300,11 @@ def interruptible(s: Session, cancel: CancelToken | None) -> Iterator[None]:
     if cancel is None:
         yield
         return
+    if s.connection().dialect.name == "postgresql":
+        with pg_interruptible(s, cancel):
+            yield
+        cancel.check()
+        return
     raw = s.connection().connection.dbapi_connection
     raw.set_progress_handler(lambda: 1 if cancel.cancelled else 0, 20_000)
     try:
@@ -311,6 +316,35 @@ def interruptible(s: Session, cancel: CancelToken | None) -> Iterator[None]:
     finally:
         raw.set_progress_handler(None, 0)
     cancel.check()
+
+
+@contextlib.contextmanager
+def pg_interruptible(s: Session, cancel: CancelToken) -> Iterator[None]:
+    """PostgreSQL: a watcher thread cancels the running statement on the server (libpq's
+    cancel request) as soon as ``cancel`` is set; the statement fails with QueryCanceled and
+    the caller's transaction is rolled back (:class:`~assistcase.errors.Cancelled`)."""
+    import threading
+
+    raw = s.connection().connection.dbapi_connection
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.05):
+            if cancel.cancelled:
+                raw.cancel()
+                return
+
+    watcher = threading.Thread(target=watch, name="cancel-watcher", daemon=True)
+    watcher.start()
+    try:
+        yield
+    except OperationalError as exc:
+        if cancel.cancelled and getattr(exc.orig, "sqlstate", None) == "57014":
+            raise Cancelled() from exc
+        raise
+    finally:
+        done.set()
+        watcher.join()
 
 
 def check_roster_area(s: Session, area_id: object, errors: list[FieldError]) -> Area | None:

@@ -1018,7 +1018,7 @@ SELECT :roster_id,
        COALESCE(h.number, ''), t.code, t.name, COALESCE(v.code, ''),
        COALESCE(v.name, '非在册人员'),
        a.name, a.id_number, a.account_type, a.account_number, a.bank_name,
-       COALESCE(MAX(h.member_count, 1), 1), 1, COALESCE(a.standard_fen, 0), 0,
+       CASE WHEN h.member_count > 1 THEN h.member_count ELSE 1 END, 1, COALESCE(a.standard_fen, 0), 0,
        a.amount_granted_fen, 0, a.amount_granted_fen,
        CASE a.aid_type WHEN 'urgent' THEN '急难型' ELSE '支出型' END || '·'
            || COALESCE(c.label_zh, a.cause)

@@ -37,13 +37,15 @@ def _progress_printer(quiet: bool):
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import generate_demo, generate_demo_city
 
+    from .db import safe_url
+
     db = _open(args)
     t0 = time.perf_counter()
     generate = generate_demo if args.registry_only else generate_demo_city
     summary = generate(db, args.user, households=args.households, seed=args.seed,
                        progress=_progress_printer(args.quiet))
     print(f"generated {summary.households} households and {summary.persons} persons "
-          f"in {time.perf_counter() - t0:.1f} s into {db.url}")
+          f"in {time.perf_counter() - t0:.1f} s into {safe_url(db.url)}")
     return 0
 
 
@@ -74,12 +76,16 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def _db_action(db, args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
     from .db import head_revision
+
+    shown = make_url(db.url).render_as_string(hide_password=True)  # never print a password
 
     if args.action == "upgrade":
         before = db.revision()
         backup = db.upgrade()
-        print(f"database {db.url}: {before or 'empty'} -> {db.revision()}")
+        print(f"database {shown}: {before or 'empty'} -> {db.revision()}")
         if backup:
             print(f"backup of the previous version: {backup}")
     elif args.action == "backup":
@@ -87,7 +93,7 @@ def _db_action(db, args: argparse.Namespace) -> int:
         print(f"backup written to {dest}")
     elif args.action == "check":
         state = db.check_version()
-        print(f"database {db.url}: schema {db.revision() or 'none'}, this AssistCase: "
+        print(f"database {shown}: schema {db.revision() or 'none'}, this AssistCase: "
               f"{head_revision()} ({state})")
         if db.path is not None and state != "empty":
             with db.engine.connect() as conn:

@@ -111,6 +111,17 @@ def _pg_driver_sql(conn, cursor, statement, parameters, context, executemany):
     return statement, parameters
 
 
+def safe_url(url: object) -> str:
+    """A database URL fit to print or log: the password masked."""
+    text_ = str(url)
+    if "://" not in text_:
+        return text_
+    try:
+        return make_url(text_).render_as_string(hide_password=True)
+    except Exception:
+        return text_
+
+
 def alembic_config(url: str) -> "Config":
     from alembic.config import Config
 
@@ -235,10 +246,10 @@ class Database:
             script.get_revision(rev)
         except Exception:  # alembic raises several kinds for an unknown revision
             raise DatabaseTooNewError(
-                f"the database {self.path or self.url} has schema version {rev}, which this "
+                f"the database {self.path or safe_url(self.url)} has schema version {rev}, which this "
                 f"AssistCase ({head}) does not know: it was written by a newer version. "
                 "Install the newer AssistCase to open it.",
-                f"数据库 {self.path or self.url} 的结构版本 {rev} 比本程序（{head}）新，"
+                f"数据库 {self.path or safe_url(self.url)} 的结构版本 {rev} 比本程序（{head}）新，"
                 "是由更新版本的 AssistCase 写入的。请安装新版本后再打开。") from None
         return "older"
 
@@ -385,6 +396,7 @@ def bulk_cache(s: Session, kib: int = BULK_CACHE_KIB) -> Iterator[None]:
 def explained_open_errors(where: object) -> Iterator[None]:
     """Turn what SQLite or the OS refuses while opening ``where`` into a DatabaseError that
     names the file and the cause in both languages (never a traceback for the user)."""
+    where = safe_url(where)
     try:
         yield
     except (SQLAlchemyError, OSError, sqlite3.Error) as exc:

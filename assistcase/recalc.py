@@ -171,12 +171,14 @@ inc AS MATERIALIZED (
     GROUP BY i.household_id),
 cov AS MATERIALIZED (
     SELECT pay.case_id, COUNT(*) AS covered,
-           SUM({greatest}(CASE WHEN pe.birth_date <= :elderly_born THEN pay.p_eld ELSE 0 END,
+           -- an integer on both engines (PostgreSQL's SUM of BIGINT is NUMERIC, which would
+           -- make the rounding below a decimal division)
+           CAST(SUM({greatest}(CASE WHEN pe.birth_date <= :elderly_born THEN pay.p_eld ELSE 0 END,
                    CASE WHEN pe.disability_grade IN (1, 2) THEN pay.p_dis ELSE 0 END,
                    CASE WHEN pe.serious_illness THEN pay.p_ill ELSE 0 END,
                    CASE WHEN pe.birth_date > :minor_born
                           OR (pe.in_school AND pe.birth_date > :pupil_born)
-                        THEN pay.p_min ELSE 0 END)) AS pct
+                        THEN pay.p_min ELSE 0 END)) AS BIGINT) AS pct
     FROM paying AS pay
     JOIN case_members AS cm ON cm.case_id = pay.case_id AND cm.covered_from <= :month
                             AND (cm.covered_until IS NULL OR cm.covered_until > :month)

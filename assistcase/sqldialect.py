@@ -91,6 +91,16 @@ def least(bind) -> str:
     return "LEAST" if is_pg(bind) else "MIN"
 
 
+def sql_bool(bind, value: bool) -> str:
+    """A boolean literal: SQLite's 1/0 (its partial indexes are written with them, and the
+    planner matches them literally), PostgreSQL's TRUE/FALSE."""
+    if hasattr(bind, "get_bind"):
+        bind = bind.get_bind()
+    if is_pg(bind):
+        return "TRUE" if value else "FALSE"
+    return "1" if value else "0"
+
+
 def is_not(bind) -> str:
     """Null-safe inequality."""
     return "IS DISTINCT FROM" if is_pg(bind) else "IS NOT"

@@ -185,8 +185,10 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
                 "the bank",
                 f"花名册 {roster_id} 状态为{R.STATUS_ZH[view.status]}，只有已审批的花名册才能生成银行代发文件")
         bank_n, cash_n = s.connection().exec_driver_sql(
-            "SELECT COALESCE(SUM(account_type <> 'none' AND TRIM(account_number) <> ''), 0),"
-            " COALESCE(SUM(account_type = 'none' OR TRIM(account_number) = ''), 0)"
+            "SELECT COALESCE(SUM(CASE WHEN account_type <> 'none' AND TRIM(account_number) <> ''"
+            " THEN 1 ELSE 0 END), 0),"
+            " COALESCE(SUM(CASE WHEN account_type = 'none' OR TRIM(account_number) = ''"
+            " THEN 1 ELSE 0 END), 0)"
             " FROM roster_lines WHERE roster_id = ? AND amount_fen > 0", (roster_id,)).one()
 
     wb = Workbook(write_only=True)

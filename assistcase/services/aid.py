@@ -59,6 +59,7 @@ from ..aid import (AID_TYPES, APPROVAL_LEVELS, DOCUMENT_SUGGESTIONS, GRANTED_STA
                    LEVEL_LABELS, MAX_AMOUNT_FEN, PAYMENT_METHODS, STATUS_LABELS, TYPE_LABELS,
                    ApprovalLimits, add_working_days, default_residence_class)
 from ..db import Database
+from ..sqldialect import sql_bool
 from ..errors import (FieldError, NotFoundError, ServiceResult, StateError, ValidationError,
                       Warning_)
 from ..idnumber import check_account, normalize_id, parse_resident_id
@@ -837,7 +838,7 @@ def _rows(s: Session, where: str, params: dict, order: str = "a.applied_on, a.id
 def _area_clause(s: Session, area_id: int | None, params: dict) -> str:
     """SQL restricting ``t`` (the case's township) to the area, or 1."""
     if area_id is None:
-        return "1"
+        return "1 = 1"
     area = s.get(Area, area_id)
     if area is None:
         raise NotFoundError("area", area_id, "区划")
@@ -970,7 +971,7 @@ def paperwork_files(s: Session, as_of: dt.date, area_id: int | None = None,
     (``aid_paperwork_days`` working days after the payment): overdue first, soonest first.
     ``overdue`` means ``as_of`` is after the deadline."""
     params: dict[str, object] = {}
-    where = ("a.paid_on IS NOT NULL AND a.paperwork_complete = 0 AND "
+    where = (f"a.paid_on IS NOT NULL AND a.paperwork_complete = {sql_bool(s, False)} AND "
              + _area_clause(s, area_id, params))
     days: dict[tuple[int, dt.date], int] = {}
     out = []
@@ -1078,12 +1079,14 @@ def build_temp_aid_roster(db: Database, actor: str | int, area_id: int, month: d
         prefix = _prefix(area)
         params = {"roster_id": roster.id, "prefix": prefix + "%",
                   "until": cutoff.isoformat() if cutoff else None}
-        ready = _READY + " AND (a.aid_type = 'urgent' OR a.paperwork_complete = 1)"
+        ready = _READY + (" AND (a.aid_type = 'urgent' OR a.paperwork_complete = "
+                          f"{sql_bool(s, True)})")
         report(0.1, "lines 生成明细")
         with R.interruptible(s, cancel):
             skipped = s.execute(text(
                 "SELECT COUNT(*) FROM aid_cases AS a JOIN areas AS t ON t.id = a.township_id"
-                f" WHERE {_READY} AND a.aid_type = 'expenditure' AND a.paperwork_complete = 0"),
+                f" WHERE {_READY} AND a.aid_type = 'expenditure' AND a.paperwork_complete ="
+                f" {sql_bool(s, False)}"),
                 params).scalar_one()
             cases = s.execute(text(_AID_LINES_SQL.format(ready=ready)), params).rowcount
             report(0.7, "carry-overs 补发与重发")

@@ -282,7 +282,7 @@ def _aid_rows(s: Session, params: dict, key: str) -> dict[str, tuple[int, int, i
     over both channels: roster grant lines (persons > 0) and direct payments."""
     out: dict[str, list[int]] = {}
     rows = s.execute(text(_LINES + f"""
-        SELECT a.{key}, SUM(l.persons > 0), SUM(l.paid) FROM lines AS l
+        SELECT a.{key}, SUM(CASE WHEN l.persons > 0 THEN 1 ELSE 0 END), SUM(l.paid) FROM lines AS l
         JOIN aid_cases AS a ON a.id = l.aid_case_id
         WHERE l.program = 'temp_aid' GROUP BY a.{key}"""), params).all()
     rows += s.execute(text(f"SELECT a.{key}, COUNT(*), SUM(a.amount_granted_fen) {_DIRECT_AID}"

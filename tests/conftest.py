@@ -234,6 +234,32 @@ def db(db_engine, db_path, _areas_template, request) -> Database:
     database.dispose()
 
 
+def schema_names(db: Database, kind: str) -> set[str]:
+    """The names of the database's triggers or indexes (``kind``), on either engine."""
+    from sqlalchemy import text
+
+    if db.is_postgresql:
+        sql = {"trigger": "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal",
+               "index": "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"}[kind]
+    else:
+        sql = f"SELECT name FROM sqlite_master WHERE type = '{kind}'"
+    with db.engine.connect() as conn:
+        return {r[0] for r in conn.execute(text(sql))}
+
+
+def dump_rows(db: Database) -> list[str]:
+    """Every row of every table, in a stable order (equal dumps, equal contents): the
+    engine-neutral counterpart of sqlite3's iterdump for the tests."""
+    from sqlalchemy import inspect, text
+
+    out = []
+    with db.read() as s:
+        for table in sorted(inspect(s.connection()).get_table_names()):
+            rows = s.execute(text(f'SELECT * FROM "{table}"')).all()
+            out += sorted(f"{table}: {tuple(r)!r}" for r in rows)
+    return out
+
+
 @pytest.fixture
 def village_ids(db) -> list[int]:
     from assistcase.queries import villages

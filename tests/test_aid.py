@@ -22,6 +22,7 @@ from assistcase.services import registry as reg
 from assistcase.services import rosters as R
 from assistcase.services import standards as S
 
+from .conftest import schema_names
 from .conftest import ACTOR, make_id
 
 FRI = dt.date(2026, 11, 20)  # a Friday
@@ -413,9 +414,7 @@ def test_temp_aid_roster_pays_each_approved_case_once(db, city, places):
 
 
 def test_migration_keeps_the_roster_freeze_triggers(db):
-    with db.engine.connect() as conn:
-        names = {r[0] for r in conn.exec_driver_sql(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    names = schema_names(db, "trigger")
     assert {"trg_roster_lines_frozen_insert", "trg_roster_lines_frozen_update",
             "trg_roster_lines_frozen_delete", "trg_aid_cases_paid_by_roster"} <= names
 

@@ -17,7 +17,7 @@ os.environ["ASSISTCASE_CONFIG"] = os.devnull
 import pytest
 
 from assistcase.db import Database, open_database
-from assistcase.idnumber import check_digit
+from assistcase.rules.idnumber import check_digit
 from assistcase.services.areas import load_areas_csv
 
 ACTOR = "tester"
@@ -44,7 +44,8 @@ def pytest_generate_tests(metafunc):
     marked ``sqlite_only`` run on SQLite only."""
     if "db_engine" not in metafunc.fixturenames:
         return
-    sqlite_only = (metafunc.module.__name__.rsplit(".", 1)[-1].startswith("test_ui")
+    name = metafunc.module.__name__
+    sqlite_only = (".ui." in f".{name}." or name.rsplit(".", 1)[-1].startswith("test_ui")
                    or metafunc.definition.get_closest_marker("sqlite_only") is not None)
     metafunc.parametrize("db_engine", ENGINES[:1] if sqlite_only else ENGINES, indirect=True)
 
@@ -262,7 +263,7 @@ def dump_rows(db: Database) -> list[str]:
 
 @pytest.fixture
 def village_ids(db) -> list[int]:
-    from assistcase.queries import villages
+    from assistcase.services.queries import villages
 
     with db.read() as s:
         return [v[0] for v in villages(s)]

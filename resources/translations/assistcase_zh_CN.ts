@@ -1559,6 +1559,10 @@
         <translation>变更记录</translation>
     </message>
     <message>
+        <source>Reload the household (discard my changes)</source>
+        <translation>重新载入该户（放弃我的修改）</translation>
+    </message>
+    <message>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>

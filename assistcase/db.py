@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import re
 import sqlite3
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -180,6 +181,11 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+# Alembic's ``op`` and ``context`` are process-wide proxies: two upgrades in two threads at
+# once would run one database's migrations on the other's connection. One at a time.
+_ALEMBIC_LOCK = threading.RLock()
+
+
 class Database:
     """An opened AssistCase database."""
 
@@ -292,7 +298,7 @@ class Database:
         if state == "older" and self.path is not None:
             backup = self.backup()
         if state != "current" or revision != "head":
-            with self.engine.begin() as conn:
+            with _ALEMBIC_LOCK, self.engine.begin() as conn:
                 cfg = alembic_config(self.url)
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, revision)
@@ -301,7 +307,7 @@ class Database:
     def downgrade(self, revision: str) -> None:
         from alembic import command
 
-        with self.engine.begin() as conn:
+        with _ALEMBIC_LOCK, self.engine.begin() as conn:
             cfg = alembic_config(self.url)
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, revision)

@@ -555,7 +555,7 @@ def test_the_demo_city_has_consistent_histories(db):
             " WHERE (SELECT COUNT(*) FROM household_memberships AS m WHERE m.person_id = p.id)"
             "  <> 1 OR NOT EXISTS (SELECT 1 FROM household_memberships AS m"
             "   WHERE m.person_id = p.id AND m.household_id = p.household_id"
-            "   AND m.joined_on IS NULL AND m.left_on IS h.closed_on)")).all()
+            "   AND m.joined_on IS NULL AND (m.left_on = h.closed_on OR (m.left_on IS NULL AND h.closed_on IS NULL)))")).all()
         strays = s.execute(text(
             "SELECT cm.id FROM case_members AS cm JOIN assistance_cases AS c ON c.id = cm.case_id"
             " WHERE cm.program <> c.program OR cm.covered_from <> c.paid_from"

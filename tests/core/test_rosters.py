@@ -306,7 +306,7 @@ def test_every_step_is_in_the_audit_log(db, city):
     rid = approved(db, R.MonthlyRosterInput(city["county"], NOV))
     with db.read() as s:
         rows = s.execute(select(AuditEntry.action, AuditEntry.new_value).where(
-            AuditEntry.entity == "roster", AuditEntry.entity_id == rid)).all()
+            AuditEntry.entity == "roster", AuditEntry.entity_id == rid).order_by(AuditEntry.id)).all()
     assert [a for a, _ in rows] == ["build", "update", "update"]
     assert [v for _, v in rows][1:] == ["reviewed", "approved"]
 

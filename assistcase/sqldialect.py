@@ -82,6 +82,13 @@ def month_start(bind, expr: str) -> str:
             else f"date({expr}, 'start of month')")
 
 
+def month_text(bind, expr: str) -> str:
+    """The first of the month of a date column as 'YYYY-MM-01' text."""
+    if is_pg(bind):
+        return f"to_char({expr}, 'YYYY-MM') || '-01'"
+    return f"substr({expr}, 1, 7) || '-01'"
+
+
 def greatest(bind) -> str:
     """The scalar maximum of its arguments (SQLite's two-argument MAX)."""
     return "GREATEST" if is_pg(bind) else "MAX"

@@ -31,6 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ..rules.aid import TYPE_LABELS
+from ..sqldialect import month_text
 from ..errors import FieldError, ValidationError
 from ..models import Area
 from ..rules.rates import format_change, round_half_up
@@ -428,13 +429,14 @@ def monthly_series(s: Session, area_id: int, last_month: dt.date,
     acc: dict[tuple[dt.date, str], list[int]] = {}
     for month, program, persons, fen in s.execute(text(_LINES + """
             SELECT month, program,
-                   SUM(CASE WHEN program = 'temp_aid' THEN persons > 0 ELSE persons END),
+                   SUM(CASE WHEN program = 'temp_aid'
+                            THEN CASE WHEN persons > 0 THEN 1 ELSE 0 END ELSE persons END),
                    SUM(paid) FROM lines GROUP BY month, program"""), params):
         m = dt.date.fromisoformat(str(month)[:10])
         acc[(m, program)] = [persons or 0, fen or 0]
     for month, times, fen in s.execute(text(
-            "SELECT substr(a.paid_on, 1, 7) || '-01', COUNT(*), SUM(a.amount_granted_fen)"
-            f" {_DIRECT_AID} GROUP BY 1"), params):
+            f"SELECT {month_text(s.get_bind(), 'a.paid_on')}, COUNT(*),"
+            f" SUM(a.amount_granted_fen) {_DIRECT_AID} GROUP BY 1"), params):
         a = acc.setdefault((dt.date.fromisoformat(month), "temp_aid"), [0, 0])
         a[0] += times
         a[1] += fen or 0

@@ -23,6 +23,7 @@ from .. import conftest
 from ..conftest import ACTOR, demo_city
 
 OCT, NOV = dt.date(2026, 10, 1), dt.date(2026, 11, 1)
+PRINTED = dt.datetime(2026, 11, 25, 9, 30)  # the time printed on the pages, the same for both
 
 
 def approve(db, roster_id):
@@ -67,8 +68,8 @@ def documents(db, out) -> dict[str, object]:
     with db.read() as s:
         rep = funds_report(s, county, 2026)
     return {
-        "roster pdf": pdf_text(RP.write_roster_pdf(db, nov, out / "nov.pdf")),
-        "notice pdf": pdf_text(RP.write_notice_pdf(db, nov, out / "notice.pdf")),
+        "roster pdf": pdf_text(RP.write_roster_pdf(db, nov, out / "nov.pdf", printed_at=PRINTED)),
+        "notice pdf": pdf_text(RP.write_notice_pdf(db, nov, out / "notice.pdf", printed_at=PRINTED)),
         "bank xlsx": cells(out / "nov-bank.xlsx"),
         "funds pdf": pdf_text(F.write_funds_pdf(rep, out / "funds.pdf")),
         "funds xlsx": cells(F.write_funds_xlsx(rep, out / "funds.xlsx")),

@@ -4,6 +4,7 @@ values) are equal, byte for byte in content."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 import subprocess
@@ -67,6 +68,7 @@ def documents(db, out) -> dict[str, object]:
     B.write_bank_xlsx(db, nov, out / "nov-bank.xlsx")
     with db.read() as s:
         rep = funds_report(s, county, 2026)
+    rep = dataclasses.replace(rep, generated_at=PRINTED)  # the footer's time, the same for both
     return {
         "roster pdf": pdf_text(RP.write_roster_pdf(db, nov, out / "nov.pdf", printed_at=PRINTED)),
         "notice pdf": pdf_text(RP.write_notice_pdf(db, nov, out / "notice.pdf", printed_at=PRINTED)),

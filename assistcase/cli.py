@@ -52,6 +52,8 @@ def _progress_printer(quiet: bool):
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import generate_demo, generate_demo_city
 
+    from .db import safe_url
+
     core = _core(args)
     db = core.db
     t0 = time.perf_counter()
@@ -60,7 +62,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     summary = core.write(generate, households=args.households, seed=args.seed,
                          progress=_progress_printer(args.quiet), **extra)
     print(f"generated {summary.households} households and {summary.persons} persons "
-          f"in {time.perf_counter() - t0:.1f} s into {db.url}")
+          f"in {time.perf_counter() - t0:.1f} s into {safe_url(db.url)}")
     return 0
 
 
@@ -267,12 +269,16 @@ def _db_restore(db, args: argparse.Namespace) -> int:
 
 
 def _db_action(db, args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
     from .db import head_revision
+
+    shown = make_url(db.url).render_as_string(hide_password=True)  # never print a password
 
     if args.action == "upgrade":
         before = db.revision()
         backup = db.upgrade()
-        print(f"database {db.url}: {before or 'empty'} -> {db.revision()}")
+        print(f"database {shown}: {before or 'empty'} -> {db.revision()}")
         if backup:
             print(f"backup of the previous version: {backup}")
     elif args.action == "backup":
@@ -301,7 +307,7 @@ def _db_action(db, args: argparse.Namespace) -> int:
         return _db_verify(db, args)
     elif args.action == "check":
         state = db.check_version()
-        print(f"database {db.url}: schema {db.revision() or 'none'}, this AssistCase: "
+        print(f"database {shown}: schema {db.revision() or 'none'}, this AssistCase: "
               f"{head_revision()} ({state})")
         if db.path is not None and state != "empty":
             with db.engine.connect() as conn:

@@ -1,8 +1,15 @@
 """Where AssistCase keeps its data, and how a database location is chosen.
 
-Order: an explicit ``--db`` argument, then ``ASSISTCASE_DB``, then ``assistcase.sqlite3`` in
-the user's data directory (``ASSISTCASE_DATA_DIR`` overrides that directory). A value may be a
-file path or a SQLAlchemy URL.
+Order: an explicit ``--db`` argument, then ``ASSISTCASE_DB``, then the ``url`` in the
+``[database]`` section of the configuration file, then ``assistcase.sqlite3`` in the user's
+data directory (``ASSISTCASE_DATA_DIR`` overrides that directory). A value may be a file path
+or a SQLAlchemy URL (``postgresql://clerk@db.bureau.local/assistcase``).
+
+The configuration file (docs/server.md) is ``ASSISTCASE_CONFIG``, else ``assistcase.ini`` in
+the user's configuration directory (Linux: ``~/.config/AssistCase``), else
+``/etc/assistcase/assistcase.ini``: a bureau points every client at its server there, and the
+password stays out of command lines (in the file, readable by its user only, or in libpq's
+``~/.pgpass``).
 """
 
 from __future__ import annotations
@@ -15,6 +22,8 @@ import platformdirs
 ENV_DB = "ASSISTCASE_DB"
 ENV_DATA_DIR = "ASSISTCASE_DATA_DIR"
 ENV_USER = "ASSISTCASE_USER"
+ENV_CONFIG = "ASSISTCASE_CONFIG"
+SYSTEM_CONFIG = Path("/etc/assistcase/assistcase.ini")
 APP_NAME = "AssistCase"
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -34,9 +43,35 @@ def default_db_path() -> Path:
     return data_dir() / "assistcase.sqlite3"
 
 
+def config_file() -> Path | None:
+    """The configuration file in use, if there is one (see the module docstring)."""
+    named = os.environ.get(ENV_CONFIG)
+    if named:
+        return Path(named).expanduser()
+    for path in (Path(platformdirs.user_config_dir(APP_NAME, False)) / "assistcase.ini",
+                 SYSTEM_CONFIG):
+        if path.is_file():
+            return path
+    return None
+
+
+def configured_db() -> str | None:
+    """The ``[database] url`` of the configuration file, if any."""
+    import configparser
+
+    path = config_file()
+    if path is None or not path.is_file():
+        return None
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path, encoding="utf-8")
+    value = parser.get("database", "url", fallback="").strip()
+    return value or None
+
+
 def resolve_db_url(db: str | os.PathLike[str] | None = None) -> str:
-    """Turn a ``--db`` value (path or URL), the environment, or the default into a URL."""
-    value = str(db) if db else os.environ.get(ENV_DB)
+    """Turn a ``--db`` value (path or URL), the environment, the configuration file, or the
+    default into a URL."""
+    value = str(db) if db else (os.environ.get(ENV_DB) or configured_db())
     if not value:
         value = str(default_db_path())
     if "://" in value:

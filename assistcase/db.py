@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import re
 import sqlite3
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -21,6 +22,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from .config import MIGRATIONS_DIR, resolve_db_url
+from .sqldialect import pg_driver_sql
 from .errors import DatabaseError, DatabaseTooNewError, ReadOnlyError
 
 if TYPE_CHECKING:
@@ -92,7 +94,63 @@ def make_engine(url: str, key: bytes | None = None, read_only: bool = False) -> 
             "BEGIN IMMEDIATE" if conn.get_execution_options().get("assistcase_write")
             else "BEGIN"))
         return engine
+    if sa_url.get_backend_name() == "postgresql":
+        return _pg_engine(sa_url)
     return create_engine(url)
+
+
+def _pg_engine(sa_url) -> Engine:
+    """PostgreSQL (psycopg 3): sessions in UTC (the app stores naive UTC times; the
+    triggers' CURRENT_DATE is then SQLite's date('now')); a plain ``postgresql://`` URL means
+    psycopg 3, not psycopg2."""
+    if sa_url.drivername == "postgresql":
+        sa_url = sa_url.set(drivername="postgresql+psycopg")
+    engine = create_engine(sa_url, connect_args={"options": "-c timezone=UTC"},
+                           pool_pre_ping=True)
+    event.listen(engine, "before_cursor_execute", _pg_driver_sql, retval=True)
+    # A write unit takes the database's one write lock first, as SQLite's BEGIN IMMEDIATE
+    # does: services written for one writer at a time (a check, then the write; numbers from
+    # max() + 1) stay correct with several clerks, and two write units never deadlock (each
+    # holds at most this lock while it waits). Readers never wait (MVCC).
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql(
+        f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+        if conn.get_execution_options().get("assistcase_write") else None)
+    return engine
+
+
+# The key of the write lock every write unit takes on PostgreSQL (pg_advisory_xact_lock).
+PG_WRITE_LOCK = 0x41_53_43_57  # "ASCW"
+
+
+_PARAM_IS_NULL = re.compile(r"%\((\w+)\)s\s+IS\s+(NOT\s+)?NULL\b", re.I)
+
+
+def _pg_driver_sql(conn, cursor, statement, parameters, context, executemany):
+    """SQLite-flavoured hand-written statements (exec_driver_sql: qmark parameters, the
+    ``temp.`` schema) rewritten for psycopg. In hand-written text, ``:p IS NULL`` (an
+    optional filter) is decided from the parameter's value here: PostgreSQL cannot type a
+    parameter that only meets IS NULL."""
+    if context is not None and context.compiled is None and not context.isddl:
+        statement = pg_driver_sql(statement, bool(parameters))
+    elif not executemany and isinstance(parameters, dict) and " IS " in statement.upper():
+        def decide(m: "re.Match[str]") -> str:
+            if m.group(1) not in parameters:
+                return m.group(0)
+            null = parameters[m.group(1)] is None
+            return "TRUE" if null != bool(m.group(2)) else "FALSE"
+        statement = _PARAM_IS_NULL.sub(decide, statement)
+    return statement, parameters
+
+
+def safe_url(url: object) -> str:
+    """A database URL fit to print or log: the password masked."""
+    text_ = str(url)
+    if "://" not in text_:
+        return text_
+    try:
+        return make_url(text_).render_as_string(hide_password=True)
+    except Exception:
+        return text_
 
 
 def alembic_config(url: str) -> "Config":
@@ -153,6 +211,11 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+# Alembic's ``op`` and ``context`` are process-wide proxies: two upgrades in two threads at
+# once would run one database's migrations on the other's connection. One at a time.
+_ALEMBIC_LOCK = threading.RLock()
+
+
 class Database:
     """An opened AssistCase database. ``read_only``: :meth:`begin` raises ReadOnlyError and
     SQLite connections run with ``query_only`` (a direct write is refused by SQLite too)."""
@@ -186,9 +249,16 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
-        """A session for reading only; never committed."""
+        """A session for reading only; never committed. It reads one consistent snapshot
+        while others write (SQLite: its read transaction; PostgreSQL: REPEATABLE READ)."""
         with self._sessions() as s:
+            if self.is_postgresql:
+                s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             yield s
+
+    @property
+    def is_postgresql(self) -> bool:
+        return self.engine.dialect.name == "postgresql"
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -218,10 +288,10 @@ class Database:
             script.get_revision(rev)
         except Exception:  # alembic raises several kinds for an unknown revision
             raise DatabaseTooNewError(
-                f"the database {self.path or self.url} has schema version {rev}, which this "
+                f"the database {self.path or safe_url(self.url)} has schema version {rev}, which this "
                 f"AssistCase ({head}) does not know: it was written by a newer version. "
                 "Install the newer AssistCase to open it.",
-                f"数据库 {self.path or self.url} 的结构版本 {rev} 比本程序（{head}）新，"
+                f"数据库 {self.path or safe_url(self.url)} 的结构版本 {rev} 比本程序（{head}）新，"
                 "是由更新版本的 AssistCase 写入的。请安装新版本后再打开。") from None
         return "older"
 
@@ -232,6 +302,8 @@ class Database:
     def backup(self, dest: Path | None = None) -> Path:
         """Copy the SQLite file (consistently, through SQLite's backup API). The copy of an
         encrypted database is encrypted with the same key, and its key slots go beside it."""
+        if self.is_postgresql:
+            return pg_dump(self.engine.url, dest)
         src = self.path
         if src is None:
             raise DatabaseError("only a SQLite file database can be backed up",
@@ -266,7 +338,7 @@ class Database:
         if state == "older" and self.path is not None:
             backup = self.backup()
         if state != "current" or revision != "head":
-            with self.engine.begin() as conn:
+            with _ALEMBIC_LOCK, self.engine.begin() as conn:
                 cfg = alembic_config(self.url)
                 cfg.attributes["connection"] = conn
                 command.upgrade(cfg, revision)
@@ -275,10 +347,72 @@ class Database:
     def downgrade(self, revision: str) -> None:
         from alembic import command
 
-        with self.engine.begin() as conn:
+        with _ALEMBIC_LOCK, self.engine.begin() as conn:
             cfg = alembic_config(self.url)
             cfg.attributes["connection"] = conn
             command.downgrade(cfg, revision)
+
+
+def pg_tool(name: str) -> str:
+    """The path of a PostgreSQL client program (``pg_dump``, ``pg_restore``): on PATH, else
+    the newest in Debian's /usr/lib/postgresql/<version>/bin."""
+    import shutil
+
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+                        key=lambda p: int(p.parts[-3]) if p.parts[-3].isdigit() else 0)
+    if not candidates:
+        raise DatabaseError(f"{name} was not found: install PostgreSQL's client programs "
+                            "(Debian: apt-get install postgresql-client)",
+                            f"找不到 {name}：请安装 PostgreSQL 客户端程序"
+                            "（Debian：apt-get install postgresql-client）")
+    return str(candidates[-1])
+
+
+def pg_connection_env(url) -> tuple[list[str], dict[str, str]]:
+    """libpq options and environment for the client programs: the password goes through
+    PGPASSWORD (never on a command line); without one, libpq reads ~/.pgpass."""
+    import os
+
+    url = make_url(str(url)) if not hasattr(url, "database") else url
+    args = ["--dbname", url.database or ""]
+    if url.host:
+        args += ["--host", url.host]
+    if url.port:
+        args += ["--port", str(url.port)]
+    if url.username:
+        args += ["--username", url.username]
+    env = dict(os.environ)
+    if url.password:
+        env["PGPASSWORD"] = str(url.password)
+    return args, env
+
+
+def pg_dump(url, dest: Path | None = None) -> Path:
+    """Back a PostgreSQL database up with ``pg_dump --format=custom`` (a consistent snapshot
+    while clerks keep working); by default into the data directory, named after the database
+    and the time."""
+    import subprocess
+
+    from .config import data_dir
+
+    args, env = pg_connection_env(url)
+    if dest is None:
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        name = make_url(str(url)).database if not hasattr(url, "database") else url.database
+        dest = data_dir() / f"{name}.backup-{stamp}.pgdump"
+    dest = Path(dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run([pg_tool("pg_dump"), "--format=custom", "--file", str(dest), *args],
+                          env=env, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise DatabaseError(f"pg_dump failed: {done.stderr.strip()}",
+                            f"pg_dump 备份失败：{done.stderr.strip()}")
+    log.info("backed up %s to %s", make_url(str(url)).render_as_string(hide_password=True)
+             if not hasattr(url, "database") else url.render_as_string(hide_password=True), dest)
+    return dest
 
 
 # The page cache of a connection doing one large set-based write (a city's roster: 179,224
@@ -316,6 +450,7 @@ def _cipher_error() -> type[Exception]:
 def explained_open_errors(where: object) -> Iterator[None]:
     """Turn what SQLite or the OS refuses while opening ``where`` into a DatabaseError that
     names the file and the cause in both languages (never a traceback for the user)."""
+    where = safe_url(where)
     try:
         yield
     except (SQLAlchemyError, OSError, sqlite3.Error, _cipher_error()) as exc:

@@ -67,6 +67,26 @@ class DuplicatePersonError(ValidationError):
         )])
 
 
+class ConcurrentEditError(AssistCaseError):
+    """Someone else saved the household after this editor read it (optimistic versioning):
+    nothing of this save was written; reload to see their change. Names who and when."""
+
+    def __init__(self, household_number: str, by: str, at: object, version: int,
+                 expected: int):
+        self.household_number = household_number
+        self.by = by
+        self.at = at
+        self.version = version
+        self.expected = expected
+        when = f"{at:%Y-%m-%d %H:%M:%S}" if at is not None else "?"
+        super().__init__(
+            f"household {household_number} was changed by {by} at {when} (UTC) after you "
+            f"opened it (version {version}, yours {expected}); nothing was saved: reload it "
+            "and make your changes again",
+            f"户 {household_number} 在您打开后已由 {by} 于 {when}（UTC）修改"
+            f"（版本 {version}，您打开的是 {expected}），本次未保存。请重新载入后再修改。")
+
+
 class DuplicateRosterError(ValidationError):
     """A one-time roster already pays this purpose to some of the same persons (DOMAIN §10:
     a one-time subsidy is paid once). Names the existing roster."""

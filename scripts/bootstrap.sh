@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what AssistCase needs on this machine, idempotently:
-#  1. on Debian/Ubuntu, the system libraries Qt needs (apt-get, as root or through sudo);
+#  1. on Debian/Ubuntu, the system libraries Qt needs and PostgreSQL's server (the tests run
+#     the core suite on a throwaway cluster) (apt-get, as root or through sudo);
 #  2. a virtual environment in .venv with the project and its test extra.
 # Sourced by ./run-app and ./run-tests; safe to run again (it skips what is already there).
 set -euo pipefail
@@ -22,7 +23,8 @@ QT_DEBS=(libgl1 libegl1 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3 lib
          libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
          libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1
          libx11-xcb1 libxrender1 libxi6 libsm6 libice6
-         poppler-utils)  # pdftotext and pdftoppm: the tests read PDFs back
+         poppler-utils   # pdftotext and pdftoppm: the tests read PDFs back
+         postgresql)     # the tests start a throwaway PostgreSQL cluster (issue 14)
 if command -v dpkg-query >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   missing=()
   for deb in "${QT_DEBS[@]}"; do

@@ -20,7 +20,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QComboBox, QDateEd
 
 from assistcase.core import Core
 from assistcase.db import Database
-from assistcase.errors import AssistCaseError, FieldError, ServiceResult, ValidationError
+from assistcase.errors import (AssistCaseError, ConcurrentEditError, FieldError, ServiceResult,
+                               ValidationError)
 from assistcase.rules.idnumber import age_on, parse_resident_id
 from assistcase.services.queries import HouseholdDetail, audit_trail, household_detail
 from assistcase.services.registry import SINCE_ALWAYS
@@ -253,6 +254,12 @@ class HouseholdEditor(QDialog):
 
         self.general_error = self._error_label()
         self.general_error.setObjectName("general_error")
+        # Offered when someone else saved the household after it was opened (optimistic
+        # versioning): reloading shows their change; this editor's changes are discarded.
+        self.reload_btn = QPushButton(self.tr("Reload the household (discard my changes)"))
+        self.reload_btn.setObjectName("reload_btn")
+        self.reload_btn.clicked.connect(self.load)
+        self.reload_btn.hide()
         self.warning_label = QLabel()
         self.warning_label.setStyleSheet(WARNING_STYLE)
         self.warning_label.setWordWrap(True)
@@ -280,6 +287,7 @@ class HouseholdEditor(QDialog):
         lay.addLayout(forms)
         lay.addWidget(self.tabs, 1)
         lay.addWidget(self.general_error)
+        lay.addWidget(self.reload_btn)
         lay.addWidget(self.warning_label)
         lay.addWidget(self.buttons)
 
@@ -604,6 +612,7 @@ class HouseholdEditor(QDialog):
             lbl.clear()
             lbl.hide()
         self.warning_label.hide()
+        self.reload_btn.hide()
         self.id_hint.hide()
         t = self.members
         blocker = t.blockSignals(True)
@@ -720,9 +729,11 @@ class HouseholdEditor(QDialog):
                            if k in current and current[k] != v}
                 edits = [reg.MemberEdit(self._person_id(r), self._member_data(r)) for r in rows]
                 result = self.core.write(reg.save_household, self.household_id, changes,
-                                         edits)
+                                         edits, expected_version=d.version)
         except AssistCaseError as exc:
             self._show_failure(exc)
+            if isinstance(exc, ConcurrentEditError):
+                self.reload_btn.show()
             return False
         self.load()
         self._show_warnings(result)

@@ -441,6 +441,16 @@ def _drop_indexes(conn: Connection) -> list[str]:
     """Drop the secondary indexes of the bulk tables (inside the transaction: a rollback
     restores them) and return their exact CREATE statements."""
     marks = ",".join("?" * len(BULK_TABLES))
+    if conn.dialect.name == "postgresql":  # not those of primary keys and unique constraints
+        rows = conn.exec_driver_sql(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes AS i"
+            " WHERE i.schemaname = current_schema() AND i.tablename IN (" + marks + ")"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint AS c"
+            "                 WHERE c.conindid = (quote_ident(i.indexname))::regclass)"
+            " ORDER BY i.indexname", BULK_TABLES).all()
+        for name, _ in rows:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        return [sql for _, sql in rows]
     rows = conn.exec_driver_sql(
         f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
         f" AND tbl_name IN ({marks}) ORDER BY name", BULK_TABLES).all()
@@ -478,12 +488,18 @@ def generate_demo(db: Database, actor: str | int, households: int, seed: int,
     # before the connection goes back to the pool.
     with db.engine.connect().execution_options(assistcase_write=True) as conn:
         dbapi = conn.connection.dbapi_connection
+        sqlite = conn.dialect.name == "sqlite"
         # On the DB-API connection, so no transaction is open yet: inside one the PRAGMA is
-        # a no-op.
-        fk = dbapi.execute("PRAGMA foreign_keys").fetchone()[0]
-        dbapi.execute("PRAGMA foreign_keys=OFF")
+        # a no-op. (PostgreSQL keeps its foreign keys; households' key to their head is
+        # checked at commit.)
+        if sqlite:
+            fk = dbapi.execute("PRAGMA foreign_keys").fetchone()[0]
+            dbapi.execute("PRAGMA foreign_keys=OFF")
         try:
             with conn.begin():  # BEGIN (db.make_engine): index drops and checks roll back too
+                if not sqlite:
+                    conn.exec_driver_sql(
+                        "SET CONSTRAINTS fk_households_head_person_id_persons DEFERRED")
                 with Session(bind=conn) as s:
                     user = resolve_user(s, actor)
                     existing = s.scalar(select(func.count()).select_from(Household)) or 0
@@ -505,7 +521,8 @@ def generate_demo(db: Database, actor: str | int, households: int, seed: int,
                     s.flush()
                 report(0.99, "committing 提交")
         finally:
-            dbapi.execute(f"PRAGMA foreign_keys={'ON' if fk else 'OFF'}")
+            if sqlite:
+                dbapi.execute(f"PRAGMA foreign_keys={'ON' if fk else 'OFF'}")
     report(1.0, f"{households:,} households, {persons:,} persons 已生成")
     return DemoSummary(households, persons, time.perf_counter() - t0)
 
@@ -589,9 +606,18 @@ def _load(conn: Connection, villages: list[_Village], county_codes: list[str], h
         report(0.78, "search keys 检索键")
     if cancel is not None:
         cancel.check()
+    if conn.dialect.name == "postgresql":  # check the households' heads now (pending
+        # checks would block the CREATE INDEX below)
+        conn.exec_driver_sql("SET CONSTRAINTS fk_households_head_person_id_persons IMMEDIATE")
     for i, sql in enumerate(index_sql):
         report(0.85 + 0.13 * i / max(1, len(index_sql)), "indexes 索引")
         conn.exec_driver_sql(sql)
+    if conn.dialect.name == "postgresql":  # the ids were given: move the sequences past them
+        for table in ("households", "persons", "incomes", "property_items"):
+            conn.exec_driver_sql(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                f" COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)")
+        conn.exec_driver_sql("ANALYZE")
     if cancel is not None:
         cancel.check()
     return persons_total
@@ -614,9 +640,11 @@ _CASE_COMMON = ("status, applied_on, checked_on, investigated_on, investigators,
                 " next_review_on, application_reason, check_findings, investigation_findings,"
                 " institution_name, created_at, updated_at")
 _CASE_VALUES = ("'active', :applied, :checked, :investigated, '演示数据', :pub_start, :pub_end,"
-                " :confirmed, :paid_from, 0, :confirmed,"
-                " date(:today, '+' || (h.id % 180) || ' days'), '演示数据', '', '', '',"
+                " :confirmed, :paid_from, FALSE, :confirmed,"
+                " {next_review}, '演示数据', '', '', '',"
                 " :now, :now")
+_NEXT_REVIEW = {"sqlite": "date(:today, '+' || (h.id % 180) || ' days')",
+                "postgresql": "CAST(:today AS DATE) + (h.id % 180)"}
 
 
 def generate_demo_cases(db: Database, actor: str | int, paid_from: dt.date,
@@ -626,23 +654,30 @@ def generate_demo_cases(db: Database, actor: str | int, paid_from: dt.date,
     extreme-hardship case per active tekun household (its head), confirmed the month before
     ``paid_from`` and paid from it. Refused if the registry already has cases. Returns the
     number of cases per program."""
-    from sqlalchemy import text
+    from sqlalchemy import Date, DateTime, bindparam
+    from sqlalchemy import text as _text
 
     today = today or dt.date.today()
     confirmed = paid_from - dt.timedelta(days=10)
-    d = {"applied": (confirmed - dt.timedelta(days=40)).isoformat(),
-         "checked": (confirmed - dt.timedelta(days=30)).isoformat(),
-         "investigated": (confirmed - dt.timedelta(days=25)).isoformat(),
-         "pub_start": (confirmed - dt.timedelta(days=20)).isoformat(),
-         "pub_end": (confirmed - dt.timedelta(days=13)).isoformat(),
-         "confirmed": confirmed.isoformat(), "paid_from": paid_from.isoformat(),
-         "today": today.isoformat(), "now": utcnow().isoformat(sep=" ")}
+    d = {"applied": confirmed - dt.timedelta(days=40),
+         "checked": confirmed - dt.timedelta(days=30),
+         "investigated": confirmed - dt.timedelta(days=25),
+         "pub_start": confirmed - dt.timedelta(days=20),
+         "pub_end": confirmed - dt.timedelta(days=13),
+         "confirmed": confirmed, "paid_from": paid_from,
+         "today": today, "now": utcnow()}
+
+    def text(sql: str):  # typed parameters: dates are dates on both engines
+        binds = [bindparam(k, type_=DateTime if k == "now" else Date) for k in d
+                 if f":{k}" in sql]
+        return _text(sql).bindparams(*binds)
     with db.begin() as s:
         user = resolve_user(s, actor)
         if s.execute(text("SELECT 1 FROM assistance_cases LIMIT 1")).first():
             raise StateError("the registry already has assistance cases", "已有救助案件，不能生成演示案件")
+        values = _CASE_VALUES.format(next_review=_NEXT_REVIEW[s.get_bind().dialect.name])
         s.execute(text(f"INSERT INTO assistance_cases (program, household_id, person_id,"
-                       f" {_CASE_COMMON}) SELECT 'dibao', h.id, NULL, {_CASE_VALUES}"
+                       f" {_CASE_COMMON}) SELECT 'dibao', h.id, NULL, {values}"
                        " FROM households AS h WHERE h.status = 'active' AND h.category = 'dibao'"),
                   d)
         s.execute(text("INSERT INTO case_members (case_id, person_id, program, covered_from)"
@@ -651,7 +686,7 @@ def generate_demo_cases(db: Database, actor: str | int, paid_from: dt.date,
                        " WHERE c.program = 'dibao'"))
         s.execute(text(f"INSERT INTO assistance_cases (program, household_id, person_id,"
                        f" support_mode, self_care, {_CASE_COMMON})"
-                       f" SELECT 'tekun', h.id, p.id, 'dispersed', p.self_care, {_CASE_VALUES}"
+                       f" SELECT 'tekun', h.id, p.id, 'dispersed', p.self_care, {values}"
                        " FROM households AS h JOIN persons AS p ON p.id = h.head_person_id"
                        " WHERE h.status = 'active' AND h.category = 'tekun'"), d)
         s.execute(text("INSERT INTO case_members (case_id, person_id, program, covered_from)"

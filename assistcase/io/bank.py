@@ -209,8 +209,8 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
         payments = institution_payments(s, roster_id)
         cash_institution = institution_cash_lines(s, roster_id)
         bank_n, cash_n = s.connection().exec_driver_sql(
-            f"SELECT COALESCE(SUM(NOT ({CASH_SQL}) AND c.id IS NULL), 0),"
-            f" COALESCE(SUM({CASH_SQL}), 0)"
+            f"SELECT COALESCE(SUM(CASE WHEN NOT ({CASH_SQL}) AND c.id IS NULL THEN 1 ELSE 0 END), 0),"
+            f" COALESCE(SUM(CASE WHEN {CASH_SQL} THEN 1 ELSE 0 END), 0)"
             f" FROM roster_lines AS l {INSTITUTION_JOIN}"
             " WHERE l.roster_id = ? AND l.amount_fen > 0", (roster_id,)).one()
     payments = {k: dataclasses.replace(p, lines={q: ln for q, ln in p.lines.items()

@@ -1192,6 +1192,9 @@ def _small_cache(s: Session) -> Iterator[None]:
     within its memory budget at no measurable cost (reads are by index, inserts in key
     order per batch); the pooled connection gets its own size back."""
     conn = s.connection()
+    if conn.dialect.name != "sqlite":  # the server's own memory settings apply
+        yield
+        return
     cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
     conn.exec_driver_sql("PRAGMA cache_size=-16384")
     try:

@@ -68,7 +68,8 @@ class AidCase(Base):
         CheckConstraint("status <> 'paid' OR (paid_on IS NOT NULL AND paid_via IS NOT NULL)",
                         name="payment_recorded"),
         # 一事一议 only with its meeting record.
-        CheckConstraint("approval_level IS NOT 'case_by_case' OR (meeting_date IS NOT NULL AND "
+        CheckConstraint("approval_level IS NULL OR approval_level <> 'case_by_case' OR "
+                        "(meeting_date IS NOT NULL AND "
                         "meeting_participants <> '' AND meeting_minutes <> '')",
                         name="meeting_recorded"),
         Index("ix_aid_cases_status_approved_on", "status", "approved_on"),
@@ -77,7 +78,8 @@ class AidCase(Base):
         Index("ix_aid_cases_person_id", "person_id"),
         Index("ix_aid_cases_id_number", "id_number"),
         Index("ix_aid_cases_paid_open_file", "paid_on", sqlite_where=text(
-            "paid_on IS NOT NULL AND paperwork_complete = 0")),
+            "paid_on IS NOT NULL AND paperwork_complete = 0"), postgresql_where=text(
+            "paid_on IS NOT NULL AND NOT paperwork_complete")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,4 +133,5 @@ class AidCase(Base):
 # One roster line paying each case's grant (see the module docstring). Declared here, on the
 # roster lines table, so the rosters migration's table is never rebuilt for it.
 Index("uq_roster_lines_aid_grant", RosterLine.aid_case_id, unique=True,
-      sqlite_where=text("aid_case_id IS NOT NULL AND persons > 0"))
+      sqlite_where=text("aid_case_id IS NOT NULL AND persons > 0"),
+      postgresql_where=text("aid_case_id IS NOT NULL AND persons > 0"))

@@ -152,7 +152,8 @@ class CaseMember(Base):
         Index("ix_case_members_case_id", "case_id"),
         Index("ix_case_members_person_id", "person_id"),
         Index("ux_case_members_open_coverage", "person_id", "program", unique=True,
-              sqlite_where=text("covered_until IS NULL")),
+              sqlite_where=text("covered_until IS NULL"),
+              postgresql_where=text("covered_until IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer,
-                        PrimaryKeyConstraint, String, Text)
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+                        PrimaryKeyConstraint, String, Text, event, inspect, text)
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, utcnow
 
@@ -63,6 +63,10 @@ class Household(Base):
     closed_reason: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic versioning (issue 14): one more on every write to the household, its members,
+    # incomes or property through the ORM (see _bump_household_versions); a save that read an
+    # older version is refused (services.registry.save_household).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
 
     village = relationship("Area", lazy="joined")
     members: Mapped[list["Person"]] = relationship(
@@ -208,3 +212,27 @@ class HouseholdMembership(Base):
     joined_on: Mapped[dt.date | None] = mapped_column(Date)
     left_on: Mapped[dt.date | None] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
+
+
+@event.listens_for(Session, "before_flush")
+def _bump_household_versions(session: Session, _context, _instances) -> None:
+    """Every flush that writes a household, or a member, income or property item of one,
+    gives that household its next version (once per flush)."""
+    touched: set[int] = set()
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, Household):
+            if obj in session.new or (obj in session.dirty and not session.is_modified(obj)):
+                continue
+            if obj.id is not None:
+                touched.add(obj.id)
+        elif isinstance(obj, (Person, Income, PropertyItem)):
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            history = inspect(obj).attrs.household_id.history
+            for hid in (*history.added, *history.unchanged, *history.deleted):
+                if hid is not None:
+                    touched.add(hid)
+    for hid in touched:
+        hh = session.get(Household, hid)
+        if hh is not None and hh not in session.new:
+            hh.version = (hh.version or 1) + 1

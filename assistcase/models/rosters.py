@@ -176,7 +176,7 @@ class RosterLineItem(Base):
         # Each adjustment enters one roster, each failed payment is reissued once.
         Index("uq_roster_line_items_adjustment_id", "adjustment_id", unique=True),
         Index("uq_roster_line_items_reissue", "ref_line_id", unique=True,
-              sqlite_where=text("kind = 'reissue'")),
+              sqlite_where=text("kind = 'reissue'"), postgresql_where=text("kind = 'reissue'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -321,8 +321,8 @@ class PrintGroup:
 _INSTITUTION_JOIN = INSTITUTION_JOIN
 _CASH = CASH_SQL
 _NO_INSTITUTION_JOIN = """
-LEFT JOIN (SELECT NULL AS id, '' AS institution_name) AS c ON 0
-LEFT JOIN (SELECT '' AS bank_name, '' AS account_number) AS ci ON 0"""
+LEFT JOIN (SELECT NULL AS id, '' AS institution_name) AS c ON 1 = 0
+LEFT JOIN (SELECT '' AS bank_name, '' AS account_number) AS ci ON 1 = 0"""
 
 
 def print_groups(s, roster_id: int, institutions: bool = True) -> list[PrintGroup]:
@@ -331,18 +331,25 @@ def print_groups(s, roster_id: int, institutions: bool = True) -> list[PrintGrou
     in institutional care grouped by institution. The page count is known from these
     before any page is drawn."""
     join = _INSTITUTION_JOIN if institutions else _NO_INSTITUTION_JOIN
+    # Each line's group key and figures first, then the groups: every grouped column is a
+    # key or an aggregate (PostgreSQL allows nothing else; SQLite gives the same result).
     rows = s.connection().exec_driver_sql(f"""
-        SELECT l.township_code, MAX(l.township_name), COALESCE(c.institution_name, '') AS inst,
-               CASE WHEN c.id IS NULL THEN l.village_code ELSE '' END AS vcode,
-               CASE WHEN c.id IS NULL THEN MAX(l.village_name) ELSE '' END,
-               COUNT(*), COUNT(DISTINCT l.household_id) + COUNT(*) - COUNT(l.household_id),
-               SUM(l.persons), SUM(l.amount_fen), SUM({_CASH}),
-               SUM(CASE WHEN {_CASH} THEN l.amount_fen ELSE 0 END),
-               COALESCE(MAX(ci.bank_name), ''), COALESCE(MAX(ci.account_number), '')
-        FROM roster_lines AS l {join}
-        WHERE l.roster_id = ?
-        GROUP BY l.township_code, inst, vcode
-        ORDER BY l.township_code, inst <> '', inst, MIN(l.seq)""", (roster_id,)).all()
+        SELECT township_code, MAX(township_name), inst, vcode, MAX(vname),
+               COUNT(*), COUNT(DISTINCT household_id) + COUNT(*) - COUNT(household_id),
+               SUM(persons), SUM(amount_fen), SUM(cash), SUM(cash_fen),
+               COALESCE(MAX(bank_name), ''), COALESCE(MAX(account_number), '')
+        FROM (SELECT l.township_code, l.township_name,
+                     COALESCE(c.institution_name, '') AS inst,
+                     CASE WHEN c.id IS NULL THEN l.village_code ELSE '' END AS vcode,
+                     CASE WHEN c.id IS NULL THEN l.village_name ELSE '' END AS vname,
+                     l.household_id, l.persons, l.amount_fen, l.seq,
+                     CASE WHEN {_CASH} THEN 1 ELSE 0 END AS cash,
+                     CASE WHEN {_CASH} THEN l.amount_fen ELSE 0 END AS cash_fen,
+                     ci.bank_name, ci.account_number
+              FROM roster_lines AS l {join}
+              WHERE l.roster_id = ?) AS x
+        GROUP BY township_code, inst, vcode
+        ORDER BY township_code, inst <> '', inst, MIN(seq)""", (roster_id,)).all()
     digits = CODE_DIGITS["county"]
     counties = dict(s.connection().exec_driver_sql(
         "SELECT substr(code, 1, ?), name FROM areas WHERE level = 'county'", (digits,)).all())
@@ -363,7 +370,7 @@ def print_lines(s, roster_id: int, institutions: bool) -> Iterator[tuple[R.LineR
         SELECT {cols}, COALESCE(c.institution_name, '') AS inst
         FROM roster_lines AS l {_INSTITUTION_JOIN}
         WHERE l.roster_id = ?
-        ORDER BY l.township_code, inst <> '', inst, l.seq""", (roster_id,))
+        ORDER BY l.township_code, COALESCE(c.institution_name, '') <> '', inst, l.seq""", (roster_id,))
     while True:
         rows = cursor.fetchmany(2000)
         if not rows:

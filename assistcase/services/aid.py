@@ -52,13 +52,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Iterable
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from ..rules.aid import (AID_TYPES, APPROVAL_LEVELS, DOCUMENT_SUGGESTIONS, GRANTED_STATUSES,
                    LEVEL_LABELS, MAX_AMOUNT_FEN, PAYMENT_METHODS, STATUS_LABELS, TYPE_LABELS,
                    ApprovalLimits, add_working_days, default_residence_class)
 from ..db import Database
+from ..sqldialect import sql_bool
 from ..errors import (FieldError, NotFoundError, ServiceResult, StateError, ValidationError,
                       Warning_)
 from ..rules.idnumber import check_account, normalize_id, parse_resident_id
@@ -840,7 +841,7 @@ def _rows(s: Session, where: str, params: dict, order: str = "a.applied_on, a.id
 def _area_clause(s: Session, area_id: int | None, params: dict) -> str:
     """SQL restricting ``t`` (the case's township) to the area, or 1."""
     if area_id is None:
-        return "1"
+        return "1 = 1"
     area = s.get(Area, area_id)
     if area is None:
         raise NotFoundError("area", area_id, "区划")
@@ -1012,7 +1013,7 @@ def paperwork_files(s: Session, as_of: dt.date, area_id: int | None = None,
     (``aid_paperwork_days`` working days after the payment): overdue first, soonest first.
     ``overdue`` means ``as_of`` is after the deadline."""
     params: dict[str, object] = {}
-    where = ("a.paid_on IS NOT NULL AND a.paperwork_complete = 0 AND "
+    where = (f"a.paid_on IS NOT NULL AND a.paperwork_complete = {sql_bool(s, False)} AND "
              + _area_clause(s, area_id, params))
     days: dict[tuple[int, dt.date], int] = {}
     out = []
@@ -1060,7 +1061,7 @@ SELECT :roster_id,
        COALESCE(h.number, ''), t.code, t.name, COALESCE(v.code, ''),
        COALESCE(v.name, '非在册人员'),
        a.name, a.id_number, a.account_type, a.account_number, a.bank_name,
-       COALESCE(MAX(h.member_count, 1), 1), 1, COALESCE(a.standard_fen, 0), 0,
+       CASE WHEN h.member_count > 1 THEN h.member_count ELSE 1 END, 1, COALESCE(a.standard_fen, 0), 0,
        a.amount_granted_fen, 0, a.amount_granted_fen,
        CASE a.aid_type WHEN 'urgent' THEN '急难型' ELSE '支出型' END || '·'
            || COALESCE(c.label_zh, a.cause)
@@ -1092,11 +1093,13 @@ class TempAidLines(R.LineSource):
     def write_lines(self, s, user, roster, area, prefix, report, cancel) -> R.LinesWritten:
         params = {"roster_id": roster.id, "prefix": prefix + "%",
                   "until": self.cutoff.isoformat() if self.cutoff else None}
-        ready = _READY + " AND (a.aid_type = 'urgent' OR a.paperwork_complete = 1)"
+        ready = _READY + (" AND (a.aid_type = 'urgent' OR a.paperwork_complete = "
+                          f"{sql_bool(s, True)})")
         report(0.1, "lines 生成明细")
         skipped = s.execute(text(
             "SELECT COUNT(*) FROM aid_cases AS a JOIN areas AS t ON t.id = a.township_id"
-            f" WHERE {_READY} AND a.aid_type = 'expenditure' AND a.paperwork_complete = 0"),
+            f" WHERE {_READY} AND a.aid_type = 'expenditure' AND a.paperwork_complete ="
+            f" {sql_bool(s, False)}"),
             params).scalar_one()
         cases = s.execute(text(_AID_LINES_SQL.format(ready=ready)), params).rowcount
         return R.LinesWritten(cases, skipped)

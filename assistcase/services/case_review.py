@@ -208,6 +208,15 @@ ORDER BY number
 """
 
 
+def _for_dialect(s: Session, sql: str) -> str:
+    """PostgreSQL: a plain JOIN (SQLite's CROSS JOIN … ON is its planner's join-order hint)
+    and GREATEST for SQLite's two-argument MAX."""
+    if s.get_bind().dialect.name != "postgresql":
+        return sql
+    return sql.replace("CROSS JOIN", "JOIN").replace("MAX((SELECT COUNT(*)",
+                                                        "GREATEST((SELECT COUNT(*)")
+
+
 def marginal_households(s: Session, area_id: int, month: dt.date,
                         limit: int | None = 1000) -> list[MarginalHousehold]:
     """Active households under ``area_id`` whose per-capita income in ``month`` is above the
@@ -230,7 +239,7 @@ def marginal_households(s: Session, area_id: int, month: dt.date,
     if not rows:
         return []
     sql = _MARGINAL_SQL.format(rows=", ".join(rows)) + (f" LIMIT {int(limit)}" if limit else "")
-    return [MarginalHousehold(*r) for r in s.execute(text(sql), {
+    return [MarginalHousehold(*r) for r in s.execute(text(_for_dialect(s, sql)), {
         **params, "prefix": code_like(area.code, area.level), "month": month.isoformat()})]
 
 
@@ -244,9 +253,9 @@ def is_marginal(s: Session, household_id: int, month: dt.date) -> bool:
         return False
     month = first_of_month(month)
     pct = policy_for(s, hh.village_id, month).marginal_threshold_pct
-    income, size = s.execute(text(
+    income, size = s.execute(text(_for_dialect(s,
         "SELECT (SELECT COALESCE(SUM(monthly_fen), 0) FROM incomes WHERE household_id = :h AND "
-        + _INCOME_IN_FORCE + "), " + _SIZE_SQL.format(h=":h")),
+        + _INCOME_IN_FORCE + "), " + _SIZE_SQL.format(h=":h"))),
         {"h": hh.id, "month": month.isoformat()}).one()
     return std[1] * size < income and income * 100 <= std[1] * size * pct
 

@@ -164,7 +164,7 @@ WHERE r.status = 'approved' AND r.month >= :start AND r.month < :end
 _AGGREGATES = """
 COUNT(*),
 COUNT(DISTINCT CASE WHEN l.persons > 0 THEN l.household_id END)
-  + COALESCE(SUM(l.persons > 0 AND l.household_id IS NULL), 0),
+  + COALESCE(SUM(CASE WHEN l.persons > 0 AND l.household_id IS NULL THEN 1 ELSE 0 END), 0),
 COALESCE(SUM(l.persons), 0), COALESCE(SUM(l.base_fen), 0), COALESCE(SUM(l.adjust_fen), 0),
 COALESCE(SUM(l.amount_fen), 0),
 COALESCE(SUM(CASE WHEN pr.line_id IS NOT NULL THEN l.amount_fen ELSE 0 END), 0)

@@ -297,6 +297,8 @@ class HouseholdDetail:
     properties: list[tuple[int, str, int, str, dt.date, dt.date | None]] = \
         field(default_factory=list)
     as_of: dt.date = field(default_factory=dt.date.today)
+    # the household's version when read: a save naming it is refused if someone saved since
+    version: int = 1
 
     def in_force(self, valid_from: dt.date, valid_until: dt.date | None) -> bool:
         """Whether a dated income or property row holds on ``as_of``."""
@@ -331,7 +333,7 @@ def household_detail(session: Session, household_id: int,
     detail = HouseholdDetail(
         hh.id, hh.number, hh.village_id, area_path(session, hh.village_id), hh.residence_class,
         hh.category, hh.status, hh.address, hh.phone, hh.account_type, hh.account_number,
-        hh.bank_name, hh.head_person_id, hh.closed_on, hh.closed_reason)
+        hh.bank_name, hh.head_person_id, hh.closed_on, hh.closed_reason, version=hh.version)
     persons = session.scalars(select(Person).where(Person.household_id == hh.id)
                               .order_by(Person.relation != "head", Person.id))
     for p in persons:

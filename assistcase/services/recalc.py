@@ -17,7 +17,7 @@ import datetime as dt
 import time
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import Date, DateTime, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from ..db import Database
@@ -27,6 +27,7 @@ from ..errors import NotFoundError, ValidationError
 from ..models import (Area, AssistanceCase, CaseMember, Household, HouseholdMembership, Income,
                      Person)
 from ..models.base import utcnow
+from ..sqldialect import greatest
 from ..progress import CancelToken, ProgressFn
 from .audit import Auditor, resolve_user
 from .standards import policy_for, standard_for, standard_history, standard_notices
@@ -121,8 +122,20 @@ def _counties(s: Session, area: Area) -> list[Area]:
     return [county] if county is not None else []
 
 
-def _years_before(day: dt.date, years: int) -> str:
-    return dt.date(day.year - years, day.month, 1).isoformat()
+def _years_before(day: dt.date, years: int) -> dt.date:
+    return dt.date(day.year - years, day.month, 1)
+
+
+_DATE_PARAMS = ("month", "elderly_born", "minor_born", "pupil_born")
+
+
+def _typed(sql: str):
+    """``text(sql)`` with its date and time parameters typed: dates are dates on both
+    engines (a bare string in a SELECT list would be text on PostgreSQL)."""
+    binds = [bindparam(k, type_=Date) for k in _DATE_PARAMS if f":{k}" in sql]
+    if ":now" in sql:
+        binds.append(bindparam("now", type_=DateTime))
+    return text(sql).bindparams(*binds)
 
 
 _PARAM_COLUMNS = ("county_id", "residence_class", "dibao", "basic", "care_full", "care_partial",
@@ -146,7 +159,7 @@ vp AS MATERIALIZED (
     SELECT vc.village_id, params.* FROM vc JOIN params ON params.county_id = vc.county_id),
 paying AS MATERIALIZED (
     SELECT c.id AS case_id, c.program, c.household_id, c.self_care,
-           MAX((SELECT COUNT(*) FROM household_memberships AS hm
+           {greatest}((SELECT COUNT(*) FROM household_memberships AS hm
                 WHERE hm.household_id = c.household_id
                   AND (hm.joined_on IS NULL OR hm.joined_on < :month)
                   AND (hm.left_on IS NULL OR hm.left_on >= :month)), 1) AS size, p.*
@@ -156,7 +169,7 @@ paying AS MATERIALIZED (
     WHERE h.id = c.household_id AND p.village_id = h.village_id
       AND p.residence_class = h.residence_class
       AND c.paid_from <= :month AND (c.paid_until IS NULL OR c.paid_until > :month)
-      AND (:program IS NULL OR c.program = :program)),
+      AND (CAST(:program AS VARCHAR(8)) IS NULL OR c.program = :program)),
 inc AS MATERIALIZED (
     SELECT i.household_id, SUM(i.monthly_fen) AS income FROM incomes AS i
     WHERE i.household_id IN (SELECT household_id FROM paying WHERE program = 'dibao')
@@ -164,12 +177,14 @@ inc AS MATERIALIZED (
     GROUP BY i.household_id),
 cov AS MATERIALIZED (
     SELECT pay.case_id, COUNT(*) AS covered,
-           SUM(MAX(CASE WHEN pe.birth_date <= :elderly_born THEN pay.p_eld ELSE 0 END,
+           -- an integer on both engines (PostgreSQL's SUM of BIGINT is NUMERIC, which would
+           -- make the rounding below a decimal division)
+           CAST(SUM({greatest}(CASE WHEN pe.birth_date <= :elderly_born THEN pay.p_eld ELSE 0 END,
                    CASE WHEN pe.disability_grade IN (1, 2) THEN pay.p_dis ELSE 0 END,
                    CASE WHEN pe.serious_illness THEN pay.p_ill ELSE 0 END,
                    CASE WHEN pe.birth_date > :minor_born
                           OR (pe.in_school AND pe.birth_date > :pupil_born)
-                        THEN pay.p_min ELSE 0 END)) AS pct
+                        THEN pay.p_min ELSE 0 END)) AS BIGINT) AS pct
     FROM paying AS pay
     JOIN case_members AS cm ON cm.case_id = pay.case_id AND cm.covered_from <= :month
                             AND (cm.covered_until IS NULL OR cm.covered_until > :month)
@@ -180,7 +195,7 @@ dib AS (
     SELECT pay.case_id, pay.household_id, pay.dibao, pay.size, pay.rounding,
            COALESCE(inc.income, 0) AS income, COALESCE(cov.covered, 0) AS covered,
            COALESCE(cov.pct, 0) AS pct,
-           MAX((pay.dibao * pay.size - COALESCE(inc.income, 0)) * COALESCE(cov.covered, 0) * 100
+           {greatest}((pay.dibao * pay.size - COALESCE(inc.income, 0)) * COALESCE(cov.covered, 0) * 100
                + pay.dibao * COALESCE(cov.pct, 0) * pay.size,
                pay.floor_fen * COALESCE(cov.covered, 0) * 100 * pay.size) AS num,
            100 * pay.size AS den
@@ -200,7 +215,7 @@ SELECT :month, case_id, household_id, 'tekun', basic, 0, size, 1, 0,
        basic + COALESCE(CASE self_care WHEN 'full' THEN care_full
                                         WHEN 'partial' THEN care_partial
                                         WHEN 'none' THEN care_none END, 0),
-       0, :now
+       FALSE, :now
 FROM paying WHERE program = 'tekun' AND basic IS NOT NULL
 """
 
@@ -210,7 +225,7 @@ JOIN households AS h ON h.id = c.household_id
 JOIN areas AS v ON v.id = h.village_id
 WHERE v.code LIKE :prefix AND c.paid_from <= :month
   AND (c.paid_until IS NULL OR c.paid_until > :month)
-  AND (:program IS NULL OR c.program = :program)
+  AND (CAST(:program AS VARCHAR(8)) IS NULL OR c.program = :program)
 """
 
 
@@ -260,36 +275,39 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
                       policy.floor_fen_per_person, policy.rounding)
             names = [f"p{i}_{cls}_{c}" for c in _PARAM_COLUMNS]
             params.update(zip(names, values))
-            rows.append("(" + ", ".join(f"CAST(:{n} AS INTEGER)" if c not in
+            rows.append("(" + ", ".join(f"CAST(:{n} AS BIGINT)" if c not in
                                         ("residence_class", "rounding") else f":{n}"
                                         for n, c in zip(names, _PARAM_COLUMNS)) + ")")
     report(0.1, "rules resolved 已取得标准")
     if cancel is not None:
         cancel.check()
-    scope = {"prefix": prefix, "month": month.isoformat(), "program": program}
-    s.execute(text("DELETE FROM entitlements WHERE month = :month"
-                   " AND (:program IS NULL OR program = :program) AND household_id IN "
-                   "(SELECT h.id FROM households AS h JOIN areas AS v ON v.id = h.village_id"
-                   " WHERE v.code LIKE :prefix)"), scope)
+    scope = {"prefix": prefix, "month": month, "program": program}
+    s.execute(_typed("DELETE FROM entitlements WHERE month = :month"
+                     " AND (CAST(:program AS VARCHAR(8)) IS NULL OR program = :program)"
+                     " AND household_id IN "
+                     "(SELECT h.id FROM households AS h JOIN areas AS v ON v.id = h.village_id"
+                     " WHERE v.code LIKE :prefix)"), scope)
     if rows:
         sql = _RECALC_SQL.format(param_columns=", ".join(_PARAM_COLUMNS),
-                                 param_rows=", ".join(rows))
-        s.execute(text(sql), {**params, **scope,
-                              "elderly_born": _years_before(month, 60),
-                              "minor_born": _years_before(month, 16),
-                              "pupil_born": _years_before(month, 18),
-                              # UTC, as every other timestamp (case events are compared to it)
-                              "now": utcnow().isoformat(sep=" ", timespec="microseconds")})
+                                 param_rows=", ".join(rows),
+                                 greatest=greatest(s.get_bind()))
+        s.execute(_typed(sql), {**params, **scope,
+                                "elderly_born": _years_before(month, 60),
+                                "minor_born": _years_before(month, 16),
+                                "pupil_born": _years_before(month, 18),
+                                # UTC, as every other timestamp (case events are compared to it)
+                                "now": utcnow()})
     report(0.8, "entitlements written 已计算")
     if cancel is not None:
         cancel.check()
-    cases, amount, exits = s.execute(text(
-        "SELECT COUNT(*), COALESCE(SUM(e.amount_fen), 0), COALESCE(SUM(e.exit_review), 0)"
+    cases, amount, exits = s.execute(_typed(
+        "SELECT COUNT(*), COALESCE(SUM(e.amount_fen), 0),"
+        " COALESCE(SUM(CASE WHEN e.exit_review THEN 1 ELSE 0 END), 0)"
         " FROM entitlements AS e JOIN households AS h ON h.id = e.household_id"
         " JOIN areas AS v ON v.id = h.village_id"
         " WHERE e.month = :month AND v.code LIKE :prefix"
-        " AND (:program IS NULL OR e.program = :program)"), scope).one()
-    in_scope = s.execute(text(_SCOPE_SQL), scope).scalar_one()
+        " AND (CAST(:program AS VARCHAR(8)) IS NULL OR e.program = :program)"), scope).one()
+    in_scope = s.execute(_typed(_SCOPE_SQL), scope).scalar_one()
     what = f"{program} entitlements" if program else "entitlements"
     Auditor(s, user).note("recalculate", "entitlement", area.id,
                           f"{what} of {area.name} for {month:%Y-%m}: {cases} cases, "

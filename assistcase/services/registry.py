@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db import Database
-from ..errors import (DuplicatePersonError, FieldError, NotFoundError, ServiceResult, StateError,
+from ..errors import (ConcurrentEditError, DuplicatePersonError, FieldError, NotFoundError, ServiceResult, StateError,
                       ValidationError, Warning_)
 from ..rules.idnumber import check_account, parse_resident_id
 from ..models import Area, Household, HouseholdMembership, Income, Person, PropertyItem
@@ -752,14 +752,33 @@ def _check_member(s: Session, hh: Household, person: Person | None, data: Person
     return parsed
 
 
+def check_version(s: Session, hh: Household, expected_version: int | None) -> None:
+    """Optimistic versioning (several clerks): refuse, naming who saved last and when, if
+    ``hh`` changed since the caller read ``expected_version`` (None: no check)."""
+    if expected_version is None or hh.version == expected_version:
+        return
+    from ..models import AuditEntry, User
+
+    last = s.execute(select(User.display_name, User.username, AuditEntry.at)
+                     .join(User, User.id == AuditEntry.user_id)
+                     .where(AuditEntry.household_id == hh.id)
+                     .order_by(AuditEntry.id.desc()).limit(1)).first()
+    by = (last[0] or last[1]) if last else "?"
+    raise ConcurrentEditError(hh.number, by, last[2] if last else hh.updated_at, hh.version,
+                              expected_version)
+
+
 def save_household(db: Database, actor: str | int, household_id: int,
                    changes: dict[str, Any], members: list[MemberEdit],
-                   source: str | None = None, joined_on: dt.date | None = None) -> ServiceResult:
+                   source: str | None = None, joined_on: dt.date | None = None,
+                   expected_version: int | None = None) -> ServiceResult:
     """Save the household editor in one transaction: household fields, changed members and
     new members (who joined on ``joined_on``, default today: they count from the month after
     and are covered only once a change of coverage is confirmed). Everything is validated
     first; any refusal writes nothing. Error fields are ``members[i].<field>`` with ``i`` the
-    position in ``members``."""
+    position in ``members``. ``expected_version``: the household's version the editor read
+    (HouseholdDetail.version); if someone saved since, :class:`ConcurrentEditError` names
+    them and nothing is written."""
     joined_on = _event_date(joined_on, "joined_on", "加入")
     unknown = set(changes) - HOUSEHOLD_EDITABLE
     if unknown:
@@ -768,6 +787,7 @@ def save_household(db: Database, actor: str | int, household_id: int,
     with db.begin() as s:
         user = resolve_user(s, actor)
         hh = _active_household(s, household_id)
+        check_version(s, hh, expected_version)
         errors: list[FieldError] = []
         warnings: list[Warning_] = []
         current = {f: getattr(hh, f) for f in HOUSEHOLD_EDITABLE}

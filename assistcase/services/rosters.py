@@ -231,7 +231,7 @@ def village_totals(s: Session, roster_id: int) -> list[GroupTotal]:
     rows = s.connection().exec_driver_sql(
         "SELECT township_code, township_name, village_code, village_name, COUNT(*),"
         " COUNT(DISTINCT household_id), SUM(persons), SUM(amount_fen) FROM roster_lines"
-        " WHERE roster_id = ? GROUP BY township_code, village_code ORDER BY MIN(seq)",
+        " WHERE roster_id = ? GROUP BY township_code, township_name, village_code, village_name ORDER BY MIN(seq)",
         (roster_id,))
     return [GroupTotal(*r) for r in rows]
 
@@ -302,6 +302,11 @@ def interruptible(s: Session, cancel: CancelToken | None) -> Iterator[None]:
     if cancel is None:
         yield
         return
+    if s.connection().dialect.name == "postgresql":
+        with pg_interruptible(s, cancel):
+            yield
+        cancel.check()
+        return
     raw = s.connection().connection.dbapi_connection
     raw.set_progress_handler(lambda: 1 if cancel.cancelled else 0, 20_000)
     try:
@@ -313,6 +318,43 @@ def interruptible(s: Session, cancel: CancelToken | None) -> Iterator[None]:
     finally:
         raw.set_progress_handler(None, 0)
     cancel.check()
+
+
+@contextlib.contextmanager
+def pg_interruptible(s: Session, cancel: CancelToken) -> Iterator[None]:
+    """PostgreSQL: a watcher thread cancels the running statement on the server (libpq's
+    cancel request) as soon as ``cancel`` is set; the statement fails with QueryCanceled and
+    the caller's transaction is rolled back (:class:`~assistcase.errors.Cancelled`)."""
+    import threading
+
+    raw = s.connection().connection.dbapi_connection
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.05):
+            if cancel.cancelled:
+                raw.cancel()
+                return
+
+    watcher = threading.Thread(target=watch, name="cancel-watcher", daemon=True)
+    watcher.start()
+    try:
+        yield
+    except OperationalError as exc:
+        if cancel.cancelled and getattr(exc.orig, "sqlstate", None) == "57014":
+            raise Cancelled() from exc
+        raise
+    finally:
+        done.set()
+        watcher.join()
+
+
+def _pg_failed(conn) -> bool:
+    """PostgreSQL: the transaction already failed (a statement in it raised): nothing more
+    can run in it until the rollback, which also empties what it wrote."""
+    from psycopg.pq import TransactionStatus
+
+    return conn.connection.dbapi_connection.info.transaction_status == TransactionStatus.INERROR
 
 
 def check_roster_area(s: Session, area_id: object, errors: list[FieldError]) -> Area | None:
@@ -378,7 +420,7 @@ INSERT INTO roster_lines ({_INSERT_COLUMNS})
 SELECT :roster_id, ROW_NUMBER() OVER (ORDER BY t.code, v.code, h.number, c.id),
        c.program, h.residence_class, c.id, h.id, pe.id, h.number, t.code, t.name, v.code, v.name,
        COALESCE(pe.name, h.head_name), COALESCE(pe.id_number, ''), h.account_type,
-       h.account_number, h.bank_name, MAX(h.member_count, 1), n.persons, :per_person, 0,
+       h.account_number, h.bank_name, CASE WHEN h.member_count > 1 THEN h.member_count ELSE 1 END, n.persons, :per_person, 0,
        :per_person * n.persons, 0, :per_person * n.persons, ''
 FROM assistance_cases AS c
 JOIN households AS h ON h.id = c.household_id
@@ -486,10 +528,16 @@ def _targets(s: Session, roster_id: int,
         values = sorted(v for k, v in keys if k == column)
         if not values:
             continue
+        if s.get_bind().dialect.name == "postgresql":  # an array parameter
+            wanted, param = f"{column} = ANY(:values)", values
+        else:  # one JSON parameter: a city's keys exceed SQLite's parameter limit
+            wanted, param = f"{column} IN (SELECT value FROM json_each(:values))", \
+                json.dumps(values)
         rows = s.execute(text(
-            f"SELECT {column}, MIN(id), amount_fen FROM roster_lines WHERE roster_id = :r"
-            f" AND {column} IN (SELECT value FROM json_each(:values)) GROUP BY {column}"),
-            {"r": roster_id, "values": json.dumps(values)})
+            f"SELECT l.{column}, l.id, l.amount_fen FROM roster_lines AS l WHERE l.id IN ("
+            f"SELECT MIN(id) FROM roster_lines WHERE roster_id = :r AND {wanted}"
+            f" GROUP BY {column})"),
+            {"r": roster_id, "values": param})
         for value, line_id, amount in rows:
             out[(column, value)] = [line_id, amount]
     return out
@@ -1099,7 +1147,7 @@ def pending_carryovers(s: Session, category: str | None = None) -> list[PendingI
             " SELECT CASE WHEN a.amount_fen > 0 THEN 'supplement' ELSE 'deduction' END, a.id,"
             " l.id, r.id, r.month, l.payee_name, l.village_name, a.amount_fen, a.reason"
             " FROM roster_adjustments AS a JOIN roster_lines AS l ON l.id = a.original_line_id"
-            f" JOIN rosters AS r ON r.id = l.roster_id WHERE 1{cat} AND NOT EXISTS"
+            f" JOIN rosters AS r ON r.id = l.roster_id WHERE 1 = 1{cat} AND NOT EXISTS"
             " (SELECT 1 FROM roster_line_items AS i WHERE i.adjustment_id = a.id)"
             " ORDER BY 5, 3"), {"cat": category}):
         out.append(PendingItem(row[0], row[1], row[2], row[3],
@@ -1174,17 +1222,17 @@ def record_bank_returns(db: Database, actor: str | int, roster_id: int, file_nam
         # Set-based: a city's return file has ~180,000 rows.
         conn = s.connection()
         conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS bank_outcomes (line_id INTEGER"
-                             " PRIMARY KEY, outcome TEXT, reason TEXT, place TEXT)")
+                             " PRIMARY KEY, outcome TEXT, reason TEXT, place TEXT, ord INTEGER)")
         conn.exec_driver_sql("DELETE FROM temp.bank_outcomes")
         try:
             if outcomes:
                 conn.exec_driver_sql(
-                    "INSERT INTO temp.bank_outcomes VALUES (?, ?, ?, ?)",
-                    [(o.line_id, o.outcome, o.reason.strip(), o.where or f"line {o.line_id}")
-                     for o in outcomes])
+                    "INSERT INTO temp.bank_outcomes VALUES (?, ?, ?, ?, ?)",
+                    [(o.line_id, o.outcome, o.reason.strip(), o.where or f"line {o.line_id}",
+                      n) for n, o in enumerate(outcomes)])
             for (where,) in conn.exec_driver_sql(
                     "SELECT o.place FROM temp.bank_outcomes AS o LEFT JOIN roster_lines AS l"
-                    " ON l.id = o.line_id AND l.roster_id = ? WHERE l.id IS NULL ORDER BY o.rowid",
+                    " ON l.id = o.line_id AND l.roster_id = ? WHERE l.id IS NULL ORDER BY o.ord",
                     (r.id,)):
                 errors.append(FieldError(where, f"{where}: no such line in roster {r.id}",
                                          f"{where}：花名册 {r.id} 中没有该明细"))
@@ -1193,7 +1241,7 @@ def record_bank_returns(db: Database, actor: str | int, roster_id: int, file_nam
                     " roster_line_items AS i WHERE i.kind = 'reissue' AND i.ref_line_id ="
                     " o.line_id) FROM temp.bank_outcomes AS o JOIN payment_results AS pr"
                     " ON pr.line_id = o.line_id WHERE pr.outcome <> o.outcome"
-                    " ORDER BY o.rowid"):
+                    " ORDER BY o.ord"):
                 if before == "paid" or reissued:
                     errors.append(FieldError(
                         where, f"{where}: already recorded as {before}"
@@ -1224,7 +1272,9 @@ def record_bank_returns(db: Database, actor: str | int, roster_id: int, file_nam
                 "SELECT o.outcome, COUNT(*), SUM(l.amount_fen) FROM temp.bank_outcomes AS o"
                 " JOIN roster_lines AS l ON l.id = o.line_id GROUP BY o.outcome")}
         finally:
-            conn.exec_driver_sql("DELETE FROM temp.bank_outcomes")
+            if conn.in_transaction() and not (conn.dialect.name == "postgresql"
+                                              and _pg_failed(conn)):
+                conn.exec_driver_sql("DELETE FROM temp.bank_outcomes")
         paid, paid_fen = counts.get("paid", (0, 0))
         failed, failed_fen = counts.get("failed", (0, 0))
         batch.paid_count, batch.failed_count = paid, failed

@@ -163,6 +163,13 @@ def upgrade() -> None:
         batch_op.create_index('ix_person_search_keys_person_id', ['person_id'], unique=False)
 
     # ### end Alembic commands ###
+    if op.get_bind().dialect.name != 'sqlite':
+        # SQLite takes the households → persons key inside CREATE TABLE (persons need not
+        # exist yet); other databases get it now that both tables exist, deferrable, so a
+        # bulk load can write households before their persons (SET CONSTRAINTS … DEFERRED).
+        op.create_foreign_key('fk_households_head_person_id_persons', 'households', 'persons',
+                              ['head_person_id'], ['id'], deferrable=True,
+                              initially='IMMEDIATE')
 
 
 def downgrade() -> None:
@@ -175,6 +182,9 @@ def downgrade() -> None:
         batch_op.drop_index('ix_incomes_household_id')
 
     op.drop_table('incomes')
+    if op.get_bind().dialect.name != 'sqlite':
+        op.drop_constraint('fk_households_head_person_id_persons', 'households',
+                           type_='foreignkey')
     with op.batch_alter_table('property_items', schema=None) as batch_op:
         batch_op.drop_index('ix_property_items_household_id')
 

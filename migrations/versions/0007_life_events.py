@@ -26,6 +26,9 @@ Create Date: 2026-11-29 20:40:00
 from alembic import op
 import sqlalchemy as sa
 
+from assistcase.sqldialect import (drop_trigger, greatest, is_not, is_pg, least, month_start,
+                                   next_month_start, pg_raise, pg_trigger, today)
+
 
 revision = '0007'
 down_revision = '0006'
@@ -89,12 +92,72 @@ TRIGGERS = {
 }
 
 
+TRIGGER_TABLES = {"trg_persons_membership_insert": "persons",
+                  "trg_persons_membership_move": "persons",
+                  "trg_households_closed_memberships": "households",
+                  "trg_case_members_program": "case_members"}
+
+# PostgreSQL: the same triggers in PL/pgSQL (sessions run in UTC: CURRENT_DATE is SQLite's
+# date('now')).
+_PG_OPEN_MEMBERSHIP = """
+        INSERT INTO household_memberships (household_id, person_id, joined_on, left_on, reason)
+        SELECT h.id, NEW.id,
+               CASE WHEN h.status = 'closed' OR h.created_at::date >= CURRENT_DATE THEN NULL
+                    ELSE CURRENT_DATE END,
+               CASE WHEN h.status = 'closed' THEN COALESCE(h.closed_on, CURRENT_DATE) END, ''
+        FROM households AS h WHERE h.id = NEW.household_id;"""
+PG_TRIGGERS = {
+    "trg_persons_membership_insert": pg_trigger(
+        "trg_persons_membership_insert", "persons", "AFTER INSERT", _PG_OPEN_MEMBERSHIP,
+        condition="NEW.household_id IS NOT NULL"),
+    "trg_persons_membership_move": pg_trigger(
+        "trg_persons_membership_move", "persons", "AFTER UPDATE OF household_id", f"""
+        UPDATE household_memberships
+           SET left_on = GREATEST(CURRENT_DATE, joined_on), reason = 'left'
+         WHERE person_id = NEW.id AND household_id = OLD.household_id AND left_on IS NULL;
+        UPDATE case_members
+           SET covered_until = GREATEST(covered_from,
+                   (date_trunc('month', CURRENT_DATE) + interval '1 month')::date),
+               end_reason = 'left the household'
+         WHERE person_id = NEW.id AND covered_until IS NULL
+           AND case_id IN (SELECT id FROM assistance_cases WHERE household_id = OLD.household_id);
+        {_PG_OPEN_MEMBERSHIP}""",
+        condition="OLD.household_id IS DISTINCT FROM NEW.household_id"),
+    "trg_households_closed_memberships": pg_trigger(
+        "trg_households_closed_memberships", "households", "AFTER UPDATE OF status", """
+        UPDATE household_memberships
+           SET left_on = GREATEST(COALESCE(NEW.closed_on, CURRENT_DATE), joined_on),
+               reason = 'household closed'
+         WHERE household_id = NEW.id AND left_on IS NULL;""",
+        condition="NEW.status = 'closed' AND OLD.status <> 'closed'"),
+    # once per statement over its rows (the demo and the import insert coverage in bulk)
+    "trg_case_members_program": pg_trigger(
+        "trg_case_members_program", "case_members", "AFTER INSERT", f"""
+        IF EXISTS (SELECT 1 FROM new_rows AS n LEFT JOIN assistance_cases AS c ON c.id = n.case_id
+                   WHERE n.program IS DISTINCT FROM c.program) THEN
+            {pg_raise('case_members.program must be the program of its case')}
+        END IF;""", row=False, referencing="REFERENCING NEW TABLE AS new_rows"),
+}
+
+
+def _pg_set_aside(table: str) -> str:
+    """PostgreSQL: rename ``table`` and its primary key out of the way, so the rebuilt table
+    can be created under the real names (index names are unique per schema there)."""
+    op.execute(f"ALTER TABLE {table} RENAME TO _{table}_old")
+    op.execute(f"ALTER INDEX pk_{table} RENAME TO pk__{table}_old")
+    return f"_{table}_old"
+
+
 def _steps_check(steps):
     return "step IN (" + ", ".join(repr(s) for s in steps) + ")"
 
 
 def _rebuild_case_events(steps) -> None:
-    op.create_table('_case_events_new',
+    pg = is_pg(op.get_bind())
+    if pg:
+        op.drop_index('ix_case_events_case_id', table_name='case_events')
+        old = _pg_set_aside('case_events')
+    op.create_table('case_events' if pg else '_case_events_new',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('step', sa.String(length=16), nullable=False),
@@ -108,6 +171,15 @@ def _rebuild_case_events(steps) -> None:
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_case_events_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_events'))
     )
+    if pg:
+        op.execute("INSERT INTO case_events (id, case_id, step, happened_on, user_id, reason,"
+                   " details, at) SELECT id, case_id, step, happened_on, user_id, reason, details,"
+                   f" at FROM {old} WHERE step IN (" + ", ".join(repr(s) for s in steps) + ")")
+        op.execute("SELECT setval(pg_get_serial_sequence('case_events', 'id'),"
+                   " COALESCE((SELECT max(id) FROM case_events), 0) + 1, false)")
+        op.drop_table(old)
+        op.create_index('ix_case_events_case_id', 'case_events', ['case_id'], unique=False)
+        return
     op.execute("INSERT INTO _case_events_new (id, case_id, step, happened_on, user_id, reason,"
                " details, at) SELECT id, case_id, step, happened_on, user_id, reason, details, at"
                " FROM case_events WHERE step IN (" + ", ".join(repr(s) for s in steps) + ")")
@@ -118,6 +190,8 @@ def _rebuild_case_events(steps) -> None:
 
 
 def upgrade() -> None:
+    bind = op.get_bind()
+    pg = is_pg(bind)
     op.create_table('household_memberships',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('household_id', sa.Integer(), nullable=False),
@@ -136,12 +210,17 @@ def upgrade() -> None:
                     ['person_id'], unique=False)
     op.execute("INSERT INTO household_memberships (household_id, person_id, joined_on, left_on,"
                " reason) SELECT p.household_id, p.id, NULL,"
-               " CASE WHEN h.status = 'closed' THEN COALESCE(h.closed_on, date('now')) END,"
+               f" CASE WHEN h.status = 'closed' THEN COALESCE(h.closed_on, {today(bind)}) END,"
                " CASE WHEN h.status = 'closed' THEN 'household closed' ELSE '' END"
                " FROM persons AS p JOIN households AS h ON h.id = p.household_id ORDER BY p.id")
 
     # case_members: a new table (its primary key changes), then the rows with their dates.
-    op.create_table('_case_members_new',
+    # (PostgreSQL: the old table is renamed first and the new one made under its own name.)
+    old_members = _pg_set_aside('case_members') if pg else 'case_members'
+    if pg:
+        op.drop_index('ix_case_members_person_id', table_name=old_members)
+    new_members = 'case_members' if pg else '_case_members_new'
+    op.create_table(new_members,
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
@@ -155,51 +234,55 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_case_members_person_id_persons')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_case_members'))
     )
-    op.execute("""
-        INSERT INTO _case_members_new (case_id, person_id, program, covered_from, covered_until,
+    op.execute(f"""
+        INSERT INTO {new_members} (case_id, person_id, program, covered_from, covered_until,
                                        end_reason)
         SELECT cm.case_id, cm.person_id, c.program, f.covered_from,
                CASE WHEN c.status = 'terminated'
-                    THEN MAX(f.covered_from, COALESCE(c.paid_until, f.covered_from)) END,
+                    THEN {greatest(bind)}(f.covered_from, COALESCE(c.paid_until, f.covered_from)) END,
                CASE WHEN c.status = 'terminated' THEN 'case terminated' ELSE '' END
-        FROM case_members AS cm
+        FROM {old_members} AS cm
         JOIN assistance_cases AS c ON c.id = cm.case_id
-        JOIN (SELECT id, MIN(date(applied_on, 'start of month'),
+        JOIN (SELECT id, {least(bind)}({month_start(bind, 'applied_on')},
                              COALESCE(paid_from, '9999-12-31')) AS covered_from
               FROM assistance_cases) AS f ON f.id = c.id
         ORDER BY cm.case_id, cm.person_id""")
     # Looked up per person below: without an index the correlated EXISTS is quadratic (a
     # city's half a million coverage rows would never finish).
-    op.execute("CREATE INDEX ix_tmp_case_members_open ON _case_members_new"
+    op.execute(f"CREATE INDEX ix_tmp_case_members_open ON {new_members}"
                " (person_id, program, case_id) WHERE covered_until IS NULL")
     # Open coverage that the rules no longer allow ends from next month (see the docstring).
-    op.execute("""
-        UPDATE _case_members_new
-           SET covered_until = MAX(covered_from, date('now', 'start of month', '+1 month')),
+    op.execute(f"""
+        UPDATE {new_members}
+           SET covered_until = {greatest(bind)}(covered_from, {next_month_start(bind)}),
                end_reason = 'not a member of the case''s household at upgrade 0007'
          WHERE covered_until IS NULL AND id IN (
-            SELECT cm.id FROM _case_members_new AS cm
+            SELECT cm.id FROM {new_members} AS cm
             JOIN assistance_cases AS c ON c.id = cm.case_id
             JOIN households AS h ON h.id = c.household_id
             JOIN persons AS p ON p.id = cm.person_id
-            WHERE h.status = 'closed' OR p.household_id IS NOT c.household_id)""")
-    op.execute("""
-        UPDATE _case_members_new
-           SET covered_until = MAX(covered_from, date('now', 'start of month', '+1 month')),
+            WHERE h.status = 'closed' OR p.household_id {is_not(bind)} c.household_id)""")
+    op.execute(f"""
+        UPDATE {new_members}
+           SET covered_until = {greatest(bind)}(covered_from, {next_month_start(bind)}),
                end_reason = 'covered by a later case at upgrade 0007'
          WHERE covered_until IS NULL AND EXISTS (
-            SELECT 1 FROM _case_members_new AS o
-            WHERE o.person_id = _case_members_new.person_id
-              AND o.program = _case_members_new.program
-              AND o.covered_until IS NULL AND o.case_id > _case_members_new.case_id)""")
+            SELECT 1 FROM {new_members} AS o
+            WHERE o.person_id = {new_members}.person_id
+              AND o.program = {new_members}.program
+              AND o.covered_until IS NULL AND o.case_id > {new_members}.case_id)""")
     op.execute("DROP INDEX ix_tmp_case_members_open")
-    op.drop_index('ix_case_members_person_id', table_name='case_members')
-    op.drop_table('case_members')
-    op.rename_table('_case_members_new', 'case_members')
+    if pg:
+        op.drop_table(old_members)
+    else:
+        op.drop_index('ix_case_members_person_id', table_name='case_members')
+        op.drop_table('case_members')
+        op.rename_table('_case_members_new', 'case_members')
     op.create_index('ix_case_members_case_id', 'case_members', ['case_id'], unique=False)
     op.create_index('ix_case_members_person_id', 'case_members', ['person_id'], unique=False)
     op.create_index('ux_case_members_open_coverage', 'case_members', ['person_id', 'program'],
-                    unique=True, sqlite_where=sa.text('covered_until IS NULL'))
+                    unique=True, sqlite_where=sa.text('covered_until IS NULL'),
+                    postgresql_where=sa.text('covered_until IS NULL'))
 
     _rebuild_case_events(STEPS_NEW)
 
@@ -211,13 +294,16 @@ def upgrade() -> None:
             batch_op.create_check_constraint(
                 'valid_period', 'valid_until IS NULL OR valid_until > valid_from')
 
-    for sql in TRIGGERS.values():
+    for sql in TRIGGERS.values() if not pg else [s for v in PG_TRIGGERS.values() for s in v]:
         op.execute(sql)
 
 
 def downgrade() -> None:
-    for name in TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+    bind = op.get_bind()
+    pg = is_pg(bind)
+    for name, table in TRIGGER_TABLES.items():
+        for sql in drop_trigger(bind, name, table):
+            op.execute(sql)
     for table in ('property_items', 'incomes'):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint('valid_period', type_='check')
@@ -227,21 +313,30 @@ def downgrade() -> None:
     _rebuild_case_events(STEPS_OLD)  # 'coverage' steps are dropped
 
     # Back to one row per case and person: the latest coverage of each pair.
-    op.create_table('_case_members_old',
+    if pg:
+        op.drop_index('ux_case_members_open_coverage', table_name='case_members')
+        op.drop_index('ix_case_members_person_id', table_name='case_members')
+        op.drop_index('ix_case_members_case_id', table_name='case_members')
+        newer = _pg_set_aside('case_members')
+    op.create_table('case_members' if pg else '_case_members_old',
     sa.Column('case_id', sa.Integer(), nullable=False),
     sa.Column('person_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['case_id'], ['assistance_cases.id'], name=op.f('fk_case_members_case_id_assistance_cases'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['person_id'], ['persons.id'], name=op.f('fk_case_members_person_id_persons')),
     sa.PrimaryKeyConstraint('case_id', 'person_id', name=op.f('pk_case_members'))
     )
-    op.execute("INSERT INTO _case_members_old (case_id, person_id) SELECT DISTINCT case_id,"
-               " person_id FROM case_members WHERE covered_until IS NULL"
+    op.execute(f"INSERT INTO {'case_members' if pg else '_case_members_old'} (case_id, person_id)"
+               " SELECT DISTINCT case_id,"
+               f" person_id FROM {newer if pg else 'case_members'} WHERE covered_until IS NULL"
                " OR case_id IN (SELECT id FROM assistance_cases WHERE status = 'terminated')")
-    op.drop_index('ux_case_members_open_coverage', table_name='case_members')
-    op.drop_index('ix_case_members_person_id', table_name='case_members')
-    op.drop_index('ix_case_members_case_id', table_name='case_members')
-    op.drop_table('case_members')
-    op.rename_table('_case_members_old', 'case_members')
+    if pg:
+        op.drop_table(newer)
+    else:
+        op.drop_index('ux_case_members_open_coverage', table_name='case_members')
+        op.drop_index('ix_case_members_person_id', table_name='case_members')
+        op.drop_index('ix_case_members_case_id', table_name='case_members')
+        op.drop_table('case_members')
+        op.rename_table('_case_members_old', 'case_members')
     op.create_index('ix_case_members_person_id', 'case_members', ['person_id'], unique=False)
 
     op.drop_index('ix_household_memberships_person_id', table_name='household_memberships')

@@ -19,6 +19,8 @@ Create Date: 2026-11-29 20:40:00
 from alembic import op
 import sqlalchemy as sa
 
+from assistcase.sqldialect import drop_trigger, is_pg, pg_raise, pg_trigger
+
 
 revision = '0009'
 down_revision = '0008'
@@ -74,6 +76,47 @@ TRIGGERS = {
 }
 
 
+def _pg_norm(col: str) -> str:
+    out = col
+    for ch in ("' '", "'　'", "chr(9)", "chr(10)", "chr(13)"):
+        out = f"replace({out}, {ch}, '')"
+    return out
+
+
+# PostgreSQL: the same two refusals in PL/pgSQL.
+_PG_BODY = f"""
+        IF {_pg_norm('NEW.purpose')} = '' THEN
+            {pg_raise('a one-time roster needs its purpose')}
+        END IF;
+        IF EXISTS (
+            SELECT 1 FROM rosters AS r
+            JOIN areas AS a ON a.id = r.area_id
+            JOIN areas AS n ON n.id = NEW.area_id
+            WHERE r.kind = 'one_time' AND r.id IS DISTINCT FROM NEW.id
+              AND {_pg_norm('r.purpose')} = {_pg_norm('NEW.purpose')}
+              AND (r.residence_class IS NULL OR NEW.residence_class IS NULL
+                   OR r.residence_class = NEW.residence_class)
+              AND ((strpos(',' || r.categories || ',', ',dibao,') > 0
+                    AND strpos(',' || NEW.categories || ',', ',dibao,') > 0)
+                OR (strpos(',' || r.categories || ',', ',tekun,') > 0
+                    AND strpos(',' || NEW.categories || ',', ',tekun,') > 0))
+              AND substr(a.code, 1, least({_digits('a.level')}, {_digits('n.level')}))
+                  = substr(n.code, 1, least({_digits('a.level')}, {_digits('n.level')})))
+        THEN
+            {pg_raise('a one-time roster for this purpose already covers these persons')}
+        END IF;"""
+
+PG_TRIGGERS = {
+    "trg_rosters_one_time_once_insert": pg_trigger(
+        "trg_rosters_one_time_once_insert", "rosters", "BEFORE INSERT", _PG_BODY,
+        condition="NEW.kind = 'one_time'"),
+    "trg_rosters_one_time_once_update": pg_trigger(
+        "trg_rosters_one_time_once_update", "rosters",
+        "BEFORE UPDATE OF kind, purpose, area_id, categories, residence_class", _PG_BODY,
+        condition="NEW.kind = 'one_time'"),
+}
+
+
 def purpose_from_title(title: str, area_name: str) -> str:
     """The purpose an existing one-time roster's title names: the title without the area's
     name in front and 发放花名册 / 花名册 behind."""
@@ -93,7 +136,14 @@ def upgrade() -> None:
     rows = conn.execute(sa.text(
         "SELECT r.id, r.title, a.name FROM rosters AS r JOIN areas AS a ON a.id = r.area_id"
         " WHERE r.kind = 'one_time'")).all()
-    if rows:
+    pg = is_pg(conn)
+    if rows and pg:  # the freeze trigger is lifted for this one UPDATE
+        op.execute(f"ALTER TABLE rosters DISABLE TRIGGER {FROZEN_TRIGGER}")
+        conn.execute(sa.text("UPDATE rosters SET purpose = :p WHERE id = :id"),
+                     [{"p": purpose_from_title(title, name), "id": rid}
+                      for rid, title, name in rows])
+        op.execute(f"ALTER TABLE rosters ENABLE TRIGGER {FROZEN_TRIGGER}")
+    elif rows:
         frozen = conn.execute(sa.text(
             "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
             {"n": FROZEN_TRIGGER}).scalar()
@@ -104,13 +154,14 @@ def upgrade() -> None:
                       for rid, title, name in rows])
         if frozen:
             op.execute(frozen)
-    for sql in TRIGGERS.values():
+    for sql in TRIGGERS.values() if not pg else [s for v in PG_TRIGGERS.values() for s in v]:
         op.execute(sql)
 
 
 def downgrade() -> None:
     for name in TRIGGERS:
-        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        for sql in drop_trigger(op.get_bind(), name, "rosters"):
+            op.execute(sql)
     # A plain DROP COLUMN (SQLite ≥ 3.35): batch mode would rebuild the table and lose the
     # freeze triggers.
     op.execute("ALTER TABLE rosters DROP COLUMN purpose")

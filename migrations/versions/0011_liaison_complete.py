@@ -18,6 +18,8 @@ Create Date: 2026-11-29 20:40:00
 from alembic import op
 import sqlalchemy as sa
 
+from assistcase.sqldialect import is_pg, now
+
 
 revision = '0011'
 down_revision = '0009'
@@ -38,7 +40,7 @@ def upgrade() -> None:
                                      server_default=sa.false()))
     names = sorted(set(HENAN_PROVINCE_ADMINISTERED.values()))
     op.get_bind().execute(sa.text(
-        "UPDATE areas SET province_administered = 1 WHERE level = 'county' "
+        "UPDATE areas SET province_administered = TRUE WHERE level = 'county' "
         "AND code LIKE '41%' AND name IN (" + ", ".join(f"'{n}'" for n in names) + ")"))
 
     op.create_table('liaison_rule_versions',
@@ -56,7 +58,7 @@ def upgrade() -> None:
     )
     op.get_bind().execute(sa.text(
         "INSERT INTO liaison_rule_versions (rule_code, effective_from, period, min_contacts, "
-        "created_at) SELECT code, '2000-01-01', period, min_contacts, datetime('now') "
+        f"created_at) SELECT code, '2000-01-01', period, min_contacts, {now(op.get_bind())} "
         "FROM liaison_rules"))
 
     op.create_table('liaison_institution_results',
@@ -87,6 +89,15 @@ def upgrade() -> None:
          AND k.visited_on = v.visited_on
         WHERE v.id <> k.keep"""))
     for col in ("findings", "problems"):  # the texts of the merged visits, in order
+        if is_pg(conn):
+            conn.execute(sa.text(f"""
+            UPDATE liaison_visits SET {col} = coalesce((
+                SELECT string_agg(d.{col}, '；' ORDER BY d.id) FROM liaison_visits d
+                WHERE (d.id = liaison_visits.id OR d.id IN (
+                       SELECT id FROM _visit_keep WHERE keep = liaison_visits.id))
+                  AND d.{col} <> ''), '')
+            WHERE id IN (SELECT keep FROM _visit_keep)"""))
+            continue
         conn.execute(sa.text(f"""
             UPDATE liaison_visits SET {col} = coalesce((
                 SELECT group_concat(x, '；') FROM (

@@ -1678,6 +1678,10 @@ The database as it is now is backed up first; then it is replaced by this backup
         <translation>变更记录</translation>
     </message>
     <message>
+        <source>Reload the household (discard my changes)</source>
+        <translation>重新载入该户（放弃我的修改）</translation>
+    </message>
+    <message>
         <source>&amp;Save</source>
         <translation>保存(&amp;S)</translation>
     </message>

@@ -85,8 +85,8 @@ def test_bank_file_reconciles_to_the_fen_with_text_ids_and_accounts(db, county, 
     summary = B.write_bank_xlsx(db, rid, path)
     count, total, with_account, no_account = sql_one(
         db, "SELECT COUNT(*), SUM(amount_fen),"
-            " SUM(account_type <> 'none' AND account_number <> ''),"
-            " SUM(account_type = 'none' OR account_number = '')"
+            " SUM(CASE WHEN account_type <> 'none' AND account_number <> '' THEN 1 ELSE 0 END),"
+            " SUM(CASE WHEN account_type = 'none' OR account_number = '' THEN 1 ELSE 0 END)"
             " FROM roster_lines WHERE roster_id = :r AND amount_fen > 0", r=rid)
     with db.read() as s:
         view = R.roster_view(s, rid)

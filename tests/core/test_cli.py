@@ -47,3 +47,22 @@ def test_a_file_that_is_no_database_is_refused_with_a_message(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "cannot be opened" in err and str(path) in err
     assert "Traceback" not in err
+
+
+def test_the_configuration_file_names_the_database_and_no_password_is_printed(
+        db, db_path, tmp_path, monkeypatch, capsys):
+    """A bureau points its clients at the server in the configuration file (docs/server.md),
+    so the password is not typed on a command line; outputs mask it."""
+    from sqlalchemy.engine import make_url
+
+    url = str(db_path) if "://" in str(db_path) else f"sqlite:///{db_path}"
+    if url.startswith("postgresql"):  # the test cluster trusts; a password is still masked
+        url = make_url(url).set(password="s3cret-pw").render_as_string(hide_password=False)
+    ini = tmp_path / "assistcase.ini"
+    ini.write_text(f"[database]\nurl = {url}\n", encoding="utf-8")
+    monkeypatch.setenv("ASSISTCASE_CONFIG", str(ini))
+    monkeypatch.delenv("ASSISTCASE_DB", raising=False)
+    assert main(["db", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "(current)" in out and "s3cret-pw" not in out
+    assert make_url(url).database in out

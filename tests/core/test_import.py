@@ -21,7 +21,7 @@ from assistcase.progress import CancelToken
 from assistcase.services.queries import household_detail
 from assistcase.services import registry as reg
 
-from ..conftest import ACTOR, make_id
+from ..conftest import ACTOR, dump_rows, make_id
 
 HEADER = ["序号", "乡镇", "村(社区)", "城乡类别", "救助类别", "家庭人口", "姓名", "身份证号",
           "与户主关系", "残疾等级", "联系电话", "家庭住址", "银行卡号", "开户银行"]
@@ -60,7 +60,10 @@ def write_xlsx(path, rows, sheet="花名册", merges=()):
 
 
 def dump(db) -> list[str]:
-    """Every statement needed to rebuild the database: equal dumps, equal databases."""
+    """Every statement needed to rebuild the database: equal dumps, equal databases (on
+    PostgreSQL: every row of every table)."""
+    if db.is_postgresql:
+        return dump_rows(db)
     with sqlite3.connect(db.path) as conn:
         return list(conn.iterdump())
 

@@ -140,7 +140,7 @@ def test_moved_member_is_covered_by_at_most_one_case_and_the_database_holds_it(d
                               on=dt.date(2023, 6, 25))
     assert f"case {case_a}" in e.value.message_en and f"案件 {case_a}" in e.value.message_zh
     # … and a second open coverage of the same person and program by the database itself.
-    with pytest.raises(IntegrityError, match="UNIQUE"):
+    with pytest.raises(IntegrityError, match="(?i)unique"):
         with db.begin() as s:
             s.execute(text("INSERT INTO case_members (case_id, person_id, program, covered_from)"
                            " VALUES (:b, :p, 'dibao', '2023-07-01')"), {"b": case_b, "p": moved})
@@ -555,7 +555,7 @@ def test_the_demo_city_has_consistent_histories(db):
             " WHERE (SELECT COUNT(*) FROM household_memberships AS m WHERE m.person_id = p.id)"
             "  <> 1 OR NOT EXISTS (SELECT 1 FROM household_memberships AS m"
             "   WHERE m.person_id = p.id AND m.household_id = p.household_id"
-            "   AND m.joined_on IS NULL AND m.left_on IS h.closed_on)")).all()
+            "   AND m.joined_on IS NULL AND (m.left_on = h.closed_on OR (m.left_on IS NULL AND h.closed_on IS NULL)))")).all()
         strays = s.execute(text(
             "SELECT cm.id FROM case_members AS cm JOIN assistance_cases AS c ON c.id = cm.case_id"
             " WHERE cm.program <> c.program OR cm.covered_from <> c.paid_from"

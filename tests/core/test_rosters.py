@@ -139,11 +139,19 @@ def test_the_database_refuses_sql_that_changes_an_approved_roster(db, db_path, c
     with pytest.raises(IntegrityError, match="frozen"):
         with db.begin() as s:
             s.execute(text(sql), {"r": rid})
-    # and from outside the app, through a plain sqlite3 connection
-    raw = sqlite3.connect(db_path)
-    with pytest.raises(sqlite3.IntegrityError, match="frozen"):
-        raw.execute(sql.replace(":r", str(rid)))
-    raw.close()
+    # and from outside the app, through a plain sqlite3 / psycopg connection
+    if db.is_postgresql:
+        import psycopg
+
+        with psycopg.connect(db.engine.url.set(drivername="postgresql").render_as_string(
+                hide_password=False)) as raw:
+            with pytest.raises(psycopg.IntegrityError, match="frozen"):
+                raw.execute(sql.replace(":r", str(rid)))
+    else:
+        raw = sqlite3.connect(db_path)
+        with pytest.raises(sqlite3.IntegrityError, match="frozen"):
+            raw.execute(sql.replace(":r", str(rid)))
+        raw.close()
     assert lines(db, rid) == before
 
 
@@ -298,7 +306,7 @@ def test_every_step_is_in_the_audit_log(db, city):
     rid = approved(db, R.MonthlyRosterInput(city["county"], NOV))
     with db.read() as s:
         rows = s.execute(select(AuditEntry.action, AuditEntry.new_value).where(
-            AuditEntry.entity == "roster", AuditEntry.entity_id == rid)).all()
+            AuditEntry.entity == "roster", AuditEntry.entity_id == rid).order_by(AuditEntry.id)).all()
     assert [a for a, _ in rows] == ["build", "update", "update"]
     assert [v for _, v in rows][1:] == ["reviewed", "approved"]
 
@@ -313,6 +321,7 @@ def test_a_roster_recomputes_only_its_own_program(db, city):
     R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(city["county"], NOV, "dibao"))
     with db.read() as s:
         stamps = dict(s.execute(text(
-            "SELECT program, MIN(computed_at = '2000-01-01 00:00:00') FROM entitlements"
+            "SELECT program, MIN(CASE WHEN computed_at = '2000-01-01 00:00:00' THEN 1 ELSE 0 END)"
+            " FROM entitlements"
             " WHERE month = :m GROUP BY program"), {"m": NOV.isoformat()}).all())
     assert stamps == {"dibao": 0, "tekun": 1}

@@ -75,3 +75,55 @@ def test_head_cannot_be_changed_through_the_member_table(db, village_ids):
     with pytest.raises(ValidationError, match="change of head"):
         reg.save_household(db, ACTOR, hid, {}, [
             reg.MemberEdit(li, reg.PersonData("李四", make_id(seq=2), "head"))])
+
+
+def test_two_clerks_edit_the_same_household_the_second_save_is_refused_naming_the_first(
+        db, village_ids):
+    """Optimistic versioning (issue 14): both opened the same version; the first save wins,
+    the second is refused naming the first clerk, and nothing of the first is lost."""
+    from assistcase.errors import ConcurrentEditError
+    from assistcase.services.queries import household_detail
+
+    hid, (zhang, li) = setup_household(db, village_ids[0])
+    with db.read() as s:
+        opened = household_detail(s, hid).version
+    members = [reg.MemberEdit(zhang, reg.PersonData("张三", make_id(seq=1), "head")),
+               reg.MemberEdit(li, reg.PersonData("李四", make_id(seq=2), "spouse"))]
+    reg.save_household(db, "wangfang", hid, {"phone": "13900000001"},
+                       [members[0], reg.MemberEdit(li, reg.PersonData(
+                           "李四", make_id(seq=2), "spouse", serious_illness=True))],
+                       expected_version=opened)
+    after_first = dump(db)
+    with pytest.raises(ConcurrentEditError) as e:
+        reg.save_household(db, "zhaojun", hid, {"phone": "13700000002", "address": "新地址"},
+                           members, expected_version=opened)
+    assert e.value.by == "wangfang" and "wangfang" in str(e.value)
+    assert "wangfang" in e.value.message_zh and e.value.at is not None
+    assert dump(db) == after_first  # nothing of the second save, all of the first
+    with db.read() as s:
+        hh = s.get(Household, hid)
+        assert hh.phone == "13900000001" and s.get(Person, li).serious_illness is True
+        reloaded = household_detail(s, hid).version
+    assert reloaded > opened
+    # after reloading, the second clerk's save goes through
+    reg.save_household(db, "zhaojun", hid, {"address": "新地址"}, [], expected_version=reloaded)
+    with db.read() as s:
+        assert s.get(Household, hid).address == "新地址"
+        assert household_detail(s, hid).version > reloaded
+
+
+def test_every_write_to_a_household_or_its_members_gives_it_a_new_version(db, village_ids):
+    hid, (zhang, li) = setup_household(db, village_ids[0])
+
+    def version():
+        with db.read() as s:
+            return s.get(Household, hid).version
+
+    seen = [version()]
+    reg.update_person(db, ACTOR, li, {"phone": "13800000000"})
+    seen.append(version())
+    reg.add_income(db, ACTOR, hid, "wages", 50_000)
+    seen.append(version())
+    reg.update_household(db, ACTOR, hid, {"phone": "13900000009"})
+    seen.append(version())
+    assert seen == sorted(set(seen)), seen  # strictly increasing

@@ -377,3 +377,29 @@ def test_escape_closes_an_unchanged_editor(window, qtbot, households):
     qtbot.waitUntil(editor.isActiveWindow)
     qtbot.keyClick(editor.members, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: not editor.isVisible())
+
+
+def test_a_household_saved_by_another_clerk_meanwhile_is_refused_and_reload_is_offered(
+        window, qtbot, db, households):
+    """Optimistic versioning (issue 14): another clerk saves while this editor is open; this
+    save is refused naming them, nothing of it is written, and the editor offers to reload."""
+    editor = window.open_household(households["王五"])
+    with db.read() as s:
+        pid = s.scalar(select(Person.id).where(Person.household_id == households["王五"]))
+    reg.update_person(db, "zhaojun", pid, {"phone": "13700000007"})  # the other clerk
+    editor.members.item(0, M_NAME).setText("王五一")
+    assert not editor.save()
+    assert "zhaojun" in editor.general_error.text() and editor.general_error.isVisible()
+    assert editor.reload_btn.isVisible()
+    with db.read() as s:
+        person = s.get(Person, pid)
+        assert person.name == "王五" and person.phone == "13700000007"
+    qtbot.mouseClick(editor.reload_btn, Qt.MouseButton.LeftButton)
+    assert not editor.reload_btn.isVisible()
+    assert editor.members.item(0, M_NAME).text() == "王五"
+    assert editor.members.item(0, M_PHONE).text() == "13700000007"
+    editor.members.item(0, M_NAME).setText("王五一")
+    assert editor.save()
+    with db.read() as s:
+        assert s.get(Person, pid).name == "王五一"
+        assert s.get(Person, pid).phone == "13700000007"

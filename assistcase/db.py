@@ -130,6 +130,14 @@ class Database:
         self.url = url
         self.engine = engine or make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Who this process is signed in as (issue 13): read services take the user from here
+        # (services.auth.reader); write services are given their ``actor``.
+        self.signed_in: object | None = None
+
+    def _session(self) -> Session:
+        s = self._sessions()
+        s.info["identity"] = self.signed_in
+        return s
 
     @property
     def path(self) -> Path | None:
@@ -139,19 +147,19 @@ class Database:
         return None
 
     def session(self) -> Session:
-        return self._sessions()
+        return self._session()
 
     @contextlib.contextmanager
     def begin(self) -> Iterator[Session]:
         """A write session in one transaction: committed on success, rolled back on any error."""
-        with self._sessions() as s, s.begin():
+        with self._session() as s, s.begin():
             s.connection(execution_options={"assistcase_write": True})
             yield s
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Session]:
         """A session for reading only; never committed."""
-        with self._sessions() as s:
+        with self._session() as s:
             yield s
 
     def dispose(self) -> None:

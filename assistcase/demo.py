@@ -23,6 +23,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
+from .services.auth import requires
 from .data import names as pools
 from .db import Database
 from .errors import StateError, ValidationError
@@ -464,6 +465,7 @@ def _drop_indexes(conn: Connection) -> list[str]:
     return [sql for _, sql in rows]
 
 
+@requires("users.admin")
 def generate_demo(db: Database, actor: str | int, households: int, seed: int,
                   progress: ProgressFn | None = None, cancel: CancelToken | None = None,
                   today: dt.date | None = None) -> DemoSummary:
@@ -642,6 +644,7 @@ _CASE_VALUES = ("'active', :applied, :checked, :investigated, '演示数据', :p
                 " :now, :now")
 
 
+@requires("users.admin")
 def generate_demo_cases(db: Database, actor: str | int, paid_from: dt.date,
                         today: dt.date | None = None) -> dict[str, int]:
     """Active cases for the demo registry, written set-based in one transaction: one dibao

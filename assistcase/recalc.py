@@ -31,6 +31,7 @@ from .progress import CancelToken, ProgressFn
 from .services.audit import Auditor, resolve_user
 from .services.standards import policy_for, standard_for, standard_history, standard_notices
 from .standards import CARE_KIND, first_of_month
+from .services.auth import requires
 
 CODE_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
 
@@ -208,6 +209,7 @@ WHERE v.code LIKE :prefix AND c.paid_from <= :month
 """
 
 
+@requires("entitlement.recalculate", area="area_id")
 def recalculate_area(db: Database, actor: str | int, area_id: int, month: dt.date,
                      progress: ProgressFn | None = None,
                      cancel: CancelToken | None = None) -> RecalcResult:

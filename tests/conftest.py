@@ -17,6 +17,23 @@ from assistcase.idnumber import check_digit
 from assistcase.services.areas import load_areas_csv
 
 ACTOR = "tester"
+PASSWORD = "test-password"
+# The tests' users (issue 13): each holds every role over the whole database, so tests written
+# before roles act as before; the role, area and separation-of-duties tests create their own
+# users with one role each.
+TEST_USERS = (ACTOR, "reviewer", "approver", "demo-maker", "demo", "制表员甲", "另一位工作人员",
+              "审批员丙", "审核员乙")
+ALL_ROLES = ("caseworker", "township_reviewer", "county_clerk", "county_approver",
+             "standards_officer", "supervisor", "administrator")
+
+
+def add_test_users(database: Database) -> None:
+    from assistcase.services import auth
+
+    auth.create_first_administrator(database, ACTOR, PASSWORD)
+    auth.set_user_roles(database, ACTOR, 1, [(r, None) for r in ALL_ROLES])
+    for name in TEST_USERS[1:]:
+        auth.create_user(database, ACTOR, name, name, PASSWORD, [(r, None) for r in ALL_ROLES])
 
 
 def make_id(area: str = "411402", birth: dt.date = dt.date(1980, 1, 1), seq: int = 1) -> str:
@@ -37,6 +54,7 @@ def _areas_template(tmp_path_factory) -> Path:
     for every test cost more than most tests themselves)."""
     path = tmp_path_factory.mktemp("template") / "areas.sqlite3"
     database = open_database(path)
+    add_test_users(database)
     load_areas_csv(database, ACTOR)
     database.dispose()  # checkpoints the WAL: the file alone is the whole database
     return path
@@ -57,6 +75,7 @@ def demo_city(db: Database, households: int, seed: int, today: dt.date) -> Datab
         template = _DEMO_TEMPLATES["areas"].with_name(f"demo-{households}-{seed}-{today}.sqlite3")
         shutil.copyfile(_DEMO_TEMPLATES["areas"], template)
         made = open_database(template)
+        made.signed_in = ACTOR
         generate_demo_city(made, ACTOR, households=households, seed=seed, today=today)
         made.dispose()
         _DEMO_TEMPLATES[key] = template
@@ -72,6 +91,7 @@ def db(db_path, _areas_template) -> Database:
     _DEMO_TEMPLATES["areas"] = _areas_template
     shutil.copyfile(_areas_template, db_path)
     database = open_database(db_path)
+    database.signed_in = ACTOR   # what the window and the CLI do after sign-in
     yield database
     database.dispose()
 

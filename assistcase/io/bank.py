@@ -53,6 +53,7 @@ from ..services import rosters as R
 from ..services.rosters import PaymentOutcome, ReturnsResult
 from ..standards import yuan
 from .tables import ImportFileError, open_table
+from ..services.auth import requires
 
 __all__ = ["BANK_COLUMNS", "BANK_SHEET", "CASH_SHEET", "SUMMARY_SHEET", "BankFileSummary",
            "ReturnsResult", "bank_reference", "fen_from_cell", "import_bank_returns",
@@ -364,6 +365,7 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+@requires("roster.build", roster="roster_id")
 def import_bank_returns(db: Database, actor: str | int, roster_id: int,
                         path: str | os.PathLike[str], progress: ProgressFn | None = None,
                         cancel: CancelToken | None = None) -> ReturnsResult:

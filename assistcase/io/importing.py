@@ -39,6 +39,7 @@ from ..services.registry import (HouseholdData, PersonData, household_summary, h
                                  validate_household, validate_person, write_keys)
 from . import layout as L
 from .tables import ImportFileError, Table, open_table
+from ..services.auth import requires
 
 HEADER_SCAN_ROWS = 20
 CHUNK = 500  # ids per IN (...) query
@@ -1194,6 +1195,7 @@ def _next_number(s: Session, village_id: int, counters: dict[int, int],
 # --- the entry point ----------------------------------------------------------------------
 
 
+@requires("registry.import")
 def import_registry(db: Database, actor: str | int, path: str | Path, *,
                     sheet: str | None = None, mapping: dict[str, str] | None = None,
                     dry_run: bool = False, progress: ProgressFn | None = None,

@@ -4,7 +4,7 @@ from .aid import AidCase, AidCause
 from .areas import Area
 from .assistance import (AssistanceCase, CaseEvent, CaseMember, EntitlementRow, PolicySetting,
                          Standard)
-from .audit import AuditEntry, User
+from .audit import AuditEntry, Role, RolePermission, User, UserRole
 from .base import Base
 from .care import CareInstitution
 from .liaison import (Assignment, Institution, InstitutionAssessment, InstitutionResult, Leader,
@@ -23,3 +23,4 @@ __all__ += ["AssistanceCase", "CaseEvent", "CaseMember", "EntitlementRow", "Poli
 __all__ += ["Adjustment", "BankReturn", "PaymentResult", "Roster", "RosterLine", "RosterLineItem"]
 __all__ += ["AidCase", "AidCause"]
 __all__ += ["CareInstitution"]
+__all__ += ["Role", "RolePermission", "UserRole"]

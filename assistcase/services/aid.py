@@ -72,6 +72,7 @@ from ..standards import CLASS_ZH, add_months, first_of_month, yuan
 from . import rosters as R
 from .audit import Auditor, resolve_user
 from .standards import policy_for, standard_for
+from .auth import requires
 
 __all__ = [
     "AidInput", "ApprovalInput", "AboveApprovalLimit", "AidCauseRow", "AidView", "AidRow",
@@ -381,6 +382,7 @@ def aid_causes(s: Session, include_inactive: bool = False) -> list[AidCauseRow]:
             for c in s.scalars(stmt)]
 
 
+@requires("standards.write")
 def save_aid_cause(db: Database, actor: str | int, code: str, label_en: str, label_zh: str,
                    active: bool = True, sort_order: int | None = None) -> ServiceResult:
     """Add a cause or change one (labels, order, retired with ``active=False``). A cause is
@@ -550,6 +552,7 @@ def _repeat_warnings(s: Session, case: AidCase, as_of: dt.date) -> list[Warning_
                      f"近 {months} 个月内已获临时救助 {len(earlier)} 次：{zh}")]
 
 
+@requires("aid.record", household="data.household_id", person="data.person_id", area="data.township_id")
 def record_aid(db: Database, actor: str | int, data: AidInput) -> ServiceResult:
     """Record a new case (status 'recorded'). ``created_id`` is the case's id; the warnings
     list earlier aid within the repeat-aid period and a passbook failing its check."""
@@ -569,6 +572,7 @@ def record_aid(db: Database, actor: str | int, data: AidInput) -> ServiceResult:
                              created_id=case.id, warnings=warnings)
 
 
+@requires("aid.record", aid="aid_id", household="data.household_id", person="data.person_id", area="data.township_id")
 def update_aid(db: Database, actor: str | int, aid_id: int, data: AidInput) -> ServiceResult:
     """Correct a case that is still waiting for approval (every field of :class:`AidInput`)."""
     errors = _validate_input(data)
@@ -621,6 +625,7 @@ def _validate_approval(data: ApprovalInput) -> list[FieldError]:
     return errors
 
 
+@requires(("aid.approve.township", "aid.approve.county", "aid.approve.case_by_case"), aid="aid_id")
 def approve_aid(db: Database, actor: str | int, aid_id: int,
                 data: ApprovalInput) -> ServiceResult:
     """Approve a recorded case at ``data.level``. Refused with :class:`AboveApprovalLimit`
@@ -676,6 +681,7 @@ def approve_aid(db: Database, actor: str | int, aid_id: int,
                              warnings=warnings)
 
 
+@requires(("aid.approve.township", "aid.approve.county", "aid.approve.case_by_case"), aid="aid_id")
 def refuse_aid(db: Database, actor: str | int, aid_id: int, on: dt.date,
                reason: str) -> ServiceResult:
     """Refuse a recorded case (不予救助), with the reason."""
@@ -719,6 +725,7 @@ def paperwork_deadline(s: Session, case: AidCase) -> dt.date | None:
                             policy_for(s, case.township_id, case.paid_on).aid_paperwork_days)
 
 
+@requires("aid.record", aid="aid_id")
 def record_payment(db: Database, actor: str | int, aid_id: int, paid_on: dt.date,
                    note: str = "") -> ServiceResult:
     """Record that an approved case was paid outside a roster: cash handed over (or a
@@ -766,6 +773,7 @@ def record_payment(db: Database, actor: str | int, aid_id: int, paid_on: dt.date
                              warnings=warnings)
 
 
+@requires("aid.record", aid="aid_id")
 def update_paperwork(db: Database, actor: str | int, aid_id: int,
                      documents: Iterable[str] | str | None = None,
                      completed_on: dt.date | None = None,
@@ -1036,6 +1044,7 @@ _READY = ("a.status = 'approved' AND a.payment_method = 'bank' AND t.code LIKE :
           "                 WHERE l.aid_case_id = a.id AND l.persons > 0)")
 
 
+@requires("roster.build", area="area_id")
 def build_temp_aid_roster(db: Database, actor: str | int, area_id: int, month: dt.date,
                           pay_date: dt.date | None = None, approved_until: dt.date | None = None,
                           title: str = "", issuing_office: str = "", note: str = "",

@@ -13,6 +13,7 @@ from ..errors import FieldError, ValidationError
 from ..models import Area
 from ..models.areas import LEVELS
 from .audit import Auditor, resolve_user
+from .auth import requires
 
 DEMO_AREAS_CSV = DATA_DIR_PACKAGE / "areas_shangqiu.csv"
 PARENT_LEVEL = {"city": "province", "county": "city", "township": "county", "village": "township"}
@@ -32,6 +33,7 @@ def is_province_administered(code: str, name: str, level: str) -> bool:
             and name in PROVINCE_ADMINISTERED.values())
 
 
+@requires("areas.write")
 def load_areas_csv(db: Database, actor: str | int, path: Path = DEMO_AREAS_CSV) -> int:
     """Insert or update areas from a UTF-8 CSV; all or nothing. Returns rows written.
 

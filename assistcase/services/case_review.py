@@ -39,6 +39,7 @@ from .audit import Auditor, resolve_user
 from .cases import (_case, _close, _date, _event, _open_coverage, _terminate,
                     next_review_date)
 from .standards import policy_for, standard_for
+from .auth import requires
 
 
 # outcome: (English, Chinese)
@@ -239,6 +240,7 @@ def is_marginal(s: Session, household_id: int, month: dt.date) -> bool:
 # --- recording the review -----------------------------------------------------------------
 
 
+@requires("case.write", case="case_id")
 def record_exit_review(db: Database, actor: str | int, case_id: int, on: dt.date,
                        outcome: str, findings: str,
                        covered_person_ids: list[int] | None = None) -> ServiceResult:

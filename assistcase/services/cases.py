@@ -29,6 +29,7 @@ from ..models.registry import SELF_CARE
 from ..standards import add_months, next_month, review_interval_months
 from .audit import Auditor, resolve_user
 from .standards import policy_for
+from .auth import requires
 
 PUBLICITY_DAYS = 7  # 公示期
 
@@ -153,6 +154,7 @@ def next_review_date(s: Session, case: AssistanceCase, on: dt.date) -> dt.date:
 # --- application --------------------------------------------------------------------------
 
 
+@requires("case.write", household="data.household_id")
 def open_case(db: Database, actor: str | int, data: CaseInput) -> ServiceResult:
     """Record an application (申请) and open the case."""
     errors: list[FieldError] = []
@@ -231,6 +233,7 @@ def open_case(db: Database, actor: str | int, data: CaseInput) -> ServiceResult:
         return ServiceResult(household_ids={hh.id}, created_id=case.id)
 
 
+@requires("case.write", case="case_id")
 def set_covered_members(db: Database, actor: str | int, case_id: int,
                         person_ids: list[int], reason: str = "",
                         on: dt.date | None = None) -> ServiceResult:
@@ -408,6 +411,7 @@ def _terminate(s: Session, user: User, audit: Auditor, case: AssistanceCase, on:
         _set_category(s, audit, case, active=False)
 
 
+@requires("case.write", case="case_id")
 def update_case(db: Database, actor: str | int, case_id: int,
                 changes: dict[str, object]) -> ServiceResult:
     """Change the extreme-hardship details (support mode, institution, self-care level) or
@@ -442,6 +446,7 @@ def update_case(db: Database, actor: str | int, case_id: int,
 # --- the steps before confirmation --------------------------------------------------------
 
 
+@requires("case.write", case="case_id")
 def record_economic_check(db: Database, actor: str | int, case_id: int, on: dt.date,
                           findings: str, passed: bool = True) -> ServiceResult:
     """Record the economic status check (家庭经济状况核对). A failed check ends the case."""
@@ -468,6 +473,7 @@ def record_economic_check(db: Database, actor: str | int, case_id: int, on: dt.d
         return ServiceResult(household_ids={case.household_id})
 
 
+@requires("case.write", case="case_id")
 def record_investigation(db: Database, actor: str | int, case_id: int, on: dt.date,
                          investigators: str, findings: str) -> ServiceResult:
     """Record the home investigation (入户调查): date, who went, what they found."""
@@ -494,6 +500,7 @@ def record_investigation(db: Database, actor: str | int, case_id: int, on: dt.da
         return ServiceResult(household_ids={case.household_id})
 
 
+@requires("case.write", case="case_id")
 def record_publicity(db: Database, actor: str | int, case_id: int, start: dt.date,
                      end: dt.date, place: str = "") -> ServiceResult:
     """Record the publicity at the village (公示): start and end dates, at least 7 days."""
@@ -537,6 +544,7 @@ def _set_category(s: Session, audit: Auditor, case: AssistanceCase, active: bool
     audit.apply(hh, "household", {"category": new}, hh.id)
 
 
+@requires("case.confirm", case="case_id")
 def confirm_case(db: Database, actor: str | int, case_id: int, on: dt.date,
                  reason: str = "") -> ServiceResult:
     """Township confirmation (审核确认): the case becomes active and is paid from the next
@@ -570,6 +578,7 @@ def _reason(reason: str) -> None:
         raise ValidationError.single("reason", "give the reason", "请填写原因")
 
 
+@requires("case.write", case="case_id")
 def suspend_case(db: Database, actor: str | int, case_id: int, on: dt.date,
                  reason: str) -> ServiceResult:
     """Suspend payment (暂停) from the month after ``on``."""
@@ -587,6 +596,7 @@ def suspend_case(db: Database, actor: str | int, case_id: int, on: dt.date,
         return ServiceResult(household_ids={case.household_id})
 
 
+@requires("case.write", case="case_id")
 def resume_case(db: Database, actor: str | int, case_id: int, on: dt.date,
                 reason: str) -> ServiceResult:
     """Resume payment (恢复) from the month after ``on``."""
@@ -604,6 +614,7 @@ def resume_case(db: Database, actor: str | int, case_id: int, on: dt.date,
         return ServiceResult(household_ids={case.household_id})
 
 
+@requires("case.write", case="case_id")
 def terminate_case(db: Database, actor: str | int, case_id: int, on: dt.date,
                    reason: str) -> ServiceResult:
     """End the case (终止). Payment and coverage stop from the month after ``on``."""
@@ -618,6 +629,7 @@ def terminate_case(db: Database, actor: str | int, case_id: int, on: dt.date,
         return ServiceResult(household_ids={case.household_id})
 
 
+@requires("case.write", case="case_id")
 def record_review(db: Database, actor: str | int, case_id: int, on: dt.date, findings: str,
                   stable_income: bool | None = None) -> ServiceResult:
     """Record a periodic review (核查) and set the next review date from the policy. The

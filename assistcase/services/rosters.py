@@ -34,6 +34,7 @@ from ..progress import CancelToken, ProgressFn
 from ..recalc import CODE_DIGITS, recalculate_in
 from ..standards import CLASS_ZH, first_of_month, yuan
 from .audit import Auditor, resolve_user
+from .auth import requires
 
 ROSTER_AREA_LEVELS = ("city", "county", "township")
 STATUS_ZH = {"draft": "草稿", "reviewed": "已审核", "approved": "已审批"}
@@ -601,6 +602,7 @@ def _validate_monthly(s: Session, data: MonthlyRosterInput) -> Area:
     return area
 
 
+@requires("roster.build", area="data.area_id")
 def build_monthly_roster(db: Database, actor: str | int, data: MonthlyRosterInput,
                          progress: ProgressFn | None = None,
                          cancel: CancelToken | None = None) -> BuildResult:
@@ -739,6 +741,7 @@ def refuse_duplicate_one_time(s: Session, data: OneTimeInput) -> None:
                                    STATUS_ZH[other.status])
 
 
+@requires("roster.build", area="data.area_id")
 def build_one_time_roster(db: Database, actor: str | int, data: OneTimeInput,
                           progress: ProgressFn | None = None,
                           cancel: CancelToken | None = None) -> BuildResult:
@@ -796,6 +799,7 @@ def build_one_time_roster(db: Database, actor: str | int, data: OneTimeInput,
     return result
 
 
+@requires("roster.build", roster="roster_id")
 def rebuild_roster(db: Database, actor: str | int, roster_id: int,
                    progress: ProgressFn | None = None,
                    cancel: CancelToken | None = None) -> BuildResult:
@@ -825,6 +829,7 @@ def rebuild_roster(db: Database, actor: str | int, roster_id: int,
 # --- review, approval, discard -----------------------------------------------------------
 
 
+@requires("roster.review", roster="roster_id")
 def review_roster(db: Database, actor: str | int, roster_id: int) -> RosterView:
     """draft → reviewed (审核)."""
     with db.begin() as s:
@@ -842,6 +847,7 @@ def review_roster(db: Database, actor: str | int, roster_id: int) -> RosterView:
         return roster_view(s, r.id)
 
 
+@requires(("roster.review", "roster.approve"), roster="roster_id")
 def reopen_roster(db: Database, actor: str | int, roster_id: int, reason: str) -> RosterView:
     """reviewed → draft, with the reason (退回)."""
     if not reason or not reason.strip():
@@ -861,6 +867,7 @@ def reopen_roster(db: Database, actor: str | int, roster_id: int, reason: str) -
         return roster_view(s, r.id)
 
 
+@requires("roster.approve", roster="roster_id")
 def approve_roster(db: Database, actor: str | int, roster_id: int) -> RosterView:
     """reviewed → approved (审批): the roster is frozen from now on."""
     with db.begin() as s:
@@ -885,6 +892,7 @@ def approve_roster(db: Database, actor: str | int, roster_id: int) -> RosterView
         return roster_view(s, r.id)
 
 
+@requires("roster.build", roster="roster_id")
 def discard_roster(db: Database, actor: str | int, roster_id: int, reason: str) -> None:
     """Delete a roster that is not approved (its lines with it); pending adjustments and
     reissues it had taken become pending again."""
@@ -905,6 +913,7 @@ def discard_roster(db: Database, actor: str | int, roster_id: int, reason: str) 
 # --- changing lines -----------------------------------------------------------------------
 
 
+@requires("roster.review", line="line_id")
 def amend_line(db: Database, actor: str | int, line_id: int, base_fen: int,
                reason: str) -> LineRow:
     """Change the amount of a line of a draft roster (a reviewer's correction), with the
@@ -942,6 +951,7 @@ def amend_line(db: Database, actor: str | int, line_id: int, base_fen: int,
         return line_row(s, line.id)
 
 
+@requires("roster.build", line="line_id")
 def record_adjustment(db: Database, actor: str | int, line_id: int, amount_fen: int,
                       reason: str) -> int:
     """A correction of a line of an approved roster: ``amount_fen`` > 0 is paid in addition
@@ -1050,6 +1060,7 @@ class ReturnsResult:
     unchanged: int
 
 
+@requires("roster.build", roster="roster_id")
 def record_bank_returns(db: Database, actor: str | int, roster_id: int, file_name: str,
                         sha256: str, outcomes: list[PaymentOutcome]) -> ReturnsResult:
     """Record the bank's outcomes for lines of an approved roster, all or nothing.

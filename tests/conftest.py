@@ -21,7 +21,7 @@ PASSWORD = "test-password"
 # The tests' users (issue 13): each holds every role over the whole database, so tests written
 # before roles act as before; the role, area and separation-of-duties tests create their own
 # users with one role each.
-TEST_USERS = (ACTOR, "reviewer", "approver", "demo-maker", "demo", "制表员甲", "另一位工作人员",
+TEST_USERS = (ACTOR, "reviewer", "approver", "clerk", "demo-maker", "demo", "制表员甲", "另一位工作人员",
               "审批员丙", "审核员乙")
 ALL_ROLES = ("caseworker", "township_reviewer", "county_clerk", "county_approver",
              "standards_officer", "supervisor", "administrator")
@@ -40,6 +40,18 @@ def make_id(area: str = "411402", birth: dt.date = dt.date(1980, 1, 1), seq: int
     """A valid resident ID number; ``seq`` odd → male, even → female."""
     first17 = f"{area}{birth:%Y%m%d}{seq:03d}"
     return first17 + check_digit(first17)
+
+
+def open_test_db(path, upgrade: bool = True) -> Database:
+    """``open_database`` for a test's own file: an empty database gets the test users, and the
+    process is signed in as ``ACTOR`` (what the window and the CLI do after sign-in)."""
+    from assistcase.services.auth import needs_first_administrator
+
+    database = open_database(path, upgrade=upgrade)
+    if database.is_current() and needs_first_administrator(database):
+        add_test_users(database)
+    database.signed_in = ACTOR
+    return database
 
 
 @pytest.fixture
@@ -120,3 +132,17 @@ def zh(qapp):
     for tr in list(app_module._keep):
         qapp.removeTranslator(tr)
     app_module._keep.clear()
+
+
+def token_file(db: Database, user: str, folder: Path, hours: int = 8) -> Path:
+    """A sign-in token file for ``user``, as ``assistcase login`` writes it."""
+    import json
+
+    from assistcase.services import auth
+
+    ident = auth.sign_in(db, user, PASSWORD)
+    token, expires = auth.issue_token(db, ident, hours=hours)
+    path = folder / f"token-{ident.user_id}.json"
+    path.write_text(json.dumps({"user": user, "token": token,
+                                "expires": expires.isoformat()}), encoding="utf-8")
+    return path

@@ -6,6 +6,7 @@ import sys
 
 from assistcase.db import open_database
 from assistcase.queries import count_households
+from .conftest import open_test_db
 
 
 def run_app(*args, tmp_path):
@@ -19,14 +20,14 @@ def test_first_run_creates_a_demo_database_and_shows_the_window(tmp_path):
     out = run_app("--db", str(path), "--demo-households", "40", tmp_path=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "assistcase: window shown" in out.stdout
-    db = open_database(path)
+    db = open_test_db(path)
     with db.read() as s:
         assert count_households(s) == 40
     db.dispose()
     # second start: the existing database is opened as it is
     again = run_app("--db", str(path), "--lang", "en", tmp_path=tmp_path)
     assert again.returncode == 0, again.stderr
-    db = open_database(path)
+    db = open_test_db(path)
     with db.read() as s:
         assert count_households(s) == 40
     db.dispose()

@@ -142,7 +142,7 @@ def _active_case(db, village_id, income_fen=0, seq=1, name="张三"):
     C.record_economic_check(db, ACTOR, cid, dt.date(2023, 3, 3), "核对通过")
     C.record_investigation(db, ACTOR, cid, dt.date(2023, 3, 6), "王五、赵六", "无劳动力")
     C.record_publicity(db, ACTOR, cid, dt.date(2023, 3, 10), dt.date(2023, 3, 16))
-    C.confirm_case(db, ACTOR, cid, dt.date(2023, 3, 20), "同意")
+    C.confirm_case(db, "reviewer", cid, dt.date(2023, 3, 20), "同意")
     return hid, cid
 
 

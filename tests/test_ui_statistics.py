@@ -31,8 +31,8 @@ def stats_db(tmp_path_factory):
     for month in (10, 11):
         rid = R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(
             city, dt.date(2026, month, 1), "dibao")).roster_id
-        R.review_roster(db, ACTOR, rid)
-        R.approve_roster(db, ACTOR, rid)
+        R.review_roster(db, "reviewer", rid)
+        R.approve_roster(db, "approver", rid)
     yield db, city
     db.dispose()
 

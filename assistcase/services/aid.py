@@ -48,6 +48,7 @@ Money is integer fen. Policy values come from the township's county/city (inheri
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -59,7 +60,7 @@ from ..aid import (AID_TYPES, APPROVAL_LEVELS, DOCUMENT_SUGGESTIONS, GRANTED_STA
                    LEVEL_LABELS, MAX_AMOUNT_FEN, PAYMENT_METHODS, STATUS_LABELS, TYPE_LABELS,
                    ApprovalLimits, add_working_days, default_residence_class)
 from ..db import Database
-from ..errors import (FieldError, NotFoundError, ServiceResult, StateError, ValidationError,
+from ..errors import (PermissionDenied, FieldError, NotFoundError, ServiceResult, StateError, ValidationError,
                       Warning_)
 from ..idnumber import check_account, normalize_id, parse_resident_id
 from ..models import Area, Household, Person, User
@@ -72,7 +73,7 @@ from ..standards import CLASS_ZH, add_months, first_of_month, yuan
 from . import rosters as R
 from .audit import Auditor, resolve_user
 from .standards import policy_for, standard_for
-from .auth import requires
+from .auth import AID_LEVEL_PERMISSION, authorize, requires
 
 __all__ = [
     "AidInput", "ApprovalInput", "AboveApprovalLimit", "AidCauseRow", "AidView", "AidRow",
@@ -123,11 +124,13 @@ class AidInput:
 
 @dataclass
 class ApprovalInput:
-    """An approval (审批) at ``level`` ('township', 'county' or 'case_by_case') by the named
-    official. A case-by-case decision (一事一议) needs the meeting's date, participants and
-    minutes."""
+    """An approval (审批) by the named official. ``level`` ('township', 'county' or
+    'case_by_case') comes from the approver's role (issue 13): None takes it from the role
+    (a county approver with a meeting recorded: case by case); a level the role does not
+    hold is refused. A case-by-case decision (一事一议) needs the meeting's date,
+    participants and minutes."""
 
-    level: str
+    level: str | None
     approver: str
     approved_on: dt.date
     amount_granted_fen: int
@@ -625,6 +628,31 @@ def _validate_approval(data: ApprovalInput) -> list[FieldError]:
     return errors
 
 
+def _approval_level(s: Session, actor, aid_id: int, data: ApprovalInput) -> str:
+    """The level an approver approves at: their role's (DOMAIN §12), never a choice."""
+    township = _aid(s, aid_id).township_id
+    held = []
+    for level, perm in AID_LEVEL_PERMISSION.items():
+        try:
+            authorize(s, actor, perm, area_id=township)
+            held.append(level)
+        except PermissionDenied:
+            pass
+    if data.level is not None:
+        if data.level in APPROVAL_LEVELS and data.level not in held:
+            label = LEVEL_LABELS[data.level]
+            raise PermissionDenied(
+                f"your role does not approve at {label[0]} level",
+                f"您的角色不能作{label[1]}审批")
+        return data.level
+    if "case_by_case" in held and data.meeting_date is not None:
+        return "case_by_case"
+    for level in ("county", "township", "case_by_case"):
+        if level in held:
+            return level
+    raise PermissionDenied("your role does not approve temporary aid", "您的角色不能审批临时救助")
+
+
 @requires(("aid.approve.township", "aid.approve.county", "aid.approve.case_by_case"), aid="aid_id")
 def approve_aid(db: Database, actor: str | int, aid_id: int,
                 data: ApprovalInput) -> ServiceResult:
@@ -632,11 +660,14 @@ def approve_aid(db: Database, actor: str | int, aid_id: int,
     (naming the limit in yuan) when the amount is beyond that level's limit, and when no
     dibao standard is in force to work the limit out. Warnings: earlier aid within the
     repeat-aid period; a grant above the amount requested."""
+    with db.read() as s:
+        data = dataclasses.replace(data, level=_approval_level(s, actor, aid_id, data))
     errors = _validate_approval(data)
     if errors:
         raise ValidationError(errors)
     with db.begin() as s:
-        user = resolve_user(s, actor)
+        user = authorize(s, actor, AID_LEVEL_PERMISSION[data.level],
+                         area_id=_aid(s, aid_id).township_id)
         case = _aid(s, aid_id)
         if case.status != "recorded":
             raise StateError(f"case {case.id} is already {case.status}",
@@ -1081,7 +1112,7 @@ def build_temp_aid_roster(db: Database, actor: str | int, area_id: int, month: d
                                                                month, None),
                         issuing_office=issuing_office.strip() or R.default_office(area),
                         pay_date=pay_date, categories="temp_aid", note=note, status="draft",
-                        built_by=user.id)
+                        built_by=user.id, built_by_name=user.display_name or user.username)
         s.add(roster)
         s.flush()
         prefix = _prefix(area)

@@ -29,7 +29,7 @@ from ..models.registry import SELF_CARE
 from ..standards import add_months, next_month, review_interval_months
 from .audit import Auditor, resolve_user
 from .standards import policy_for
-from .auth import requires
+from .auth import requires, separate
 
 PUBLICITY_DAYS = 7  # 公示期
 
@@ -558,6 +558,12 @@ def confirm_case(db: Database, actor: str | int, case_id: int, on: dt.date,
         user = resolve_user(s, actor)
         case = _case(s, case_id)
         _require_step(case, "confirm")
+        investigator = s.scalar(select(CaseEvent.user_id).where(
+            CaseEvent.case_id == case.id, CaseEvent.step == "investigation")
+            .order_by(CaseEvent.id.desc()).limit(1))
+        village = s.scalar(select(Household.village_id).where(Household.id == case.household_id))
+        separate(s, user, "sod_case_confirm", village, {"investigator": investigator}, "case",
+                 case.id, case.household_id)
         if on <= case.publicity_end:
             raise StateError(
                 f"cannot confirm: the publicity (公示) runs until {case.publicity_end} and is "

@@ -34,7 +34,7 @@ from ..progress import CancelToken, ProgressFn
 from ..recalc import CODE_DIGITS, recalculate_in
 from ..standards import CLASS_ZH, first_of_month, yuan
 from .audit import Auditor, resolve_user
-from .auth import requires
+from .auth import requires, separate
 
 ROSTER_AREA_LEVELS = ("city", "county", "township")
 STATUS_ZH = {"draft": "草稿", "reviewed": "已审核", "approved": "已审批"}
@@ -158,8 +158,17 @@ def roster_view(s: Session, roster_id: int) -> RosterView:
                       area.name, area.level, r.title, r.issuing_office, r.status, r.line_count,
                       r.household_count, r.person_count, r.total_fen, r.pay_date,
                       r.amount_per_person_fen, r.categories, r.note,
-                      _user_name(s, r.built_by) or "", r.built_at, _user_name(s, r.reviewed_by),
-                      r.reviewed_at, _user_name(s, r.approved_by), r.approved_at, r.purpose)
+                      r.built_by_name or _user_name(s, r.built_by) or "", r.built_at,
+                      _signed(s, r.reviewed_by_name, r.reviewed_by), r.reviewed_at,
+                      _signed(s, r.approved_by_name, r.approved_by), r.approved_at, r.purpose)
+
+
+def _signed(s: Session, name: str, user_id: int | None) -> str | None:
+    """The name signed at a step, as taken then (issue 13); the user's name for a row from
+    before names were kept."""
+    if user_id is None:
+        return None
+    return name or _user_name(s, user_id)
 
 
 def list_rosters(s: Session, month: dt.date | None = None, status: str | None = None,
@@ -627,7 +636,7 @@ def build_monthly_roster(db: Database, actor: str | int, data: MonthlyRosterInpu
                                                                   month, data.residence_class),
                         issuing_office=data.issuing_office.strip() or default_office(area),
                         categories=data.program, note=data.note, status="draft",
-                        built_by=user.id)
+                        built_by=user.id, built_by_name=user.display_name or user.username)
         s.add(roster)
         s.flush()
         result = _fill(s, user, roster, area, report, cancel)
@@ -789,7 +798,7 @@ def build_one_time_roster(db: Database, actor: str | int, data: OneTimeInput,
                         issuing_office=data.issuing_office.strip() or default_office(area),
                         pay_date=data.pay_date, amount_per_person_fen=amount,
                         categories=",".join(cats), purpose=purpose, note=data.note,
-                        status="draft", built_by=user.id)
+                        status="draft", built_by=user.id, built_by_name=user.display_name or user.username)
         s.add(roster)
         s.flush()
         result = _fill(s, user, roster, area, report, cancel)
@@ -817,6 +826,7 @@ def rebuild_roster(db: Database, actor: str | int, roster_id: int,
         s.execute(text("DELETE FROM roster_lines WHERE roster_id = :r"), {"r": roster.id})
         roster.status, roster.reviewed_by, roster.reviewed_at = "draft", None, None
         roster.built_by, roster.built_at = user.id, dt.datetime.now()
+        roster.built_by_name, roster.reviewed_by_name = user.display_name or user.username, ""
         s.flush()
         result = _fill(s, user, roster, area, report, cancel)
         Auditor(s, user).note("rebuild", "roster", roster.id,
@@ -841,7 +851,9 @@ def review_roster(db: Database, actor: str | int, roster_id: int) -> RosterView:
                              f"花名册 {r.id} 状态为{STATUS_ZH[r.status]}，不是草稿")
         if r.line_count == 0:
             raise StateError(f"roster {r.id} has no lines", f"花名册 {r.id} 没有发放明细")
+        separate(s, user, "sod_roster_review", r.area_id, {"builder": r.built_by}, "roster", r.id)
         r.status, r.reviewed_by, r.reviewed_at = "reviewed", user.id, dt.datetime.now()
+        r.reviewed_by_name = user.display_name or user.username
         Auditor(s, user).updated("roster", r.id, "status", "draft", "reviewed")
         s.flush()
         return roster_view(s, r.id)
@@ -861,6 +873,7 @@ def reopen_roster(db: Database, actor: str | int, roster_id: int, reason: str) -
             raise StateError(f"roster {r.id} is {r.status}, not reviewed",
                              f"花名册 {r.id} 状态为{STATUS_ZH[r.status]}，不是已审核")
         r.status, r.reviewed_by, r.reviewed_at = "draft", None, None
+        r.reviewed_by_name = ""
         Auditor(s, user).updated("roster", r.id, "status", "reviewed", "draft")
         Auditor(s, user).note("reopen", "roster", r.id, reason.strip())
         s.flush()
@@ -886,7 +899,10 @@ def approve_roster(db: Database, actor: str | int, roster_id: int) -> RosterView
             if other is not None:
                 raise DuplicateRosterError("purpose", r.purpose, other.id, other.title,
                                            other.status, STATUS_ZH[other.status])
+        separate(s, user, "sod_roster_approve", r.area_id,
+                 {"builder": r.built_by, "reviewer": r.reviewed_by}, "roster", r.id)
         r.status, r.approved_by, r.approved_at = "approved", user.id, dt.datetime.now()
+        r.approved_by_name = user.display_name or user.username
         Auditor(s, user).updated("roster", r.id, "status", "reviewed", "approved")
         s.flush()
         return roster_view(s, r.id)

@@ -690,6 +690,7 @@ def generate_demo_cases(db: Database, actor: str | int, paid_from: dt.date,
     return counts
 
 
+@requires("users.admin")
 def generate_demo_city(db: Database, actor: str | int, households: int, seed: int,
                        progress: ProgressFn | None = None, cancel: CancelToken | None = None,
                        today: dt.date | None = None) -> DemoSummary:

@@ -53,7 +53,7 @@ from ..services import rosters as R
 from ..services.rosters import PaymentOutcome, ReturnsResult
 from ..standards import yuan
 from .tables import ImportFileError, open_table
-from ..services.auth import requires
+from ..services.auth import audit_export, requires
 
 __all__ = ["BANK_COLUMNS", "BANK_SHEET", "CASH_SHEET", "SUMMARY_SHEET", "BankFileSummary",
            "ReturnsResult", "bank_reference", "fen_from_cell", "import_bank_returns",
@@ -177,6 +177,7 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
     from openpyxl.utils import get_column_letter
 
     path = Path(path)
+    audit_export(db, "bank_xlsx", "roster", roster_id, path, record="roster")
     report = progress or (lambda _f, _m: None)
     with db.read() as s:
         view = R.roster_view(s, roster_id)

@@ -73,7 +73,7 @@ from ..standards import CLASS_ZH, add_months, first_of_month, yuan
 from . import rosters as R
 from .audit import Auditor, resolve_user
 from .standards import policy_for, standard_for
-from .auth import AID_LEVEL_PERMISSION, authorize, requires
+from .auth import AID_LEVEL_PERMISSION, authorize, reader, requires
 
 __all__ = [
     "AidInput", "ApprovalInput", "AboveApprovalLimit", "AidCauseRow", "AidView", "AidRow",
@@ -874,20 +874,28 @@ def _rows(s: Session, where: str, params: dict, order: str = "a.applied_on, a.id
 
 
 def _area_clause(s: Session, area_id: int | None, params: dict) -> str:
-    """SQL restricting ``t`` (the case's township) to the area, or 1."""
+    """SQL restricting ``t`` (the case's township) to the area and to the signed-in user's
+    area, or 1."""
+    scope = reader(s)
+    mine = "1"
+    if not scope.everywhere:
+        for i, p in enumerate(scope.prefixes):
+            params[f"scope{i}"] = p + "%"
+        mine = "(" + " OR ".join(f"t.code LIKE :scope{i}" for i in range(len(scope.prefixes))) + ")"
     if area_id is None:
-        return "1"
+        return mine
     area = s.get(Area, area_id)
     if area is None:
         raise NotFoundError("area", area_id, "区划")
     if area.level == "village":
         area = s.get(Area, area.parent_id)
     params["area_prefix"] = _prefix(area) + "%"
-    return "t.code LIKE :area_prefix"
+    return f"t.code LIKE :area_prefix AND {mine}"
 
 
 def aid_view(s: Session, aid_id: int) -> AidView:
     case = _aid(s, aid_id)
+    reader(s, area_id=case.township_id)
     cause = s.get(AidCause, case.cause)
     township = s.get(Area, case.township_id)
     village = s.get(Area, case.village_id) if case.village_id else None

@@ -17,6 +17,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import hashlib
 import secrets
@@ -28,9 +29,13 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..idnumber import mask_id  # noqa: F401  (the one masking rule; re-exported)
 from ..errors import FieldError, NotFoundError, PermissionDenied, SignInError, ValidationError
 from ..models import Area, AuditEntry, Role, RolePermission, User, UserRole
 from ..models.audit import SignInToken
+
+# the actor of the write service running (reads inside it check that user)
+_acting: contextvars.ContextVar = contextvars.ContextVar("assistcase_actor", default=None)
 
 CODE_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
 
@@ -251,7 +256,9 @@ def scope_of(s: Session, actor: "Identity | str | int", permission: str = "read"
 def signed_in(s: Session) -> "Identity | str | int":
     """The user the session's database is signed in as (``Database.signed_in``); reads have no
     ``actor`` argument and take it from here. Refused when nobody is signed in."""
-    who = s.info.get("identity")
+    who = _acting.get()   # inside a write service: its actor
+    if who is None:
+        who = s.info.get("identity")
     if who is None:
         raise PermissionDenied("sign in first", "请先登录")
     return who
@@ -282,13 +289,6 @@ def full_personal_data(s: Session) -> bool:
         return True
     except PermissionDenied:
         return False
-
-
-def mask_id(id_number: str) -> str:
-    """An ID number as a role that does not need it sees it: region and the last 4."""
-    if not id_number or len(id_number) < 8:
-        return id_number
-    return id_number[:6] + "*" * (len(id_number) - 10) + id_number[-4:]
 
 
 def mask_account(number: str) -> str:
@@ -322,6 +322,93 @@ def household_area_code(s: Session, household_id: int) -> str | None:
                     .where(Household.id == household_id))
 
 
+# --- the check every public write service makes -------------------------------------------
+
+# how a record's area is found: kind → SQL giving the area code for an id
+_AREA_SQL = {
+    "area": "SELECT code FROM areas WHERE id = :i",
+    "household": "SELECT a.code FROM households h JOIN areas a ON a.id = h.village_id "
+                 "WHERE h.id = :i",
+    "person": "SELECT a.code FROM persons p JOIN households h ON h.id = p.household_id "
+              "JOIN areas a ON a.id = h.village_id WHERE p.id = :i",
+    "case": "SELECT a.code FROM assistance_cases c JOIN households h ON h.id = c.household_id "
+            "JOIN areas a ON a.id = h.village_id WHERE c.id = :i",
+    "aid": "SELECT a.code FROM aid_cases c JOIN areas a ON a.id = c.township_id WHERE c.id = :i",
+    "roster": "SELECT a.code FROM rosters r JOIN areas a ON a.id = r.area_id WHERE r.id = :i",
+    "line": "SELECT a.code FROM roster_lines l JOIN rosters r ON r.id = l.roster_id "
+            "JOIN areas a ON a.id = r.area_id WHERE l.id = :i",
+    "income": "SELECT a.code FROM incomes x JOIN households h ON h.id = x.household_id "
+              "JOIN areas a ON a.id = h.village_id WHERE x.id = :i",
+    "property": "SELECT a.code FROM property_items x JOIN households h ON h.id = x.household_id "
+                "JOIN areas a ON a.id = h.village_id WHERE x.id = :i",
+    "standard": "SELECT a.code FROM standards x JOIN areas a ON a.id = x.area_id WHERE x.id = :i",
+}
+
+
+def record_area_code(s: Session, kind: str, record_id: object) -> str | None:
+    """The area code of a record (None when there is no such record: the service then says
+    it is not found)."""
+    from sqlalchemy import text
+
+    if record_id is None or isinstance(record_id, bool) or not isinstance(record_id, int):
+        return None
+    return s.execute(text(_AREA_SQL[kind]), {"i": record_id}).scalar()
+
+
+def _path(bound: dict, path: str) -> object:
+    first, *rest = path.split(".")
+    value = bound.get(first)
+    for attr in rest:
+        value = value.get(attr) if isinstance(value, dict) else getattr(value, attr, None)
+    return value
+
+
+def requires(permission: str | tuple[str, ...], **where: str):
+    """Decorate a public write service ``f(db, actor, …)``: before it runs, the acting user
+    must hold ``permission`` (any of a tuple), for the area of every record named in
+    ``where`` (kind → argument path, e.g. ``case="case_id"``, ``area="data.area_id"``).
+    Refused with :class:`PermissionDenied` before any validation, read or write."""
+    import functools
+    import inspect
+
+    perms = (permission,) if isinstance(permission, str) else tuple(permission)
+
+    def wrap(f):
+        sig = inspect.signature(f)
+
+        @functools.wraps(f)
+        def checked(db, actor, *args, **kwargs):
+            bound = sig.bind_partial(db, actor, *args, **kwargs).arguments
+            with db.read() as s:
+                codes = []
+                for kind, path in where.items():
+                    rid = _path(bound, path)
+                    code = record_area_code(s, kind.rstrip("_0123456789"), rid)
+                    if code is not None:
+                        codes.append(code)
+                last: PermissionDenied | None = None
+                for perm in perms:
+                    try:
+                        authorize(s, actor, perm)
+                        for code in codes:
+                            authorize(s, actor, perm, area_code=code)
+                        break
+                    except PermissionDenied as e:
+                        last = e
+                else:
+                    raise last
+            token = _acting.set(actor)
+            try:
+                return f(db, actor, *args, **kwargs)
+            finally:
+                _acting.reset(token)
+
+        checked.__requires__ = perms
+        return checked
+
+    return wrap
+
+
 # --- separation of duties -----------------------------------------------------------------
 
 SOD_RULES = {
@@ -353,7 +440,7 @@ def separate(s: Session, user: User, rule: str, area_id: int, others: dict[str, 
         raise PermissionDenied(
             f"separation of duties: {en}; {who} already acted as {step} here",
             f"岗位分离：{zh}；{who}已是本记录的{_STEP_ZH.get(step, step)}")
-    notice = value.notice
+    notice = value.source
     reason = " ".join(x for x in (getattr(notice, "title", ""), getattr(notice, "number", ""))
                       if x) or "exception set without a notice"
     Auditor(s, user).note("sod_exception", entity, entity_id,
@@ -535,6 +622,7 @@ def _roles_text(grants: Iterable[Grant]) -> str:
     return ", ".join(f"{g.role}@{g.area_code or '*'}" for g in grants)
 
 
+@requires("users.admin")
 def create_user(db, actor, username: str, display_name: str, password: str,
                 grants: Iterable[tuple[str, int | None]] = (), demo: bool = False) -> int:
     """A new user with a password and roles ((role, area id or None) pairs). Audited."""
@@ -594,6 +682,7 @@ def _set_grants(s: Session, admin: User, user: User, grants: list[tuple[str, int
                          new_value=_roles_text(_grants(s, user.id))))
 
 
+@requires("users.admin")
 def set_user_roles(db, actor, user_id: int, grants: Iterable[tuple[str, int | None]]) -> None:
     """Replace a user's roles (audited: the roles before and after)."""
     with db.begin() as s:
@@ -608,6 +697,7 @@ def set_user_roles(db, actor, user_id: int, grants: Iterable[tuple[str, int | No
         _set_grants(s, admin, user, grants)
 
 
+@requires("users.admin")
 def update_user(db, actor, user_id: int, display_name: str | None = None,
                 active: bool | None = None, unlock: bool = False) -> None:
     with db.begin() as s:
@@ -631,6 +721,7 @@ def update_user(db, actor, user_id: int, display_name: str | None = None,
         Auditor(s, admin).apply(user, "user", changes)
 
 
+@requires("users.admin")
 def reset_password(db, actor, user_id: int, new_password: str) -> None:
     """The administrator sets another user's password (audited, never the password)."""
     check_password_rules(new_password, "new_password")
@@ -647,7 +738,8 @@ def reset_password(db, actor, user_id: int, new_password: str) -> None:
 
 
 def change_own_password(db, actor, old_password: str, new_password: str) -> None:
-    """A user changes their own password, giving the old one."""
+    """A user changes their own password, giving the old one (any signed-in user, the
+    supervisor too: it changes nothing but their own account)."""
     check_password_rules(new_password, "new_password")
     with db.begin() as s:
         user = _user_of(s, actor)
@@ -708,95 +800,14 @@ def is_demo_database(db) -> bool:
         return bool(s.scalar(select(func.count()).select_from(User).where(User.demo.is_(True))))
 
 
-# --- the check every public write service makes -------------------------------------------
-
-# how a record's area is found: kind → SQL giving the area code for an id
-_AREA_SQL = {
-    "area": "SELECT code FROM areas WHERE id = :i",
-    "household": "SELECT a.code FROM households h JOIN areas a ON a.id = h.village_id "
-                 "WHERE h.id = :i",
-    "person": "SELECT a.code FROM persons p JOIN households h ON h.id = p.household_id "
-              "JOIN areas a ON a.id = h.village_id WHERE p.id = :i",
-    "case": "SELECT a.code FROM assistance_cases c JOIN households h ON h.id = c.household_id "
-            "JOIN areas a ON a.id = h.village_id WHERE c.id = :i",
-    "aid": "SELECT a.code FROM aid_cases c JOIN areas a ON a.id = c.township_id WHERE c.id = :i",
-    "roster": "SELECT a.code FROM rosters r JOIN areas a ON a.id = r.area_id WHERE r.id = :i",
-    "line": "SELECT a.code FROM roster_lines l JOIN rosters r ON r.id = l.roster_id "
-            "JOIN areas a ON a.id = r.area_id WHERE l.id = :i",
-    "income": "SELECT a.code FROM incomes x JOIN households h ON h.id = x.household_id "
-              "JOIN areas a ON a.id = h.village_id WHERE x.id = :i",
-    "property": "SELECT a.code FROM property_items x JOIN households h ON h.id = x.household_id "
-                "JOIN areas a ON a.id = h.village_id WHERE x.id = :i",
-    "standard": "SELECT a.code FROM standards x JOIN areas a ON a.id = x.area_id WHERE x.id = :i",
-}
-
-
-def record_area_code(s: Session, kind: str, record_id: object) -> str | None:
-    """The area code of a record (None when there is no such record: the service then says
-    it is not found)."""
-    from sqlalchemy import text
-
-    if record_id is None or isinstance(record_id, bool) or not isinstance(record_id, int):
-        return None
-    return s.execute(text(_AREA_SQL[kind]), {"i": record_id}).scalar()
-
-
-def _path(bound: dict, path: str) -> object:
-    first, *rest = path.split(".")
-    value = bound.get(first)
-    for attr in rest:
-        value = value.get(attr) if isinstance(value, dict) else getattr(value, attr, None)
-    return value
-
-
-def requires(permission: str | tuple[str, ...], **where: str):
-    """Decorate a public write service ``f(db, actor, …)``: before it runs, the acting user
-    must hold ``permission`` (any of a tuple), for the area of every record named in
-    ``where`` (kind → argument path, e.g. ``case="case_id"``, ``area="data.area_id"``).
-    Refused with :class:`PermissionDenied` before any validation, read or write."""
-    import functools
-    import inspect
-
-    perms = (permission,) if isinstance(permission, str) else tuple(permission)
-
-    def wrap(f):
-        sig = inspect.signature(f)
-
-        @functools.wraps(f)
-        def checked(db, actor, *args, **kwargs):
-            bound = sig.bind_partial(db, actor, *args, **kwargs).arguments
-            with db.read() as s:
-                codes = []
-                for kind, path in where.items():
-                    rid = _path(bound, path)
-                    code = record_area_code(s, kind.rstrip("_0123456789"), rid)
-                    if code is not None:
-                        codes.append(code)
-                last: PermissionDenied | None = None
-                for perm in perms:
-                    try:
-                        authorize(s, actor, perm)
-                        for code in codes:
-                            authorize(s, actor, perm, area_code=code)
-                        break
-                    except PermissionDenied as e:
-                        last = e
-                else:
-                    raise last
-            return f(db, actor, *args, **kwargs)
-
-        checked.__requires__ = perms
-        return checked
-
-    return wrap
-
-
 def audit_export(db, what: str, entity: str, entity_id: int | None, path: object,
-                 area_code: str | None = None) -> None:
+                 area_code: str | None = None, record: str | None = None) -> None:
     """Check and record an export of personal data (a PDF, a spreadsheet, a notice) by the
     signed-in user: refused outside their area or without ``export.personal``."""
     with db.begin() as s:
         actor = signed_in(s)
+        if record is not None and entity_id is not None:
+            area_code = record_area_code(s, record, entity_id)
         user = authorize(s, actor, "export.personal", area_code=area_code)
         s.add(AuditEntry(user_id=user.id, action="export", entity=entity, entity_id=entity_id,
                          field=what, new_value=str(path)))

@@ -29,7 +29,7 @@ from ..models.registry import SELF_CARE
 from ..standards import add_months, next_month, review_interval_months
 from .audit import Auditor, resolve_user
 from .standards import policy_for
-from .auth import requires, separate
+from .auth import reader, requires, separate
 
 PUBLICITY_DAYS = 7  # 公示期
 
@@ -717,6 +717,7 @@ class CaseView:
 def case_view(s: Session, case_id: int) -> CaseView:
     case = _case(s, case_id)
     hh = s.get(Household, case.household_id)
+    reader(s, area_id=hh.village_id)
     person = s.get(Person, case.person_id) if case.person_id else None
     view = CaseView(case.id, case.program, case.status, hh.id, hh.number, hh.head_name,
                     case.person_id, person.name if person else "", case.applied_on,

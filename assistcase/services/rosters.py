@@ -16,6 +16,7 @@ Money is integer fen throughout.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import sqlite3
 from dataclasses import dataclass
@@ -34,7 +35,8 @@ from ..progress import CancelToken, ProgressFn
 from ..recalc import CODE_DIGITS, recalculate_in
 from ..standards import CLASS_ZH, first_of_month, yuan
 from .audit import Auditor, resolve_user
-from .auth import requires, separate
+from .auth import (area_ids_in, full_personal_data, mask_account, mask_id, reader, requires,
+                   separate)
 
 ROSTER_AREA_LEVELS = ("city", "county", "township")
 STATUS_ZH = {"draft": "草稿", "reviewed": "已审核", "approved": "已审批"}
@@ -154,6 +156,7 @@ def roster_view(s: Session, roster_id: int) -> RosterView:
     if r is None:
         raise NotFoundError("roster", roster_id, "花名册")
     area = s.get(Area, r.area_id)
+    reader(s, area_code=area.code)
     return RosterView(r.id, r.kind, r.program, r.residence_class, r.month, area.id, area.code,
                       area.name, area.level, r.title, r.issuing_office, r.status, r.line_count,
                       r.household_count, r.person_count, r.total_fen, r.pay_date,
@@ -175,6 +178,9 @@ def list_rosters(s: Session, month: dt.date | None = None, status: str | None = 
                  limit: int = 500) -> list[RosterView]:
     """Rosters, newest month first."""
     stmt = select(Roster.id).order_by(Roster.month.desc(), Roster.id.desc()).limit(limit)
+    scope = reader(s)   # the rosters of the signed-in user's area
+    if not scope.everywhere:
+        stmt = stmt.where(Roster.area_id.in_(area_ids_in(s, scope)))
     if month is not None:
         stmt = stmt.where(Roster.month == first_of_month(month))
     if status is not None:
@@ -201,7 +207,16 @@ def line_row(s: Session, line_id: int) -> LineRow:
         f"SELECT {', '.join(LINE_COLUMNS)} FROM roster_lines WHERE id = ?", (line_id,)).first()
     if row is None:
         raise NotFoundError("roster line", line_id, "花名册明细")
-    return LineRow(*row)
+    return _shown(s, [LineRow(*row)])[0]
+
+
+def _shown(s: Session, rows: list[LineRow]) -> list[LineRow]:
+    """Lines as the signed-in user sees them: ID numbers and accounts masked for a role that
+    does not need them (DOMAIN §12)."""
+    if full_personal_data(s):
+        return rows
+    return [dataclasses.replace(r, id_number=mask_id(r.id_number),
+                                account_number=mask_account(r.account_number)) for r in rows]
 
 
 def lines_by_seq(s: Session, roster_id: int, first: int, last: int) -> list[LineRow]:
@@ -210,7 +225,7 @@ def lines_by_seq(s: Session, roster_id: int, first: int, last: int) -> list[Line
     rows = s.connection().exec_driver_sql(
         f"SELECT {', '.join(LINE_COLUMNS)} FROM roster_lines"
         " WHERE roster_id = ? AND seq BETWEEN ? AND ? ORDER BY seq", (roster_id, first, last))
-    return [LineRow(*row) for row in rows]
+    return _shown(s, [LineRow(*row) for row in rows])
 
 
 def roster_areas(s: Session) -> list[tuple[int, str, str]]:

@@ -14,7 +14,7 @@ from ..services.auth import audit_export
 from ..db import Database
 from ..models import Area, Household, Income, Person, PropertyItem
 from ..progress import CancelToken, ProgressFn
-from ..queries import HouseholdFilter, household_query
+from ..services.queries import HouseholdFilter, household_query
 from . import layout as L
 
 EXPORT_FIELDS = tuple(f for f in L.FIELDS if f.key != "head_id_number")

@@ -29,15 +29,15 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..idnumber import mask_id  # noqa: F401  (the one masking rule; re-exported)
+from ..rules.idnumber import mask_id  # noqa: F401  (the one masking rule; re-exported)
 from ..errors import FieldError, NotFoundError, PermissionDenied, SignInError, ValidationError
+from ..rules.areas import code_prefix
 from ..models import Area, AuditEntry, Role, RolePermission, User, UserRole
 from ..models.audit import SignInToken
 
 # the actor of the write service running (reads inside it check that user)
 _acting: contextvars.ContextVar = contextvars.ContextVar("assistcase_actor", default=None)
 
-CODE_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
 
 # What each permission lets a user do; the grant of permissions to roles is the
 # ``role_permissions`` table (seeded by migration 0014).
@@ -170,7 +170,7 @@ def _grants(s: Session, user_id: int) -> tuple[Grant, ...]:
         if area_id is None:
             out.append(Grant(role, role_zh, None, "", "全部区域", ""))
         else:
-            out.append(Grant(role, role_zh, area_id, code, name, code[:CODE_DIGITS[level]]))
+            out.append(Grant(role, role_zh, area_id, code, name, code_prefix(code, level)))
     return tuple(out)
 
 
@@ -474,7 +474,7 @@ def _top_area_id(s: Session) -> int | None:
 def signin_policy(s: Session):
     """The sign-in settings (failures, lock and idle minutes, token hours) of the database:
     the policy of its top area, else the defaults."""
-    from ..standards import Policy
+    from ..rules.standards import Policy
     from .standards import policy_for
 
     top = _top_area_id(s)

@@ -11,7 +11,7 @@ from PySide6.QtCore import (QCoreApplication, QEvent, QLibraryInfo, QLocale, QOb
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from assistcase.config import RESOURCES_DIR, current_username
+from assistcase.config import RESOURCES_DIR
 from assistcase.errors import AssistCaseError
 
 log = logging.getLogger("assistcase.ui")
@@ -25,11 +25,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="assistcase-gui", description="AssistCase desktop app")
     p.add_argument("--db", help="database file or SQLAlchemy URL")
     p.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
-    p.add_argument("--user", default=None, help="acting user for the audit log")
+    p.add_argument("--user", default=None, help="user name to sign in as (the sign-in window "
+                                                "starts with it)")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password of --user from standard input instead of the "
+                        "sign-in window (scripted starts, the startup benchmark)")
     p.add_argument("--demo-households", type=int, default=2000,
                    help="size of the demo city created when the database is empty (0: none)")
     p.add_argument("--read-only", action="store_true",
-                   help="supervisor view: pages show no editing controls")
+                   help="open this file read-only: pages show no editing controls (what a "
+                        "user may do otherwise follows their roles)")
     p.add_argument("--exit-when-shown", action="store_true",
                    help="print a line and exit once the window shows its first rows "
                         "(startup benchmark)")
@@ -91,6 +96,28 @@ def _open(path: str | None, lang: str):
         _error(title, exc, lang)
         print(f"error: {exc.message_en}", file=sys.stderr)
     return None
+
+
+def sign_in(db, args: argparse.Namespace):
+    """The signed-in identity, or None when the user gives up: the first administrator of a
+    new database, else the sign-in window (or ``--user`` with ``--password-stdin``)."""
+    from PySide6.QtWidgets import QDialog
+
+    from assistcase.services import auth
+
+    from .signin import FirstAdministratorDialog, SignInDialog
+
+    if args.user and args.password_stdin:
+        try:
+            return auth.sign_in(db, args.user, sys.stdin.readline().rstrip("\r\n"))
+        except AssistCaseError as exc:
+            print(f"error: {exc.message_en}", file=sys.stderr)
+            return None
+    if auth.needs_first_administrator(db):
+        first = FirstAdministratorDialog(db)
+        return first.identity if first.exec() == QDialog.DialogCode.Accepted else None
+    dialog = SignInDialog(db, args.user or "")
+    return dialog.identity if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 def shutdown(app: QApplication, windows: list, db) -> None:
@@ -159,35 +186,54 @@ def main(argv: list[str] | None = None) -> int:
 
     install_exception_hook()  # unexpected errors: the log file in the data directory + a dialog
 
-    from assistcase.services.queries import registry_is_empty
-
     db = _open(args.db, args.lang)
     if db is None:
         return 2
-    actor = args.user or current_username()
+    from assistcase.services.auth import needs_first_administrator
 
     from .main_window import MainWindow
 
     window: list[MainWindow] = []
 
     def show_window() -> None:
-        w = MainWindow(db, actor, read_only=args.read_only)
+        identity = sign_in(db, args)
+        if identity is None:
+            app.quit()
+            return
+        db.signed_in = identity   # the core's reads are the signed-in user's
+        w = MainWindow(db, identity, read_only=args.read_only)
         window.append(w)
         w.show()
         if args.exit_when_shown:
             _exit_after_first_paint(w, app)
 
-    with db.read() as s:
-        empty = registry_is_empty(s)
+    new_database = needs_first_administrator(db)
+    if new_database:
+        with db.read() as s:
+            from sqlalchemy import select
+
+            from assistcase.models import Household
+
+            empty = s.scalar(select(Household.id).limit(1)) is None
+    else:
+        empty = False   # a database with users: whether its registry is empty is not asked
     if empty and args.demo_households > 0:
         from assistcase.demo import generate_demo_city
+        from assistcase.demo_users import create_demo_role_users, create_demo_users
 
         from .tasks import BackgroundTask
 
+        admin = create_demo_users(db)   # the demo's users: one per role, passwords shown
+        db.signed_in = admin
+
+        def make_demo(progress, cancel):
+            summary = generate_demo_city(db, admin, households=args.demo_households, seed=1,
+                                         progress=progress, cancel=cancel)
+            create_demo_role_users(db, admin)
+            return summary
+
         task = BackgroundTask(
-            lambda progress, cancel: generate_demo_city(db, actor, households=args.demo_households,
-                                                   seed=1, progress=progress, cancel=cancel),
-            QCoreApplication.translate("app", "Creating the demo database…"))
+            make_demo, QCoreApplication.translate("app", "Creating the demo database…"))
         task.succeeded.connect(lambda _summary: show_window())
         task.cancelled.connect(show_window)
 

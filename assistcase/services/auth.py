@@ -47,6 +47,8 @@ PERMISSIONS: dict[str, tuple[str, str]] = {
     "export.personal": ("print and export personal data (PDF, xlsx, notices)",
                         "打印、导出含个人信息的文件（PDF、Excel、公示）"),
     "audit.read": ("read the audit log", "查阅操作日志"),
+    "supervise": ("look into every area of the work (督查), changing nothing",
+                  "督查：查阅各项业务，不作修改"),
     "registry.write": ("register and change households and members", "登记、变更户籍和家庭成员"),
     "registry.import": ("import a register from a spreadsheet", "从表格导入花名册"),
     "case.write": ("record applications, checks, investigations, publicity, reviews, "

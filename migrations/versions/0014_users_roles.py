@@ -44,7 +44,7 @@ ROLE_PERMISSIONS = {
                         "roster.review", "roster.approve", "aid.approve.county",
                         "aid.approve.case_by_case"],
     "standards_officer": ["read", "standards.write"],
-    "supervisor": ["read", "audit.read"],
+    "supervisor": ["read", "audit.read", "supervise"],
     "administrator": ["read", "audit.read", "users.admin", "areas.write", "liaison.write"],
 }
 

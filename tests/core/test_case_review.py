@@ -321,7 +321,7 @@ def test_cli_exit_review_lists_the_case_with_figures_and_records_the_review(
         db, db_path, city, village_ids, capsys, monkeypatch, tmp_path):
     from assistcase.cli import main
 
-    from .conftest import token_file
+    from ..conftest import token_file
 
     monkeypatch.setenv("ASSISTCASE_TOKEN", str(token_file(db, ACTOR, tmp_path)))
 

@@ -216,7 +216,7 @@ def test_export_layout_is_what_the_import_reads(db, tmp_path, village_ids):
 
 def test_export_filters_by_village_and_cancel_leaves_no_file(db, db_path, tmp_path,
                                                              village_ids, capsys, monkeypatch):
-    from .conftest import token_file
+    from ..conftest import token_file
 
     monkeypatch.setenv("ASSISTCASE_TOKEN", str(token_file(db, ACTOR, tmp_path)))
     from assistcase.services import registry as reg

@@ -432,7 +432,7 @@ def test_report_exports_as_xlsx(db, existing, tmp_path):
 
 def test_cli_import_dry_run_report_and_exit_codes(db, db_path, existing, tmp_path, capsys,
                                                   monkeypatch):
-    from .conftest import token_file
+    from ..conftest import token_file
 
     monkeypatch.setenv("ASSISTCASE_TOKEN", str(token_file(db, ACTOR, tmp_path)))
     good = write_xlsx(tmp_path / "good.xlsx", good_rows())

@@ -332,7 +332,7 @@ def test_role_changes_are_audited_and_the_table_is_readable(db):
         table = auth.permission_table(s)
     assert rows[-1].old_value == "caseworker@*" and rows[-1].new_value == "supervisor@*"
     assert "roster.approve" in table["county_approver"]
-    assert table["supervisor"] == ["audit.read", "read"]
+    assert table["supervisor"] == ["audit.read", "read", "supervise"]
 
 
 def test_supervisor_sees_ids_masked_and_a_shown_record_is_audited(db, village_ids):

@@ -11,7 +11,9 @@ from ..conftest import open_test_db
 
 def run_app(*args, tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", ASSISTCASE_DATA_DIR=str(tmp_path))
-    return subprocess.run([sys.executable, "-m", "ui.app", *args, "--exit-when-shown"],
+    # signed in as the demo's administrator, the password on standard input (issue 13)
+    return subprocess.run([sys.executable, "-m", "ui.app", *args, "--exit-when-shown",
+                           "--user", "admin", "--password-stdin"], input="admin-demo-1\n",
                           capture_output=True, text=True, env=env, timeout=300)
 
 

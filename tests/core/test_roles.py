@@ -371,3 +371,40 @@ def test_the_first_administrator_only_on_a_new_database(db):
     assert not auth.needs_first_administrator(db)
     with pytest.raises(PermissionDenied):
         auth.create_first_administrator(db, "second", "another-admin-1")
+
+
+# --- the command line signs in -----------------------------------------------------------------
+
+
+def test_cli_refuses_roster_approve_without_sign_in_and_with_a_token_lacking_the_role(
+        db, db_path, tmp_path, capsys, monkeypatch):
+    import io
+    import json
+
+    from assistcase.cli import main
+
+    from ..conftest import token_file
+
+    monkeypatch.delenv("ASSISTCASE_TOKEN", raising=False)
+    assert main(["--db", str(db_path), "roster", "approve", "1"]) == 2
+    assert "sign in first" in capsys.readouterr().err
+    user(db, "cw_cli", "caseworker", None)
+    token = token_file(db, "cw_cli", tmp_path)
+    assert main(["--db", str(db_path), "--token", str(token), "roster", "approve", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "may not approve rosters" in err and "cw_cli" in err
+    # `assistcase login`: the password on standard input, a token file with its expiry
+    out = tmp_path / "login.json"
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["--db", str(db_path), "--user", ACTOR, "login", "--hours", "2",
+                 "--out", str(out)]) == 0
+    saved = json.loads(out.read_text(encoding="utf-8"))
+    expires = dt.datetime.fromisoformat(saved["expires"])
+    assert dt.timedelta(hours=1, minutes=58) < expires - dt.datetime.now() <= dt.timedelta(hours=2)
+    assert saved["user"] == ACTOR and PASSWORD not in out.read_text(encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--db", str(db_path), "--token", str(out), "roster", "list"]) == 0
+    # a wrong password signs nobody in
+    monkeypatch.setattr("sys.stdin", io.StringIO("wrong-password\n"))
+    assert main(["--db", str(db_path), "--user", ACTOR, "roster", "list"]) == 2
+    assert "wrong user name or password" in capsys.readouterr().err

@@ -31,6 +31,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from ..rules.aid import TYPE_LABELS
+from .auth import reader
 from ..errors import FieldError, ValidationError
 from ..models import Area
 from ..rules.rates import format_change, round_half_up
@@ -297,6 +298,7 @@ def _aid_rows(s: Session, params: dict, key: str) -> dict[str, tuple[int, int, i
 def statistics(s: Session, area_id: int, period: Period, compare: bool = True) -> StatisticsReport:
     """The statistics of ``area_id`` for ``period`` (see the module's description), with
     the same period a year earlier when ``compare``."""
+    reader(s, area_id=area_id)  # a report of another area is refused, naming it
     area = s.get(Area, area_id) if isinstance(area_id, int) else None
     if area is None:
         raise ValidationError.single("area_id", "choose the area of the statistics",
@@ -421,6 +423,7 @@ def monthly_series(s: Session, area_id: int, last_month: dt.date,
                    months: int = 24) -> list[MonthPoint]:
     """Caseload (persons paid in the month; temporary aid: grants) and funds per program for
     each of the ``months`` months up to ``last_month``, both channels (for the charts)."""
+    reader(s, area_id=area_id)  # a report of another area is refused, naming it
     area = s.get(Area, area_id)
     end = add_months(dt.date(last_month.year, last_month.month, 1), 1)
     start = add_months(end, -months)

@@ -119,3 +119,34 @@ def test_the_idle_lock_appears_and_unlocks_only_with_the_password(qtbot, demo_db
         assert lock.try_unlock()
     assert w.centralWidget().isVisible() and w.idle_lock.dialog is None
     w.close()
+
+
+def test_a_new_database_asks_for_its_administrator_who_adds_users(qtbot, tmp_path, zh):
+    from assistcase.db import open_database
+    from ui.signin import FirstAdministratorDialog, UsersPage
+
+    db = open_database(tmp_path / "new.sqlite3")
+    assert auth.needs_first_administrator(db)
+    first = FirstAdministratorDialog(db)
+    qtbot.addWidget(first)
+    first.username.setText("chief")
+    first.password.setText("chief-password-1")
+    first.repeat.setText("chief-password-2")
+    assert not first.create() and first.message.text() == "两次输入的密码不一致。"
+    first.repeat.setText("chief-password-1")
+    assert first.create() and first.identity.can("users.admin")
+    db.signed_in = first.identity
+    page = UsersPage(db, first.identity)
+    qtbot.addWidget(page)
+    assert page.permissions.rowCount() == 7
+    page.username.setText("neu")
+    page.display.setText("新用户")
+    page.password.setText("short")
+    page.role.setCurrentIndex(page.role.findData("caseworker"))
+    page.add_user()
+    assert "至少8个字符" in page.message.text() and page.table.rowCount() == 1
+    page.password.setText("neu-password-1")
+    page.add_user()
+    assert page.table.rowCount() == 2
+    assert auth.sign_in(db, "neu", "neu-password-1").can("registry.write")
+    db.dispose()

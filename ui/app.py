@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     db = _open(args.db, args.lang)
     if db is None:
         return 2
-    from assistcase.services.auth import needs_first_administrator
+    from assistcase.services.auth import is_blank_database
 
     from .main_window import MainWindow
 
@@ -207,16 +207,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.exit_when_shown:
             _exit_after_first_paint(w, app)
 
-    new_database = needs_first_administrator(db)
-    if new_database:
-        with db.read() as s:
-            from sqlalchemy import select
-
-            from assistcase.models import Household
-
-            empty = s.scalar(select(Household.id).limit(1)) is None
-    else:
-        empty = False   # a database with users: whether its registry is empty is not asked
+    # a database with users is signed in to as it is; a blank one gets the demo (or asks for
+    # its first administrator)
+    empty = is_blank_database(db)
     if empty and args.demo_households > 0:
         from assistcase.demo import generate_demo_city
         from assistcase.demo_users import create_demo_role_users, create_demo_users

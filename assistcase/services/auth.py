@@ -797,6 +797,15 @@ def sign_in_with_token(db, token: str, now: dt.datetime | None = None) -> Identi
         return identity(s, user.id)
 
 
+def is_blank_database(db) -> bool:
+    """Nobody can sign in and no household is registered: a new database (the app makes its
+    demo there)."""
+    from ..models import Household
+
+    with db.read() as s:
+        return needs_first_administrator(db) and s.scalar(select(Household.id).limit(1)) is None
+
+
 def is_demo_database(db) -> bool:
     with db.read() as s:
         return bool(s.scalar(select(func.count()).select_from(User).where(User.demo.is_(True))))

@@ -72,9 +72,18 @@ def create_demo_role_users(db: Database, admin: auth.Identity) -> None:
                          [(u.role, areas[u.level])], demo=True)
 
 
+ALL_ROLES = ("caseworker", "township_reviewer", "county_clerk", "county_approver",
+             "standards_officer", "supervisor", "administrator")
+GENERATOR = "demo-generator"
+
+
 def create_demo_users(db: Database) -> auth.Identity:
-    """The administrator and, once there are areas, the other demo users; returns the
-    administrator (who generates the demo city)."""
+    """The administrator, the areas, and the user the demo city is generated as (every role
+    over the whole database, signed under 演示数据生成 in the audit log, with a random password
+    nobody knows: nobody signs in as it). Returns that generator; the other demo users follow
+    once the city exists (:func:`create_demo_role_users`)."""
+    import secrets
+
     admin = create_demo_admin(db)
     with db.read() as s:
         has_areas = s.scalar(select(Area.id).limit(1)) is not None
@@ -82,4 +91,7 @@ def create_demo_users(db: Database) -> auth.Identity:
         from .services.areas import load_areas_csv
 
         load_areas_csv(db, admin)
-    return admin
+    uid = auth.create_user(db, admin, GENERATOR, "演示数据生成", secrets.token_urlsafe(24),
+                           [(r, None) for r in ALL_ROLES])
+    with db.read() as s:
+        return auth.identity(s, uid)

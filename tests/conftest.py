@@ -30,8 +30,8 @@ ALL_ROLES = ("caseworker", "township_reviewer", "county_clerk", "county_approver
 def add_test_users(database: Database) -> None:
     from assistcase.services import auth
 
-    auth.create_first_administrator(database, ACTOR, PASSWORD)
-    auth.set_user_roles(database, ACTOR, 1, [(r, None) for r in ALL_ROLES])
+    first = auth.create_first_administrator(database, ACTOR, PASSWORD)
+    auth.set_user_roles(database, ACTOR, first.user_id, [(r, None) for r in ALL_ROLES])
     for name in TEST_USERS[1:]:
         auth.create_user(database, ACTOR, name, name, PASSWORD, [(r, None) for r in ALL_ROLES])
 

@@ -198,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     def show_window() -> None:
         identity = sign_in(db, args)
         if identity is None:
-            app.quit()
+            QTimer.singleShot(0, app.quit)   # also when the event loop has not started yet
             return
         db.signed_in = identity   # the core's reads are the signed-in user's
         w = MainWindow(db, identity, read_only=args.read_only)

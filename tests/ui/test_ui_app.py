@@ -6,7 +6,13 @@ import sys
 
 from assistcase.db import open_database
 from assistcase.services.queries import count_households
-from ..conftest import open_test_db
+
+
+def open_demo(path):
+    """The demo database the app made, read as its administrator."""
+    db = open_database(path)
+    db.signed_in = "admin"
+    return db
 
 
 def run_app(*args, tmp_path):
@@ -22,14 +28,14 @@ def test_first_run_creates_a_demo_database_and_shows_the_window(tmp_path):
     out = run_app("--db", str(path), "--demo-households", "40", tmp_path=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "assistcase: window shown" in out.stdout
-    db = open_test_db(path)
+    db = open_demo(path)
     with db.read() as s:
         assert count_households(s) == 40
     db.dispose()
     # second start: the existing database is opened as it is
     again = run_app("--db", str(path), "--lang", "en", tmp_path=tmp_path)
     assert again.returncode == 0, again.stderr
-    db = open_test_db(path)
+    db = open_demo(path)
     with db.read() as s:
         assert count_households(s) == 40
     db.dispose()

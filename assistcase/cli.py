@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from .config import current_username, resolve_db_url
+from .config import resolve_db_url
 from .errors import AssistCaseError, ValidationError
 
 log = logging.getLogger("assistcase")
@@ -25,16 +25,110 @@ def _key(args: argparse.Namespace) -> bytes | None:
                    password=args.password, recovery_key=args.recovery_key, ask=True)
 
 
-def _core(args: argparse.Namespace, upgrade: bool = True):
-    """The façade every command works through (``--read-only``: every write is refused)."""
+def _core(args: argparse.Namespace, upgrade: bool = True, sign_in: bool = True):
+    """The façade every command works through, for the signed-in user (``--read-only``:
+    every write is refused)."""
     from .core import Core
 
-    return Core.open(args.db, args.user, read_only=args.read_only, upgrade=upgrade,
-                     key=_key(args))
+    db = _open(args, upgrade, sign_in)
+    return Core(db, args.user, read_only=args.read_only)
 
 
-def _open(args: argparse.Namespace, upgrade: bool = True):
-    return _core(args, upgrade).db
+def _open(args: argparse.Namespace, upgrade: bool = True, sign_in: bool = True):
+    """Open the database and sign in (issue 13): with ``--token FILE`` (made by
+    ``assistcase login``; ``$ASSISTCASE_TOKEN`` names one too), else ``--user NAME`` and the
+    password (prompted; read from standard input when that is no terminal). The signed-in
+    identity becomes ``args.user`` and the database's reader."""
+    from .db import open_database
+
+    db = open_database(args.db, upgrade=upgrade and not args.read_only, read_only=args.read_only,
+                       key=_key(args))
+    if sign_in:
+        args.user = _sign_in(db, args)
+        db.signed_in = args.user
+    return db
+
+
+def _read_password(prompt: str = "password: ") -> str:
+    import getpass
+
+    if sys.stdin is not None and sys.stdin.isatty():
+        return getpass.getpass(prompt)
+    line = sys.stdin.readline() if sys.stdin is not None else ""
+    return line.rstrip("\r\n")
+
+
+def _sign_in(db, args: argparse.Namespace):
+    import json
+    import os
+
+    from .errors import SignInError
+    from .services import auth
+
+    token_path = getattr(args, "token", None) or os.environ.get("ASSISTCASE_TOKEN")
+    if token_path:
+        try:
+            data = json.loads(Path(token_path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise SignInError(f"cannot read the sign-in token {token_path}: {e}",
+                              f"无法读取登录令牌 {token_path}") from None
+        return auth.sign_in_with_token(db, data.get("token", ""))
+    name = getattr(args, "user_given", None)
+    if not name:
+        raise SignInError("sign in first: give --user NAME (the password is asked for) or "
+                          "--token FILE from `assistcase login`",
+                          "请先登录：使用 --user 用户名（随后输入密码）或 assistcase login 生成的 --token 文件")
+    return auth.sign_in(db, name, _read_password(f"password for {name}: "))
+
+
+def cmd_login(args: argparse.Namespace) -> int:
+    """Sign in once and write a token file for batch runs, valid for ``--hours`` (default:
+    the ``cli_token_hours`` policy)."""
+    import json
+    import os
+
+    from .config import data_dir
+    from .services import auth
+
+    db = _open(args)
+    token, expires = auth.issue_token(db, args.user, hours=args.hours)
+    out = Path(args.out) if args.out else data_dir() / "token.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump({"db": db.url, "user": args.user.username, "token": token,
+                   "expires": expires.isoformat(timespec="minutes")}, f)
+    print(f"signed in as {args.user.username}; token written to {out}, valid until "
+          f"{expires:%Y-%m-%d %H:%M} (use --token {out})")
+    return 0
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    """The first administrator of a new database, or (as an administrator) a new user."""
+    from .services import auth
+
+    if args.action == "first-admin":
+        db = _open(args, sign_in=False)
+        password = _read_password("new administrator's password: ")
+        ident = auth.create_first_administrator(db, args.name, password, args.display or "")
+        print(f"administrator {ident.username} created")
+        return 0
+    db = _open(args)
+    grants = []
+    for item in args.role or []:
+        role, _, area = item.partition("@")
+        area_id = None
+        if area:
+            from .models import Area
+            from sqlalchemy import select
+
+            with db.read() as s:
+                area_id = s.scalar(select(Area.id).where(Area.code == area))
+        grants.append((role, area_id))
+    password = _read_password(f"password for the new user {args.name}: ")
+    auth.create_user(db, args.user, args.name, args.display or args.name, password, grants)
+    print(f"user {args.name} created with {len(grants)} role(s)")
+    return 0
 
 
 def _progress_printer(quiet: bool):
@@ -53,9 +147,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import generate_demo, generate_demo_city
 
     from .db import safe_url
+    from .demo_users import create_demo_role_users, create_demo_users
+    from .services.auth import needs_first_administrator
 
-    core = _core(args)
+    core = _core(args, sign_in=False)
     db = core.db
+    new = needs_first_administrator(db)
+    if new:
+        args.user = create_demo_users(db)     # a new demo database: one user per role
+    else:
+        args.user = _sign_in(db, args)
+    db.signed_in = core.actor = args.user
     t0 = time.perf_counter()
     extra = {} if args.registry_only else {"monitoring": True}
     generate = generate_demo if args.registry_only else generate_demo_city
@@ -63,6 +165,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
                          progress=_progress_printer(args.quiet), **extra)
     print(f"generated {summary.households} households and {summary.persons} persons "
           f"in {time.perf_counter() - t0:.1f} s into {safe_url(db.url)}")
+    if new:
+        create_demo_role_users(db, args.user)
+        from .demo_users import DEMO_USERS
+
+        print("demo users (user / password / role): " + "; ".join(
+            f"{u.username} / {u.password} / {u.role}" for u in DEMO_USERS))
     return 0
 
 
@@ -764,8 +872,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="database file or SQLAlchemy URL "
                              "(default: $ASSISTCASE_DB or the user data directory)")
     common.add_argument("--user", default=argparse.SUPPRESS,
-                        help="acting user recorded in the audit log (default: "
-                             "$ASSISTCASE_USER or the login name)")
+                        help="sign in as this user (the password is asked for; read from "
+                             "standard input when that is no terminal)")
+    common.add_argument("--token", default=argparse.SUPPRESS,
+                        help="sign in with a token file from `assistcase login` "
+                             "(default: $ASSISTCASE_TOKEN)")
     common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS)
     common.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS,
                         help="open the database read-only: every write is refused")
@@ -784,6 +895,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     def add(name: str, **kw):
         return sub.add_parser(name, parents=[common], **kw)
+
+    lg = add("login", help="sign in once and write a token file for batch runs")
+    lg.add_argument("--hours", type=int, help="hours the token is valid (default: policy "
+                                              "cli_token_hours, 8)")
+    lg.add_argument("--out", help="token file (default: token.json in the data directory)")
+    lg.set_defaults(func=cmd_login)
+
+    us = add("user", help="first administrator of a new database; new users")
+    us.add_argument("action", choices=("first-admin", "add"))
+    us.add_argument("name")
+    us.add_argument("--display", help="name shown and signed on rosters")
+    us.add_argument("--role", action="append",
+                    help="ROLE or ROLE@AREACODE (repeat), e.g. caseworker@411402001000")
+    us.set_defaults(func=cmd_user)
 
     d = add("demo", help="generate a demo city into an empty database")
     d.add_argument("--households", type=int, default=2000)
@@ -1017,7 +1142,9 @@ def main(argv: list[str] | None = None) -> int:
     # Defaults are applied here: parsers share the common actions, so set_defaults on one
     # would override a value given to the other.
     args.db = getattr(args, "db", None)
-    args.user = getattr(args, "user", None) or current_username()
+    args.user_given = getattr(args, "user", None)
+    args.user = None     # set by sign-in (_open)
+    args.token = getattr(args, "token", None)
     args.verbose = getattr(args, "verbose", False)
     args.read_only = getattr(args, "read_only", False)
     for name in ("password", "slot", "recovery_key"):

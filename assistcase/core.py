@@ -34,6 +34,7 @@ class Core:
         self.db = db
         self.actor = actor
         self.read_only = bool(read_only or db.read_only)
+        self.origin = self  # the façade a read-only view was made from (one change bus)
 
     @classmethod
     def open(cls, db: str | Path | None, actor: Any, read_only: bool = False,
@@ -43,6 +44,13 @@ class Core:
         encrypted one with its data ``key``)."""
         return cls(open_database(db, upgrade=upgrade and not read_only, read_only=read_only,
                                  key=key), actor, read_only)
+
+    def read_only_view(self) -> "Core":
+        """The same database and user with every write refused (a page the signed-in user
+        may only read); it shares the original's change broadcast."""
+        view = Core(self.db, self.actor, read_only=True)
+        view.origin = self.origin
+        return view
 
     @property
     def may_write(self) -> bool:

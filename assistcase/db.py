@@ -227,6 +227,14 @@ class Database:
         self.key = key  # the SQLCipher data key of an encrypted file (never stored)
         self.engine = engine or make_engine(url, key, read_only=read_only)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Who this process is signed in as (issue 13): read services take the user from here
+        # (services.auth.reader); write services are given their ``actor``.
+        self.signed_in: object | None = None
+
+    def _session(self) -> Session:
+        s = self._sessions()
+        s.info["identity"] = self.signed_in
+        return s
 
     @property
     def path(self) -> Path | None:
@@ -236,14 +244,14 @@ class Database:
         return None
 
     def session(self) -> Session:
-        return self._sessions()
+        return self._session()
 
     @contextlib.contextmanager
     def begin(self) -> Iterator[Session]:
         """A write session in one transaction: committed on success, rolled back on any error."""
         if self.read_only:
             raise ReadOnlyError()
-        with self._sessions() as s, s.begin():
+        with self._session() as s, s.begin():
             s.connection(execution_options={"assistcase_write": True})
             yield s
 
@@ -251,7 +259,7 @@ class Database:
     def read(self) -> Iterator[Session]:
         """A session for reading only; never committed. It reads one consistent snapshot
         while others write (SQLite: its read transaction; PostgreSQL: REPEATABLE READ)."""
-        with self._sessions() as s:
+        with self._session() as s:
             if self.is_postgresql:
                 s.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             yield s

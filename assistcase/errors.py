@@ -110,6 +110,16 @@ class NotFoundError(AssistCaseError):
         super().__init__(f"{what} {key} not found", f"未找到{what_zh or what}：{key}")
 
 
+class PermissionDenied(AssistCaseError):
+    """The signed-in user may not do this, or not in this area (issue 13). Names the
+    permission or the area, and for a separation-of-duties refusal the rule and the person."""
+
+
+class SignInError(AssistCaseError):
+    """A sign-in was refused: unknown user or wrong password (one message for both), locked
+    account, expired token."""
+
+
 class StateError(AssistCaseError):
     """The action is not allowed in the record's current state."""
 

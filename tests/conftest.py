@@ -21,6 +21,23 @@ from assistcase.rules.idnumber import check_digit
 from assistcase.services.areas import load_areas_csv
 
 ACTOR = "tester"
+PASSWORD = "test-password"
+# The tests' users (issue 13): each holds every role over the whole database, so tests written
+# before roles act as before; the role, area and separation-of-duties tests create their own
+# users with one role each.
+TEST_USERS = (ACTOR, "reviewer", "approver", "clerk", "demo-maker", "demo", "制表员甲", "另一位工作人员",
+              "审批员丙", "审核员乙")
+ALL_ROLES = ("caseworker", "township_reviewer", "county_clerk", "county_approver",
+             "standards_officer", "supervisor", "administrator")
+
+
+def add_test_users(database: Database) -> None:
+    from assistcase.services import auth
+
+    first = auth.create_first_administrator(database, ACTOR, PASSWORD)
+    auth.set_user_roles(database, ACTOR, first.user_id, [(r, None) for r in ALL_ROLES])
+    for name in TEST_USERS[1:]:
+        auth.create_user(database, ACTOR, name, name, PASSWORD, [(r, None) for r in ALL_ROLES])
 
 
 def make_id(area: str = "411402", birth: dt.date = dt.date(1980, 1, 1), seq: int = 1) -> str:
@@ -58,6 +75,18 @@ def pytest_generate_tests(metafunc):
                    or name.rsplit(".", 1)[-1] in PG_PENDING_MODULES
                    or metafunc.function.__name__ in PG_PENDING_TESTS)
     metafunc.parametrize("db_engine", ENGINES[:1] if sqlite_only else ENGINES, indirect=True)
+
+
+def open_test_db(path, upgrade: bool = True) -> Database:
+    """``open_database`` for a test's own file: an empty database gets the test users, and the
+    process is signed in as ``ACTOR`` (what the window and the CLI do after sign-in)."""
+    from assistcase.services.auth import needs_first_administrator
+
+    database = open_database(path, upgrade=upgrade)
+    if database.is_current() and needs_first_administrator(database):
+        add_test_users(database)
+    database.signed_in = ACTOR
+    return database
 
 
 @pytest.fixture
@@ -191,6 +220,7 @@ def _areas_template(tmp_path_factory) -> Path:
     for every test cost more than most tests themselves)."""
     path = tmp_path_factory.mktemp("template") / "areas.sqlite3"
     database = open_database(path)
+    add_test_users(database)
     load_areas_csv(database, ACTOR)
     database.dispose()  # checkpoints the WAL: the file alone is the whole database
     return path
@@ -223,6 +253,7 @@ def demo_city(db: Database, households: int, seed: int, today: dt.date) -> Datab
         template = _DEMO_TEMPLATES["areas"].with_name(f"demo-{households}-{seed}-{today}.sqlite3")
         shutil.copyfile(_DEMO_TEMPLATES["areas"], template)
         made = open_database(template)
+        made.signed_in = ACTOR
         generate_demo_city(made, ACTOR, households=households, seed=seed, today=today)
         made.dispose()
         _DEMO_TEMPLATES[key] = template
@@ -241,6 +272,7 @@ def db(db_engine, db_path, _areas_template, request) -> Database:
     if db_engine == "sqlite":
         shutil.copyfile(_areas_template, db_path)
     database = open_database(db_path)
+    database.signed_in = ACTOR   # what the window and the CLI do after sign-in
     yield database
     database.dispose()
 
@@ -295,3 +327,17 @@ def zh(qapp):
     for tr in list(app_module._keep):
         qapp.removeTranslator(tr)
     app_module._keep.clear()
+
+
+def token_file(db: Database, user: str, folder: Path, hours: int = 8) -> Path:
+    """A sign-in token file for ``user``, as ``assistcase login`` writes it."""
+    import json
+
+    from assistcase.services import auth
+
+    ident = auth.sign_in(db, user, PASSWORD)
+    token, expires = auth.issue_token(db, ident, hours=hours)
+    path = folder / f"token-{ident.user_id}.json"
+    path.write_text(json.dumps({"user": user, "token": token,
+                                "expires": expires.isoformat()}), encoding="utf-8")
+    return path

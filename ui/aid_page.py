@@ -52,6 +52,9 @@ from assistcase.services.queries import (HouseholdDetail, HouseholdFilter, found
 from assistcase.services import aid as A
 from assistcase.services import rosters as R
 
+from assistcase.services.auth import AID_LEVEL_PERMISSION
+
+from .signin import allowed
 from .labels import fen_to_yuan_text, label, yuan_text_to_fen
 from .ops import Change, Op, Page
 from .rosters_page import ERROR_STYLE, _item, _pydate, _qdate, _table, error_text
@@ -238,7 +241,7 @@ class ApproveDialog(SubmitDialog):
     def __init__(self, view: A.AidView, level: str, today: dt.date,
                  limits_on: Callable[[dt.date], Any], earlier: str,
                  approve: Callable[[A.ApprovalInput], ServiceResult], names: dict[str, str],
-                 lang: str, parent: QWidget | None = None):
+                 lang: str, parent: QWidget | None = None, levels: tuple[str, ...] = LEVELS):
         super().__init__("", "", lang, parent)
         self.setWindowTitle(self.tr("Approve temporary aid"))
         self.ok_button().setText(self.tr("Approve"))
@@ -264,10 +267,13 @@ class ApproveDialog(SubmitDialog):
             self.earlier.show()
         self.top.addWidget(self.earlier)
 
+        # the levels the approver's role holds (issue 13: the level is the role's; a county
+        # approver chooses only between county and a case-by-case decision)
         self.level = QComboBox()
-        for key in LEVELS:
+        for key in levels:
             self.level.addItem(names[key], key)
-        self.level.setCurrentIndex(self.level.findData(level))
+        self.level.setCurrentIndex(max(self.level.findData(level), 0))
+        self.level.setEnabled(len(levels) > 1)
         self.amount = QLineEdit(fen_to_yuan_text(view.amount_requested_fen).replace(",", ""))
         self.amount.setPlaceholderText(self.tr("yuan"))
         self.approver = QLineEdit(str(QSettings().value("aid/approver", "")))
@@ -1454,9 +1460,11 @@ class AidPage(Page):
         def approve(data: A.ApprovalInput) -> ServiceResult:
             return self.core.write(A.approve_aid, aid_id, data)
 
+        held = tuple(lv for lv in LEVELS
+                     if allowed(self.actor, AID_LEVEL_PERMISSION[lv])) or LEVELS
         dlg = ApproveDialog(view, level, self.today, limits_on,
                             self._earlier(aid_id), approve, self.names,
-                            self.lang, self)
+                            self.lang, self, levels=held)
         dlg.accepted.connect(lambda: self._approved(aid_id, dlg.result_value))
         self._open(dlg)
         return dlg

@@ -11,7 +11,7 @@ from PySide6.QtCore import (QCoreApplication, QEvent, QLibraryInfo, QLocale, QOb
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from assistcase.config import RESOURCES_DIR, current_username
+from assistcase.config import RESOURCES_DIR
 from assistcase.errors import AssistCaseError
 
 log = logging.getLogger("assistcase.ui")
@@ -25,11 +25,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="assistcase-gui", description="AssistCase desktop app")
     p.add_argument("--db", help="database file or SQLAlchemy URL")
     p.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
-    p.add_argument("--user", default=None, help="acting user for the audit log")
+    p.add_argument("--user", default=None, help="user name to sign in as (the sign-in window "
+                                                "starts with it)")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password of --user from standard input instead of the "
+                        "sign-in window (scripted starts, the startup benchmark)")
     p.add_argument("--demo-households", type=int, default=2000,
                    help="size of the demo city created when the database is empty (0: none)")
     p.add_argument("--read-only", action="store_true",
-                   help="supervisor view: pages show no editing controls")
+                   help="open this file read-only: pages show no editing controls (what a "
+                        "user may do otherwise follows their roles)")
     p.add_argument("--exit-when-shown", action="store_true",
                    help="print a line and exit once the window shows its first rows "
                         "(startup benchmark)")
@@ -92,6 +97,28 @@ def _open(path: str | None, lang: str, read_only: bool = False):
         _error(title, exc, lang)
         print(f"error: {exc.message_en}", file=sys.stderr)
     return None
+
+
+def sign_in(db, args: argparse.Namespace):
+    """The signed-in identity, or None when the user gives up: the first administrator of a
+    new database, else the sign-in window (or ``--user`` with ``--password-stdin``)."""
+    from PySide6.QtWidgets import QDialog
+
+    from assistcase.services import auth
+
+    from .signin import FirstAdministratorDialog, SignInDialog
+
+    if args.user and args.password_stdin:
+        try:
+            return auth.sign_in(db, args.user, sys.stdin.readline().rstrip("\r\n"))
+        except AssistCaseError as exc:
+            print(f"error: {exc.message_en}", file=sys.stderr)
+            return None
+    if auth.needs_first_administrator(db):
+        first = FirstAdministratorDialog(db)
+        return first.identity if first.exec() == QDialog.DialogCode.Accepted else None
+    dialog = SignInDialog(db, args.user or "")
+    return dialog.identity if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 
 def shutdown(app: QApplication, windows: list, db) -> None:
@@ -162,18 +189,23 @@ def main(argv: list[str] | None = None) -> int:
     install_exception_hook()  # unexpected errors: the log file in the data directory + a dialog
 
     from assistcase.core import Core
-    from assistcase.services.queries import registry_is_empty
+    from assistcase.services.auth import is_blank_database
 
     db = _open(args.db, args.lang, args.read_only)
     if db is None:
         return 2
-    core = Core(db, args.user or current_username(), args.read_only)
+    core = Core(db, None, args.read_only)  # the actor is the identity signed in below
 
     from .main_window import MainWindow
 
     window: list[MainWindow] = []
 
     def show_window() -> None:
+        identity = sign_in(db, args)
+        if identity is None:
+            QTimer.singleShot(0, app.quit)   # also when the event loop has not started yet
+            return
+        db.signed_in = core.actor = identity   # the core's reads are the signed-in user's
         w = MainWindow(core)
         from .backup_dialog import attach  # backups and restore (Ctrl+Shift+B), daily backup
 
@@ -183,10 +215,23 @@ def main(argv: list[str] | None = None) -> int:
         if args.exit_when_shown:
             _exit_after_first_paint(w, app)
 
-    if core.may_write and args.demo_households > 0 and core.read(registry_is_empty):
+    # a database with users is signed in to as it is; a blank one gets the demo (or asks for
+    # its first administrator)
+    empty = core.may_write and is_blank_database(db)
+    if empty and args.demo_households > 0:
         from assistcase.demo import generate_demo_city
+        from assistcase.demo_users import create_demo_role_users, create_demo_users
 
         from .ops import Change, Op, show_error
+
+        admin = create_demo_users(db)   # the demo's users: one per role, passwords shown
+        db.signed_in = core.actor = admin
+
+        def make_demo(progress, cancel):
+            summary = core.write(generate_demo_city, households=args.demo_households, seed=1,
+                                 progress=progress, cancel=cancel, monitoring=True)
+            create_demo_role_users(db, admin)
+            return summary
 
         def failed(exc: BaseException, tb: str) -> None:
             # the core's message, or for anything unexpected the log file and "copy details"
@@ -194,9 +239,7 @@ def main(argv: list[str] | None = None) -> int:
                        QCoreApplication.translate("app", "Demo data could not be created"))
             show_window()
 
-        op = Op(None, lambda progress, cancel: core.write(
-                    generate_demo_city, households=args.demo_households, seed=1,
-                    progress=progress, cancel=cancel, monitoring=True),
+        op = Op(None, make_demo,
                 QCoreApplication.translate("app", "Creating the demo database…"),
                 core, Change.HOUSEHOLDS)
         op.on_success(lambda _summary: show_window()).on_cancel(show_window).on_failure(failed)

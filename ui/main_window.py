@@ -4,25 +4,38 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
-                               QStackedWidget, QWidget)
+                               QPushButton, QStackedWidget, QWidget)
 
 from assistcase import __version__
 from assistcase.core import Core
 from assistcase.db import Database
 
+from assistcase.services.auth import Identity, signin_policy
+
 from .navigation import PAGES
 from .ops import as_core
+from .signin import ChangePasswordDialog, IdleLock, allowed
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, core: Core | Database, actor: str | None = None, read_only: bool = False,
-                 parent: QWidget | None = None):
+    """``actor``: the signed-in :class:`~assistcase.services.auth.Identity` (its pages and
+    buttons follow its permissions; a plain user name shows every page, as before sign-in).
+    ``read_only`` opens the file read-only whoever is signed in. ``idle_lock_msec``: the idle
+    lock's time (default: the database's ``idle_lock_minutes`` policy; 0: none)."""
+
+    def __init__(self, core: Core | Database, actor=None, read_only: bool = False,
+                 parent: QWidget | None = None, idle_lock_msec: int | None = None):
         super().__init__(parent)
         self.core = as_core(core, actor, read_only)  # every page works through this façade
         self.db = db = self.core.db
         self.actor = actor = self.core.actor
-        self.read_only = self.core.read_only
-        self.setWindowTitle(self.tr("AssistCase — social assistance case management"))
+        self.read_only = read_only = self.core.read_only
+        self.entries = [e for e in PAGES if allowed(actor, *e.sees)
+                        and (e.key != "users" or isinstance(actor, Identity))]
+        title = self.tr("AssistCase — social assistance case management")
+        if isinstance(actor, Identity) and actor.demo:
+            title += " — " + self.tr("演示数据 (demo data)")
+        self.setWindowTitle(title)
         self.pages: dict[str, QWidget] = {}
 
         self.nav = QListWidget()
@@ -32,7 +45,7 @@ class MainWindow(QMainWindow):
                                "QListWidget::item { padding: 8px 6px; }")
         self.stack = QStackedWidget()
         self._index: dict[str, int] = {}
-        for entry in PAGES:
+        for entry in self.entries:
             item = QListWidgetItem(entry.translated_title())
             item.setData(Qt.ItemDataRole.UserRole, entry.key)
             if entry.factory is None:
@@ -50,22 +63,49 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
         where = str(db.path or db.url)
-        self.statusBar().addPermanentWidget(QLabel(self.tr("User: {user}").format(user=actor)))
+        if isinstance(actor, Identity):
+            who = self.tr("User: {user} ({roles})").format(
+                user=actor.name, roles="、".join(f"{g.role_zh}·{g.area_name}" for g in actor.grants))
+        else:
+            who = self.tr("User: {user}").format(user=actor)
+        self.user_label = QLabel(who)
+        self.user_label.setObjectName("signed_in_user")
+        self.statusBar().addPermanentWidget(self.user_label)
+        self.idle_lock = None
+        if isinstance(actor, Identity):
+            self.password_button = QPushButton(self.tr("Change password…"))
+            self.password_button.setFlat(True)
+            self.password_button.clicked.connect(self.change_password)
+            self.lock_button = QPushButton(self.tr("Lock"))
+            self.lock_button.setFlat(True)
+            self.statusBar().addPermanentWidget(self.password_button)
+            self.statusBar().addPermanentWidget(self.lock_button)
+            if idle_lock_msec is None:
+                idle_lock_msec = self.core.read(signin_policy).idle_lock_minutes * 60_000
+            if idle_lock_msec:
+                self.idle_lock = IdleLock(self, db, actor, idle_lock_msec)
+                self.lock_button.clicked.connect(self.idle_lock.lock)
         self.statusBar().addPermanentWidget(QLabel(self.tr("Database: {path}").format(path=where)))
         self.statusBar().addPermanentWidget(QLabel(f"v{__version__}"))
         self.resize(1280, 800)
         self._restore_state()
-        self.show_page("todo")  # a caseworker's day starts with what is due
+        # a caseworker's day starts with what is due; who has no to-do list, with the first page
+        self.show_page("todo" if any(e.key == "todo" for e in self.entries)
+                       else self.entries[0].key)
 
     # --- pages ------------------------------------------------------------------------------
 
     def page(self, key: str) -> QWidget:
         """The page for ``key``, created on first use."""
         if key not in self.pages:
-            entry = next(e for e in PAGES if e.key == key)
-            if entry.factory is None:
+            entry = next((e for e in self.entries if e.key == key), None)
+            if entry is None or entry.factory is None:
                 raise KeyError(key)
-            widget = entry.factory(self.core, self.actor, self.read_only)
+            read_only = self.read_only or not allowed(self.actor, *entry.writes) \
+                if isinstance(self.actor, Identity) else self.read_only
+            page_core = (self.core.read_only_view() if read_only and not self.core.read_only
+                         else self.core)
+            widget = entry.factory(page_core, self.actor, read_only)
             if key == "todo":
                 widget.counts_changed.connect(self._todo_counts)
                 widget.open_case_requested.connect(self._open_case)
@@ -83,14 +123,19 @@ class MainWindow(QMainWindow):
         for other in self.pages.values():  # a page's status-bar widgets show with the page
             for status in getattr(other, "status_widgets", ()):
                 status.setVisible(other is widget)
-        row = next(i for i, e in enumerate(PAGES) if e.key == key)
+        row = next(i for i, e in enumerate(self.entries) if e.key == key)
         if self.nav.currentRow() != row:
             self.nav.setCurrentRow(row)
         return widget
 
     def _show_row(self, row: int) -> None:
-        if 0 <= row < len(PAGES) and PAGES[row].factory is not None:
-            self.show_page(PAGES[row].key)
+        if 0 <= row < len(self.entries) and self.entries[row].factory is not None:
+            self.show_page(self.entries[row].key)
+
+    def change_password(self) -> None:
+        dialog = ChangePasswordDialog(self.db, self.actor, self)
+        dialog.open()
+        self.dialog = dialog
 
     @property
     def registry(self):
@@ -109,8 +154,8 @@ class MainWindow(QMainWindow):
 
     def _todo_counts(self, total: int, overdue: int) -> None:
         """The to-do entry of the navigation shows what is due (and overdue)."""
-        row = next(i for i, e in enumerate(PAGES) if e.key == "todo")
-        title = PAGES[row].translated_title()
+        row = next(i for i, e in enumerate(self.entries) if e.key == "todo")
+        title = self.entries[row].translated_title()
         if total:
             title += (self.tr(" (%1)") if not overdue else self.tr(" (%1, %2 overdue)")) \
                 .replace("%1", str(total)).replace("%2", str(overdue))
@@ -142,6 +187,8 @@ class MainWindow(QMainWindow):
             self.restoreGeometry(geometry)
 
     def closeEvent(self, event) -> None:
+        if self.idle_lock is not None:
+            self.idle_lock.stop()
         QSettings().setValue("main/geometry", self.saveGeometry())
         for widget in self.pages.values():
             if hasattr(widget, "save_state"):

@@ -17,6 +17,10 @@ class PageEntry:
     key: str
     title: str  # source text, context "navigation"
     factory: Callable[[Core, str, bool], QWidget] | None  # (the window's façade, actor, read-only)
+    # who sees the page (any of these permissions) and who may change things on it; the
+    # core checks every call again (issue 13)
+    sees: tuple[str, ...] = ("read",)
+    writes: tuple[str, ...] = ()
 
     def translated_title(self) -> str:
         return QCoreApplication.translate("navigation", self.title)
@@ -70,13 +74,32 @@ def _statistics(core: Core, actor: str, read_only: bool) -> QWidget:
     return StatisticsPage(core, actor, read_only=read_only)
 
 
+def _users(core: Core, actor: str, read_only: bool) -> QWidget:
+    from .signin import UsersPage
+
+    return UsersPage(core.db, actor, read_only)
+
+
+_APPROVE_AID = ("aid.approve.township", "aid.approve.county", "aid.approve.case_by_case")
+_ROSTERS = ("roster.build", "roster.review", "roster.approve")
+
 PAGES: list[PageEntry] = [
-    PageEntry("todo", QT_TRANSLATE_NOOP("navigation", "To-do"), _todo),
-    PageEntry("registry", QT_TRANSLATE_NOOP("navigation", "Household registry"), _registry),
-    PageEntry("standards", QT_TRANSLATE_NOOP("navigation", "Standards"), _standards),
-    PageEntry("cases", QT_TRANSLATE_NOOP("navigation", "Assistance cases"), _cases),
-    PageEntry("aid", QT_TRANSLATE_NOOP("navigation", "Temporary aid"), _aid),
-    PageEntry("rosters", QT_TRANSLATE_NOOP("navigation", "Payment rosters"), _rosters),
-    PageEntry("statistics", QT_TRANSLATE_NOOP("navigation", "Statistics"), _statistics),
-    PageEntry("liaison", QT_TRANSLATE_NOOP("navigation", "Institution liaison"), _liaison),
+    PageEntry("todo", QT_TRANSLATE_NOOP("navigation", "To-do"), _todo,
+              ("read",), ("case.write", "aid.record")),
+    PageEntry("registry", QT_TRANSLATE_NOOP("navigation", "Household registry"), _registry,
+              ("read",), ("registry.write", "registry.import")),
+    PageEntry("standards", QT_TRANSLATE_NOOP("navigation", "Standards"), _standards,
+              ("standards.write", "supervise", *_ROSTERS), ("standards.write",)),
+    PageEntry("cases", QT_TRANSLATE_NOOP("navigation", "Assistance cases"), _cases,
+              ("case.write", "case.confirm", "supervise"), ("case.write", "case.confirm")),
+    PageEntry("aid", QT_TRANSLATE_NOOP("navigation", "Temporary aid"), _aid,
+              ("aid.record", *_APPROVE_AID, "supervise"), ("aid.record", *_APPROVE_AID)),
+    PageEntry("rosters", QT_TRANSLATE_NOOP("navigation", "Payment rosters"), _rosters,
+              (*_ROSTERS, "supervise"), _ROSTERS),
+    PageEntry("statistics", QT_TRANSLATE_NOOP("navigation", "Statistics"), _statistics,
+              ("read",), ()),
+    PageEntry("liaison", QT_TRANSLATE_NOOP("navigation", "Institution liaison"), _liaison,
+              ("liaison.write", "supervise"), ("liaison.write",)),
+    PageEntry("users", QT_TRANSLATE_NOOP("navigation", "Users and roles"), _users,
+              ("users.admin",), ("users.admin",)),
 ]

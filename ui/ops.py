@@ -54,7 +54,8 @@ _buses: "weakref.WeakKeyDictionary[Core, ChangeBus]" = weakref.WeakKeyDictionary
 
 
 def change_bus(core: Core) -> ChangeBus:
-    """The broadcaster every page holding ``core`` listens to."""
+    """The broadcaster every page holding ``core`` (or a read-only view of it) listens to."""
+    core = getattr(core, "origin", core)
     bus = _buses.get(core)
     if bus is None:
         bus = _buses[core] = ChangeBus()

@@ -35,6 +35,7 @@ from assistcase.db import Database
 from assistcase.errors import AssistCaseError, ValidationError
 from assistcase.services import rosters as R
 
+from .signin import allowed
 from .labels import fen_to_yuan_text, yuan_text_to_fen
 from .ops import Change, Op, Page
 from .roster_lines_model import RosterLinesModel
@@ -375,7 +376,7 @@ class RostersPage(Page):
         top = QHBoxLayout()
         self.new_button = QPushButton(self.tr("New roster…"))
         self.new_button.clicked.connect(self.open_new_dialog)
-        self.new_button.setVisible(not read_only)
+        self.new_button.setVisible(not read_only and allowed(actor, "roster.build"))
         refresh = QPushButton(self.tr("Refresh"))
         refresh.clicked.connect(lambda: self.refresh_list())
         self.pending_button = QPushButton(self.tr("Waiting for the next roster…"))
@@ -668,8 +669,19 @@ class RostersPage(Page):
             self.bank_button: status == "approved",
             self.returns_button: status == "approved",
         }
+        needs = {  # a button shows only to a role that may use it (issue 13)
+            self.review_button: ("roster.review",),
+            self.send_back_button: ("roster.review", "roster.approve"),
+            self.approve_button: ("roster.approve",),
+            self.rebuild_button: ("roster.build",), self.discard_button: ("roster.build",),
+            self.adjust_button: ("roster.build",), self.returns_button: ("roster.build",),
+            self.print_button: ("export.personal",), self.notice_button: ("export.personal",),
+            self.bank_button: ("export.personal",),
+        }
         for button, visible in shown.items():
             if self.read_only and button in self.write_buttons:
+                visible = False
+            if not allowed(self.actor, *needs.get(button, ())):
                 visible = False
             shown[button] = visible
             button.setVisible(visible)

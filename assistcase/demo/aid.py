@@ -21,6 +21,7 @@ from random import Random
 from sqlalchemy import insert, text
 from stdnum import luhn
 
+from ..services.auth import requires
 from ..rules.aid import ApprovalLimits, add_working_days, default_residence_class
 from . import names as pools
 from ..db import Database
@@ -102,6 +103,7 @@ def _floor(fen: float, step_fen: int) -> int:
     return int(fen) // step_fen * step_fen
 
 
+@requires("users.admin")
 def generate_demo_aid(db: Database, actor: str | int, year: int, seed: int, count: int = 2000,
                       area_id: int | None = None, until: dt.date | None = None,
                       progress: ProgressFn | None = None,

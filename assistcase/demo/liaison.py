@@ -9,6 +9,7 @@ from collections import defaultdict
 
 from sqlalchemy import select
 
+from ..services.auth import requires
 from ..db import Database
 from ..errors import ValidationError
 from ..models import (Area, Assignment, Institution, InstitutionAssessment, InstitutionResult,
@@ -24,6 +25,7 @@ _SURNAME_CHARS = "".join(s for s, _ in names.SURNAMES)
 
 
 
+@requires("liaison.write")
 def generate_liaison_data(db: Database, actor: str | int, year: int, seed: int = 1,
                           until: dt.date | None = None) -> dict:
     """Deterministic test data for one year: institutions for the loaded city and counties

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, func, select
 from sqlalchemy.orm import Session
 from stdnum import luhn
 
+from ..services.auth import requires
 from . import names as pools
 from ..db import Database
 from ..errors import StateError, ValidationError
@@ -459,6 +460,7 @@ def _drop_indexes(conn: Connection) -> list[str]:
     return [sql for _, sql in rows]
 
 
+@requires("users.admin")
 def generate_demo(db: Database, actor: str | int, households: int, seed: int,
                   progress: ProgressFn | None = None, cancel: CancelToken | None = None,
                   today: dt.date | None = None) -> DemoSummary:
@@ -647,6 +649,7 @@ _NEXT_REVIEW = {"sqlite": "date(:today, '+' || (h.id % 180) || ' days')",
                 "postgresql": "CAST(:today AS DATE) + (h.id % 180)"}
 
 
+@requires("users.admin")
 def generate_demo_cases(db: Database, actor: str | int, paid_from: dt.date,
                         today: dt.date | None = None) -> dict[str, int]:
     """Active cases for the demo registry, written set-based in one transaction: one dibao
@@ -699,6 +702,7 @@ def generate_demo_cases(db: Database, actor: str | int, paid_from: dt.date,
     return counts
 
 
+@requires("users.admin")
 def generate_demo_city(db: Database, actor: str | int, households: int, seed: int,
                        progress: ProgressFn | None = None, cancel: CancelToken | None = None,
                        today: dt.date | None = None, monitoring: bool = False) -> DemoSummary:

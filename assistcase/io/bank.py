@@ -67,6 +67,7 @@ from ..services.care import (CASH_SQL, INSTITUTION_JOIN, InstitutionPayment,
 from ..services.rosters import PaymentOutcome, ReturnsResult
 from ..rules.money import parse_yuan, yuan, yuan_decimal
 from .tables import ImportFileError, open_table
+from ..services.auth import audit_export, requires
 
 __all__ = ["BANK_COLUMNS", "BANK_SHEET", "CASH_SHEET", "INSTITUTION_SHEET", "SUMMARY_SHEET",
            "BankFileSummary", "ReturnsResult", "bank_reference", "fen_from_cell",
@@ -196,6 +197,7 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
     from openpyxl.utils import get_column_letter
 
     path = Path(path)
+    audit_export(db, "bank_xlsx", "roster", roster_id, path, record="roster")
     report = progress or (lambda _f, _m: None)
     with db.read() as s:
         view = R.roster_view(s, roster_id)
@@ -474,6 +476,7 @@ def _row_target(ref_text: str, roster_id: int, lines: dict[int, tuple],
     return target
 
 
+@requires("roster.build", roster="roster_id")
 def import_bank_returns(db: Database, actor: str | int, roster_id: int,
                         path: str | os.PathLike[str], progress: ProgressFn | None = None,
                         cancel: CancelToken | None = None) -> ReturnsResult:

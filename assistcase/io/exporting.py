@@ -10,6 +10,7 @@ from typing import Any
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 
+from ..services.auth import audit_export
 from ..db import Database
 from ..models import Area, Household, Income, Person, PropertyItem
 from ..progress import CancelToken, ProgressFn
@@ -33,8 +34,11 @@ def export_registry(db: Database, path: str | Path, flt: HouseholdFilter | None 
     from openpyxl.styles import Font
 
     path = Path(path)
-    report = progress or (lambda _f, _m: None)
     flt = flt or HouseholdFilter(status=None)
+    # the registry of the user's area (the query is scoped); an export of personal data
+    audit_export(db, "registry_xlsx", "area", flt.area_id or flt.village_id, path,
+                 record="area" if (flt.area_id or flt.village_id) else None)
+    report = progress or (lambda _f, _m: None)
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("花名册")
     bold = Font(bold=True)

@@ -39,6 +39,7 @@ from ..services.registry_writer import (HOUSEHOLD_INPUT, PERSON_INPUT, BulkWrite
                                         write_keys)
 from . import layout as L
 from .tables import ImportFileError, Table, open_table
+from ..services.auth import authorize, requires, scope_of
 
 HEADER_SCAN_ROWS = 20
 CHUNK = 500  # ids per IN (...) query
@@ -929,6 +930,15 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
     through the ORM and the Auditor. Runs inside the caller's transaction."""
     conn = s.connection()
     user = resolve_user(s, actor)
+    # every household of the file lies in the importing user's area (a township caseworker
+    # imports their township's register only); refused naming the first one outside it
+    scope = scope_of(s, actor, "registry.import")
+    if not scope.everywhere:
+        codes = dict(s.execute(select(Area.id, Area.code).where(
+            Area.id.in_({h.data.village_id for h in planner.households}))).all())
+        for h in planner.households:
+            if not scope.covers(codes.get(h.data.village_id)):
+                authorize(s, actor, "registry.import", area_code=codes.get(h.data.village_id))
     bulk = BulkAuditor(s, user, source)
     audit = Auditor(s, user, source)
     stamp = utcnow()
@@ -1134,6 +1144,7 @@ def _next_number(s: Session, village_id: int, counters: dict[int, int],
 # --- the entry point ----------------------------------------------------------------------
 
 
+@requires("registry.import")
 def import_registry(db: Database, actor: str | int, path: str | Path, *,
                     sheet: str | None = None, mapping: dict[str, str] | None = None,
                     dry_run: bool = False, progress: ProgressFn | None = None,

@@ -4,7 +4,7 @@ from .aid import AidCase, AidCause
 from .areas import Area
 from .assistance import (AssistanceCase, CaseEvent, CaseMember, EntitlementRow, PolicySetting,
                          Standard)
-from .audit import AuditEntry, User
+from .audit import AuditEntry, Role, RolePermission, User, UserRole
 from .base import Base
 from .care import CareInstitution
 from .liaison import (Assignment, Institution, InstitutionAssessment, InstitutionResult, Leader,
@@ -27,3 +27,4 @@ __all__ += ["AidCase", "AidCause"]
 __all__ += ["CareInstitution"]
 __all__ += ["HeldLine", "MonitoringRun", "MonitoringTask", "MonitoringWarning", "OutsideList",
             "OutsideListRow", "RegisterMembership", "WarningRule"]
+__all__ += ["Role", "RolePermission", "UserRole"]

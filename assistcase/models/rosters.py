@@ -83,6 +83,11 @@ class Roster(Base):
     reviewed_at: Mapped[dt.datetime | None] = mapped_column()
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     approved_at: Mapped[dt.datetime | None] = mapped_column()
+    # The names signed under 制表 / 审核 / 审批, taken when each step happens (issue 13): a user
+    # renamed later does not change a reprinted approved roster.
+    built_by_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    reviewed_by_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    approved_by_name: Mapped[str] = mapped_column(String(64), default="", server_default="")
 
 
 class RosterLine(Base):

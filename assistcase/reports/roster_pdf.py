@@ -30,6 +30,7 @@ from reportlab.lib.rl_accel import escapePDF
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
+from ..services.auth import audit_export
 from ..db import Database
 from ..errors import StateError
 from ..files import replaced_on_success
@@ -1198,6 +1199,7 @@ def write_roster_pdf(db: Database, roster_id: int, path: str | os.PathLike[str],
     subtotals, township totals and the grand total, page X of Y, the signature block. A
     roster not yet approved carries a watermark and "不得据此发放". Written to a temporary
     file beside ``path`` and renamed into place; nothing is left on cancel or error."""
+    audit_export(db, "roster_pdf", "roster", roster_id, path, record="roster")
     return _write(db, roster_id, path, _roster_spec, _signatures, progress, cancel,
                   printed_at)
 
@@ -1210,6 +1212,7 @@ def write_notice_pdf(db: Database, roster_id: int, path: str | os.PathLike[str],
     from the policy settings, room for the seal): name, village, household size, persons,
     category and amount, the ID number masked (``410***********1234``); never a full ID
     number, never an account."""
+    audit_export(db, "notice_pdf", "roster", roster_id, path, record="roster")
     return _write_notices(db, roster_id, Path(path), None, progress, cancel, printed_at)[0]
 
 
@@ -1220,5 +1223,6 @@ def write_village_notices(db: Database, roster_id: int, folder: str | os.PathLik
     """The public notice as one file per village in ``folder`` (``0001-乡镇村-公示名单.pdf``,
     in roster order), each as :func:`write_notice_pdf` prints a village; all or none."""
     folder = Path(folder)
+    audit_export(db, "village_notices", "roster", roster_id, folder, record="roster")
     folder.mkdir(parents=True, exist_ok=True)
     return _write_notices(db, roster_id, None, folder, progress, cancel, printed_at)

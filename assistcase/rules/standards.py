@@ -254,6 +254,27 @@ POLICY_KEYS: dict[str, PolicyKey] = {k.key: k for k in (
     PolicyKey("application_days", 15,
               "application: township check and investigation time limit (working days)",
               "申请审核乡镇办理时限（工作日）", minimum=1, maximum=60),
+    # Separation of duties (DOMAIN §12, issue 13): 1 enforces the rule; 0 records a one-person
+    # office's exception (the setting's notice gives the reason; every step taken under it is
+    # audited with that reason).
+    PolicyKey("sod_roster_review", 1, "separation of duties: roster reviewer ≠ builder (1 = "
+              "enforced, 0 = exception)", "岗位分离：花名册审核人不得为制表人（1=执行，0=例外）",
+              maximum=1),
+    PolicyKey("sod_roster_approve", 1, "separation of duties: roster approver ≠ builder and "
+              "reviewer (1 = enforced, 0 = exception)",
+              "岗位分离：花名册审批人不得为制表人或审核人（1=执行，0=例外）", maximum=1),
+    PolicyKey("sod_case_confirm", 1, "separation of duties: case confirmer ≠ investigating "
+              "caseworker (1 = enforced, 0 = exception)",
+              "岗位分离：审核确认人不得为入户调查经办人（1=执行，0=例外）", maximum=1),
+    # Sign-in (issue 13), read from the top area of the database.
+    PolicyKey("signin_max_failures", 5, "sign-in: failed attempts before the account locks",
+              "登录：连续失败几次后锁定账户", minimum=1, maximum=20),
+    PolicyKey("signin_lock_minutes", 15, "sign-in: minutes an account stays locked",
+              "登录：账户锁定时长（分钟）", minimum=1, maximum=1440),
+    PolicyKey("idle_lock_minutes", 15, "sign-in: minutes idle before the window locks",
+              "登录：无操作几分钟后锁屏", minimum=1, maximum=480),
+    PolicyKey("cli_token_hours", 8, "command line: hours a sign-in token stays valid",
+              "命令行：登录令牌有效期（小时）", minimum=1, maximum=720),
 )}
 
 
@@ -279,6 +300,13 @@ class Policy:
     notice_days: int = 7
     monitoring_task_days: int = 15
     application_days: int = 15
+    sod_roster_review: int = 1
+    sod_roster_approve: int = 1
+    sod_case_confirm: int = 1
+    signin_max_failures: int = 5
+    signin_lock_minutes: int = 15
+    idle_lock_minutes: int = 15
+    cli_token_hours: int = 8
 
     @classmethod
     def from_values(cls, values: dict[str, int | str]) -> "Policy":

@@ -48,6 +48,7 @@ Money is integer fen. Policy values come from the township's county/city (inheri
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Iterable
@@ -60,7 +61,7 @@ from ..rules.aid import (AID_TYPES, APPROVAL_LEVELS, DOCUMENT_SUGGESTIONS, GRANT
                    ApprovalLimits, add_working_days, default_residence_class)
 from ..db import Database
 from ..sqldialect import sql_bool
-from ..errors import (FieldError, NotFoundError, ServiceResult, StateError, ValidationError,
+from ..errors import (PermissionDenied, FieldError, NotFoundError, ServiceResult, StateError, ValidationError,
                       Warning_)
 from ..rules.idnumber import check_account, normalize_id, parse_resident_id
 from ..models import Area, Household, Person, User
@@ -74,6 +75,7 @@ from ..rules.money import yuan
 from . import rosters as R
 from .audit import Auditor, resolve_user
 from .standards import policy_for, standard_for
+from .auth import AID_LEVEL_PERMISSION, authorize, reader, requires
 
 __all__ = [
     "AidInput", "ApprovalInput", "AboveApprovalLimit", "AidCauseRow", "AidView", "AidRow",
@@ -124,11 +126,13 @@ class AidInput:
 
 @dataclass
 class ApprovalInput:
-    """An approval (审批) at ``level`` ('township', 'county' or 'case_by_case') by the named
-    official. A case-by-case decision (一事一议) needs the meeting's date, participants and
-    minutes."""
+    """An approval (审批) by the named official. ``level`` ('township', 'county' or
+    'case_by_case') comes from the approver's role (issue 13): None takes it from the role
+    (a county approver with a meeting recorded: case by case); a level the role does not
+    hold is refused. A case-by-case decision (一事一议) needs the meeting's date,
+    participants and minutes."""
 
-    level: str
+    level: str | None
     approver: str
     approved_on: dt.date
     amount_granted_fen: int
@@ -388,6 +392,7 @@ def aid_causes(s: Session, include_inactive: bool = False) -> list[AidCauseRow]:
             for c in s.scalars(stmt)]
 
 
+@requires("standards.write")
 def save_aid_cause(db: Database, actor: str | int, code: str, label_en: str, label_zh: str,
                    active: bool = True, sort_order: int | None = None) -> ServiceResult:
     """Add a cause or change one (labels, order, retired with ``active=False``). A cause is
@@ -554,6 +559,7 @@ def _repeat_warnings(s: Session, case: AidCase, as_of: dt.date) -> list[Warning_
                      f"近 {months} 个月内已获临时救助 {len(earlier)} 次：{zh}")]
 
 
+@requires("aid.record", household="data.household_id", person="data.person_id", area="data.township_id")
 def record_aid(db: Database, actor: str | int, data: AidInput) -> ServiceResult:
     """Record a new case (status 'recorded'). ``created_id`` is the case's id; the warnings
     list earlier aid within the repeat-aid period and a passbook failing its check."""
@@ -573,6 +579,7 @@ def record_aid(db: Database, actor: str | int, data: AidInput) -> ServiceResult:
                              created_id=case.id, warnings=warnings)
 
 
+@requires("aid.record", aid="aid_id", household="data.household_id", person="data.person_id", area="data.township_id")
 def update_aid(db: Database, actor: str | int, aid_id: int, data: AidInput) -> ServiceResult:
     """Correct a case that is still waiting for approval (every field of :class:`AidInput`)."""
     errors = _validate_input(data)
@@ -625,17 +632,46 @@ def _validate_approval(data: ApprovalInput) -> list[FieldError]:
     return errors
 
 
+def _approval_level(s: Session, actor, aid_id: int, data: ApprovalInput) -> str:
+    """The level an approver approves at: their role's (DOMAIN §12), never a choice."""
+    township = _aid(s, aid_id).township_id
+    held = []
+    for level, perm in AID_LEVEL_PERMISSION.items():
+        try:
+            authorize(s, actor, perm, area_id=township)
+            held.append(level)
+        except PermissionDenied:
+            pass
+    if data.level is not None:
+        if data.level in APPROVAL_LEVELS and data.level not in held:
+            label = LEVEL_LABELS[data.level]
+            raise PermissionDenied(
+                f"your role does not approve at {label[0]} level",
+                f"您的角色不能作{label[1]}审批")
+        return data.level
+    if "case_by_case" in held and data.meeting_date is not None:
+        return "case_by_case"
+    for level in ("county", "township", "case_by_case"):
+        if level in held:
+            return level
+    raise PermissionDenied("your role does not approve temporary aid", "您的角色不能审批临时救助")
+
+
+@requires(("aid.approve.township", "aid.approve.county", "aid.approve.case_by_case"), aid="aid_id")
 def approve_aid(db: Database, actor: str | int, aid_id: int,
                 data: ApprovalInput) -> ServiceResult:
     """Approve a recorded case at ``data.level``. Refused with :class:`AboveApprovalLimit`
     (naming the limit in yuan) when the amount is beyond that level's limit, and when no
     dibao standard is in force to work the limit out. Warnings: earlier aid within the
     repeat-aid period; a grant above the amount requested."""
+    with db.read() as s:
+        data = dataclasses.replace(data, level=_approval_level(s, actor, aid_id, data))
     errors = _validate_approval(data)
     if errors:
         raise ValidationError(errors)
     with db.begin() as s:
-        user = resolve_user(s, actor)
+        user = authorize(s, actor, AID_LEVEL_PERMISSION[data.level],
+                         area_id=_aid(s, aid_id).township_id)
         case = _aid(s, aid_id)
         if case.status != "recorded":
             raise StateError(f"case {case.id} is already {case.status}",
@@ -680,6 +716,7 @@ def approve_aid(db: Database, actor: str | int, aid_id: int,
                              warnings=warnings)
 
 
+@requires(("aid.approve.township", "aid.approve.county", "aid.approve.case_by_case"), aid="aid_id")
 def refuse_aid(db: Database, actor: str | int, aid_id: int, on: dt.date,
                reason: str) -> ServiceResult:
     """Refuse a recorded case (不予救助), with the reason."""
@@ -723,6 +760,7 @@ def paperwork_deadline(s: Session, case: AidCase) -> dt.date | None:
                             policy_for(s, case.township_id, case.paid_on).aid_paperwork_days)
 
 
+@requires("aid.record", aid="aid_id")
 def record_payment(db: Database, actor: str | int, aid_id: int, paid_on: dt.date,
                    note: str = "") -> ServiceResult:
     """Record that an approved case was paid outside a roster: cash handed over (or a
@@ -770,6 +808,7 @@ def record_payment(db: Database, actor: str | int, aid_id: int, paid_on: dt.date
                              warnings=warnings)
 
 
+@requires("aid.record", aid="aid_id")
 def update_paperwork(db: Database, actor: str | int, aid_id: int,
                      documents: Iterable[str] | str | None = None,
                      completed_on: dt.date | None = None,
@@ -839,20 +878,28 @@ def _rows(s: Session, where: str, params: dict, order: str = "a.applied_on, a.id
 
 
 def _area_clause(s: Session, area_id: int | None, params: dict) -> str:
-    """SQL restricting ``t`` (the case's township) to the area, or 1."""
+    """SQL restricting ``t`` (the case's township) to the area and to the signed-in user's
+    area, or 1."""
+    scope = reader(s)
+    mine = "1 = 1"  # (a bare 1 is no boolean on PostgreSQL)
+    if not scope.everywhere:
+        for i, p in enumerate(scope.prefixes):
+            params[f"scope{i}"] = p + "%"
+        mine = "(" + " OR ".join(f"t.code LIKE :scope{i}" for i in range(len(scope.prefixes))) + ")"
     if area_id is None:
-        return "1 = 1"
+        return mine
     area = s.get(Area, area_id)
     if area is None:
         raise NotFoundError("area", area_id, "区划")
     if area.level == "village":
         area = s.get(Area, area.parent_id)
     params["area_prefix"] = code_prefix(area.code, area.level) + "%"
-    return "t.code LIKE :area_prefix"
+    return f"t.code LIKE :area_prefix AND {mine}"
 
 
 def aid_view(s: Session, aid_id: int) -> AidView:
     case = _aid(s, aid_id)
+    reader(s, area_id=case.township_id)
     cause = s.get(AidCause, case.cause)
     township = s.get(Area, case.township_id)
     village = s.get(Area, case.village_id) if case.village_id else None
@@ -1105,6 +1152,7 @@ class TempAidLines(R.LineSource):
         return R.LinesWritten(cases, skipped)
 
 
+@requires("roster.build", area="area_id")
 def build_temp_aid_roster(db: Database, actor: str | int, area_id: int, month: dt.date,
                           pay_date: dt.date | None = None, approved_until: dt.date | None = None,
                           title: str = "", issuing_office: str = "", note: str = "",
@@ -1141,7 +1189,7 @@ def build_temp_aid_roster(db: Database, actor: str | int, area_id: int, month: d
                                                                month, None),
                         issuing_office=issuing_office.strip() or R.default_office(area),
                         pay_date=pay_date, categories="temp_aid", note=note, status="draft",
-                        built_by=user.id)
+                        built_by=user.id, built_by_name=user.display_name or user.username)
         s.add(roster)
         s.flush()
         built = R.fill_roster(s, user, roster, area, TempAidLines(cutoff), report, cancel)

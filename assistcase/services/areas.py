@@ -14,6 +14,7 @@ from ..models import Area
 from ..models.areas import LEVELS
 from ..rules.areas import CODE_DIGITS, PARENT_LEVEL
 from .audit import Auditor, resolve_user
+from .auth import requires
 
 DEMO_AREAS_CSV = DATA_DIR_PACKAGE / "areas_shangqiu.csv"
 # 省直管县(市), DOMAIN §2: Henan's ten, by 6-digit county code (长垣市 also under its old code).
@@ -31,6 +32,7 @@ def is_province_administered(code: str, name: str, level: str) -> bool:
             and name in PROVINCE_ADMINISTERED.values())
 
 
+@requires("areas.write")
 def load_areas_csv(db: Database, actor: str | int, path: Path = DEMO_AREAS_CSV) -> int:
     """Insert or update areas from a UTF-8 CSV; all or nothing. Returns rows written.
 

@@ -27,27 +27,14 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def resolve_user(session: Session, actor: str | int) -> User:
-    """The acting user by id or username; a new username is registered on first use
-    (sign-in and roles come later)."""
-    if isinstance(actor, int):
-        user = session.get(User, actor)
-        if user is None:
-            from ..errors import NotFoundError
+def resolve_user(session: Session, actor: "str | int | object") -> User:
+    """The acting user (an :class:`~assistcase.services.auth.Identity`, a username or an id).
+    Nobody is registered by acting: an unknown user is refused (users are created by the
+    administrator, issue 13). Public services check the user's permission and area first
+    (``services.auth.requires``)."""
+    from .auth import _user_of
 
-            raise NotFoundError("user", actor, "用户")
-        return user
-    name = actor.strip()
-    if not name:
-        from ..errors import ValidationError
-
-        raise ValidationError.single("actor", "the acting user must be named", "未指定操作人")
-    user = session.scalar(select(User).where(User.username == name))
-    if user is None:
-        user = User(username=name, display_name=name)
-        session.add(user)
-        session.flush()
-    return user
+    return _user_of(session, actor)
 
 
 _HEAD = "assistcase.audit_head"

@@ -12,6 +12,7 @@ from ..db import Database
 from ..errors import FieldError, ValidationError
 from ..models import CareInstitution
 from .audit import Auditor, resolve_user
+from .auth import requires
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class CareInstitutionInput:
     account_name: str = ""
 
 
+@requires("care.write")
 def save_care_institution(db: Database, actor: str | int, data: CareInstitutionInput) -> int:
     """Create or update (by name) an institution's account; returns its id."""
     name = data.name.strip()

@@ -24,6 +24,7 @@ from ..models import Area, AssistanceCase, Household, Person
 from ..models.assistance import PROGRAMS
 from .queries import _scalar_ints
 from ..rules.areas import code_like
+from .auth import reader, village_ids_in
 
 CASE_STATES = ("application", "publicity", "awaiting_confirmation", "review_due", "active",
                "suspended", "ended")
@@ -60,6 +61,10 @@ def state_expression(as_of: dt.date):
 
 
 def _where(s: Session, stmt, flt: CaseFilter):
+    scope = reader(s)   # the signed-in user's area only
+    if not scope.everywhere:
+        stmt = stmt.where(AssistanceCase.household_id.in_(
+            select(Household.id).where(Household.village_id.in_(village_ids_in(s, scope)))))
     if flt.program is not None:
         if flt.program not in PROGRAMS:
             raise ValidationError.single("program", "the program is dibao or tekun",

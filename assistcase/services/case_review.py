@@ -41,6 +41,7 @@ from .audit import Auditor, resolve_user
 from .cases import (_case, _close, _date, _event, _open_coverage, _terminate,
                     next_review_date)
 from .standards import policy_for, standard_for
+from .auth import reader, requires
 
 
 # outcome: (English, Chinese)
@@ -117,6 +118,7 @@ def exit_reviews_due(s: Session, area_id: int, month: dt.date,
     flagged for exit review (per-capita income reaches the standard), by household number.
     A case is left out once a review (or a suspension or termination) has been recorded for
     it after that month's computation, and when it is no longer active or suspended."""
+    reader(s, area_id=area_id)  # a report of another area is refused, naming it
     area = _area(s, area_id)
     sql = _DUE_SQL + (f" LIMIT {int(limit)}" if limit else "")
     rows = s.execute(text(sql), {"month": first_of_month(month).isoformat(),
@@ -223,6 +225,7 @@ def marginal_households(s: Session, area_id: int, month: dt.date,
     dibao standard in force (their county's, by residence class) and at most
     ``marginal_threshold_pct`` % of it (policy, default 150), by household number. Exactly at
     the standard is not marginal (DOMAIN §4: "above"); exactly at the threshold is."""
+    reader(s, area_id=area_id)  # a report of another area is refused, naming it
     area = _area(s, area_id)
     month = first_of_month(month)
     rows, params = [], {}
@@ -263,6 +266,7 @@ def is_marginal(s: Session, household_id: int, month: dt.date) -> bool:
 # --- recording the review -----------------------------------------------------------------
 
 
+@requires("case.write", case="case_id")
 def record_exit_review(db: Database, actor: str | int, case_id: int, on: dt.date,
                        outcome: str, findings: str,
                        covered_person_ids: list[int] | None = None) -> ServiceResult:

@@ -30,6 +30,7 @@ from ..models.registry import SELF_CARE
 from ..rules.standards import add_months, next_month, review_interval_months
 from .audit import Auditor, resolve_user
 from .standards import policy_for
+from .auth import reader, requires, separate
 
 PUBLICITY_DAYS = 7  # 公示期
 
@@ -154,6 +155,7 @@ def next_review_date(s: Session, case: AssistanceCase, on: dt.date) -> dt.date:
 # --- application --------------------------------------------------------------------------
 
 
+@requires("case.write", household="data.household_id")
 def open_case(db: Database, actor: str | int, data: CaseInput) -> ServiceResult:
     """Record an application (申请) and open the case."""
     errors: list[FieldError] = []
@@ -234,6 +236,7 @@ def open_case(db: Database, actor: str | int, data: CaseInput) -> ServiceResult:
         return ServiceResult(household_ids={hh.id}, created_id=case.id)
 
 
+@requires("case.write", case="case_id")
 def set_covered_members(db: Database, actor: str | int, case_id: int,
                         person_ids: list[int], reason: str = "",
                         on: dt.date | None = None) -> ServiceResult:
@@ -411,6 +414,7 @@ def _terminate(s: Session, user: User, audit: Auditor, case: AssistanceCase, on:
         _set_category(s, audit, case, active=False)
 
 
+@requires("case.write", case="case_id")
 def update_case(db: Database, actor: str | int, case_id: int,
                 changes: dict[str, object]) -> ServiceResult:
     """Change the extreme-hardship details (support mode, institution, self-care level) or
@@ -445,6 +449,7 @@ def update_case(db: Database, actor: str | int, case_id: int,
 # --- the steps before confirmation --------------------------------------------------------
 
 
+@requires("case.write", case="case_id")
 def record_economic_check(db: Database, actor: str | int, case_id: int, on: dt.date,
                           findings: str, passed: bool = True) -> ServiceResult:
     """Record the economic status check (家庭经济状况核对). A failed check ends the case."""
@@ -471,6 +476,7 @@ def record_economic_check(db: Database, actor: str | int, case_id: int, on: dt.d
         return ServiceResult(household_ids={case.household_id})
 
 
+@requires("case.write", case="case_id")
 def record_investigation(db: Database, actor: str | int, case_id: int, on: dt.date,
                          investigators: str, findings: str) -> ServiceResult:
     """Record the home investigation (入户调查): date, who went, what they found."""
@@ -497,6 +503,7 @@ def record_investigation(db: Database, actor: str | int, case_id: int, on: dt.da
         return ServiceResult(household_ids={case.household_id})
 
 
+@requires("case.write", case="case_id")
 def record_publicity(db: Database, actor: str | int, case_id: int, start: dt.date,
                      end: dt.date, place: str = "") -> ServiceResult:
     """Record the publicity at the village (公示): start and end dates, at least 7 days."""
@@ -544,6 +551,7 @@ def _set_category(s: Session, audit: Auditor, case: AssistanceCase, active: bool
     audit.apply(hh, "household", {"category": new}, hh.id)
 
 
+@requires("case.confirm", case="case_id")
 def confirm_case(db: Database, actor: str | int, case_id: int, on: dt.date,
                  reason: str = "") -> ServiceResult:
     """Township confirmation (审核确认): the case becomes active and is paid from the next
@@ -557,6 +565,12 @@ def confirm_case(db: Database, actor: str | int, case_id: int, on: dt.date,
         user = resolve_user(s, actor)
         case = _case(s, case_id)
         _require_step(case, "confirm")
+        investigator = s.scalar(select(CaseEvent.user_id).where(
+            CaseEvent.case_id == case.id, CaseEvent.step == "investigation")
+            .order_by(CaseEvent.id.desc()).limit(1))
+        village = s.scalar(select(Household.village_id).where(Household.id == case.household_id))
+        separate(s, user, "sod_case_confirm", village, {"investigator": investigator}, "case",
+                 case.id, case.household_id)
         if on <= case.publicity_end:
             raise StateError(
                 f"cannot confirm: the publicity (公示) runs until {case.publicity_end} and is "
@@ -577,6 +591,7 @@ def _reason(reason: str) -> None:
         raise ValidationError.single("reason", "give the reason", "请填写原因")
 
 
+@requires("case.write", case="case_id")
 def suspend_case(db: Database, actor: str | int, case_id: int, on: dt.date,
                  reason: str) -> ServiceResult:
     """Suspend payment (暂停) from the month after ``on``."""
@@ -594,6 +609,7 @@ def suspend_case(db: Database, actor: str | int, case_id: int, on: dt.date,
         return ServiceResult(household_ids={case.household_id})
 
 
+@requires("case.write", case="case_id")
 def resume_case(db: Database, actor: str | int, case_id: int, on: dt.date,
                 reason: str) -> ServiceResult:
     """Resume payment (恢复) from the month after ``on``."""
@@ -611,6 +627,7 @@ def resume_case(db: Database, actor: str | int, case_id: int, on: dt.date,
         return ServiceResult(household_ids={case.household_id})
 
 
+@requires("case.write", case="case_id")
 def terminate_case(db: Database, actor: str | int, case_id: int, on: dt.date,
                    reason: str) -> ServiceResult:
     """End the case (终止). Payment and coverage stop from the month after ``on``."""
@@ -625,6 +642,7 @@ def terminate_case(db: Database, actor: str | int, case_id: int, on: dt.date,
         return ServiceResult(household_ids={case.household_id})
 
 
+@requires("case.write", case="case_id")
 def record_review(db: Database, actor: str | int, case_id: int, on: dt.date, findings: str,
                   stable_income: bool | None = None) -> ServiceResult:
     """Record a periodic review (核查) and set the next review date from the policy. The
@@ -706,6 +724,7 @@ class CaseView:
 def case_view(s: Session, case_id: int) -> CaseView:
     case = _case(s, case_id)
     hh = s.get(Household, case.household_id)
+    reader(s, area_id=hh.village_id)
     person = s.get(Person, case.person_id) if case.person_id else None
     view = CaseView(case.id, case.program, case.status, hh.id, hh.number, hh.head_name,
                     case.person_id, person.name if person else "", case.applied_on,

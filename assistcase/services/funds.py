@@ -35,6 +35,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..errors import FieldError, ValidationError
+from .auth import reader
 from ..models import Area
 from ..rules.rates import average_fen
 from ..rules.areas import code_prefix
@@ -192,6 +193,7 @@ def _area(s: Session, area_id: int) -> Area:
 def funds_report(s: Session, area_id: int, year: int, month: int | None = None) -> FundsReport:
     """The funds report of ``area_id`` for ``month`` of ``year``, or the whole year when
     ``month`` is None (see the module's description for what is counted)."""
+    reader(s, area_id=area_id)  # a report of another area is refused, naming it
     errors = []
     if not isinstance(year, int) or not 2000 <= year <= 2100:
         errors.append(FieldError("year", "the year must be from 2000 to 2100",

@@ -25,6 +25,7 @@ from ..models import (Area, Assignment, Institution, InstitutionAssessment, Inst
 from ..models.liaison import (INSTITUTION_KINDS, INSTITUTION_LEVELS, PERIOD_KINDS,
                               RECTIFICATION_STATUSES, VISIT_MODES, VISIT_TOPICS)
 from .audit import Auditor, resolve_user
+from .auth import requires
 
 # The notice's table (seed 000). Migration 0003 inserts these rows; a bureau edits them with
 # update_rule. Columns: code, org level, Chinese name, English name, scope, max institutions at
@@ -95,6 +96,7 @@ def rule_versions(s: Session) -> dict[str, list[P.RuleVersion]]:
     return dict(out)
 
 
+@requires("liaison.write")
 def update_rule(db: Database, actor: str | int, code: str, *, effective_from: dt.date,
                 period: str | None = None, min_contacts: int | None = None) -> ServiceResult:
     """Change how often a rule row requires contact **from** ``effective_from`` on (the table
@@ -164,6 +166,7 @@ def _check_institution(s: Session, name: str, kind: str, level: str, area_id: in
     return errors
 
 
+@requires("liaison.write")
 def create_institution(db: Database, actor: str | int, name: str, kind: str, level: str,
                        area_id: int) -> ServiceResult:
     with db.begin() as s:
@@ -184,6 +187,7 @@ def _in_force_after(s: Session, day: dt.date, *conds) -> list[Assignment]:
         *conds, or_(Assignment.end_on.is_(None), Assignment.end_on > day))))
 
 
+@requires("liaison.write")
 def update_institution(db: Database, actor: str | int, institution_id: int, name: str,
                        kind: str, level: str, area_id: int) -> ServiceResult:
     """Correct an institution's name, kind, level or area. Kind, level and area decide which
@@ -207,6 +211,7 @@ def update_institution(db: Database, actor: str | int, institution_id: int, name
     return ServiceResult()
 
 
+@requires("liaison.write")
 def end_institution(db: Database, actor: str | int, institution_id: int,
                     on: dt.date) -> ServiceResult:
     """Close an institution (停用) after ``on``: refused while an assignment to it lasts
@@ -255,6 +260,7 @@ def _check_assessment(a: AssessmentData) -> list[FieldError]:
     return errors
 
 
+@requires("liaison.write")
 def record_assessment(db: Database, actor: str | int, institution_id: int,
                       data: AssessmentData) -> ServiceResult:
     """Record the weakness indicators as of a date; earlier assessments stay as history."""
@@ -275,6 +281,7 @@ def record_assessment(db: Database, actor: str | int, institution_id: int,
 # --- leaders and assignments -----------------------------------------------------------------
 
 
+@requires("liaison.write")
 def create_leader(db: Database, actor: str | int, name: str, rule_code: str, area_id: int,
                   title: str = "") -> ServiceResult:
     """A leader bound to one rule row; the area is the department's (province, city or
@@ -322,6 +329,7 @@ def area_label(area: Area, lang: str = "en") -> str:
     return area.name
 
 
+@requires("liaison.write")
 def update_leader(db: Database, actor: str | int, leader_id: int, name: str, title: str,
                   rule_code: str, area_id: int) -> ServiceResult:
     """Correct a leader's name and title; the role and department change only while the
@@ -352,6 +360,7 @@ def update_leader(db: Database, actor: str | int, leader_id: int, name: str, tit
     return ServiceResult()
 
 
+@requires("liaison.write")
 def end_leader(db: Database, actor: str | int, leader_id: int, on: dt.date) -> ServiceResult:
     """A leader leaves the post after ``on``: refused while an assignment lasts beyond it."""
     with db.begin() as s:
@@ -435,6 +444,7 @@ def check_assignment(s: Session, leader: Leader, inst: Institution, start_on: dt
     return errors
 
 
+@requires("liaison.write")
 def assign(db: Database, actor: str | int, leader_id: int, institution_id: int,
            start_on: dt.date, end_on: dt.date | None = None) -> ServiceResult:
     """Link a leader to an institution from ``start_on`` (to ``end_on``, inclusive)."""
@@ -454,6 +464,7 @@ def assign(db: Database, actor: str | int, leader_id: int, institution_id: int,
         return ServiceResult(created_id=a.id)
 
 
+@requires("liaison.write")
 def end_assignment(db: Database, actor: str | int, assignment_id: int,
                    end_on: dt.date) -> ServiceResult:
     with db.begin() as s:
@@ -566,6 +577,7 @@ def _visit_errors(s: Session, v: VisitData, today: dt.date) -> list[FieldError]:
     return errors
 
 
+@requires("liaison.write")
 def log_visit(db: Database, actor: str | int, data: VisitData,
               today: dt.date | None = None) -> ServiceResult:
     """Record a contact and its rectification actions. The visit must fall in an assignment
@@ -598,6 +610,7 @@ def log_visit(db: Database, actor: str | int, data: VisitData,
         return ServiceResult(created_id=visit.id)
 
 
+@requires("liaison.write")
 def set_rectification_status(db: Database, actor: str | int, rectification_id: int,
                              status: str, done_on: dt.date | None = None) -> ServiceResult:
     with db.begin() as s:
@@ -1101,6 +1114,7 @@ def _check_result(d: QuarterResultData) -> list[FieldError]:
     return errors
 
 
+@requires("liaison.write")
 def record_quarter_result(db: Database, actor: str | int, institution_id: int,
                           data: QuarterResultData) -> ServiceResult:
     """Record (or correct) an institution's results for a quarter."""

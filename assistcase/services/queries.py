@@ -22,6 +22,8 @@ from ..models import (Area, AuditEntry, Household, Income, Person, PersonSearchK
 from ..rules.areas import code_prefix
 from ..rules.searchkeys import prefix_upper_bound
 from .registry_writer import id_number_rev
+from .auth import (full_personal_data, household_area_code, mask_account, mask_id,
+                   reader, village_ids_in)
 
 SORT_KEYS = {
     "number": (Household.number,),
@@ -107,6 +109,11 @@ def household_query(session: Session, flt: HouseholdFilter, sort: str = "number"
         conds.append(status_col == flt.status)
     if flt.category:
         conds.append(category_col == flt.category)
+    scope = reader(session)   # a township user's lists and searches see their area only
+    if not scope.everywhere:
+        # `+ 0`: the search text's ids (or the number index) still drive the query
+        village_col = Household.village_id + 0 if text or walk_index else Household.village_id
+        conds.append(village_col.in_(village_ids_in(session, scope)))
     if flt.village_id is not None:
         conds.append(Household.village_id == flt.village_id)
     elif flt.area_id is not None:
@@ -232,8 +239,9 @@ def household_rows(session: Session, ids: list[int]) -> dict[int, HouseholdRow]:
             .join(township, township.c.id == village.c.parent_id, isouter=True)
             .join(Person, Person.id == Household.head_person_id, isouter=True)
             .where(Household.id.in_(ids)))
-    return {r[0]: HouseholdRow(r[0], r[1], r[2], r[3] or "", r[4], r[5] or "", r[6], r[7], r[8],
-                               r[9], r[10])
+    full = full_personal_data(session)
+    return {r[0]: HouseholdRow(r[0], r[1], r[2], (r[3] or "") if full else mask_id(r[3] or ""),
+                               r[4], r[5] or "", r[6], r[7], r[8], r[9], r[10])
             for r in session.execute(stmt)}
 
 
@@ -325,20 +333,27 @@ def area_path(session: Session, area_id: int) -> str:
 
 
 def household_detail(session: Session, household_id: int,
-                     today: dt.date | None = None) -> HouseholdDetail | None:
+                     today: dt.date | None = None, reveal: bool = False) -> HouseholdDetail | None:
+    """A household with its members, incomes and property. Refused (naming the area) outside
+    the signed-in user's area. ID numbers and the account are masked for a role that does not
+    need them (the supervisor) unless ``reveal`` (see :func:`reveal_household`, audited)."""
     hh = session.get(Household, household_id)
     if hh is None:
         return None
+    reader(session, area_id=hh.village_id)
+    masked = not reveal and not full_personal_data(session)
     today = today or dt.date.today()
     detail = HouseholdDetail(
         hh.id, hh.number, hh.village_id, area_path(session, hh.village_id), hh.residence_class,
-        hh.category, hh.status, hh.address, hh.phone, hh.account_type, hh.account_number,
-        hh.bank_name, hh.head_person_id, hh.closed_on, hh.closed_reason, version=hh.version)
+        hh.category, hh.status, hh.address, hh.phone, hh.account_type,
+        mask_account(hh.account_number) if masked else hh.account_number,
+        hh.bank_name, hh.head_person_id, hh.closed_on, hh.closed_reason,
+        version=hh.version)
     persons = session.scalars(select(Person).where(Person.household_id == hh.id)
                               .order_by(Person.relation != "head", Person.id))
     for p in persons:
         detail.members.append(MemberView(
-            p.id, p.name, p.id_number, p.birth_date, p.sex, age_on(p.birth_date, today),
+            p.id, p.name, mask_id(p.id_number) if masked else p.id_number, p.birth_date, p.sex, age_on(p.birth_date, today),
             p.relation, p.disability_grade, p.disability_category, p.serious_illness,
             p.self_care, p.in_school, p.able_to_work, p.phone))
     detail.as_of = today
@@ -364,7 +379,12 @@ def villages(session: Session) -> list[tuple[int, str, str]]:
 
 
 def count_households(session: Session) -> int:
-    return session.scalar(select(func.count()).select_from(Household)) or 0
+    """Households in the signed-in user's area."""
+    scope = reader(session)
+    stmt = select(func.count()).select_from(Household)
+    if not scope.everywhere:
+        stmt = stmt.where(Household.village_id.in_(village_ids_in(session, scope)))
+    return session.scalar(stmt) or 0
 
 
 def registry_is_empty(session: Session) -> bool:
@@ -388,8 +408,26 @@ class AuditRow:
 
 def audit_trail(session: Session, household_id: int, limit: int = 500) -> list[AuditRow]:
     """The household's audit rows, newest first, with the acting user's name."""
+    reader(session, area_code=household_area_code(session, household_id))
     stmt = (select(AuditEntry, User.username).join(User, User.id == AuditEntry.user_id)
             .where(AuditEntry.household_id == household_id)
             .order_by(AuditEntry.id.desc()).limit(limit))
     return [AuditRow(a.id, a.at, name, a.action, a.entity, a.entity_id, a.field, a.old_value,
                      a.new_value, a.source) for a, name in session.execute(stmt)]
+
+
+def reveal_household(db, household_id: int) -> HouseholdDetail | None:
+    """The household with full ID numbers and account for a role that sees them masked (the
+    supervisor's "show"): the showing is audited."""
+    from ..models import AuditEntry as _Audit
+    from .auth import authorize, signed_in
+
+    with db.begin() as s:
+        detail = household_detail(s, household_id, reveal=True)
+        if detail is not None:
+            user = authorize(s, signed_in(s), "read",
+                             area_code=household_area_code(s, household_id))
+            s.add(_Audit(user_id=user.id, action="reveal", entity="household",
+                         entity_id=household_id, household_id=household_id,
+                         field="personal_data", new_value="full ID numbers and account shown"))
+        return detail

@@ -33,6 +33,7 @@ from .audit import Auditor, resolve_user
 from .standards import policy_for, standard_for, standard_history, standard_notices
 from ..rules.areas import code_like, code_prefix
 from ..rules.standards import CARE_KIND, first_of_month
+from .auth import requires
 
 
 # --- one case -----------------------------------------------------------------------------
@@ -229,6 +230,7 @@ WHERE v.code LIKE :prefix AND c.paid_from <= :month
 """
 
 
+@requires("entitlement.recalculate", area="area_id")
 def recalculate_area(db: Database, actor: str | int, area_id: int, month: dt.date,
                      progress: ProgressFn | None = None,
                      cancel: CancelToken | None = None) -> RecalcResult:

@@ -26,6 +26,7 @@ from .cases import end_coverage_for_persons, end_household_cases
 # The derived columns and search keys have one writer; these names stay importable from here.
 from .registry_writer import (household_summary, household_values, person_values,  # noqa: F401
                               refresh_household, write_keys)
+from .auth import requires
 
 # --- input --------------------------------------------------------------------------------
 
@@ -220,6 +221,7 @@ def _mark_joined(s: Session, person_id: int, household_id: int, on: dt.date) -> 
 # --- households ---------------------------------------------------------------------------
 
 
+@requires("registry.write", area="household.village_id")
 def create_household(db: Database, actor: str | int, household: HouseholdData,
                      members: list[PersonData], source: str | None = None) -> ServiceResult:
     """Register a household with its members (exactly one of them the head, 户主).
@@ -286,12 +288,14 @@ def create_household(db: Database, actor: str | int, household: HouseholdData,
         return result
 
 
+@requires("registry.write", household="household_id")
 def update_household(db: Database, actor: str | int, household_id: int,
                      changes: dict[str, Any], source: str | None = None) -> ServiceResult:
     """Change household fields (not membership); each changed field is audited."""
     return save_household(db, actor, household_id, changes, [], source)
 
 
+@requires("registry.write", household="household_id")
 def close_household(db: Database, actor: str | int, household_id: int, reason: str,
                     on: dt.date | None = None) -> ServiceResult:
     """Close (注销) a household on ``on`` (default today). Its members stay linked for the
@@ -320,6 +324,7 @@ def close_household(db: Database, actor: str | int, household_id: int, reason: s
 # --- members ------------------------------------------------------------------------------
 
 
+@requires("registry.write", household="household_id")
 def add_member(db: Database, actor: str | int, household_id: int, person: PersonData,
                source: str | None = None, on: dt.date | None = None) -> ServiceResult:
     """Add a member (not the head: use :func:`change_head` for that) who joined on ``on``
@@ -358,6 +363,7 @@ def add_member(db: Database, actor: str | int, household_id: int, person: Person
                              created_id=existing.id)
 
 
+@requires("registry.write", person="person_id")
 def update_person(db: Database, actor: str | int, person_id: int, changes: dict[str, Any],
                   source: str | None = None) -> ServiceResult:
     """Change a member's fields. Changing the ID number re-derives birth date and sex."""
@@ -399,6 +405,7 @@ def update_person(db: Database, actor: str | int, person_id: int, changes: dict[
         return result
 
 
+@requires("registry.write", household="household_id")
 def change_head(db: Database, actor: str | int, household_id: int, new_head_id: int,
                 old_head_relation: str = "other") -> ServiceResult:
     """Make another member the head (e.g. after the head's death); the former head gets
@@ -424,6 +431,7 @@ def change_head(db: Database, actor: str | int, household_id: int, new_head_id: 
         return ServiceResult(household_ids={hh.id}, person_ids={new_head.id})
 
 
+@requires("registry.write", person="person_id", household="to_household_id")
 def move_member(db: Database, actor: str | int, person_id: int, to_household_id: int,
                 relation: str, on: dt.date | None = None) -> ServiceResult:
     """Move a member to another active household on ``on`` (default today; not the head:
@@ -465,6 +473,7 @@ def move_member(db: Database, actor: str | int, person_id: int, to_household_id:
         return result
 
 
+@requires("registry.write", person="person_id")
 def remove_member(db: Database, actor: str | int, person_id: int, kind: str,
                   on: dt.date | None = None, reason: str = "") -> ServiceResult:
     """Take a member out of the household: ``kind`` is 'died' (死亡; ``on`` the date of
@@ -500,6 +509,7 @@ def remove_member(db: Database, actor: str | int, person_id: int, kind: str,
         return ServiceResult(household_ids={hh.id}, person_ids={p.id})
 
 
+@requires("registry.write", person="person_id")
 def delete_person(db: Database, actor: str | int, person_id: int) -> ServiceResult:
     """Delete a person record entered by mistake (not the head). Audited field by field."""
     with db.begin() as s:
@@ -544,6 +554,7 @@ def _valid_dates(errors: list[FieldError], valid_from: Any, valid_until: Any) ->
                                  f"截止日期（{valid_until}）必须晚于起始日期（{valid_from}）"))
 
 
+@requires("registry.write", household="household_id")
 def add_income(db: Database, actor: str | int, household_id: int, source: str, monthly_fen: int,
                person_id: int | None = None, note: str = "",
                valid_from: dt.date | None = None,
@@ -575,6 +586,7 @@ def add_income(db: Database, actor: str | int, household_id: int, source: str, m
         return ServiceResult(household_ids={hh.id}, created_id=inc.id)
 
 
+@requires("registry.write", income="income_id")
 def change_income(db: Database, actor: str | int, income_id: int, on: dt.date,
                   monthly_fen: int, note: str | None = None) -> ServiceResult:
     """The income changes from ``on``: the row in force ends on ``on`` and a new row with the
@@ -636,6 +648,7 @@ def _end_dated(db: Database, actor: str | int, model, row_id: int, on: dt.date, 
         return ServiceResult(household_ids={row.household_id})
 
 
+@requires("registry.write", income="income_id")
 def end_income(db: Database, actor: str | int, income_id: int, on: dt.date) -> ServiceResult:
     """The income stops on ``on`` (the row is kept for the months before), audited."""
     def refusal(inc: Income, on: dt.date) -> tuple[str, str]:
@@ -649,6 +662,7 @@ def end_income(db: Database, actor: str | int, income_id: int, on: dt.date) -> S
                       refusal)
 
 
+@requires("registry.write", income="income_id")
 def delete_income(db: Database, actor: str | int, income_id: int) -> ServiceResult:
     with db.begin() as s:
         user = resolve_user(s, actor)
@@ -664,6 +678,7 @@ def delete_income(db: Database, actor: str | int, income_id: int) -> ServiceResu
         return ServiceResult(household_ids={inc.household_id})
 
 
+@requires("registry.write", household="household_id")
 def add_property(db: Database, actor: str | int, household_id: int, kind: str, value_fen: int,
                  description: str = "", valid_from: dt.date | None = None,
                  valid_until: dt.date | None = None) -> ServiceResult:
@@ -690,6 +705,7 @@ def add_property(db: Database, actor: str | int, household_id: int, kind: str, v
         return ServiceResult(household_ids={hh.id}, created_id=item.id)
 
 
+@requires("registry.write", property="item_id")
 def end_property(db: Database, actor: str | int, item_id: int, on: dt.date) -> ServiceResult:
     """The household no longer holds the item from ``on`` (the row is kept), audited."""
     return _end_dated(db, actor, PropertyItem, item_id, on, "property",
@@ -699,6 +715,7 @@ def end_property(db: Database, actor: str | int, item_id: int, on: dt.date) -> S
                                         f"该财产起始于 {item.valid_from}，不能在 {on} 截止"))
 
 
+@requires("registry.write", property="item_id")
 def delete_property(db: Database, actor: str | int, item_id: int) -> ServiceResult:
     with db.begin() as s:
         user = resolve_user(s, actor)
@@ -768,6 +785,7 @@ def check_version(s: Session, hh: Household, expected_version: int | None) -> No
                               expected_version)
 
 
+@requires("registry.write", household="household_id", area="changes.village_id")
 def save_household(db: Database, actor: str | int, household_id: int,
                    changes: dict[str, Any], members: list[MemberEdit],
                    source: str | None = None, joined_on: dt.date | None = None,

@@ -16,6 +16,7 @@ Money is integer fen throughout.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import sqlite3
 from dataclasses import dataclass
@@ -36,6 +37,8 @@ from .recalc import recalculate_in
 from ..rules.standards import CLASS_ZH, first_of_month
 from ..rules.money import yuan
 from .audit import Auditor, resolve_user
+from .auth import (area_ids_in, full_personal_data, mask_account, mask_id, reader, requires,
+                   separate)
 
 ROSTER_AREA_LEVELS = ("city", "county", "township")
 STATUS_ZH = {"draft": "草稿", "reviewed": "已审核", "approved": "已审批"}
@@ -155,18 +158,31 @@ def roster_view(s: Session, roster_id: int) -> RosterView:
     if r is None:
         raise NotFoundError("roster", roster_id, "花名册")
     area = s.get(Area, r.area_id)
+    reader(s, area_code=area.code)
     return RosterView(r.id, r.kind, r.program, r.residence_class, r.month, area.id, area.code,
                       area.name, area.level, r.title, r.issuing_office, r.status, r.line_count,
                       r.household_count, r.person_count, r.total_fen, r.pay_date,
                       r.amount_per_person_fen, r.categories, r.note,
-                      _user_name(s, r.built_by) or "", r.built_at, _user_name(s, r.reviewed_by),
-                      r.reviewed_at, _user_name(s, r.approved_by), r.approved_at, r.purpose)
+                      r.built_by_name or _user_name(s, r.built_by) or "", r.built_at,
+                      _signed(s, r.reviewed_by_name, r.reviewed_by), r.reviewed_at,
+                      _signed(s, r.approved_by_name, r.approved_by), r.approved_at, r.purpose)
+
+
+def _signed(s: Session, name: str, user_id: int | None) -> str | None:
+    """The name signed at a step, as taken then (issue 13); the user's name for a row from
+    before names were kept."""
+    if user_id is None:
+        return None
+    return name or _user_name(s, user_id)
 
 
 def list_rosters(s: Session, month: dt.date | None = None, status: str | None = None,
                  limit: int = 500) -> list[RosterView]:
     """Rosters, newest month first."""
     stmt = select(Roster.id).order_by(Roster.month.desc(), Roster.id.desc()).limit(limit)
+    scope = reader(s)   # the rosters of the signed-in user's area
+    if not scope.everywhere:
+        stmt = stmt.where(Roster.area_id.in_(area_ids_in(s, scope)))
     if month is not None:
         stmt = stmt.where(Roster.month == first_of_month(month))
     if status is not None:
@@ -193,7 +209,16 @@ def line_row(s: Session, line_id: int) -> LineRow:
         f"SELECT {', '.join(LINE_COLUMNS)} FROM roster_lines WHERE id = ?", (line_id,)).first()
     if row is None:
         raise NotFoundError("roster line", line_id, "花名册明细")
-    return LineRow(*row)
+    return _shown(s, [LineRow(*row)])[0]
+
+
+def _shown(s: Session, rows: list[LineRow]) -> list[LineRow]:
+    """Lines as the signed-in user sees them: ID numbers and accounts masked for a role that
+    does not need them (DOMAIN §12)."""
+    if full_personal_data(s):
+        return rows
+    return [dataclasses.replace(r, id_number=mask_id(r.id_number),
+                                account_number=mask_account(r.account_number)) for r in rows]
 
 
 def lines_by_seq(s: Session, roster_id: int, first: int, last: int) -> list[LineRow]:
@@ -202,7 +227,7 @@ def lines_by_seq(s: Session, roster_id: int, first: int, last: int) -> list[Line
     rows = s.connection().exec_driver_sql(
         f"SELECT {', '.join(LINE_COLUMNS)} FROM roster_lines"
         " WHERE roster_id = ? AND seq BETWEEN ? AND ? ORDER BY seq", (roster_id, first, last))
-    return [LineRow(*row) for row in rows]
+    return _shown(s, [LineRow(*row) for row in rows])
 
 
 def roster_areas(s: Session) -> list[tuple[int, str, str]]:
@@ -651,6 +676,7 @@ def _validate_monthly(s: Session, data: MonthlyRosterInput) -> Area:
     return area
 
 
+@requires("roster.build", area="data.area_id")
 def build_monthly_roster(db: Database, actor: str | int, data: MonthlyRosterInput,
                          progress: ProgressFn | None = None,
                          cancel: CancelToken | None = None) -> BuildResult:
@@ -675,7 +701,7 @@ def build_monthly_roster(db: Database, actor: str | int, data: MonthlyRosterInpu
                                                                   month, data.residence_class),
                         issuing_office=data.issuing_office.strip() or default_office(area),
                         categories=data.program, note=data.note, status="draft",
-                        built_by=user.id)
+                        built_by=user.id, built_by_name=user.display_name or user.username)
         s.add(roster)
         s.flush()
         result = _fill(s, user, roster, area, report, cancel)
@@ -865,6 +891,7 @@ def refuse_duplicate_one_time(s: Session, data: OneTimeInput) -> None:
                                    STATUS_ZH[other.status])
 
 
+@requires("roster.build", area="data.area_id")
 def build_one_time_roster(db: Database, actor: str | int, data: OneTimeInput,
                           progress: ProgressFn | None = None,
                           cancel: CancelToken | None = None) -> BuildResult:
@@ -912,7 +939,7 @@ def build_one_time_roster(db: Database, actor: str | int, data: OneTimeInput,
                         issuing_office=data.issuing_office.strip() or default_office(area),
                         pay_date=data.pay_date, amount_per_person_fen=amount,
                         categories=",".join(cats), purpose=purpose, note=data.note,
-                        status="draft", built_by=user.id)
+                        status="draft", built_by=user.id, built_by_name=user.display_name or user.username)
         s.add(roster)
         s.flush()
         result = _fill(s, user, roster, area, report, cancel)
@@ -922,6 +949,7 @@ def build_one_time_roster(db: Database, actor: str | int, data: OneTimeInput,
     return result
 
 
+@requires("roster.build", roster="roster_id")
 def rebuild_roster(db: Database, actor: str | int, roster_id: int,
                    progress: ProgressFn | None = None,
                    cancel: CancelToken | None = None) -> BuildResult:
@@ -939,6 +967,7 @@ def rebuild_roster(db: Database, actor: str | int, roster_id: int,
         s.execute(text("DELETE FROM roster_lines WHERE roster_id = :r"), {"r": roster.id})
         roster.status, roster.reviewed_by, roster.reviewed_at = "draft", None, None
         roster.built_by, roster.built_at = user.id, dt.datetime.now()
+        roster.built_by_name, roster.reviewed_by_name = user.display_name or user.username, ""
         s.flush()
         result = _fill(s, user, roster, area, report, cancel)
         Auditor(s, user).note("rebuild", "roster", roster.id,
@@ -951,6 +980,7 @@ def rebuild_roster(db: Database, actor: str | int, roster_id: int,
 # --- review, approval, discard -----------------------------------------------------------
 
 
+@requires("roster.review", roster="roster_id")
 def review_roster(db: Database, actor: str | int, roster_id: int) -> RosterView:
     """draft → reviewed (审核)."""
     with db.begin() as s:
@@ -962,12 +992,15 @@ def review_roster(db: Database, actor: str | int, roster_id: int) -> RosterView:
                              f"花名册 {r.id} 状态为{STATUS_ZH[r.status]}，不是草稿")
         if r.line_count == 0:
             raise StateError(f"roster {r.id} has no lines", f"花名册 {r.id} 没有发放明细")
+        separate(s, user, "sod_roster_review", r.area_id, {"builder": r.built_by}, "roster", r.id)
         r.status, r.reviewed_by, r.reviewed_at = "reviewed", user.id, dt.datetime.now()
+        r.reviewed_by_name = user.display_name or user.username
         Auditor(s, user).updated("roster", r.id, "status", "draft", "reviewed")
         s.flush()
         return roster_view(s, r.id)
 
 
+@requires(("roster.review", "roster.approve"), roster="roster_id")
 def reopen_roster(db: Database, actor: str | int, roster_id: int, reason: str) -> RosterView:
     """reviewed → draft, with the reason (退回)."""
     if not reason or not reason.strip():
@@ -981,12 +1014,14 @@ def reopen_roster(db: Database, actor: str | int, roster_id: int, reason: str) -
             raise StateError(f"roster {r.id} is {r.status}, not reviewed",
                              f"花名册 {r.id} 状态为{STATUS_ZH[r.status]}，不是已审核")
         r.status, r.reviewed_by, r.reviewed_at = "draft", None, None
+        r.reviewed_by_name = ""
         Auditor(s, user).updated("roster", r.id, "status", "reviewed", "draft")
         Auditor(s, user).note("reopen", "roster", r.id, reason.strip())
         s.flush()
         return roster_view(s, r.id)
 
 
+@requires("roster.approve", roster="roster_id")
 def approve_roster(db: Database, actor: str | int, roster_id: int) -> RosterView:
     """reviewed → approved (审批): the roster is frozen from now on. The database is backed
     up first (services/backups.py)."""
@@ -1009,12 +1044,16 @@ def approve_roster(db: Database, actor: str | int, roster_id: int) -> RosterView
             if other is not None:
                 raise DuplicateRosterError("purpose", r.purpose, other.id, other.title,
                                            other.status, STATUS_ZH[other.status])
+        separate(s, user, "sod_roster_approve", r.area_id,
+                 {"builder": r.built_by, "reviewer": r.reviewed_by}, "roster", r.id)
         r.status, r.approved_by, r.approved_at = "approved", user.id, dt.datetime.now()
+        r.approved_by_name = user.display_name or user.username
         Auditor(s, user).updated("roster", r.id, "status", "reviewed", "approved")
         s.flush()
         return roster_view(s, r.id)
 
 
+@requires("roster.build", roster="roster_id")
 def discard_roster(db: Database, actor: str | int, roster_id: int, reason: str) -> None:
     """Delete a roster that is not approved (its lines with it); pending adjustments and
     reissues it had taken become pending again."""
@@ -1035,6 +1074,7 @@ def discard_roster(db: Database, actor: str | int, roster_id: int, reason: str) 
 # --- changing lines -----------------------------------------------------------------------
 
 
+@requires("roster.review", line="line_id")
 def amend_line(db: Database, actor: str | int, line_id: int, base_fen: int,
                reason: str) -> LineRow:
     """Change the amount of a line of a draft roster (a reviewer's correction), with the
@@ -1072,6 +1112,7 @@ def amend_line(db: Database, actor: str | int, line_id: int, base_fen: int,
         return line_row(s, line.id)
 
 
+@requires("roster.build", line="line_id")
 def record_adjustment(db: Database, actor: str | int, line_id: int, amount_fen: int,
                       reason: str) -> int:
     """A correction of a line of an approved roster: ``amount_fen`` > 0 is paid in addition
@@ -1180,6 +1221,7 @@ class ReturnsResult:
     unchanged: int
 
 
+@requires("roster.build", roster="roster_id")
 def record_bank_returns(db: Database, actor: str | int, roster_id: int, file_name: str,
                         sha256: str, outcomes: list[PaymentOutcome]) -> ReturnsResult:
     """Record the bank's outcomes for lines of an approved roster, all or nothing.

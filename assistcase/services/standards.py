@@ -32,6 +32,7 @@ from ..rules.standards import (CLASS_ZH, KIND_LABELS, POLICY_KEYS, STANDARD_AREA
                          on_day, tekun_rule_breaches)
 from ..rules.money import yuan
 from .audit import Auditor, resolve_user
+from .auth import requires
 
 # The kinds and the policy key the extreme-hardship rule ties together.
 TEKUN_RULE_KINDS = ("dibao", "tekun_basic")
@@ -414,6 +415,7 @@ def _needs_dibao(s: Session, area: Area, data: StandardInput, prefix: str) -> Fi
         f"请先录入低保标准（特困基本生活标准须不低于其 {shown} 倍）")
 
 
+@requires("standards.write")
 def save_standards(db: Database, actor: str | int, items: list[StandardInput]) -> ServiceResult:
     """Save several standards in one transaction (a notice's new figures published together,
     e.g. the dibao standard and the extreme-hardship basic living standard raised at once).
@@ -475,11 +477,13 @@ def save_standards(db: Database, actor: str | int, items: list[StandardInput]) -
         return ServiceResult(created_id=row.id)
 
 
+@requires("standards.write", area="data.area_id")
 def save_standard(db: Database, actor: str | int, data: StandardInput) -> ServiceResult:
     """Save one standard: :func:`save_standards` of one item."""
     return save_standards(db, actor, [data])
 
 
+@requires("standards.write", standard="standard_id")
 def delete_standard(db: Database, actor: str | int, standard_id: int) -> ServiceResult:
     """Delete a standard entered by mistake (audited field by field). Refused when the
     extreme-hardship rule would no longer hold (e.g. deleting a raised basic living standard
@@ -509,6 +513,7 @@ def _policy_area(s: Session, area_id: int) -> Area:
     return area
 
 
+@requires("standards.write", area="area_id")
 def set_policy(db: Database, actor: str | int, area_id: int, values: dict[str, int | str],
                effective_from: dt.date | None = None,
                source: Notice | None = None) -> ServiceResult:
@@ -557,6 +562,7 @@ def set_policy(db: Database, actor: str | int, area_id: int, values: dict[str, i
         return ServiceResult()
 
 
+@requires("standards.write", area="area_id")
 def clear_policy(db: Database, actor: str | int, area_id: int, key: str,
                  effective_from: dt.date | None = None) -> ServiceResult:
     """Remove a value the area set by mistake (audited): the one set from ``effective_from``,

@@ -32,6 +32,7 @@ from typing import NamedTuple
 from sqlalchemy import bindparam, text
 from sqlalchemy.orm import Session
 
+from .auth import reader
 from ..errors import FieldError, ValidationError
 from ..models import Area
 from ..rules import liaison as P
@@ -464,6 +465,7 @@ def _township_names(s: Session) -> dict[str, str]:
 def statistics(s: Session, area_id: int, period: Period, compare: bool = True) -> StatisticsReport:
     """The statistics of ``area_id`` for ``period`` (see the module's description), with
     the same period a year earlier when ``compare``."""
+    reader(s, area_id=area_id)  # a report of another area is refused, naming it
     area = s.get(Area, area_id) if isinstance(area_id, int) else None
     if area is None:
         raise ValidationError.single("area_id", "choose the area of the statistics",
@@ -586,6 +588,7 @@ def monthly_series(s: Session, area_id: int, last_month: dt.date,
                    months: int = 24) -> list[MonthPoint]:
     """Caseload (persons paid in the month; temporary aid: grants) and funds per program for
     each of the ``months`` months up to ``last_month``, both channels (for the charts)."""
+    reader(s, area_id=area_id)  # a report of another area is refused, naming it
     area = s.get(Area, area_id)
     end = add_months(dt.date(last_month.year, last_month.month, 1), 1)
     start = add_months(end, -months)

@@ -4,7 +4,7 @@
 order, so `assistcase db verify` checks the whole log from its first row.
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 Create Date: 2026-11-29 23:10:00
 """
 from alembic import op
@@ -14,7 +14,7 @@ from assistcase.security.auditchain import COLUMNS, GENESIS, link
 
 
 revision = '0015'
-down_revision = '0013'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

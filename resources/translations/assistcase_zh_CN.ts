@@ -1301,6 +1301,29 @@ The database as it is now is backed up first; then it is replaced by this backup
     </message>
 </context>
 <context>
+    <name>ChangePasswordDialog</name>
+    <message>
+        <source>Change password</source>
+        <translation>修改密码</translation>
+    </message>
+    <message>
+        <source>Current password</source>
+        <translation>当前密码</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>新密码</translation>
+    </message>
+    <message>
+        <source>Repeat new password</source>
+        <translation>再次输入新密码</translation>
+    </message>
+    <message>
+        <source>The passwords differ.</source>
+        <translation>两次输入的密码不一致。</translation>
+    </message>
+</context>
+<context>
     <name>CheckPage</name>
     <message>
         <source>Check</source>
@@ -1438,6 +1461,37 @@ The database as it is now is backed up first; then it is replaced by this backup
     <message>
         <source>Header found on row %1; %2 columns.</source>
         <translation>表头在第 %1 行，共 %2 列。</translation>
+    </message>
+</context>
+<context>
+    <name>FirstAdministratorDialog</name>
+    <message>
+        <source>First administrator</source>
+        <translation>首个管理员</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Repeat password</source>
+        <translation>再次输入密码</translation>
+    </message>
+    <message>
+        <source>This database has no users yet: create its administrator.</source>
+        <translation>此数据库尚无用户，请先创建系统管理员。</translation>
+    </message>
+    <message>
+        <source>The passwords differ.</source>
+        <translation>两次输入的密码不一致。</translation>
     </message>
 </context>
 <context>
@@ -2588,18 +2642,53 @@ The database as it is now is backed up first; then it is replaced by this backup
     </message>
 </context>
 <context>
+    <name>LockDialog</name>
+    <message>
+        <source>Locked</source>
+        <translation>已锁定</translation>
+    </message>
+    <message>
+        <source>Locked after a time without use. {name}, give your password to go on.</source>
+        <translation>长时间无操作，已锁定。{name}，请输入密码继续。</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <source>Wrong password.</source>
+        <translation>密码错误。</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>AssistCase — social assistance case management</source>
         <translation>AssistCase — 社会救助个案管理</translation>
     </message>
     <message>
+        <source>演示数据 (demo data)</source>
+        <translation>演示数据</translation>
+    </message>
+    <message>
         <source>Not available in this version yet</source>
         <translation>本版本暂未提供</translation>
     </message>
     <message>
+        <source>User: {user} ({roles})</source>
+        <translation>用户：{user}（{roles}）</translation>
+    </message>
+    <message>
         <source>User: {user}</source>
         <translation>用户：{user}</translation>
+    </message>
+    <message>
+        <source>Change password…</source>
+        <translation>修改密码…</translation>
+    </message>
+    <message>
+        <source>Lock</source>
+        <translation>锁屏</translation>
     </message>
     <message>
         <source>Database: {path}</source>
@@ -3414,6 +3503,37 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     </message>
 </context>
 <context>
+    <name>SignInDialog</name>
+    <message>
+        <source>Sign in — AssistCase</source>
+        <translation>登录 — 社会救助个案管理</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Demo database (演示数据): one user per role</source>
+        <translation>演示数据库（演示数据）：每个角色一个用户</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+</context>
+<context>
     <name>StandardsPage</name>
     <message>
         <source>Dibao standard</source>
@@ -3886,6 +4006,97 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     </message>
 </context>
 <context>
+    <name>UsersPage</name>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Roles</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>State</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Area</source>
+        <translation>区域</translation>
+    </message>
+    <message>
+        <source>Add user</source>
+        <translation>添加用户</translation>
+    </message>
+    <message>
+        <source>Give the selected user this role only</source>
+        <translation>将所选用户的角色改为此角色</translation>
+    </message>
+    <message>
+        <source>Reset password of the selected user</source>
+        <translation>重置所选用户的密码</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <source>Disable / enable</source>
+        <translation>停用 / 启用</translation>
+    </message>
+    <message>
+        <source>May</source>
+        <translation>权限</translation>
+    </message>
+    <message>
+        <source>active</source>
+        <translation>在用</translation>
+    </message>
+    <message>
+        <source>disabled</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <source>locked until {t}</source>
+        <translation>锁定至 {t}</translation>
+    </message>
+    <message>
+        <source>All areas</source>
+        <translation>全部区域</translation>
+    </message>
+    <message>
+        <source>User added.</source>
+        <translation>已添加用户。</translation>
+    </message>
+    <message>
+        <source>Roles changed.</source>
+        <translation>角色已修改。</translation>
+    </message>
+    <message>
+        <source>Password reset.</source>
+        <translation>密码已重置。</translation>
+    </message>
+    <message>
+        <source>Saved.</source>
+        <translation>已保存。</translation>
+    </message>
+</context>
+<context>
     <name>_LifeEventDialog</name>
     <message>
         <source>Died (date of death)</source>
@@ -4148,6 +4359,10 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     <message>
         <source>Institution liaison</source>
         <translation>联系督查</translation>
+    </message>
+    <message>
+        <source>Users and roles</source>
+        <translation>用户与角色</translation>
     </message>
 </context>
 </TS>

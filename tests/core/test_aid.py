@@ -245,8 +245,8 @@ def test_non_registered_person_recorded_and_paid_without_a_household(db, city, p
     assert v.residence_class == "urban"  # the township is a subdistrict (街道)
     approve(db, aid, "township", 800_00)
     built = A.build_temp_aid_roster(db, ACTOR, township_id, FRI, pay_date=dt.date(2026, 11, 25))
-    R.review_roster(db, ACTOR, built.roster_id)
-    R.approve_roster(db, ACTOR, built.roster_id)
+    R.review_roster(db, "reviewer", built.roster_id)
+    R.approve_roster(db, "approver", built.roster_id)
     with db.read() as s:
         [line] = list(R.iter_lines(s, built.roster_id))
         assert s.scalar(select(func.count()).select_from(Household)) == before
@@ -391,8 +391,8 @@ def test_temp_aid_roster_pays_each_approved_case_once(db, city, places):
                                     pay_date=dt.date(2026, 11, 30))
     with db.read() as s:
         assert sorted(ln.aid_case_id for ln in R.iter_lines(s, third.roster_id)) == sorted(bank)
-    R.review_roster(db, ACTOR, third.roster_id)
-    R.approve_roster(db, ACTOR, third.roster_id)
+    R.review_roster(db, "reviewer", third.roster_id)
+    R.approve_roster(db, "approver", third.roster_id)
     for a in bank:
         assert (view(db, a).status, view(db, a).paid_on) == ("paid", dt.date(2026, 11, 30))
     assert view(db, waiting).status == "approved"  # its roster is still a draft

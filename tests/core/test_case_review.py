@@ -51,7 +51,7 @@ def active_case(db, hid):
     C.record_economic_check(db, ACTOR, cid, dt.date(2023, 3, 3), "核对通过")
     C.record_investigation(db, ACTOR, cid, dt.date(2023, 3, 6), "王五、赵六", "无劳动力")
     C.record_publicity(db, ACTOR, cid, dt.date(2023, 3, 10), dt.date(2023, 3, 16))
-    C.confirm_case(db, ACTOR, cid, dt.date(2023, 3, 20), "同意")  # paid from April
+    C.confirm_case(db, "reviewer", cid, dt.date(2023, 3, 20), "同意")  # paid from April
     return cid
 
 
@@ -243,7 +243,7 @@ def test_every_step_refuses_a_date_after_today(db, city, village_ids):
     # the publicity's end is announced in advance: after today is fine
     C.record_publicity(db, ACTOR, other, dt.date.today(), dt.date.today() + dt.timedelta(days=6))
     with pytest.raises(ValidationError):
-        C.confirm_case(db, ACTOR, other, dt.date.today() + dt.timedelta(days=7))
+        C.confirm_case(db, "reviewer", other, dt.date.today() + dt.timedelta(days=7))
     with db.read() as s:
         assert C.case_view(s, cid).status == "active"
         assert C.case_view(s, other).status == "publicity"
@@ -318,8 +318,12 @@ def test_case_list_counts_by_state_and_filters(db, city, village_ids):
 
 
 def test_cli_exit_review_lists_the_case_with_figures_and_records_the_review(
-        db, db_path, city, village_ids, capsys):
+        db, db_path, city, village_ids, capsys, monkeypatch, tmp_path):
     from assistcase.cli import main
+
+    from ..conftest import token_file
+
+    monkeypatch.setenv("ASSISTCASE_TOKEN", str(token_file(db, ACTOR, tmp_path)))
 
     hid = household(db, village_ids[0], 1260_00)
     cid = active_case(db, hid)

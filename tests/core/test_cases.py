@@ -46,7 +46,7 @@ def walk(db, case_id, upto="confirm", start=dt.date(2023, 3, 10)):
              lambda: C.record_investigation(db, ACTOR, case_id, dt.date(2023, 3, 6), "王五、赵六",
                                             "家中无劳动力"),
              lambda: C.record_publicity(db, ACTOR, case_id, start, start + dt.timedelta(days=6)),
-             lambda: C.confirm_case(db, ACTOR, case_id, dt.date(2023, 3, 20), "同意")]
+             lambda: C.confirm_case(db, "reviewer", case_id, dt.date(2023, 3, 20), "同意")]
     names = ["economic_check", "investigation", "publicity", "confirm"]
     for name, step in zip(names, steps):
         step()
@@ -62,7 +62,7 @@ def test_confirm_refused_without_investigation_naming_the_step(db, village_ids):
     cid = open_dibao(db, household(db, village_ids[0]))
     walk(db, cid, upto="economic_check")
     with pytest.raises(StateError) as e:
-        C.confirm_case(db, ACTOR, cid, dt.date(2023, 4, 1))
+        C.confirm_case(db, "reviewer", cid, dt.date(2023, 4, 1))
     assert "home investigation" in e.value.message_en and "入户调查" in e.value.message_zh
     with pytest.raises(StateError) as e:  # nor can the publicity come first
         C.record_publicity(db, ACTOR, cid, dt.date(2023, 3, 10), dt.date(2023, 3, 16))
@@ -75,7 +75,7 @@ def test_confirm_refused_without_publicity_and_before_it_is_complete(db, village
     cid = open_dibao(db, household(db, village_ids[0]))
     walk(db, cid, upto="investigation")
     with pytest.raises(StateError) as e:
-        C.confirm_case(db, ACTOR, cid, dt.date(2023, 4, 1))
+        C.confirm_case(db, "reviewer", cid, dt.date(2023, 4, 1))
     assert "publicity" in e.value.message_en and "公示" in e.value.message_zh
     # six days is not a 7-day publicity
     with pytest.raises(ValidationError) as e:
@@ -83,9 +83,9 @@ def test_confirm_refused_without_publicity_and_before_it_is_complete(db, village
     assert e.value.errors[0].field == "end" and "7" in e.value.message_zh
     C.record_publicity(db, ACTOR, cid, dt.date(2023, 3, 10), dt.date(2023, 3, 16))
     with pytest.raises(StateError) as e:  # on its last day it is not yet completed
-        C.confirm_case(db, ACTOR, cid, dt.date(2023, 3, 16))
+        C.confirm_case(db, "reviewer", cid, dt.date(2023, 3, 16))
     assert "公示" in e.value.message_zh and "2023-03-16" in e.value.message_en
-    C.confirm_case(db, ACTOR, cid, dt.date(2023, 3, 17), "公示无异议")
+    C.confirm_case(db, "reviewer", cid, dt.date(2023, 3, 17), "公示无异议")
     with db.read() as s:
         v = C.case_view(s, cid)
     assert v.status == "active" and v.paid_from == dt.date(2023, 4, 1)
@@ -113,7 +113,7 @@ def test_events_record_who_when_why_and_exits_take_effect_next_month(db, village
     assert v.status == "terminated" and v.paid_in(dt.date(2023, 9, 1))
     assert not v.paid_in(dt.date(2023, 10, 1)) and not v.paid_in(dt.date(2023, 8, 1))
     with pytest.raises(StateError):
-        C.confirm_case(db, ACTOR, cid, dt.date(2023, 10, 1))
+        C.confirm_case(db, "reviewer", cid, dt.date(2023, 10, 1))
 
 
 def test_next_review_from_policy_and_reviews_due(db, village_ids):

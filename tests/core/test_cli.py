@@ -1,7 +1,7 @@
 from assistcase.cli import main
 from assistcase.services import registry as reg
 
-from ..conftest import ACTOR, make_id
+from ..conftest import ACTOR, make_id, token_file
 
 
 def test_db_upgrade_check_backup(tmp_path, capsys):
@@ -16,7 +16,9 @@ def test_db_upgrade_check_backup(tmp_path, capsys):
     assert dest.exists() and dest.stat().st_size > 0
 
 
-def test_search_prints_matching_households(db, db_path, village_ids, capsys):
+def test_search_prints_matching_households(db, db_path, village_ids, capsys, monkeypatch,
+                                           tmp_path):
+    monkeypatch.setenv("ASSISTCASE_TOKEN", str(token_file(db, ACTOR, tmp_path)))
     reg.create_household(db, ACTOR, reg.HouseholdData(village_ids[0], "rural"),
                          [reg.PersonData("张三", make_id(seq=1))])
     assert main(["--db", str(db_path), "search", "zs"]) == 0

@@ -14,19 +14,22 @@ from assistcase.cli import main
 from assistcase.io import bank as B
 from assistcase.models import Area
 
-from ..conftest import ACTOR, demo_city
+from ..conftest import ACTOR, demo_city, token_file
 
 
 @pytest.fixture
-def city(db, db_path):
+def city(db, db_path, tmp_path):
     demo_city(db, households=200, seed=6, today=dt.date(2026, 11, 22))
     with db.read() as s:
         county = s.scalars(select(Area).where(Area.level == "county").order_by(Area.code)).first()
-        return {"db": ["--db", str(db_path)], "county": county.code, "county_name": county.name}
+        return {"db": ["--db", str(db_path)], "county": county.code, "county_name": county.name,
+                "tokens": {u: token_file(db, u, tmp_path) for u in ("clerk", "reviewer",
+                                                                    "approver", ACTOR)}}
 
 
 def run(city, capsys, *argv, user="clerk"):
-    code = main([*city["db"], "--user", user, *argv])
+    # signed in with a token from `assistcase login` (issue 13)
+    code = main([*city["db"], "--token", str(city["tokens"][user]), *argv])
     out = capsys.readouterr()
     return code, out.out, out.err
 

@@ -18,7 +18,7 @@ from assistcase.progress import CancelToken
 from assistcase.services.queries import HouseholdFilter, household_detail, search_household_ids
 from assistcase.rules.searchkeys import full_pinyin, initials, name_keys
 
-from ..conftest import ACTOR, schema_names
+from ..conftest import ACTOR, open_test_db, schema_names
 
 N = 300
 TODAY = dt.date(2024, 6, 1)
@@ -163,13 +163,13 @@ def test_search_finds_generated_households(demo_db):
 
 
 def test_same_seed_same_data_other_seed_differs(tmp_path, demo_db):
-    other = open_database(tmp_path / "again.sqlite3")
+    other = open_test_db(tmp_path / "again.sqlite3")
     try:
         generate_demo(other, ACTOR, households=N, seed=7, today=TODAY)
         assert _dump(other) == _dump(demo_db)
     finally:
         other.dispose()
-    third = open_database(tmp_path / "third.sqlite3")
+    third = open_test_db(tmp_path / "third.sqlite3")
     try:
         generate_demo(third, ACTOR, households=N, seed=8, today=TODAY)
         assert _dump(third)["persons"] != _dump(demo_db)["persons"]
@@ -178,7 +178,7 @@ def test_same_seed_same_data_other_seed_differs(tmp_path, demo_db):
 
 
 def test_loads_areas_when_empty_and_audits_once(tmp_path):
-    database = open_database(tmp_path / "empty.sqlite3")
+    database = open_test_db(tmp_path / "empty.sqlite3")
     try:
         generate_demo(database, "demo-maker", households=20, seed=3, today=TODAY)
         with database.read() as s:

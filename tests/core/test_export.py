@@ -22,7 +22,7 @@ from assistcase.progress import CancelToken
 from assistcase.services.queries import HouseholdFilter
 from assistcase.services.areas import load_areas_csv
 
-from ..conftest import ACTOR, make_id
+from ..conftest import ACTOR, make_id, open_test_db
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙朱马胡郭何高林罗"
 GIVEN = "建国秀英明华丽军红梅志强桂兰玉珍海燕淑芳德福春花文静子涵欣怡浩然"
@@ -161,7 +161,7 @@ def test_synthetic_register_with_every_field_varied_imports(db, tmp_path):
         [i.line() for i in report.issues[:5]]
     out = tmp_path / "export.xlsx"
     export_registry(db, out)
-    fresh = open_database(tmp_path / "fresh.sqlite3")
+    fresh = open_test_db(tmp_path / "fresh.sqlite3")
     load_areas_csv(fresh, ACTOR)
     assert import_registry(fresh, ACTOR, out).written
     assert registry(fresh) == registry(db)
@@ -181,7 +181,7 @@ def test_export_import_round_trip_reproduces_every_field(filled, tmp_path):
     assert sum(k.startswith("I") for k in original) > ROUND_TRIP_HOUSEHOLDS * 4 // 5  # most have incomes
     assert sum(k.startswith("R") for k in original) > ROUND_TRIP_HOUSEHOLDS // 20  # property items
 
-    fresh = open_database(tmp_path / "fresh.sqlite3")
+    fresh = open_test_db(tmp_path / "fresh.sqlite3")
     load_areas_csv(fresh, ACTOR)
     report = import_registry(fresh, ACTOR, out)
     assert report.written and (report.households_created, report.persons_created) == \
@@ -215,7 +215,10 @@ def test_export_layout_is_what_the_import_reads(db, tmp_path, village_ids):
 
 
 def test_export_filters_by_village_and_cancel_leaves_no_file(db, db_path, tmp_path,
-                                                             village_ids, capsys):
+                                                             village_ids, capsys, monkeypatch):
+    from ..conftest import token_file
+
+    monkeypatch.setenv("ASSISTCASE_TOKEN", str(token_file(db, ACTOR, tmp_path)))
     from assistcase.services import registry as reg
 
     for i, v in enumerate(village_ids[:3]):

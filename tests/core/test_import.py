@@ -433,7 +433,11 @@ def test_report_exports_as_xlsx(db, existing, tmp_path):
     assert "汤后堂村" not in issues[1][5] and "不存在村" in issues[1][5] and issues[1][6]
 
 
-def test_cli_import_dry_run_report_and_exit_codes(db, db_path, existing, tmp_path, capsys):
+def test_cli_import_dry_run_report_and_exit_codes(db, db_path, existing, tmp_path, capsys,
+                                                  monkeypatch):
+    from ..conftest import token_file
+
+    monkeypatch.setenv("ASSISTCASE_TOKEN", str(token_file(db, ACTOR, tmp_path)))
     good = write_xlsx(tmp_path / "good.xlsx", good_rows())
     assert main(["--db", str(db_path), "import", str(good), "--dry-run", "--quiet"]) == 0
     out = capsys.readouterr().out

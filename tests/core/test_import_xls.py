@@ -14,7 +14,7 @@ from assistcase.io import ImportFileError, import_registry, preview
 from assistcase.io.tables import open_table
 from assistcase.services.areas import load_areas_csv
 
-from ..conftest import ACTOR
+from ..conftest import ACTOR, open_test_db
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 XLSX = DATA / "registry-twin.xlsx"
@@ -45,7 +45,7 @@ def _content(path: Path) -> dict[str, list[tuple]]:
 
 def _import(tmp_path: Path, source: Path) -> dict[str, list[tuple]]:
     path = tmp_path / f"{source.suffix[1:]}.sqlite3"
-    db = open_database(path)
+    db = open_test_db(path)
     load_areas_csv(db, ACTOR)
     report = import_registry(db, ACTOR, source)
     db.dispose()

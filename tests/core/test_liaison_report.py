@@ -16,7 +16,7 @@ from assistcase.models import Assignment, Institution, Leader
 from assistcase.demo.liaison import generate_liaison_data
 from assistcase.services import liaison as L
 
-from ..conftest import ACTOR
+from ..conftest import ACTOR, open_test_db
 
 YEAR = 2025
 
@@ -73,7 +73,7 @@ def generated(tmp_path_factory):
     from assistcase.services.areas import load_areas_csv
 
     path = tmp_path_factory.mktemp("liaison") / "generated.sqlite3"
-    db = open_database(path)
+    db = open_test_db(path)
     load_areas_csv(db, ACTOR)
     counts = generate_liaison_data(db, ACTOR, YEAR, seed=2025)
     yield db, counts

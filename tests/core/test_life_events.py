@@ -28,7 +28,7 @@ from assistcase.services import registry as reg
 from assistcase.services import standards as S
 from assistcase.services.areas import load_areas_csv
 
-from ..conftest import ACTOR, make_id
+from ..conftest import ACTOR, make_id, open_test_db
 
 SINCE = dt.date(2022, 1, 1)
 APPLIED = dt.date(2023, 1, 3)
@@ -59,7 +59,7 @@ def active_case(db, hid):
     C.record_economic_check(db, ACTOR, cid, dt.date(2023, 1, 4), "核对通过")
     C.record_investigation(db, ACTOR, cid, dt.date(2023, 1, 5), "王五、赵六", "无劳动力")
     C.record_publicity(db, ACTOR, cid, dt.date(2023, 1, 6), dt.date(2023, 1, 12))
-    C.confirm_case(db, ACTOR, cid, CONFIRMED, "同意")
+    C.confirm_case(db, "reviewer", cid, CONFIRMED, "同意")
     return cid
 
 
@@ -246,7 +246,7 @@ def template(tmp_path_factory):
     """Areas, the urban standard 630 and two households with active dibao cases (paid from
     February 2023): A (3 members) and B (2 members)."""
     path = tmp_path_factory.mktemp("life") / "template.sqlite3"
-    db = open_database(path)
+    db = open_test_db(path)
     load_areas_csv(db, ACTOR)
     from assistcase.services.queries import villages
     with db.read() as s:
@@ -263,7 +263,7 @@ def template(tmp_path_factory):
 
 
 def city_id_of(path):
-    db = open_database(path)
+    db = open_test_db(path)
     try:
         return city_id(db)
     finally:
@@ -337,7 +337,7 @@ def test_random_life_histories_pay_members_only_and_keep_past_months(template, e
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "h.sqlite3"
         shutil.copyfile(path, copy)
-        db = open_database(copy)
+        db = open_test_db(copy)
         try:
             _run_history(db, homes, cases, members, city, events + [("tick",)])
         finally:

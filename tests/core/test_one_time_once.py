@@ -21,7 +21,7 @@ from assistcase.models import Area
 from assistcase.services import rosters as R
 from assistcase.services.areas import load_areas_csv
 
-from ..conftest import ACTOR
+from ..conftest import ACTOR, open_test_db
 
 PAY = dt.date(2026, 11, 5)
 PURPOSE = "2026年一次性生活补贴"
@@ -30,7 +30,7 @@ PURPOSE = "2026年一次性生活补贴"
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    db = open_database(path)
+    db = open_test_db(path)
     load_areas_csv(db, ACTOR)
     generate_demo_city(db, ACTOR, households=300, seed=5, today=dt.date(2026, 11, 22))
     db.dispose()
@@ -46,7 +46,7 @@ def db_path(demo_file, tmp_path):
 
 @pytest.fixture
 def db(db_path):
-    database = open_database(db_path)
+    database = open_test_db(db_path)
     yield database
     database.dispose()
 
@@ -288,7 +288,7 @@ def test_the_migration_reads_the_purpose_of_existing_rosters_from_their_titles(t
     raw.commit()
     raw.close()
 
-    db = open_database(path)  # backs up and upgrades
+    db = open_test_db(path)  # backs up and upgrades
     try:
         with db.read() as s:
             got = dict(s.execute(text("SELECT id, purpose FROM rosters ORDER BY id")).all())

@@ -22,7 +22,7 @@ from assistcase.services import rosters as R
 from assistcase.services.areas import load_areas_csv
 from assistcase.services.care import CareInstitutionInput, save_care_institution
 
-from ..conftest import ACTOR
+from ..conftest import ACTOR, open_test_db
 
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None or
                                 shutil.which("pdfinfo") is None,
@@ -40,7 +40,7 @@ def city(tmp_path_factory):
     clerks), corrections and a failed payment carried into December's roster of the first
     county (a draft), and a reviewed extreme-hardship roster."""
     path = tmp_path_factory.mktemp("rosterpdf") / "city.sqlite3"
-    db = open_database(path)
+    db = open_test_db(path)
     load_areas_csv(db, ACTOR)
     generate_demo_city(db, ACTOR, households=500, seed=3, today=dt.date(2026, 11, 22))
     with db.read() as s:

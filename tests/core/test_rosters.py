@@ -93,7 +93,7 @@ def test_wrong_input_is_refused_with_every_field_named(db, city):
 def test_states_go_draft_reviewed_approved_and_send_back_needs_a_reason(db, city):
     rid = R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(city["county"], NOV)).roster_id
     with pytest.raises(StateError):
-        R.approve_roster(db, ACTOR, rid)  # not reviewed
+        R.approve_roster(db, "approver", rid)  # not reviewed
     R.review_roster(db, "reviewer", rid)
     with pytest.raises(ValidationError):
         R.reopen_roster(db, ACTOR, rid, " ")
@@ -110,7 +110,7 @@ def test_an_approved_roster_cannot_be_changed_through_the_core(db, city):
     for call in (lambda: R.amend_line(db, ACTOR, line.id, 1, "改金额"),
                  lambda: R.rebuild_roster(db, ACTOR, rid),
                  lambda: R.discard_roster(db, ACTOR, rid, "作废"),
-                 lambda: R.review_roster(db, ACTOR, rid),
+                 lambda: R.review_roster(db, "reviewer", rid),
                  lambda: R.reopen_roster(db, ACTOR, rid, "退回")):
         with pytest.raises(StateError) as err:
             call()
@@ -195,8 +195,8 @@ def test_adjustments_enter_the_next_roster_exactly_once(db, city):
     with db.read() as s:
         assert len(R.pending_carryovers(s)) == 2
     dec = R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(city["county"], DEC))
-    R.review_roster(db, ACTOR, dec.roster_id)
-    R.approve_roster(db, ACTOR, dec.roster_id)
+    R.review_roster(db, "reviewer", dec.roster_id)
+    R.approve_roster(db, "approver", dec.roster_id)
     jan = R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(city["county"], JAN))
     assert jan.adjustments == 0
     assert all(l.adjust_fen == 0 for l in lines(db, jan.roster_id))
@@ -229,8 +229,8 @@ def test_a_failed_payment_is_reissued_exactly_once_even_after_the_case_ended(db,
     assert len(b) == 1 and (b[0].base_fen, b[0].amount_fen) == (0, second.amount_fen)
     assert b[0].persons == 0 and "重发2026年11月" in b[0].remark
     assert [l.seq for l in dec_lines] == list(range(1, len(dec_lines) + 1))
-    R.review_roster(db, ACTOR, dec.roster_id)
-    R.approve_roster(db, ACTOR, dec.roster_id)
+    R.review_roster(db, "reviewer", dec.roster_id)
+    R.approve_roster(db, "approver", dec.roster_id)
     jan = R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(city["county"], JAN))
     assert jan.reissues == 0
     # the bank cannot now report the reissued payment as paid after all

@@ -15,7 +15,7 @@ from assistcase.services.queries import (HouseholdFilter, first_household_ids, h
                                 search_household_ids)
 from assistcase.rules.searchkeys import prefix_upper_bound
 
-from ..conftest import ACTOR
+from ..conftest import ACTOR, open_test_db
 
 # The household search as it was before the first-page plan (kept here as plain SQL): the
 # persons whose search keys start with the text, their households, plus households of
@@ -35,7 +35,7 @@ ORDER BY h.number
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     path = tmp_path_factory.mktemp("broad") / "demo.sqlite3"
-    database = open_database(path)
+    database = open_test_db(path)
     generate_demo(database, ACTOR, households=2000, seed=5, today=dt.date(2026, 11, 22))
     yield database
     database.dispose()

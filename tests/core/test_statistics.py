@@ -16,7 +16,7 @@ from assistcase.services.aid import build_temp_aid_roster
 from assistcase.services.statistics import (PROGRAMS, Period, liaison_by_level,
                                             monthly_series, statistics)
 
-from ..conftest import ACTOR
+from ..conftest import ACTOR, open_test_db
 
 YEAR = 2026
 
@@ -35,7 +35,7 @@ def year_db(tmp_path_factory):
     from assistcase.db import open_database
     from assistcase.services.areas import load_areas_csv
 
-    db = open_database(tmp_path_factory.mktemp("stats") / "year.sqlite3")
+    db = open_test_db(tmp_path_factory.mktemp("stats") / "year.sqlite3")
     load_areas_csv(db, ACTOR)
     generate_demo_city(db, ACTOR, households=300, seed=11, today=dt.date(YEAR, 11, 22))
     with db.read() as s:

@@ -30,7 +30,7 @@ from ui.aid_page import (AidPage, ApproveDialog, BuildRosterDialog, PaperworkDia
 from ui.main_window import MainWindow  # noqa: E402
 from ui.rosters_page import RostersPage  # noqa: E402
 
-from ..conftest import ACTOR, make_id  # noqa: E402
+from ..conftest import ACTOR, make_id, open_test_db  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)  # a Sunday
 NOVEMBER = dt.date(2026, 11, 1)
@@ -41,7 +41,7 @@ CITY = "411400000000"
 def demo_file(tmp_path_factory):
     """A demo city of 300 households with active cases and this year's temporary aid."""
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    db = open_database(path)
+    db = open_test_db(path)
     load_areas_csv(db, ACTOR)
     generate_demo_city(db, ACTOR, households=300, seed=1, today=TODAY)
     db.dispose()
@@ -52,7 +52,7 @@ def demo_file(tmp_path_factory):
 def city_db(demo_file, tmp_path):
     path = tmp_path / "city.sqlite3"
     shutil.copyfile(demo_file, path)
-    db = open_database(path)
+    db = open_test_db(path)
     yield db
     db.dispose()
 
@@ -236,8 +236,8 @@ def test_an_urgent_case_by_keyboard_approved_paid_by_the_roster(qtbot, city_db, 
     assert "临时救助" in rosters.list.item(ids.index(rid), 2).text()
 
     # approving the roster pays the case; its file is then due within 5 working days
-    R.review_roster(city_db, ACTOR, rid)
-    R.approve_roster(city_db, ACTOR, rid)
+    R.review_roster(city_db, "reviewer", rid)
+    R.approve_roster(city_db, "approver", rid)
     v = case(city_db, v.id)
     assert (v.status, v.paid_via, v.paid_on) == ("paid", "roster", dt.date(2026, 11, 23))
     assert v.paperwork_due == dt.date(2026, 11, 30)

@@ -8,9 +8,18 @@ from assistcase.db import open_database
 from assistcase.services.queries import count_households
 
 
+def open_demo(path):
+    """The demo database the app made, read as its administrator."""
+    db = open_database(path)
+    db.signed_in = "admin"
+    return db
+
+
 def run_app(*args, tmp_path):
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", ASSISTCASE_DATA_DIR=str(tmp_path))
-    return subprocess.run([sys.executable, "-m", "ui.app", *args, "--exit-when-shown"],
+    # signed in as the demo's administrator, the password on standard input (issue 13)
+    return subprocess.run([sys.executable, "-m", "ui.app", *args, "--exit-when-shown",
+                           "--user", "admin", "--password-stdin"], input="admin-demo-1\n",
                           capture_output=True, text=True, env=env, timeout=300)
 
 
@@ -19,14 +28,14 @@ def test_first_run_creates_a_demo_database_and_shows_the_window(tmp_path):
     out = run_app("--db", str(path), "--demo-households", "40", tmp_path=tmp_path)
     assert out.returncode == 0, out.stderr
     assert "assistcase: window shown" in out.stdout
-    db = open_database(path)
+    db = open_demo(path)
     with db.read() as s:
         assert count_households(s) == 40
     db.dispose()
     # second start: the existing database is opened as it is
     again = run_app("--db", str(path), "--lang", "en", tmp_path=tmp_path)
     assert again.returncode == 0, again.stderr
-    db = open_database(path)
+    db = open_demo(path)
     with db.read() as s:
         assert count_households(s) == 40
     db.dispose()

@@ -83,6 +83,7 @@ def test_walk_a_case_to_active_and_read_the_breakdown(qtbot, db, village_ids):
     qtbot.mouseClick(page.publicity_btn, Qt.LeftButton)
     page.step_date.setDate(qd(2023, 3, 16))
     page.step_text.setText("公示无异议")
+    page.actor = "reviewer"   # the confirmer is not the investigating caseworker (issue 13)
     qtbot.mouseClick(page.confirm_btn, Qt.LeftButton)  # the publicity's last day: too early
     assert "2023-03-16" in page.case_error.text()
     page.step_date.setDate(qd(2023, 3, 17))
@@ -142,7 +143,7 @@ def _active_case(db, village_id, income_fen=0, seq=1, name="张三"):
     C.record_economic_check(db, ACTOR, cid, dt.date(2023, 3, 3), "核对通过")
     C.record_investigation(db, ACTOR, cid, dt.date(2023, 3, 6), "王五、赵六", "无劳动力")
     C.record_publicity(db, ACTOR, cid, dt.date(2023, 3, 10), dt.date(2023, 3, 16))
-    C.confirm_case(db, ACTOR, cid, dt.date(2023, 3, 20), "同意")
+    C.confirm_case(db, "reviewer", cid, dt.date(2023, 3, 20), "同意")
     return hid, cid
 
 

@@ -25,7 +25,7 @@ from assistcase.services.areas import load_areas_csv  # noqa: E402
 from ui.roster_lines_model import RosterLinesModel  # noqa: E402
 from ui.rosters_page import AdjustmentDialog, NewRosterDialog, RostersPage  # noqa: E402
 
-from ..conftest import ACTOR  # noqa: E402
+from ..conftest import ACTOR, open_test_db  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)
 NOVEMBER = dt.date(2026, 11, 1)
@@ -35,7 +35,7 @@ NOVEMBER = dt.date(2026, 11, 1)
 def demo_file(tmp_path_factory):
     """A demo city of 300 households with active cases, made once for the module."""
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    db = open_database(path)
+    db = open_test_db(path)
     load_areas_csv(db, ACTOR)
     generate_demo_city(db, ACTOR, households=300, seed=1, today=TODAY)
     db.dispose()
@@ -47,7 +47,7 @@ def big_demo_file(tmp_path_factory):
     """2,000 households: a city roster of over 1,200 lines, long enough that every writer
     reports progress (the bank file does every 1,000 lines) before it finishes."""
     path = tmp_path_factory.mktemp("demo") / "big.sqlite3"
-    db = open_database(path)
+    db = open_test_db(path)
     load_areas_csv(db, ACTOR)
     generate_demo_city(db, ACTOR, households=2000, seed=1, today=TODAY)
     db.dispose()
@@ -57,7 +57,7 @@ def big_demo_file(tmp_path_factory):
 def _copy(template, tmp_path):
     path = tmp_path / "city.sqlite3"
     shutil.copyfile(template, path)
-    db = open_database(path)
+    db = open_test_db(path)
     yield db
     db.dispose()
 
@@ -167,8 +167,10 @@ def test_build_review_approve_in_the_window(qtbot, city_db, zh, request):
     assert "B00020" in page.message.styleSheet()
     assert page.list.rowCount() == 1
 
+    page.actor = "reviewer"   # the reviewer is not the builder (issue 13)
     qtbot.mouseClick(page.review_button, Qt.MouseButton.LeftButton)
     assert page.status_label.text() == "已审核" and list_cell(page, 0, 4) == "已审核"
+    page.actor = "approver"   # nor is the approver
     assert page.approve_button.isVisible() and page.send_back_button.isVisible()
 
     # approving asks first; cancelling the question changes nothing
@@ -197,8 +199,8 @@ def test_build_review_approve_in_the_window(qtbot, city_db, zh, request):
 def test_adjustment_on_an_approved_roster_goes_to_the_next_one(qtbot, page, city_db):
     rid = R.build_monthly_roster(city_db, ACTOR, R.MonthlyRosterInput(
         area_id(city_db, CITY), NOVEMBER, "dibao")).roster_id
-    R.review_roster(city_db, ACTOR, rid)
-    R.approve_roster(city_db, ACTOR, rid)
+    R.review_roster(city_db, "reviewer", rid)
+    R.approve_roster(city_db, "approver", rid)
     page.refresh_list(rid)
     assert page.view.status == "approved"
 
@@ -230,6 +232,7 @@ def test_adjustment_on_an_approved_roster_goes_to_the_next_one(qtbot, page, city
 def test_send_back_and_discard_ask_for_a_reason(qtbot, page, city_db):
     assert build_in_dialog(qtbot, page, program="tekun") == "succeeded"
     rid = page.view.id
+    page.actor = "reviewer"   # the reviewer is not the builder (issue 13)
     page.review()
     assert page.view.status == "reviewed"
     qtbot.mouseClick(page.send_back_button, Qt.MouseButton.LeftButton)
@@ -328,8 +331,8 @@ def test_the_supervisor_sees_rosters_and_changes_nothing(qtbot, city_db):
     assert all(not b.isVisible() for b in page.write_buttons)
     assert page.print_button.isVisible() and page.notice_button.isVisible()
     assert page.open_new_dialog() is None and page.import_returns("x.xlsx") is None
-    R.review_roster(city_db, ACTOR, rid)
-    R.approve_roster(city_db, ACTOR, rid)
+    R.review_roster(city_db, "reviewer", rid)
+    R.approve_roster(city_db, "approver", rid)
     page.refresh_list()
     assert page.view.status == "approved"
     assert all(not b.isVisible() for b in page.write_buttons)
@@ -364,8 +367,8 @@ def test_lines_model_passes_the_model_tester(qtmodeltester, city_db, monkeypatch
 def _approved(city_db) -> int:
     rid = R.build_monthly_roster(city_db, ACTOR, R.MonthlyRosterInput(
         area_id(city_db, CITY), NOVEMBER, "dibao")).roster_id
-    R.review_roster(city_db, ACTOR, rid)
-    R.approve_roster(city_db, ACTOR, rid)
+    R.review_roster(city_db, "reviewer", rid)
+    R.approve_roster(city_db, "approver", rid)
     return rid
 
 

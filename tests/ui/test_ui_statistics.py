@@ -16,14 +16,14 @@ from assistcase.services.areas import load_areas_csv  # noqa: E402
 from assistcase.services.statistics import Period, liaison_by_level, statistics  # noqa: E402
 from ui.statistics_page import StatisticsPage  # noqa: E402
 
-from ..conftest import ACTOR  # noqa: E402
+from ..conftest import ACTOR, open_test_db  # noqa: E402
 
 TODAY = dt.date(2026, 11, 22)
 
 
 @pytest.fixture(scope="module")
 def stats_db(tmp_path_factory):
-    db = open_database(tmp_path_factory.mktemp("uistats") / "city.sqlite3")
+    db = open_test_db(tmp_path_factory.mktemp("uistats") / "city.sqlite3")
     load_areas_csv(db, ACTOR)
     generate_demo_city(db, ACTOR, households=200, seed=5, today=TODAY)
     with db.read() as s:
@@ -31,8 +31,8 @@ def stats_db(tmp_path_factory):
     for month in (10, 11):
         rid = R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(
             city, dt.date(2026, month, 1), "dibao")).roster_id
-        R.review_roster(db, ACTOR, rid)
-        R.approve_roster(db, ACTOR, rid)
+        R.review_roster(db, "reviewer", rid)
+        R.approve_roster(db, "approver", rid)
     yield db, city
     db.dispose()
 

@@ -27,12 +27,10 @@ def upgrade() -> None:
     conn = op.get_bind()
     prev = GENESIS
     last_id = 0
-    select = (f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE id > ? ORDER BY id LIMIT {CHUNK}"
-              if conn.dialect.name == "sqlite" else
-              f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE id > %s ORDER BY id LIMIT {CHUNK}")
-    update = ("UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?"
-              if conn.dialect.name == "sqlite" else
-              "UPDATE audit_log SET prev_hash = %s, hash = %s WHERE id = %s")
+    # qmark on both engines: the PostgreSQL engine rewrites driver SQL for psycopg
+    # (assistcase.sqldialect.pg_driver_sql)
+    select = f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE id > ? ORDER BY id LIMIT {CHUNK}"
+    update = "UPDATE audit_log SET prev_hash = ?, hash = ? WHERE id = ?"
     while True:
         rows = conn.exec_driver_sql(select, (last_id,)).fetchall()
         if not rows:

@@ -59,8 +59,14 @@ def pytest_configure(config):
 # variants failed at the last run for reasons not yet fixed (the spreadsheet import and
 # export compare dates read back as text; the demo and funds tests read raw SQL results as
 # SQLite gives them). They run on SQLite only until ported; the lead's list to burn down.
-PG_PENDING_MODULES = {"test_import", "test_export", "test_demo", "test_funds"}
-PG_PENDING_TESTS = {"test_statistics_of_a_generated_year_match_the_rows"}
+PG_PENDING_MODULES = {"test_import", "test_export", "test_demo", "test_funds",
+                      # the audit chain (issue 19) was built and tested on SQLite only: its
+                      # hashes of PostgreSQL's timestamps are not yet checked there
+                      "test_audit_chain"}
+PG_PENDING_TESTS = {"test_statistics_of_a_generated_year_match_the_rows",
+                    # issue 13's masking and password-dump checks read SQLite's dump
+                    "test_supervisor_sees_ids_masked_and_a_shown_record_is_audited",
+                    "test_dump_holds_no_password_and_the_sixth_attempt_is_refused_even_when_right"}
 
 
 def pytest_generate_tests(metafunc):
@@ -172,6 +178,7 @@ class PgWork:
         self.cluster = cluster
         self.url = cluster.create("assistcase")
         database = open_database(self.url)
+        add_test_users(database)
         load_areas_csv(database, ACTOR)
         database.dispose()
         self.conn = psycopg.connect(host="127.0.0.1", port=cluster.port,
@@ -242,6 +249,7 @@ def demo_city(db: Database, households: int, seed: int, today: dt.date) -> Datab
         if snap not in work.snapshots:
             work.reset("snap_areas")
             made = open_database(work.url)
+            made.signed_in = ACTOR
             generate_demo_city(made, ACTOR, households=households, seed=seed, today=today)
             made.dispose()
             work.snapshot(snap)

@@ -36,6 +36,7 @@ from ..rules.idnumber import check_digit
 from ..io.outside_lists import MatchReport, import_outside_list
 from ..progress import ProgressFn
 from ..services.register import fill_from_categories
+from ..services.auth import requires
 
 OUTSIDE_COUNTIES = ("410102", "410105", "410302", "410305")  # 郑州 / 洛阳: never the demo city
 _GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国玉凤春梅"
@@ -157,6 +158,7 @@ def write_demo_lists(db: Database, directory: Path, seed: int, today: dt.date,
     return out
 
 
+@requires("users.admin")
 def generate_demo_monitoring(db: Database, actor: str | int, seed: int,
                              today: dt.date | None = None, rows: int | None = None,
                              directory: str | Path | None = None, run: bool = True,

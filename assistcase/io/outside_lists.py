@@ -46,6 +46,7 @@ from ..services.register import open_membership
 from . import layout as L
 from .importing import HEADER_SCAN_ROWS, Issue
 from .tables import ImportFileError, open_table
+from ..services.auth import requires
 
 KIND_LABELS = {
     "sanlei": ("三类户 list (rural revitalisation office)", "三类户名单（乡村振兴局）"),
@@ -296,6 +297,7 @@ def _match(s: Session, report: MatchReport, parsed: list[_Parsed]) -> list[tuple
     return keep
 
 
+@requires("registry.import")
 def import_outside_list(db: Database, actor: str | int, path: str | Path, kind: str, *,
                         received_on: dt.date | None = None,
                         mapping: dict[str, str] | None = None, sheet: str | None = None,

@@ -92,6 +92,11 @@ class Auditor:
         self.session.add(AuditEntry(id=rid, at=at, user_id=self.user.id, source=self.source,
                                     prev_hash=prev, hash=h, **row))
 
+    def record(self, **row: Any) -> None:
+        """One audit row given column by column (action, entity, entity_id, field, old_value,
+        new_value): sign-ins, role changes, exports; chained like every other row."""
+        self._add(**row)
+
     def created(self, entity: str, entity_id: int, values: dict[str, Any],
                 household_id: int | None = None) -> None:
         for field, value in values.items():
@@ -153,7 +158,7 @@ def insert_audit_rows(session: Session, rows: list[tuple[Any, ...]]) -> None:
     if not rows:
         return
     conn = session.connection()
-    mark = {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
+    mark = "?" if conn.dialect.name == "sqlite" else None
     if mark is None:
         from ..models import AuditEntry as _A
 

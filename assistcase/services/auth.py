@@ -22,7 +22,7 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -487,9 +487,17 @@ def _now() -> dt.datetime:
     return dt.datetime.now()
 
 
+def _audit(s: Session, user: User, **row: Any) -> None:
+    """One audit row, chained like every other (services/audit.py; imported here late: audit
+    imports this module)."""
+    from .audit import Auditor
+
+    Auditor(s, user).record(**row)
+
+
 def _system_audit(s: Session, user: User, action: str, text: str) -> None:
-    s.add(AuditEntry(user_id=user.id, action=action, entity="user", entity_id=user.id,
-                     field=None, new_value=text))
+    _audit(s, user, action=action, entity="user", entity_id=user.id,
+                     field=None, new_value=text)
 
 
 def sign_in(db, username: str, password: str, now: dt.datetime | None = None) -> Identity:
@@ -654,8 +662,8 @@ def create_user(db, actor, username: str, display_name: str, password: str,
         user.password_changed_at = _now()
         user.demo = demo
         s.flush()
-        s.add(AuditEntry(user_id=admin.id, action="create", entity="user", entity_id=user.id,
-                         field="username", new_value=username))
+        _audit(s, admin, action="create", entity="user", entity_id=user.id,
+                         field="username", new_value=username)
         _set_grants(s, admin, user, list(grants))
         return user.id
 
@@ -679,9 +687,9 @@ def _set_grants(s: Session, admin: User, user: User, grants: list[tuple[str, int
             s.add(UserRole(user_id=user.id, role_code=role, area_id=area))
     s.flush()
     if before != after:
-        s.add(AuditEntry(user_id=admin.id, action="role_change", entity="user",
+        _audit(s, admin, action="role_change", entity="user",
                          entity_id=user.id, field="roles", old_value=_roles_text(old),
-                         new_value=_roles_text(_grants(s, user.id))))
+                         new_value=_roles_text(_grants(s, user.id)))
 
 
 @requires("users.admin")
@@ -735,8 +743,8 @@ def reset_password(db, actor, user_id: int, new_password: str) -> None:
         user.password_hash = hash_password(new_password)
         user.password_changed_at = _now()
         user.failed_attempts, user.locked_until = 0, None
-        s.add(AuditEntry(user_id=admin.id, action="password_reset", entity="user",
-                         entity_id=user.id, field="password", new_value="(reset)"))
+        _audit(s, admin, action="password_reset", entity="user",
+                         entity_id=user.id, field="password", new_value="(reset)")
 
 
 def change_own_password(db, actor, old_password: str, new_password: str) -> None:
@@ -752,8 +760,8 @@ def change_own_password(db, actor, old_password: str, new_password: str) -> None
                                          "当前密码不正确") from None
         user.password_hash = hash_password(new_password)
         user.password_changed_at = _now()
-        s.add(AuditEntry(user_id=user.id, action="password_change", entity="user",
-                         entity_id=user.id, field="password", new_value="(changed)"))
+        _audit(s, user, action="password_change", entity="user",
+                         entity_id=user.id, field="password", new_value="(changed)")
 
 
 # --- command-line tokens ------------------------------------------------------------------
@@ -820,5 +828,5 @@ def audit_export(db, what: str, entity: str, entity_id: int | None, path: object
         if record is not None and entity_id is not None:
             area_code = record_area_code(s, record, entity_id)
         user = authorize(s, actor, "export.personal", area_code=area_code)
-        s.add(AuditEntry(user_id=user.id, action="export", entity=entity, entity_id=entity_id,
-                         field=what, new_value=str(path)))
+        _audit(s, user, action="export", entity=entity, entity_id=entity_id,
+                         field=what, new_value=str(path))

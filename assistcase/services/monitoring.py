@@ -62,6 +62,7 @@ from ..rules.standards import add_months, first_of_month, next_month
 from .audit import Auditor, resolve_user
 from .register import area_prefix
 from .standards import policy_for, standard_for
+from .auth import requires
 
 TASK_KIND_LABELS = {"home_check": ("home check", "入户排查"),
                     "eligibility_check": ("eligibility check", "资格核查"),
@@ -105,6 +106,7 @@ def list_rules(s: Session) -> list[RuleView]:
             for r in s.scalars(select(WarningRule).order_by(WarningRule.id))]
 
 
+@requires("standards.write")
 def update_rule(db: Database, actor: str | int, rule_id: int, *, threshold: int | None = None,
                 period_months: int | None = None, severity: str | None = None,
                 task_kind: str | None = None, active: bool | None = None) -> RuleView:
@@ -407,6 +409,7 @@ def _existing_keys(s: Session, keys: list[str]) -> set[str]:
     return out
 
 
+@requires(("case.write", "standards.write"))
 def run_rules(db: Database, actor: str | int, as_of: dt.date, area_id: int | None = None,
               progress: ProgressFn | None = None,
               cancel: CancelToken | None = None) -> RunResult:
@@ -596,6 +599,7 @@ def _task(s: Session, task_id: int) -> MonitoringTask:
     return task
 
 
+@requires("case.write")
 def close_task(db: Database, actor: str | int, task_id: int, outcome: str, on: dt.date,
                reason: str = "", *, death_on: dt.date | None = None,
                case_id: int | None = None, aid_case_id: int | None = None) -> ServiceResult:
@@ -681,6 +685,7 @@ def close_task(db: Database, actor: str | int, task_id: int, outcome: str, on: d
         return result
 
 
+@requires("case.write")
 def include_from_task(db: Database, actor: str | int, task_id: int, data,
                       on: dt.date | None = None) -> ServiceResult:
     """Newly included (新纳入): open the application (``data``: a

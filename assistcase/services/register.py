@@ -23,6 +23,7 @@ from ..models import Area, Household, Person
 from ..models.monitoring import REGISTER_CATEGORIES, RegisterMembership
 from ..rules.areas import code_like
 from .audit import Auditor, resolve_user
+from .auth import requires
 
 CATEGORY_LABELS = {
     "dibao": ("dibao", "低保"),
@@ -104,6 +105,7 @@ def _check_category(errors: list[FieldError], category: object) -> None:
                                      v[1] for v in CATEGORY_LABELS.values())))
 
 
+@requires("case.write")
 def add_membership(db: Database, actor: str | int, household_id: int, category: str,
                    valid_from: dt.date, source: str = "",
                    person_id: int | None = None) -> ServiceResult:
@@ -133,6 +135,7 @@ def add_membership(db: Database, actor: str | int, household_id: int, category: 
         return ServiceResult(household_ids={hh.id}, created_id=row.id)
 
 
+@requires("case.write")
 def end_membership(db: Database, actor: str | int, membership_id: int,
                    until: dt.date) -> ServiceResult:
     """End a membership from ``until`` (the first day no longer in the category)."""

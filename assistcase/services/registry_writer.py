@@ -153,7 +153,37 @@ def _sqlite_value(value: Any) -> Any:
 
 
 def _placeholder(conn: Connection) -> str | None:
-    return {"qmark": "?", "format": "%s", "pyformat": "%s"}.get(conn.dialect.paramstyle)
+    """SQLite's qmark for the fast driver-level executemany; None elsewhere (PostgreSQL goes
+    through SQLAlchemy with typed values)."""
+    return "?" if conn.dialect.name == "sqlite" else None
+
+
+def _typed_for(table: str, cols: tuple[str, ...], rows: list[tuple]) -> list[dict]:
+    """Rows as SQLAlchemy parameters with the column types the table declares: booleans from
+    0/1 and dates from ISO text, as the SQLite-shaped rows of the demo give them."""
+    from ..models import Base
+
+    columns = Base.metadata.tables[table].c if table in Base.metadata.tables else None
+    kinds = []
+    for c in cols:
+        kind = None
+        if columns is not None and c in columns:
+            name = type(columns[c].type).__name__
+            kind = {"Boolean": "bool", "Date": "date", "DateTime": "datetime"}.get(name)
+        kinds.append(kind)
+    out = []
+    for r in rows:
+        d = {}
+        for c, kind, v in zip(cols, kinds, r):
+            if v is not None and kind == "bool" and not isinstance(v, bool):
+                v = bool(v)
+            elif isinstance(v, str) and kind == "date":
+                v = dt.date.fromisoformat(v[:10])
+            elif isinstance(v, str) and kind == "datetime":
+                v = dt.datetime.fromisoformat(v)
+            d[c] = v
+        out.append(d)
+    return out
 
 
 @contextlib.contextmanager
@@ -262,10 +292,10 @@ class BulkWriter:
             marks = ", ".join([self._mark] * len(cols))
             self.conn.exec_driver_sql(
                 f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
-        else:  # a driver with named parameters: through SQLAlchemy
+        else:  # PostgreSQL: through SQLAlchemy, values typed as the columns declare
             stmt = text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
                         f"({', '.join(':' + c for c in cols)})")
-            self.conn.execute(stmt, [dict(zip(cols, r)) for r in rows])
+            self.conn.execute(stmt, _typed_for(table, cols, rows))
 
     def flush_households(self) -> None:
         self._insert("households", _HOUSEHOLD_COLS, self._hh)

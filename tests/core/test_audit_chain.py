@@ -151,6 +151,9 @@ def test_migration_links_the_rows_written_before_it(tmp_path, capsys):
     reg_user = "tester"
     from assistcase.services.areas import load_areas_csv
 
+    from ..conftest import add_test_users
+
+    add_test_users(db)   # users are registered, never made by acting (issue 13)
     load_areas_csv(db, reg_user)
     result = verify_audit_log(db)
     assert result.ok and result.rows > 4

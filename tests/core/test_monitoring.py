@@ -262,7 +262,7 @@ def test_vehicle_business_and_public_employee_matches_in_paying_households(db, c
 
 def test_rules_are_data_edited_through_a_service_with_an_actor(db):
     med = rule(db, "medical_expense")
-    view = M.update_rule(db, "standards-officer", med.id, threshold=1_000_000, period_months=6,
+    view = M.update_rule(db, ACTOR, med.id, threshold=1_000_000, period_months=6,
                          severity="medium")
     assert (view.threshold, view.period_months, view.severity) == (1_000_000, 6, "medium")
     with pytest.raises(ValidationError):

@@ -680,7 +680,8 @@ class HouseholdEditor(QDialog):
     # --- saving ---------------------------------------------------------------------------
 
     def _mark_dirty(self, *_args: Any) -> None:
-        if not self._loading:
+        # read-only: making the cells read-only emits itemChanged, which is no edit
+        if not self._loading and not self.read_only:
             self._dirty = True
 
     @property
@@ -873,7 +874,7 @@ class HouseholdEditor(QDialog):
         super().reject()
 
     def reject(self) -> None:
-        if self._dirty:
+        if self._dirty and not self.read_only:
             answer = QMessageBox.question(
                 self, self.tr("Unsaved changes"),
                 self.tr("This household has unsaved changes. Discard them?"),

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QComboBox, QDateEd
 from assistcase.db import Database
 from assistcase.errors import AssistCaseError, FieldError, ServiceResult, ValidationError
 from assistcase.idnumber import age_on, parse_resident_id
-from assistcase.queries import HouseholdDetail, audit_trail, household_detail
+from assistcase.queries import HouseholdDetail, household_detail
+from assistcase.services.history import household_history, history_users
 from assistcase.services.registry import SINCE_ALWAYS
 from assistcase.services import registry as reg
 
@@ -241,14 +242,15 @@ class HouseholdEditor(QDialog):
                                        self.property_error, self._add_property,
                                        self._delete_property, None, (end_property_btn,))
         self.history = self._simple_table([self.tr("When"), self.tr("Who"), self.tr("Action"),
-                                           self.tr("Record"), self.tr("Field"),
-                                           self.tr("Old value"), self.tr("New value")])
+                                           self.tr("Record"), self.tr("Changes")])
+        self.history.setWordWrap(True)
+        history_tab = self._history_tab()
 
         self.tabs = QTabWidget()
         self.tabs.addTab(members_tab, self.tr("Members"))
         self.tabs.addTab(incomes_tab, self.tr("Incomes"))
         self.tabs.addTab(property_tab, self.tr("Property"))
-        self.tabs.addTab(self.history, self.tr("History"))
+        self.tabs.addTab(history_tab, self.tr("History"))
 
         self.general_error = self._error_label()
         self.general_error.setObjectName("general_error")
@@ -306,6 +308,30 @@ class HouseholdEditor(QDialog):
                 if item is not None:
                     item.setFlags(item.flags() & ~(Qt.ItemFlag.ItemIsEditable
                                                    | Qt.ItemFlag.ItemIsUserCheckable))
+
+    def _history_tab(self) -> QWidget:
+        """The history with its filters: from / until (a blank date is no bound) and user."""
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        row = QHBoxLayout()
+        self.history_from = self._date_edit(self.tr("Changes made on or after this day"))
+        self.history_until = self._date_edit(self.tr("Changes made on or before this day"))
+        for edit in (self.history_from, self.history_until):
+            edit.setMinimumDate(QDate(2000, 1, 1))
+            edit.setSpecialValueText(self.tr("any day"))
+            edit.setDate(edit.minimumDate())
+            edit.dateChanged.connect(lambda _d: self._fill_history())
+        self.history_user = QComboBox()
+        self.history_user.currentIndexChanged.connect(lambda _i: self._fill_history())
+        for text, widget in ((self.tr("From"), self.history_from),
+                             (self.tr("Until"), self.history_until),
+                             (self.tr("User"), self.history_user)):
+            row.addWidget(QLabel(text))
+            row.addWidget(widget)
+        row.addStretch(1)
+        lay.addLayout(row)
+        lay.addWidget(self.history)
+        return w
 
     def _simple_table(self, headers: list[str]) -> QTableWidget:
         t = QTableWidget(0, len(headers))
@@ -372,7 +398,6 @@ class HouseholdEditor(QDialog):
             else:
                 with self.db.read() as s:
                     d = household_detail(s, self.household_id)
-                    trail = audit_trail(s, self.household_id)
                 if d is None:
                     raise AssistCaseError(f"household {self.household_id} not found",
                                           f"未找到户 {self.household_id}")
@@ -396,7 +421,8 @@ class HouseholdEditor(QDialog):
                 for m in d.members:
                     self.add_member_row(person_id=m.id, data=m)
                 self._fill_money(d)
-                self._fill_history(trail)
+                self._fill_history_users()
+                self._fill_history()
                 active = d.status == "active"
                 for i in (1, 2, 3):
                     self.tabs.setTabEnabled(i, True)
@@ -432,16 +458,42 @@ class HouseholdEditor(QDialog):
     def _since_text(self, since: dt.date) -> str:
         return self.tr("registration") if since == SINCE_ALWAYS else since.isoformat()
 
-    def _fill_history(self, trail) -> None:
+    def _fill_history_users(self) -> None:
+        combo = self.history_user
+        blocker = combo.blockSignals(True)
+        current = combo.currentData()
+        combo.clear()
+        combo.addItem(self.tr("Everyone"), "")
+        for name in history_users(self.db, self.household_id):
+            combo.addItem(name, name)
+        self._set_combo(combo, current or "")
+        combo.blockSignals(blocker)
+
+    def _fill_history(self) -> None:
+        """The readable history from the core: one row per change, described."""
+        if self.household_id is None:
+            return
         self.history.setRowCount(0)
-        actions = {"create": self.tr("created"), "update": self.tr("changed"),
-                   "delete": self.tr("deleted"), "import": self.tr("imported")}
-        for a in trail:
-            self._append(self.history, a.id, [a.at.strftime("%Y-%m-%d %H:%M"),
-                                              a.username,
-                                              actions.get(a.action, a.action),
-                                              f"{a.entity} {a.entity_id or ''}", a.field or "",
-                                              a.old_value or "", a.new_value or ""])
+
+        def bound(edit: QDateEdit):
+            return None if edit.date() == edit.minimumDate() else edit.date().toPython()
+
+        entries = household_history(self.db, self.household_id,
+                                    "zh" if _lang_is_zh(self) else "en",
+                                    since=bound(self.history_from),
+                                    until=bound(self.history_until),
+                                    user=self.history_user.currentData() or None)
+        for i, e in enumerate(entries):
+            self._append(self.history, i, [e.at.strftime("%Y-%m-%d %H:%M"), e.user,
+                                           e.action_label, e.record,
+                                           "\n".join(
+                                               f"{ln.label}: {ln.old} → {ln.new}"
+                                               if ln.old and ln.new else
+                                               f"{ln.label}: {ln.new or ln.old}"
+                                               for ln in e.lines) + (
+                                               ("\n" if e.lines else "") + e.note
+                                               if e.note else "")])
+        self.history.resizeRowsToContents()
 
     @staticmethod
     def _append(table: QTableWidget, key: int, texts: list[str]) -> None:

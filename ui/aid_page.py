@@ -96,6 +96,9 @@ class InlineErrors:
         err.setWordWrap(True)
         err.hide()
         lay.addWidget(err)
+        # the form label's buddy is this box: Alt+<mnemonic> must reach the field itself
+        box.setFocusProxy(widget)
+        box.setFocusPolicy(widget.focusPolicy())
         for key in (keys,) if isinstance(keys, str) else keys:
             err.setObjectName(f"error_{key}")
             self.labels[key] = err

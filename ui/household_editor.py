@@ -110,6 +110,9 @@ class HouseholdEditor(QDialog):
         err = self._error_label()
         err.setObjectName(f"error_{key}")
         lay.addWidget(err)
+        # the form label's buddy is this box: Alt+<mnemonic> must reach the field itself
+        box.setFocusProxy(widget)
+        box.setFocusPolicy(widget.focusPolicy())
         self._field_errors[key] = err
         self._field_widgets[key] = widget
         return box
@@ -137,6 +140,8 @@ class HouseholdEditor(QDialog):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.village.currentIndexChanged.connect(self._mark_dirty)
+        self._village_classes = reg.village_classes(self.db)
+        self.village.currentIndexChanged.connect(self._village_chosen)
         self.residence_class = self._combo("residence_class")
         self.category = self._combo("category")
         self.address = QLineEdit()
@@ -163,6 +168,7 @@ class HouseholdEditor(QDialog):
         forms = QHBoxLayout()
         forms.addLayout(form_left, 1)
         forms.addLayout(form_right, 1)
+        self._member_error_lines: dict[tuple[int, int] | None, list[str]] = {}
 
         # members
         self.members = QTableWidget(0, 13)
@@ -283,6 +289,15 @@ class HouseholdEditor(QDialog):
         lay.addWidget(self.general_error)
         lay.addWidget(self.warning_label)
         lay.addWidget(self.buttons)
+        # Tab from the bank field goes on to the member table, not to the tab strip (a name
+        # typed next would otherwise be lost)
+        QWidget.setTabOrder(self.bank_name, self.members)
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        # Enter commits a cell; it must not press 保存 first (the save would reload the table
+        # before the typed text is committed, and the text would be lost). Ctrl+S saves.
+        for b in self.findChildren(QPushButton):
+            b.setAutoDefault(False)
+            b.setDefault(False)
 
     def _make_read_only(self) -> None:
         """Supervisor view: every control that writes is removed, fields cannot be edited."""
@@ -389,6 +404,10 @@ class HouseholdEditor(QDialog):
                 self.title.setText(self.tr("New household"))
                 self.setWindowTitle(self.tr("New household"))
                 self.add_member_row(relation="head")
+                for value in reg.CASE_CATEGORIES:  # only a confirmed case gives these
+                    i = self.category.findData(value)
+                    if i >= 0:
+                        self.category.removeItem(i)
                 for i in (1, 2, 3):
                     self.tabs.setTabEnabled(i, False)
                 self.close_household_btn.setEnabled(False)
@@ -412,6 +431,12 @@ class HouseholdEditor(QDialog):
                 self.setWindowTitle(self.tr("Household {number}").format(number=d.number))
                 self._set_combo(self.village, d.village_id)
                 self._set_combo(self.residence_class, d.residence_class)
+                if self.category.findData(d.category) < 0:  # began as a new household
+                    blocker = self.category.blockSignals(True)
+                    self.category.clear()
+                    for value, text in choices("category"):
+                        self.category.addItem(text, value)
+                    self.category.blockSignals(blocker)
                 self._set_combo(self.category, d.category)
                 self.address.setText(d.address)
                 self.phone.setText(d.phone)
@@ -420,6 +445,8 @@ class HouseholdEditor(QDialog):
                 self.bank_name.setText(d.bank_name)
                 for m in d.members:
                     self.add_member_row(person_id=m.id, data=m)
+                if self.members.rowCount():
+                    self.members.setCurrentCell(0, M_NAME)
                 self._fill_money(d)
                 self._fill_history_users()
                 self._fill_history()
@@ -569,6 +596,12 @@ class HouseholdEditor(QDialog):
         if item.column() == M_ID:
             self.id_hint.hide()  # committed: the row itself now shows the result
             self._update_derived(item.row(), show_error=True)
+        elif item.column() == M_NAME and item.text().strip():
+            blocker = self.members.blockSignals(True)
+            item.setBackground(QBrush())
+            item.setToolTip("")
+            self.members.blockSignals(blocker)
+            self._clear_cell_error(item.row(), M_NAME)
 
     def _update_derived(self, row: int, show_error: bool = False) -> None:
         """Show birth date, sex and age derived from the ID number, or the error inline."""
@@ -589,6 +622,7 @@ class HouseholdEditor(QDialog):
                 return
             cell.setBackground(QBrush())
             cell.setToolTip("")
+            self._clear_cell_error(row, M_ID)
             t.item(row, M_SEX).setText(label("sex", rid.sex))
             t.item(row, M_BIRTH).setText(rid.birth_date.isoformat())
             t.item(row, M_AGE).setText(str(age_on(rid.birth_date, dt.date.today())))
@@ -655,6 +689,7 @@ class HouseholdEditor(QDialog):
                     self.property_error):
             lbl.clear()
             lbl.hide()
+        self._member_error_lines.clear()
         self.warning_label.hide()
         self.id_hint.hide()
         t = self.members
@@ -673,14 +708,24 @@ class HouseholdEditor(QDialog):
             item.setToolTip(self._message(err))
         self.members.blockSignals(blocker)
         self._add_member_error(
-            self.tr("Row {row}: {message}").format(row=row + 1, message=self._message(err)))
+            self.tr("Row {row}: {message}").format(row=row + 1, message=self._message(err)),
+            (row, column))
 
-    def _add_member_error(self, text: str) -> None:
-        lines = [x for x in self.member_errors.text().split("\n") if x]
+    def _add_member_error(self, text: str, cell: tuple[int, int] | None = None) -> None:
+        lines = self._member_error_lines.setdefault(cell, [])
         if text not in lines:
             lines.append(text)
+        self._show_member_errors()
+
+    def _show_member_errors(self) -> None:
+        lines = [x for group in self._member_error_lines.values() for x in group]
         self.member_errors.setText("\n".join(lines))
-        self.member_errors.show()
+        self.member_errors.setVisible(bool(lines))
+
+    def _clear_cell_error(self, row: int, column: int) -> None:
+        """A corrected cell loses its colour and its line under the table at once."""
+        if self._member_error_lines.pop((row, column), None) is not None:
+            self._show_member_errors()
 
     def show_errors(self, errors: list[FieldError]) -> None:
         """Put each message next to the field or member cell it names; focus the first."""
@@ -735,6 +780,15 @@ class HouseholdEditor(QDialog):
         # read-only: making the cells read-only emits itemChanged, which is no edit
         if not self._loading and not self.read_only:
             self._dirty = True
+
+    def _village_chosen(self, _index: int) -> None:
+        """Choosing a village proposes its urban/rural class (a 村 is rural: it is paid by
+        the rural standard)."""
+        if self._loading or self.read_only:
+            return
+        cls = self._village_classes.get(self.village.currentData())
+        if cls is not None:
+            self._set_combo(self.residence_class, cls)
 
     @property
     def dirty(self) -> bool:

@@ -7,7 +7,6 @@ import datetime as dt
 import logging
 import sys
 import time
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from .config import current_username, resolve_db_url
@@ -48,7 +47,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from .queries import HouseholdFilter, household_rows, search_household_ids
+    from .services.queries import HouseholdFilter, household_rows, search_household_ids
 
     db = _open(args)
     with db.read() as s:
@@ -131,7 +130,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     from .io import export_registry
     from .models import Area
-    from .queries import HouseholdFilter
+    from .services.queries import HouseholdFilter
 
     db = _open(args)
     area_id = None
@@ -173,13 +172,12 @@ def _date_arg(text: str) -> dt.date:
 
 def _yuan_arg(text: str) -> int:
     """An amount in yuan (at most two decimals) as fen."""
-    try:
-        fen = Decimal(text.strip().replace(",", "")) * 100
-    except InvalidOperation:
-        fen = Decimal("NaN")
-    if not fen.is_finite() or fen != fen.to_integral_value() or fen <= 0:
+    from .rules.money import parse_yuan
+
+    fen = parse_yuan(text, allow_zero=False)
+    if fen is None:
         raise argparse.ArgumentTypeError(f"{text!r} is not an amount in yuan (e.g. 210 or 210.50)")
-    return int(fen)
+    return fen
 
 
 def _categories_arg(text: str) -> tuple[str, ...]:
@@ -209,7 +207,7 @@ def _area_id(db, text: str, option: str = "--area") -> int:
 
 
 def _yuan(fen: int) -> str:
-    from .standards import yuan
+    from .rules.money import yuan
 
     return f"{yuan(fen)} yuan"
 
@@ -317,7 +315,8 @@ def cmd_roster_bank_returns(args: argparse.Namespace) -> int:
 
 
 def cmd_roster_funds(args: argparse.Namespace) -> int:
-    from .reports.funds import PROGRAM_SHORT_ZH, funds_report, write_funds_pdf, write_funds_xlsx
+    from .reports.funds import write_funds_pdf, write_funds_xlsx
+    from .services.funds import PROGRAM_SHORT_ZH, funds_report
 
     if not (args.pdf or args.xlsx):
         raise ValidationError.single("--pdf/--xlsx", "give --pdf OUT and/or --xlsx OUT",
@@ -360,13 +359,13 @@ def _area_code_or_id(db, text: str) -> int:
 
 
 def _per_capita(value) -> str:
-    from .standards import yuan
+    from .rules.money import yuan
 
     return yuan(round(value))
 
 
 def cmd_cases_exit_review(args: argparse.Namespace) -> int:
-    from .recalc import recalculate_area
+    from .services.recalc import recalculate_area
     from .services import case_review as X
 
     db = _open(args)

@@ -30,7 +30,7 @@ from sqlalchemy import select, text  # noqa: E402
 
 from assistcase.db import open_database  # noqa: E402
 from assistcase.models import Area  # noqa: E402
-from assistcase.recalc import recalculate_area  # noqa: E402
+from assistcase.services.recalc import recalculate_area  # noqa: E402
 from assistcase.services import standards as S  # noqa: E402
 
 WORK = ROOT / "benchmarks" / "work"

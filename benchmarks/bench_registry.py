@@ -155,7 +155,7 @@ def pick_queries(db, seed: int) -> dict[str, list[str]]:
     from sqlalchemy import func, select
 
     from assistcase.models import Person
-    from assistcase.searchkeys import initials
+    from assistcase.rules.searchkeys import initials
 
     rng = random.Random(seed)
     with db.read() as s:
@@ -182,7 +182,7 @@ def bench_search(db, queries: dict[str, list[str]]) -> dict:
     """What the household list does for a search: its first page of ids (the whole list when
     it is not long, see first_household_ids) and the rows of that page; for a long list the
     rest of the ids is read after the page is shown (timed apart, as "rest")."""
-    from assistcase.queries import (HouseholdFilter, first_household_ids, household_rows,
+    from assistcase.services.queries import (HouseholdFilter, first_household_ids, household_rows,
                                     search_household_ids)
 
     out = {}

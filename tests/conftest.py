@@ -13,7 +13,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest
 
 from assistcase.db import Database, open_database
-from assistcase.idnumber import check_digit
+from assistcase.rules.idnumber import check_digit
 from assistcase.services.areas import load_areas_csv
 
 ACTOR = "tester"
@@ -78,7 +78,7 @@ def db(db_path, _areas_template) -> Database:
 
 @pytest.fixture
 def village_ids(db) -> list[int]:
-    from assistcase.queries import villages
+    from assistcase.services.queries import villages
 
     with db.read() as s:
         return [v[0] for v in villages(s)]

@@ -45,8 +45,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QCompleter, QDateEdit, QDia
 
 from assistcase.db import Database
 from assistcase.errors import AssistCaseError, ServiceResult, ValidationError
-from assistcase.idnumber import normalize_id, parse_resident_id
-from assistcase.queries import (HouseholdDetail, HouseholdFilter, household_detail,
+from assistcase.rules.idnumber import normalize_id, parse_resident_id
+from assistcase.services.queries import (HouseholdDetail, HouseholdFilter, household_detail,
                                 household_rows, search_household_ids)
 from assistcase.services import aid as A
 from assistcase.services import rosters as R

@@ -159,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
 
     install_exception_hook()  # unexpected errors: the log file in the data directory + a dialog
 
-    from assistcase.queries import registry_is_empty
+    from assistcase.services.queries import registry_is_empty
 
     db = _open(args.db, args.lang)
     if db is None:

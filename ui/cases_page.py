@@ -28,15 +28,15 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QDialog,
                                QVBoxLayout, QWidget)
 
 from assistcase.db import Database
-from assistcase.entitlement import NoStandardError
+from assistcase.rules.entitlement import NoStandardError
 from assistcase.errors import AssistCaseError
-from assistcase.queries import HouseholdFilter, household_detail, household_rows, search_household_ids
-from assistcase.recalc import case_entitlement, recalculate_area
+from assistcase.services.queries import HouseholdFilter, household_detail, household_rows, search_household_ids
+from assistcase.services.recalc import case_entitlement, recalculate_area
 from assistcase.services import case_list as L
 from assistcase.services import case_review as X
 from assistcase.services import cases as C
 from assistcase.services import standards as S
-from assistcase.standards import yuan
+from assistcase.rules.money import yuan
 
 from .case_model import CaseTableModel
 from .tasks import BackgroundTask

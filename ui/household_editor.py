@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QCompleter, QComboBox, QDateEd
 
 from assistcase.db import Database
 from assistcase.errors import AssistCaseError, FieldError, ServiceResult, ValidationError
-from assistcase.idnumber import age_on, parse_resident_id
-from assistcase.queries import HouseholdDetail, household_detail
+from assistcase.rules.idnumber import age_on, parse_resident_id
+from assistcase.services.queries import HouseholdDetail, household_detail
 from assistcase.services.history import household_history, history_users
 from assistcase.services.registry import SINCE_ALWAYS
 from assistcase.services import registry as reg

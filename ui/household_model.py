@@ -14,7 +14,7 @@ from PySide6.QtCore import (QAbstractTableModel, QModelIndex, QPersistentModelIn
                             Signal)
 
 from assistcase.db import Database
-from assistcase.queries import (BROAD_KEYS, PAGE, HouseholdFilter, HouseholdRow, first_household_ids,
+from assistcase.services.queries import (BROAD_KEYS, PAGE, HouseholdFilter, HouseholdRow, first_household_ids,
                                 household_rows, search_household_ids)
 
 from .block_cache import BlockCache

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QT_TRANSLATE_NOOP
 
+from assistcase.rules.money import parse_yuan, yuan
+
 _LABELS: dict[str, dict[str, str]] = {
     "relation": {
         "head": QT_TRANSLATE_NOOP("labels", "Head"),
@@ -87,22 +89,9 @@ def choices(kind: str) -> list[tuple[str, str]]:
 
 def fen_to_yuan_text(fen: int) -> str:
     """12345 → "123.45" (display only; money stays integer fen)."""
-    sign = "-" if fen < 0 else ""
-    fen = abs(fen)
-    return f"{sign}{fen // 100:,}.{fen % 100:02d}"
+    return yuan(fen)
 
 
 def yuan_text_to_fen(text: str) -> int | None:
     """Parse "123.45" / "123" / "1,234.5" into integer fen; None when it is not an amount."""
-    from decimal import Decimal, InvalidOperation
-
-    t = text.strip().replace(",", "").replace("，", "")
-    if not t:
-        return None
-    try:
-        value = Decimal(t)
-    except InvalidOperation:
-        return None
-    if value < 0 or value != value.quantize(Decimal("0.01")):
-        return None
-    return int(value * 100)
+    return parse_yuan(text)

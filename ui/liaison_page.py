@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdi
                                QLabel, QLineEdit, QPlainTextEdit, QPushButton, QSplitter,
                                QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
-from assistcase import liaison as P
+from assistcase.rules import liaison as P
 from assistcase.errors import AssistCaseError, ValidationError
 from assistcase.services import liaison as L
 from assistcase.services.liaison import (INSTITUTION_KINDS, INSTITUTION_LEVELS, VISIT_MODES,

@@ -11,7 +11,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QCompleter, QHBoxLa
 
 from assistcase.db import Database
 from assistcase.errors import ServiceResult
-from assistcase.queries import HouseholdFilter, villages
+from assistcase.services.queries import HouseholdFilter, villages
 
 from .household_model import HouseholdTableModel
 from .labels import choices

@@ -1102,7 +1102,8 @@ class RostersPage(QWidget):
     def write_funds(self, area_id: int, year: int, month: int | None,
                     path: str | os.PathLike) -> BackgroundTask | None:
         """Write the funds report (PDF or, for a .xlsx path, Excel) in the background."""
-        from assistcase.reports.funds import funds_report, write_funds_pdf, write_funds_xlsx
+        from assistcase.reports.funds import write_funds_pdf, write_funds_xlsx
+        from assistcase.services.funds import funds_report
 
         target = str(path)
         writer = write_funds_xlsx if target.lower().endswith(".xlsx") else write_funds_pdf

@@ -11,7 +11,6 @@ the field. ``read_only=True`` hides the forms.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
 
 from PySide6.QtCore import QDate, QLocale, Qt
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFormLayout, QGroupBox,
@@ -22,7 +21,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDateEdit, QFormLay
 from assistcase.db import Database
 from assistcase.errors import AssistCaseError
 from assistcase.services import standards as S
-from assistcase.standards import POLICY_KEYS, ROUNDING_LABELS, Notice, yuan
+from assistcase.rules.money import parse_yuan, yuan
+from assistcase.rules.standards import POLICY_KEYS, ROUNDING_LABELS, Notice
 
 from .widgets import ERROR_STYLE, date_edit as _date_edit, pydate as _pydate
 
@@ -65,13 +65,7 @@ def _notice_text(notice: Notice) -> str:
 
 def _fen(text: str) -> int | None:
     """Yuan as typed ("630", "4,260.5") to integer fen; None if not a positive amount."""
-    try:
-        value = Decimal(text.replace(",", "").strip()) * 100
-    except InvalidOperation:
-        return None
-    if value <= 0 or value != value.to_integral_value():
-        return None
-    return int(value)
+    return parse_yuan(text, allow_zero=False)
 
 
 class StandardsPage(QWidget):

@@ -25,7 +25,7 @@ from assistcase.db import Database
 from assistcase.errors import ValidationError
 from assistcase.services import rosters as R
 from assistcase.services.statistics import PROGRAM_ZH, Period, class_label
-from assistcase.standards import yuan
+from assistcase.rules.money import yuan
 
 from .rosters_page import error_text
 from .tasks import BackgroundTask

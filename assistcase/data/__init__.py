@@ -1,1 +1,1 @@
-"""Data shipped with the core: the demo city's areas (CSV) and name pools for the demo."""
+"""Data shipped with the core: the demo city's areas (CSV)."""

@@ -41,7 +41,6 @@ import hashlib
 import os
 import re
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
@@ -51,7 +50,7 @@ from ..files import replaced_on_success
 from ..progress import CancelToken, ProgressFn
 from ..services import rosters as R
 from ..services.rosters import PaymentOutcome, ReturnsResult
-from ..standards import yuan
+from ..rules.money import parse_yuan, yuan, yuan_decimal
 from .tables import ImportFileError, open_table
 
 __all__ = ["BANK_COLUMNS", "BANK_SHEET", "CASH_SHEET", "SUMMARY_SHEET", "BankFileSummary",
@@ -82,29 +81,10 @@ def parse_reference(text: str) -> tuple[int, int] | None:
     return (int(m.group(1)), int(m.group(2))) if m else None
 
 
-def _yuan_decimal(fen: int) -> Decimal:
-    """Fen as an exact decimal number of yuan with two places (54000 → 540.00)."""
-    return Decimal(fen).scaleb(-2)
-
-
 def fen_from_cell(value: Any) -> int | None:
     """An amount in yuan as a spreadsheet gives it (a number, or text such as '1,234.50')
     in fen; None if it is not an amount with at most two decimals."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, float):
-        value = repr(value)  # the shortest decimal that reads back as this float: exact cents
-    text = str(value).strip().replace(",", "").replace("，", "").replace("¥", "")
-    if text.endswith("元"):
-        text = text[:-1]
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        return None
-    fen = amount * 100
-    if not fen.is_finite() or fen != fen.to_integral_value():
-        return None
-    return int(fen)
+    return parse_yuan(value, allow_negative=True)
 
 
 # --- the bank file ------------------------------------------------------------------------
@@ -219,7 +199,7 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
         return c
 
     def money_cell(ws, fen: int):
-        c = WriteOnlyCell(ws, value=_yuan_decimal(fen))
+        c = WriteOnlyCell(ws, value=yuan_decimal(fen))
         c.number_format = MONEY
         return c
 
@@ -250,12 +230,12 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
                     remark = f"{memo}；{line.remark}" if line.remark else memo
                     if _pays_by_bank(line):
                         b_id.value, b_account.value = line.id_number, line.account_number.strip()
-                        b_money.value = _yuan_decimal(line.amount_fen)
+                        b_money.value = yuan_decimal(line.amount_fen)
                         bank_ws.append([ref, line.payee_name, b_id, b_account, line.bank_name,
                                         b_money, remark])
                         bank_rows, bank_fen = bank_rows + 1, bank_fen + line.amount_fen
                     else:
-                        c_id.value, c_money.value = line.id_number, _yuan_decimal(line.amount_fen)
+                        c_id.value, c_money.value = line.id_number, yuan_decimal(line.amount_fen)
                         cash_ws.append([ref, line.payee_name, c_id, line.township_name,
                                         line.village_name, c_money, remark])
                         cash_rows, cash_fen = cash_rows + 1, cash_fen + line.amount_fen
@@ -529,7 +509,7 @@ def write_bank_return_template(bank_file: str | os.PathLike[str],
                 continue
             ref = str(row[0])
             fen = fen_from_cell(row[5])
-            money = _yuan_decimal(fen) if fen is not None else row[5]
+            money = yuan_decimal(fen) if fen is not None else row[5]
             if ref in failed:
                 yield [ref, row[1], row[2], row[3], money, "失败", failed.pop(ref)]
             else:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from ..db import Database
 from ..models import Area, Household, Income, Person, PropertyItem
 from ..progress import CancelToken, ProgressFn
-from ..queries import HouseholdFilter, household_query
+from ..services.queries import HouseholdFilter, household_query
 from . import layout as L
 
 EXPORT_FIELDS = tuple(f for f in L.FIELDS if f.key != "head_id_number")

@@ -27,12 +27,12 @@ from stdnum import luhn
 
 from ..db import Database
 from ..errors import DuplicatePersonError, FieldError, Warning_
-from ..idnumber import ResidentId
+from ..rules.idnumber import ResidentId
 from ..models import Area, Household, Income, Person, PropertyItem
 from ..models.base import utcnow
 from ..models.registry import SINCE_ALWAYS
 from ..progress import CancelToken, ProgressFn
-from ..searchkeys import name_keys
+from ..rules.searchkeys import name_keys
 from ..services.audit import Auditor, resolve_user
 from ..services.registry import (HouseholdData, PersonData, household_summary, household_values,
                                  next_household_number, person_values, refresh_household,

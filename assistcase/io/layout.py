@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Callable
 
+from ..rules.money import parse_yuan
+
 HOUSEHOLD = "household"
 PERSON = "person"
 KEY = "key"
@@ -313,12 +315,10 @@ _ITEM_RE = re.compile(r"^(?P<word>[^\d\s(（.-][^\d(（]*?)?\s*(?P<amount>-?\d+(
 
 def _fen(text: str) -> int:
     """Yuan with at most two decimals → whole fen (分); never through a float."""
-    from decimal import Decimal
-
-    fen = Decimal(text) * 100
-    if fen != fen.to_integral_value() or fen < 0:
+    fen = parse_yuan(text)
+    if fen is None:
         raise ValueError(text)
-    return int(fen)
+    return fen
 
 
 def _items(field: str, value: Any) -> tuple[tuple[str, int, str], ...]:

@@ -24,7 +24,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integ
                         Text, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..aid import AID_STATUSES, AID_TYPES, APPROVAL_LEVELS, PAID_VIA, PAYMENT_METHODS
+from ..rules.aid import AID_STATUSES, AID_TYPES, APPROVAL_LEVELS, PAID_VIA, PAYMENT_METHODS
 from .base import Base, utcnow
 from .rosters import RosterLine
 

@@ -18,7 +18,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, KeepTogether, LongTable, Paragraph
 
-from .. import liaison as P
+from ..rules import liaison as P
 from ..progress import CancelToken, ProgressFn
 from ..services.liaison import ORG_LEVEL_ZH, ComplianceReport, LeaderSummary
 from .layout import HEADER_BG, MISSED_FG, build_pdf, grid_table, styles

@@ -11,7 +11,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from .. import liaison as P
+from ..rules import liaison as P
 from ..files import replaced_on_success
 from ..progress import CancelToken, ProgressFn
 from ..services.liaison import ComplianceReport

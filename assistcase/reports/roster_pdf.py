@@ -33,12 +33,13 @@ from reportlab.pdfgen.canvas import Canvas
 from ..db import Database
 from ..errors import StateError
 from ..files import replaced_on_success
-from ..capitals import rmb_capitals
-from ..idnumber import mask_id
+from ..rules.capitals import rmb_capitals
+from ..rules.idnumber import mask_id
 from ..progress import CancelToken, ProgressFn
-from ..recalc import CODE_DIGITS
+from ..rules.areas import CODE_DIGITS
 from ..services import rosters as R
-from ..standards import CLASS_ZH, yuan
+from ..rules.standards import CLASS_ZH
+from ..rules.money import yuan
 from .fonts import LATIN_FONT, register_cjk_font
 
 PAGE_W, PAGE_H = landscape(A4)

@@ -18,7 +18,8 @@ from pathlib import Path
 
 from ..services.statistics import (CLASSES, PROGRAM_ZH, PROGRAMS, MonthPoint, StatisticsReport,
                                    class_label, money_zh)
-from ..standards import CLASS_ZH, yuan
+from ..rules.standards import CLASS_ZH
+from ..rules.money import yuan
 
 LAYOUTS = ("summary", "full")
 

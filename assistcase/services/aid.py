@@ -55,20 +55,21 @@ from typing import Iterable
 from sqlalchemy import func, or_, select, text
 from sqlalchemy.orm import Session
 
-from ..aid import (AID_TYPES, APPROVAL_LEVELS, DOCUMENT_SUGGESTIONS, GRANTED_STATUSES,
+from ..rules.aid import (AID_TYPES, APPROVAL_LEVELS, DOCUMENT_SUGGESTIONS, GRANTED_STATUSES,
                    LEVEL_LABELS, MAX_AMOUNT_FEN, PAYMENT_METHODS, STATUS_LABELS, TYPE_LABELS,
                    ApprovalLimits, add_working_days, default_residence_class)
 from ..db import Database
 from ..errors import (FieldError, NotFoundError, ServiceResult, StateError, ValidationError,
                       Warning_)
-from ..idnumber import check_account, normalize_id, parse_resident_id
+from ..rules.idnumber import check_account, normalize_id, parse_resident_id
 from ..models import Area, Household, Person, User
 from ..models.aid import AidCase, AidCause
 from ..models.registry import RESIDENCE_CLASSES
 from ..models.rosters import Roster
 from ..progress import CancelToken, ProgressFn
-from ..recalc import CODE_DIGITS
-from ..standards import CLASS_ZH, add_months, first_of_month, yuan
+from ..rules.areas import code_prefix
+from ..rules.standards import CLASS_ZH, add_months, first_of_month
+from ..rules.money import yuan
 from . import rosters as R
 from .audit import Auditor, resolve_user
 from .standards import policy_for, standard_for
@@ -335,10 +336,6 @@ def _not_before(errors: list[FieldError], name: str, day: object, earlier: dt.da
 def _documents(value: Iterable[str] | str) -> str:
     items = value.splitlines() if isinstance(value, str) else list(value)
     return "\n".join(x.strip() for x in items if x and x.strip())
-
-
-def _prefix(area: Area) -> str:
-    return area.code[:CODE_DIGITS[area.level]]
 
 
 def approval_limits(s: Session, township_id: int, residence_class: str,
@@ -843,7 +840,7 @@ def _area_clause(s: Session, area_id: int | None, params: dict) -> str:
         raise NotFoundError("area", area_id, "区划")
     if area.level == "village":
         area = s.get(Area, area.parent_id)
-    params["area_prefix"] = _prefix(area) + "%"
+    params["area_prefix"] = code_prefix(area.code, area.level) + "%"
     return "t.code LIKE :area_prefix"
 
 
@@ -1075,7 +1072,7 @@ def build_temp_aid_roster(db: Database, actor: str | int, area_id: int, month: d
                         built_by=user.id)
         s.add(roster)
         s.flush()
-        prefix = _prefix(area)
+        prefix = code_prefix(area.code, area.level)
         params = {"roster_id": roster.id, "prefix": prefix + "%",
                   "until": cutoff.isoformat() if cutoff else None}
         ready = _READY + " AND (a.aid_type = 'urgent' OR a.paperwork_complete = 1)"

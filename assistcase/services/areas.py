@@ -12,11 +12,10 @@ from ..db import Database
 from ..errors import FieldError, ValidationError
 from ..models import Area
 from ..models.areas import LEVELS
+from ..rules.areas import CODE_DIGITS, PARENT_LEVEL
 from .audit import Auditor, resolve_user
 
 DEMO_AREAS_CSV = DATA_DIR_PACKAGE / "areas_shangqiu.csv"
-PARENT_LEVEL = {"city": "province", "county": "city", "township": "county", "village": "township"}
-CODE_DIGITS = {"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}
 # 省直管县(市), DOMAIN §2: Henan's ten, by 6-digit county code (长垣市 also under its old code).
 # Migration 0011 sets the flag for the areas already loaded; the loader sets it for new ones.
 PROVINCE_ADMINISTERED = {

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from ..errors import NotFoundError, ValidationError
 from ..models import Area, AssistanceCase, Household, Person
 from ..models.assistance import PROGRAMS
-from ..queries import _scalar_ints
-from ..recalc import CODE_DIGITS
+from .queries import _scalar_ints
+from ..rules.areas import code_like
 
 CASE_STATES = ("application", "publicity", "awaiting_confirmation", "review_due", "active",
                "suspended", "ended")
@@ -69,7 +69,7 @@ def _where(s: Session, stmt, flt: CaseFilter):
         area = s.get(Area, flt.area_id)
         if area is None:
             raise NotFoundError("area", flt.area_id, "区划")
-        prefix = area.code[:CODE_DIGITS[area.level]] + "%"
+        prefix = code_like(area.code, area.level)
         villages = select(Area.id).where(Area.level == "village", Area.code.like(prefix))
         outside = s.scalar(select(Area.id).where(Area.level == "village",
                                                  Area.code.not_like(prefix)).limit(1))

@@ -33,8 +33,9 @@ from sqlalchemy.orm import Session
 from ..db import Database
 from ..errors import FieldError, NotFoundError, ServiceResult, StateError, ValidationError
 from ..models import Area, AssistanceCase, CaseMember, Household, Person
-from ..recalc import CODE_DIGITS, _counties
-from ..standards import first_of_month, next_month
+from ..rules.areas import code_like
+from .recalc import _counties
+from ..rules.standards import first_of_month, next_month
 from .audit import Auditor, resolve_user
 from .cases import (_case, _close, _date, _event, _open_coverage, _terminate,
                     next_review_date)
@@ -58,10 +59,6 @@ def _area(s: Session, area_id: int) -> Area:
     if area is None:
         raise NotFoundError("area", area_id, "区划")
     return area
-
-
-def _prefix(area: Area) -> str:
-    return area.code[:CODE_DIGITS[area.level]] + "%"
 
 
 # --- the exit-review list -----------------------------------------------------------------
@@ -116,7 +113,7 @@ def exit_reviews_due(s: Session, area_id: int, month: dt.date,
     area = _area(s, area_id)
     sql = _DUE_SQL + (f" LIMIT {int(limit)}" if limit else "")
     rows = s.execute(text(sql), {"month": first_of_month(month).isoformat(),
-                                 "prefix": _prefix(area)})
+                                 "prefix": code_like(area.code, area.level)})
     out = []
     for r in rows:
         at = r[11] if isinstance(r[11], dt.datetime) else dt.datetime.fromisoformat(str(r[11]))
@@ -133,7 +130,7 @@ def month_computed(s: Session, area_id: int, month: dt.date) -> bool:
         "SELECT EXISTS (SELECT 1 FROM entitlements AS e JOIN households AS h"
         " ON h.id = e.household_id JOIN areas AS v ON v.id = h.village_id"
         " WHERE e.month = :month AND v.code LIKE :prefix)"),
-        {"month": first_of_month(month).isoformat(), "prefix": _prefix(area)}).scalar_one() == 1
+        {"month": first_of_month(month).isoformat(), "prefix": code_like(area.code, area.level)}).scalar_one() == 1
 
 
 # --- marginal households ------------------------------------------------------------------
@@ -216,7 +213,7 @@ def marginal_households(s: Session, area_id: int, month: dt.date,
         return []
     sql = _MARGINAL_SQL.format(rows=", ".join(rows)) + (f" LIMIT {int(limit)}" if limit else "")
     return [MarginalHousehold(*r) for r in s.execute(text(sql), {
-        **params, "prefix": _prefix(area), "month": month.isoformat()})]
+        **params, "prefix": code_like(area.code, area.level), "month": month.isoformat()})]
 
 
 def is_marginal(s: Session, household_id: int, month: dt.date) -> bool:

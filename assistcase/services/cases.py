@@ -20,13 +20,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..db import Database
+from ..rules.areas import code_like
 from ..errors import FieldError, NotFoundError, ServiceResult, StateError, ValidationError
-from ..idnumber import age_on
+from ..rules.idnumber import age_on
 from ..models import (Area, AssistanceCase, CaseEvent, CaseMember, Household,
                       HouseholdMembership, Person, User)
 from ..models.assistance import PROGRAMS, SUPPORT_MODES
 from ..models.registry import SELF_CARE
-from ..standards import add_months, next_month, review_interval_months
+from ..rules.standards import add_months, next_month, review_interval_months
 from .audit import Auditor, resolve_user
 from .standards import policy_for
 
@@ -760,7 +761,7 @@ def reviews_due(s: Session, as_of: dt.date, within_days: int = 30,
         if area is None:
             raise NotFoundError("area", area_id, "区划")
         villages = select(Area.id).where(Area.level == "village",
-                                         Area.code.like(_code_prefix(area) + "%"))
+                                         Area.code.like(code_like(area.code, area.level)))
         stmt = stmt.where(Household.village_id.in_(villages))
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -768,6 +769,4 @@ def reviews_due(s: Session, as_of: dt.date, within_days: int = 30,
             for r in s.execute(stmt)]
 
 
-def _code_prefix(area: Area) -> str:
-    return area.code[:{"province": 2, "city": 4, "county": 6, "township": 9, "village": 12}[area.level]]
 

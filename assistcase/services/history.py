@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from ..aid import LEVEL_LABELS, PAYMENT_LABELS, STATUS_LABELS as AID_STATUS_LABELS, TYPE_LABELS
+from ..rules.aid import LEVEL_LABELS, PAYMENT_LABELS, STATUS_LABELS as AID_STATUS_LABELS, TYPE_LABELS
 from ..db import Database
 from ..models import AuditEntry, User
 from ..models.aid import AidCause

@@ -17,12 +17,12 @@ from sqlalchemy.orm import Session
 from ..db import Database
 from ..errors import (DuplicatePersonError, FieldError, NotFoundError, ServiceResult, StateError,
                       ValidationError, Warning_)
-from ..idnumber import check_account, parse_resident_id
+from ..rules.idnumber import check_account, parse_resident_id
 from ..models import (Area, Household, HouseholdMembership, Income, Person, PersonSearchKey,
                       PropertyItem)
 from ..models.registry import (CATEGORIES, INCOME_SOURCES, LEAVE_KINDS, PROPERTY_KINDS,
                                RELATIONSHIPS, RESIDENCE_CLASSES, SELF_CARE, SINCE_ALWAYS)
-from ..searchkeys import full_pinyin, name_keys
+from ..rules.searchkeys import full_pinyin, name_keys
 from .audit import Auditor, resolve_user
 from .cases import end_coverage_for_persons, end_household_cases
 
@@ -220,8 +220,8 @@ def check_category(s: Session, hh: Household | None, category: str,
 
 
 def village_classes(db: Database) -> dict[int, str]:
-    """Each village's proposed urban/rural class (:func:`assistcase.residence.village_residence_class`)."""
-    from ..residence import village_residence_class
+    """Each village's proposed urban/rural class (:func:`assistcase.rules.residence.village_residence_class`)."""
+    from ..rules.residence import village_residence_class
 
     township = Area.__table__.alias("township")
     with db.read() as s:

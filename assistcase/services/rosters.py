@@ -31,8 +31,10 @@ from ..errors import (Cancelled, DuplicateRosterError, FieldError, NotFoundError
 from ..models import Area, User
 from ..models.rosters import Adjustment, Roster, RosterLine, RosterLineItem
 from ..progress import CancelToken, ProgressFn
-from ..recalc import CODE_DIGITS, recalculate_in
-from ..standards import CLASS_ZH, first_of_month, yuan
+from ..rules.areas import code_prefix
+from .recalc import recalculate_in
+from ..rules.standards import CLASS_ZH, first_of_month
+from ..rules.money import yuan
 from .audit import Auditor, resolve_user
 
 ROSTER_AREA_LEVELS = ("city", "county", "township")
@@ -272,8 +274,8 @@ def _refuse_frozen(r: Roster, action_en: str, action_zh: str) -> None:
             f"花名册 {r.id} 已审批并锁定，不能{action_zh}；请登记调整（补发/扣减），在下期花名册中发放")
 
 
-def _prefix(area: Area) -> str:
-    return area.code[:CODE_DIGITS[area.level]]
+def _area_code_prefix(area: Area) -> str:
+    return code_prefix(area.code, area.level)
 
 
 def default_title(area: Area, kind: str, program: str, month: dt.date,
@@ -328,14 +330,14 @@ def check_roster_area(s: Session, area_id: object, errors: list[FieldError]) -> 
 def _overlapping(s: Session, kind: str, program: str, month: dt.date, area: Area,
                  residence_class: str | None, exclude: int | None = None) -> Roster | None:
     """An existing roster of the same kind, program and month whose area and class overlap."""
-    mine = _prefix(area)
+    mine = code_prefix(area.code, area.level)
     for r in s.scalars(select(Roster).where(Roster.kind == kind, Roster.program == program,
                                             Roster.month == month)):
         if r.id == exclude:
             continue
         if residence_class and r.residence_class and residence_class != r.residence_class:
             continue
-        theirs = _prefix(s.get(Area, r.area_id))
+        theirs = _area_code_prefix(s.get(Area, r.area_id))
         if theirs.startswith(mine) or mine.startswith(theirs):
             return r
     return None
@@ -637,7 +639,7 @@ def build_monthly_roster(db: Database, actor: str | int, data: MonthlyRosterInpu
 
 def _fill(s: Session, user: User, roster: Roster, area: Area, report: ProgressFn,
           cancel: CancelToken | None) -> BuildResult:
-    prefix = _prefix(area)
+    prefix = code_prefix(area.code, area.level)
     month = roster.month
     skipped = 0
     # a larger page cache for the recalculation's and the lines' INSERT … SELECT (bulk_cache)
@@ -709,7 +711,7 @@ def one_time_duplicate(s: Session, area: Area, purpose: str, categories: tuple[s
     category and a residence class in common (None: both classes). A discarded roster is
     deleted, so it never counts; ``exclude`` is the roster itself when it is rebuilt."""
     key = purpose_key(purpose)
-    mine = _prefix(area)
+    mine = code_prefix(area.code, area.level)
     for r in s.scalars(select(Roster).where(Roster.kind == "one_time").order_by(Roster.id)):
         if r.id == exclude or purpose_key(r.purpose) != key:
             continue
@@ -717,7 +719,7 @@ def one_time_duplicate(s: Session, area: Area, purpose: str, categories: tuple[s
             continue
         if not set(categories) & set(r.categories.split(",")):
             continue
-        theirs = _prefix(s.get(Area, r.area_id))
+        theirs = _area_code_prefix(s.get(Area, r.area_id))
         if theirs.startswith(mine) or mine.startswith(theirs):
             return r
     return None

@@ -27,9 +27,10 @@ from ..errors import FieldError, NotFoundError, ServiceResult, ValidationError
 from ..models import Area, PolicySetting, Standard
 from ..models.assistance import STANDARD_KINDS, STANDARD_PERIODS
 from ..models.registry import RESIDENCE_CLASSES
-from ..standards import (CLASS_ZH, KIND_LABELS, POLICY_KEYS, STANDARD_AREA_LEVELS, History,
+from ..rules.standards import (CLASS_ZH, KIND_LABELS, POLICY_KEYS, STANDARD_AREA_LEVELS, History,
                          Notice, Policy, TekunBreach, first_of_month, in_force, monthly_fen,
-                         on_day, tekun_rule_breaches, yuan)
+                         on_day, tekun_rule_breaches)
+from ..rules.money import yuan
 from .audit import Auditor, resolve_user
 
 # The kinds and the policy key the extreme-hardship rule ties together.

@@ -30,13 +30,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from ..aid import TYPE_LABELS
+from ..rules.aid import TYPE_LABELS
 from ..errors import FieldError, ValidationError
 from ..models import Area
-from ..rates import format_change, round_half_up
-from ..recalc import CODE_DIGITS
-from ..reports.funds import LevelCheck, levels_from_groups
-from ..standards import CLASS_ZH, add_months
+from ..rules.rates import format_change, round_half_up
+from ..rules.areas import code_like
+from .funds import LevelCheck, levels_from_groups
+from ..rules.standards import CLASS_ZH, add_months
 
 PROGRAMS = ("dibao", "tekun", "one_time", "temp_aid")
 PROGRAM_ZH = {"dibao": "最低生活保障", "tekun": "特困人员救助供养", "one_time": "一次性生活补贴",
@@ -240,7 +240,7 @@ WHERE a.status = 'paid' AND a.paid_via = 'direct' AND a.paid_on >= :start AND a.
 
 def _params(area: Area, start: dt.date, end: dt.date) -> dict:
     return {"start": start.isoformat(), "end": end.isoformat(),
-            "prefix": area.code[:CODE_DIGITS[area.level]] + "%"}
+            "prefix": code_like(area.code, area.level)}
 
 
 def _case_rows(s: Session, params: dict) -> list[tuple]:

@@ -1,5 +1,5 @@
 """Makes the test fixtures registry-twin.xlsx and registry-twin.xls (the same registry, the
-.xls converted by a real spreadsheet program, LibreOffice Calc) for tests/test_import_xls.py.
+.xls converted by a real spreadsheet program, LibreOffice Calc) for tests/core/test_import_xls.py.
 
     .venv/bin/python tests/data/make_registry_xls.py     # needs soffice (libreoffice-calc-nogui)
 

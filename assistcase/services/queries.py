@@ -1,0 +1,384 @@
+"""Read side of the registry: search, list rows for lazy views, household detail.
+
+Search is index-backed at city scale (300,000 households / 700,000 persons):
+- Chinese text: prefix range over ``person_search_keys`` (name suffixes) plus village names;
+- Latin letters: the same range over pinyin and initials keys;
+- digits/X: whole ID number (unique index), ID tail of ≥ 4 characters (prefix range over the
+  reversed number), and household number prefix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from ..rules.idnumber import age_on
+from ..models import (Area, AuditEntry, Household, Income, Person, PersonSearchKey,
+                     PropertyItem, User)
+from ..rules.areas import code_prefix
+from ..rules.searchkeys import prefix_upper_bound
+
+SORT_KEYS = {
+    "number": (Household.number,),
+    "head": (Household.head_pinyin, Household.number),
+    "village": (Household.village_id, Household.number),
+    "category": (Household.category, Household.number),
+    "members": (Household.member_count, Household.number),
+    "status": (Household.status, Household.number),
+}
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_ID_CHARS = re.compile(r"^[0-9Xx]+$")
+# A household number is searched by prefix from its village code (12 digits) on; a shorter
+# run of digits would match whole counties and is taken as an ID tail instead.
+_HOUSEHOLD_NO = re.compile(r"^[0-9]{12}(-[0-9]{0,4})?$")
+
+
+@dataclass(frozen=True)
+class HouseholdFilter:
+    text: str = ""
+    village_id: int | None = None
+    area_id: int | None = None  # any level: the households under it
+    category: str | None = None
+    status: str | None = "active"
+
+
+def _key_range(text: str) -> tuple[str, str] | None:
+    """The search-key range (from, below) for a name or pinyin query, else None."""
+    q = text.strip()
+    if q and (_CJK.search(q) or q.isalpha()):
+        key = q.lower() if q.isascii() else q
+        return key, prefix_upper_bound(key)
+    return None
+
+
+def _person_ids_for_text(text: str) -> Select | None:
+    """A SELECT of person ids matching ``text``, or None when the text is no person query."""
+    q = text.strip()
+    if not q:
+        return None
+    keys = _key_range(q)
+    if keys is not None:
+        return (select(PersonSearchKey.person_id)
+                .where(PersonSearchKey.key >= keys[0], PersonSearchKey.key < keys[1]))
+    if _ID_CHARS.match(q):
+        q = q.upper()
+        if len(q) == 18:
+            return select(Person.id).where(Person.id_number == q)
+        if len(q) >= 4:
+            rev = q[::-1]
+            return select(Person.id).where(Person.id_number_rev >= rev,
+                                           Person.id_number_rev < prefix_upper_bound(rev))
+    return None
+
+
+def _area_ids_under(session: Session, area_id: int) -> list[int]:
+    area = session.get(Area, area_id)
+    if area is None:
+        return []
+    if area.level == "village":
+        return [area.id]
+    prefix = code_prefix(area.code, area.level)
+    return list(session.scalars(select(Area.id).where(Area.level == "village",
+                                                      Area.code.like(prefix + "%"))))
+
+
+def household_query(session: Session, flt: HouseholdFilter, sort: str = "number",
+                    descending: bool = False, *, walk_index: bool = False) -> Select:
+    """The SELECT of matching household ids in display order.
+
+    ``walk_index``: let SQLite walk the (status, number) index and test each household, the
+    fast way to the first page of a text that matches a large part of the city (see
+    :func:`first_household_ids`); the default lets the matching ids drive the query."""
+    stmt = select(Household.id)
+    conds = []
+    text = flt.text.strip()
+    # With a search text the matching ids are few and must drive the query; `x || ''` keeps
+    # SQLite from walking the (status, number) index over the whole city instead.
+    driven = bool(text) and not walk_index
+    status_col = Household.status.concat("") if driven else Household.status
+    category_col = Household.category.concat("") if driven else Household.category
+    if flt.status:
+        conds.append(status_col == flt.status)
+    if flt.category:
+        conds.append(category_col == flt.category)
+    if flt.village_id is not None:
+        conds.append(Household.village_id == flt.village_id)
+    elif flt.area_id is not None:
+        conds.append(Household.village_id.in_(_area_ids_under(session, flt.area_id)))
+    if text:
+        alternatives = []
+        persons = _person_ids_for_text(text)
+        keys = _key_range(text)
+        if walk_index and keys is not None:
+            # tested per household: its persons' keys in the range (both lookups by index)
+            alternatives.append(
+                select(PersonSearchKey.person_id)
+                .join(Person, Person.id == PersonSearchKey.person_id)
+                .where(Person.household_id == Household.id, PersonSearchKey.key >= keys[0],
+                       PersonSearchKey.key < keys[1]).exists())
+        elif persons is not None:
+            alternatives.append(Household.id.in_(
+                select(Person.household_id).where(Person.id.in_(persons))))
+        if _HOUSEHOLD_NO.match(text):
+            alternatives.append(and_(Household.number >= text,
+                                     Household.number < prefix_upper_bound(text)))
+        if _CJK.search(text):
+            villages = select(Area.id).where(Area.level == "village",
+                                             Area.name.contains(text, autoescape=True))
+            alternatives.append(Household.village_id.in_(villages))
+        if not alternatives:
+            return stmt.where(False)
+        conds.append(or_(*alternatives))
+    if conds:
+        stmt = stmt.where(*conds)
+    cols = SORT_KEYS.get(sort, SORT_KEYS["number"])
+    return stmt.order_by(*[c.desc() if descending else c for c in cols])
+
+
+def search_household_ids(session: Session, flt: HouseholdFilter, sort: str = "number",
+                         descending: bool = False, limit: int | None = None) -> list[int]:
+    """Ids of matching households, in display order. Ids only: rows are fetched lazily."""
+    stmt = household_query(session, flt, sort, descending)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return _scalar_ints(session, stmt)
+
+
+# The first page of a household list: what a view shows before the rest of a long list is read.
+PAGE = 200
+# A name or pinyin text matching at least this many search keys is "broad" (a one-character
+# surname: 王 matches 40,000 households of a 300,000-household city).
+BROAD_KEYS = 5000
+
+
+def _is_broad(session: Session, text: str, broad_at: int) -> bool:
+    keys = _key_range(text)
+    if keys is None:
+        return False
+    counted = (select(PersonSearchKey.person_id)
+               .where(PersonSearchKey.key >= keys[0], PersonSearchKey.key < keys[1])
+               .limit(broad_at).subquery())
+    return session.scalar(select(func.count()).select_from(counted)) >= broad_at
+
+
+def first_household_ids(session: Session, flt: HouseholdFilter, sort: str = "number",
+                        descending: bool = False, limit: int = PAGE,
+                        broad_at: int = BROAD_KEYS) -> tuple[list[int], bool]:
+    """The start of :func:`search_household_ids`: ``(ids, complete)``.
+
+    A long list sorted by household number (the whole city, a one-character surname) comes
+    back as its first ``limit`` ids only, read by walking the number index and stopping there
+    (milliseconds instead of sorting 40,000–300,000 ids), with ``complete`` False: the caller
+    shows them at once and reads the rest with :func:`search_household_ids`, whose list starts
+    with the same ids. Any other query comes back whole, with ``complete`` True."""
+    text = flt.text.strip()
+    paged = (sort == "number" and flt.village_id is None and flt.area_id is None
+             and (not text or _is_broad(session, text, broad_at)))
+    if not paged:
+        return search_household_ids(session, flt, sort, descending), True
+    stmt = household_query(session, flt, sort, descending, walk_index=True).limit(limit)
+    ids = _scalar_ints(session, stmt)
+    return ids, len(ids) < limit
+
+
+def _scalar_ints(session: Session, stmt: Select) -> list[int]:
+    """Run a one-integer-column SELECT on the DB-API cursor: for the 300,000 ids of a city
+    SQLAlchemy's per-row result processing costs three times the query itself."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return list(session.scalars(stmt))
+    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
+    params = compiled.construct_params()
+    args = tuple(params[name] for name in compiled.positiontup or ())
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        return [row[0] for row in cursor.execute(str(compiled), args)]
+    finally:
+        cursor.close()
+
+
+@dataclass(frozen=True)
+class HouseholdRow:
+    id: int
+    number: str
+    head_name: str
+    head_id_number: str
+    village: str
+    township: str
+    residence_class: str
+    category: str
+    status: str
+    member_count: int
+    phone: str
+
+
+def household_rows(session: Session, ids: list[int]) -> dict[int, HouseholdRow]:
+    """The list columns for a block of household ids (one query)."""
+    if not ids:
+        return {}
+    township = Area.__table__.alias("township")
+    village = Area.__table__.alias("village")
+    stmt = (select(Household.id, Household.number, Household.head_name, Person.id_number,
+                   village.c.name, township.c.name, Household.residence_class,
+                   Household.category, Household.status, Household.member_count,
+                   Household.phone)
+            .join(village, village.c.id == Household.village_id)
+            .join(township, township.c.id == village.c.parent_id, isouter=True)
+            .join(Person, Person.id == Household.head_person_id, isouter=True)
+            .where(Household.id.in_(ids)))
+    return {r[0]: HouseholdRow(r[0], r[1], r[2], r[3] or "", r[4], r[5] or "", r[6], r[7], r[8],
+                               r[9], r[10])
+            for r in session.execute(stmt)}
+
+
+@dataclass
+class MemberView:
+    id: int
+    name: str
+    id_number: str
+    birth_date: dt.date
+    sex: str
+    age: int
+    relation: str
+    disability_grade: int | None
+    disability_category: str
+    serious_illness: bool
+    self_care: str
+    in_school: bool
+    able_to_work: bool
+    phone: str
+
+    @property
+    def elderly(self) -> bool:
+        return self.age >= 60
+
+    @property
+    def minor(self) -> bool:
+        """Under 16, or under 18 while in school (DOMAIN §3)."""
+        return self.age < 16 or (self.in_school and self.age < 18)
+
+
+@dataclass
+class HouseholdDetail:
+    id: int
+    number: str
+    village_id: int
+    village_path: str
+    residence_class: str
+    category: str
+    status: str
+    address: str
+    phone: str
+    account_type: str
+    account_number: str
+    bank_name: str
+    head_person_id: int | None
+    closed_on: dt.date | None
+    closed_reason: str | None
+    members: list[MemberView] = field(default_factory=list)
+    # (id, source, fen, earner id, note, valid from, valid until): every row, ended ones too
+    incomes: list[tuple[int, str, int, int | None, str, dt.date, dt.date | None]] = \
+        field(default_factory=list)
+    # (id, kind, fen, description, valid from, valid until)
+    properties: list[tuple[int, str, int, str, dt.date, dt.date | None]] = \
+        field(default_factory=list)
+    as_of: dt.date = field(default_factory=dt.date.today)
+
+    def in_force(self, valid_from: dt.date, valid_until: dt.date | None) -> bool:
+        """Whether a dated income or property row holds on ``as_of``."""
+        return valid_from <= self.as_of and (valid_until is None or self.as_of < valid_until)
+
+    @property
+    def monthly_income_fen(self) -> int:
+        """The incomes in force on ``as_of``."""
+        return sum(i[2] for i in self.incomes if self.in_force(i[5], i[6]))
+
+    @property
+    def per_capita_income_fen(self) -> int:
+        """Household monthly income / members, rounded down to the fen (DOMAIN §3)."""
+        return self.monthly_income_fen // len(self.members) if self.members else 0
+
+
+def area_path(session: Session, area_id: int) -> str:
+    names = []
+    area = session.get(Area, area_id)
+    while area is not None and area.level != "province":
+        names.append(area.name)
+        area = session.get(Area, area.parent_id) if area.parent_id else None
+    return " / ".join(reversed(names))
+
+
+def household_detail(session: Session, household_id: int,
+                     today: dt.date | None = None) -> HouseholdDetail | None:
+    hh = session.get(Household, household_id)
+    if hh is None:
+        return None
+    today = today or dt.date.today()
+    detail = HouseholdDetail(
+        hh.id, hh.number, hh.village_id, area_path(session, hh.village_id), hh.residence_class,
+        hh.category, hh.status, hh.address, hh.phone, hh.account_type, hh.account_number,
+        hh.bank_name, hh.head_person_id, hh.closed_on, hh.closed_reason)
+    persons = session.scalars(select(Person).where(Person.household_id == hh.id)
+                              .order_by(Person.relation != "head", Person.id))
+    for p in persons:
+        detail.members.append(MemberView(
+            p.id, p.name, p.id_number, p.birth_date, p.sex, age_on(p.birth_date, today),
+            p.relation, p.disability_grade, p.disability_category, p.serious_illness,
+            p.self_care, p.in_school, p.able_to_work, p.phone))
+    detail.as_of = today
+    detail.incomes = [(i.id, i.source, i.monthly_fen, i.person_id, i.note, i.valid_from,
+                       i.valid_until) for i in
+                      session.scalars(select(Income).where(Income.household_id == hh.id)
+                                      .order_by(Income.id))]
+    detail.properties = [(p.id, p.kind, p.value_fen, p.description, p.valid_from,
+                          p.valid_until) for p in
+                         session.scalars(select(PropertyItem)
+                                         .where(PropertyItem.household_id == hh.id)
+                                         .order_by(PropertyItem.id))]
+    return detail
+
+
+def villages(session: Session) -> list[tuple[int, str, str]]:
+    """(id, code, "township / village") for every village, in code order."""
+    township = Area.__table__.alias("township")
+    stmt = (select(Area.id, Area.code, township.c.name, Area.name)
+            .join(township, township.c.id == Area.parent_id)
+            .where(Area.level == "village").order_by(Area.code))
+    return [(r[0], r[1], f"{r[2]} / {r[3]}") for r in session.execute(stmt)]
+
+
+def count_households(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Household)) or 0
+
+
+def registry_is_empty(session: Session) -> bool:
+    """True when no household is registered (an EXISTS probe, not a count)."""
+    return session.scalar(select(Household.id).limit(1)) is None
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    id: int
+    at: dt.datetime
+    username: str
+    action: str
+    entity: str
+    entity_id: int | None
+    field: str | None
+    old_value: str | None
+    new_value: str | None
+    source: str | None
+
+
+def audit_trail(session: Session, household_id: int, limit: int = 500) -> list[AuditRow]:
+    """The household's audit rows, newest first, with the acting user's name."""
+    stmt = (select(AuditEntry, User.username).join(User, User.id == AuditEntry.user_id)
+            .where(AuditEntry.household_id == household_id)
+            .order_by(AuditEntry.id.desc()).limit(limit))
+    return [AuditRow(a.id, a.at, name, a.action, a.entity, a.entity_id, a.field, a.old_value,
+                     a.new_value, a.source) for a, name in session.execute(stmt)]

@@ -1,0 +1,328 @@
+"""Entitlements from the database: one case (through the pure functions of
+:mod:`assistcase.entitlement`) and a whole area's month as one set-based SQL statement.
+
+The set-based recalculation resolves the rules once per county and class (standards in force
+on the month's first day, policy settings; a handful of small queries through the same
+functions the single-case path uses) and then computes every paying case of the area in one
+``INSERT … SELECT`` with aggregates over the incomes in force on the month's first day, the
+household's members of that month (membership history) and the persons covered that month,
+the formula of
+:func:`~assistcase.entitlement.dibao_entitlement` in integer SQL arithmetic. A test holds the
+two paths equal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+
+from sqlalchemy import func, or_, select, text
+from sqlalchemy.orm import Session
+
+from ..db import Database
+from ..rules.entitlement import (CoveredMember, DibaoInputs, DibaoRules, Entitlement, TekunInputs,
+                          dibao_entitlement, tekun_entitlement)
+from ..errors import NotFoundError, ValidationError
+from ..models import (Area, AssistanceCase, CaseMember, Household, HouseholdMembership, Income,
+                     Person)
+from ..models.base import utcnow
+from ..progress import CancelToken, ProgressFn
+from .audit import Auditor, resolve_user
+from .standards import policy_for, standard_for, standard_history, standard_notices
+from ..rules.areas import code_like, code_prefix
+from ..rules.standards import CARE_KIND, first_of_month
+
+
+# --- one case -----------------------------------------------------------------------------
+
+
+def case_inputs(s: Session, case_id: int,
+                month: dt.date | None = None) -> DibaoInputs | TekunInputs:
+    """The pure function's inputs for a case and a month (default this month), read from the
+    registry and the standards as they were in that month: the incomes in force on its first
+    day, the household's members of that month (:class:`~assistcase.models.HouseholdMembership`),
+    the persons covered in it and the policy settings in force on that day."""
+    case = s.get(AssistanceCase, case_id)
+    if case is None:
+        raise NotFoundError("case", case_id, "救助案件")
+    month = first_of_month(month or dt.date.today())
+    hh = s.get(Household, case.household_id)
+    if case.program == "tekun":
+        person = s.get(Person, case.person_id)
+        return TekunInputs(
+            basic_standards=tuple(standard_history(s, hh.village_id, hh.residence_class,
+                                                   "tekun_basic")),
+            care_standards={level: tuple(standard_history(s, hh.village_id, hh.residence_class,
+                                                          kind))
+                            for level, kind in CARE_KIND.items()},
+            self_care=case.self_care or person.self_care, name=person.name,
+            support_mode=case.support_mode, institution_name=case.institution_name,
+            residence_class=hh.residence_class,
+            notices=tuple(standard_notices(s, hh.village_id, hh.residence_class, "tekun_basic")))
+    income = s.scalar(select(func.coalesce(func.sum(Income.monthly_fen), 0))
+                      .where(Income.household_id == hh.id, Income.valid_from <= month,
+                             or_(Income.valid_until.is_(None), Income.valid_until > month)))
+    size = s.scalar(select(func.count()).select_from(HouseholdMembership)
+                    .where(HouseholdMembership.household_id == hh.id,
+                           or_(HouseholdMembership.joined_on.is_(None),
+                               HouseholdMembership.joined_on < month),
+                           or_(HouseholdMembership.left_on.is_(None),
+                               HouseholdMembership.left_on >= month)))
+    covered = tuple(CoveredMember(p.name, p.birth_date, p.in_school, p.disability_grade,
+                                  p.serious_illness)
+                    for p in s.scalars(select(Person).join(CaseMember,
+                                                           CaseMember.person_id == Person.id)
+                                       .where(CaseMember.case_id == case.id,
+                                              CaseMember.covered_from <= month,
+                                              or_(CaseMember.covered_until.is_(None),
+                                                  CaseMember.covered_until > month))
+                                       .order_by(Person.id)))
+    return DibaoInputs(
+        standards=tuple(standard_history(s, hh.village_id, hh.residence_class, "dibao")),
+        household_income_fen=income, household_size=max(size, 1), covered=covered,
+        rules=DibaoRules.from_policy(policy_for(s, hh.village_id, month)),
+        residence_class=hh.residence_class,
+        notices=tuple(standard_notices(s, hh.village_id, hh.residence_class, "dibao")))
+
+
+def case_entitlement(s: Session, case_id: int, month: dt.date) -> Entitlement:
+    """The amount and breakdown for a case and a month (whether or not the case is paid that
+    month: see :meth:`~assistcase.services.cases.CaseView.paid_in`)."""
+    inputs = case_inputs(s, case_id, month)
+    if isinstance(inputs, TekunInputs):
+        return tekun_entitlement(inputs, month)
+    return dibao_entitlement(inputs, month)
+
+
+# --- a whole area -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecalcResult:
+    area_id: int
+    month: dt.date
+    cases: int
+    amount_fen: int
+    exit_review: int
+    skipped_no_standard: int
+    seconds: float
+
+
+def _counties(s: Session, area: Area) -> list[Area]:
+    """The counties whose rules apply to the households under ``area``."""
+    if area.level in ("province", "city"):
+        prefix = code_prefix(area.code, area.level)
+        return list(s.scalars(select(Area).where(Area.level == "county",
+                                                 Area.code.like(prefix + "%"))))
+    county = area
+    while county is not None and county.level != "county":
+        county = s.get(Area, county.parent_id) if county.parent_id else None
+    return [county] if county is not None else []
+
+
+def _years_before(day: dt.date, years: int) -> str:
+    return dt.date(day.year - years, day.month, 1).isoformat()
+
+
+_PARAM_COLUMNS = ("county_id", "residence_class", "dibao", "basic", "care_full", "care_partial",
+                  "care_none", "p_eld", "p_dis", "p_ill", "p_min", "floor_fen", "rounding")
+
+# Dibao amount as an exact fraction num/den of fen (den = 100 × household size), then rounded
+# once: the gap method with extras and the floor, exactly as entitlement.dibao_entitlement.
+_RECALC_SQL = """
+INSERT INTO entitlements (month, case_id, household_id, program, standard_fen,
+                          household_income_fen, household_size, covered_members, extra_percent,
+                          amount_fen, exit_review, computed_at)
+WITH params({param_columns}) AS (VALUES {param_rows}),
+vc(village_id, county_id) AS MATERIALIZED (
+    SELECT v.id, t.parent_id FROM areas AS v JOIN areas AS t ON t.id = v.parent_id
+    WHERE v.level = 'village' AND v.code LIKE :prefix),
+paying AS MATERIALIZED (
+    SELECT c.id AS case_id, c.program, c.household_id, c.self_care,
+           MAX((SELECT COUNT(*) FROM household_memberships AS hm
+                WHERE hm.household_id = c.household_id
+                  AND (hm.joined_on IS NULL OR hm.joined_on < :month)
+                  AND (hm.left_on IS NULL OR hm.left_on >= :month)), 1) AS size, p.*
+    FROM assistance_cases AS c
+    JOIN households AS h ON h.id = c.household_id
+    JOIN vc ON vc.village_id = h.village_id
+    JOIN params AS p ON p.county_id = vc.county_id AND p.residence_class = h.residence_class
+    WHERE c.paid_from <= :month AND (c.paid_until IS NULL OR c.paid_until > :month)
+      AND (:program IS NULL OR c.program = :program)),
+inc AS MATERIALIZED (
+    SELECT i.household_id, SUM(i.monthly_fen) AS income FROM incomes AS i
+    WHERE i.household_id IN (SELECT household_id FROM paying WHERE program = 'dibao')
+      AND i.valid_from <= :month AND (i.valid_until IS NULL OR i.valid_until > :month)
+    GROUP BY i.household_id),
+cov AS MATERIALIZED (
+    SELECT pay.case_id, COUNT(*) AS covered,
+           SUM(MAX(CASE WHEN pe.birth_date <= :elderly_born THEN pay.p_eld ELSE 0 END,
+                   CASE WHEN pe.disability_grade IN (1, 2) THEN pay.p_dis ELSE 0 END,
+                   CASE WHEN pe.serious_illness THEN pay.p_ill ELSE 0 END,
+                   CASE WHEN pe.birth_date > :minor_born
+                          OR (pe.in_school AND pe.birth_date > :pupil_born)
+                        THEN pay.p_min ELSE 0 END)) AS pct
+    FROM paying AS pay
+    JOIN case_members AS cm ON cm.case_id = pay.case_id AND cm.covered_from <= :month
+                            AND (cm.covered_until IS NULL OR cm.covered_until > :month)
+    JOIN persons AS pe ON pe.id = cm.person_id
+    WHERE pay.program = 'dibao'
+    GROUP BY pay.case_id),
+dib AS (
+    SELECT pay.case_id, pay.household_id, pay.dibao, pay.size, pay.rounding,
+           COALESCE(inc.income, 0) AS income, COALESCE(cov.covered, 0) AS covered,
+           COALESCE(cov.pct, 0) AS pct,
+           MAX((pay.dibao * pay.size - COALESCE(inc.income, 0)) * COALESCE(cov.covered, 0) * 100
+               + pay.dibao * COALESCE(cov.pct, 0) * pay.size,
+               pay.floor_fen * COALESCE(cov.covered, 0) * 100 * pay.size) AS num,
+           100 * pay.size AS den
+    FROM paying AS pay
+    LEFT JOIN inc ON inc.household_id = pay.household_id
+    LEFT JOIN cov ON cov.case_id = pay.case_id
+    WHERE pay.program = 'dibao' AND pay.dibao IS NOT NULL)
+SELECT :month, case_id, household_id, 'dibao', dibao, income, size, covered, pct,
+       CASE WHEN income >= dibao * size OR covered = 0 THEN 0
+            WHEN rounding = 'up_yuan' THEN (num + 100 * den - 1) / (100 * den) * 100
+            WHEN rounding = 'nearest_yuan' THEN (2 * num + 100 * den) / (200 * den) * 100
+            ELSE (2 * num + den) / (2 * den) END,
+       income >= dibao * size, :now
+FROM dib
+UNION ALL
+SELECT :month, case_id, household_id, 'tekun', basic, 0, size, 1, 0,
+       basic + COALESCE(CASE self_care WHEN 'full' THEN care_full
+                                        WHEN 'partial' THEN care_partial
+                                        WHEN 'none' THEN care_none END, 0),
+       0, :now
+FROM paying WHERE program = 'tekun' AND basic IS NOT NULL
+"""
+
+_SCOPE_SQL = """
+SELECT COUNT(*) FROM assistance_cases AS c
+JOIN households AS h ON h.id = c.household_id
+JOIN areas AS v ON v.id = h.village_id
+WHERE v.code LIKE :prefix AND c.paid_from <= :month
+  AND (c.paid_until IS NULL OR c.paid_until > :month)
+  AND (:program IS NULL OR c.program = :program)
+"""
+
+
+def recalculate_area(db: Database, actor: str | int, area_id: int, month: dt.date,
+                     progress: ProgressFn | None = None,
+                     cancel: CancelToken | None = None) -> RecalcResult:
+    """Recompute the entitlements of every case paid in ``month`` under ``area_id`` (any
+    level), replacing the area's rows for that month, in one transaction. Cases whose county
+    has no standard in force are skipped and counted."""
+    if not isinstance(month, dt.date):
+        raise ValidationError.single("month", "give the month", "请选择月份")
+    t0 = time.perf_counter()
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        area = s.get(Area, area_id)
+        if area is None:
+            raise NotFoundError("area", area_id, "区划")
+        result = recalculate_in(s, user, area, month, progress, cancel)
+    (progress or (lambda _f, _m: None))(1.0, "done 完成")
+    return RecalcResult(area.id, result.month, result.cases, result.amount_fen,
+                        result.exit_review, result.skipped_no_standard, time.perf_counter() - t0)
+
+
+def recalculate_in(s: Session, user, area: Area, month: dt.date,
+                   progress: ProgressFn | None = None,
+                   cancel: CancelToken | None = None,
+                   program: str | None = None) -> RecalcResult:
+    """The recalculation inside the caller's write transaction (the roster build uses it so
+    that entitlements and roster lines are written together or not at all). ``program``
+    ('dibao' or 'tekun') limits it to that program's cases: a roster of one program
+    recomputes only what it pays."""
+    month = first_of_month(month)
+    report = progress or (lambda _f, _m: None)
+    t0 = time.perf_counter()
+    prefix = code_like(area.code, area.level)
+    rows, params = [], {}
+    for i, county in enumerate(_counties(s, area)):
+        policy = policy_for(s, county.id, month)
+        for cls in ("urban", "rural"):
+            def fen(kind: str) -> int | None:
+                row = standard_for(s, county.id, cls, kind, month)
+                return row[1] if row else None
+            values = (county.id, cls, fen("dibao"), fen("tekun_basic"), fen("care_full"),
+                      fen("care_partial"), fen("care_none"), policy.increment_elderly_pct,
+                      policy.increment_severe_disability_pct,
+                      policy.increment_serious_illness_pct, policy.increment_minor_pct,
+                      policy.floor_fen_per_person, policy.rounding)
+            names = [f"p{i}_{cls}_{c}" for c in _PARAM_COLUMNS]
+            params.update(zip(names, values))
+            rows.append("(" + ", ".join(f"CAST(:{n} AS INTEGER)" if c not in
+                                        ("residence_class", "rounding") else f":{n}"
+                                        for n, c in zip(names, _PARAM_COLUMNS)) + ")")
+    report(0.1, "rules resolved 已取得标准")
+    if cancel is not None:
+        cancel.check()
+    scope = {"prefix": prefix, "month": month.isoformat(), "program": program}
+    s.execute(text("DELETE FROM entitlements WHERE month = :month"
+                   " AND (:program IS NULL OR program = :program) AND household_id IN "
+                   "(SELECT h.id FROM households AS h JOIN areas AS v ON v.id = h.village_id"
+                   " WHERE v.code LIKE :prefix)"), scope)
+    if rows:
+        sql = _RECALC_SQL.format(param_columns=", ".join(_PARAM_COLUMNS),
+                                 param_rows=", ".join(rows))
+        s.execute(text(sql), {**params, **scope,
+                              "elderly_born": _years_before(month, 60),
+                              "minor_born": _years_before(month, 16),
+                              "pupil_born": _years_before(month, 18),
+                              # UTC, as every other timestamp (case events are compared to it)
+                              "now": utcnow().isoformat(sep=" ", timespec="microseconds")})
+    report(0.8, "entitlements written 已计算")
+    if cancel is not None:
+        cancel.check()
+    cases, amount, exits = s.execute(text(
+        "SELECT COUNT(*), COALESCE(SUM(e.amount_fen), 0), COALESCE(SUM(e.exit_review), 0)"
+        " FROM entitlements AS e JOIN households AS h ON h.id = e.household_id"
+        " JOIN areas AS v ON v.id = h.village_id"
+        " WHERE e.month = :month AND v.code LIKE :prefix"
+        " AND (:program IS NULL OR e.program = :program)"), scope).one()
+    in_scope = s.execute(text(_SCOPE_SQL), scope).scalar_one()
+    what = f"{program} entitlements" if program else "entitlements"
+    Auditor(s, user).note("recalculate", "entitlement", area.id,
+                          f"{what} of {area.name} for {month:%Y-%m}: {cases} cases, "
+                          f"{amount} fen, {exits} flagged for exit review, "
+                          f"{in_scope - cases} without a standard")
+    return RecalcResult(area.id, month, cases, amount, exits, in_scope - cases,
+                        time.perf_counter() - t0)
+
+
+@dataclass(frozen=True)
+class EntitlementLine:
+    case_id: int
+    household_id: int
+    household_number: str
+    head_name: str
+    program: str
+    standard_fen: int
+    household_income_fen: int
+    household_size: int
+    covered_members: int
+    amount_fen: int
+    exit_review: bool
+
+
+def area_entitlements(s: Session, area_id: int, month: dt.date, exit_review_only: bool = False,
+                      limit: int | None = 1000) -> list[EntitlementLine]:
+    """The computed entitlements of an area and month (optionally only those flagged for exit
+    review), by household number."""
+    area = s.get(Area, area_id)
+    if area is None:
+        raise NotFoundError("area", area_id, "区划")
+    prefix = code_like(area.code, area.level)
+    sql = ("SELECT e.case_id, h.id, h.number, h.head_name, e.program, e.standard_fen,"
+           " e.household_income_fen, e.household_size, e.covered_members, e.amount_fen,"
+           " e.exit_review FROM entitlements AS e JOIN households AS h ON h.id = e.household_id"
+           " JOIN areas AS v ON v.id = h.village_id"
+           " WHERE e.month = :month AND v.code LIKE :prefix"
+           + (" AND e.exit_review" if exit_review_only else "")
+           + " ORDER BY h.number, e.case_id" + (f" LIMIT {int(limit)}" if limit else ""))
+    return [EntitlementLine(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+                            bool(r[10]))
+            for r in s.execute(text(sql), {"month": first_of_month(month).isoformat(),
+                                           "prefix": prefix})]

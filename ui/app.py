@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
-from PySide6.QtCore import (QCoreApplication, QEvent, QLibraryInfo, QLocale, QObject, QTimer,
-                            QTranslator)
+from PySide6.QtCore import (QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QLibraryInfo, QLocale,
+                            QObject, QTimer, QTranslator)
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -56,15 +57,33 @@ def install_translations(app: QApplication, lang: str) -> None:
     QLocale.setDefault(locale)
     if lang == "en":
         return
-    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    for name, directory in (("qtbase_zh_CN", qt_dir),
-                            ("assistcase_zh_CN", str(TRANSLATIONS_DIR))):
+    for name, directories in (("qtbase_zh_CN", qt_translation_dirs()),
+                              ("assistcase_zh_CN", [str(TRANSLATIONS_DIR)])):
         tr = QTranslator(app)
-        if tr.load(name, directory):
+        if any(tr.load(name, directory) for directory in directories):
             app.installTranslator(tr)
             _keep.append(tr)
         else:
-            log.warning("translation %s not found in %s", name, directory)
+            log.warning("translation %s not found in %s", name, directories)
+
+
+# Qt 6's own file dialog says "&Look in:" and "Files of &type:", which qtbase_zh_CN.qm (made for
+# the older "Look in:") does not translate: the app's catalogue carries them (context
+# QFileDialog; it is installed after Qt's, so it answers first).
+QT_GAPS = (QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"),
+           QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"))
+
+
+def qt_translation_dirs() -> list[str]:
+    """Where Qt's own Chinese (file dialogs' 查找范围, 文件类型, buttons) may be: Qt's configured
+    path, PySide6's own folder (a wheel's QLibraryInfo can point elsewhere), the app's
+    resources (a packager may put it there)."""
+    import PySide6
+
+    dirs = [QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)]
+    dirs += [str(Path(p) / "Qt" / "translations") for p in PySide6.__path__]
+    dirs.append(str(TRANSLATIONS_DIR))
+    return [d for d in dict.fromkeys(dirs) if d]
 
 
 def create_application(argv: list[str], lang: str) -> QApplication:

@@ -558,9 +558,7 @@ class CasesPage(QWidget):
             note = "" if view.paid_in(month) else "\n" + self.tr(
                 "(The case is not paid in this month.)")
             self.breakdown.setPlainText(ent.text(self.lang) + note)
-        self.events.setPlainText("\n".join(
-            f"{e.happened_on} {e.step} {e.username} {e.reason} {e.details}".rstrip()
-            for e in view.events))
+        self.events.setPlainText("\n".join(e.text(self.lang) for e in view.events))
 
     # --- exit review ------------------------------------------------------------------------
 

@@ -1531,16 +1531,12 @@
         <translation>记录</translation>
     </message>
     <message>
-        <source>Field</source>
-        <translation>字段</translation>
+        <source>Changes</source>
+        <translation>变更内容</translation>
     </message>
     <message>
-        <source>Old value</source>
-        <translation>原值</translation>
-    </message>
-    <message>
-        <source>New value</source>
-        <translation>新值</translation>
+        <source>Everyone</source>
+        <translation>全部人员</translation>
     </message>
     <message>
         <source>Members</source>
@@ -1577,6 +1573,22 @@
     <message>
         <source>Close</source>
         <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Changes made on or after this day</source>
+        <translation>此日及以后的变更</translation>
+    </message>
+    <message>
+        <source>Changes made on or before this day</source>
+        <translation>此日及以前的变更</translation>
+    </message>
+    <message>
+        <source>any day</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>操作人</translation>
     </message>
     <message>
         <source>Date:</source>
@@ -1617,22 +1629,6 @@
     <message>
         <source>registration</source>
         <translation>登记时起</translation>
-    </message>
-    <message>
-        <source>created</source>
-        <translation>新建</translation>
-    </message>
-    <message>
-        <source>changed</source>
-        <translation>修改</translation>
-    </message>
-    <message>
-        <source>deleted</source>
-        <translation>删除</translation>
-    </message>
-    <message>
-        <source>imported</source>
-        <translation>导入</translation>
     </message>
     <message>
         <source>None</source>
@@ -2739,6 +2735,17 @@
     <message>
         <source>%1 item(s). Each is paid by the next roster built for its program and area, exactly once.</source>
         <translation>共 %1 项。每项由该项目、该区划下一期生成的花名册发放，且只发放一次。</translation>
+    </message>
+</context>
+<context>
+    <name>QFileDialog</name>
+    <message>
+        <source>&amp;Look in:</source>
+        <translation>查找范围(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>Files of &amp;type:</source>
+        <translation>文件类型(&amp;T)：</translation>
     </message>
 </context>
 <context>

@@ -165,3 +165,49 @@ def test_dibao_category_is_refused_on_a_household_with_no_case(db, window, house
     editor.discard()
     new = window.registry.new_household()
     assert new.category.findData("dibao") < 0 and new.category.findData("tekun") < 0
+
+
+def test_progress_dialogs_speak_one_language():
+    from ui.tasks import progress_text
+
+    assert progress_text("pages 351/1431 第351/1431页", True) == "第351/1431页"
+    assert progress_text("pages 351/1431 第351/1431页", False) == "pages 351/1431"
+    assert progress_text("lines 生成明细", True) == "生成明细"
+    assert progress_text("lines 生成明细", False) == "lines"
+    assert progress_text("完成", False, "Building") == "Building"
+    assert progress_text("1,000 rows read 已读取1,000行", True) == "已读取1,000行"
+
+
+def test_progress_dialog_label_is_in_chinese(qtbot, zh):
+    from ui.tasks import BackgroundTask
+
+    task = BackgroundTask(lambda progress, cancel: progress(0.5, "lines 生成明细"), "生成花名册")
+    with qtbot.waitSignal(task.finished, timeout=10000):
+        task.start()
+    assert task._dialog.labelText() == "生成明细"
+
+
+def test_case_log_names_its_steps_in_chinese():
+    import datetime as dt
+
+    from assistcase.services.cases import EventView
+
+    e = EventView("economic_check", dt.date(2026, 1, 5), "王五", "", "not passed: 收入超标",
+                  dt.datetime(2026, 1, 5))
+    assert e.text("zh") == "2026-01-05 家庭经济状况核对 王五 未通过：收入超标"
+    assert e.text("en") == "2026-01-05 economic status check 王五 not passed: 收入超标"
+    c = EventView("coverage", dt.date(2026, 1, 5), "王五", "",
+                  "not covered from 2026-02 自2026年02月起停保: 张三", dt.datetime(2026, 1, 5))
+    assert "apply" not in c.text("zh") and "自2026年02月起停保" in c.text("zh")
+    assert "not covered from 2026-02" in c.text("en") and "停保" not in c.text("en")
+
+
+def test_qt_own_dialogs_speak_chinese(qtbot, zh):
+    from PySide6.QtWidgets import QFileDialog, QLabel
+
+    dlg = QFileDialog()
+    dlg.setOption(QFileDialog.Option.DontUseNativeDialog)
+    qtbot.addWidget(dlg)
+    texts = {lbl.text() for lbl in dlg.findChildren(QLabel)}
+    assert "查找范围(&L)：" in texts and "文件类型(&T)：" in texts
+    assert not any("Look in" in t or "Files of" in t for t in texts)

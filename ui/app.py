@@ -25,10 +25,13 @@ _keep: list[object] = []  # translators must outlive the application's use of th
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="assistcase-gui", description="AssistCase desktop app")
     p.add_argument("--db", help="database file or SQLAlchemy URL")
-    p.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
+    p.add_argument("--lang", default=None, choices=["zh_CN", "en"],
+                   help="interface language (default: the settings' choice, else zh_CN)")
     p.add_argument("--user", default=None, help="acting user for the audit log")
-    p.add_argument("--demo-households", type=int, default=2000,
-                   help="size of the demo city created when the database is empty (0: none)")
+    p.add_argument("--demo-households", type=int, default=None,
+                   help="size of the demo county created when the database is empty (0: none;"
+                        " default 2000 for the default database, none for a --db file: a new"
+                        " database starts empty)")
     p.add_argument("--read-only", action="store_true",
                    help="supervisor view: pages show no editing controls")
     p.add_argument("--exit-when-shown", action="store_true",
@@ -86,10 +89,15 @@ def qt_translation_dirs() -> list[str]:
     return [d for d in dict.fromkeys(dirs) if d]
 
 
-def create_application(argv: list[str], lang: str) -> QApplication:
+def create_application(argv: list[str], lang: str | None) -> QApplication:
     app = QApplication.instance() or QApplication(argv)
     QCoreApplication.setOrganizationName("AssistCase")
     QCoreApplication.setApplicationName("AssistCase")
+    if lang is None:
+        from PySide6.QtCore import QSettings
+
+        lang = str(QSettings().value("ui/lang", "zh_CN"))
+        lang = lang if lang in ("zh_CN", "en") else "zh_CN"
     load_font(app)
     install_translations(app, lang)
     return app
@@ -174,6 +182,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     app = create_application([sys.argv[0], *argv], args.lang)
+    if args.lang is None:
+        args.lang = "zh_CN" if QLocale().name().startswith("zh") else "en"
     from .crash import install_exception_hook
 
     install_exception_hook()  # unexpected errors: the log file in the data directory + a dialog
@@ -198,14 +208,25 @@ def main(argv: list[str] | None = None) -> int:
 
     with db.read() as s:
         empty = registry_is_empty(s)
-    if empty and args.demo_households > 0:
+    demo_households = args.demo_households
+    if demo_households is None:  # the first run's own database gets the demo; --db FILE: empty
+        import os
+
+        demo_households = 2000 if args.db is None and not os.environ.get("ASSISTCASE_DB") else 0
+    if empty and demo_households <= 0:
+        from assistcase.services.areas import ensure_areas
+
+        ensure_areas(db, actor)  # the division codes are reference data, not demo data
+    if empty and demo_households > 0:
         from assistcase.demo import generate_demo_city
+        from assistcase.demo.registry import DEMO_COUNTY
 
         from .tasks import BackgroundTask
 
         task = BackgroundTask(
-            lambda progress, cancel: generate_demo_city(db, actor, households=args.demo_households,
-                                                   seed=1, progress=progress, cancel=cancel),
+            lambda progress, cancel: generate_demo_city(db, actor, households=demo_households,
+                                                   seed=1, progress=progress, cancel=cancel,
+                                                   county=DEMO_COUNTY),
             QCoreApplication.translate("app", "Creating the demo database…"))
         task.succeeded.connect(lambda _summary: show_window())
         task.cancelled.connect(show_window)

@@ -296,6 +296,7 @@ class CasesPage(QWidget):
         v.addWidget(self.hh_label)
         self.hh_cases = QListWidget()
         self.hh_cases.setMaximumHeight(80)
+        self.hh_cases.setMinimumHeight(44)  # two cases show; the page fits a laptop
         v.addWidget(self.hh_cases)
         open_row = QHBoxLayout()
         self.program = QComboBox()
@@ -373,7 +374,27 @@ class CasesPage(QWidget):
         self.events.setReadOnly(True)
         texts_row = QHBoxLayout()  # side by side: the page must fit a laptop's height
         texts_row.addWidget(self.breakdown, 3)
-        texts_row.addWidget(self.events, 2)
+        # the case log and the case's papers (材料) per step, in tabs beside the entitlement
+        from PySide6.QtWidgets import QTabWidget
+
+        from .papers_widget import PapersWidget
+
+        self.side_tabs = QTabWidget()
+        self.side_tabs.addTab(self.events, self.tr("Case log"))
+        papers_box = QWidget()
+        pv = QVBoxLayout(papers_box)
+        pv.setContentsMargins(2, 2, 2, 2)
+        self.paper_step = QComboBox()
+        self.paper_step.setObjectName("paper_step")
+        for step in ("apply", "economic_check", "investigation", "publicity", "confirm"):
+            self.paper_step.addItem(C.EventView(step, dt.date.today(), "", "", "",
+                                                dt.datetime.now()).step_label(self.lang), step)
+        self.paper_step.currentIndexChanged.connect(lambda _i: self._show_papers())
+        self.papers = PapersWidget(self.db, self.actor, self.read_only)
+        self.papers.controls.insertWidget(0, self.paper_step)  # one row: the page's height
+        pv.addWidget(self.papers, 1)
+        self.side_tabs.addTab(papers_box, self.tr("Papers"))
+        texts_row.addWidget(self.side_tabs, 2)
         v.addLayout(texts_row, 1)
 
         self.find_btn.clicked.connect(self.find_household)
@@ -530,7 +551,14 @@ class CasesPage(QWidget):
         self.show_case()
         self.refresh_cases()
 
+    def _show_papers(self) -> None:
+        if self.case_id is None:
+            self.papers.set_record()
+        else:
+            self.papers.set_record(step=self.paper_step.currentData(), case_id=self.case_id)
+
     def show_case(self) -> None:
+        self._show_papers()
         if self.case_id is None:
             self.case_label.setText(self.tr("No case selected."))
             self.breakdown.clear()

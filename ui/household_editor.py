@@ -257,6 +257,10 @@ class HouseholdEditor(QDialog):
         self.tabs.addTab(incomes_tab, self.tr("Incomes"))
         self.tabs.addTab(property_tab, self.tr("Property"))
         self.tabs.addTab(history_tab, self.tr("History"))
+        from .papers_widget import PapersWidget
+
+        self.papers = PapersWidget(self.db, self.actor, self.read_only)
+        self.tabs.addTab(self.papers, self.tr("Papers"))
 
         self.general_error = self._error_label()
         self.general_error.setObjectName("general_error")
@@ -408,7 +412,7 @@ class HouseholdEditor(QDialog):
                     i = self.category.findData(value)
                     if i >= 0:
                         self.category.removeItem(i)
-                for i in (1, 2, 3):
+                for i in (1, 2, 3, 4):
                     self.tabs.setTabEnabled(i, False)
                 self.close_household_btn.setEnabled(False)
                 self.cases_btn.setEnabled(False)
@@ -450,8 +454,9 @@ class HouseholdEditor(QDialog):
                 self._fill_money(d)
                 self._fill_history_users()
                 self._fill_history()
+                self.papers.set_record(household_id=self.household_id)
                 active = d.status == "active"
-                for i in (1, 2, 3):
+                for i in (1, 2, 3, 4):
                     self.tabs.setTabEnabled(i, True)
                 for w in (self.save_btn, self.close_household_btn, self.add_member_btn,
                           self.remove_member_btn, self.make_head_btn):

@@ -941,6 +941,14 @@
         <translation>保障对象变更…</translation>
     </message>
     <message>
+        <source>Case log</source>
+        <translation>案件记录</translation>
+    </message>
+    <message>
+        <source>Papers</source>
+        <translation>材料</translation>
+    </message>
+    <message>
         <source>Only an open dibao case&apos;s covered members change; an extreme-hardship case covers its one person.</source>
         <translation>只有未终止的低保案件可以变更保障对象；特困供养案件只保障其本人。</translation>
     </message>
@@ -1365,6 +1373,17 @@
     </message>
 </context>
 <context>
+    <name>HelpWindow</name>
+    <message>
+        <source>AssistCase help</source>
+        <translation>社会救助个案管理 帮助</translation>
+    </message>
+    <message>
+        <source>Search the help…</source>
+        <translation>搜索帮助…</translation>
+    </message>
+</context>
+<context>
     <name>HouseholdEditor</name>
     <message>
         <source>&amp;Village</source>
@@ -1533,6 +1552,10 @@
     <message>
         <source>Changes</source>
         <translation>变更内容</translation>
+    </message>
+    <message>
+        <source>Papers</source>
+        <translation>材料</translation>
     </message>
     <message>
         <source>Everyone</source>
@@ -2461,10 +2484,61 @@
     </message>
 </context>
 <context>
+    <name>ListTools</name>
+    <message>
+        <source>Filter the rows shown (any column contains…)</source>
+        <translation>筛选本列表（任一列包含…）</translation>
+    </message>
+    <message>
+        <source>rows containing “{text}”</source>
+        <translation>包含“{text}”的行</translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation>打开(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Copy rows</source>
+        <translation>复制行(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Export the list to Excel…</source>
+        <translation>导出到Excel(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>&amp;Filter the rows…</source>
+        <translation>筛选(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>Export the list</source>
+        <translation>导出列表</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>List</source>
+        <translation>列表</translation>
+    </message>
+    <message>
+        <source>Exporting the list…</source>
+        <translation>正在导出列表…</translation>
+    </message>
+    <message>
+        <source>The list could not be written: {error}</source>
+        <translation>列表无法写入：{error}</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <source>AssistCase — social assistance case management</source>
         <translation>AssistCase — 社会救助个案管理</translation>
+    </message>
+    <message>
+        <source>DEMO DATA (not real households)</source>
+        <translation>演示数据（非真实救助对象）</translation>
     </message>
     <message>
         <source>Not available in this version yet</source>
@@ -2477,6 +2551,100 @@
     <message>
         <source>Database: {path}</source>
         <translation>数据库：{path}</translation>
+    </message>
+    <message>
+        <source>Demo data</source>
+        <translation>演示数据</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;New empty database…</source>
+        <translation>新建空数据库(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>&amp;Backups and restore…</source>
+        <translation>备份与恢复(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>Sign &amp;out</source>
+        <translation>退出登录(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Copy the selected rows</source>
+        <translation>复制选中的行(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Find…</source>
+        <translation>查找(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>&amp;Export the list to Excel…</source>
+        <translation>导出当前列表到Excel(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>查看(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Reset window size and columns</source>
+        <translation>恢复默认窗口大小和列宽(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Tools</source>
+        <translation>工具(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Import a household register…</source>
+        <translation>导入户籍名册(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Hel&amp;p</source>
+        <translation>帮助(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Help for this page</source>
+        <translation>本页帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>快捷键(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;About AssistCase</source>
+        <translation>关于(&amp;A)</translation>
+    </message>
+    <message>
+        <source>About AssistCase</source>
+        <translation>关于社会救助个案管理</translation>
+    </message>
+    <message>
+        <source>AssistCase {version}: social assistance case management (社会救助).
+Database: {path}</source>
+        <translation>社会救助个案管理 {version}
+数据库：{path}</translation>
+    </message>
+    <message>
+        <source>Backups and restore</source>
+        <translation>备份与恢复</translation>
+    </message>
+    <message>
+        <source>Backups and restore come with the backup module, which this build does not have yet. Until then: assistcase db backup on the command line.</source>
+        <translation>本版本尚未包含备份与恢复模块。在此之前，请在命令行使用 assistcase db backup 备份。</translation>
     </message>
 </context>
 <context>
@@ -2619,6 +2787,69 @@
     <message>
         <source>Enter the amount per person in yuan, for example 210.</source>
         <translation>请输入每人补贴金额（元），例如 210。</translation>
+    </message>
+</context>
+<context>
+    <name>PapersWidget</name>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Paper</source>
+        <translation>材料</translation>
+    </message>
+    <message>
+        <source>Added by</source>
+        <translation>添加人</translation>
+    </message>
+    <message>
+        <source>Added at</source>
+        <translation>添加时间</translation>
+    </message>
+    <message>
+        <source>Content hash (SHA-256)</source>
+        <translation>内容校验码（SHA-256）</translation>
+    </message>
+    <message>
+        <source>Attach a file…</source>
+        <translation>添加文件…</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation>移除…</translation>
+    </message>
+    <message>
+        <source>Paper:</source>
+        <translation>材料：</translation>
+    </message>
+    <message>
+        <source>Required papers: </source>
+        <translation>应附材料：</translation>
+    </message>
+    <message>
+        <source>Attach a file</source>
+        <translation>添加文件</translation>
+    </message>
+    <message>
+        <source>Scans, photos, documents</source>
+        <translation>扫描件、照片、文档</translation>
+    </message>
+    <message>
+        <source>No program on this computer opened the file. It is kept at: {path}</source>
+        <translation>本机没有程序能打开此文件。文件保存在：{path}</translation>
+    </message>
+    <message>
+        <source>Remove the paper</source>
+        <translation>移除材料</translation>
+    </message>
+    <message>
+        <source>Why is it removed? (kept, and recorded)</source>
+        <translation>移除原因（文件保留，并记入变更记录）：</translation>
     </message>
 </context>
 <context>
@@ -3287,6 +3518,33 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     <message>
         <source>Bank returns imported: %1 paid (%2 yuan), %3 failed (%4 yuan). Failed payments are reissued by the next roster.</source>
         <translation>银行回盘已导入：成功 %1 笔（%2 元），失败 %3 笔（%4 元）。失败的款项将在下期花名册中重发。</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>The language applies from the next start. Standards, limits and periods are policy settings: the standards page keeps them in the database, with the notice each comes from.</source>
+        <translation>界面语言在下次启动时生效。保障标准、审批限额、期限等属于政策设置，在“保障标准”页维护，保存在数据库中并注明依据文件。</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>界面语言</translation>
+    </message>
+    <message>
+        <source>First page</source>
+        <translation>启动时显示</translation>
+    </message>
+    <message>
+        <source>New empty database</source>
+        <translation>新建空数据库</translation>
+    </message>
+    <message>
+        <source>AssistCase database (*.sqlite3)</source>
+        <translation>社会救助数据库 (*.sqlite3)</translation>
     </message>
 </context>
 <context>

@@ -211,3 +211,21 @@ def test_qt_own_dialogs_speak_chinese(qtbot, zh):
     texts = {lbl.text() for lbl in dlg.findChildren(QLabel)}
     assert "查找范围(&L)：" in texts and "文件类型(&T)：" in texts
     assert not any("Look in" in t or "Files of" in t for t in texts)
+
+
+def test_aid_documents_checklist_speaks_english_in_english(qtbot, qapp):
+    from PySide6.QtCore import QLocale, Qt
+
+    from ui.aid_page import _checked, _documents_list
+
+    before = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    try:
+        docs = _documents_list(["火灾事故认定书"])
+        qtbot.addWidget(docs)
+    finally:
+        QLocale.setDefault(before)
+    texts = [docs.item(i).text() for i in range(docs.count())]
+    assert "fire report" in texts and not any("\u4e00" <= ch <= "\u9fff" for t in texts for ch in t)
+    assert _checked(docs) == ["火灾事故认定书"]  # stored as the document's Chinese name
+    assert docs.item(0).checkState() == Qt.CheckState.Unchecked

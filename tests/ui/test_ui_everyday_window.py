@@ -352,3 +352,26 @@ def test_every_page_speaks_english_only_with_lang_en(qtbot, qapp, city_db):
                 page.task.wait()
     finally:
         QLocale.setDefault(before)
+
+
+def test_column_headers_and_navigation_are_not_cut(window, zh):
+    from PySide6.QtWidgets import QHeaderView
+
+    nav = window.nav
+    fm = nav.fontMetrics()
+    for i in range(nav.count()):
+        assert fm.horizontalAdvance(nav.item(i).text()) < nav.width() - 12, nav.item(i).text()
+    for entry in PAGES:
+        window.show_page(entry.key)
+        QApplication.processEvents()
+        for tools in window.list_tools[entry.key]:
+            header = tools.view.horizontalHeader()
+            model = tools.view.model()
+            for c in range(model.columnCount()):
+                text = str(model.headerData(c, Qt.Orientation.Horizontal) or "")
+                if not text or header.isSectionHidden(c) or \
+                        header.sectionResizeMode(c) != QHeaderView.ResizeMode.Interactive or \
+                        (header.stretchLastSection() and c == model.columnCount() - 1):
+                    continue
+                need = max(header.fontMetrics().horizontalAdvance(x) for x in text.split("\n"))
+                assert header.sectionSize(c) >= need, (entry.key, text, header.sectionSize(c))

@@ -99,6 +99,9 @@ class InlineErrors:
         err.setWordWrap(True)
         err.hide()
         lay.addWidget(err)
+        # the form label's buddy is this box: Alt+<mnemonic> must reach the field itself
+        box.setFocusProxy(widget)
+        box.setFocusPolicy(widget.focusPolicy())
         for key in (keys,) if isinstance(keys, str) else keys:
             err.setObjectName(f"error_{key}")
             self.labels[key] = err
@@ -411,8 +414,11 @@ def _documents_list(received: tuple[str, ...] | list[str]) -> QListWidget:
     docs.setResizeMode(QListWidget.ResizeMode.Adjust)
     docs.setSpacing(2)
     names = list(A.DOCUMENT_SUGGESTIONS) + [d for d in received if d not in A.DOCUMENT_SUGGESTIONS]
+    english = not docs.locale().name().startswith("zh")
     for name in names:
-        it = QListWidgetItem(name)
+        # the stored name is the Chinese one; an English reader sees its English label
+        it = QListWidgetItem(A.DOCUMENT_LABELS_EN.get(name, name) if english else name)
+        it.setData(Qt.ItemDataRole.UserRole, name)
         it.setFlags(Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
                     | Qt.ItemFlag.ItemIsUserCheckable)
         it.setCheckState(Qt.CheckState.Checked if name in received else Qt.CheckState.Unchecked)
@@ -423,7 +429,8 @@ def _documents_list(received: tuple[str, ...] | list[str]) -> QListWidget:
 
 
 def _checked(docs: QListWidget) -> list[str]:
-    return [docs.item(i).text() for i in range(docs.count())
+    return [docs.item(i).data(Qt.ItemDataRole.UserRole) or docs.item(i).text()
+            for i in range(docs.count())
             if docs.item(i).checkState() == Qt.CheckState.Checked]
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from pathlib import Path
 
-from PySide6.QtCore import (QCoreApplication, QEvent, QLibraryInfo, QLocale, QObject, QTimer,
-                            QTranslator)
+from PySide6.QtCore import (QT_TRANSLATE_NOOP, QCoreApplication, QEvent, QLibraryInfo, QLocale,
+                            QObject, QTimer, QTranslator)
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -24,14 +25,17 @@ _keep: list[object] = []  # translators must outlive the application's use of th
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="assistcase-gui", description="AssistCase desktop app")
     p.add_argument("--db", help="database file or SQLAlchemy URL")
-    p.add_argument("--lang", default="zh_CN", choices=["zh_CN", "en"])
+    p.add_argument("--lang", default=None, choices=["zh_CN", "en"],
+                   help="interface language (default: the settings' choice, else zh_CN)")
     p.add_argument("--user", default=None, help="user name to sign in as (the sign-in window "
                                                 "starts with it)")
     p.add_argument("--password-stdin", action="store_true",
                    help="read the password of --user from standard input instead of the "
                         "sign-in window (scripted starts, the startup benchmark)")
-    p.add_argument("--demo-households", type=int, default=2000,
-                   help="size of the demo city created when the database is empty (0: none)")
+    p.add_argument("--demo-households", type=int, default=None,
+                   help="size of the demo county created when the database is empty (0: none;"
+                        " default 2000 for the default database, none for a --db file: a new"
+                        " database starts empty)")
     p.add_argument("--read-only", action="store_true",
                    help="open this file read-only: pages show no editing controls (what a "
                         "user may do otherwise follows their roles)")
@@ -61,21 +65,44 @@ def install_translations(app: QApplication, lang: str) -> None:
     QLocale.setDefault(locale)
     if lang == "en":
         return
-    qt_dir = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    for name, directory in (("qtbase_zh_CN", qt_dir),
-                            ("assistcase_zh_CN", str(TRANSLATIONS_DIR))):
+    for name, directories in (("qtbase_zh_CN", qt_translation_dirs()),
+                              ("assistcase_zh_CN", [str(TRANSLATIONS_DIR)])):
         tr = QTranslator(app)
-        if tr.load(name, directory):
+        if any(tr.load(name, directory) for directory in directories):
             app.installTranslator(tr)
             _keep.append(tr)
         else:
-            log.warning("translation %s not found in %s", name, directory)
+            log.warning("translation %s not found in %s", name, directories)
 
 
-def create_application(argv: list[str], lang: str) -> QApplication:
+# Qt 6's own file dialog says "&Look in:" and "Files of &type:", which qtbase_zh_CN.qm (made for
+# the older "Look in:") does not translate: the app's catalogue carries them (context
+# QFileDialog; it is installed after Qt's, so it answers first).
+QT_GAPS = (QT_TRANSLATE_NOOP("QFileDialog", "&Look in:"),
+           QT_TRANSLATE_NOOP("QFileDialog", "Files of &type:"))
+
+
+def qt_translation_dirs() -> list[str]:
+    """Where Qt's own Chinese (file dialogs' 查找范围, 文件类型, buttons) may be: Qt's configured
+    path, PySide6's own folder (a wheel's QLibraryInfo can point elsewhere), the app's
+    resources (a packager may put it there)."""
+    import PySide6
+
+    dirs = [QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)]
+    dirs += [str(Path(p) / "Qt" / "translations") for p in PySide6.__path__]
+    dirs.append(str(TRANSLATIONS_DIR))
+    return [d for d in dict.fromkeys(dirs) if d]
+
+
+def create_application(argv: list[str], lang: str | None) -> QApplication:
     app = QApplication.instance() or QApplication(argv)
     QCoreApplication.setOrganizationName("AssistCase")
     QCoreApplication.setApplicationName("AssistCase")
+    if lang is None:
+        from PySide6.QtCore import QSettings
+
+        lang = str(QSettings().value("ui/lang", "zh_CN"))
+        lang = lang if lang in ("zh_CN", "en") else "zh_CN"
     load_font(app)
     install_translations(app, lang)
     return app
@@ -184,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
     app = create_application([sys.argv[0], *argv], args.lang)
+    if args.lang is None:
+        args.lang = "zh_CN" if QLocale().name().startswith("zh") else "en"
     from .crash import install_exception_hook
 
     install_exception_hook()  # unexpected errors: the log file in the data directory + a dialog
@@ -218,8 +247,14 @@ def main(argv: list[str] | None = None) -> int:
     # a database with users is signed in to as it is; a blank one gets the demo (or asks for
     # its first administrator)
     empty = core.may_write and is_blank_database(db)
-    if empty and args.demo_households > 0:
+    demo_households = args.demo_households
+    if demo_households is None:  # the first run's own database gets the demo; --db FILE: empty
+        import os
+
+        demo_households = 2000 if args.db is None and not os.environ.get("ASSISTCASE_DB") else 0
+    if empty and demo_households > 0:
         from assistcase.demo import generate_demo_city
+        from assistcase.demo.registry import DEMO_COUNTY
         from assistcase.demo_users import create_demo_role_users, create_demo_users
 
         from .ops import Change, Op, show_error
@@ -228,8 +263,9 @@ def main(argv: list[str] | None = None) -> int:
         db.signed_in = core.actor = admin
 
         def make_demo(progress, cancel):
-            summary = core.write(generate_demo_city, households=args.demo_households, seed=1,
-                                 progress=progress, cancel=cancel, monitoring=True)
+            summary = core.write(generate_demo_city, households=demo_households, seed=1,
+                                 progress=progress, cancel=cancel, monitoring=True,
+                                 county=DEMO_COUNTY)
             create_demo_role_users(db, admin)
             return summary
 

@@ -305,6 +305,7 @@ class CasesPage(Page):
         v.addWidget(self.hh_label)
         self.hh_cases = QListWidget()
         self.hh_cases.setMaximumHeight(80)
+        self.hh_cases.setMinimumHeight(44)  # two cases show; the page fits a laptop
         v.addWidget(self.hh_cases)
         open_row = QHBoxLayout()
         self.program = QComboBox()
@@ -337,10 +338,18 @@ class CasesPage(Page):
         self.step_who.setPlaceholderText(self.tr("Investigators"))
         self.step_text = QLineEdit()
         self.step_text.setPlaceholderText(self.tr("Findings or reason"))
-        form.addRow(self.tr("Date (publicity start)"), self.step_date)
-        form.addRow(self.tr("Publicity end"), self.step_end)
-        form.addRow(self.tr("Who"), self.step_who)
-        form.addRow(self.tr("Findings / reason"), self.step_text)
+        # two fields a row: the page must fit a 1366×768 laptop and 1920×1080 at 150 %
+        dates = QHBoxLayout()
+        dates.addWidget(self.step_date)
+        dates.addWidget(QLabel(self.tr("Publicity end")))
+        dates.addWidget(self.step_end)
+        dates.addStretch(1)
+        form.addRow(self.tr("Date (publicity start)"), dates)
+        texts = QHBoxLayout()
+        texts.addWidget(self.step_who, 1)
+        texts.addWidget(QLabel(self.tr("Findings / reason")))
+        texts.addWidget(self.step_text, 2)
+        form.addRow(self.tr("Who"), texts)
         buttons = QHBoxLayout()
         self.check_btn = QPushButton(self.tr("Record economic check"))
         self.investigate_btn = QPushButton(self.tr("Record home investigation"))
@@ -370,11 +379,32 @@ class CasesPage(Page):
         v.addLayout(month_row)
         self.breakdown = QPlainTextEdit()
         self.breakdown.setReadOnly(True)
-        v.addWidget(self.breakdown, 1)
         self.events = QPlainTextEdit()
         self.events.setReadOnly(True)
-        self.events.setMaximumHeight(140)
-        v.addWidget(self.events)
+        texts_row = QHBoxLayout()  # side by side: the page must fit a laptop's height
+        texts_row.addWidget(self.breakdown, 3)
+        # the case log and the case's papers (材料) per step, in tabs beside the entitlement
+        from PySide6.QtWidgets import QTabWidget
+
+        from .papers_widget import PapersWidget
+
+        self.side_tabs = QTabWidget()
+        self.side_tabs.addTab(self.events, self.tr("Case log"))
+        papers_box = QWidget()
+        pv = QVBoxLayout(papers_box)
+        pv.setContentsMargins(2, 2, 2, 2)
+        self.paper_step = QComboBox()
+        self.paper_step.setObjectName("paper_step")
+        for step in ("apply", "economic_check", "investigation", "publicity", "confirm"):
+            self.paper_step.addItem(C.EventView(step, dt.date.today(), "", "", "",
+                                                dt.datetime.now()).step_label(self.lang), step)
+        self.paper_step.currentIndexChanged.connect(lambda _i: self._show_papers())
+        self.papers = PapersWidget(self.db, self.actor, self.read_only)
+        self.papers.controls.insertWidget(0, self.paper_step)  # one row: the page's height
+        pv.addWidget(self.papers, 1)
+        self.side_tabs.addTab(papers_box, self.tr("Papers"))
+        texts_row.addWidget(self.side_tabs, 2)
+        v.addLayout(texts_row, 1)
 
         self.find_btn.clicked.connect(self.find_household)
         self.hh_number.returnPressed.connect(self.find_household)
@@ -523,7 +553,14 @@ class CasesPage(Page):
         self.refresh_cases()
         self.broadcast(Change.CASES)
 
+    def _show_papers(self) -> None:
+        if self.case_id is None:
+            self.papers.set_record()
+        else:
+            self.papers.set_record(step=self.paper_step.currentData(), case_id=self.case_id)
+
     def show_case(self) -> None:
+        self._show_papers()
         if self.case_id is None:
             self.case_label.setText(self.tr("No case selected."))
             self.breakdown.clear()
@@ -550,9 +587,7 @@ class CasesPage(Page):
             note = "" if view.paid_in(month) else "\n" + self.tr(
                 "(The case is not paid in this month.)")
             self.breakdown.setPlainText(ent.text(self.lang) + note)
-        self.events.setPlainText("\n".join(
-            f"{e.happened_on} {e.step} {e.username} {e.reason} {e.details}".rstrip()
-            for e in view.events))
+        self.events.setPlainText("\n".join(e.text(self.lang) for e in view.events))
 
     # --- exit review ------------------------------------------------------------------------
 

@@ -23,7 +23,8 @@ from assistcase.db import Database
 from assistcase.errors import (AssistCaseError, ConcurrentEditError, FieldError, ServiceResult,
                                ValidationError)
 from assistcase.rules.idnumber import age_on, parse_resident_id
-from assistcase.services.queries import HouseholdDetail, audit_trail, household_detail
+from assistcase.services.queries import HouseholdDetail, household_detail
+from assistcase.services.history import household_history, history_users
 from assistcase.services.registry import SINCE_ALWAYS
 from assistcase.services import registry as reg
 
@@ -111,6 +112,9 @@ class HouseholdEditor(QDialog):
         err = self._error_label()
         err.setObjectName(f"error_{key}")
         lay.addWidget(err)
+        # the form label's buddy is this box: Alt+<mnemonic> must reach the field itself
+        box.setFocusProxy(widget)
+        box.setFocusPolicy(widget.focusPolicy())
         self._field_errors[key] = err
         self._field_widgets[key] = widget
         return box
@@ -138,6 +142,8 @@ class HouseholdEditor(QDialog):
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.village.currentIndexChanged.connect(self._mark_dirty)
+        self._village_classes = reg.village_classes(self.db)
+        self.village.currentIndexChanged.connect(self._village_chosen)
         self.residence_class = self._combo("residence_class")
         self.category = self._combo("category")
         self.address = QLineEdit()
@@ -164,6 +170,7 @@ class HouseholdEditor(QDialog):
         forms = QHBoxLayout()
         forms.addLayout(form_left, 1)
         forms.addLayout(form_right, 1)
+        self._member_error_lines: dict[tuple[int, int] | None, list[str]] = {}
 
         # members
         self.members = QTableWidget(0, 13)
@@ -243,14 +250,19 @@ class HouseholdEditor(QDialog):
                                        self.property_error, self._add_property,
                                        self._delete_property, None, (end_property_btn,))
         self.history = self._simple_table([self.tr("When"), self.tr("Who"), self.tr("Action"),
-                                           self.tr("Record"), self.tr("Field"),
-                                           self.tr("Old value"), self.tr("New value")])
+                                           self.tr("Record"), self.tr("Changes")])
+        self.history.setWordWrap(True)
+        history_tab = self._history_tab()
 
         self.tabs = QTabWidget()
         self.tabs.addTab(members_tab, self.tr("Members"))
         self.tabs.addTab(incomes_tab, self.tr("Incomes"))
         self.tabs.addTab(property_tab, self.tr("Property"))
-        self.tabs.addTab(self.history, self.tr("History"))
+        self.tabs.addTab(history_tab, self.tr("History"))
+        from .papers_widget import PapersWidget
+
+        self.papers = PapersWidget(self.db, self.actor, self.read_only)
+        self.tabs.addTab(self.papers, self.tr("Papers"))
 
         self.general_error = self._error_label()
         self.general_error.setObjectName("general_error")
@@ -290,6 +302,15 @@ class HouseholdEditor(QDialog):
         lay.addWidget(self.reload_btn)
         lay.addWidget(self.warning_label)
         lay.addWidget(self.buttons)
+        # Tab from the bank field goes on to the member table, not to the tab strip (a name
+        # typed next would otherwise be lost)
+        QWidget.setTabOrder(self.bank_name, self.members)
+        self.tabs.tabBar().setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        # Enter commits a cell; it must not press 保存 first (the save would reload the table
+        # before the typed text is committed, and the text would be lost). Ctrl+S saves.
+        for b in self.findChildren(QPushButton):
+            b.setAutoDefault(False)
+            b.setDefault(False)
 
     def _make_read_only(self) -> None:
         """Supervisor view: every control that writes is removed, fields cannot be edited."""
@@ -315,6 +336,30 @@ class HouseholdEditor(QDialog):
                 if item is not None:
                     item.setFlags(item.flags() & ~(Qt.ItemFlag.ItemIsEditable
                                                    | Qt.ItemFlag.ItemIsUserCheckable))
+
+    def _history_tab(self) -> QWidget:
+        """The history with its filters: from / until (a blank date is no bound) and user."""
+        w = QWidget()
+        lay = QVBoxLayout(w)
+        row = QHBoxLayout()
+        self.history_from = self._date_edit(self.tr("Changes made on or after this day"))
+        self.history_until = self._date_edit(self.tr("Changes made on or before this day"))
+        for edit in (self.history_from, self.history_until):
+            edit.setMinimumDate(QDate(2000, 1, 1))
+            edit.setSpecialValueText(self.tr("any day"))
+            edit.setDate(edit.minimumDate())
+            edit.dateChanged.connect(lambda _d: self._fill_history())
+        self.history_user = QComboBox()
+        self.history_user.currentIndexChanged.connect(lambda _i: self._fill_history())
+        for text, widget in ((self.tr("From"), self.history_from),
+                             (self.tr("Until"), self.history_until),
+                             (self.tr("User"), self.history_user)):
+            row.addWidget(QLabel(text))
+            row.addWidget(widget)
+        row.addStretch(1)
+        lay.addLayout(row)
+        lay.addWidget(self.history)
+        return w
 
     def _simple_table(self, headers: list[str]) -> QTableWidget:
         t = QTableWidget(0, len(headers))
@@ -372,7 +417,11 @@ class HouseholdEditor(QDialog):
                 self.title.setText(self.tr("New household"))
                 self.setWindowTitle(self.tr("New household"))
                 self.add_member_row(relation="head")
-                for i in (1, 2, 3):
+                for value in reg.CASE_CATEGORIES:  # only a confirmed case gives these
+                    i = self.category.findData(value)
+                    if i >= 0:
+                        self.category.removeItem(i)
+                for i in (1, 2, 3, 4):
                     self.tabs.setTabEnabled(i, False)
                 self.close_household_btn.setEnabled(False)
                 self.cases_btn.setEnabled(False)
@@ -380,7 +429,6 @@ class HouseholdEditor(QDialog):
                 self.make_head_btn.setEnabled(False)
             else:
                 d = self.core.read(household_detail, self.household_id)
-                trail = self.core.read(audit_trail, self.household_id)
                 if d is None:
                     raise AssistCaseError(f"household {self.household_id} not found",
                                           f"未找到户 {self.household_id}")
@@ -395,6 +443,12 @@ class HouseholdEditor(QDialog):
                 self.setWindowTitle(self.tr("Household {number}").format(number=d.number))
                 self._set_combo(self.village, d.village_id)
                 self._set_combo(self.residence_class, d.residence_class)
+                if self.category.findData(d.category) < 0:  # began as a new household
+                    blocker = self.category.blockSignals(True)
+                    self.category.clear()
+                    for value, text in choices("category"):
+                        self.category.addItem(text, value)
+                    self.category.blockSignals(blocker)
                 self._set_combo(self.category, d.category)
                 self.address.setText(d.address)
                 self.phone.setText(d.phone)
@@ -403,10 +457,14 @@ class HouseholdEditor(QDialog):
                 self.bank_name.setText(d.bank_name)
                 for m in d.members:
                     self.add_member_row(person_id=m.id, data=m)
+                if self.members.rowCount():
+                    self.members.setCurrentCell(0, M_NAME)
                 self._fill_money(d)
-                self._fill_history(trail)
+                self._fill_history_users()
+                self._fill_history()
+                self.papers.set_record(household_id=self.household_id)
                 active = d.status == "active"
-                for i in (1, 2, 3):
+                for i in (1, 2, 3, 4):
                     self.tabs.setTabEnabled(i, True)
                 for w in (self.save_btn, self.close_household_btn, self.add_member_btn,
                           self.remove_member_btn, self.make_head_btn):
@@ -440,16 +498,42 @@ class HouseholdEditor(QDialog):
     def _since_text(self, since: dt.date) -> str:
         return self.tr("registration") if since == SINCE_ALWAYS else since.isoformat()
 
-    def _fill_history(self, trail) -> None:
+    def _fill_history_users(self) -> None:
+        combo = self.history_user
+        blocker = combo.blockSignals(True)
+        current = combo.currentData()
+        combo.clear()
+        combo.addItem(self.tr("Everyone"), "")
+        for name in history_users(self.db, self.household_id):
+            combo.addItem(name, name)
+        self._set_combo(combo, current or "")
+        combo.blockSignals(blocker)
+
+    def _fill_history(self) -> None:
+        """The readable history from the core: one row per change, described."""
+        if self.household_id is None:
+            return
         self.history.setRowCount(0)
-        actions = {"create": self.tr("created"), "update": self.tr("changed"),
-                   "delete": self.tr("deleted"), "import": self.tr("imported")}
-        for a in trail:
-            self._append(self.history, a.id, [a.at.strftime("%Y-%m-%d %H:%M"),
-                                              a.username,
-                                              actions.get(a.action, a.action),
-                                              f"{a.entity} {a.entity_id or ''}", a.field or "",
-                                              a.old_value or "", a.new_value or ""])
+
+        def bound(edit: QDateEdit):
+            return None if edit.date() == edit.minimumDate() else edit.date().toPython()
+
+        entries = household_history(self.db, self.household_id,
+                                    "zh" if _lang_is_zh(self) else "en",
+                                    since=bound(self.history_from),
+                                    until=bound(self.history_until),
+                                    user=self.history_user.currentData() or None)
+        for i, e in enumerate(entries):
+            self._append(self.history, i, [e.at.strftime("%Y-%m-%d %H:%M"), e.user,
+                                           e.action_label, e.record,
+                                           "\n".join(
+                                               f"{ln.label}: {ln.old} → {ln.new}"
+                                               if ln.old and ln.new else
+                                               f"{ln.label}: {ln.new or ln.old}"
+                                               for ln in e.lines) + (
+                                               ("\n" if e.lines else "") + e.note
+                                               if e.note else "")])
+        self.history.resizeRowsToContents()
 
     @staticmethod
     def _append(table: QTableWidget, key: int, texts: list[str]) -> None:
@@ -525,6 +609,12 @@ class HouseholdEditor(QDialog):
         if item.column() == M_ID:
             self.id_hint.hide()  # committed: the row itself now shows the result
             self._update_derived(item.row(), show_error=True)
+        elif item.column() == M_NAME and item.text().strip():
+            blocker = self.members.blockSignals(True)
+            item.setBackground(QBrush())
+            item.setToolTip("")
+            self.members.blockSignals(blocker)
+            self._clear_cell_error(item.row(), M_NAME)
 
     def _update_derived(self, row: int, show_error: bool = False) -> None:
         """Show birth date, sex and age derived from the ID number, or the error inline."""
@@ -545,6 +635,7 @@ class HouseholdEditor(QDialog):
                 return
             cell.setBackground(QBrush())
             cell.setToolTip("")
+            self._clear_cell_error(row, M_ID)
             t.item(row, M_SEX).setText(label("sex", rid.sex))
             t.item(row, M_BIRTH).setText(rid.birth_date.isoformat())
             t.item(row, M_AGE).setText(str(age_on(rid.birth_date, dt.date.today())))
@@ -611,6 +702,7 @@ class HouseholdEditor(QDialog):
                     self.property_error):
             lbl.clear()
             lbl.hide()
+        self._member_error_lines.clear()
         self.warning_label.hide()
         self.reload_btn.hide()
         self.id_hint.hide()
@@ -630,14 +722,24 @@ class HouseholdEditor(QDialog):
             item.setToolTip(self._message(err))
         self.members.blockSignals(blocker)
         self._add_member_error(
-            self.tr("Row {row}: {message}").format(row=row + 1, message=self._message(err)))
+            self.tr("Row {row}: {message}").format(row=row + 1, message=self._message(err)),
+            (row, column))
 
-    def _add_member_error(self, text: str) -> None:
-        lines = [x for x in self.member_errors.text().split("\n") if x]
+    def _add_member_error(self, text: str, cell: tuple[int, int] | None = None) -> None:
+        lines = self._member_error_lines.setdefault(cell, [])
         if text not in lines:
             lines.append(text)
+        self._show_member_errors()
+
+    def _show_member_errors(self) -> None:
+        lines = [x for group in self._member_error_lines.values() for x in group]
         self.member_errors.setText("\n".join(lines))
-        self.member_errors.show()
+        self.member_errors.setVisible(bool(lines))
+
+    def _clear_cell_error(self, row: int, column: int) -> None:
+        """A corrected cell loses its colour and its line under the table at once."""
+        if self._member_error_lines.pop((row, column), None) is not None:
+            self._show_member_errors()
 
     def show_errors(self, errors: list[FieldError]) -> None:
         """Put each message next to the field or member cell it names; focus the first."""
@@ -689,8 +791,18 @@ class HouseholdEditor(QDialog):
     # --- saving ---------------------------------------------------------------------------
 
     def _mark_dirty(self, *_args: Any) -> None:
-        if not self._loading:
+        # read-only: making the cells read-only emits itemChanged, which is no edit
+        if not self._loading and not self.read_only:
             self._dirty = True
+
+    def _village_chosen(self, _index: int) -> None:
+        """Choosing a village proposes its urban/rural class (a 村 is rural: it is paid by
+        the rural standard)."""
+        if self._loading or self.read_only:
+            return
+        cls = self._village_classes.get(self.village.currentData())
+        if cls is not None:
+            self._set_combo(self.residence_class, cls)
 
     @property
     def dirty(self) -> bool:
@@ -884,7 +996,7 @@ class HouseholdEditor(QDialog):
         super().reject()
 
     def reject(self) -> None:
-        if self._dirty:
+        if self._dirty and not self.read_only:
             answer = QMessageBox.question(
                 self, self.tr("Unsaved changes"),
                 self.tr("This household has unsaved changes. Discard them?"),

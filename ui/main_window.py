@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QMainWindow,
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QHBoxLayout, QLabel,
+                               QListWidget, QListWidgetItem, QMainWindow, QMessageBox,
                                QPushButton, QStackedWidget, QWidget)
 
 from assistcase import __version__
@@ -17,11 +19,19 @@ from .ops import as_core
 from .signin import ChangePasswordDialog, IdleLock, allowed
 
 
+# The default window: what a township laptop shows (1366×768, and 1920×1080 at 150 %, i.e.
+# 1280×720 logical pixels), less the task bar and the title bar.
+DEFAULT_SIZE = (1280, 800)
+FRAME_ALLOWANCE = (0, 40)
+
+
 class MainWindow(QMainWindow):
     """``actor``: the signed-in :class:`~assistcase.services.auth.Identity` (its pages and
     buttons follow its permissions; a plain user name shows every page, as before sign-in).
     ``read_only`` opens the file read-only whoever is signed in. ``idle_lock_msec``: the idle
     lock's time (default: the database's ``idle_lock_minutes`` policy; 0: none)."""
+
+    sign_out_requested = Signal()  # the app signs in again; nothing connected: close
 
     def __init__(self, core: Core | Database, actor=None, read_only: bool = False,
                  parent: QWidget | None = None, idle_lock_msec: int | None = None):
@@ -32,15 +42,18 @@ class MainWindow(QMainWindow):
         self.read_only = read_only = self.core.read_only
         self.entries = [e for e in PAGES if allowed(actor, *e.sees)
                         and (e.key != "users" or isinstance(actor, Identity))]
+        from assistcase.services.meta import is_demo
+
+        self.demo = is_demo(db) or (isinstance(actor, Identity) and actor.demo)
         title = self.tr("AssistCase — social assistance case management")
-        if isinstance(actor, Identity) and actor.demo:
-            title += " — " + self.tr("演示数据 (demo data)")
+        if self.demo:
+            title += " — " + self.tr("DEMO DATA (not real households)")
         self.setWindowTitle(title)
         self.pages: dict[str, QWidget] = {}
+        self.list_tools: dict[str, list] = {}
 
         self.nav = QListWidget()
         self.nav.setObjectName("navigation")
-        self.nav.setFixedWidth(150)
         self.nav.setStyleSheet("QListWidget { font-size: 14px; } "
                                "QListWidget::item { padding: 8px 6px; }")
         self.stack = QStackedWidget()
@@ -53,6 +66,7 @@ class MainWindow(QMainWindow):
                 item.setToolTip(self.tr("Not available in this version yet"))
             self.nav.addItem(item)
         self.nav.currentRowChanged.connect(self._show_row)
+        self._fit_navigation()
 
         central = QWidget()
         lay = QHBoxLayout(central)
@@ -87,11 +101,199 @@ class MainWindow(QMainWindow):
                 self.lock_button.clicked.connect(self.idle_lock.lock)
         self.statusBar().addPermanentWidget(QLabel(self.tr("Database: {path}").format(path=where)))
         self.statusBar().addPermanentWidget(QLabel(f"v{__version__}"))
-        self.resize(1280, 800)
+        if self.demo:
+            badge = QLabel(self.tr("Demo data"))
+            badge.setObjectName("demo_badge")
+            badge.setStyleSheet("color: white; background: #b3261e; padding: 1px 6px;")
+            self.statusBar().addPermanentWidget(badge)
+        self._build_menus()
+        self.resize(*self.default_size())
         self._restore_state()
         # a caseworker's day starts with what is due; who has no to-do list, with the first page
         self.show_page("todo" if any(e.key == "todo" for e in self.entries)
                        else self.entries[0].key)
+
+    def _fit_navigation(self) -> None:
+        """As wide as its longest title (English titles are longer than Chinese ones)."""
+        fm = self.nav.fontMetrics()
+        font = self.nav.font()
+        font.setPixelSize(14)
+        from PySide6.QtGui import QFontMetrics
+
+        fm = QFontMetrics(font)
+        widest = max(fm.horizontalAdvance(e.translated_title()) for e in PAGES)
+        self.nav.setFixedWidth(max(130, widest + 36))
+
+    def default_size(self) -> tuple[int, int]:
+        """1280×800, or less where the screen is smaller (a 1366×768 laptop)."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        w, h = DEFAULT_SIZE
+        if screen is not None:
+            avail = screen.availableGeometry()
+            w = min(w, avail.width() - FRAME_ALLOWANCE[0])
+            h = min(h, avail.height() - FRAME_ALLOWANCE[1])
+        return w, h
+
+    # --- menus ------------------------------------------------------------------------------
+
+    def _action(self, menu, text: str, slot, shortcut=None, name: str = "") -> QAction:
+        act = QAction(text, self)
+        if shortcut is not None:
+            act.setShortcut(QKeySequence(shortcut))
+            act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        if name:
+            act.setObjectName(name)
+        act.triggered.connect(lambda _checked=False: slot())
+        menu.addAction(act)
+        return act
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu(self.tr("&File"))
+        file_menu.setObjectName("menu_file")
+        self.new_db_action = self._action(file_menu, self.tr("&New empty database…"),
+                                          self.new_database, None, "new_database")
+        file_menu.addSeparator()
+        self.backup_action = self._action(file_menu, self.tr("&Backups and restore…"),
+                                          self.open_backups, "Ctrl+Shift+B", "backups")
+        file_menu.addSeparator()
+        self._action(file_menu, self.tr("Sign &out"), self.sign_out, None, "sign_out")
+        # Ctrl+Q on every platform (the platform's Quit key is empty on some)
+        self.quit_shortcut = self._action(file_menu, self.tr("&Quit"), self.close, "Ctrl+Q",
+                                          "quit")
+
+        edit = bar.addMenu(self.tr("&Edit"))
+        edit.setObjectName("menu_edit")
+        self._action(edit, self.tr("&Copy the selected rows"), self.copy_rows, None, "copy_rows")
+        self._action(edit, self.tr("&Find…"), self.find, None, "find")
+        edit.addSeparator()
+        self._action(edit, self.tr("&Export the list to Excel…"), self.export_list, "Ctrl+E",
+                     "export_list")
+
+        view = bar.addMenu(self.tr("&View"))
+        view.setObjectName("menu_view")
+        for i, entry in enumerate(PAGES):
+            act = self._action(view, entry.translated_title(),
+                               lambda key=entry.key: self.show_page(key), f"Ctrl+{i + 1}",
+                               f"page_{entry.key}")
+            act.setEnabled(entry.factory is not None)
+        view.addSeparator()
+        self._action(view, self.tr("&Reset window size and columns"), self.reset_layout, None,
+                     "reset_layout")
+
+        tools = bar.addMenu(self.tr("&Tools"))
+        tools.setObjectName("menu_tools")
+        imp = self._action(tools, self.tr("&Import a household register…"),
+                           lambda: self.show_page("registry").import_spreadsheet(), None,
+                           "import")
+        imp.setEnabled(not self.read_only)
+        self._action(tools, self.tr("&Settings…"), self.open_settings, None, "settings")
+
+        # Alt+H belongs to the temporary-aid form's 救助户 field (issue 18): Help is Alt+P
+        help_menu = bar.addMenu(self.tr("Hel&p"))
+        help_menu.setObjectName("menu_help")
+        self._action(help_menu, self.tr("&Help for this page"), self.open_help, "F1", "help")
+        self._action(help_menu, self.tr("&Keyboard shortcuts"), self.open_shortcuts, None,
+                     "shortcuts")
+        self._action(help_menu, self.tr("&About AssistCase"), self.about, None, "about")
+
+    def current_key(self) -> str:
+        widget = self.stack.currentWidget()
+        return next((k for k, w in self.pages.items() if w is widget), "registry")
+
+    def open_help(self, topic: str | None = None):
+        from .help import HelpWindow
+
+        if getattr(self, "help_window", None) is None:
+            self.help_window = HelpWindow(self)
+        self.help_window.show_topic(topic or self.current_key())
+        self.help_window.show()
+        self.help_window.raise_()
+        return self.help_window
+
+    def open_shortcuts(self):
+        return self.open_help("shortcuts")
+
+    def about(self) -> None:
+        QMessageBox.about(self, self.tr("About AssistCase"), self.tr(
+            "AssistCase {version}: social assistance case management (社会救助).\n"
+            "Database: {path}").format(version=__version__, path=str(self.db.path or self.db.url)))
+
+    def open_backups(self):
+        """Backups and restore (issue 19's dialog, ui/backup_dialog.py on branch protect).
+        Until it is merged the menu item says so; the merge replaces this with its dialog."""
+        try:
+            from . import backup_dialog  # noqa: F401
+        except ImportError:
+            QMessageBox.information(self, self.tr("Backups and restore"), self.tr(
+                "Backups and restore come with the backup module, which this build does not "
+                "have yet. Until then: assistcase db backup on the command line."))
+            return None
+        dlg = backup_dialog.BackupDialog(self.db, self)
+        dlg.open()
+        return dlg
+
+    def sign_out(self) -> None:
+        """Leave the session: the sign-in (issue 13) listens to ``sign_out_requested``; with
+        nobody listening, the window closes."""
+        from PySide6.QtCore import QMetaMethod
+
+        if self.isSignalConnected(QMetaMethod.fromSignal(self.sign_out_requested)):
+            self.sign_out_requested.emit()
+        else:
+            self.close()
+
+    def open_settings(self):
+        from .settings_dialog import SettingsDialog
+
+        dlg = SettingsDialog(self)
+        dlg.open()
+        return dlg
+
+    def new_database(self) -> None:
+        from .settings_dialog import create_new_database
+
+        create_new_database(self)
+
+    def _current_list(self):
+        from .list_tools import tools_of
+
+        focus = QApplication.focusWidget()
+        while focus is not None and not isinstance(focus, QAbstractItemView):
+            focus = focus.parentWidget()
+        if focus is not None and tools_of(focus) is not None:
+            return tools_of(focus)
+        page = self.stack.currentWidget()
+        for t in self.list_tools.get(self.current_key(), []):
+            if t.view.isVisible() and page.isAncestorOf(t.view):
+                return t
+        return None
+
+    def copy_rows(self) -> None:
+        tools = self._current_list()
+        if tools is not None:
+            tools.copy()
+
+    def export_list(self) -> None:
+        tools = self._current_list()
+        if tools is not None:
+            tools.ask_export()
+
+    def find(self) -> None:
+        page = self.stack.currentWidget()
+        if hasattr(page, "focus_search"):
+            page.focus_search()
+            return
+        tools = self._current_list()
+        if tools is not None:
+            tools.show_filter()
+
+    def reset_layout(self) -> None:
+        settings = QSettings()
+        settings.remove("main/geometry")
+        settings.remove("lists")
+        self.showNormal()
+        self.resize(*self.default_size())
 
     # --- pages ------------------------------------------------------------------------------
 
@@ -115,6 +317,10 @@ class MainWindow(QMainWindow):
                 self.statusBar().addWidget(status)
             self.pages[key] = widget
             self._index[key] = self.stack.addWidget(widget)
+            from .list_tools import install
+
+            self.list_tools[key] = install(widget, key, str(self.actor),
+                                           entry.translated_title())
         return self.pages[key]
 
     def show_page(self, key: str) -> QWidget:
@@ -185,11 +391,18 @@ class MainWindow(QMainWindow):
         geometry = settings.value("main/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+            w, h = self.default_size()  # remembered on a larger screen: fit this one
+            if not self.isMaximized() and (self.width() > max(w, DEFAULT_SIZE[0])
+                                           or self.height() > max(h, DEFAULT_SIZE[1])):
+                self.resize(min(self.width(), w), min(self.height(), h))
 
     def closeEvent(self, event) -> None:
         if self.idle_lock is not None:
             self.idle_lock.stop()
         QSettings().setValue("main/geometry", self.saveGeometry())
+        for tools in self.list_tools.values():
+            for t in tools:
+                t.save()
         for widget in self.pages.values():
             if hasattr(widget, "save_state"):
                 widget.save_state()

@@ -52,6 +52,26 @@ class _Worker(QObject):
             self.succeeded.emit(result)
 
 
+def _zh() -> bool:
+    from PySide6.QtCore import QLocale
+
+    return QLocale().name().startswith("zh")
+
+
+def progress_text(message: str, zh: bool, title: str = "") -> str:
+    """The part of a core progress message in the window's language. The core reports
+    "pages 351/1431 第351/1431页" (English, then Chinese): Chinese mode shows the part from
+    the first Chinese character on, English mode the part before it; a message with no part in
+    the language shows the task's (translated) title."""
+    first = next((i for i, ch in enumerate(message) if "\u4e00" <= ch <= "\u9fff"
+                  or ch in "第已"), None)
+    if first is None:
+        part = "" if zh else message
+    else:
+        part = message[first:] if zh else message[:first]
+    return part.strip() or title
+
+
 class BackgroundTask(QObject):
     """One background run. Connect to ``succeeded`` / ``failed`` / ``cancelled``, then
     :meth:`start`. ``finished`` is emitted after any of them."""
@@ -72,6 +92,7 @@ class BackgroundTask(QObject):
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._dialog: QProgressDialog | None = None
+        self._title = title
         if show_progress:
             dlg = QProgressDialog(title, self.tr("Cancel"), 0, 1000, parent)
             dlg.setWindowTitle(title)
@@ -132,7 +153,7 @@ class BackgroundTask(QObject):
         self.progressed.emit(fraction, message)
         if self._dialog is not None:
             self._dialog.setValue(int(max(0.0, min(1.0, fraction)) * 1000))
-            self._dialog.setLabelText(message)
+            self._dialog.setLabelText(progress_text(message, _zh(), self._title))
 
     def _done(self, emit: Callable[..., None], *args: Any) -> None:
         self._ended = True

@@ -7,6 +7,7 @@ from .assistance import (AssistanceCase, CaseEvent, CaseMember, EntitlementRow, 
 from .audit import AuditEntry, Role, RolePermission, User, UserRole
 from .base import Base
 from .care import CareInstitution
+from .papers import AppMeta, Paper
 from .liaison import (Assignment, Institution, InstitutionAssessment, InstitutionResult, Leader,
                       LiaisonRule, LiaisonRuleVersion, Rectification, Visit)
 from .monitoring import (HeldLine, MonitoringRun, MonitoringTask, MonitoringWarning,
@@ -28,3 +29,4 @@ __all__ += ["CareInstitution"]
 __all__ += ["HeldLine", "MonitoringRun", "MonitoringTask", "MonitoringWarning", "OutsideList",
             "OutsideListRow", "RegisterMembership", "WarningRule"]
 __all__ += ["Role", "RolePermission", "UserRole"]
+__all__ += ["AppMeta", "Paper"]

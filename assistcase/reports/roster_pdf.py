@@ -827,7 +827,7 @@ def _write(db: Database, roster_id: int, path: str | os.PathLike[str],
     with replaced_on_success(path) as tmp:
         with db.read() as s:  # one read transaction: totals and lines from the same snapshot
             view = R.roster_view(s, roster_id)
-            spec = make_spec(view, printed_at)
+            spec = _marked_if_demo(s, make_spec(view, printed_at))
             groups = print_groups(s, roster_id, spec.institutions)
             total_pages = _count_pages(groups, spec)
             report(0.0, f"pages 0/{total_pages} 第0/{total_pages}页")
@@ -983,6 +983,23 @@ def _period(view: R.RosterView) -> str:
     return text
 
 
+DEMO_MARK = "演示数据"
+
+
+def _marked_if_demo(s, spec: _Doc) -> _Doc:
+    """A demo database's printouts say 演示数据 on every page (watermark and footer): a
+    printed demo roster must never pass for a real one."""
+    from dataclasses import replace
+
+    from ..models import AppMeta
+
+    if s.get(AppMeta, "demo") is None or s.get(AppMeta, "demo").value != "1":
+        return spec
+    mark = f"{DEMO_MARK}（非真实救助对象）"
+    return replace(spec, footer_left=f"{mark}　{spec.footer_left}",
+                   watermark=f"{DEMO_MARK}　{spec.watermark}".strip())
+
+
 def _roster_spec(view: R.RosterView, printed_at: dt.datetime) -> _Doc:
     status = _status_text(view)
     return _Doc(
@@ -1133,7 +1150,8 @@ def _write_notices(db: Database, roster_id: int, path: Path | None, folder: Path
         view = R.roster_view(s, roster_id)
         groups = print_groups(s, roster_id, institutions=False)
         policies = _notice_policies(s, view, groups)
-        specs = [_notice_spec(view, printed_at, g, policies[g.county_code][0]) for g in groups]
+        specs = [_marked_if_demo(s, _notice_spec(view, printed_at, g, policies[g.county_code][0]))
+                 for g in groups]
         pages = [_village_pages(g, spec) for g, spec in zip(groups, specs)]
         total = sum(pages)
         lines = print_lines(s, roster_id, False)

@@ -46,6 +46,16 @@ DOCUMENT_SUGGESTIONS = ("临时救助申请书", "身份证复印件", "户口�
                         "入户调查表", "医疗费用票据", "诊断证明", "火灾事故认定书",
                         "交通事故认定书", "受灾情况证明", "入学通知书或学费票据", "村（居）委会证明")
 
+# The same documents as an English reader reads them (the stored name stays the Chinese one).
+DOCUMENT_LABELS_EN = {
+    "临时救助申请书": "temporary aid application", "身份证复印件": "copy of the ID card",
+    "户口簿复印件": "copy of the household register", "银行卡（存折）复印件": "copy of the bank card",
+    "入户调查表": "home investigation form", "医疗费用票据": "medical bills",
+    "诊断证明": "medical certificate", "火灾事故认定书": "fire report",
+    "交通事故认定书": "traffic accident report", "受灾情况证明": "disaster certificate",
+    "入学通知书或学费票据": "school admission or fee receipts",
+    "村（居）委会证明": "village committee certificate"}
+
 MAX_AMOUNT_FEN = 1_000_000_00  # one million yuan: anything above is a typing error
 
 

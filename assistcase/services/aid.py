@@ -56,7 +56,8 @@ from typing import Iterable
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from ..rules.aid import (AID_TYPES, APPROVAL_LEVELS, DOCUMENT_SUGGESTIONS, GRANTED_STATUSES,
+from ..rules.aid import (AID_TYPES, APPROVAL_LEVELS, DOCUMENT_LABELS_EN, DOCUMENT_SUGGESTIONS,
+                   GRANTED_STATUSES,
                    LEVEL_LABELS, MAX_AMOUNT_FEN, PAYMENT_METHODS, STATUS_LABELS, TYPE_LABELS,
                    ApprovalLimits, add_working_days, default_residence_class)
 from ..db import Database
@@ -80,7 +81,7 @@ from .auth import AID_LEVEL_PERMISSION, authorize, reader, requires
 __all__ = [
     "AidInput", "ApprovalInput", "AboveApprovalLimit", "AidCauseRow", "AidView", "AidRow",
     "AidFilter", "QueueItem", "PreviousAid", "PaperworkFile", "StatRow", "AidStatistics",
-    "AidRosterResult", "DOCUMENT_SUGGESTIONS",
+    "AidRosterResult", "DOCUMENT_SUGGESTIONS", "DOCUMENT_LABELS_EN",
     "aid_causes", "save_aid_cause", "record_aid", "update_aid", "approve_aid", "refuse_aid",
     "record_payment", "update_paperwork", "approval_limits", "case_limits", "aid_view",
     "list_aid", "approval_queue", "previous_aid", "paperwork_files", "overdue_paperwork",

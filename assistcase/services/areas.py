@@ -90,3 +90,13 @@ def load_areas_csv(db: Database, actor: str | int, path: Path = DEMO_AREAS_CSV) 
         Auditor(s, user, source=str(path)).note("import", "area", None,
                                                 f"loaded {len(by_code)} areas from {path.name}")
     return len(by_code)
+
+
+@requires("areas.write")
+def ensure_areas(db: Database, actor: str | int) -> int:
+    """Load the bundled division codes into a database that has none (a new, empty database
+    needs its villages to register anyone); returns the number loaded (0 when present)."""
+    with db.read() as s:
+        if s.scalar(select(Area.id).limit(1)) is not None:
+            return 0
+    return load_areas_csv(db, actor)

@@ -669,6 +669,35 @@ def record_review(db: Database, actor: str | int, case_id: int, on: dt.date, fin
 # --- reading ------------------------------------------------------------------------------
 
 
+# Phrases the steps store in their reason and details (some in both languages at once), and
+# how each language reads them: (pattern, English, Chinese).
+_EVENT_PHRASES = [
+    (r"exit review 退出核查: (.+?) (\S+) from (\d{4}-\d{2})", r"exit review: \1 from \3",
+     r"退出核查：\2，自\3起"),
+    (r"(?:退出核查减少保障|退出核查) exit review: ", "exit review: ", "退出核查："),
+    (r"exit review: (continue|reduce|suspend|terminate)\b", r"exit review: \1", r"退出核查：\1"),
+    (r"not covered from (\d{4}-\d{2}) 自(\S+?)起停保", r"not covered from \1", r"自\2起停保"),
+    (r"covered from (\d{4}-\d{2}) 自(\S+?)起保障", r"covered from \1", r"自\2起保障"),
+    (r"economic check not passed", "economic check not passed", "家庭经济状况核对未通过"),
+    (r"not passed: ", "not passed: ", "未通过："),
+    (r"no payment from ", "no payment from ", "停发自 "),
+    (r"paid from ", "paid from ", "发放自 "),
+]
+_OUTCOME_ZH = {"continue": "继续保障", "reduce": "减少保障", "suspend": "暂停", "terminate": "终止"}
+
+
+def _event_text(text: str, lang: str) -> str:
+    import re
+
+    zh = lang.startswith("zh")
+    for pattern, en_repl, zh_repl in _EVENT_PHRASES:
+        text = re.sub(pattern, zh_repl if zh else en_repl, text)
+    if zh:
+        text = re.sub(r"退出核查：(continue|reduce|suspend|terminate)\b",
+                      lambda m: "退出核查：" + _OUTCOME_ZH[m.group(1)], text)
+    return text
+
+
 @dataclass(frozen=True)
 class EventView:
     step: str
@@ -677,6 +706,17 @@ class EventView:
     reason: str
     details: str
     at: dt.datetime
+
+    def step_label(self, lang: str = "zh") -> str:
+        """申请, 家庭经济状况核对, … (the stored step code in the reader's language)."""
+        pair = STEP_LABELS.get(self.step)
+        return (pair[1] if lang.startswith("zh") else pair[0]) if pair else self.step
+
+    def text(self, lang: str = "zh") -> str:
+        """One line of the case log in the reader's language."""
+        return " ".join(x for x in (str(self.happened_on), self.step_label(lang), self.username,
+                                     _event_text(self.reason, lang),
+                                     _event_text(self.details, lang)) if x)
 
 
 @dataclass(frozen=True)

@@ -135,6 +135,59 @@ def next_household_number(s: Session, village: Area) -> str:
     return f"{prefix}{seq:04d}"
 
 
+def raise_all(errors: list[FieldError], duplicates: list[DuplicatePersonError]) -> None:
+    """Refuse with every problem found at once; a duplicate person keeps its own type (and
+    the other household it names) with the other problems added to its list."""
+    if not duplicates:
+        raise ValidationError(errors)
+    dup = duplicates[0]
+    dup.errors = list(errors)
+    dup.message_en = "; ".join(f"{e.field}: {e.message_en}" for e in errors)
+    dup.message_zh = "；".join(e.message_zh for e in errors)
+    dup.args = (dup.message_en,)
+    raise dup
+
+
+# Categories that only a confirmed case gives (DOMAIN §4, §8: 低保 and 特困 are decided by the
+# township's confirmation, 审核确认, never typed into the registry).
+CASE_CATEGORIES = {"dibao": ("subsistence allowance", "低保"),
+                   "tekun": ("extreme hardship", "特困")}
+
+
+def check_category(s: Session, hh: Household | None, category: str,
+                   errors: list[FieldError]) -> None:
+    """A household is 低保 or 特困 only with a confirmed (active or suspended) case of that
+    program; the cases page's confirmation sets the category itself."""
+    if category not in CASE_CATEGORIES:
+        return
+    from ..models.assistance import AssistanceCase
+
+    confirmed = hh is not None and s.scalar(
+        select(AssistanceCase.id).where(AssistanceCase.household_id == hh.id,
+                                        AssistanceCase.program == category,
+                                        AssistanceCase.status.in_(("active", "suspended")))
+        .limit(1)) is not None
+    if not confirmed:
+        en, zh = CASE_CATEGORIES[category]
+        errors.append(FieldError(
+            "category",
+            f"the category {en} comes from a confirmed {en} case; this household has none: "
+            f"apply and confirm on the cases page",
+            f"本户没有已审核确认的{zh}案件，不能设为{zh}：请在“救助审批”中申请并审核确认"))
+
+
+def village_classes(db: Database) -> dict[int, str]:
+    """Each village's proposed urban/rural class (:func:`assistcase.rules.residence.village_residence_class`)."""
+    from ..rules.residence import village_residence_class
+
+    township = Area.__table__.alias("township")
+    with db.read() as s:
+        rows = s.execute(select(Area.id, township.c.name, Area.name)
+                         .join(township, township.c.id == Area.parent_id)
+                         .where(Area.level == "village"))
+        return {vid: village_residence_class(tname, vname) for vid, tname, vname in rows}
+
+
 # The former private names, kept for existing callers.
 _validate_household = validate_household
 _validate_person = validate_person
@@ -254,13 +307,18 @@ def create_household(db: Database, actor: str | int, household: HouseholdData,
         if number and s.scalar(select(Household.id).where(Household.number == number)):
             errors.append(FieldError("number", f"household number {number} is already used",
                                      f"户编号 {number} 已被使用"))
-        if errors:
-            raise ValidationError(errors)
         existing = []
+        duplicates: list[DuplicatePersonError] = []
         for i, p in enumerate(parsed):
-            person = _holder(s, p.number)
-            _refuse_if_held(s, person, f"members[{i}].id_number")
+            person = _holder(s, p.number) if p is not None else None
+            try:
+                _refuse_if_held(s, person, f"members[{i}].id_number")
+            except DuplicatePersonError as dup:  # reported with every other problem
+                errors.extend(dup.errors)
+                duplicates.append(dup)
             existing.append(person)
+        if errors:
+            raise_all(errors, duplicates)
 
         audit = Auditor(s, user, source)
         village = s.get(Area, household.village_id)
@@ -743,8 +801,12 @@ class MemberEdit:
 
 
 def _check_member(s: Session, hh: Household, person: Person | None, data: PersonData,
-                  prefix: str, errors: list[FieldError]) -> Any:
-    """Validate one member edit; returns the parsed ID number or None."""
+                  prefix: str, errors: list[FieldError],
+                  duplicates: list[DuplicatePersonError] | None = None) -> Any:
+    """Validate one member edit; returns the parsed ID number or None. A person held by
+    another active household is added to ``errors`` and ``duplicates`` (all problems are
+    reported together)."""
+    duplicates = [] if duplicates is None else duplicates
     parsed = validate_person(data, prefix, errors)
     was_head = person is not None and hh.head_person_id == person.id
     if (data.relation == "head") != was_head and data.relation in RELATIONSHIPS:
@@ -761,8 +823,11 @@ def _check_member(s: Session, hh: Household, person: Person | None, data: Person
         else:
             held = s.get(Household, holder.household_id) if holder.household_id else None
             if held is not None and held.status == "active":
-                raise DuplicatePersonError(f"{prefix}id_number", parsed.number, held.id,
+                dup = DuplicatePersonError(f"{prefix}id_number", parsed.number, held.id,
                                            held.number, held.head_name)
+                errors.extend(dup.errors)
+                duplicates.append(dup)
+                return parsed
             if person is not None:  # renumbering onto another (inactive) person record
                 errors.append(FieldError(f"{prefix}id_number", "another person record has this ID number",
                                          "已有其他人员使用此身份证号"))
@@ -811,9 +876,12 @@ def save_household(db: Database, actor: str | int, household_id: int,
         current = {f: getattr(hh, f) for f in HOUSEHOLD_EDITABLE}
         merged = HouseholdData(**{**current, **changes}, number=hh.number)
         validate_household(s, merged, errors, warnings)
+        if "category" in changes and changes["category"] != hh.category:
+            check_category(s, hh, changes["category"], errors)
         persons: list[Person | None] = []
         parsed_all = []
         seen: dict[str, int] = {}
+        duplicates: list[DuplicatePersonError] = []
         for i, edit in enumerate(members):
             person = None
             if edit.person_id is not None:
@@ -821,7 +889,8 @@ def save_household(db: Database, actor: str | int, household_id: int,
                 if person.household_id != hh.id:
                     raise StateError(f"person {person.id} is not a member of household {hh.number}",
                                      f"人员 {person.name} 不是户 {hh.number} 的成员")
-            parsed = _check_member(s, hh, person, edit.data, f"members[{i}].", errors)
+            parsed = _check_member(s, hh, person, edit.data, f"members[{i}].", errors,
+                                   duplicates)
             if parsed is not None:
                 if parsed.number in seen:
                     errors.append(FieldError(f"members[{i}].id_number",
@@ -831,7 +900,7 @@ def save_household(db: Database, actor: str | int, household_id: int,
             persons.append(person)
             parsed_all.append(parsed)
         if errors:
-            raise ValidationError(errors)
+            raise_all(errors, duplicates)
 
         audit = Auditor(s, user, source)
         new_hh = {k: v for k, v in household_values(merged, hh.number).items() if k in changes}

@@ -1064,6 +1064,14 @@ The database as it is now is backed up first; then it is replaced by this backup
         <translation>保障对象变更…</translation>
     </message>
     <message>
+        <source>Case log</source>
+        <translation>案件记录</translation>
+    </message>
+    <message>
+        <source>Papers</source>
+        <translation>材料</translation>
+    </message>
+    <message>
         <source>No household matches.</source>
         <translation>没有符合条件的户。</translation>
     </message>
@@ -1538,6 +1546,17 @@ The database as it is now is backed up first; then it is replaced by this backup
     </message>
 </context>
 <context>
+    <name>HelpWindow</name>
+    <message>
+        <source>AssistCase help</source>
+        <translation>社会救助个案管理 帮助</translation>
+    </message>
+    <message>
+        <source>Search the help…</source>
+        <translation>搜索帮助…</translation>
+    </message>
+</context>
+<context>
     <name>HouseholdEditor</name>
     <message>
         <source>&amp;Village</source>
@@ -1704,16 +1723,12 @@ The database as it is now is backed up first; then it is replaced by this backup
         <translation>记录</translation>
     </message>
     <message>
-        <source>Field</source>
-        <translation>字段</translation>
+        <source>Changes</source>
+        <translation>变更内容</translation>
     </message>
     <message>
-        <source>Old value</source>
-        <translation>原值</translation>
-    </message>
-    <message>
-        <source>New value</source>
-        <translation>新值</translation>
+        <source>Everyone</source>
+        <translation>全部人员</translation>
     </message>
     <message>
         <source>Members</source>
@@ -1730,6 +1745,10 @@ The database as it is now is backed up first; then it is replaced by this backup
     <message>
         <source>History</source>
         <translation>变更记录</translation>
+    </message>
+    <message>
+        <source>Papers</source>
+        <translation>材料</translation>
     </message>
     <message>
         <source>Reload the household (discard my changes)</source>
@@ -1754,6 +1773,22 @@ The database as it is now is backed up first; then it is replaced by this backup
     <message>
         <source>Close</source>
         <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Changes made on or after this day</source>
+        <translation>此日及以后的变更</translation>
+    </message>
+    <message>
+        <source>Changes made on or before this day</source>
+        <translation>此日及以前的变更</translation>
+    </message>
+    <message>
+        <source>any day</source>
+        <translation>不限</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>操作人</translation>
     </message>
     <message>
         <source>Date:</source>
@@ -1794,22 +1829,6 @@ The database as it is now is backed up first; then it is replaced by this backup
     <message>
         <source>registration</source>
         <translation>登记时起</translation>
-    </message>
-    <message>
-        <source>created</source>
-        <translation>新建</translation>
-    </message>
-    <message>
-        <source>changed</source>
-        <translation>修改</translation>
-    </message>
-    <message>
-        <source>deleted</source>
-        <translation>删除</translation>
-    </message>
-    <message>
-        <source>imported</source>
-        <translation>导入</translation>
     </message>
     <message>
         <source>None</source>
@@ -2642,6 +2661,53 @@ The database as it is now is backed up first; then it is replaced by this backup
     </message>
 </context>
 <context>
+    <name>ListTools</name>
+    <message>
+        <source>Filter the rows shown (any column contains…)</source>
+        <translation>筛选本列表（任一列包含…）</translation>
+    </message>
+    <message>
+        <source>rows containing “{text}”</source>
+        <translation>包含“{text}”的行</translation>
+    </message>
+    <message>
+        <source>&amp;Open</source>
+        <translation>打开(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Copy rows</source>
+        <translation>复制行(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Export the list to Excel…</source>
+        <translation>导出到Excel(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>&amp;Filter the rows…</source>
+        <translation>筛选(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>Export the list</source>
+        <translation>导出列表</translation>
+    </message>
+    <message>
+        <source>Excel workbook (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>List</source>
+        <translation>列表</translation>
+    </message>
+    <message>
+        <source>Exporting the list…</source>
+        <translation>正在导出列表…</translation>
+    </message>
+    <message>
+        <source>The list could not be written: {error}</source>
+        <translation>列表无法写入：{error}</translation>
+    </message>
+</context>
+<context>
     <name>LockDialog</name>
     <message>
         <source>Locked</source>
@@ -2667,8 +2733,8 @@ The database as it is now is backed up first; then it is replaced by this backup
         <translation>AssistCase — 社会救助个案管理</translation>
     </message>
     <message>
-        <source>演示数据 (demo data)</source>
-        <translation>演示数据</translation>
+        <source>DEMO DATA (not real households)</source>
+        <translation>演示数据（非真实救助对象）</translation>
     </message>
     <message>
         <source>Not available in this version yet</source>
@@ -2693,6 +2759,100 @@ The database as it is now is backed up first; then it is replaced by this backup
     <message>
         <source>Database: {path}</source>
         <translation>数据库：{path}</translation>
+    </message>
+    <message>
+        <source>Demo data</source>
+        <translation>演示数据</translation>
+    </message>
+    <message>
+        <source>&amp;File</source>
+        <translation>文件(&amp;F)</translation>
+    </message>
+    <message>
+        <source>&amp;New empty database…</source>
+        <translation>新建空数据库(&amp;N)…</translation>
+    </message>
+    <message>
+        <source>&amp;Backups and restore…</source>
+        <translation>备份与恢复(&amp;B)…</translation>
+    </message>
+    <message>
+        <source>Sign &amp;out</source>
+        <translation>退出登录(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Edit</source>
+        <translation>编辑(&amp;E)</translation>
+    </message>
+    <message>
+        <source>&amp;Copy the selected rows</source>
+        <translation>复制选中的行(&amp;C)</translation>
+    </message>
+    <message>
+        <source>&amp;Find…</source>
+        <translation>查找(&amp;F)…</translation>
+    </message>
+    <message>
+        <source>&amp;Export the list to Excel…</source>
+        <translation>导出当前列表到Excel(&amp;E)…</translation>
+    </message>
+    <message>
+        <source>&amp;View</source>
+        <translation>查看(&amp;V)</translation>
+    </message>
+    <message>
+        <source>&amp;Reset window size and columns</source>
+        <translation>恢复默认窗口大小和列宽(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;Tools</source>
+        <translation>工具(&amp;T)</translation>
+    </message>
+    <message>
+        <source>&amp;Import a household register…</source>
+        <translation>导入户籍名册(&amp;I)…</translation>
+    </message>
+    <message>
+        <source>&amp;Settings…</source>
+        <translation>设置(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>Hel&amp;p</source>
+        <translation>帮助(&amp;P)</translation>
+    </message>
+    <message>
+        <source>&amp;Help for this page</source>
+        <translation>本页帮助(&amp;H)</translation>
+    </message>
+    <message>
+        <source>&amp;Keyboard shortcuts</source>
+        <translation>快捷键(&amp;K)</translation>
+    </message>
+    <message>
+        <source>&amp;About AssistCase</source>
+        <translation>关于(&amp;A)</translation>
+    </message>
+    <message>
+        <source>About AssistCase</source>
+        <translation>关于社会救助个案管理</translation>
+    </message>
+    <message>
+        <source>AssistCase {version}: social assistance case management (社会救助).
+Database: {path}</source>
+        <translation>社会救助个案管理 {version}
+数据库：{path}</translation>
+    </message>
+    <message>
+        <source>Backups and restore</source>
+        <translation>备份与恢复</translation>
+    </message>
+    <message>
+        <source>Backups and restore come with the backup module, which this build does not have yet. Until then: assistcase db backup on the command line.</source>
+        <translation>本版本尚未包含备份与恢复模块。在此之前，请在命令行使用 assistcase db backup 备份。</translation>
     </message>
     <message>
         <source> (%1, %2 overdue)</source>
@@ -2846,6 +3006,69 @@ The database as it is now is backed up first; then it is replaced by this backup
     </message>
 </context>
 <context>
+    <name>PapersWidget</name>
+    <message>
+        <source>File</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Paper</source>
+        <translation>材料</translation>
+    </message>
+    <message>
+        <source>Added by</source>
+        <translation>添加人</translation>
+    </message>
+    <message>
+        <source>Added at</source>
+        <translation>添加时间</translation>
+    </message>
+    <message>
+        <source>Content hash (SHA-256)</source>
+        <translation>内容校验码（SHA-256）</translation>
+    </message>
+    <message>
+        <source>Attach a file…</source>
+        <translation>添加文件…</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Remove…</source>
+        <translation>移除…</translation>
+    </message>
+    <message>
+        <source>Paper:</source>
+        <translation>材料：</translation>
+    </message>
+    <message>
+        <source>Required papers: </source>
+        <translation>应附材料：</translation>
+    </message>
+    <message>
+        <source>Attach a file</source>
+        <translation>添加文件</translation>
+    </message>
+    <message>
+        <source>Scans, photos, documents</source>
+        <translation>扫描件、照片、文档</translation>
+    </message>
+    <message>
+        <source>No program on this computer opened the file. It is kept at: {path}</source>
+        <translation>本机没有程序能打开此文件。文件保存在：{path}</translation>
+    </message>
+    <message>
+        <source>Remove the paper</source>
+        <translation>移除材料</translation>
+    </message>
+    <message>
+        <source>Why is it removed? (kept, and recorded)</source>
+        <translation>移除原因（文件保留，并记入变更记录）：</translation>
+    </message>
+</context>
+<context>
     <name>PaperworkDialog</name>
     <message>
         <source>Complete the file</source>
@@ -2959,6 +3182,17 @@ The database as it is now is backed up first; then it is replaced by this backup
     <message>
         <source>%1 item(s). Each is paid by the next roster built for its program and area, exactly once.</source>
         <translation>共 %1 项。每项由该项目、该区划下一期生成的花名册发放，且只发放一次。</translation>
+    </message>
+</context>
+<context>
+    <name>QFileDialog</name>
+    <message>
+        <source>&amp;Look in:</source>
+        <translation>查找范围(&amp;L)：</translation>
+    </message>
+    <message>
+        <source>Files of &amp;type:</source>
+        <translation>文件类型(&amp;T)：</translation>
     </message>
 </context>
 <context>
@@ -3500,6 +3734,33 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     <message>
         <source>Bank returns imported: %1 paid (%2 yuan), %3 failed (%4 yuan). Failed payments are reissued by the next roster.</source>
         <translation>银行回盘已导入：成功 %1 笔（%2 元），失败 %3 笔（%4 元）。失败的款项将在下期花名册中重发。</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>The language applies from the next start. Standards, limits and periods are policy settings: the standards page keeps them in the database, with the notice each comes from.</source>
+        <translation>界面语言在下次启动时生效。保障标准、审批限额、期限等属于政策设置，在“保障标准”页维护，保存在数据库中并注明依据文件。</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>界面语言</translation>
+    </message>
+    <message>
+        <source>First page</source>
+        <translation>启动时显示</translation>
+    </message>
+    <message>
+        <source>New empty database</source>
+        <translation>新建空数据库</translation>
+    </message>
+    <message>
+        <source>AssistCase database (*.sqlite3)</source>
+        <translation>社会救助数据库 (*.sqlite3)</translation>
     </message>
 </context>
 <context>

@@ -172,8 +172,8 @@ def test_edit_existing_household_refreshes_its_row(window, qtbot, db, households
     assert editor.save()
     qtbot.waitUntil(lambda: "王五一" in shown_heads(page))
     editor.tabs.setCurrentIndex(3)
-    fields = {editor.history.item(r, 4).text() for r in range(editor.history.rowCount())}
-    assert "name" in fields
+    changes = {editor.history.item(r, 4).text() for r in range(editor.history.rowCount())}
+    assert "姓名: 王五 → 王五一" in changes  # the readable history (issue 18)
 
 
 def test_duplicate_member_is_shown_inline_naming_the_other_household(window, qtbot, db,

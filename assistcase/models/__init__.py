@@ -7,6 +7,8 @@ from .assistance import (AssistanceCase, CaseEvent, CaseMember, EntitlementRow, 
 from .audit import AuditEntry, User
 from .base import Base
 from .care import CareInstitution
+from .exchange import (DuplicateTicket, ExchangePackage, ExchangeSite, SyncBase,
+                       SyncConflict)
 from .liaison import (Assignment, Institution, InstitutionAssessment, InstitutionResult, Leader,
                       LiaisonRule, LiaisonRuleVersion, Rectification, Visit)
 from .registry import (Household, HouseholdMembership, Income, Person, PersonSearchKey,
@@ -23,3 +25,4 @@ __all__ += ["AssistanceCase", "CaseEvent", "CaseMember", "EntitlementRow", "Poli
 __all__ += ["Adjustment", "BankReturn", "PaymentResult", "Roster", "RosterLine", "RosterLineItem"]
 __all__ += ["AidCase", "AidCause"]
 __all__ += ["CareInstitution"]
+__all__ += ["DuplicateTicket", "ExchangePackage", "ExchangeSite", "SyncBase", "SyncConflict"]

@@ -1,0 +1,1 @@
+"""Security: encrypted exchange packages (and, with issue 19, key slots and the audit chain)."""

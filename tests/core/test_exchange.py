@@ -268,3 +268,27 @@ def test_status_counts_what_waits_to_be_sent(sites, tmp_path):
     assert X.status(t1).waiting[BUREAU] == {"household": 1}
     assert X.sync_state(t1, "household", [hid]) == {hid: "pending"}
     assert dt.date.today()  # the dates are the machine's; nothing here depends on them
+
+
+def test_the_command_line_exports_imports_and_lists(sites, tmp_path, capsys):
+    from assistcase.cli import main
+
+    t1, bureau = sites["t1"], sites["bureau"]
+    _household(t1, "t1-worker", sites["villages"]["t1"], 1)
+    t1_db, b_db = str(t1.path), str(bureau.path)
+    usb = tmp_path / "usb"
+    assert main(["exchange", "export", "--to", BUREAU, str(usb), "--db", t1_db,
+                 "--user", "t1-worker"]) == 0
+    out = capsys.readouterr().out
+    assert "package 1 written" in out and '"household": 1' in out
+    [package] = usb.glob("*.acx")
+    assert main(["exchange", "import", str(package), "--db", b_db, "--user", "bureau-clerk"]) == 0
+    assert "package 1 imported: created" in capsys.readouterr().out
+    assert main(["exchange", "import", str(package), "--db", b_db, "--user", "bureau-clerk"]) == 0
+    assert "imported before: nothing changed" in capsys.readouterr().out
+    package.write_bytes(package.read_bytes()[:100])
+    assert main(["exchange", "import", str(package), "--db", b_db]) == 2
+    assert "truncated" in capsys.readouterr().err
+    assert main(["exchange", "status", "--db", b_db]) == 0
+    out = capsys.readouterr().out
+    assert f"site {BUREAU} (bureau)" in out and "received from" in out

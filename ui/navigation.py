@@ -64,6 +64,12 @@ def _statistics(db: Database, actor: str, read_only: bool) -> QWidget:
     return StatisticsPage(db, actor, read_only=read_only)
 
 
+def _exchange(db: Database, actor: str, read_only: bool) -> QWidget:
+    from .exchange_page import ExchangePage
+
+    return ExchangePage(db, actor, read_only=read_only)
+
+
 PAGES: list[PageEntry] = [
     PageEntry("registry", QT_TRANSLATE_NOOP("navigation", "Household registry"), _registry),
     PageEntry("standards", QT_TRANSLATE_NOOP("navigation", "Standards"), _standards),
@@ -72,4 +78,5 @@ PAGES: list[PageEntry] = [
     PageEntry("rosters", QT_TRANSLATE_NOOP("navigation", "Payment rosters"), _rosters),
     PageEntry("statistics", QT_TRANSLATE_NOOP("navigation", "Statistics"), _statistics),
     PageEntry("liaison", QT_TRANSLATE_NOOP("navigation", "Institution liaison"), _liaison),
+    PageEntry("exchange", QT_TRANSLATE_NOOP("navigation", "Data exchange"), _exchange),
 ]

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from ..db import Database
@@ -222,14 +222,15 @@ def _household_ids_in(s: Session, area: Area) -> Any:
 
 
 def ensure_gids(s: Session, origin: str) -> None:
-    """Give records written by bulk paths (import, demo) their global id and origin."""
+    """Give records written by bulk paths (import, demo) their global id and origin, in one
+    statement per table."""
+    new_gid = ("lower(hex(randomblob(16)))" if s.get_bind().dialect.name == "sqlite"
+               else "replace(gen_random_uuid()::text, '-', '')")
     for kind in KINDS.values():
-        table = kind.model.__table__
-        ids = list(s.scalars(select(table.c.id).where(table.c.gid.is_(None))))
-        for i in ids:
-            s.execute(update(table).where(table.c.id == i)
-                      .values(gid=os.urandom(16).hex(), origin_site=origin))
-        s.execute(update(table).where(table.c.origin_site.is_(None)).values(origin_site=origin))
+        table = kind.model.__table__.name
+        s.execute(text(f"UPDATE {table} SET gid = {new_gid} WHERE gid IS NULL"))
+        s.execute(text(f"UPDATE {table} SET origin_site = :o WHERE origin_site IS NULL"),
+                  {"o": origin})
 
 
 def _record(s: Session, kind: Kind, obj: Any) -> dict[str, Any]:
@@ -315,15 +316,21 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                     continue
                 q = q.where(model.id.in_(ids))
             out = []
-            for obj in s.scalars(q.order_by(model.id)):
-                if cancel is not None:
-                    cancel.check()
-                obj.rev = (obj.rev or 0) + 1
-                out.append({"gid": obj.gid, "rev": obj.rev, "fields": _record(s, kind, obj),
-                            "by": {} if full else _authors(s, name, obj.id)})
+            with s.no_autoflush:
+                for obj in s.scalars(q.order_by(model.id)):
+                    if cancel is not None:
+                        cancel.check()
+                    out.append({"gid": obj.gid, "rev": (obj.rev or 0) + 1,
+                                "fields": _record(s, kind, obj),
+                                "by": {} if full else _authors(s, name, obj.id)})
             if out:
                 records[name] = out
                 counts[name] = len(out)
+                table = model.__table__
+                gids = [r["gid"] for r in out]
+                for i in range(0, len(gids), 900):
+                    s.execute(update(table).where(table.c.gid.in_(gids[i:i + 900]))
+                              .values(rev=table.c.rev + 1))
         # decisions made here since the site last confirmed (each sent until confirmed, once)
         decided = select(AuditEntry.entity_id).where(
             AuditEntry.entity == "sync_conflict", AuditEntry.action == "resolve",
@@ -412,6 +419,7 @@ def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
                 applier.apply(name, rec)
         for res in payload.get("resolutions", []):
             applier.resolution(res)
+        applier.finish()
         # their base_seq acknowledges our packages up to it
         acked = s.scalar(select(ExchangePackage.feed_high).where(
             ExchangePackage.site_code == peer.code, ExchangePackage.direction == "out",
@@ -436,13 +444,24 @@ class _Applier:
         self.s, self.audit, self.me, self.peer, self.result = s, audit, me, peer, result
         self.cancel = cancel
         self.touched_households: set[int] = set()
-        # households whose head arrives later in the same package
-        self._pending_heads: list[tuple[Household, str]] = []
+        # households whose head arrives later in the same package: head gid → household
+        self._pending_heads: dict[str, Household] = {}
+        self._cache: dict[tuple[Any, str], Any] = {}
 
     def _by_gid(self, model: Any, gid: str | None) -> Any:
         if gid is None:
             return None
-        return self.s.scalar(select(model).where(model.gid == gid))
+        key = (model, gid)
+        if key not in self._cache:
+            with self.s.no_autoflush:
+                self._cache[key] = self.s.scalar(select(model).where(model.gid == gid))
+        return self._cache[key]
+
+    def finish(self) -> None:
+        """Derived household columns once per touched household, after all records."""
+        self.s.flush()
+        for hh_id in sorted(self.touched_households):
+            refresh_household(self.s, self.s.get(Household, hh_id))
 
     def _values(self, kind: Kind, fields: dict[str, Any]) -> dict[str, Any]:
         """Column values of the travelling fields (references resolved to local ids)."""
@@ -519,7 +538,6 @@ class _Applier:
                 obj.id_number_rev = obj.id_number[::-1]
         if hh_id:
             self.touched_households.add(hh_id)
-            refresh_household(self.s, self.s.get(Household, hh_id))
 
     def _create(self, name: str, kind: Kind, rec: dict[str, Any]) -> None:
         fields = rec["fields"]
@@ -533,29 +551,20 @@ class _Applier:
         obj = kind.model(gid=rec["gid"], origin_site=self.peer.code, rev=rec["rev"], **values)
         self.s.add(obj)
         self.s.flush()
+        self._cache[(kind.model, rec["gid"])] = obj
         hh_id = obj.id if name == "household" else getattr(obj, "household_id", None)
         self.audit.created(name, obj.id, {k: v for k, v in values.items()}, hh_id)
         if name == "person":
             write_keys(self.s, obj)
+            hh = self._pending_heads.pop(rec["gid"], None)
+            if hh is not None:
+                hh.head_person_id = obj.id
         if name == "household" and fields.get("head"):
-            self._pending_heads.append((obj, fields["head"]))
+            self._pending_heads[fields["head"]] = obj
         if hh_id:
-            refresh_household(self.s, self.s.get(Household, hh_id))
+            self.touched_households.add(hh_id)
         _set_base(self.s, name, rec["gid"], rec["rev"], fields)
         self.result.created[name] = self.result.created.get(name, 0) + 1
-        if name == "person":
-            self._settle_heads()
-
-    def _settle_heads(self) -> None:
-        still = []
-        for hh, head_gid in self._pending_heads:
-            head = self._by_gid(Person, head_gid)
-            if head is None:
-                still.append((hh, head_gid))
-                continue
-            hh.head_person_id = head.id
-            refresh_household(self.s, hh)
-        self._pending_heads[:] = still
 
     def _duplicate(self, rec: dict[str, Any], holder: Person) -> None:
         fields = rec["fields"]
@@ -664,6 +673,7 @@ def resolve_conflict(db: Database, actor: str | int, conflict_id: int, keep: str
         if keep == "remote" and obj is not None:
             ap = _Applier(s, audit, _self(s), _site(s, c.remote_site), ImportResult(0), None)
             ap._write(c.entity, kind, obj, {c.field: value})
+            ap.finish()
         row = s.scalar(select(SyncBase).where(SyncBase.entity == c.entity,
                                               SyncBase.gid == c.gid))
         if row is not None:

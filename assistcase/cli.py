@@ -894,7 +894,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     def add(name: str, **kw):
-        return sub.add_parser(name, parents=[common], **kw)
+        parser = sub.add_parser(name, parents=[common], **kw)
+        parser._assistcase_parents = [common]  # for sub-commands defined in other modules
+        return parser
 
     lg = add("login", help="sign in once and write a token file for batch runs")
     lg.add_argument("--hours", type=int, help="hours the token is valid (default: policy "
@@ -1134,6 +1136,9 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("--month", type=int, choices=range(1, 13), metavar="MM")
     f.add_argument("--pdf", metavar="OUT", help="write the report as PDF")
     f.add_argument("--xlsx", metavar="OUT", help="write the report as Excel")
+
+    from .cli_exchange import add_parser as add_exchange
+    add_exchange(add)
     return p
 
 

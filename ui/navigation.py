@@ -80,6 +80,12 @@ def _users(core: Core, actor: str, read_only: bool) -> QWidget:
     return UsersPage(core.db, actor, read_only)
 
 
+def _exchange(core: Core, actor: str, read_only: bool) -> QWidget:
+    from .exchange_page import ExchangePage
+
+    return ExchangePage(core.db, actor, read_only=read_only)
+
+
 _APPROVE_AID = ("aid.approve.township", "aid.approve.county", "aid.approve.case_by_case")
 _ROSTERS = ("roster.build", "roster.review", "roster.approve")
 
@@ -100,6 +106,9 @@ PAGES: list[PageEntry] = [
               ("read",), ()),
     PageEntry("liaison", QT_TRANSLATE_NOOP("navigation", "Institution liaison"), _liaison,
               ("liaison.write", "supervise"), ("liaison.write",)),
+    PageEntry("exchange", QT_TRANSLATE_NOOP("navigation", "Data exchange"), _exchange,
+              ("registry.write", "registry.import", "users.admin"),
+              ("registry.write", "registry.import", "users.admin")),
     PageEntry("users", QT_TRANSLATE_NOOP("navigation", "Users and roles"), _users,
               ("users.admin",), ("users.admin",)),
 ]

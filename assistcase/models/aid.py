@@ -25,7 +25,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integ
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..rules.aid import AID_STATUSES, AID_TYPES, APPROVAL_LEVELS, PAID_VIA, PAYMENT_METHODS
-from .base import Base, utcnow
+from .base import Base, Travels, utcnow
 from .rosters import RosterLine
 
 
@@ -45,7 +45,7 @@ class AidCause(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
-class AidCase(Base):
+class AidCase(Travels, Base):
     """One temporary-aid case: recorded → approved → paid, or refused. Money in fen."""
 
     __tablename__ = "aid_cases"

@@ -18,7 +18,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integ
                         PrimaryKeyConstraint, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .base import Base, utcnow
+from .base import Base, Travels, utcnow
 
 # 低保标准 / 特困基本生活标准 / 照料护理标准 (全自理 / 半失能 / 全失能) / 补助水平
 STANDARD_KINDS = ("dibao", "tekun_basic", "care_full", "care_partial", "care_none",
@@ -89,7 +89,7 @@ class PolicySetting(SourceMixin, Base):
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class AssistanceCase(Base):
+class AssistanceCase(Travels, Base):
     """A household's dibao case, or one person's extreme-hardship (特困) case.
 
     The payment period is ``paid_from`` (first month paid) up to ``paid_until`` (first month
@@ -165,7 +165,7 @@ class CaseMember(Base):
     end_reason: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
-class CaseEvent(Base):
+class CaseEvent(Travels, Base):
     """One step of a case: what (``step``), on which date (``happened_on``), who, why, and details."""
 
     __tablename__ = "case_events"

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import DateTime, Integer, MetaData, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_N_label)s",
@@ -21,3 +21,15 @@ class Base(DeclarativeBase):
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+class Travels:
+    """The columns of a record kind that travels between a township and its bureau (DOMAIN §13):
+    ``gid`` a global id that never changes (32 hex digits), ``origin_site`` the site that
+    created it, ``rev`` the number of versions it has been sent in. A record written by a bulk
+    path gets its gid and origin when it is first exchanged (services/exchange.ensure_gids);
+    NULL origin means "made at this site". The sync state is derived (services/exchange)."""
+
+    gid: Mapped[str | None] = mapped_column(String(32), index=True, unique=True)
+    origin_site: Mapped[str | None] = mapped_column(String(16))
+    rev: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -16,7 +16,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integ
                         UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .base import Base, utcnow
+from .base import Base, Travels, utcnow
 
 INSTITUTION_KINDS = ("station", "care")  # 救助管理站 / 托养机构
 INSTITUTION_LEVELS = ("city", "county")
@@ -175,7 +175,7 @@ class Assignment(Base):
     institution: Mapped[Institution] = relationship(lazy="joined")
 
 
-class Visit(Base):
+class Visit(Travels, Base):
     """One contact (联系) of a leader with an assigned institution. ``topics`` holds codes of
     :data:`VISIT_TOPICS` separated by commas."""
 

@@ -8,7 +8,7 @@ from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integ
                         PrimaryKeyConstraint, String, Text, event, inspect, text)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from .base import Base, utcnow
+from .base import Base, Travels, utcnow
 
 # The valid_from of incomes and property recorded without a date (rows that existed before
 # they had dates, imports, and the registration itself): in force in every month.
@@ -25,7 +25,7 @@ INCOME_SOURCES = ("wages", "agriculture", "business", "pension", "transfer", "pr
 PROPERTY_KINDS = ("deposit", "vehicle", "housing", "other")
 
 
-class Household(Base):
+class Household(Travels, Base):
     """A registered household (户). ``head_*`` and ``member_count`` are kept by the services so
     the household list sorts and shows without joins at city scale."""
 
@@ -77,7 +77,7 @@ class Household(Base):
                                                             order_by="PropertyItem.id")
 
 
-class Person(Base):
+class Person(Travels, Base):
     """A person, one record per resident ID number. ``household_id`` is the household the
     person currently belongs to; a closed household releases its members for a new one."""
 
@@ -134,7 +134,7 @@ class PersonSearchKey(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
 
 
-class Income(Base):
+class Income(Travels, Base):
     """A monthly income of the household by source, in fen (分)."""
 
     __tablename__ = "incomes"
@@ -162,7 +162,7 @@ class Income(Base):
     household: Mapped[Household] = relationship(back_populates="incomes")
 
 
-class PropertyItem(Base):
+class PropertyItem(Travels, Base):
     """A property item (deposits, vehicles, housing, …) with its value in fen."""
 
     __tablename__ = "property_items"

@@ -1,0 +1,2 @@
+"""Security: key slots and SQLCipher (encryption at rest), the audit hash chain, and the
+encrypted exchange packages between a township and its bureau."""

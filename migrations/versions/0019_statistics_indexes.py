@@ -7,7 +7,7 @@ case (ix_roster_lines_case_persons, led by the case, only the lines that cover p
 Plain CREATE INDEX: the table and its freeze triggers are untouched.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-11-29 23:20:00
 """
 from alembic import op
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 

@@ -1441,6 +1441,177 @@ The database as it is now is backed up first; then it is replaced by this backup
     </message>
 </context>
 <context>
+    <name>ExchangePage</name>
+    <message>
+        <source>Export package…</source>
+        <translation>导出数据包…</translation>
+    </message>
+    <message>
+        <source>Import package…</source>
+        <translation>导入数据包…</translation>
+    </message>
+    <message>
+        <source>Exchange with:</source>
+        <translation>交换对象：</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>方向</translation>
+    </message>
+    <message>
+        <source>Site</source>
+        <translation>站点</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <source>Here</source>
+        <translation>本站值</translation>
+    </message>
+    <message>
+        <source>Changed here by</source>
+        <translation>本站修改人</translation>
+    </message>
+    <message>
+        <source>Other site</source>
+        <translation>对方值</translation>
+    </message>
+    <message>
+        <source>Changed there by</source>
+        <translation>对方修改人</translation>
+    </message>
+    <message>
+        <source>Keep this site&apos;s value</source>
+        <translation>保留本站值</translation>
+    </message>
+    <message>
+        <source>Take the other site&apos;s value</source>
+        <translation>采用对方值</translation>
+    </message>
+    <message>
+        <source>ID number</source>
+        <translation>身份证号</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Household here</source>
+        <translation>本站所在户</translation>
+    </message>
+    <message>
+        <source>Also sent by</source>
+        <translation>另一报送站点</translation>
+    </message>
+    <message>
+        <source>Packages sent and received</source>
+        <translation>已发送和已接收的数据包</translation>
+    </message>
+    <message>
+        <source>Conflicts (changed on both sides)</source>
+        <translation>冲突（双方都修改了）</translation>
+    </message>
+    <message>
+        <source>Duplicate tickets (one ID number in two townships)</source>
+        <translation>重复登记（同一身份证号在两个乡镇）</translation>
+    </message>
+    <message>
+        <source>township</source>
+        <translation>乡镇</translation>
+    </message>
+    <message>
+        <source>bureau</source>
+        <translation>救助局</translation>
+    </message>
+    <message>
+        <source>This site: %1 (%2)</source>
+        <translation>本站点：%1（%2）</translation>
+    </message>
+    <message>
+        <source>nothing</source>
+        <translation>无</translation>
+    </message>
+    <message>
+        <source>Waiting to be sent to %1: %2</source>
+        <translation>待发送给 %1：%2</translation>
+    </message>
+    <message>
+        <source>sent</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>received</source>
+        <translation>接收</translation>
+    </message>
+    <message>
+        <source>household</source>
+        <translation>户</translation>
+    </message>
+    <message>
+        <source>person</source>
+        <translation>人员</translation>
+    </message>
+    <message>
+        <source>income</source>
+        <translation>收入</translation>
+    </message>
+    <message>
+        <source>property</source>
+        <translation>财产</translation>
+    </message>
+    <message>
+        <source>Folder for the package (e.g. a USB stick)</source>
+        <translation>数据包存放文件夹（如U盘）</translation>
+    </message>
+    <message>
+        <source>Package to import</source>
+        <translation>选择要导入的数据包</translation>
+    </message>
+    <message>
+        <source>Exchange packages (*.acx)</source>
+        <translation>交换数据包 (*.acx)</translation>
+    </message>
+    <message>
+        <source>Exporting the package</source>
+        <translation>正在导出数据包</translation>
+    </message>
+    <message>
+        <source>Importing the package</source>
+        <translation>正在导入数据包</translation>
+    </message>
+    <message>
+        <source>Package %1 written to %2</source>
+        <translation>第 %1 个数据包已写入 %2</translation>
+    </message>
+    <message>
+        <source>Package %1 was imported before: nothing changed.</source>
+        <translation>第 %1 个数据包此前已导入，未作任何改动。</translation>
+    </message>
+    <message>
+        <source>Package %1 imported: %2 created, %3 updated, %4 conflicts, %5 duplicates.</source>
+        <translation>第 %1 个数据包已导入：新增 %2 条，更新 %3 条，冲突 %4 项，重复登记 %5 项。</translation>
+    </message>
+    <message>
+        <source>Choose a conflict first.</source>
+        <translation>请先选择一项冲突。</translation>
+    </message>
+</context>
+<context>
     <name>FilePage</name>
     <message>
         <source>Choose the spreadsheet</source>
@@ -4620,6 +4791,10 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     <message>
         <source>Institution liaison</source>
         <translation>联系督查</translation>
+    </message>
+    <message>
+        <source>Data exchange</source>
+        <translation>数据交换</translation>
     </message>
     <message>
         <source>Users and roles</source>

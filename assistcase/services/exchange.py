@@ -1,0 +1,787 @@
+"""Township ↔ bureau exchange (DOMAIN §13; docs/exchange.md): packages of changed records that
+travel both ways, with nothing overwritten silently.
+
+- **What changed** is read from the audit log (every write is audited field by field): the
+  records of the other site's area whose audit rows are newer than what that site has
+  confirmed (``acked_feed_id``), leaving out rows written by an exchange itself. The first
+  package to a site carries every record of its area.
+- **Sequence**: each package is numbered per pair of sites; the receiver imports ``seq`` =
+  last imported + 1, ignores one it already has (nothing changes: a repeated or late
+  package) and refuses one out of sequence. Each package says the last package it had
+  imported from the receiver (``base_seq``): that acknowledges our changes up to it.
+- **Merging** is per field against the common base (the values both sides last agreed,
+  ``sync_base``): changed only there → applied; changed only here → kept (and sent); changed
+  on both sides to different values → a conflict listed with both values and authors, the
+  record keeps the receiving side's value until a person decides; the decision travels back
+  as a resolution that the other side applies as is.
+- **Duplicates**: a person arriving with an ID number that another person holds here becomes
+  a duplicate ticket (the arriving person is not written) for the bureau to resolve.
+
+Record kinds travelling today: households, persons, incomes and property (the registry);
+cases, temporary aid and visits carry their global ids (migration 0018) but are not yet sent.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from sqlalchemy import func, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from ..db import Database
+from ..errors import NotFoundError, StateError, ValidationError
+from ..security.package import (KEY_BYTES, Manifest, PackageError, new_key, open_package,
+                          read_manifest, write_package)
+from ..models import (Area, AuditEntry, DuplicateTicket, ExchangePackage, ExchangeSite,
+                      Household, Income, Person, PropertyItem, SyncBase, SyncConflict, User)
+from ..models.base import utcnow
+from ..progress import CancelToken
+from ..rules.areas import code_like
+from .audit import Auditor, resolve_user
+from .auth import requires
+from .registry import refresh_household, write_keys
+
+SOURCE_PREFIX = "exchange:"
+
+
+# --- what travels ---------------------------------------------------------------------------
+
+def _iso(v: Any) -> Any:
+    if isinstance(v, (dt.date, dt.datetime)):
+        return v.isoformat()
+    return v
+
+
+@dataclass(frozen=True)
+class Kind:
+    entity: str                 # the audit log's entity name
+    model: Any
+    fields: tuple[str, ...]     # plain columns that travel as they are
+    dates: tuple[str, ...] = ()
+
+
+KINDS = {
+    "household": Kind("household", Household,
+                      ("number", "residence_class", "category", "status", "address", "phone",
+                       "account_type", "account_number", "bank_name", "closed_on",
+                       "closed_reason"), dates=("closed_on",)),
+    "person": Kind("person", Person,
+                   ("name", "id_number", "birth_date", "sex", "relation", "disability_grade",
+                    "disability_category", "serious_illness", "self_care", "in_school",
+                    "able_to_work", "phone"), dates=("birth_date",)),
+    "income": Kind("income", Income,
+                   ("source", "monthly_fen", "note", "valid_from", "valid_until"),
+                   dates=("valid_from", "valid_until")),
+    "property": Kind("property", PropertyItem,
+                     ("kind", "description", "value_fen", "valid_from", "valid_until"),
+                     dates=("valid_from", "valid_until")),
+}
+ORDER = ("household", "person", "income", "property")
+# travelling references and the audited columns they stand for
+AUDIT_FIELD = {"village": "village_id", "head": "head_person_id", "household": "household_id",
+               "person": "person_id"}
+LABEL_ZH = {"household": "户", "person": "人员", "income": "收入", "property": "财产"}
+
+
+# --- sites ----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SiteView:
+    code: str
+    name: str
+    kind: str
+    is_self: bool
+    area_code: str | None
+    next_out_seq: int
+    last_in_seq: int
+
+
+def _self(s: Session) -> ExchangeSite:
+    me = s.scalar(select(ExchangeSite).where(ExchangeSite.is_self.is_(True)))
+    if me is None:
+        raise StateError("this database is not set up for exchange: set up its site first "
+                         "(assistcase exchange setup)", "本数据库尚未设置交换站点，请先设置站点")
+    return me
+
+
+def _site(s: Session, code: str) -> ExchangeSite:
+    site = s.scalar(select(ExchangeSite).where(ExchangeSite.code == code,
+                                               ExchangeSite.is_self.is_(False)))
+    if site is None:
+        raise NotFoundError("site", code, "交换站点")
+    return site
+
+
+def _area_by_code(s: Session, code: str) -> Area:
+    area = s.scalar(select(Area).where(Area.code == code))
+    if area is None:
+        raise ValidationError.single("area", f"no area with code {code}",
+                                     f"没有代码为 {code} 的区划")
+    return area
+
+
+def _key_text(key: bytes) -> str:
+    return base64.urlsafe_b64encode(key).decode("ascii")
+
+
+def _key(site: ExchangeSite) -> bytes:
+    return base64.urlsafe_b64decode(site.key_b64 or "")
+
+
+@requires("users.admin")
+def setup_site(db: Database, actor: str | int, code: str, name: str, kind: str,
+               area_code: str) -> SiteView:
+    """Name this database's site: a bureau (its area: county or city) or a township."""
+    if kind not in ("township", "bureau"):
+        raise ValidationError.single("kind", "a site is a township or a bureau",
+                                     "站点类型应为乡镇或救助局")
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        if s.scalar(select(ExchangeSite).where(ExchangeSite.is_self.is_(True))) is not None:
+            raise StateError("this database's site is already set up", "本数据库已设置站点")
+        area = _area_by_code(s, area_code)
+        site = ExchangeSite(code=code, name=name, kind=kind, area_id=area.id, is_self=True)
+        s.add(site)
+        s.flush()
+        Auditor(s, user).created("exchange_site", site.id, {"code": code, "kind": kind,
+                                                            "area": area_code})
+        return _view(s, site)
+
+
+@requires("users.admin")
+def register_township(db: Database, actor: str | int, code: str, name: str,
+                      area_code: str) -> str:
+    """At the bureau: register a township site for its area; returns the package key to give
+    to the township (by hand: it never travels in a package)."""
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        me = _self(s)
+        if me.kind != "bureau":
+            raise StateError("only a bureau registers townships", "只有救助局可以登记乡镇站点")
+        area = _area_by_code(s, area_code)
+        if area.level != "township":
+            raise ValidationError.single("area", f"{area_code} is not a township",
+                                         f"{area_code} 不是乡镇（街道）")
+        key = new_key()
+        site = ExchangeSite(code=code, name=name, kind="township", area_id=area.id,
+                            key_b64=_key_text(key))
+        s.add(site)
+        s.flush()
+        Auditor(s, user).created("exchange_site", site.id, {"code": code, "area": area_code})
+        return _key_text(key)
+
+
+@requires("users.admin")
+def join_bureau(db: Database, actor: str | int, bureau_code: str, name: str,
+                key_text: str) -> None:
+    """At the township: record the bureau and the key it gave at registration."""
+    try:
+        key = base64.urlsafe_b64decode(key_text.strip())
+    except ValueError:
+        key = b""
+    if len(key) != KEY_BYTES:
+        raise ValidationError.single("key", "the key is not a key given by the bureau",
+                                     "密钥无效：应为救助局登记时给出的密钥")
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        me = _self(s)
+        if me.kind != "township":
+            raise StateError("only a township joins a bureau", "只有乡镇站点可以加入救助局")
+        site = ExchangeSite(code=bureau_code, name=name, kind="bureau",
+                            key_b64=_key_text(key))
+        s.add(site)
+        s.flush()
+        Auditor(s, user).created("exchange_site", site.id, {"code": bureau_code})
+
+
+def _view(s: Session, site: ExchangeSite) -> SiteView:
+    area = s.get(Area, site.area_id) if site.area_id else None
+    return SiteView(site.code, site.name, site.kind, site.is_self, area.code if area else None,
+                    site.next_out_seq, site.last_in_seq)
+
+
+def sites(db: Database) -> list[SiteView]:
+    with db.read() as s:
+        return [_view(s, x) for x in s.scalars(select(ExchangeSite).order_by(ExchangeSite.id))]
+
+
+# --- the records of an area -----------------------------------------------------------------
+
+def _township_area(s: Session, me: ExchangeSite, peer: ExchangeSite) -> Area:
+    """The area whose records travel between ``me`` and ``peer``: the township's."""
+    area_id = me.area_id if me.kind == "township" else peer.area_id
+    return s.get(Area, area_id)
+
+
+def _household_ids_in(s: Session, area: Area) -> Any:
+    villages = select(Area.id).where(Area.level == "village",
+                                     Area.code.like(code_like(area.code, area.level)))
+    return select(Household.id).where(Household.village_id.in_(villages))
+
+
+def ensure_gids(s: Session, origin: str) -> None:
+    """Give records written by bulk paths (import, demo) their global id and origin, in one
+    statement per table."""
+    new_gid = ("lower(hex(randomblob(16)))" if s.get_bind().dialect.name == "sqlite"
+               else "replace(gen_random_uuid()::text, '-', '')")
+    for kind in KINDS.values():
+        table = kind.model.__table__.name
+        s.execute(text(f"UPDATE {table} SET gid = {new_gid} WHERE gid IS NULL"))
+        s.execute(text(f"UPDATE {table} SET origin_site = :o WHERE origin_site IS NULL"),
+                  {"o": origin})
+
+
+def _record(s: Session, kind: Kind, obj: Any) -> dict[str, Any]:
+    out = {f: _iso(getattr(obj, f)) for f in kind.fields}
+    if kind.entity == "household":
+        village = s.get(Area, obj.village_id)
+        out["village"] = village.code
+        head = s.get(Person, obj.head_person_id) if obj.head_person_id else None
+        out["head"] = head.gid if head else None
+    elif kind.entity in ("person", "income", "property"):
+        hh = s.get(Household, obj.household_id) if obj.household_id else None
+        out["household"] = hh.gid if hh else None
+        if kind.entity == "income":
+            p = s.get(Person, obj.person_id) if obj.person_id else None
+            out["person"] = p.gid if p else None
+    return out
+
+
+def _changed_ids(s: Session, hh_ids: Any, since: int, high: int) -> dict[str, set[int]]:
+    """Records with audit rows in (since, high] not written by an exchange."""
+    rows = s.execute(
+        select(AuditEntry.entity, AuditEntry.entity_id)
+        .where(AuditEntry.id > since, AuditEntry.id <= high,
+               AuditEntry.entity.in_(tuple(KINDS)), AuditEntry.entity_id.is_not(None),
+               AuditEntry.household_id.in_(hh_ids),
+               or_(AuditEntry.source.is_(None), ~AuditEntry.source.like(SOURCE_PREFIX + "%")))
+        .distinct())
+    out: dict[str, set[int]] = {k: set() for k in KINDS}
+    for entity, entity_id in rows:
+        out[entity].add(entity_id)
+    return out
+
+
+def _authors(s: Session, entity: str, entity_id: int) -> dict[str, list[str]]:
+    """field → [user, time] of the latest audited change of each field of a record."""
+    rows = s.execute(select(AuditEntry.field, User.username, AuditEntry.at)
+                     .join(User, User.id == AuditEntry.user_id)
+                     .where(AuditEntry.entity == entity, AuditEntry.entity_id == entity_id,
+                            AuditEntry.field.is_not(None))
+                     .order_by(AuditEntry.id))
+    by_column = {f: [u, at.isoformat(timespec="seconds")] for f, u, at in rows}
+    return {**by_column, **{ref: by_column[col] for ref, col in AUDIT_FIELD.items()
+                            if col in by_column}}
+
+
+# --- export ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    seq: int
+    counts: dict[str, int]
+
+
+@requires(("registry.write", "registry.import"))
+def export_package(db: Database, actor: str | int, to_site: str, folder: str | os.PathLike[str],
+                   cancel: CancelToken | None = None) -> ExportResult:
+    """Write the next package for ``to_site`` into ``folder``: every record of the township's
+    area changed since the last package that site confirmed (all of them the first time),
+    the open duplicate tickets' outcomes and the conflict resolutions made here."""
+    folder = Path(folder)
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        me = _self(s)
+        peer = _site(s, to_site)
+        ensure_gids(s, me.code)
+        area = _township_area(s, me, peer)
+        hh_ids = _household_ids_in(s, area)
+        high = s.scalar(select(func.max(AuditEntry.id))) or 0
+        # nothing confirmed yet: every record of the area (records written by bulk paths
+        # may have no audit rows to find them by)
+        full = peer.acked_feed_id == 0
+        records: dict[str, list[dict]] = {}
+        counts: dict[str, int] = {}
+        changed = None if full else _changed_ids(s, hh_ids, peer.acked_feed_id, high)
+        for name in ORDER:
+            kind = KINDS[name]
+            model = kind.model
+            q = select(model).where(model.household_id.in_(hh_ids)) if name != "household" \
+                else select(Household).where(Household.id.in_(hh_ids))
+            if changed is not None:
+                ids = sorted(changed[name])
+                if not ids:
+                    continue
+                q = q.where(model.id.in_(ids))
+            out = []
+            with s.no_autoflush:
+                for obj in s.scalars(q.order_by(model.id)):
+                    if cancel is not None:
+                        cancel.check()
+                    out.append({"gid": obj.gid, "rev": (obj.rev or 0) + 1,
+                                "fields": _record(s, kind, obj),
+                                "by": {} if full else _authors(s, name, obj.id)})
+            if out:
+                records[name] = out
+                counts[name] = len(out)
+                table = model.__table__
+                gids = [r["gid"] for r in out]
+                for i in range(0, len(gids), 900):
+                    s.execute(update(table).where(table.c.gid.in_(gids[i:i + 900]))
+                              .values(rev=table.c.rev + 1))
+        # decisions made here since the site last confirmed (each sent until confirmed, once)
+        decided = select(AuditEntry.entity_id).where(
+            AuditEntry.entity == "sync_conflict", AuditEntry.action == "resolve",
+            AuditEntry.id > peer.acked_feed_id, AuditEntry.id <= high)
+        resolutions = [{"entity": c.entity, "gid": c.gid, "field": c.field,
+                        "value": json.loads(c.local_value if c.resolution == "local"
+                                            else c.remote_value)}
+                       for c in s.scalars(select(SyncConflict).where(
+                           SyncConflict.id.in_(decided), SyncConflict.remote_site == peer.code)
+                           .order_by(SyncConflict.id))]
+        counts["resolutions"] = len(resolutions)
+        seq = peer.next_out_seq
+        manifest = Manifest(from_site=me.code, to_site=peer.code, seq=seq,
+                            base_seq=peer.last_in_seq,
+                            created_at=utcnow().isoformat(timespec="seconds"), counts=counts)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{me.code}-to-{peer.code}-{seq:05d}.acx"
+        write_package(path, _key(peer), manifest, {"records": records,
+                                                   "resolutions": resolutions})
+        peer.next_out_seq = seq + 1
+        # the base of what we send is what we hold now
+        for name, recs in records.items():
+            for r in recs:
+                _set_base(s, name, r["gid"], r["rev"], r["fields"])
+        s.add(ExchangePackage(site_code=peer.code, direction="out", seq=seq,
+                              base_seq=peer.last_in_seq, feed_high=high,
+                              sha256=read_manifest(path).payload_sha256,
+                              counts=json.dumps(counts), file_name=path.name, user_id=user.id))
+        Auditor(s, user).note("export", "exchange_package", None,
+                              f"package {seq} to {peer.code}: {counts}")
+        return ExportResult(path, seq, counts)
+
+
+def _set_base(s: Session, entity: str, gid: str, rev: int, fields: dict) -> None:
+    row = s.scalar(select(SyncBase).where(SyncBase.entity == entity, SyncBase.gid == gid))
+    text = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+    if row is None:
+        s.add(SyncBase(entity=entity, gid=gid, rev=rev, fields=text))
+    else:
+        row.rev, row.fields = rev, text
+
+
+# --- import ---------------------------------------------------------------------------------
+
+@dataclass
+class ImportResult:
+    seq: int
+    already_imported: bool = False
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+    conflicts: int = 0
+    duplicates: int = 0
+
+
+@requires(("registry.write", "registry.import"))
+def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
+                   cancel: CancelToken | None = None) -> ImportResult:
+    """Check and apply a package, all or nothing. Refused whole (PackageError naming why)
+    when it is not a package, truncated, altered, for another site, from an unknown site or
+    out of sequence; one already imported changes nothing."""
+    path = Path(path)
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        me = _self(s)
+        head = read_manifest(path)
+        peer = s.scalar(select(ExchangeSite).where(ExchangeSite.code == head.from_site,
+                                                   ExchangeSite.is_self.is_(False)))
+        if peer is None:
+            raise PackageError("unknown_site",
+                               f"{path.name} comes from site {head.from_site}, which is not "
+                               "registered here", f"{path.name} 来自未登记的站点 {head.from_site}")
+        manifest, payload = open_package(path, _key(peer), me.code)
+        if manifest.seq <= peer.last_in_seq:
+            return ImportResult(manifest.seq, already_imported=True)
+        if manifest.seq != peer.last_in_seq + 1:
+            raise PackageError(
+                "out_of_sequence",
+                f"{path.name} is package {manifest.seq} from {peer.code}, but package "
+                f"{peer.last_in_seq + 1} comes next: import the missing ones first",
+                f"{path.name} 是来自 {peer.code} 的第 {manifest.seq} 个数据包，应先导入第 "
+                f"{peer.last_in_seq + 1} 个")
+        result = ImportResult(manifest.seq)
+        audit = Auditor(s, user, SOURCE_PREFIX + peer.code)
+        applier = _Applier(s, audit, me, peer, result, cancel)
+        for name in ORDER:
+            for rec in payload["records"].get(name, []):
+                applier.apply(name, rec)
+        for res in payload.get("resolutions", []):
+            applier.resolution(res)
+        applier.finish()
+        # their base_seq acknowledges our packages up to it
+        acked = s.scalar(select(ExchangePackage.feed_high).where(
+            ExchangePackage.site_code == peer.code, ExchangePackage.direction == "out",
+            ExchangePackage.seq == manifest.base_seq))
+        if acked is not None and acked > peer.acked_feed_id:
+            peer.acked_feed_id = acked
+        peer.last_in_seq = manifest.seq
+        s.add(ExchangePackage(site_code=peer.code, direction="in", seq=manifest.seq,
+                              base_seq=manifest.base_seq, sha256=manifest.payload_sha256,
+                              counts=json.dumps(manifest.counts), file_name=path.name,
+                              user_id=user.id))
+        audit.note("import", "exchange_package", None,
+                   f"package {manifest.seq} from {peer.code}: created {result.created}, "
+                   f"updated {result.updated}, conflicts {result.conflicts}, "
+                   f"duplicates {result.duplicates}")
+        return result
+
+
+class _Applier:
+    def __init__(self, s: Session, audit: Auditor, me: ExchangeSite, peer: ExchangeSite,
+                 result: ImportResult, cancel: CancelToken | None):
+        self.s, self.audit, self.me, self.peer, self.result = s, audit, me, peer, result
+        self.cancel = cancel
+        self.touched_households: set[int] = set()
+        # households whose head arrives later in the same package: head gid → household
+        self._pending_heads: dict[str, Household] = {}
+        self._cache: dict[tuple[Any, str], Any] = {}
+
+    def _by_gid(self, model: Any, gid: str | None) -> Any:
+        if gid is None:
+            return None
+        key = (model, gid)
+        if key not in self._cache:
+            with self.s.no_autoflush:
+                self._cache[key] = self.s.scalar(select(model).where(model.gid == gid))
+        return self._cache[key]
+
+    def finish(self) -> None:
+        """Derived household columns once per touched household, after all records."""
+        self.s.flush()
+        for hh_id in sorted(self.touched_households):
+            refresh_household(self.s, self.s.get(Household, hh_id))
+
+    def _values(self, kind: Kind, fields: dict[str, Any]) -> dict[str, Any]:
+        """Column values of the travelling fields (references resolved to local ids)."""
+        out = {}
+        for f in kind.fields:
+            v = fields.get(f)
+            out[f] = dt.date.fromisoformat(v) if f in kind.dates and v else v
+        return out
+
+    def _refs(self, name: str, fields: dict[str, Any]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        if name == "household":
+            out["village_id"] = _area_by_code(self.s, fields["village"]).id
+        else:
+            hh = self._by_gid(Household, fields.get("household"))
+            out["household_id"] = hh.id if hh else None
+            if name == "income":
+                p = self._by_gid(Person, fields.get("person"))
+                out["person_id"] = p.id if p else None
+        return out
+
+    def apply(self, name: str, rec: dict[str, Any]) -> None:
+        if self.cancel is not None:
+            self.cancel.check()
+        kind = KINDS[name]
+        fields = rec["fields"]
+        obj = self._by_gid(kind.model, rec["gid"])
+        if obj is None:
+            self._create(name, kind, rec)
+            return
+        base_row = self.s.scalar(select(SyncBase).where(SyncBase.entity == name,
+                                                        SyncBase.gid == rec["gid"]))
+        base = json.loads(base_row.fields) if base_row else {}
+        local = _record(self.s, kind, obj)
+        new_base = dict(local)
+        changes: dict[str, Any] = {}
+        for f, theirs in fields.items():
+            mine = local.get(f)
+            if theirs == mine:
+                new_base[f] = theirs
+                continue
+            was = base.get(f, mine)
+            if theirs == was:          # changed only here: keep ours (it travels back)
+                new_base[f] = was
+                continue
+            if mine == was:            # changed only there: apply
+                changes[f] = theirs
+                new_base[f] = theirs
+                continue
+            self._conflict(name, rec, obj, f, was, mine, theirs)   # changed on both sides
+            new_base[f] = was
+        if changes:
+            self._write(name, kind, obj, changes)
+            self.result.updated[name] = self.result.updated.get(name, 0) + 1
+        _set_base(self.s, name, rec["gid"], rec["rev"], new_base)
+
+    def _write(self, name: str, kind: Kind, obj: Any, changes: dict[str, Any]) -> None:
+        plain = self._values(kind, {**_record(self.s, kind, obj), **changes})
+        values = {f: plain[f] for f in changes if f in kind.fields}
+        refs = {f: v for f, v in changes.items() if f not in kind.fields}
+        if refs:
+            resolved = self._refs(name, {**_record(self.s, kind, obj), **refs})
+            if name == "household" and "head" in refs:
+                head = self._by_gid(Person, refs["head"])
+                resolved["head_person_id"] = head.id if head else None
+            values.update({k: v for k, v in resolved.items()
+                           if k != "village_id" or "village" in refs})
+        hh_id = obj.id if name == "household" else getattr(obj, "household_id", None)
+        self.audit.apply(obj, name, values, hh_id)
+        if name == "person":
+            if "name" in values:
+                write_keys(self.s, obj)
+            if "id_number" in values:
+                obj.id_number_rev = obj.id_number[::-1]
+        if hh_id:
+            self.touched_households.add(hh_id)
+
+    def _create(self, name: str, kind: Kind, rec: dict[str, Any]) -> None:
+        fields = rec["fields"]
+        values = {**self._values(kind, fields), **self._refs(name, fields)}
+        if name == "person":
+            holder = self.s.scalar(select(Person).where(Person.id_number == fields["id_number"]))
+            if holder is not None:
+                self._duplicate(rec, holder)
+                return
+            values["id_number_rev"] = fields["id_number"][::-1]
+        obj = kind.model(gid=rec["gid"], origin_site=self.peer.code, rev=rec["rev"], **values)
+        self.s.add(obj)
+        self.s.flush()
+        self._cache[(kind.model, rec["gid"])] = obj
+        hh_id = obj.id if name == "household" else getattr(obj, "household_id", None)
+        self.audit.created(name, obj.id, {k: v for k, v in values.items()}, hh_id)
+        if name == "person":
+            write_keys(self.s, obj)
+            hh = self._pending_heads.pop(rec["gid"], None)
+            if hh is not None:
+                hh.head_person_id = obj.id
+        if name == "household" and fields.get("head"):
+            self._pending_heads[fields["head"]] = obj
+        if hh_id:
+            self.touched_households.add(hh_id)
+        _set_base(self.s, name, rec["gid"], rec["rev"], fields)
+        self.result.created[name] = self.result.created.get(name, 0) + 1
+
+    def _duplicate(self, rec: dict[str, Any], holder: Person) -> None:
+        fields = rec["fields"]
+        exists = self.s.scalar(select(DuplicateTicket).where(
+            DuplicateTicket.person_gid == holder.gid,
+            DuplicateTicket.other_person_gid == rec["gid"]))
+        if exists is not None:
+            return
+        hh = self.s.get(Household, holder.household_id) if holder.household_id else None
+        self.s.add(DuplicateTicket(
+            id_number=fields["id_number"], name=fields.get("name", ""), person_gid=holder.gid,
+            other_person_gid=rec["gid"], household_gid=hh.gid if hh else None,
+            other_household_gid=fields.get("household"), other_site=self.peer.code,
+            other_fields=json.dumps(fields, ensure_ascii=False)))
+        self.result.duplicates += 1
+
+    def _conflict(self, name: str, rec: dict[str, Any], obj: Any, f: str, was: Any, mine: Any,
+                  theirs: Any) -> None:
+        open_ = self.s.scalar(select(SyncConflict).where(
+            SyncConflict.entity == name, SyncConflict.gid == rec["gid"],
+            SyncConflict.field == f, SyncConflict.status == "open"))
+        mine_by = _authors(self.s, name, obj.id).get(AUDIT_FIELD.get(f, f), ["", ""])
+        theirs_by = rec.get("by", {}).get(f, ["", ""])
+        label = getattr(obj, "number", None) or getattr(obj, "name", None) or rec["gid"][:8]
+        if open_ is not None:
+            open_.remote_value = json.dumps(theirs, ensure_ascii=False)
+            open_.remote_by, open_.remote_at = theirs_by
+            return
+        self.s.add(SyncConflict(
+            entity=name, gid=rec["gid"], label=str(label), field=f,
+            base_value=json.dumps(was, ensure_ascii=False),
+            local_value=json.dumps(mine, ensure_ascii=False),
+            remote_value=json.dumps(theirs, ensure_ascii=False),
+            local_by=mine_by[0], local_at=mine_by[1], remote_site=self.peer.code,
+            remote_by=theirs_by[0], remote_at=theirs_by[1]))
+        self.result.conflicts += 1
+
+    def resolution(self, res: dict[str, Any]) -> None:
+        """The other side decided a conflict: take its value as is, and as the base."""
+        name, kind = res["entity"], KINDS[res["entity"]]
+        obj = self._by_gid(kind.model, res["gid"])
+        if obj is None:
+            return
+        if _record(self.s, kind, obj).get(res["field"]) != res["value"]:
+            self._write(name, kind, obj, {res["field"]: res["value"]})
+        row = self.s.scalar(select(SyncBase).where(SyncBase.entity == name,
+                                                   SyncBase.gid == res["gid"]))
+        base = json.loads(row.fields) if row else {}
+        base[res["field"]] = res["value"]
+        _set_base(self.s, name, res["gid"], row.rev if row else 0, base)
+        for c in self.s.scalars(select(SyncConflict).where(
+                SyncConflict.entity == name, SyncConflict.gid == res["gid"],
+                SyncConflict.field == res["field"], SyncConflict.status == "open")):
+            c.status, c.resolution = "resolved", "remote"
+            c.resolved_at = utcnow()
+
+
+# --- conflicts, duplicates, state -----------------------------------------------------------
+
+@dataclass(frozen=True)
+class ConflictView:
+    id: int
+    entity: str
+    label: str
+    field: str
+    base_value: Any
+    local_value: Any
+    local_by: str
+    local_at: str
+    remote_site: str
+    remote_value: Any
+    remote_by: str
+    remote_at: str
+    status: str
+    resolution: str | None
+
+
+def conflicts(db: Database, status: str | None = "open") -> list[ConflictView]:
+    with db.read() as s:
+        q = select(SyncConflict).order_by(SyncConflict.id)
+        if status:
+            q = q.where(SyncConflict.status == status)
+        return [ConflictView(c.id, c.entity, c.label, c.field, json.loads(c.base_value or "null"),
+                             json.loads(c.local_value or "null"), c.local_by, c.local_at,
+                             c.remote_site, json.loads(c.remote_value or "null"), c.remote_by,
+                             c.remote_at, c.status, c.resolution)
+                for c in s.scalars(q)]
+
+
+@requires("registry.write")
+def resolve_conflict(db: Database, actor: str | int, conflict_id: int, keep: str) -> None:
+    """Decide a conflict: keep ``local`` (this site's value) or take ``remote``. The decision
+    travels to the other site in the next package, which applies it as is."""
+    if keep not in ("local", "remote"):
+        raise ValidationError.single("keep", "keep is local or remote", "应选择本地值或对方值")
+    with db.begin() as s:
+        user = resolve_user(s, actor)
+        c = s.get(SyncConflict, conflict_id)
+        if c is None:
+            raise NotFoundError("conflict", conflict_id, "冲突")
+        if c.status != "open":
+            raise StateError(f"conflict {conflict_id} is already resolved", "该冲突已处理")
+        kind = KINDS[c.entity]
+        obj = s.scalar(select(kind.model).where(kind.model.gid == c.gid))
+        audit = Auditor(s, user)
+        value = json.loads(c.local_value if keep == "local" else c.remote_value)
+        if keep == "remote" and obj is not None:
+            ap = _Applier(s, audit, _self(s), _site(s, c.remote_site), ImportResult(0), None)
+            ap._write(c.entity, kind, obj, {c.field: value})
+            ap.finish()
+        row = s.scalar(select(SyncBase).where(SyncBase.entity == c.entity,
+                                              SyncBase.gid == c.gid))
+        if row is not None:
+            base = json.loads(row.fields)
+            base[c.field] = value
+            row.fields = json.dumps(base, ensure_ascii=False, sort_keys=True)
+        c.status, c.resolution, c.resolved_by, c.resolved_at = "resolved", keep, user.id, utcnow()
+        audit.note("resolve", "sync_conflict", c.id,
+                   f"{c.entity} {c.label} {c.field}: kept {keep} value {value!r}")
+
+
+@dataclass(frozen=True)
+class DuplicateView:
+    id: int
+    id_number: str
+    name: str
+    household_number: str | None
+    other_site: str
+    other_household_gid: str | None
+    status: str
+    keep: str | None
+
+
+def duplicates(db: Database, status: str | None = "open") -> list[DuplicateView]:
+    with db.read() as s:
+        q = select(DuplicateTicket).order_by(DuplicateTicket.id)
+        if status:
+            q = q.where(DuplicateTicket.status == status)
+        out = []
+        for t in s.scalars(q):
+            hh = s.scalar(select(Household).where(Household.gid == t.household_gid)) \
+                if t.household_gid else None
+            out.append(DuplicateView(t.id, t.id_number, t.name, hh.number if hh else None,
+                                     t.other_site, t.other_household_gid, t.status, t.keep))
+        return out
+
+
+@dataclass(frozen=True)
+class Status:
+    site: SiteView
+    peers: list[SiteView]
+    waiting: dict[str, dict[str, int]]     # peer → kind → records waiting to be sent
+    open_conflicts: int
+    open_duplicates: int
+    packages: list[tuple[str, str, int, str]]   # (direction, site, seq, at)
+
+
+def status(db: Database) -> Status:
+    with db.read() as s:
+        me = _self(s)
+        peers = list(s.scalars(select(ExchangeSite).where(ExchangeSite.is_self.is_(False))
+                               .order_by(ExchangeSite.code)))
+        high = s.scalar(select(func.max(AuditEntry.id))) or 0
+        waiting = {}
+        for p in peers:
+            hh_ids = _household_ids_in(s, _township_area(s, me, p))
+            if p.acked_feed_id == 0:
+                counts = {"household": s.scalar(select(func.count()).select_from(
+                    hh_ids.subquery())) or 0}
+            else:
+                counts = {k: len(v) for k, v in
+                          _changed_ids(s, hh_ids, p.acked_feed_id, high).items() if v}
+            waiting[p.code] = counts
+        packages = [(x.direction, x.site_code, x.seq, x.at.isoformat(timespec="seconds"))
+                    for x in s.scalars(select(ExchangePackage).order_by(ExchangePackage.id))]
+        return Status(_view(s, me), [_view(s, p) for p in peers], waiting,
+                      s.scalar(select(func.count()).select_from(SyncConflict)
+                               .where(SyncConflict.status == "open")) or 0,
+                      s.scalar(select(func.count()).select_from(DuplicateTicket)
+                               .where(DuplicateTicket.status == "open")) or 0, packages)
+
+
+def sync_state(db: Database, entity: str, ids: Iterable[int]) -> dict[int, str]:
+    """Each record's sync state: ``conflict`` (an open conflict), ``pending`` (changed here
+    since the other site last confirmed, or never sent), ``synced``."""
+    kind = KINDS[entity]
+    ids = list(ids)
+    with db.read() as s:
+        me = s.scalar(select(ExchangeSite).where(ExchangeSite.is_self.is_(True)))
+        acked = s.scalar(select(func.min(ExchangeSite.acked_feed_id))
+                         .where(ExchangeSite.is_self.is_(False))) or 0
+        rows = {i: g for i, g in s.execute(select(kind.model.id, kind.model.gid)
+                                           .where(kind.model.id.in_(ids)))}
+        based = set(s.scalars(select(SyncBase.gid).where(SyncBase.entity == entity,
+                                                         SyncBase.gid.in_(
+                                                             [g for g in rows.values() if g]))))
+        conflicted = set(s.scalars(select(SyncConflict.gid).where(
+            SyncConflict.entity == entity, SyncConflict.status == "open")))
+        newer = set(s.scalars(select(AuditEntry.entity_id).where(
+            AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids), AuditEntry.id > acked,
+            or_(AuditEntry.source.is_(None), ~AuditEntry.source.like(SOURCE_PREFIX + "%")))))
+        out = {}
+        for i in ids:
+            g = rows.get(i)
+            if me is None:
+                out[i] = "local"
+            elif g in conflicted:
+                out[i] = "conflict"
+            elif g not in based or i in newer:
+                out[i] = "pending"
+            else:
+                out[i] = "synced"
+        return out
+

@@ -1,0 +1,71 @@
+"""pytest-qt: a package exported in the township's window is imported in the bureau's, a
+conflict is decided there, the return package goes back and the township's record is synced."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from assistcase.models import Household
+from assistcase.services import exchange as X
+from assistcase.services import registry as R
+from ui.main_window import MainWindow
+
+from ..core.test_exchange import BUREAU, _household, sites  # noqa: F401  (the fixture)
+
+
+def _run(qtbot, page, start):
+    with qtbot.waitSignal(page.task_finished, timeout=60_000) as done:
+        start()
+    assert not isinstance(done.args[0], BaseException), done.args[0]
+    return done.args[0]
+
+
+def test_export_import_resolve_and_return_in_real_windows(qtbot, sites, tmp_path):
+    t1, bureau = sites["t1"], sites["bureau"]
+    hid = _household(t1, "t1-worker", sites["villages"]["t1"], 1)
+    town_window = MainWindow(t1, "t1-worker")
+    bureau_window = MainWindow(bureau, "bureau-clerk")
+    qtbot.addWidget(town_window)
+    qtbot.addWidget(bureau_window)
+    town = town_window.show_page("exchange")
+    office = bureau_window.show_page("exchange")
+    assert "1" in town.waiting.text()  # one household waiting to be sent
+
+    usb = tmp_path / "usb"
+    sent = _run(qtbot, town, lambda: town.export_to(usb))
+    received = _run(qtbot, office, lambda: office.import_file(sent.path))
+    assert received.created["household"] == 1 and office.packages.rowCount() == 1
+    back = _run(qtbot, office, lambda: office.export_to(tmp_path / "back"))
+    _run(qtbot, town, lambda: town.import_file(back.path))
+
+    # both sides change the phone: a conflict at the bureau, decided there
+    with t1.read() as s:
+        gid = s.get(Household, hid).gid
+    with bureau.read() as s:
+        bid = s.scalar(select(Household.id).where(Household.gid == gid))
+    R.update_household(t1, "t1-worker", hid, {"phone": "13911112222"})
+    R.update_household(bureau, "bureau-clerk", bid, {"phone": "13722223333"})
+    town.refresh()
+    assert X.sync_state(t1, "household", [hid]) == {hid: "pending"}
+    sent = _run(qtbot, town, lambda: town.export_to(usb))
+    _run(qtbot, office, lambda: office.import_file(sent.path))
+    assert office.conflict_table.rowCount() == 1
+    assert office.conflict_table.item(0, 2).text() == "13722223333"
+    assert "13911112222" in office.conflict_table.item(0, 4).text()
+    assert "t1-worker" in office.conflict_table.item(0, 5).text()
+    office.conflict_table.selectRow(0)
+    office.keep_remote.click()
+    assert office.conflict_table.rowCount() == 0
+
+    back = _run(qtbot, office, lambda: office.export_to(tmp_path / "back"))
+    _run(qtbot, town, lambda: town.import_file(back.path))
+    final = _run(qtbot, town, lambda: town.export_to(usb))  # confirms the bureau's package
+    _run(qtbot, office, lambda: office.import_file(final.path))
+    assert X.sync_state(t1, "household", [hid]) == {hid: "synced"}
+    with bureau.read() as s:
+        assert s.get(Household, bid).phone == "13911112222"
+    # a package for another site is refused on the page, in words
+    with qtbot.waitSignal(office.task_finished, timeout=60_000) as refused:
+        office.import_file(back.path)   # the bureau's own package, addressed to the township
+    assert isinstance(refused.args[0], Exception)
+    assert office.message.text()

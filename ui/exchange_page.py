@@ -1,0 +1,226 @@
+"""数据交换: packages to and from the bureau (or the townships), the records waiting to be sent,
+conflicts to decide and duplicate tickets (services/exchange.py holds every rule)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QGroupBox, QHBoxLayout,
+                               QHeaderView, QLabel, QPushButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from assistcase.db import Database
+from assistcase.errors import AssistCaseError
+from assistcase.services import exchange as X
+
+from .tasks import run_in_background
+
+
+def _table(headers: list[str]) -> QTableWidget:
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.verticalHeader().setVisible(False)
+    t.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    t.horizontalHeader().setStretchLastSection(True)
+    return t
+
+
+def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.setItem(r, c, QTableWidgetItem("" if value is None else str(value)))
+
+
+class ExchangePage(QWidget):
+    changed = Signal()           # records were written by an import or a decision
+    task_finished = Signal(object)  # the export's or import's result, or the error
+
+    def __init__(self, db: Database, actor: str, read_only: bool = False,
+                 parent: QWidget | None = None):
+        super().__init__(parent)
+        self.db, self.actor, self.read_only = db, actor, read_only
+        self._task = None
+
+        self.site_label = QLabel()
+        self.peer = QComboBox()
+        self.export_button = QPushButton(self.tr("Export package…"))
+        self.import_button = QPushButton(self.tr("Import package…"))
+        self.export_button.clicked.connect(self._choose_export)
+        self.import_button.clicked.connect(self._choose_import)
+        top = QHBoxLayout()
+        top.addWidget(self.site_label)
+        top.addStretch(1)
+        top.addWidget(QLabel(self.tr("Exchange with:")))
+        top.addWidget(self.peer)
+        top.addWidget(self.export_button)
+        top.addWidget(self.import_button)
+
+        self.waiting = QLabel()
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.packages = _table([self.tr("Direction"), self.tr("Site"), self.tr("No."),
+                                self.tr("Time")])
+        self.conflict_table = _table([self.tr("Record"), self.tr("Field"), self.tr("Here"),
+                                      self.tr("Changed here by"), self.tr("Other site"),
+                                      self.tr("Changed there by")])
+        self.keep_local = QPushButton(self.tr("Keep this site's value"))
+        self.keep_remote = QPushButton(self.tr("Take the other site's value"))
+        self.keep_local.clicked.connect(lambda: self._resolve("local"))
+        self.keep_remote.clicked.connect(lambda: self._resolve("remote"))
+        self.duplicate_table = _table([self.tr("ID number"), self.tr("Name"),
+                                       self.tr("Household here"), self.tr("Also sent by")])
+
+        packages_box = QGroupBox(self.tr("Packages sent and received"))
+        QVBoxLayout(packages_box).addWidget(self.packages)
+        conflicts_box = QGroupBox(self.tr("Conflicts (changed on both sides)"))
+        cl = QVBoxLayout(conflicts_box)
+        cl.addWidget(self.conflict_table)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.keep_local)
+        buttons.addWidget(self.keep_remote)
+        cl.addLayout(buttons)
+        duplicates_box = QGroupBox(self.tr("Duplicate tickets (one ID number in two townships)"))
+        QVBoxLayout(duplicates_box).addWidget(self.duplicate_table)
+
+        lay = QVBoxLayout(self)
+        lay.addLayout(top)
+        lay.addWidget(self.waiting)
+        lay.addWidget(self.message)
+        lay.addWidget(conflicts_box, 2)
+        lay.addWidget(duplicates_box, 1)
+        lay.addWidget(packages_box, 1)
+        for w in (self.export_button, self.import_button, self.keep_local, self.keep_remote):
+            w.setVisible(not read_only)
+        self.refresh()
+
+    # --- showing ------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        try:
+            st = X.status(self.db)
+        except AssistCaseError as e:
+            self.site_label.setText(e.message("zh") if self._zh() else e.message_en)
+            for w in (self.export_button, self.import_button, self.peer):
+                w.setEnabled(False)
+            return
+        kind = self.tr("township") if st.site.kind == "township" else self.tr("bureau")
+        self.site_label.setText(self.tr("This site: %1 (%2)").replace("%1", st.site.code)
+                                .replace("%2", kind))
+        current = self.peer.currentData()
+        self.peer.clear()
+        for p in st.peers:
+            self.peer.addItem(f"{p.code} {p.name}".strip(), p.code)
+        if current is not None and self.peer.findData(current) >= 0:
+            self.peer.setCurrentIndex(self.peer.findData(current))
+        parts = []
+        for p in st.peers:
+            counts = st.waiting.get(p.code, {})
+            text = "、".join(f"{self._kind_label(k)} {n}" for k, n in counts.items()) \
+                or self.tr("nothing")
+            parts.append(self.tr("Waiting to be sent to %1: %2").replace("%1", p.code)
+                         .replace("%2", text))
+        self.waiting.setText("\n".join(parts))
+        _fill(self.packages, [[self.tr("sent") if d == "out" else self.tr("received"), site,
+                               seq, at.replace("T", " ")]
+                              for d, site, seq, at in reversed(st.packages)])
+        self._conflicts = X.conflicts(self.db)
+        _fill(self.conflict_table, [[f"{self._kind_label(c.entity)} {c.label}", c.field,
+                                     c.local_value, f"{c.local_by} {c.local_at}".strip(),
+                                     f"{c.remote_value} ({c.remote_site})",
+                                     f"{c.remote_by} {c.remote_at}".strip()]
+                                    for c in self._conflicts])
+        _fill(self.duplicate_table, [[d.id_number, d.name, d.household_number or "",
+                                      d.other_site] for d in X.duplicates(self.db)])
+
+    def _kind_label(self, kind: str) -> str:
+        return {"household": self.tr("household"), "person": self.tr("person"),
+                "income": self.tr("income"), "property": self.tr("property")}.get(kind, kind)
+
+    def _zh(self) -> bool:
+        return self.tr("household") != "household"
+
+    def _say(self, text: str, error: bool = False) -> None:
+        """The outcome of the last action, on the page (no dialog to click away)."""
+        self.message.setStyleSheet("color: #b00020;" if error else "color: #1b5e20;")
+        self.message.setText(text)
+
+    # --- actions ------------------------------------------------------------------------
+
+    def _choose_export(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder for the package "
+                                                                "(e.g. a USB stick)"))
+        if folder:
+            self.export_to(folder)
+
+    def _choose_import(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Package to import"), "",
+                                              self.tr("Exchange packages (*.acx)"))
+        if path:
+            self.import_file(path)
+
+    def export_to(self, folder: str | Path):
+        to = self.peer.currentData()
+        db, actor = self.db, self.actor
+        return self._run(lambda progress, cancel: X.export_package(db, actor, to, folder,
+                                                                   cancel=cancel),
+                         self.tr("Exporting the package"), self._exported)
+
+    def import_file(self, path: str | Path):
+        db, actor = self.db, self.actor
+        return self._run(lambda progress, cancel: X.import_package(db, actor, path,
+                                                                   cancel=cancel),
+                         self.tr("Importing the package"), self._imported)
+
+    def _run(self, fn, title: str, done):
+        self._task = run_in_background(fn, title, self, on_success=done,
+                                       on_failure=self._failed,
+                                       on_cancel=lambda: self.task_finished.emit(None))
+        return self._task
+
+    def _exported(self, result: X.ExportResult) -> None:
+        self.refresh()
+        self.task_finished.emit(result)
+        self._say(self.tr("Package %1 written to %2").replace("%1", str(result.seq))
+                  .replace("%2", str(result.path)))
+
+    def _imported(self, result: X.ImportResult) -> None:
+        self.refresh()
+        self.changed.emit()
+        self.task_finished.emit(result)
+        if result.already_imported:
+            text = self.tr("Package %1 was imported before: nothing changed.")
+        else:
+            text = (self.tr("Package %1 imported: %2 created, %3 updated, %4 conflicts, "
+                            "%5 duplicates.")
+                    .replace("%2", str(sum(result.created.values())))
+                    .replace("%3", str(sum(result.updated.values())))
+                    .replace("%4", str(result.conflicts))
+                    .replace("%5", str(result.duplicates)))
+        self._say(text.replace("%1", str(result.seq)))
+
+    def _failed(self, exc: BaseException, details: str) -> None:
+        self.task_finished.emit(exc)
+        if isinstance(exc, AssistCaseError):
+            self._say(exc.message("zh") if self._zh() else exc.message_en, error=True)
+        else:
+            raise exc
+
+    def _resolve(self, keep: str) -> None:
+        row = self.conflict_table.currentRow()
+        if row < 0 or row >= len(self._conflicts):
+            self._say(self.tr("Choose a conflict first."), error=True)
+            return
+        try:
+            X.resolve_conflict(self.db, self.actor, self._conflicts[row].id, keep)
+        except AssistCaseError as e:
+            self._say(e.message("zh") if self._zh() else e.message_en, error=True)
+            return
+        self.changed.emit()
+        self.refresh()

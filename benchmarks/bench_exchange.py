@@ -39,6 +39,22 @@ START, END = "<!-- exchange:start -->", "<!-- exchange:end -->"
 BUREAU = "411400"
 
 
+ROLES = ("caseworker", "township_reviewer", "county_clerk", "county_approver",
+         "standards_officer", "administrator")
+
+
+def _users(db) -> None:
+    """The benchmark's users (issue 13: nobody is registered by acting): an administrator and
+    the two sites' clerks, every role over the whole database."""
+    from assistcase.services import auth
+
+    first = auth.create_first_administrator(db, "bench", "bench-password")
+    auth.set_user_roles(db, "bench", first.user_id, [(r, None) for r in ROLES])
+    for name in ("worker", "clerk"):
+        auth.create_user(db, "bench", name, name, "bench-password", [(r, None) for r in ROLES])
+    db.signed_in = "bench"
+
+
 def timed(fn, what=""):
     t0 = time.perf_counter()
     out = fn()
@@ -56,6 +72,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         town = open_database(tmp / "township.sqlite3")
+        _users(town)
         load_areas_csv(town, "bench")
         timed(lambda: generate_demo(town, "bench", households=args.households, seed=args.seed),
               "demo")
@@ -70,6 +87,7 @@ def main() -> int:
                            "n": f"T{hid:07d}"})
             persons = s.scalar(text("SELECT count(*) FROM persons"))
         bureau = open_database(tmp / "bureau.sqlite3")
+        _users(bureau)
         load_areas_csv(bureau, "bench")
         X.setup_site(bureau, "clerk", BUREAU, "bureau", "bureau", "411400000000")
         key = X.register_township(bureau, "clerk", township.code, "township", township.code)
@@ -85,7 +103,7 @@ def main() -> int:
 
         rng = random.Random(args.seed)
         with town.read() as s:
-            ids = list(s.scalars(select(Household.id)))
+            ids = list(s.scalars(select(Household.id).where(Household.status == "active")))
         chosen = rng.sample(ids, int(len(ids) * args.changed))
         _, t_edits = timed(lambda: [R.update_household(town, "worker", h,
                                                        {"phone": f"139{h:08d}"})

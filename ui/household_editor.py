@@ -74,6 +74,11 @@ class HouseholdEditor(QDialog):
     """Edit one household (``household_id``) or register a new one (``None``)."""
 
     saved = Signal(object)  # ServiceResult
+
+    @property
+    def db(self):
+        """The opened database, for the services that take it (papers, history)."""
+        return self.core.db
     closed = Signal(int)  # household id: it leaves the active list
     cases_requested = Signal(int)  # household id: show its assistance cases
 

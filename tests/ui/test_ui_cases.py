@@ -83,7 +83,7 @@ def test_walk_a_case_to_active_and_read_the_breakdown(qtbot, db, village_ids):
     qtbot.mouseClick(page.publicity_btn, Qt.LeftButton)
     page.step_date.setDate(qd(2023, 3, 16))
     page.step_text.setText("公示无异议")
-    page.actor = "reviewer"   # the confirmer is not the investigating caseworker (issue 13)
+    page.actor = page.core.actor = "reviewer"   # the confirmer is not the investigating caseworker (issue 13)
     qtbot.mouseClick(page.confirm_btn, Qt.LeftButton)  # the publicity's last day: too early
     assert "2023-03-16" in page.case_error.text()
     page.step_date.setDate(qd(2023, 3, 17))

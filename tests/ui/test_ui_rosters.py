@@ -167,10 +167,10 @@ def test_build_review_approve_in_the_window(qtbot, city_db, zh, request):
     assert "B00020" in page.message.styleSheet()
     assert page.list.rowCount() == 1
 
-    page.actor = "reviewer"   # the reviewer is not the builder (issue 13)
+    page.actor = page.core.actor = "reviewer"   # the reviewer is not the builder (issue 13)
     qtbot.mouseClick(page.review_button, Qt.MouseButton.LeftButton)
     assert page.status_label.text() == "已审核" and list_cell(page, 0, 4) == "已审核"
-    page.actor = "approver"   # nor is the approver
+    page.actor = page.core.actor = "approver"   # nor is the approver
     assert page.approve_button.isVisible() and page.send_back_button.isVisible()
 
     # approving asks first; cancelling the question changes nothing
@@ -232,7 +232,7 @@ def test_adjustment_on_an_approved_roster_goes_to_the_next_one(qtbot, page, city
 def test_send_back_and_discard_ask_for_a_reason(qtbot, page, city_db):
     assert build_in_dialog(qtbot, page, program="tekun") == "succeeded"
     rid = page.view.id
-    page.actor = "reviewer"   # the reviewer is not the builder (issue 13)
+    page.actor = page.core.actor = "reviewer"   # the reviewer is not the builder (issue 13)
     page.review()
     assert page.view.status == "reviewed"
     qtbot.mouseClick(page.send_back_button, Qt.MouseButton.LeftButton)

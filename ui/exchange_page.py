@@ -10,11 +10,10 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QGroup
                                QHeaderView, QLabel, QPushButton, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
-from assistcase.db import Database
 from assistcase.errors import AssistCaseError
 from assistcase.services import exchange as X
 
-from .tasks import run_in_background
+from .ops import Change, Op, as_core
 
 
 def _table(headers: list[str]) -> QTableWidget:
@@ -40,10 +39,11 @@ class ExchangePage(QWidget):
     changed = Signal()           # records were written by an import or a decision
     task_finished = Signal(object)  # the export's or import's result, or the error
 
-    def __init__(self, db: Database, actor: str, read_only: bool = False,
+    def __init__(self, db, actor=None, read_only: bool = False,
                  parent: QWidget | None = None):
         super().__init__(parent)
-        self.db, self.actor, self.read_only = db, actor, read_only
+        self.core = as_core(db, actor, read_only)
+        self.db, self.actor, self.read_only = self.core.db, self.core.actor, self.core.read_only
         self._task = None
 
         self.site_label = QLabel()
@@ -179,10 +179,12 @@ class ExchangePage(QWidget):
                          self.tr("Importing the package"), self._imported)
 
     def _run(self, fn, title: str, done):
-        self._task = run_in_background(fn, title, self, on_success=done,
-                                       on_failure=self._failed,
-                                       on_cancel=lambda: self.task_finished.emit(None))
-        return self._task
+        op = Op(None, fn, title, self.core, Change.HOUSEHOLDS)
+        op.on_success(done).on_failure(self._failed).on_cancel(
+            lambda: self.task_finished.emit(None))
+        self._task = op   # kept until the next one (ops have no Qt parent: ui/ops.py)
+        op.run()
+        return op
 
     def _exported(self, result: X.ExportResult) -> None:
         self.refresh()

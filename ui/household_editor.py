@@ -79,6 +79,10 @@ class HouseholdEditor(QDialog):
     def db(self):
         """The opened database, for the services that take it (papers, history)."""
         return self.core.db
+
+    @property
+    def actor(self):
+        return self.core.actor
     closed = Signal(int)  # household id: it leaves the active list
     cases_requested = Signal(int)  # household id: show its assistance cases
 

@@ -13,7 +13,6 @@ from openpyxl import load_workbook
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt
 from PySide6.QtWidgets import QAbstractButton, QApplication, QWidget
 
-from assistcase.db import open_database
 from assistcase.demo import generate_demo_city
 from assistcase.demo.registry import DEMO_COUNTY
 from assistcase.io.table_export import HEADER_LINES
@@ -21,7 +20,7 @@ from assistcase.services.areas import load_areas_csv
 from ui.main_window import MainWindow
 from ui.navigation import PAGES
 
-from ..conftest import ACTOR
+from ..conftest import ACTOR, open_test_db
 
 TODAY = dt.date(2026, 11, 22)
 
@@ -36,7 +35,7 @@ def private_settings(tmp_path):
 @pytest.fixture(scope="module")
 def demo_file(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"
-    db = open_database(path)
+    db = open_test_db(path)   # the test users (issue 13), signed in as ACTOR
     load_areas_csv(db, ACTOR)
     generate_demo_city(db, ACTOR, households=400, seed=1, today=TODAY, county=DEMO_COUNTY)
     db.dispose()
@@ -47,7 +46,7 @@ def demo_file(tmp_path_factory):
 def city_db(demo_file, tmp_path):
     path = tmp_path / "city.sqlite3"
     shutil.copyfile(demo_file, path)
-    db = open_database(path)
+    db = open_test_db(path)
     yield db
     db.dispose()
 

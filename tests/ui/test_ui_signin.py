@@ -16,13 +16,16 @@ from ..conftest import ACTOR, demo_city
 
 # what each demo role sees in the navigation, in order
 PAGES = {
-    "administrator": ["registry", "statistics", "liaison", "users"],
-    "caseworker": ["registry", "cases", "aid", "statistics"],
-    "township_reviewer": ["registry", "cases", "aid", "statistics"],
-    "county_clerk": ["registry", "standards", "rosters", "statistics", "liaison"],
-    "county_approver": ["registry", "standards", "aid", "rosters", "statistics"],
-    "standards_officer": ["registry", "standards", "statistics"],
-    "supervisor": ["registry", "standards", "cases", "aid", "rosters", "statistics", "liaison"],
+    # the to-do list (issue 16) for everyone who reads; data exchange (issue 15) for who
+    # registers households or administers
+    "administrator": ["todo", "registry", "statistics", "liaison", "exchange", "users"],
+    "caseworker": ["todo", "registry", "cases", "aid", "statistics", "exchange"],
+    "township_reviewer": ["todo", "registry", "cases", "aid", "statistics"],
+    "county_clerk": ["todo", "registry", "standards", "rosters", "statistics", "liaison"],
+    "county_approver": ["todo", "registry", "standards", "aid", "rosters", "statistics"],
+    "standards_officer": ["todo", "registry", "standards", "statistics"],
+    "supervisor": ["todo", "registry", "standards", "cases", "aid", "rosters", "statistics",
+                   "liaison"],
 }
 
 

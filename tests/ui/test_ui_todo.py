@@ -42,7 +42,7 @@ def home_check(db, village_ids, tmp_path):
 def test_the_caseworker_opens_a_home_check_and_records_newly_included(qtbot, db, home_check,
                                                                       zh):
     hid, township = home_check
-    window = MainWindow(db, "caseworker")
+    window = MainWindow(db, ACTOR)
     qtbot.addWidget(window)
     page = window.page("todo")
     assert window.stack.currentWidget() is page  # opened first
@@ -73,7 +73,7 @@ def test_the_caseworker_opens_a_home_check_and_records_newly_included(qtbot, db,
 
 def test_a_refused_outcome_stays_in_the_dialog(qtbot, db, home_check, zh):
     hid, township = home_check
-    window = MainWindow(db, "caseworker")
+    window = MainWindow(db, ACTOR)
     qtbot.addWidget(window)
     page = window.page("todo")
     page.area.setCurrentIndex(page.area.findData(township))

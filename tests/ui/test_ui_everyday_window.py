@@ -18,7 +18,6 @@ from assistcase.demo.registry import DEMO_COUNTY
 from assistcase.io.table_export import HEADER_LINES
 from assistcase.services.areas import load_areas_csv
 from ui.main_window import MainWindow
-from ui.navigation import PAGES
 
 from ..conftest import ACTOR, open_test_db
 
@@ -80,7 +79,7 @@ def buttons_outside(w) -> list[str]:
 @pytest.mark.parametrize("size", [(1366, 728), (1280, 680)])
 def test_every_page_fits_a_township_laptop(window, zh, size):
     w, h = size
-    for entry in PAGES:
+    for entry in window.entries:
         window.show_page(entry.key)
         window.resize(w, h)
         QApplication.processEvents()
@@ -298,7 +297,7 @@ def _foreign(texts, lang):
 
 
 def test_every_page_speaks_chinese_only(window, zh):
-    for entry in PAGES:
+    for entry in window.entries:
         window.show_page(entry.key)
         QApplication.processEvents()
         bad = _foreign(_visible_texts(window) + [a.text() for a in window.menuBar().actions()],
@@ -341,7 +340,7 @@ def test_every_page_speaks_english_only_with_lang_en(qtbot, qapp, city_db):
         w = MainWindow(city_db, ACTOR)
         qtbot.addWidget(w)
         w.show()
-        for entry in PAGES:
+        for entry in w.entries:
             w.show_page(entry.key)
             QApplication.processEvents()
             texts = _interface_texts(w) + [a.text() for a in w.menuBar().actions()]
@@ -360,7 +359,7 @@ def test_column_headers_and_navigation_are_not_cut(window, zh):
     fm = nav.fontMetrics()
     for i in range(nav.count()):
         assert fm.horizontalAdvance(nav.item(i).text()) < nav.width() - 12, nav.item(i).text()
-    for entry in PAGES:
+    for entry in window.entries:
         window.show_page(entry.key)
         QApplication.processEvents()
         for tools in window.list_tools[entry.key]:

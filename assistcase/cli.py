@@ -9,7 +9,7 @@ import sys
 import time
 from pathlib import Path
 
-from .config import resolve_db_url
+from .config import current_username, resolve_db_url
 from .errors import AssistCaseError, ValidationError
 
 log = logging.getLogger("assistcase")
@@ -21,7 +21,7 @@ def _key(args: argparse.Namespace) -> bytes | None:
     from .db import sqlite_file
     from .security.unlock import key_for
 
-    return key_for(sqlite_file(resolve_db_url(args.db)), slot=args.slot or args.user,
+    return key_for(sqlite_file(resolve_db_url(args.db)), slot=args.slot or args.user_given or current_username(),
                    password=args.password, recovery_key=args.recovery_key, ask=True)
 
 
@@ -261,7 +261,7 @@ def _db_encrypt(path: Path | None, args: argparse.Namespace) -> int:
     if path is None:
         raise ValidationError.single("--db", "only a SQLite file can be encrypted",
                                      "只有 SQLite 文件数据库可以加密")
-    slot = args.slot or args.user
+    slot = args.slot or args.user_given or current_username()
     password = args.password or args.new_password or _new_password(args, slot)
     recovery, backup = encrypt_database(
         path, {slot: password}, progress=lambda m: print(m, file=sys.stderr, flush=True),
@@ -278,7 +278,7 @@ def _db_encrypt(path: Path | None, args: argparse.Namespace) -> int:
 def _db_slots(path: Path | None, args: argparse.Namespace) -> int:
     from .security import keyslots
 
-    slot = args.slot or args.user
+    slot = args.slot or args.user_given or current_username()
     if args.action == "passwd":
         keyslots.change_password(path, slot, args.password or "", _new_password(args, slot))
         print(f"password of {slot} changed")
@@ -367,7 +367,7 @@ def _db_restore(db, args: argparse.Namespace) -> int:
     if info.encrypted and key is None:
         from .security.unlock import key_for
 
-        key = key_for(backup, slot=args.slot or args.user, password=args.password,
+        key = key_for(backup, slot=args.slot or args.user_given or current_username(), password=args.password,
                       recovery_key=args.recovery_key, ask=True)
     result = restore_backup(db, backup, key=key)
     print(f"restored {db.path} from {backup}")

@@ -63,6 +63,9 @@ PG_PENDING_MODULES = {"test_import", "test_export", "test_demo", "test_funds",
                       # the audit chain (issue 19) was built and tested on SQLite only: its
                       # hashes of PostgreSQL's timestamps are not yet checked there
                       "test_audit_chain"}
+# Modules about SQLite files themselves (the SQLite backup API, SQLCipher): SQLite only by
+# nature; PostgreSQL's backups (pg_dump) are tested in test_server.py.
+SQLITE_FILE_MODULES = {"test_backups", "test_encryption"}
 PG_PENDING_TESTS = {"test_statistics_of_a_generated_year_match_the_rows",
                     # issue 13's masking and password-dump checks read SQLite's dump
                     "test_supervisor_sees_ids_masked_and_a_shown_record_is_audited",
@@ -79,6 +82,7 @@ def pytest_generate_tests(metafunc):
     sqlite_only = (".ui." in f".{name}." or name.rsplit(".", 1)[-1].startswith("test_ui")
                    or metafunc.definition.get_closest_marker("sqlite_only") is not None
                    or name.rsplit(".", 1)[-1] in PG_PENDING_MODULES
+                   or name.rsplit(".", 1)[-1] in SQLITE_FILE_MODULES
                    or metafunc.function.__name__ in PG_PENDING_TESTS)
     metafunc.parametrize("db_engine", ENGINES[:1] if sqlite_only else ENGINES, indirect=True)
 

@@ -528,13 +528,9 @@ def import_bank_returns(db: Database, actor: str | int, roster_id: int,
             # The roster's lines by sequence number, read once: one query instead of one per
             # row of the file (179,224 for a city), through the driver's cursor (no row
             # objects for 179,224 rows).
-            cur = s.connection().connection.cursor()
-            try:
-                cur.execute("SELECT seq, id, payee_name, id_number, account_number, amount_fen"
-                            " FROM roster_lines WHERE roster_id = ?", (roster_id,))
-                lines = {r[0]: r[1:] for r in cur.fetchall()}
-            finally:
-                cur.close()
+            lines = {r[0]: tuple(r[1:]) for r in s.connection().exec_driver_sql(
+                "SELECT seq, id, payee_name, id_number, account_number, amount_fen"
+                " FROM roster_lines WHERE roster_id = ?", (roster_id,))}
             institutions = institution_payments(s, roster_id)
         # Amounts and results repeat from row to row: each distinct cell is parsed once.
         fen_of: dict[Any, int | None] = {}

@@ -21,7 +21,7 @@ from assistcase.security.cipher import connect, fingerprint
 from assistcase.services import backups as bk
 from assistcase.services import registry as reg
 
-from ..conftest import ACTOR, demo_city, make_id
+from ..conftest import ACTOR, demo_city, make_id, token_file
 from .test_import import good_rows, write_xlsx
 
 
@@ -164,15 +164,16 @@ def test_import_and_roster_approval_back_up_first(city, tmp_path, capsys):
     with db.read() as s:
         county = s.scalars(select(Area).where(Area.level == "county").order_by(Area.code)
                            ).first().code
+    tokens = {u: str(token_file(db, u, tmp_path)) for u in ("clerk", "reviewer", "approver")}
     db.dispose()
-    base = ["--db", str(city), "--user", "clerk"]
+    base = ["--db", str(city), "--token", tokens["clerk"]]
     assert main([*base, "roster", "build", "--area", county, "--month", "2026-11",
                  "--program", "dibao", "--quiet"]) == 0
     rid = capsys.readouterr().out.split()[2].rstrip(":")
-    assert main([*base, "--user", "reviewer", "roster", "review", rid]) == 0
+    assert main([*base, "--token", tokens["reviewer"], "roster", "review", rid]) == 0
     assert not [b for b in bk.list_backups(city.parent / "backups")
                 if b.reason == "before-approval"]
-    assert main([*base, "--user", "approver", "roster", "approve", rid]) == 0
+    assert main([*base, "--token", tokens["approver"], "roster", "approve", rid]) == 0
     before_approval = _only_backup(city.parent / "backups", "before-approval")
     assert before_approval.counts["rosters"] == 1
 

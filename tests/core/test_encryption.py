@@ -153,7 +153,13 @@ def test_cli_check_reports_encryption_and_opens_with_a_password(plain_demo, caps
     monkeypatch.setenv("ASSISTCASE_PASSWORD", "alice-pass-1")
     assert main(["--db", str(path), "--user", "alice", "db", "check"]) == 0
     assert "integrity: ok" in capsys.readouterr().out
-    assert main(["--db", str(path), "--user", "alice", "search", "0015"]) == 0
+    # a search signs in (issue 13) as a registered user; the key slot stays alice's
+    import io
+
+    from ..conftest import ACTOR, PASSWORD
+
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    assert main(["--db", str(path), "--user", ACTOR, "--slot", "alice", "search", "0015"]) == 0
 
 
 def test_backup_of_an_encrypted_database_is_encrypted_and_opens_with_its_keys(plain_demo,

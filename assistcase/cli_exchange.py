@@ -7,9 +7,10 @@ import json
 
 
 def _open(args: argparse.Namespace):
-    from .db import open_database
+    """The database, signed in (issue 13) as every command of the CLI."""
+    from .cli import _open as open_signed_in
 
-    return open_database(args.db)
+    return open_signed_in(args)
 
 
 def cmd_setup(args: argparse.Namespace) -> int:

@@ -25,7 +25,7 @@ PASSWORD = "test-password"
 # The tests' users (issue 13): each holds every role over the whole database, so tests written
 # before roles act as before; the role, area and separation-of-duties tests create their own
 # users with one role each.
-TEST_USERS = (ACTOR, "reviewer", "approver", "clerk", "demo-maker", "demo", "zhaojun", "wangfang", "制表员甲", "另一位工作人员",
+TEST_USERS = (ACTOR, "reviewer", "approver", "clerk", "demo-maker", "demo", "zhaojun", "wangfang", "李四", "制表员甲", "另一位工作人员",
               "审批员丙", "审核员乙")
 ALL_ROLES = ("caseworker", "township_reviewer", "county_clerk", "county_approver",
              "standards_officer", "supervisor", "administrator")

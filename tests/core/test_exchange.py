@@ -283,8 +283,15 @@ def test_status_counts_what_waits_to_be_sent(sites, tmp_path):
     assert dt.date.today()  # the dates are the machine's; nothing here depends on them
 
 
-def test_the_command_line_exports_imports_and_lists(sites, tmp_path, capsys):
+def test_the_command_line_exports_imports_and_lists(sites, tmp_path, capsys, monkeypatch):
+    import io
+
     from assistcase.cli import main
+
+    from ..conftest import PASSWORD
+
+    # each command signs in (issue 13): the password read from standard input
+    monkeypatch.setattr("sys.stdin", io.StringIO((PASSWORD + "\n") * 10))
 
     t1, bureau = sites["t1"], sites["bureau"]
     _household(t1, "t1-worker", sites["villages"]["t1"], 1)
@@ -300,8 +307,8 @@ def test_the_command_line_exports_imports_and_lists(sites, tmp_path, capsys):
     assert main(["exchange", "import", str(package), "--db", b_db, "--user", "bureau-clerk"]) == 0
     assert "imported before: nothing changed" in capsys.readouterr().out
     package.write_bytes(package.read_bytes()[:100])
-    assert main(["exchange", "import", str(package), "--db", b_db]) == 2
+    assert main(["exchange", "import", str(package), "--db", b_db, "--user", "bureau-clerk"]) == 2
     assert "truncated" in capsys.readouterr().err
-    assert main(["exchange", "status", "--db", b_db]) == 0
+    assert main(["exchange", "status", "--db", b_db, "--user", "bureau-clerk"]) == 0
     out = capsys.readouterr().out
     assert f"site {BUREAU} (bureau)" in out and "received from" in out

@@ -65,7 +65,10 @@ PG_PENDING_MODULES = {"test_import", "test_export", "test_demo", "test_funds",
                       "test_audit_chain"}
 # Modules about SQLite files themselves (the SQLite backup API, SQLCipher): SQLite only by
 # nature; PostgreSQL's backups (pg_dump) are tested in test_server.py.
-SQLITE_FILE_MODULES = {"test_backups", "test_encryption"}
+SQLITE_FILE_MODULES = {"test_backups", "test_encryption",
+                       # papers are stored beside the database file; a bureau server's paper
+                       # store is not built yet (issue 18 × 14)
+                       "test_papers"}
 PG_PENDING_TESTS = {"test_statistics_of_a_generated_year_match_the_rows",
                     # issue 13's masking and password-dump checks read SQLite's dump
                     "test_supervisor_sees_ids_masked_and_a_shown_record_is_audited",

@@ -42,7 +42,7 @@ def test_the_demo_lists_hold_covered_deaths_vehicle_matches_and_two_refusals(cit
     assert result.raised["covered_death"] >= 3 and result.raised["vehicle_match"] == 6
     assert M.run_rules(db, ACTOR, dt.date(2026, 3, 31)).total == 0
     with db.read() as s:
-        holds = s.execute(text("SELECT COUNT(*) FROM monitoring_tasks WHERE hold_payment = 1"
+        holds = s.execute(text("SELECT COUNT(*) FROM monitoring_tasks WHERE hold_payment = TRUE"
                                " AND kind = 'payment_review'")).scalar_one()
     assert holds == result.raised["covered_death"]
 

@@ -1,7 +1,7 @@
 """What every list of the window does the same way: sort by a header click, filter the rows
 shown by typed text, a right-click menu (open, copy, export), export the rows shown to Excel
 (in the background for long lists, the filter written in the file's header), and column widths
-remembered between sessions.
+remembered from one run of the app to the next.
 
 A page needs nothing for it: the main window installs :class:`ListTools` on every table of a
 page when the page is created. A page may name what its own controls filter by giving the

@@ -234,7 +234,7 @@ class MainWindow(QMainWindow):
         return dlg
 
     def sign_out(self) -> None:
-        """Leave the session: the sign-in (issue 13) listens to ``sign_out_requested``; with
+        """Sign out: the sign-in (issue 13) listens to ``sign_out_requested``; with
         nobody listening, the window closes."""
         from PySide6.QtCore import QMetaMethod
 

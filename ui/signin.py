@@ -324,11 +324,13 @@ class UsersPage(QWidget):
     def load(self) -> None:
         from assistcase.services.rosters import roster_areas
 
-        with self.db.read() as s:
-            self._users = auth.list_users(s)
-            roles = auth.roles(s)
-            table = auth.permission_table(s)
-            areas = roster_areas(s)
+        from assistcase.core import Core
+
+        core = Core(self.db, None, read_only=True)   # reads only, through the façade
+        self._users = core.read(auth.list_users)
+        roles = core.read(auth.roles)
+        table = core.read(auth.permission_table)
+        areas = core.read(roster_areas)
         self.table.setRowCount(len(self._users))
         for i, u in enumerate(self._users):
             state = self.tr("active") if u.active else self.tr("disabled")

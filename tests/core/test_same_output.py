@@ -87,6 +87,7 @@ def test_the_same_demo_gives_the_same_documents_on_both_engines(
     lite = open_database(path)
     _pg_work.reset("snap_areas")
     pg = open_database(_pg_work.url)
+    lite.signed_in = pg.signed_in = conftest.ACTOR   # reads are the signed-in user's (issue 13)
     assert pg.is_postgresql and not lite.is_postgresql
     try:
         on_sqlite = documents(lite, tmp_path / "sqlite")

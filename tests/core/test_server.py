@@ -126,7 +126,7 @@ def test_postgresql_itself_refuses_to_change_an_approved_roster(pg, sql):
     C.record_economic_check(pg, ACTOR, cid, dt.date(2026, 8, 3), "核对通过")
     C.record_investigation(pg, ACTOR, cid, dt.date(2026, 8, 6), "王五、赵六", "无劳动力")
     C.record_publicity(pg, ACTOR, cid, dt.date(2026, 8, 10), dt.date(2026, 8, 16))
-    C.confirm_case(pg, ACTOR, cid, dt.date(2026, 8, 20), "同意")
+    C.confirm_case(pg, "reviewer", cid, dt.date(2026, 8, 20), "同意")
     rid = R.build_monthly_roster(pg, ACTOR, R.MonthlyRosterInput(
         county, dt.date(2026, 11, 1))).roster_id
     R.review_roster(pg, "reviewer", rid)

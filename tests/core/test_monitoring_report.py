@@ -177,10 +177,13 @@ def test_the_command_line(city, tmp_path):
     with db.read() as s:
         township = s.scalar(select(Area.code).where(Area.level == "township").order_by(Area.code))
         city_code = s.scalar(select(Area.code).where(Area.level == "city"))
-    env_db = str(db.path)
+    env_db = str(db.path or db.url)
 
-    def run(*args):
-        return subprocess.run([sys.executable, "-m", "assistcase", *args, "--db", env_db],
+    from ..conftest import ACTOR, PASSWORD
+
+    def run(*args):   # signed in (issue 13): the password on standard input
+        return subprocess.run([sys.executable, "-m", "assistcase", *args, "--db", env_db,
+                               "--user", ACTOR], input=PASSWORD + "\n",
                               capture_output=True, text=True, timeout=300)
 
     r = run("monitor", "run", "--date", "2026-03-31", "--quiet")

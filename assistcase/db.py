@@ -95,17 +95,21 @@ def make_engine(url: str, key: bytes | None = None, read_only: bool = False) -> 
             else "BEGIN"))
         return engine
     if sa_url.get_backend_name() == "postgresql":
-        return _pg_engine(sa_url)
+        return _pg_engine(sa_url, read_only)
     return create_engine(url)
 
 
-def _pg_engine(sa_url) -> Engine:
+def _pg_engine(sa_url, read_only: bool = False) -> Engine:
     """PostgreSQL (psycopg 3): sessions in UTC (the app stores naive UTC times; the
     triggers' CURRENT_DATE is then SQLite's date('now')); a plain ``postgresql://`` URL means
-    psycopg 3, not psycopg2."""
+    psycopg 3, not psycopg2. A ``read_only`` engine's sessions default to read-only
+    transactions, so the server itself refuses a write."""
     if sa_url.drivername == "postgresql":
         sa_url = sa_url.set(drivername="postgresql+psycopg")
-    engine = create_engine(sa_url, connect_args={"options": "-c timezone=UTC"},
+    options = "-c timezone=UTC"
+    if read_only:
+        options += " -c default_transaction_read_only=on"
+    engine = create_engine(sa_url, connect_args={"options": options},
                            pool_pre_ping=True)
     event.listen(engine, "before_cursor_execute", _pg_driver_sql, retval=True)
     # A write unit takes the database's one write lock first, as SQLite's BEGIN IMMEDIATE
@@ -218,7 +222,8 @@ _ALEMBIC_LOCK = threading.RLock()
 
 class Database:
     """An opened AssistCase database. ``read_only``: :meth:`begin` raises ReadOnlyError and
-    SQLite connections run with ``query_only`` (a direct write is refused by SQLite too)."""
+    SQLite connections run with ``query_only`` and PostgreSQL sessions with
+    ``default_transaction_read_only`` (a direct write is refused by the database too)."""
 
     def __init__(self, url: str, engine: Engine | None = None, key: bytes | None = None,
                  read_only: bool = False):

@@ -46,7 +46,7 @@ from ..rules.areas import code_like
 from .audit import Auditor, resolve_user
 from .auth import requires
 from .registry import refresh_household, write_keys
-from .registry_writer import id_number_rev
+from .registry_writer import id_derived
 
 SOURCE_PREFIX = "exchange:"
 
@@ -542,7 +542,8 @@ class _Applier:
             if "name" in values:
                 write_keys(self.s, obj)
             if "id_number" in values:
-                obj.id_number_rev = id_number_rev(obj.id_number)
+                for column, value in id_derived(obj.id_number).items():
+                    setattr(obj, column, value)
         if hh_id:
             self.touched_households.add(hh_id)
 
@@ -554,7 +555,7 @@ class _Applier:
             if holder is not None:
                 self._duplicate(rec, holder)
                 return
-            values["id_number_rev"] = id_number_rev(fields["id_number"])
+            values.update(id_derived(fields["id_number"]))
         obj = kind.model(gid=rec["gid"], origin_site=self.peer.code, rev=rec["rev"], **values)
         self.s.add(obj)
         self.s.flush()

@@ -42,6 +42,12 @@ def id_number_rev(number: str) -> str:
     return number[::-1]
 
 
+def id_derived(number: str) -> dict[str, str]:
+    """The columns a person's ID number determines that are stored beside it and that a
+    writer which takes birth date and sex from elsewhere (an exchange package) still sets."""
+    return {"id_number_rev": id_number_rev(number)}
+
+
 def search_keys(name: str) -> set[str]:
     """The ``person_search_keys`` of a person with this name."""
     return name_keys(name)

@@ -7,14 +7,14 @@ import datetime as dt
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from assistcase import cli
 from assistcase.core import Core
 from assistcase.errors import ReadOnlyError
 from assistcase.services import standards as S
 
-from ..conftest import ACTOR
+from ..conftest import ACTOR, token_file
 
 REFUSED_EN = "the database is open read-only: nothing can be changed"
 REFUSED_ZH = "数据库以只读方式打开，不能修改任何数据"
@@ -55,27 +55,33 @@ def test_read_only_core_refuses_a_write_before_the_service_runs(db, db_path):
         core.close()
 
 
-def test_sqlite_refuses_a_direct_write_on_a_read_only_connection(db, db_path):
+def test_the_database_refuses_a_direct_write_on_a_read_only_connection(db, db_path):
+    """SQLite runs a read-only core's connections with ``query_only``, PostgreSQL its
+    sessions with ``default_transaction_read_only``: a write that bypasses the façade is
+    refused by the database itself."""
+    sqlite = db.engine.dialect.name == "sqlite"
+    flag = "PRAGMA query_only" if sqlite else "SHOW default_transaction_read_only"
     db.dispose()
     core = Core.open(db_path, ACTOR, read_only=True)
     try:
         with core.db.read() as s:
-            with pytest.raises(OperationalError, match="readonly"):
+            with pytest.raises(DBAPIError, match="readonly" if sqlite else "read-only"):
                 s.execute(text("UPDATE areas SET name = 'x'"))
         with core.db.engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA query_only").scalar() == 1
+            assert str(conn.exec_driver_sql(flag).scalar()) in ("1", "on")
     finally:
         core.close()
-    writable = Core.open(db_path, ACTOR)  # the file itself is untouched and writable
+    writable = Core.open(db_path, ACTOR)  # the database itself is untouched and writable
     try:
         with writable.db.engine.connect() as conn:
-            assert conn.exec_driver_sql("PRAGMA query_only").scalar() == 0
+            assert str(conn.exec_driver_sql(flag).scalar()) in ("0", "off")
             assert conn.exec_driver_sql("SELECT count(*) FROM areas WHERE name = 'x'").scalar() == 0
     finally:
         writable.close()
 
 
-def test_cli_refuses_a_write_with_the_same_message(db, db_path, capsys):
+def test_cli_refuses_a_write_with_the_same_message(db, db_path, capsys, monkeypatch, tmp_path):
+    monkeypatch.setenv("ASSISTCASE_TOKEN", str(token_file(db, ACTOR, tmp_path)))
     db.dispose()
     code = cli.main(["roster", "approve", "1", "--db", str(db_path), "--read-only"])
     assert code == 2

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from assistcase.db import open_database
 from assistcase.demo import generate_demo
 from assistcase.io import export_registry, import_registry
 from assistcase.models.base import utcnow
 from assistcase.services import registry as reg
 from assistcase.services.registry_writer import MEMBERSHIP_TRIGGERS
 
-from ..conftest import ACTOR, make_id
+from ..conftest import ACTOR, make_id, open_test_db
 from .test_import import person_row, write_xlsx, HEADER
 
 ROOT = Path(__file__).resolve().parents[2] / "assistcase"
@@ -56,7 +55,7 @@ def test_service_import_and_demo_write_identical_derived_values(db, tmp_path):
     date, sex, search keys, household summary and membership are identical."""
     demo_path = tmp_path / "demo.sqlite3"
     shutil.copyfile(db.path, demo_path)
-    demo = open_database(demo_path)
+    demo = open_test_db(demo_path)
     generate_demo(demo, ACTOR, households=60, seed=7)
     xlsx = tmp_path / "demo.xlsx"
     export_registry(demo, xlsx)
@@ -67,7 +66,7 @@ def test_service_import_and_demo_write_identical_derived_values(db, tmp_path):
     # the import, into a copy of the empty database
     imported_path = tmp_path / "imported.sqlite3"
     shutil.copyfile(db.path, imported_path)
-    imported = open_database(imported_path)
+    imported = open_test_db(imported_path)
     report = import_registry(imported, ACTOR, xlsx)
     assert report.ok and report.written, [i.line() for i in report.errors[:3]]
     imported.dispose()

@@ -23,7 +23,7 @@ from assistcase.db import Database
 from assistcase.errors import AssistCaseError
 from assistcase.services import monitoring as M
 from assistcase.services.cases import CaseInput
-from assistcase.services.todo import TodoItem, load_todo, todo_areas
+from assistcase.services.todo import TodoItem, load_todo, todo_areas, todo_start_area
 
 from .rosters_page import ERROR_STYLE, _item, _table, error_text
 from .ops import as_core
@@ -150,13 +150,15 @@ class TodoPage(QWidget):
         bar.addWidget(QLabel(self.tr("Area")))
         self.area = QComboBox()
         self.area.setObjectName("todo_area")
-        for a in todo_areas(self.db):
+        areas = todo_areas(self.db)
+        for a in areas:
             indent = {"city": "", "county": "  ", "township": "    "}.get(a.level, "")
             self.area.addItem(f"{indent}{a.name}", a.id)
         saved = QSettings().value("todo/area")
         start = self.area.findData(int(saved)) if saved not in (None, "") else -1
-        if start < 0:  # the first township: a caseworker's area until sign-in says which
-            start = next((i for i, a in enumerate(todo_areas(self.db)) if a.level == "township"), 0)
+        if start < 0:
+            first = todo_start_area(areas)
+            start = self.area.findData(first.id) if first else -1
         self.area.setCurrentIndex(max(start, 0))
         bar.addWidget(self.area, 1)
         bar.addWidget(QLabel(self.tr("As of")))

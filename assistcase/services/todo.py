@@ -29,6 +29,7 @@ from ..db import Database
 from ..errors import NotFoundError
 from ..models import Area
 from ..rules.standards import first_of_month
+from .auth import reader
 from .register import area_prefix
 from .standards import policy_for
 
@@ -87,6 +88,7 @@ def todo_list(s: Session, area_id: int, as_of: dt.date, limit: int = 1000) -> To
     area = s.get(Area, area_id)
     if area is None:
         raise NotFoundError("area", area_id, "区划")
+    reader(s, area_id=area_id)  # another area's list is refused, naming the area
     prefix = area_prefix(area)
     items: list[TodoItem] = []
     for t in open_tasks(s, area_id, limit=limit):
@@ -177,9 +179,22 @@ class AreaChoice:
 
 
 def todo_areas(db: Database) -> list[AreaChoice]:
-    """The areas a to-do list is shown for: townships (and the counties and city above
-    them), by code."""
+    """The areas a to-do list is shown for, within the signed-in user's area: townships
+    (and the counties and city above them), by code."""
     with db.read() as s:
-        return [AreaChoice(*r) for r in s.execute(text(
+        scope = reader(s)
+        rows = s.execute(text(
             "SELECT id, code, name, level FROM areas WHERE level IN ('city', 'county',"
-            " 'township') ORDER BY code"))]
+            " 'township') ORDER BY code"))
+        return [AreaChoice(*r) for r in rows if scope.covers(r[1])]
+
+
+def todo_start_area(areas: list[AreaChoice]) -> AreaChoice | None:
+    """The area a to-do page opens on: the widest area of a user with an area (a township
+    caseworker's township, a county clerk's county); for a user of the whole city, whose
+    full list would be the city's, the first township."""
+    if not areas:
+        return None
+    if any(a.level == "city" for a in areas):
+        return next((a for a in areas if a.level == "township"), areas[0])
+    return areas[0]

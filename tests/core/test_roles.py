@@ -21,6 +21,7 @@ from assistcase.services import cases as C
 from assistcase.services import registry as reg
 from assistcase.services import rosters as R
 from assistcase.services import standards as S
+from assistcase.services.todo import load_todo, todo_areas, todo_start_area
 
 from ..conftest import ACTOR, PASSWORD, demo_city, make_id
 
@@ -88,6 +89,14 @@ def test_township_caseworker_sees_only_their_township_and_is_refused_another_by_
         reg.update_household(db, "cw_a", theirs, {"address": "x"})
     assert village_b.code in e.value.message_en
     reg.update_household(db, "cw_a", mine, {"address": "一组"})
+    # their to-do list: their township is the only area offered and the one opened first;
+    # another township's list is refused, naming it
+    db.signed_in = "cw_a"
+    areas = todo_areas(db)
+    assert [x.id for x in areas] == [a.id] and todo_start_area(areas).id == a.id
+    with pytest.raises(PermissionDenied) as e:
+        load_todo(db, b.id)
+    assert b.code in e.value.message_en
 
 
 def reg_number(db, hid):

@@ -98,6 +98,10 @@ def test_each_demo_role_sees_only_its_pages_and_buttons(qtbot, demo_db, zh, demo
         codes = {registry.model.data(registry.model.index(r, 0))[:9]
                  for r in range(registry.model.rowCount())}
         assert codes == {township.code[:9]}
+        # the to-do page opens on their township and offers no other area
+        todo = w.page("todo")
+        assert todo.area.currentData() == township.id
+        assert [todo.area.itemData(i) for i in range(todo.area.count())] == [township.id]
     w.close()
 
 

@@ -61,3 +61,33 @@ def replace_section(start: str, end: str, section: str, md: Path = RESULTS_MD) -
     else:
         new = old.rstrip("\n") + "\n\n" + section + "\n"
     md.write_text(new, encoding="utf-8")
+
+
+BENCH_PASSWORD = "bench-password"
+ALL_ROLES = ("caseworker", "township_reviewer", "county_clerk", "county_approver",
+             "standards_officer", "administrator")
+
+
+def bench_users(db, *names: str) -> None:
+    """Register the benchmark's users (nobody is registered by acting, issue 13): ``bench``,
+    the administrator (the first one of a new database), and ``names``, each with every role
+    over the whole database; users already there are kept. Signs the process in as
+    ``bench``."""
+    from sqlalchemy import text
+
+    from assistcase.services import auth
+
+    with db.read() as s:
+        have = {r[0] for r in s.execute(text("SELECT username FROM users"))}
+    grants = [(r, None) for r in ALL_ROLES]
+    if "bench" not in have:
+        if auth.needs_first_administrator(db):
+            first = auth.create_first_administrator(db, "bench", BENCH_PASSWORD)
+            auth.set_user_roles(db, "bench", first.user_id, grants)
+        else:
+            admin = next(iter(sorted(have)))
+            auth.create_user(db, admin, "bench", "bench", BENCH_PASSWORD, grants)
+    for name in names:
+        if name not in have:
+            auth.create_user(db, "bench", name, name, BENCH_PASSWORD, grants)
+    db.signed_in = "bench"

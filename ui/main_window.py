@@ -114,14 +114,16 @@ class MainWindow(QMainWindow):
                        else self.entries[0].key)
 
     def _fit_navigation(self) -> None:
-        """As wide as its longest title (English titles are longer than Chinese ones)."""
-        fm = self.nav.fontMetrics()
+        """As wide as its longest title (English titles are longer than Chinese ones), or
+        the longest text it shows now (the to-do entry carries its counts)."""
         font = self.nav.font()
         font.setPixelSize(14)
         from PySide6.QtGui import QFontMetrics
 
         fm = QFontMetrics(font)
-        widest = max(fm.horizontalAdvance(e.translated_title()) for e in PAGES)
+        texts = [e.translated_title() for e in PAGES]
+        texts += [self.nav.item(i).text() for i in range(self.nav.count())]
+        widest = max(fm.horizontalAdvance(t) for t in texts)
         self.nav.setFixedWidth(max(130, widest + 36))
 
     def default_size(self) -> tuple[int, int]:
@@ -366,6 +368,7 @@ class MainWindow(QMainWindow):
             title += (self.tr(" (%1)") if not overdue else self.tr(" (%1, %2 overdue)")) \
                 .replace("%1", str(total)).replace("%2", str(overdue))
         self.nav.item(row).setText(title)
+        self._fit_navigation()
 
     def _open_case(self, household_id: int, case_id: int):
         page = self.show_page("cases")

@@ -48,6 +48,14 @@ def test_the_caseworker_opens_a_home_check_and_records_newly_included(qtbot, db,
     assert window.stack.currentWidget() is page  # opened first
     page.area.setCurrentIndex(page.area.findData(township))
     assert window.nav.item(0).text() == "待办（1，逾期 1）"  # the count in the navigation
+    # … shown whole: the navigation widens to the title with its counts (a cut title would
+    # give the list a horizontal scroll bar)
+    window.show()
+    qtbot.waitExposed(window)
+    window._todo_counts(44123, 2345)   # a county's list
+    qtbot.wait(50)
+    assert not window.nav.horizontalScrollBar().isVisible()
+    window._todo_counts(1, 1)
     [row] = page.rows_of("task")
     assert page.table.item(row, 0).text() == "核查任务"
     assert "入户排查" in page.table.item(row, 4).text()

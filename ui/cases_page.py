@@ -36,7 +36,7 @@ from assistcase.services.recalc import case_entitlement, recalculate_area
 from assistcase.services import case_list as L
 from assistcase.services import case_review as X
 from assistcase.services import cases as C
-from assistcase.services import standards as S
+from assistcase.services import areas as A
 from assistcase.rules.money import yuan
 
 from .case_model import CaseTableModel
@@ -176,8 +176,13 @@ class CasesPage(Page):
 
         top = QHBoxLayout()
         self.area = QComboBox()
-        for area_id, name, _level in self.core.read(S.standard_areas):
-            self.area.addItem(name, area_id)
+        areas = self.core.read(A.scoped_areas, ("province", "city", "county", "township"))
+        for a in areas:
+            indent = {"city": "  ", "county": "    ", "township": "      "}.get(a.level, "")
+            self.area.addItem(indent + a.name, a.id)
+        first = A.start_area(areas)
+        if first is not None:
+            self.area.setCurrentIndex(self.area.findData(first.id))
         self.program_filter = QComboBox()
         self.program_filter.addItem(self.tr("All programs"), None)
         for key, name in self.program_names.items():

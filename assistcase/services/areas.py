@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from ..config import DATA_DIR_PACKAGE
 from ..db import Database
@@ -14,7 +17,7 @@ from ..models import Area
 from ..models.areas import LEVELS
 from ..rules.areas import CODE_DIGITS, PARENT_LEVEL
 from .audit import Auditor, resolve_user
-from .auth import requires
+from .auth import reader, requires
 
 DEMO_AREAS_CSV = DATA_DIR_PACKAGE / "areas_shangqiu.csv"
 # 省直管县(市), DOMAIN §2: Henan's ten, by 6-digit county code (长垣市 also under its old code).
@@ -100,3 +103,32 @@ def ensure_areas(db: Database, actor: str | int) -> int:
         if s.scalar(select(Area.id).limit(1)) is not None:
             return 0
     return load_areas_csv(db, actor)
+
+
+@dataclass(frozen=True)
+class AreaChoice:
+    id: int
+    code: str
+    name: str
+    level: str
+
+
+def scoped_areas(s: Session, levels: tuple[str, ...] = ("city", "county", "township")
+                 ) -> list[AreaChoice]:
+    """The areas of ``levels`` within the signed-in user's area, by code (a township
+    caseworker: their township; a county clerk: the county and its townships)."""
+    scope = reader(s)
+    rows = s.execute(select(Area.id, Area.code, Area.name, Area.level)
+                     .where(Area.level.in_(levels)).order_by(Area.code))
+    return [AreaChoice(*r) for r in rows if scope.covers(r[1])]
+
+
+def start_area(areas: list[AreaChoice]) -> AreaChoice | None:
+    """The area a page's list opens on: the widest area of a user with an area (a township
+    caseworker's township, a county clerk's county); for a user of the whole city, whose
+    full list would be the city's, the first township."""
+    if not areas:
+        return None
+    if any(a.level in ("province", "city") for a in areas):
+        return next((a for a in areas if a.level == "township"), areas[0])
+    return areas[0]

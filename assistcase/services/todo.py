@@ -29,6 +29,7 @@ from ..db import Database
 from ..errors import NotFoundError
 from ..models import Area
 from ..rules.standards import first_of_month
+from .areas import AreaChoice, scoped_areas, start_area
 from .auth import reader
 from .register import area_prefix
 from .standards import policy_for
@@ -170,31 +171,11 @@ def load_todo(db: Database, area_id: int, as_of: dt.date | None = None,
         return todo_list(s, area_id, as_of or dt.date.today(), limit)
 
 
-@dataclass(frozen=True)
-class AreaChoice:
-    id: int
-    code: str
-    name: str
-    level: str
-
-
 def todo_areas(db: Database) -> list[AreaChoice]:
     """The areas a to-do list is shown for, within the signed-in user's area: townships
     (and the counties and city above them), by code."""
     with db.read() as s:
-        scope = reader(s)
-        rows = s.execute(text(
-            "SELECT id, code, name, level FROM areas WHERE level IN ('city', 'county',"
-            " 'township') ORDER BY code"))
-        return [AreaChoice(*r) for r in rows if scope.covers(r[1])]
+        return scoped_areas(s)
 
 
-def todo_start_area(areas: list[AreaChoice]) -> AreaChoice | None:
-    """The area a to-do page opens on: the widest area of a user with an area (a township
-    caseworker's township, a county clerk's county); for a user of the whole city, whose
-    full list would be the city's, the first township."""
-    if not areas:
-        return None
-    if any(a.level == "city" for a in areas):
-        return next((a for a in areas if a.level == "township"), areas[0])
-    return areas[0]
+todo_start_area = start_area

@@ -102,6 +102,9 @@ def test_each_demo_role_sees_only_its_pages_and_buttons(qtbot, demo_db, zh, demo
         todo = w.page("todo")
         assert todo.area.currentData() == township.id
         assert [todo.area.itemData(i) for i in range(todo.area.count())] == [township.id]
+        if "cases" in PAGES[demo.role]:  # … and so does the cases page
+            cases = w.show_page("cases")
+            assert [cases.area.itemData(i) for i in range(cases.area.count())] == [township.id]
     w.close()
 
 

@@ -27,6 +27,9 @@ DEMO_USERS = (
     DemoUser("shenhe", "李审核", "township_reviewer", "township", "shenhe-demo-1"),
     DemoUser("xianji", "赵县级经办", "county_clerk", "county", "xianji-demo-1"),
     DemoUser("shenpi", "钱县级审批", "county_approver", "county", "shenpi-demo-1"),
+    # a second county approver: the one who reviews (审核) a roster may not approve it, so a
+    # county needs two (DOMAIN §12, separation of duties)
+    DemoUser("fuhe", "吴县级审核", "county_approver", "county", "fuhe-demo-1"),
     DemoUser("biaozhun", "孙标准", "standards_officer", "city", "biaozhun-demo-1"),
     DemoUser("ducha", "周督查", "supervisor", "city", "ducha-demo-1"),
 )

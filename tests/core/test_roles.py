@@ -417,3 +417,26 @@ def test_cli_refuses_roster_approve_without_sign_in_and_with_a_token_lacking_the
     monkeypatch.setattr("sys.stdin", io.StringIO("wrong-password\n"))
     assert main(["--db", str(db_path), "--user", ACTOR, "roster", "list"]) == 2
     assert "wrong user name or password" in capsys.readouterr().err
+
+
+def test_the_demo_users_take_a_county_roster_from_build_to_approval(db):
+    """The demo's own users can do a county's month without the one-person-office exception:
+    the county clerk builds, one county approver reviews and the other approves."""
+    from assistcase.demo_users import DEMO_USERS, demo_areas
+
+    demo_city(db, households=40, seed=5, today=dt.date(2026, 11, 22))
+    areas = demo_areas(db)
+    for u in DEMO_USERS:
+        auth.create_user(db, ACTOR, u.username, u.display_name, u.password,
+                         [(u.role, areas[u.level])], demo=True)
+    approvers = [u.username for u in DEMO_USERS if u.role == "county_approver"]
+    builder = next(u.username for u in DEMO_USERS if u.role == "county_clerk")
+    assert len(approvers) >= 2
+    rid = R.build_monthly_roster(db, builder, R.MonthlyRosterInput(
+        areas["county"], dt.date(2026, 11, 1))).roster_id
+    R.review_roster(db, approvers[1], rid)
+    R.approve_roster(db, approvers[0], rid)
+    with db.read() as s:
+        from assistcase.models import Roster
+
+        assert s.get(Roster, rid).status == "approved"

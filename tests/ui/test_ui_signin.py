@@ -66,7 +66,7 @@ def test_a_real_database_shows_no_passwords(qtbot, db):
     assert dialog.findChild(QTableWidget, "demo_users") is None
 
 
-@pytest.mark.parametrize("demo", DEMO_USERS, ids=lambda u: u.role)
+@pytest.mark.parametrize("demo", DEMO_USERS, ids=lambda u: u.username)
 def test_each_demo_role_sees_only_its_pages_and_buttons(qtbot, demo_db, zh, demo):
     dialog = sign_in(qtbot, demo_db, demo.username, demo.password)
     assert dialog.result() == QDialog.DialogCode.Accepted

@@ -40,6 +40,21 @@ def _password_field() -> QLineEdit:
     return field
 
 
+
+def _form_layout(dialog: QDialog, form: QFormLayout, accept, intro: str = "") -> None:
+    """A password dialog's layout: the intro line, the form, the error line (``dialog.message``)
+    and OK/Cancel, OK calling ``accept``."""
+    v = QVBoxLayout(dialog)
+    if intro:
+        v.addWidget(QLabel(intro))
+    v.addLayout(form)
+    v.addWidget(dialog.message)
+    buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                               | QDialogButtonBox.StandardButton.Cancel)
+    buttons.accepted.connect(accept)
+    buttons.rejected.connect(dialog.reject)
+    v.addWidget(buttons)
+
 class SignInDialog(QDialog):
     """The sign-in window at start (登录). On a demo database the demo users and their
     passwords are listed (never on a real one)."""
@@ -119,15 +134,8 @@ class FirstAdministratorDialog(QDialog):
         form.addRow(self.tr("Name"), self.display)
         form.addRow(self.tr("Password"), self.password)
         form.addRow(self.tr("Repeat password"), self.repeat)
-        v = QVBoxLayout(self)
-        v.addWidget(QLabel(self.tr("This database has no users yet: create its administrator.")))
-        v.addLayout(form)
-        v.addWidget(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.create)
-        buttons.rejected.connect(self.reject)
-        v.addWidget(buttons)
+        _form_layout(self, form, self.create,
+                     self.tr("This database has no users yet: create its administrator."))
 
     def create(self) -> bool:
         if self.password.text() != self.repeat.text():
@@ -157,14 +165,7 @@ class ChangePasswordDialog(QDialog):
         form.addRow(self.tr("Current password"), self.old)
         form.addRow(self.tr("New password"), self.new)
         form.addRow(self.tr("Repeat new password"), self.repeat)
-        v = QVBoxLayout(self)
-        v.addLayout(form)
-        v.addWidget(self.message)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.accepted.connect(self.change)
-        buttons.rejected.connect(self.reject)
-        v.addWidget(buttons)
+        _form_layout(self, form, self.change)
 
     def change(self) -> bool:
         if self.new.text() != self.repeat.text():

@@ -206,6 +206,51 @@ def _exit_after_first_paint(window, app: QApplication) -> None:
     window.registry.table.viewport().update()
 
 
+class WindowSession:
+    """Sign-in and the main window, again after each sign-out (文件 → 注销): the window is
+    hidden, the sign-in window asks who works now, a new window opens for them (giving up
+    quits)."""
+
+    def __init__(self, app: QApplication, core, args: argparse.Namespace):
+        self.app, self.core, self.args = app, core, args
+        self.windows: list = []
+
+    def show_window(self):
+        from .main_window import MainWindow
+
+        core, args = self.core, self.args
+        identity = sign_in(core.db, args)
+        if identity is None:
+            QTimer.singleShot(0, self.app.quit)   # also when the event loop has not started yet
+            return None
+        core.db.signed_in = core.actor = identity   # the core's reads are the signed-in user's
+        w = MainWindow(core)
+        from .backup_dialog import attach  # backups and restore (Ctrl+Shift+B), daily backup
+
+        attach(w, core.db, read_only=core.read_only)
+        w.sign_out_requested.connect(lambda: self.sign_out(w))
+        self.windows.append(w)
+        w.show()
+        if args.exit_when_shown:
+            _exit_after_first_paint(w, self.app)
+        return w
+
+    def sign_out(self, old) -> None:
+        from assistcase.services import auth
+
+        old.hide()
+        auth.sign_out(self.core.db, self.core.actor)
+        self.core.db.signed_in = self.core.actor = None
+        # the next user types their name and password in the window (not the command line's)
+        self.args.password_stdin = False
+        self.args.user = None
+        if old in self.windows:
+            self.windows.remove(old)
+        old.close()
+        old.deleteLater()
+        self.show_window()
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     argv = sys.argv[1:] if argv is None else argv
@@ -225,24 +270,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     core = Core(db, None, args.read_only)  # the actor is the identity signed in below
 
-    from .main_window import MainWindow
-
-    window: list[MainWindow] = []
-
-    def show_window() -> None:
-        identity = sign_in(db, args)
-        if identity is None:
-            QTimer.singleShot(0, app.quit)   # also when the event loop has not started yet
-            return
-        db.signed_in = core.actor = identity   # the core's reads are the signed-in user's
-        w = MainWindow(core)
-        from .backup_dialog import attach  # backups and restore (Ctrl+Shift+B), daily backup
-
-        attach(w, core.db, read_only=core.read_only)
-        window.append(w)
-        w.show()
-        if args.exit_when_shown:
-            _exit_after_first_paint(w, app)
+    session = WindowSession(app, core, args)
+    window = session.windows
+    show_window = session.show_window
 
     # a database with users is signed in to as it is; a blank one gets the demo (or asks for
     # its first administrator)

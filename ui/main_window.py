@@ -222,15 +222,10 @@ class MainWindow(QMainWindow):
             "Database: {path}").format(version=__version__, path=str(self.db.path or self.db.url)))
 
     def open_backups(self):
-        """Backups and restore (issue 19's dialog, ui/backup_dialog.py on branch protect).
-        Until it is merged the menu item says so; the merge replaces this with its dialog."""
-        try:
-            from . import backup_dialog  # noqa: F401
-        except ImportError:
-            QMessageBox.information(self, self.tr("Backups and restore"), self.tr(
-                "Backups and restore come with the backup module, which this build does not "
-                "have yet. Until then: assistcase db backup on the command line."))
-            return None
+        """Backups and restore (ui/backup_dialog.py; ``attach`` gives the app's window the
+        same dialog with the restore wired to closing the window)."""
+        from . import backup_dialog
+
         dlg = backup_dialog.BackupDialog(self.db, self)
         dlg.open()
         return dlg
@@ -402,6 +397,11 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         if self.idle_lock is not None:
             self.idle_lock.stop()
+        # the day's backup started with the window (backup_dialog.attach) ends before the
+        # window goes: its thread must not be destroyed running (sign-out deletes the window)
+        daily = getattr(self, "_daily_backup", None)
+        if daily is not None:
+            daily.wait()
         QSettings().setValue("main/geometry", self.saveGeometry())
         for tools in self.list_tools.values():
             for t in tools:

@@ -788,6 +788,15 @@ def issue_token(db, ident: Identity, hours: int | None = None,
     return token, expires
 
 
+def sign_out(db, actor: "Identity | str | int | None") -> None:
+    """Record that ``actor`` signed out of the window (the audit log pairs it with their
+    sign-in). Nobody signed in: nothing to record."""
+    if actor is None:
+        return
+    with db.begin() as s:
+        _system_audit(s, _user_of(s, actor), "signout", "signed out")
+
+
 def sign_in_with_token(db, token: str, now: dt.datetime | None = None) -> Identity:
     now = now or _now()
     with db.read() as s:

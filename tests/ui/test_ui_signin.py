@@ -161,3 +161,58 @@ def test_a_new_database_asks_for_its_administrator_who_adds_users(qtbot, tmp_pat
     assert page.table.rowCount() == 2
     assert auth.sign_in(db, "neu", "neu-password-1").can("registry.write")
     db.dispose()
+
+
+def test_sign_out_asks_who_works_now_and_opens_their_window(qtbot, demo_db, zh):
+    """文件 → 注销: the window goes, the sign-in window asks, the next user gets their own
+    window; both the sign-out and the new sign-in are in the audit log."""
+    import argparse
+
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from assistcase.core import Core
+    from ui.app import WindowSession
+
+    caseworker = next(u for u in DEMO_USERS if u.role == "caseworker")
+    clerk = next(u for u in DEMO_USERS if u.role == "county_clerk")
+    core = Core(demo_db, None)
+    args = argparse.Namespace(user=caseworker.username, password_stdin=True,
+                              exit_when_shown=False)
+    session = WindowSession(QApplication.instance(), core, args)
+    import io
+    import sys
+
+    stdin, sys.stdin = sys.stdin, io.StringIO(caseworker.password + "\n")
+    try:
+        first = session.show_window()
+    finally:
+        sys.stdin = stdin
+    assert caseworker.display_name in first.user_label.text()
+
+    def answer():
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, SignInDialog):
+            QTimer.singleShot(20, answer)
+            return
+        dialog.username.setText(clerk.username)
+        dialog.password.setText(clerk.password)
+        dialog.try_sign_in()
+
+    QTimer.singleShot(0, answer)
+    first.sign_out()
+    [second] = session.windows
+    qtbot.addWidget(second)
+    from shiboken6 import Shiboken
+
+    assert second is not first and not Shiboken.isValid(first)   # the old window is gone
+    assert clerk.display_name in second.user_label.text()
+    assert demo_db.signed_in.username == clerk.username
+    from sqlalchemy import text
+
+    with demo_db.read() as s:
+        actions = [r[0] for r in s.execute(text(
+            "SELECT action FROM audit_log WHERE entity = 'user' AND action LIKE 'sign%'"
+            " ORDER BY id"))]
+    assert actions[-3:] == ["signin", "signout", "signin"]
+    second.close()

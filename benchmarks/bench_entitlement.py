@@ -22,7 +22,7 @@ import sys
 import time
 from pathlib import Path
 
-from common import peak_rss_mb, replace_section  # noqa: E402 (benchmarks/ is on sys.path)
+from common import bench_user, peak_rss_mb, replace_section  # noqa: E402 (benchmarks/ is on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -168,6 +168,7 @@ def main() -> int:
     t0 = time.perf_counter()
     prepare()
     db = open_database(TARGET)
+    bench_user(db, ACTOR)
     setup = set_up(db, dt.date(year - 1, 3, 1))
     db.dispose()
     setup_s = time.perf_counter() - t0

@@ -61,3 +61,33 @@ def replace_section(start: str, end: str, section: str, md: Path = RESULTS_MD) -
     else:
         new = old.rstrip("\n") + "\n\n" + section + "\n"
     md.write_text(new, encoding="utf-8")
+
+
+BENCH_ROLES = ("caseworker", "township_reviewer", "county_clerk", "county_approver",
+               "standards_officer", "administrator")
+
+
+def bench_user(db, username: str = "bench") -> None:
+    """The benchmark's user, registered with every role over the whole database, through the
+    services (issue 13: nobody is registered by acting). A new database gets it as its first
+    administrator; a demo city generated before users had roles holds ``bench`` without a
+    role or a password (nobody can sign in), so a first administrator ``bench-admin`` is
+    created there and grants them."""
+    from sqlalchemy import select
+
+    from assistcase.models import User, UserRole
+    from assistcase.services import auth
+
+    with db.read() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        roles = set(s.scalars(select(UserRole.role_code).where(UserRole.user_id == user.id))) \
+            if user is not None else set()
+    if user is None:
+        first = auth.create_first_administrator(db, username, "bench-password")
+        auth.set_user_roles(db, username, first.user_id, [(r, None) for r in BENCH_ROLES])
+    elif not set(BENCH_ROLES) <= roles:
+        with db.read() as s:
+            admin = s.scalar(select(User).where(User.username == "bench-admin"))
+        if admin is None:
+            auth.create_first_administrator(db, "bench-admin", "bench-password")
+        auth.set_user_roles(db, "bench-admin", user.id, [(r, None) for r in BENCH_ROLES])

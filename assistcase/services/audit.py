@@ -116,7 +116,8 @@ class Auditor:
         (``field`` NULL), with the same user and source. A 100,000-person import writes
         about 230,000 rows instead of 1.9 million. The history page shows such a row field by
         field (services/history.py)."""
-        record = {f: _text(v) for f, v in values.items() if v is not None and v != ""}
+        record = {f: v if type(v) is str else _text(v)  # most values are text already
+                  for f, v in values.items() if v is not None and v != ""}
         self._add(action="create", entity=entity, entity_id=entity_id, household_id=household_id,
                   field=None, new_value=_record_json(record))
 

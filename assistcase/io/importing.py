@@ -1088,6 +1088,9 @@ def _write_money(s: Session, planner: _Planner, bulk: BulkAuditor,
             income_from = since(Income, h.old_incomes, household_id) if h.incomes else None
             item_from = since(PropertyItem, h.old_properties, household_id) if h.properties \
                 else None
+        # Rows of a household the file creates: one audit row per record, as the household's
+        # own; rows replacing a registered household's: field by field, as the services do.
+        created = bulk.created_record if h.existing is None else bulk.created
         for r in h.old_incomes:
             bulk.deleted("income", r.id, {"source": r.source, "monthly_fen": r.monthly_fen,
                                           "person_id": r.person_id, "note": r.note},
@@ -1097,9 +1100,8 @@ def _write_money(s: Session, planner: _Planner, bulk: BulkAuditor,
             person_id = pid_of[who] if who else None
             income_rows.append((next_income, household_id, person_id, source, fen, note,
                                 income_from))
-            bulk.created("income", next_income, {"source": source, "monthly_fen": fen,
-                                                 "person_id": person_id, "note": note},
-                         household_id)
+            created("income", next_income, {"source": source, "monthly_fen": fen,
+                                            "person_id": person_id, "note": note}, household_id)
             next_income += 1
         for r in h.old_properties:
             bulk.deleted("property", r.id, {"kind": r.kind, "value_fen": r.value_fen,
@@ -1107,8 +1109,8 @@ def _write_money(s: Session, planner: _Planner, bulk: BulkAuditor,
             gone_items.append((r.id,))
         for kind, fen, description in h.properties or ():
             item_rows.append((next_item, household_id, kind, description, fen, item_from))
-            bulk.created("property", next_item, {"kind": kind, "value_fen": fen,
-                                                 "description": description}, household_id)
+            created("property", next_item, {"kind": kind, "value_fen": fen,
+                                            "description": description}, household_id)
             next_item += 1
     if gone_incomes:
         conn.exec_driver_sql("DELETE FROM incomes WHERE id = ?", gone_incomes)

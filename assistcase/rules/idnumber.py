@@ -9,6 +9,7 @@ county created in 1997 holds a perfectly valid number that stdnum would refuse.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from stdnum import luhn
@@ -41,7 +42,14 @@ def age_on(birth_date: dt.date, day: dt.date) -> int:
     return years
 
 
+_COMPACT = re.compile(r"[0-9]{17}[0-9X]\Z")
+
+
 def normalize_id(text: str) -> str:
+    # An ID already in its compact form (17 digits and a digit or X: nearly every cell of a
+    # register) is returned as it is; python-stdnum's cleaning costs ~0.1 ms a number.
+    if isinstance(text, str) and len(text) == 18 and _COMPACT.match(text):
+        return text
     return ric.compact(text or "")
 
 

@@ -11,6 +11,7 @@ and user. The UI only shows the result.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -285,6 +286,18 @@ def _note_text(text: str | None, lang: str) -> str:
     return text
 
 
+def _record_values(a: AuditEntry) -> dict[str, str] | None:
+    """The fields of a record written as one audit row (``Auditor.created_record``: a
+    spreadsheet import's households, persons, incomes and property), else None."""
+    if a.field is not None or a.action != "create" or not (a.new_value or "").startswith("{"):
+        return None
+    try:
+        values = json.loads(a.new_value)
+    except ValueError:
+        return None
+    return values if isinstance(values, dict) else None
+
+
 def household_history(db: Database, household_id: int, lang: str = "zh",
                       since: dt.date | None = None, until: dt.date | None = None,
                       user: str | None = None, limit: int = 2000) -> list[HistoryEntry]:
@@ -308,6 +321,7 @@ def household_history(db: Database, household_id: int, lang: str = "zh",
         for a, username in reversed(rows):  # oldest first, so a person's name at creation is known
             prev = entries[-1] if entries else None
             key = (username, a.entity, a.entity_id, a.action)
+            record = _record_values(a)
             if (prev is not None and prev._key == key  # type: ignore[attr-defined]
                     and abs((a.at - prev.at).total_seconds()) < 1):
                 entry = prev
@@ -315,6 +329,8 @@ def household_history(db: Database, household_id: int, lang: str = "zh",
                 person_name = None
                 if a.entity == "person" and a.field == "name":
                     person_name = a.new_value or a.old_value
+                elif a.entity == "person" and record is not None:
+                    person_name = record.get("name")
                 entry = HistoryEntry(
                     at=a.at, user=username,
                     action=a.action,
@@ -323,7 +339,11 @@ def household_history(db: Database, household_id: int, lang: str = "zh",
                 entry._key = key  # type: ignore[attr-defined]
                 entries.append(entry)
             entry.audit_ids.append(a.id)
-            if a.field is None:
+            if record is not None:  # one row for the whole record: a line per field
+                entry.lines.extend(
+                    HistoryLine(f, describe_field(f, lang), describe_value(names, f, None, lang),
+                                describe_value(names, f, v, lang)) for f, v in record.items())
+            elif a.field is None:
                 entry.note = "; ".join(x for x in (entry.note, _note_text(a.new_value, lang)) if x)
             else:
                 entry.lines.append(HistoryLine(a.field, describe_field(a.field, lang),

@@ -304,7 +304,7 @@ def _candidates(s: Session, rule: WarningRule, on: dt.date,
                 out.append(_Candidate(rule, f"{rule.code}:i{iid}", hid, pid, None,
                                       f"主要劳动力 {name} 工资收入自 {until} 终止 wages ended"))
     elif ind == "income_below_standard":
-        out.extend(_income_below(s, rule, on, ctx))
+        out.extend(_income_below(s, rule, on))
     elif ind == "newly_monitored":
         for mid, hid, since_day in s.execute(_d(
                 "SELECT id, household_id, valid_from FROM register_memberships"
@@ -344,47 +344,64 @@ def _day(value) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _income_below(s: Session, rule: WarningRule, on: dt.date, day: _Day) -> list[_Candidate]:
+_INCOME_BELOW_SQL = """
+WITH params(county_id, residence_class, standard) AS (VALUES {rows})
+SELECT id, income, size, standard FROM (
+    SELECT h.id, (SELECT COALESCE(SUM(i.monthly_fen), 0) FROM incomes AS i
+                  WHERE i.household_id = h.id AND i.valid_from <= :on
+                    AND (i.valid_until IS NULL OR i.valid_until > :on)) AS income,
+           CASE WHEN h.member_count > 1 THEN h.member_count ELSE 1 END AS size, p.standard
+    FROM households AS h  -- SQLite keeps the CROSS JOIN order: the households drive
+    CROSS JOIN areas AS v CROSS JOIN areas AS t CROSS JOIN params AS p
+    WHERE v.id = h.village_id AND t.id = v.parent_id
+      AND p.county_id = t.parent_id AND p.residence_class = h.residence_class
+      AND h.status = 'active'
+      AND EXISTS (SELECT 1 FROM register_memberships AS rm WHERE rm.household_id = h.id
+                  AND rm.valid_from <= :on AND (rm.valid_until IS NULL OR rm.valid_until > :on))
+      AND NOT EXISTS (SELECT 1 FROM assistance_cases AS c WHERE c.household_id = h.id
+                      AND c.status = 'active' AND c.paid_from <= :on
+                      AND (c.paid_until IS NULL OR c.paid_until > :on))) AS x
+WHERE income * 100 < standard * :pct * size
+ORDER BY id
+"""
+
+
+def _income_below(s: Session, rule: WarningRule, on: dt.date) -> list[_Candidate]:
     """Register households not paid dibao or extreme hardship whose per-capita income in
-    force on ``on`` is below ``threshold`` % of their dibao standard."""
-    wanted = day.register - day.paying
-    income = dict(s.execute(_d(
-        "SELECT household_id, SUM(monthly_fen) FROM incomes WHERE valid_from <= :on"
-        " AND (valid_until IS NULL OR valid_until > :on) GROUP BY household_id", "on"),
-        {"on": on}).all())
-    # (a plain scan of households: cheaper than the status index at city scale)
-    rows = [(hid, village_id, cls, max(size or 0, 1), income.get(hid, 0))
-            for hid, village_id, cls, size, status in s.execute(text(
-                "SELECT id, village_id, residence_class, member_count, status FROM households"))
-            if hid in wanted and status == "active"]
+    force on ``on`` is below ``threshold`` % of their dibao standard (their county's, by
+    residence class): one statement over the households, the standards passed in."""
     month = first_of_month(on)
-    standards: dict[tuple[int, str], int | None] = {}
-    county_of: dict[int, int] = dict(s.execute(text(
-        "SELECT v.id, t.parent_id FROM areas AS v JOIN areas AS t ON t.id = v.parent_id"
-        " JOIN areas AS c ON c.id = t.parent_id WHERE v.level = 'village'"
-        " AND c.level IN ('county', 'city')")).all())
-    out = []
-    for hid, village_id, cls, size, income in rows:
-        county = county_of.get(village_id)
-        if county is None:
-            county = county_of[village_id] = _county(s, village_id)
-        key = (county, cls)
-        if key not in standards:
+    rows, params = [], {}
+    # the areas two levels above the villages (counties, or a city's districts) with the
+    # county whose standard applies there
+    for i, (above,) in enumerate(s.execute(text(
+            "SELECT DISTINCT t.parent_id FROM areas AS v JOIN areas AS t ON t.id = v.parent_id"
+            " WHERE v.level = 'village' AND t.parent_id IS NOT NULL ORDER BY t.parent_id"))):
+        county = _county(s, above)
+        for cls in ("urban", "rural"):
             std = standard_for(s, county, cls, "dibao", month)
-            standards[key] = std[1] if std else None
-        std = standards[key]
-        if std is None:
-            continue
-        if income * 100 < std * rule.threshold * size:
-            out.append(_Candidate(
-                rule, f"{rule.code}:h{hid}:{income}x{size}"[:100], hid, None, None,
-                f"人均收入 {income / size / 100:.2f} 元，低于低保标准 {std / 100:.2f} 元的"
-                f"{rule.threshold}% per-capita income below the standard"))
+            if std is None:
+                continue
+            names = (f"a{i}{cls}", f"r{i}{cls}", f"s{i}{cls}")
+            params.update(zip(names, (above, cls, std[1])))
+            rows.append(f"(CAST(:{names[0]} AS INTEGER), :{names[1]},"
+                        f" CAST(:{names[2]} AS INTEGER))")
+    if not rows:
+        return []
+    out = []
+    for hid, income, size, std in s.execute(_d(_INCOME_BELOW_SQL.format(rows=", ".join(rows)),
+                                               "on"), {**params, "on": on,
+                                                       "pct": rule.threshold}):
+        out.append(_Candidate(
+            rule, f"{rule.code}:h{hid}:{income}x{size}"[:100], hid, None, None,
+            f"人均收入 {income / size / 100:.2f} 元，低于低保标准 {std / 100:.2f} 元的"
+            f"{rule.threshold}% per-capita income below the standard"))
     return out
 
 
-def _county(s: Session, village_id: int) -> int:
-    area = s.get(Area, village_id)
+def _county(s: Session, area_id: int) -> int:
+    """The county (or city, or province) an area lies in, the area itself at those levels."""
+    area = s.get(Area, area_id)
     while area.level not in ("county", "city", "province") and area.parent_id is not None:
         area = s.get(Area, area.parent_id)
     return area.id
@@ -454,7 +471,7 @@ def run_rules(db: Database, actor: str | int, as_of: dt.date, area_id: int | Non
                                                           Area.code.like(prefix))))
             if area.level == "village":
                 allowed = {area.parent_id}
-        days: dict[int, int] = {}
+        due_on: dict[int, dt.date] = {}
         per_township: dict[int, int] = defaultdict(int)
         warnings, tasks = [], []
         village_of: dict[int, int] = {}
@@ -467,26 +484,30 @@ def run_rules(db: Database, actor: str | int, as_of: dt.date, area_id: int | Non
                 continue
             if village_of and village_of.get(c.household_id) != area.id:
                 continue
-            if tid not in days:
-                days[tid] = policy_for(s, tid, as_of).monitoring_task_days
+            if tid not in due_on:  # one policy read and one due date per township
+                due_on[tid] = add_working_days(
+                    as_of, policy_for(s, tid, as_of).monitoring_task_days)
             warnings.append({"rule_id": c.rule.id, "event_key": c.key,
                              "household_id": c.household_id, "person_id": c.person_id,
                              "township_id": tid, "list_row_id": c.list_row_id,
                              "raised_on": as_of, "detail": c.detail})
             tasks.append({"kind": c.rule.task_kind, "household_id": c.household_id,
                           "person_id": c.person_id, "township_id": tid, "raised_on": as_of,
-                          "due_on": add_working_days(as_of, days[tid]),
+                          "due_on": due_on[tid],
                           "hold_payment": c.rule.indicator == "covered_death",
                           "event_on": c.event_on, "status": "open", "outcome_reason": ""})
             result.raised[c.rule.code] = result.raised.get(c.rule.code, 0) + 1
             per_township[tid] += 1
-        # Set-based: the warnings with their ids back (in the order given), then the tasks.
+        # Set-based, on the tables (no ORM bookkeeping per row): the warnings with their ids
+        # back (in the order given), then the tasks.
+        warning_table, task_table = MonitoringWarning.__table__, MonitoringTask.__table__
         for i in range(0, len(warnings), 5000):
-            ids = s.scalars(insert(MonitoringWarning).returning(
-                MonitoringWarning.id, sort_by_parameter_order=True), warnings[i:i + 5000]).all()
+            ids = s.execute(insert(warning_table).returning(
+                warning_table.c.id, sort_by_parameter_order=True),
+                warnings[i:i + 5000]).scalars().all()
             for wid, task in zip(ids, tasks[i:i + 5000]):
                 task["warning_id"] = wid
-            s.execute(insert(MonitoringTask), tasks[i:i + 5000])
+            s.execute(insert(task_table), tasks[i:i + 5000])
         result.tasks = len(tasks)
         report(0.9, "register 信息库人数")
         for tid, persons in s.execute(_d(

@@ -172,12 +172,20 @@ class RunResult:
         return sum(self.raised.values())
 
 
-# Households in the register on :on (any category).
-_REGISTER_HH = ("SELECT rm.household_id FROM register_memberships AS rm"
-                " WHERE rm.valid_from <= :on AND (rm.valid_until IS NULL OR rm.valid_until > :on)")
-# A household paid on :on (an active case whose payment period holds the day).
-_PAYING_HH = ("SELECT c.household_id FROM assistance_cases AS c WHERE c.status = 'active'"
-              " AND c.paid_from <= :on AND (c.paid_until IS NULL OR c.paid_until > :on)")
+def _in_register(household: str) -> str:
+    """SQL: the household (an expression) is in the register on :on (any category)."""
+    return (f"EXISTS (SELECT 1 FROM register_memberships AS rm WHERE rm.household_id = {household}"
+            " AND rm.valid_from <= :on AND (rm.valid_until IS NULL OR rm.valid_until > :on))")
+
+
+def _paying(household: str) -> str:
+    """SQL: the household (an expression) is paid on :on (an active case whose payment period
+    holds the day)."""
+    return (f"EXISTS (SELECT 1 FROM assistance_cases AS c WHERE c.household_id = {household}"
+            " AND c.status = 'active' AND c.paid_from <= :on"
+            " AND (c.paid_until IS NULL OR c.paid_until > :on))")
+
+
 # The household a listed person belongs to: the current one, else the last one (the registry
 # may have recorded the death already).
 _HH_OF = ("COALESCE(p.household_id, (SELECT MAX(hm.household_id) FROM household_memberships"
@@ -223,51 +231,39 @@ def _main_earners(s: Session, household_ids: set[int], on: dt.date) -> dict[int,
     return out
 
 
-@dataclass
-class _Day:
-    """What every rule of a run asks about the day, read once: the households in the
-    register and the households paid."""
-
-    on: dt.date
-    register: set[int]
-    paying: set[int]
-
-    @classmethod
-    def read(cls, s: Session, on: dt.date) -> "_Day":
-        return cls(on, set(s.scalars(_d(_REGISTER_HH, "on"), {"on": on})),
-                   set(s.scalars(_d(_PAYING_HH, "on"), {"on": on})))
-
-
-def _candidates(s: Session, rule: WarningRule, on: dt.date,
-                ctx: _Day | None = None) -> list[_Candidate]:
-    ctx = ctx if ctx is not None and ctx.on == on else _Day.read(s, on)
+def _candidates(s: Session, rule: WarningRule, on: dt.date) -> list[_Candidate]:
+    """The warnings ``rule`` finds on ``on``, each found by one statement (the register, the
+    paid households and the thresholds are conditions of the SQL, not sets in memory)."""
     since = _since(on, rule.period_months)
     p = {"on": on, "since": since}
     ind = rule.indicator
     out: list[_Candidate] = []
     if ind == "medical_expense":
-        sums: dict[int, int] = defaultdict(int)
-        rows = _list_rows(s, "medical", f"{_LIST_DAY} > :since AND {_LIST_DAY} <= :on", p)
-        for rid, pid, hid, day, amount, *_ in rows:
-            sums[hid] += amount or 0
-        register = ctx.register
         recent = set(s.scalars(_d(
             "SELECT household_id FROM monitoring_warnings WHERE rule_id = :r"
             " AND raised_on > :since", "since"), {"r": rule.id, "since": since}))
-        for hid, total in sorted(sums.items()):
-            if total > rule.threshold and hid in register and hid not in recent:
+        for hid, total in s.execute(_d(
+                "SELECT x.hid, SUM(x.amount) FROM ("
+                f" SELECT {_HH_OF} AS hid, COALESCE(r.amount_fen, 0) AS amount"
+                " FROM outside_list_rows AS r JOIN outside_lists AS l ON l.id = r.list_id"
+                " JOIN persons AS p ON p.id = r.person_id"
+                " WHERE r.kind = 'medical' AND r.person_id IS NOT NULL"
+                f" AND {_LIST_DAY} > :since AND {_LIST_DAY} <= :on) AS x"
+                f" WHERE {_in_register('x.hid')}"
+                " GROUP BY x.hid HAVING SUM(x.amount) > :threshold ORDER BY x.hid",
+                "on", "since"), {**p, "threshold": rule.threshold}):
+            if hid not in recent:
                 out.append(_Candidate(rule, f"{rule.code}:h{hid}:{on.isoformat()}", hid, None,
                                       None, f"医疗支出 {total / 100:.2f} 元（{rule.period_months}"
                                             f"个月内） medical expenses {total} fen"))
     elif ind == "severe_disability":
         rows = _list_rows(s, "disability", f"r.grade <= :g AND {_LIST_DAY} > :since"
                           f" AND {_LIST_DAY} <= :on AND (p.disability_grade IS NULL"
-                          " OR p.disability_grade > :g)", {**p, "g": rule.threshold})
-        register = ctx.register
+                          f" OR p.disability_grade > :g) AND {_in_register(_HH_OF)}",
+                          {**p, "g": rule.threshold})
         for rid, pid, hid, day, _a, grade, _d2, name in rows:
-            if hid in register:
-                out.append(_Candidate(rule, f"{rule.code}:p{pid}", hid, pid, rid,
-                                      f"{name} 残疾等级 {grade} 级 disability grade {grade}"))
+            out.append(_Candidate(rule, f"{rule.code}:p{pid}", hid, pid, rid,
+                                  f"{name} 残疾等级 {grade} 级 disability grade {grade}"))
     elif ind == "main_earner_death":
         # Only the dead who earned an own income the day before, or were the head, can have
         # been the main earner; each of those is checked on the day before the death.
@@ -277,11 +273,8 @@ def _candidates(s: Session, rule: WarningRule, on: dt.date,
                           f" AND i.person_id = p.id AND i.valid_from < {_LIST_DAY}"
                           f" AND (i.valid_until IS NULL OR i.valid_until >= {_LIST_DAY}))"
                           f" OR EXISTS (SELECT 1 FROM households AS hh WHERE hh.id = {_HH_OF}"
-                          "  AND hh.head_person_id = p.id))", p)
-        register = ctx.register
+                          f"  AND hh.head_person_id = p.id)) AND {_in_register(_HH_OF)}", p)
         for rid, pid, hid, day, *_rest, name in rows:
-            if hid not in register:
-                continue
             before = _day(day) - dt.timedelta(days=1)
             if _main_earners(s, {hid}, before).get(hid) == pid:
                 out.append(_Candidate(rule, f"{rule.code}:p{pid}", hid, pid, rid,
@@ -294,11 +287,9 @@ def _candidates(s: Session, rule: WarningRule, on: dt.date,
             " AND i.valid_until > :since AND i.valid_until <= :on"
             " AND NOT EXISTS (SELECT 1 FROM incomes AS j WHERE j.household_id = i.household_id"
             "   AND j.person_id = i.person_id AND j.source = 'wages'"
-            "   AND j.valid_from >= i.valid_until)", "on", "since"), p))
-        register = ctx.register
+            "   AND j.valid_from >= i.valid_until)"
+            f" AND {_in_register('i.household_id')}", "on", "since"), p))
         for iid, pid, hid, until, name in rows:
-            if hid not in register:
-                continue
             before = _day(until) - dt.timedelta(days=1)
             if _main_earners(s, {hid}, before).get(hid) == pid:
                 out.append(_Candidate(rule, f"{rule.code}:i{iid}", hid, pid, None,
@@ -324,7 +315,7 @@ def _candidates(s: Session, rule: WarningRule, on: dt.date,
                                   _day(day)))
     elif ind in ("vehicle_match", "business_match", "public_employee_match"):
         kind = ind.removesuffix("_match")
-        rows = [r for r in _list_rows(s, kind, f"{_LIST_DAY} <= :on", p) if r[2] in ctx.paying]
+        rows = _list_rows(s, kind, f"{_LIST_DAY} <= :on AND {_paying(_HH_OF)}", p)
         label = {"vehicle": "车辆", "business": "工商登记",
                  "public_employee": "财政供养人员"}[kind]
         seen = set()
@@ -448,13 +439,12 @@ def run_rules(db: Database, actor: str | int, as_of: dt.date, area_id: int | Non
             prefix = area_prefix(area)
         rules = list(s.scalars(select(WarningRule).where(WarningRule.active)
                                .order_by(WarningRule.id)))
-        day = _Day.read(s, as_of)
         found: list[_Candidate] = []
         for i, rule in enumerate(rules):
             if cancel is not None:
                 cancel.check()
             report(0.8 * i / max(len(rules), 1), f"{rule.code} {rule.label_zh}")
-            found.extend(_candidates(s, rule, as_of, day))
+            found.extend(_candidates(s, rule, as_of))
         report(0.8, "warnings 生成预警")
         seen: set[str] = set()
         unique = []

@@ -1,7 +1,9 @@
 """The to-do page (待办): everything due in the caseworker's area, first in the navigation.
 
 A thin view over :func:`assistcase.services.todo.load_todo` (plain frozen dataclasses; the
-page reads no database itself). Overdue rows first, in red. Enter or a double-click opens the row's
+page reads no database itself), which runs in the background (:class:`ui.ops.Op`): the window
+does not wait for a city-sized list; ``loaded`` tells when the list shown is the one asked for
+last. Overdue rows first, in red. Enter or a double-click opens the row's
 record: a monitoring task in :class:`TaskDialog` (record its outcome; "newly included"
 opens the application and links it), a case in the cases page, a temporary-aid file in the
 aid page (the main window does the last two through :attr:`TodoPage.open_case_requested` and
@@ -26,7 +28,7 @@ from assistcase.services.cases import CaseInput
 from assistcase.services.todo import TodoItem, load_todo, todo_areas, todo_start_area
 
 from .rosters_page import ERROR_STYLE, _item, _table, error_text
-from .ops import as_core
+from .ops import Op, as_core
 from .widgets import date_edit, pydate
 
 OVERDUE_COLOUR = "#B00020"
@@ -136,6 +138,7 @@ class TodoPage(QWidget):
     counts_changed = Signal(int, int)           # items, overdue
     open_case_requested = Signal(int, int)      # household id, case id
     open_aid_requested = Signal(int)            # temporary-aid case id
+    loaded = Signal()                           # the last load ended (shown, or its error)
 
     def __init__(self, core: Core | Database, actor: str | int | None = None,
                  read_only: bool = False, parent: QWidget | None = None):
@@ -145,6 +148,9 @@ class TodoPage(QWidget):
         self.items: list[TodoItem] = []
         self.last_counts = (0, 0)  # (items, overdue) of the last refresh
         self.dialog: TaskDialog | None = None
+        self._op: Op | None = None          # the load running (or the last one)
+        self._last_op: Op | None = None     # kept: an op is not freed inside its own signal
+        self._pending: tuple[int, dt.date] | None = None  # asked for while a load ran
         lay = QVBoxLayout(self)
         bar = QHBoxLayout()
         bar.addWidget(QLabel(self.tr("Area")))
@@ -191,13 +197,54 @@ class TodoPage(QWidget):
         self.as_of.dateChanged.connect(self.refresh)
         self.refresh()
 
+    @property
+    def loading(self) -> bool:
+        return self._pending is not None or (self._op is not None and self._op.running)
+
     def refresh(self) -> None:
+        """Load the list of the chosen area and day in the background; asked again while a
+        load runs, the newest request is loaded once it ends."""
         area_id = self.area.currentData()
         if area_id is None:
             return
-        todo = load_todo(self.db, area_id, pydate(self.as_of.date()))
+        request = (area_id, pydate(self.as_of.date()))
+        if self._op is not None and self._op.running:
+            self._pending = request
+            return
+        self._load(request)
+
+    def _load(self, request: tuple[int, dt.date]) -> None:
+        self._pending = None
+        db, (area_id, as_of) = self.db, request
+        self.summary.setStyleSheet("")
+        self.summary.setText(self.tr("Loading…"))
+        op = Op(self, lambda progress, cancel: load_todo(db, area_id, as_of),
+                self.tr("To-do list"), self.core, show_progress=False)
+        op.on_success(self._show).on_failure(self._failed)
+        op.finished.connect(self._load_finished)
+        self._last_op, self._op = self._op, op
+        op.run()
+
+    def _load_finished(self, _outcome: str) -> None:
+        if self._pending is not None:
+            self._load(self._pending)
+        else:
+            self.loaded.emit()
+
+    def _failed(self, exc: BaseException, _tb: str) -> None:
+        if self._pending is not None:
+            return
+        self.summary.setStyleSheet(ERROR_STYLE)
+        self.summary.setText(error_text(exc, _lang()) if isinstance(exc, AssistCaseError)
+                             else self.tr("The to-do list could not be read: %1")
+                             .replace("%1", str(exc)))
+
+    def _show(self, todo) -> None:
+        if self._pending is not None:  # an older request: the newest is read next
+            return
         self.items = list(todo.items)
         lang = _lang()
+        self.table.setUpdatesEnabled(False)
         self.table.setRowCount(len(self.items))
         for r, i in enumerate(self.items):
             colour = OVERDUE_COLOUR if i.overdue else None
@@ -206,6 +253,7 @@ class TodoPage(QWidget):
                 due += " " + self.tr("overdue")
             for c, value in enumerate((i.kind_label(lang), due, i.who, i.village, i.what)):
                 self.table.setItem(r, c, _item(value, colour=colour, data=r if c == 0 else None))
+        self.table.setUpdatesEnabled(True)
         self.summary.setText(self.tr("%1 items due in %2, %3 overdue")
                              .replace("%1", str(len(self.items)))
                              .replace("%2", todo.area_name).replace("%3", str(todo.overdue)))
@@ -240,4 +288,8 @@ class TodoPage(QWidget):
                 self.open_case_requested.emit(dialog.task.household_id, dialog.result_case_id)
 
     def save_state(self) -> None:
+        """Called when the window closes: a load still running is waited for."""
+        if self._op is not None and self._op.running:
+            self._pending = None
+            self._op.wait()
         QSettings().setValue("todo/area", self.area.currentData())

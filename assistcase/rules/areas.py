@@ -20,6 +20,19 @@ def code_like(code: str, level: str) -> str:
     return code_prefix(code, level) + "%"
 
 
+def code_range(code: str, level: str) -> tuple[str, str]:
+    """``(low, high)`` with ``low <= code < high`` exactly for the area and every area inside
+    it: the same set as :func:`code_like`, as a range an index on the code can seek to (a
+    LIKE pattern is not, on SQLite, unless the column is declared case-insensitive)."""
+    prefix = code_prefix(code, level)
+    # codes are digits: the next prefix of the same length bounds the range (``4114`` →
+    # ``4115``, ``411429`` → ``411430``), compared alike under any collation
+    high = str(int(prefix) + 1).zfill(len(prefix))
+    if len(high) > len(prefix):
+        raise ValueError(f"no area code range above {prefix}")
+    return prefix, high
+
+
 def county_code(code: str) -> str:
     """The county part of any code at county level or below."""
     return code[:CODE_DIGITS["county"]]

@@ -172,12 +172,20 @@ class RunResult:
         return sum(self.raised.values())
 
 
-# Households in the register on :on (any category).
-_REGISTER_HH = ("SELECT rm.household_id FROM register_memberships AS rm"
-                " WHERE rm.valid_from <= :on AND (rm.valid_until IS NULL OR rm.valid_until > :on)")
-# A household paid on :on (an active case whose payment period holds the day).
-_PAYING_HH = ("SELECT c.household_id FROM assistance_cases AS c WHERE c.status = 'active'"
-              " AND c.paid_from <= :on AND (c.paid_until IS NULL OR c.paid_until > :on)")
+def _in_register(household: str) -> str:
+    """SQL: the household (an expression) is in the register on :on (any category)."""
+    return (f"EXISTS (SELECT 1 FROM register_memberships AS rm WHERE rm.household_id = {household}"
+            " AND rm.valid_from <= :on AND (rm.valid_until IS NULL OR rm.valid_until > :on))")
+
+
+def _paying(household: str) -> str:
+    """SQL: the household (an expression) is paid on :on (an active case whose payment period
+    holds the day)."""
+    return (f"EXISTS (SELECT 1 FROM assistance_cases AS c WHERE c.household_id = {household}"
+            " AND c.status = 'active' AND c.paid_from <= :on"
+            " AND (c.paid_until IS NULL OR c.paid_until > :on))")
+
+
 # The household a listed person belongs to: the current one, else the last one (the registry
 # may have recorded the death already).
 _HH_OF = ("COALESCE(p.household_id, (SELECT MAX(hm.household_id) FROM household_memberships"
@@ -223,51 +231,39 @@ def _main_earners(s: Session, household_ids: set[int], on: dt.date) -> dict[int,
     return out
 
 
-@dataclass
-class _Day:
-    """What every rule of a run asks about the day, read once: the households in the
-    register and the households paid."""
-
-    on: dt.date
-    register: set[int]
-    paying: set[int]
-
-    @classmethod
-    def read(cls, s: Session, on: dt.date) -> "_Day":
-        return cls(on, set(s.scalars(_d(_REGISTER_HH, "on"), {"on": on})),
-                   set(s.scalars(_d(_PAYING_HH, "on"), {"on": on})))
-
-
-def _candidates(s: Session, rule: WarningRule, on: dt.date,
-                ctx: _Day | None = None) -> list[_Candidate]:
-    ctx = ctx if ctx is not None and ctx.on == on else _Day.read(s, on)
+def _candidates(s: Session, rule: WarningRule, on: dt.date) -> list[_Candidate]:
+    """The warnings ``rule`` finds on ``on``, each found by one statement (the register, the
+    paid households and the thresholds are conditions of the SQL, not sets in memory)."""
     since = _since(on, rule.period_months)
     p = {"on": on, "since": since}
     ind = rule.indicator
     out: list[_Candidate] = []
     if ind == "medical_expense":
-        sums: dict[int, int] = defaultdict(int)
-        rows = _list_rows(s, "medical", f"{_LIST_DAY} > :since AND {_LIST_DAY} <= :on", p)
-        for rid, pid, hid, day, amount, *_ in rows:
-            sums[hid] += amount or 0
-        register = ctx.register
         recent = set(s.scalars(_d(
             "SELECT household_id FROM monitoring_warnings WHERE rule_id = :r"
             " AND raised_on > :since", "since"), {"r": rule.id, "since": since}))
-        for hid, total in sorted(sums.items()):
-            if total > rule.threshold and hid in register and hid not in recent:
+        for hid, total in s.execute(_d(
+                "SELECT x.hid, SUM(x.amount) FROM ("
+                f" SELECT {_HH_OF} AS hid, COALESCE(r.amount_fen, 0) AS amount"
+                " FROM outside_list_rows AS r JOIN outside_lists AS l ON l.id = r.list_id"
+                " JOIN persons AS p ON p.id = r.person_id"
+                " WHERE r.kind = 'medical' AND r.person_id IS NOT NULL"
+                f" AND {_LIST_DAY} > :since AND {_LIST_DAY} <= :on) AS x"
+                f" WHERE {_in_register('x.hid')}"
+                " GROUP BY x.hid HAVING SUM(x.amount) > :threshold ORDER BY x.hid",
+                "on", "since"), {**p, "threshold": rule.threshold}):
+            if hid not in recent:
                 out.append(_Candidate(rule, f"{rule.code}:h{hid}:{on.isoformat()}", hid, None,
                                       None, f"医疗支出 {total / 100:.2f} 元（{rule.period_months}"
                                             f"个月内） medical expenses {total} fen"))
     elif ind == "severe_disability":
         rows = _list_rows(s, "disability", f"r.grade <= :g AND {_LIST_DAY} > :since"
                           f" AND {_LIST_DAY} <= :on AND (p.disability_grade IS NULL"
-                          " OR p.disability_grade > :g)", {**p, "g": rule.threshold})
-        register = ctx.register
+                          f" OR p.disability_grade > :g) AND {_in_register(_HH_OF)}",
+                          {**p, "g": rule.threshold})
         for rid, pid, hid, day, _a, grade, _d2, name in rows:
-            if hid in register:
-                out.append(_Candidate(rule, f"{rule.code}:p{pid}", hid, pid, rid,
-                                      f"{name} 残疾等级 {grade} 级 disability grade {grade}"))
+            out.append(_Candidate(rule, f"{rule.code}:p{pid}", hid, pid, rid,
+                                  f"{name} 残疾等级 {grade} 级 disability grade {grade}"))
     elif ind == "main_earner_death":
         # Only the dead who earned an own income the day before, or were the head, can have
         # been the main earner; each of those is checked on the day before the death.
@@ -277,11 +273,8 @@ def _candidates(s: Session, rule: WarningRule, on: dt.date,
                           f" AND i.person_id = p.id AND i.valid_from < {_LIST_DAY}"
                           f" AND (i.valid_until IS NULL OR i.valid_until >= {_LIST_DAY}))"
                           f" OR EXISTS (SELECT 1 FROM households AS hh WHERE hh.id = {_HH_OF}"
-                          "  AND hh.head_person_id = p.id))", p)
-        register = ctx.register
+                          f"  AND hh.head_person_id = p.id)) AND {_in_register(_HH_OF)}", p)
         for rid, pid, hid, day, *_rest, name in rows:
-            if hid not in register:
-                continue
             before = _day(day) - dt.timedelta(days=1)
             if _main_earners(s, {hid}, before).get(hid) == pid:
                 out.append(_Candidate(rule, f"{rule.code}:p{pid}", hid, pid, rid,
@@ -294,17 +287,15 @@ def _candidates(s: Session, rule: WarningRule, on: dt.date,
             " AND i.valid_until > :since AND i.valid_until <= :on"
             " AND NOT EXISTS (SELECT 1 FROM incomes AS j WHERE j.household_id = i.household_id"
             "   AND j.person_id = i.person_id AND j.source = 'wages'"
-            "   AND j.valid_from >= i.valid_until)", "on", "since"), p))
-        register = ctx.register
+            "   AND j.valid_from >= i.valid_until)"
+            f" AND {_in_register('i.household_id')}", "on", "since"), p))
         for iid, pid, hid, until, name in rows:
-            if hid not in register:
-                continue
             before = _day(until) - dt.timedelta(days=1)
             if _main_earners(s, {hid}, before).get(hid) == pid:
                 out.append(_Candidate(rule, f"{rule.code}:i{iid}", hid, pid, None,
                                       f"主要劳动力 {name} 工资收入自 {until} 终止 wages ended"))
     elif ind == "income_below_standard":
-        out.extend(_income_below(s, rule, on, ctx))
+        out.extend(_income_below(s, rule, on))
     elif ind == "newly_monitored":
         for mid, hid, since_day in s.execute(_d(
                 "SELECT id, household_id, valid_from FROM register_memberships"
@@ -324,7 +315,7 @@ def _candidates(s: Session, rule: WarningRule, on: dt.date,
                                   _day(day)))
     elif ind in ("vehicle_match", "business_match", "public_employee_match"):
         kind = ind.removesuffix("_match")
-        rows = [r for r in _list_rows(s, kind, f"{_LIST_DAY} <= :on", p) if r[2] in ctx.paying]
+        rows = _list_rows(s, kind, f"{_LIST_DAY} <= :on AND {_paying(_HH_OF)}", p)
         label = {"vehicle": "车辆", "business": "工商登记",
                  "public_employee": "财政供养人员"}[kind]
         seen = set()
@@ -344,47 +335,64 @@ def _day(value) -> dt.date:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-def _income_below(s: Session, rule: WarningRule, on: dt.date, day: _Day) -> list[_Candidate]:
+_INCOME_BELOW_SQL = """
+WITH params(county_id, residence_class, standard) AS (VALUES {rows})
+SELECT id, income, size, standard FROM (
+    SELECT h.id, (SELECT COALESCE(SUM(i.monthly_fen), 0) FROM incomes AS i
+                  WHERE i.household_id = h.id AND i.valid_from <= :on
+                    AND (i.valid_until IS NULL OR i.valid_until > :on)) AS income,
+           CASE WHEN h.member_count > 1 THEN h.member_count ELSE 1 END AS size, p.standard
+    FROM households AS h  -- SQLite keeps the CROSS JOIN order: the households drive
+    CROSS JOIN areas AS v CROSS JOIN areas AS t CROSS JOIN params AS p
+    WHERE v.id = h.village_id AND t.id = v.parent_id
+      AND p.county_id = t.parent_id AND p.residence_class = h.residence_class
+      AND h.status = 'active'
+      AND EXISTS (SELECT 1 FROM register_memberships AS rm WHERE rm.household_id = h.id
+                  AND rm.valid_from <= :on AND (rm.valid_until IS NULL OR rm.valid_until > :on))
+      AND NOT EXISTS (SELECT 1 FROM assistance_cases AS c WHERE c.household_id = h.id
+                      AND c.status = 'active' AND c.paid_from <= :on
+                      AND (c.paid_until IS NULL OR c.paid_until > :on))) AS x
+WHERE income * 100 < standard * :pct * size
+ORDER BY id
+"""
+
+
+def _income_below(s: Session, rule: WarningRule, on: dt.date) -> list[_Candidate]:
     """Register households not paid dibao or extreme hardship whose per-capita income in
-    force on ``on`` is below ``threshold`` % of their dibao standard."""
-    wanted = day.register - day.paying
-    income = dict(s.execute(_d(
-        "SELECT household_id, SUM(monthly_fen) FROM incomes WHERE valid_from <= :on"
-        " AND (valid_until IS NULL OR valid_until > :on) GROUP BY household_id", "on"),
-        {"on": on}).all())
-    # (a plain scan of households: cheaper than the status index at city scale)
-    rows = [(hid, village_id, cls, max(size or 0, 1), income.get(hid, 0))
-            for hid, village_id, cls, size, status in s.execute(text(
-                "SELECT id, village_id, residence_class, member_count, status FROM households"))
-            if hid in wanted and status == "active"]
+    force on ``on`` is below ``threshold`` % of their dibao standard (their county's, by
+    residence class): one statement over the households, the standards passed in."""
     month = first_of_month(on)
-    standards: dict[tuple[int, str], int | None] = {}
-    county_of: dict[int, int] = dict(s.execute(text(
-        "SELECT v.id, t.parent_id FROM areas AS v JOIN areas AS t ON t.id = v.parent_id"
-        " JOIN areas AS c ON c.id = t.parent_id WHERE v.level = 'village'"
-        " AND c.level IN ('county', 'city')")).all())
-    out = []
-    for hid, village_id, cls, size, income in rows:
-        county = county_of.get(village_id)
-        if county is None:
-            county = county_of[village_id] = _county(s, village_id)
-        key = (county, cls)
-        if key not in standards:
+    rows, params = [], {}
+    # the areas two levels above the villages (counties, or a city's districts) with the
+    # county whose standard applies there
+    for i, (above,) in enumerate(s.execute(text(
+            "SELECT DISTINCT t.parent_id FROM areas AS v JOIN areas AS t ON t.id = v.parent_id"
+            " WHERE v.level = 'village' AND t.parent_id IS NOT NULL ORDER BY t.parent_id"))):
+        county = _county(s, above)
+        for cls in ("urban", "rural"):
             std = standard_for(s, county, cls, "dibao", month)
-            standards[key] = std[1] if std else None
-        std = standards[key]
-        if std is None:
-            continue
-        if income * 100 < std * rule.threshold * size:
-            out.append(_Candidate(
-                rule, f"{rule.code}:h{hid}:{income}x{size}"[:100], hid, None, None,
-                f"人均收入 {income / size / 100:.2f} 元，低于低保标准 {std / 100:.2f} 元的"
-                f"{rule.threshold}% per-capita income below the standard"))
+            if std is None:
+                continue
+            names = (f"a{i}{cls}", f"r{i}{cls}", f"s{i}{cls}")
+            params.update(zip(names, (above, cls, std[1])))
+            rows.append(f"(CAST(:{names[0]} AS INTEGER), :{names[1]},"
+                        f" CAST(:{names[2]} AS INTEGER))")
+    if not rows:
+        return []
+    out = []
+    for hid, income, size, std in s.execute(_d(_INCOME_BELOW_SQL.format(rows=", ".join(rows)),
+                                               "on"), {**params, "on": on,
+                                                       "pct": rule.threshold}):
+        out.append(_Candidate(
+            rule, f"{rule.code}:h{hid}:{income}x{size}"[:100], hid, None, None,
+            f"人均收入 {income / size / 100:.2f} 元，低于低保标准 {std / 100:.2f} 元的"
+            f"{rule.threshold}% per-capita income below the standard"))
     return out
 
 
-def _county(s: Session, village_id: int) -> int:
-    area = s.get(Area, village_id)
+def _county(s: Session, area_id: int) -> int:
+    """The county (or city, or province) an area lies in, the area itself at those levels."""
+    area = s.get(Area, area_id)
     while area.level not in ("county", "city", "province") and area.parent_id is not None:
         area = s.get(Area, area.parent_id)
     return area.id
@@ -431,13 +439,12 @@ def run_rules(db: Database, actor: str | int, as_of: dt.date, area_id: int | Non
             prefix = area_prefix(area)
         rules = list(s.scalars(select(WarningRule).where(WarningRule.active)
                                .order_by(WarningRule.id)))
-        day = _Day.read(s, as_of)
         found: list[_Candidate] = []
         for i, rule in enumerate(rules):
             if cancel is not None:
                 cancel.check()
             report(0.8 * i / max(len(rules), 1), f"{rule.code} {rule.label_zh}")
-            found.extend(_candidates(s, rule, as_of, day))
+            found.extend(_candidates(s, rule, as_of))
         report(0.8, "warnings 生成预警")
         seen: set[str] = set()
         unique = []
@@ -454,7 +461,7 @@ def run_rules(db: Database, actor: str | int, as_of: dt.date, area_id: int | Non
                                                           Area.code.like(prefix))))
             if area.level == "village":
                 allowed = {area.parent_id}
-        days: dict[int, int] = {}
+        due_on: dict[int, dt.date] = {}
         per_township: dict[int, int] = defaultdict(int)
         warnings, tasks = [], []
         village_of: dict[int, int] = {}
@@ -467,26 +474,30 @@ def run_rules(db: Database, actor: str | int, as_of: dt.date, area_id: int | Non
                 continue
             if village_of and village_of.get(c.household_id) != area.id:
                 continue
-            if tid not in days:
-                days[tid] = policy_for(s, tid, as_of).monitoring_task_days
+            if tid not in due_on:  # one policy read and one due date per township
+                due_on[tid] = add_working_days(
+                    as_of, policy_for(s, tid, as_of).monitoring_task_days)
             warnings.append({"rule_id": c.rule.id, "event_key": c.key,
                              "household_id": c.household_id, "person_id": c.person_id,
                              "township_id": tid, "list_row_id": c.list_row_id,
                              "raised_on": as_of, "detail": c.detail})
             tasks.append({"kind": c.rule.task_kind, "household_id": c.household_id,
                           "person_id": c.person_id, "township_id": tid, "raised_on": as_of,
-                          "due_on": add_working_days(as_of, days[tid]),
+                          "due_on": due_on[tid],
                           "hold_payment": c.rule.indicator == "covered_death",
                           "event_on": c.event_on, "status": "open", "outcome_reason": ""})
             result.raised[c.rule.code] = result.raised.get(c.rule.code, 0) + 1
             per_township[tid] += 1
-        # Set-based: the warnings with their ids back (in the order given), then the tasks.
+        # Set-based, on the tables (no ORM bookkeeping per row): the warnings with their ids
+        # back (in the order given), then the tasks.
+        warning_table, task_table = MonitoringWarning.__table__, MonitoringTask.__table__
         for i in range(0, len(warnings), 5000):
-            ids = s.scalars(insert(MonitoringWarning).returning(
-                MonitoringWarning.id, sort_by_parameter_order=True), warnings[i:i + 5000]).all()
+            ids = s.execute(insert(warning_table).returning(
+                warning_table.c.id, sort_by_parameter_order=True),
+                warnings[i:i + 5000]).scalars().all()
             for wid, task in zip(ids, tasks[i:i + 5000]):
                 task["warning_id"] = wid
-            s.execute(insert(MonitoringTask), tasks[i:i + 5000])
+            s.execute(insert(task_table), tasks[i:i + 5000])
         result.tasks = len(tasks)
         report(0.9, "register 信息库人数")
         for tid, persons in s.execute(_d(

@@ -28,6 +28,7 @@ from ..rules.aid import add_working_days
 from ..db import Database
 from ..errors import NotFoundError
 from ..models import Area
+from ..rules.areas import code_range
 from ..rules.standards import first_of_month
 from .areas import AreaChoice, scoped_areas, start_area
 from .auth import reader
@@ -100,16 +101,29 @@ def todo_list(s: Session, area_id: int, as_of: dt.date, limit: int = 1000) -> To
                               + ("，暂停发放" if t.hold_payment else ""),
                               t.due_on, t.due_on < as_of))
     # Periodic reviews (as cases.reviews_due lists them), driven by the area's households:
-    # a township's list reads its own cases only, whatever the size of the city.
+    # a township's list reads its own cases only, whatever the size of the city. SQLite keeps
+    # the CROSS JOIN order (areas by code range, households by village, cases by household);
+    # ``status || ''`` keeps it off the city-wide (status, next_review_on) index, which it
+    # would otherwise pick and scan for every household. The whole city reads that index.
     horizon = as_of + dt.timedelta(days=REVIEW_WITHIN_DAYS)
+    low, high = code_range(area.code, area.level)
+    if area.level in ("province", "city"):
+        review_sql = ("SELECT c.id, c.program, h.id, h.number, h.head_name, v.name,"
+                      " c.next_review_on FROM assistance_cases AS c"
+                      " JOIN households AS h ON h.id = c.household_id"
+                      " JOIN areas AS v ON v.id = h.village_id"
+                      " WHERE c.status IN ('active', 'suspended')")
+    else:
+        review_sql = ("SELECT c.id, c.program, h.id, h.number, h.head_name, v.name,"
+                      " c.next_review_on FROM areas AS v CROSS JOIN households AS h"
+                      " CROSS JOIN assistance_cases AS c"
+                      " WHERE h.village_id = v.id AND c.household_id = h.id"
+                      " AND c.status || '' IN ('active', 'suspended')")
     for cid, program, hid, number, head, village, due in s.execute(text(
-            "SELECT c.id, c.program, h.id, h.number, h.head_name, v.name, c.next_review_on"
-            " FROM areas AS v JOIN households AS h ON h.village_id = v.id"
-            " JOIN assistance_cases AS c ON c.household_id = h.id"
-            " WHERE v.level = 'village' AND v.code LIKE :prefix"
-            " AND c.status IN ('active', 'suspended') AND c.next_review_on <= :horizon"
-            " ORDER BY c.next_review_on, c.id" + f" LIMIT {int(limit)}").bindparams(
-                bindparam("horizon", type_=Date)), {"prefix": prefix, "horizon": horizon}):
+            review_sql + " AND v.level = 'village' AND v.code >= :low AND v.code < :high"
+            " AND c.next_review_on <= :horizon ORDER BY c.next_review_on, c.id"
+            + f" LIMIT {int(limit)}").bindparams(bindparam("horizon", type_=Date)),
+            {"low": low, "high": high, "horizon": horizon}):
         due = _day(due)
         items.append(TodoItem("review", "case", cid, hid, f"{number} {head}", village,
                               f"{'低保' if program == 'dibao' else '特困'}案件 {cid} "

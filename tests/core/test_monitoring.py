@@ -209,6 +209,22 @@ def test_income_fallen_below_the_standard(db, city, village_ids):
     assert "低于低保标准" in w.detail
 
 
+def test_income_below_reads_only_unpaid_register_households(db, city, village_ids):
+    """The set-based rule: a household with no income at all is at zero; one outside the
+    register, and one paid dibao, raise nothing."""
+    listed = household(db, village_ids[0], size=2, seq=1)            # no income: 0 a head
+    household(db, village_ids[0], size=2, seq=11)                     # not in the register
+    paid = household(db, village_ids[1], size=2, seq=21)
+    for hid in (listed, paid):
+        G.add_membership(db, ACTOR, hid, "marginal", dt.date(2022, 1, 1))
+    active_case(db, paid)
+    only_rules(db, "income_below_standard")
+    assert M.run_rules(db, ACTOR, DAY).raised == {"income_below_standard": 1}
+    [w] = warnings(db, "income_below_standard")
+    assert (w.household_id, w.event_key) == (listed, f"income_below_standard:h{listed}:0x2")
+    assert M.run_rules(db, ACTOR, DAY).total == 0
+
+
 def reg_incomes(db, hid):
     from assistcase.models import Income
 

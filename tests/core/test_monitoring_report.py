@@ -8,7 +8,7 @@ from collections import Counter
 
 import openpyxl
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import Date, bindparam, select, text
 
 from assistcase.demo.monitoring import generate_demo_monitoring
 from assistcase.models import (Area, HouseholdMembership, MonitoringTask, Person,
@@ -148,6 +148,33 @@ def test_the_todo_list_of_a_township(city):
     # a late check is overdue the day after its due day
     later = load_todo(db, township.id, task.due_on + dt.timedelta(days=1))
     assert next(i for i in later.items if i.record_id == task.id and i.kind == "task").overdue
+
+
+def test_the_reviews_of_the_todo_list_are_the_areas_own(city):
+    """The reviews listed (read by the area's code range) are exactly the cases a plain
+    LIKE on the village codes finds, for a township, its county and the city."""
+    from assistcase.rules.areas import code_like, code_range
+
+    assert code_range("411424001000", "township") == ("411424001", "411424002")
+    assert code_range("411429000000", "county") == ("411429", "411430")
+    db, _reports = city
+    with db.read() as s:
+        township = s.scalars(select(Area).where(Area.level == "township")
+                             .order_by(Area.code)).first()
+        areas = [township, s.get(Area, township.parent_id),
+                 s.scalars(select(Area).where(Area.level == "city")).first()]
+        expected = {a.id: set(s.scalars(text(
+            "SELECT c.id FROM assistance_cases AS c JOIN households AS h"
+            " ON h.id = c.household_id JOIN areas AS v ON v.id = h.village_id"
+            " WHERE c.status IN ('active', 'suspended') AND c.next_review_on <= :horizon"
+            " AND v.code LIKE :prefix").bindparams(bindparam("horizon", type_=Date)),
+            {"horizon": TODAY + dt.timedelta(days=30), "prefix": code_like(a.code, a.level)}))
+                    for a in areas}
+    assert expected[township.id] and expected[township.id] < expected[areas[2].id]
+    for a in areas:
+        listed = {i.record_id for i in load_todo(db, a.id, TODAY, limit=100_000).items
+                  if i.kind == "review"}
+        assert listed == expected[a.id], a.level
 
 
 def test_an_application_past_its_time_limit_and_publicity_ending(db, village_ids):

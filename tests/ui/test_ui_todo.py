@@ -46,7 +46,9 @@ def test_the_caseworker_opens_a_home_check_and_records_newly_included(qtbot, db,
     qtbot.addWidget(window)
     page = window.page("todo")
     assert window.stack.currentWidget() is page  # opened first
+    assert page.loading  # the list is read in the background: the window does not wait
     page.area.setCurrentIndex(page.area.findData(township))
+    qtbot.waitUntil(lambda: not page.loading, timeout=5000)
     assert window.nav.item(0).text() == "待办（1，逾期 1）"  # the count in the navigation
     # … shown whole: the navigation widens to the title with its counts (a cut title would
     # give the list a horizontal scroll bar)
@@ -76,6 +78,7 @@ def test_the_caseworker_opens_a_home_check_and_records_newly_included(qtbot, db,
         task = s.query(MonitoringTask).one()
         assert (case.household_id, case.program, case.status) == (hid, "dibao", "applied")
         assert (task.status, task.outcome, task.new_case_id) == ("closed", "included", case_id)
+    qtbot.waitUntil(lambda: not page.loading, timeout=5000)
     assert page.rows_of("task") == []  # done: off the list
 
 
@@ -85,6 +88,7 @@ def test_a_refused_outcome_stays_in_the_dialog(qtbot, db, home_check, zh):
     qtbot.addWidget(window)
     page = window.page("todo")
     page.area.setCurrentIndex(page.area.findData(township))
+    qtbot.waitUntil(lambda: not page.loading, timeout=5000)
     dialog = page.open_row(page.rows_of("task")[0])
     dialog.choose("no_action")
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()

@@ -204,6 +204,9 @@ def inspect_file(path: Path, key: bytes | None, check: str = "integrity_check"
 
     with contextlib.closing(connect(path, key)) as conn:
         conn.execute("PRAGMA query_only=ON")
+        # plain SQLite reads the pages in place, not copied (a fifth less CPU for the check
+        # at city scale); SQLCipher decrypts every page and maps nothing
+        conn.execute("PRAGMA mmap_size=2147418112").fetchall()
         result = integrity(conn, check)
         counts = row_counts(conn)
         schema = None
@@ -406,13 +409,24 @@ class RestoreResult:
     previous: Path | None  # the backup of the state that was replaced
 
 
-def check_backup(info: BackupInfo, key: bytes | None) -> None:
-    """The backup file is the one its manifest describes, and opens whole."""
-    if _sha256(info.path) != info.sha256:
+def check_backup(info: BackupInfo, key: bytes | None, dest: Path) -> None:
+    """Copy the backup to ``dest`` and check that the copy is the file its manifest describes
+    (the SHA-256 of the bytes read while copying) and opens whole (the full integrity_check,
+    the counts of the manifest): what is put in place is what was checked, in one read."""
+    from ..security.cipher import copy_hashing
+
+    if copy_hashing(info.path, dest) != info.sha256:
         raise DatabaseError(f"the backup {info.path} was changed or damaged since it was made "
                             "(its SHA-256 differs from its manifest)",
                             f"备份 {info.path} 在制作后被改动或损坏（校验值与清单不符）")
-    check, _schema, counts, _head = inspect_file(info.path, key)
+    import sqlite3
+
+    from ..db import _cipher_error
+
+    try:
+        check, _schema, counts, _head = inspect_file(dest, key)
+    except (sqlite3.Error, _cipher_error()) as exc:  # too damaged for the check to finish
+        check, counts = str(exc), None
     if check != "ok" or counts != info.counts:
         raise DatabaseError(f"the backup {info.path} does not open whole ({check})",
                             f"备份 {info.path} 无法完整打开（{check}）")
@@ -441,9 +455,10 @@ def _save_aside(db: "Database", settings: BackupSettings, now: dt.datetime) -> P
 
 def restore_backup(db: "Database", backup: Path, key: bytes | None = None,
                    now: dt.datetime | None = None) -> RestoreResult:
-    """Replace the database with ``backup``, all or nothing: the backup is checked, the
-    current state backed up, the backup copied beside the database and checked again, and
-    only then put in its place by one rename. ``key`` opens an encrypted backup (default: the
+    """Replace the database with ``backup``, all or nothing: the backup is copied beside the
+    database and the copy checked (its bytes against the manifest's SHA-256, the full
+    integrity_check, the counts), the current state backed up, and only then is the copy put
+    in its place by one rename. ``key`` opens an encrypted backup (default: the
     database's own key – a backup keeps the data key of the database it came from)."""
     from ..security.cipher import replace_file, temp_path
 
@@ -463,19 +478,16 @@ def restore_backup(db: "Database", backup: Path, key: bytes | None = None,
 
         raise DatabaseLockedError(f"the backup {backup} is encrypted: give a password",
                                   f"备份 {backup} 已加密：请输入密码")
-    check_backup(info, key if info.encrypted else None)
     settings = settings_for(path)
     now = now or dt.datetime.now()
-    db.dispose()  # our connections close: the WAL is checkpointed into the file
-    previous = _save_aside(db, settings, now) if path.exists() else None
-    db.dispose()
     tmp = temp_path(path, "restoring")
+    tmp.unlink(missing_ok=True)  # left by an interrupted restore
     try:
-        shutil.copyfile(info.path, tmp)
-        check, _s, counts, _h = inspect_file(tmp, key if info.encrypted else None)
-        if check != "ok" or counts != info.counts:
-            raise DatabaseError(f"the copy of {backup} fails its check ({check})",
-                                f"{backup} 的副本检查失败（{check}）")
+        # checked before anything changes: a changed or damaged backup leaves all as it was
+        check_backup(info, key if info.encrypted else None, tmp)
+        db.dispose()  # our connections close: the WAL is checkpointed into the file
+        previous = _save_aside(db, settings, now) if path.exists() else None
+        db.dispose()
         if info.encrypted and not _keys(path).exists():
             shutil.copyfile(_keys(info.path), _keys(path))
         # The replaced state (its WAL included) is in ``previous``: a WAL left behind would

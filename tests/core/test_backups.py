@@ -318,3 +318,51 @@ def test_the_copy_holds_the_wal_and_a_reader_is_copied_round(city, tmp_path, vil
     assert info.counts["households"] == 202 and info.sha256 == _sha256(info.path)
     db.dispose()
     assert _fp(info.path) == _fp(city)
+
+
+def test_a_damaged_backup_with_a_matching_hash_is_refused_before_anything_changes(city):
+    db = open_database(city)
+    info = bk.make_backup(db, "daily")
+    db.dispose()
+    _damage(info.path)
+    # the manifest rewritten to the damaged bytes: only SQLite's check can tell now
+    manifest = json.loads(info.manifest.read_text(encoding="utf-8"))
+    manifest["sha256"] = _sha256(info.path)
+    info.manifest.write_text(json.dumps(manifest), encoding="utf-8")
+    before = city.read_bytes()
+    db = open_database(city)
+    with pytest.raises(DatabaseError, match="does not open whole"):
+        bk.restore_backup(db, info.path)
+    db.dispose()
+    assert city.read_bytes() == before
+    # no copy beside the database, no backup of the state that stayed
+    assert sorted(p.name for p in city.parent.iterdir() if p.name.startswith(".")) == []
+    assert [b.reason for b in bk.list_backups(city.parent / "backups")] == ["daily"]
+
+
+@pytest.mark.parametrize("kernel", ["copy_file_range", "refused", "absent"])
+def test_the_byte_copy_and_its_hash_with_and_without_the_kernel_copy(tmp_path, monkeypatch,
+                                                                       kernel):
+    import errno
+    import os
+
+    from assistcase.security import cipher
+
+    src = tmp_path / "src.bin"
+    src.write_bytes(os.urandom(3 * cipher.COPY_BLOCK + 12345))
+    if kernel == "refused":  # e.g. EXDEV from an older kernel between two file systems
+        def refuse(*_a):
+            raise OSError(errno.EXDEV, "cross-device")
+        monkeypatch.setattr(os, "copy_file_range", refuse, raising=False)
+    elif kernel == "absent":  # not Linux
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    digest = cipher.copy_hashing(src, tmp_path / "dest.bin")
+    assert (tmp_path / "dest.bin").read_bytes() == src.read_bytes()
+    assert digest == _sha256(src)
+    (tmp_path / "empty").write_bytes(b"")
+    assert cipher.copy_hashing(tmp_path / "empty", tmp_path / "empty2") == _sha256(
+        tmp_path / "empty")
+    # never over a file that is there
+    with pytest.raises(FileExistsError):
+        cipher.copy_hashing(src, tmp_path / "empty2")
+    assert (tmp_path / "empty2").exists()

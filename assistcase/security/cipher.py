@@ -233,26 +233,33 @@ COPY_BLOCK = 1 << 20
 
 def _copy_in_kernel(f: Any, g: Any, size: int, h: Any) -> bool:
     """Linux: the bytes go from file to file inside the kernel (copy_file_range) while the
-    hash reads the same pages through a map of the source; False (nothing written) where
-    the kernel or the file system cannot."""
+    hash reads the same pages through a map of the source, one window at a time (the
+    process does not grow by the file's size); False (nothing written) where the kernel or
+    the file system cannot."""
     import mmap
 
-    if not hasattr(os, "copy_file_range") or size == 0:
+    if not hasattr(os, "copy_file_range"):
         return False
-    with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m, memoryview(m) as view:
-        off = 0
-        while off < size:
-            n = min(COPY_BLOCK * 16, size - off)
-            try:
-                done = os.copy_file_range(f.fileno(), g.fileno(), n, off, off)
-            except OSError:  # EXDEV on an older kernel, ENOSYS, EINVAL…
-                if off:
-                    raise
-                return False
-            if done <= 0:
-                raise OSError(f"copying {f.name} stopped at byte {off} of {size}")
-            h.update(view[off:off + done])
-            off += done
+    window = COPY_BLOCK * 16  # a multiple of mmap.ALLOCATIONGRANULARITY
+    off = 0
+    while off < size:
+        n = min(window, size - off)
+        with mmap.mmap(f.fileno(), n, offset=off, access=mmap.ACCESS_READ) as m, \
+                memoryview(m) as view:
+            done = 0
+            while done < n:
+                try:
+                    k = os.copy_file_range(f.fileno(), g.fileno(), n - done, off + done,
+                                           off + done)
+                except OSError:  # EXDEV on an older kernel, ENOSYS, EINVAL…
+                    if off + done:
+                        raise
+                    return False
+                if k <= 0:
+                    raise OSError(f"copying {f.name} stopped at byte {off + done} of {size}")
+                h.update(view[done:done + k])
+                done += k
+        off += n
     return True
 
 

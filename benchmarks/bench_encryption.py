@@ -8,8 +8,11 @@ Copies the 300,000-household demo city (default: the main checkout's
 upgrades it, converts a second copy with ``encrypt_database`` (timed), then runs each step in
 a child process of its own, alternating plain and encrypted so that a busy neighbour on the
 machine weighs on both: search (median of 20 per kind), opening a household in the editor
-(median of 20), the month's recalculation for the whole city, and the city's dibao roster
-build (on a fresh copy each time). Writes ``benchmarks/results-encryption.json`` and the
+(median of 20), the month's recalculation for the whole city, the city's dibao roster
+build (on a fresh copy each time) and the day's automatic backup (``make_backup`` "daily"),
+the last three in wall and CPU seconds (``time.process_time`` in the child: a busy neighbour
+stretches the wall time, not the CPU time). Every child signs in as ``bench``, registered
+during the preparation as the first administrator with every role. Writes ``benchmarks/results-encryption.json`` and the
 encryption section of ``benchmarks/RESULTS.md``.
 """
 

@@ -284,10 +284,12 @@ def copy_hashing(src: Path, dest: Path) -> str:
 
 
 def copy_file_hashed(src: Path, dest: Path, key: bytes | None = None, tries: int = 3,
-                     checkpoint_wait_ms: int = 1000) -> str | None:
+                     checkpoint_wait_ms: int = 1000, lock_wait_ms: int = 10_000
+                     ) -> str | None:
     """Copy the database file byte for byte while nobody can change it, hashing the bytes on
     the way; returns their SHA-256, or None when the copy could not be made this way (readers
-    kept the WAL from being emptied) and nothing was written.
+    kept the WAL from being emptied, a writer kept the lock, the file cannot be written) and
+    nothing was written.
 
     The WAL is checkpointed into the file and truncated, then the write lock is taken
     (``BEGIN IMMEDIATE``: writers wait, readers go on); with the lock held and the WAL empty
@@ -299,14 +301,23 @@ def copy_file_hashed(src: Path, dest: Path, key: bytes | None = None, tries: int
     from .keyslots import sidecar_path
 
     wal = Path(str(src) + "-wal")
+    refused: tuple[type[Exception], ...] = (sqlite3.Error,)
+    if key is not None:
+        from sqlcipher3 import dbapi2
+
+        refused += (dbapi2.Error,)
     with _quiet_close(connect(src, key, isolation_level=None)) as conn:
         for _ in range(tries):
-            # a reader holding a snapshot keeps the WAL: wait for it a little, not the full
-            # busy timeout (the backup API is the way round it)
-            conn.execute(f"PRAGMA busy_timeout={checkpoint_wait_ms}")
-            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-            conn.execute("PRAGMA busy_timeout=10000")  # a writer at work: its commit
-            conn.execute("BEGIN IMMEDIATE")
+            try:
+                # a reader holding a snapshot keeps the WAL: wait for it a little, not the
+                # full busy timeout (the backup API is the way round it)
+                conn.execute(f"PRAGMA busy_timeout={int(checkpoint_wait_ms)}")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                conn.execute(f"PRAGMA busy_timeout={int(lock_wait_ms)}")  # a writer's commit
+                conn.execute("BEGIN IMMEDIATE")
+            except refused as exc:  # locked past the wait, a read-only file…
+                log.info("no byte copy of %s (%s): the backup API copies it", src, exc)
+                return None
             try:
                 if not wal.exists() or wal.stat().st_size == 0:
                     digest = copy_hashing(src, dest)

@@ -366,3 +366,20 @@ def test_the_byte_copy_and_its_hash_with_and_without_the_kernel_copy(tmp_path, m
     with pytest.raises(FileExistsError):
         cipher.copy_hashing(src, tmp_path / "empty2")
     assert (tmp_path / "empty2").exists()
+
+
+def test_a_writer_holding_the_lock_sends_the_backup_through_the_backup_api(city, tmp_path):
+    from assistcase.security.cipher import copy_file_hashed
+
+    with contextlib.closing(sqlite3.connect(city, isolation_level=None)) as writer:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("DELETE FROM alembic_version")  # not committed: no backup sees it
+        assert copy_file_hashed(city, tmp_path / "a.sqlite3", lock_wait_ms=0) is None
+        assert not (tmp_path / "a.sqlite3").exists()
+        # the backup API reads the last committed state beside the writer
+        db = open_database(city)
+        info = bk.make_backup(db, "daily", bk.BackupSettings(folder=tmp_path / "bk"))
+        writer.execute("ROLLBACK")
+    db.dispose()
+    assert info.integrity == "ok" and info.sha256 == _sha256(info.path)
+    assert _fp(info.path) == _fp(city)

@@ -102,8 +102,16 @@ def fingerprint(conn: Any) -> dict[str, tuple[int, str]]:
     return result
 
 
-def integrity(conn: Any) -> str:
-    return "; ".join(r[0] for r in conn.execute("PRAGMA integrity_check").fetchall())
+CHECKS = ("integrity_check", "quick_check")
+
+
+def integrity(conn: Any, check: str = "integrity_check") -> str:
+    """SQLite's ``integrity_check`` (every page, every index entry against its row) or
+    ``quick_check`` (every page and record, no index-against-table lookups: linear in the file
+    instead of one index search per row and index); "ok" when the file is whole."""
+    if check not in CHECKS:
+        raise ValueError(f"unknown check {check!r}")
+    return "; ".join(r[0] for r in conn.execute(f"PRAGMA {check}").fetchall())
 
 
 def _fsync_dir(path: Path) -> None:
@@ -218,6 +226,111 @@ def encrypt_database(path: Path, slots: dict[str, str],
     replace_file(tmp, path)
     log.warning("database %s encrypted", path)
     return recovery, backup
+
+
+COPY_BLOCK = 1 << 20
+
+
+def _copy_in_kernel(f: Any, g: Any, size: int, h: Any) -> bool:
+    """Linux: the bytes go from file to file inside the kernel (copy_file_range) while the
+    hash reads the same pages through a map of the source, one window at a time (the
+    process does not grow by the file's size); False (nothing written) where the kernel or
+    the file system cannot."""
+    import mmap
+
+    if not hasattr(os, "copy_file_range"):
+        return False
+    window = COPY_BLOCK * 16  # a multiple of mmap.ALLOCATIONGRANULARITY
+    off = 0
+    while off < size:
+        n = min(window, size - off)
+        with mmap.mmap(f.fileno(), n, offset=off, access=mmap.ACCESS_READ) as m, \
+                memoryview(m) as view:
+            done = 0
+            while done < n:
+                try:
+                    k = os.copy_file_range(f.fileno(), g.fileno(), n - done, off + done,
+                                           off + done)
+                except OSError:  # EXDEV on an older kernel, ENOSYS, EINVAL…
+                    if off + done:
+                        raise
+                    return False
+                if k <= 0:
+                    raise OSError(f"copying {f.name} stopped at byte {off + done} of {size}")
+                h.update(view[done:done + k])
+                done += k
+        off += n
+    return True
+
+
+def copy_hashing(src: Path, dest: Path) -> str:
+    """Copy ``src`` to the new file ``dest`` (synced to disk) and return the SHA-256 of the
+    bytes copied: one pass over the source for both."""
+    h = hashlib.sha256()
+    with open(src, "rb", buffering=0) as f, open(dest, "xb") as g:
+        try:
+            if not _copy_in_kernel(f, g, os.fstat(f.fileno()).st_size, h):
+                buf = bytearray(COPY_BLOCK)
+                view = memoryview(buf)
+                while n := f.readinto(buf):
+                    h.update(view[:n])
+                    g.write(view[:n])  # buffered: writes every byte or raises
+                g.flush()
+            os.fsync(g.fileno())
+        except BaseException:
+            dest.unlink(missing_ok=True)  # ours: "xb" refused any file already there
+            raise
+    return h.hexdigest()
+
+
+def copy_file_hashed(src: Path, dest: Path, key: bytes | None = None, tries: int = 3,
+                     checkpoint_wait_ms: int = 1000, lock_wait_ms: int = 10_000
+                     ) -> str | None:
+    """Copy the database file byte for byte while nobody can change it, hashing the bytes on
+    the way; returns their SHA-256, or None when the copy could not be made this way (readers
+    kept the WAL from being emptied, a writer kept the lock, the file cannot be written) and
+    nothing was written.
+
+    The WAL is checkpointed into the file and truncated, then the write lock is taken
+    (``BEGIN IMMEDIATE``: writers wait, readers go on); with the lock held and the WAL empty
+    the file is the whole database and nothing can write to it, not even another
+    connection's checkpoint. An encrypted file is copied as it is: its pages stay encrypted
+    with the same key (no page is decrypted and encrypted again), its key slots go beside it.
+    Writers wait for the length of one sequential file copy (well within the busy timeout
+    at city scale)."""
+    from .keyslots import sidecar_path
+
+    wal = Path(str(src) + "-wal")
+    refused: tuple[type[Exception], ...] = (sqlite3.Error,)
+    if key is not None:
+        from sqlcipher3 import dbapi2
+
+        refused += (dbapi2.Error,)
+    with _quiet_close(connect(src, key, isolation_level=None)) as conn:
+        for _ in range(tries):
+            try:
+                # a reader holding a snapshot keeps the WAL: wait for it a little, not the
+                # full busy timeout (the backup API is the way round it)
+                conn.execute(f"PRAGMA busy_timeout={int(checkpoint_wait_ms)}")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+                conn.execute(f"PRAGMA busy_timeout={int(lock_wait_ms)}")  # a writer's commit
+                conn.execute("BEGIN IMMEDIATE")
+            except refused as exc:  # locked past the wait, a read-only file…
+                log.info("no byte copy of %s (%s): the backup API copies it", src, exc)
+                return None
+            try:
+                if not wal.exists() or wal.stat().st_size == 0:
+                    digest = copy_hashing(src, dest)
+                    break
+            finally:
+                conn.execute("ROLLBACK")
+        else:
+            return None
+    if key is not None and sidecar_path(src).exists():
+        import shutil
+
+        shutil.copyfile(sidecar_path(src), sidecar_path(dest))
+    return digest
 
 
 def copy_database(src: Path, dest: Path, key: bytes | None = None) -> None:

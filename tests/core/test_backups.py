@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import sqlite3
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from assistcase.cli import main
 from assistcase.db import open_database
+from assistcase.errors import DatabaseError, ValidationError
 from assistcase.io import import_registry
 from assistcase.models import Area
 from assistcase.security import keyslots
@@ -232,3 +234,152 @@ def test_databases_sharing_a_folder_keep_their_own_backups_and_heads(city, capsy
     assert main(["--db", str(city), "db", "verify"]) == 0
     assert "1 head(s) recorded" in capsys.readouterr().out
     assert main(["--db", str(other), "db", "verify"]) == 1
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_automatic_backups_run_the_quick_check_one_by_hand_the_full(city, tmp_path,
+                                                                     monkeypatch):
+    db = open_database(city)
+    settings = bk.settings_for(city)
+    assert settings.check == "quick_check"  # the default of the automatic backups
+    daily = bk.make_backup(db, "daily", settings, now=dt.datetime(2026, 11, 20, 9))
+    manual = bk.make_backup(db, "manual", settings, now=dt.datetime(2026, 11, 20, 10))
+    assert (daily.check, manual.check) == ("quick_check", "integrity_check")
+    for info in (daily, manual):
+        loaded = bk.BackupInfo.load(info.manifest)
+        assert loaded.check == info.check and loaded.integrity == "ok"
+        # the SHA-256 taken while copying is the file's, after the check opened it
+        assert loaded.sha256 == _sha256(info.path)
+        assert loaded.counts == daily.counts and loaded.counts["households"] == 200
+    assert _fp(daily.path) == _fp(city)
+
+    # the setting beside the database, and the environment over it
+    city.with_name(city.name + ".backup.json").write_text('{"check": "full"}')
+    assert bk.settings_for(city).check == "integrity_check"
+    monkeypatch.setenv("ASSISTCASE_BACKUP_CHECK", "quick")
+    assert bk.settings_for(city).check == "quick_check"
+    monkeypatch.setenv("ASSISTCASE_BACKUP_CHECK", "fast")
+    with pytest.raises(ValidationError, match="quick or full"):
+        bk.settings_for(city)
+    monkeypatch.delenv("ASSISTCASE_BACKUP_CHECK")
+    full = bk.ensure_daily_backup(db, now=dt.datetime(2026, 11, 21, 9))
+    assert full is not None and full.check == "integrity_check"
+    db.dispose()
+
+    # a manifest written before the quick check names the full one
+    old = city.parent / "old.json"
+    manifest = json.loads(daily.to_json())
+    del manifest["check"]
+    old.write_text(json.dumps(manifest))
+    assert bk.BackupInfo.load(old).check == "integrity_check"
+
+
+def test_the_quick_check_refuses_a_damaged_copy(city):
+    folder = city.parent / "backups"
+    _damage(city)  # copied byte for byte: the copy is as damaged as the database
+    db = open_database(city, upgrade=False)
+    with pytest.raises((DatabaseError, sqlite3.DatabaseError)):
+        bk.make_backup(db, "daily", bk.BackupSettings(folder=folder))
+    db.dispose()
+    assert not list(folder.iterdir())  # nothing half-made is left, nothing is listed
+
+
+def test_the_copy_holds_the_wal_and_a_reader_is_copied_round(city, tmp_path, village_ids):
+    from assistcase.security.cipher import copy_file_hashed
+
+    db = open_database(city)
+    reg.create_household(db, ACTOR, reg.HouseholdData(village_ids[0], "urban", "dibao"),
+                         [reg.PersonData("张三", make_id(seq=1))])
+    # the new household is in the WAL (the engine keeps its connection): the byte copy
+    # checkpoints it into the file first
+    assert Path(str(city) + "-wal").stat().st_size > 0
+    digest = copy_file_hashed(city, tmp_path / "a.sqlite3")
+    assert digest == _sha256(tmp_path / "a.sqlite3")
+    assert _fp(tmp_path / "a.sqlite3") == _fp(city)
+    assert _fp(city)["households"][0] == 201
+
+    reg.create_household(db, ACTOR, reg.HouseholdData(village_ids[1], "urban", "dibao"),
+                         [reg.PersonData("李四", make_id(seq=3))])
+    with contextlib.closing(sqlite3.connect(city, isolation_level=None)) as reader:
+        reader.execute("BEGIN")
+        assert reader.execute("SELECT count(*) FROM households").fetchone()[0] == 202
+        # a reader's snapshot keeps the WAL from being emptied: no byte copy, nothing written
+        assert copy_file_hashed(city, tmp_path / "b.sqlite3", tries=1,
+                                checkpoint_wait_ms=0) is None
+        assert not (tmp_path / "b.sqlite3").exists()
+        # the backup goes through SQLite's backup API instead, as whole and as verified
+        info = bk.make_backup(db, "daily", bk.BackupSettings(folder=tmp_path / "bk"))
+        reader.execute("ROLLBACK")
+    assert info.counts["households"] == 202 and info.sha256 == _sha256(info.path)
+    db.dispose()
+    assert _fp(info.path) == _fp(city)
+
+
+def test_a_damaged_backup_with_a_matching_hash_is_refused_before_anything_changes(city):
+    db = open_database(city)
+    info = bk.make_backup(db, "daily")
+    db.dispose()
+    _damage(info.path)
+    # the manifest rewritten to the damaged bytes: only SQLite's check can tell now
+    manifest = json.loads(info.manifest.read_text(encoding="utf-8"))
+    manifest["sha256"] = _sha256(info.path)
+    info.manifest.write_text(json.dumps(manifest), encoding="utf-8")
+    before = city.read_bytes()
+    db = open_database(city)
+    with pytest.raises(DatabaseError, match="does not open whole"):
+        bk.restore_backup(db, info.path)
+    db.dispose()
+    assert city.read_bytes() == before
+    # no copy beside the database, no backup of the state that stayed
+    assert sorted(p.name for p in city.parent.iterdir() if p.name.startswith(".")) == []
+    assert [b.reason for b in bk.list_backups(city.parent / "backups")] == ["daily"]
+
+
+@pytest.mark.parametrize("kernel", ["copy_file_range", "refused", "absent"])
+def test_the_byte_copy_and_its_hash_with_and_without_the_kernel_copy(tmp_path, monkeypatch,
+                                                                       kernel):
+    import errno
+    import os
+
+    from assistcase.security import cipher
+
+    src = tmp_path / "src.bin"
+    src.write_bytes(os.urandom(3 * cipher.COPY_BLOCK + 12345))
+    if kernel == "refused":  # e.g. EXDEV from an older kernel between two file systems
+        def refuse(*_a):
+            raise OSError(errno.EXDEV, "cross-device")
+        monkeypatch.setattr(os, "copy_file_range", refuse, raising=False)
+    elif kernel == "absent":  # not Linux
+        monkeypatch.delattr(os, "copy_file_range", raising=False)
+    digest = cipher.copy_hashing(src, tmp_path / "dest.bin")
+    assert (tmp_path / "dest.bin").read_bytes() == src.read_bytes()
+    assert digest == _sha256(src)
+    (tmp_path / "empty").write_bytes(b"")
+    assert cipher.copy_hashing(tmp_path / "empty", tmp_path / "empty2") == _sha256(
+        tmp_path / "empty")
+    # never over a file that is there
+    with pytest.raises(FileExistsError):
+        cipher.copy_hashing(src, tmp_path / "empty2")
+    assert (tmp_path / "empty2").exists()
+
+
+def test_a_writer_holding_the_lock_sends_the_backup_through_the_backup_api(city, tmp_path):
+    from assistcase.security.cipher import copy_file_hashed
+
+    with contextlib.closing(sqlite3.connect(city, isolation_level=None)) as writer:
+        writer.execute("BEGIN IMMEDIATE")
+        writer.execute("DELETE FROM alembic_version")  # not committed: no backup sees it
+        assert copy_file_hashed(city, tmp_path / "a.sqlite3", lock_wait_ms=0) is None
+        assert not (tmp_path / "a.sqlite3").exists()
+        # the backup API reads the last committed state beside the writer
+        db = open_database(city)
+        info = bk.make_backup(db, "daily", bk.BackupSettings(folder=tmp_path / "bk"))
+        writer.execute("ROLLBACK")
+    db.dispose()
+    assert info.integrity == "ok" and info.sha256 == _sha256(info.path)
+    assert _fp(info.path) == _fp(city)

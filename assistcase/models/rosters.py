@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
-                        false, text)
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer,
+                        String, Text, false, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -148,6 +148,26 @@ class RosterLine(Base):
     # (base 0) and ``held_fen`` is what it would have paid; see services/monitoring.py.
     held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     held_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class RosterSum(Base):
+    """What an approved roster pays per township and urban/rural class, summed from its lines
+    when it is approved (its lines are frozen from then on): the statistics read these few
+    rows instead of the year's millions of lines (services/roster_sums.py). ``lines`` lets a
+    reader check the sums are complete against :attr:`Roster.line_count`."""
+
+    __tablename__ = "roster_sums"
+
+    roster_id: Mapped[int] = mapped_column(ForeignKey("rosters.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    residence_class: Mapped[str] = mapped_column(String(8), primary_key=True)
+    lines: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    cash_fen: Mapped[int] = mapped_column(BigInteger)     # of it to payees without an account
+    grants: Mapped[int] = mapped_column(Integer)          # lines covering persons
+    persons: Mapped[int] = mapped_column(Integer)
+    base_fen: Mapped[int] = mapped_column(BigInteger)     # entitlements of those lines
 
 
 class Adjustment(Base):

@@ -344,6 +344,17 @@ def _money_groups(s: Session, scope: _Scope) -> dict[tuple[int, str, str], list[
     return out
 
 
+def _only_rosters_in_range(s: Session, ids: list[int]) -> bool:
+    """Whether no roster with an id between the first and the last of ``ids`` (sorted) but
+    not among them has lines that cover persons of a case."""
+    return not s.execute(text("""
+        SELECT 1 FROM rosters AS r
+        WHERE r.id BETWEEN :lo AND :hi AND r.id NOT IN :ids
+          AND EXISTS (SELECT 1 FROM roster_lines AS l WHERE l.roster_id = r.id
+                      AND l.case_id IS NOT NULL AND l.persons > 0)""").bindparams(
+        _in("ids")), {"lo": ids[0], "hi": ids[-1], "ids": ids}).first()
+
+
 def _case_rows(s: Session, scope: _Scope) -> list[tuple]:
     """One row per program and case paid in the period: (program, case id, household,
     class, township code, most persons covered in one month, person-months). Monthly rosters
@@ -358,13 +369,21 @@ def _case_rows(s: Session, scope: _Scope) -> list[tuple]:
             continue
         # Monthly rosters: "+l.roster_id" keeps the roster a filter, so the case leads (the
         # partial index ix_roster_lines_case_persons: groups in index order, nothing sorted).
-        rows = s.execute(text(f"""
+        # The rosters as a range of ids when no other roster in it has such lines: two
+        # comparisons a line instead of a look-up in the list (a quarter of the pass).
+        if _only_rosters_in_range(s, ids):
+            where, bind = f"{hint}l.roster_id BETWEEN :lo AND :hi", {"lo": ids[0], "hi": ids[-1]}
+        else:
+            where, bind = f"{hint}l.roster_id IN :rosters", {"rosters": ids}
+        stmt = text(f"""
             SELECT {group}, MAX(l.persons), SUM(l.persons)
             FROM roster_lines AS l
             WHERE l.case_id IS NOT NULL AND l.persons > 0
-              AND {hint}l.roster_id IN :rosters{scope.line_filter}
-            GROUP BY {group} ORDER BY {group}""").bindparams(_in("rosters")),
-            {**scope.params, "rosters": ids})
+              AND {where}{scope.line_filter}
+            GROUP BY {group} ORDER BY {group}""")
+        if "rosters" in bind:
+            stmt = stmt.bindparams(_in("rosters"))
+        rows = s.execute(stmt, {**scope.params, **bind}).all()  # one fetch, not one per row
         last = None
         for case_id, category, household, cls, town, most, months in rows:
             if last is not None and last[1] == case_id:

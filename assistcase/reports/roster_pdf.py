@@ -1043,7 +1043,11 @@ def _marked_if_demo(s, spec: _Doc) -> _Doc:
 
     from ..models import AppMeta
 
-    if s.get(AppMeta, "demo") is None or s.get(AppMeta, "demo").value != "1":
+    demo = s.info.get("demo_printout")
+    if demo is None:  # read once per session: a notice asks for each of 2,000 villages
+        row = s.get(AppMeta, "demo")
+        demo = s.info["demo_printout"] = row is not None and row.value == "1"
+    if not demo:
         return spec
     mark = f"{DEMO_MARK}（非真实救助对象）"
     return replace(spec, footer_left=f"{mark}　{spec.footer_left}",

@@ -104,9 +104,9 @@ class RosterLine(Base):
         Index("ix_roster_lines_case_id", "case_id"),
         Index("ix_roster_lines_household_id", "household_id"),
         Index("ix_roster_lines_aid_case_id", "aid_case_id"),
-        # The statistics' two passes over a year's lines (services/statistics.py): money per
-        # roster, township and class; headcounts per case. Covering, so the wide rows are
-        # never read.
+        # The statistics' passes over a year's lines (services/statistics.py): money per
+        # roster, township and class (for rosters without roster_sums, and villages);
+        # headcounts per case. Covering, so the wide rows are never read.
         Index("ix_roster_lines_statistics", "roster_id", "township_code", "residence_class",
               "persons", "base_fen", "amount_fen", "account_type", "account_number"),
         Index("ix_roster_lines_case_persons", "case_id", "category", "household_id",

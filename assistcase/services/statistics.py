@@ -220,15 +220,16 @@ def money_zh(fen: int) -> str:
 
 # --- reading ------------------------------------------------------------------------------
 #
-# Set-based and sized for a city (300,000 households, 2.5 million roster lines a year): the
-# lines are read in two passes, each over a narrow covering index of its own (migration
-# 0019), and never through the wide table rows:
+# Set-based and sized for a city (300,000 households, 2.5 million roster lines a year), never
+# through the wide table rows:
 #
-# - money: per roster, township and class (index ix_roster_lines_statistics, led by the
-#   roster: the groups come in index order, nothing is sorted); failed payments are
-#   subtracted afterwards from their few lines;
-# - headcount: per case (partial index ix_roster_lines_case_persons, led by the case: the
-#   cases come in index order, nothing is sorted).
+# - money: per roster, township and class from the sums recorded when each roster was
+#   approved (roster_sums, migration 0020: a few thousand rows for a year; its lines are
+#   frozen, so the sums never go stale); a roster without complete sums, or a village's
+#   figures, from the lines over the covering index ix_roster_lines_statistics (migration
+#   0019); failed payments are subtracted afterwards from their few lines;
+# - headcount: one pass per case (partial covering index ix_roster_lines_case_persons, led by
+#   the case: the cases come in index order, nothing is sorted).
 #
 # The rosters of the period are chosen first (approved, paying in the period, in or above
 # the area); a roster above the area (a city's roster for a county's figures) has its lines

@@ -17,7 +17,7 @@ from .monitoring import (HeldLine, MonitoringRun, MonitoringTask, MonitoringWarn
 from .registry import (Household, HouseholdMembership, Income, Person, PersonSearchKey,
                        PropertyItem)
 from .rosters import (Adjustment, BankReturn, PaymentResult, Roster, RosterLine,
-                      RosterLineItem)
+                      RosterLineItem, RosterSum)
 
 __all__ = ["Area", "AuditEntry", "Base", "Household", "HouseholdMembership", "Income", "Person",
            "PersonSearchKey", "PropertyItem", "User"]
@@ -25,7 +25,8 @@ __all__ += ["Assignment", "Institution", "InstitutionAssessment", "InstitutionRe
             "LiaisonRule", "LiaisonRuleVersion", "Rectification", "Visit"]
 __all__ += ["AssistanceCase", "CaseEvent", "CaseMember", "EntitlementRow", "PolicySetting",
             "Standard"]
-__all__ += ["Adjustment", "BankReturn", "PaymentResult", "Roster", "RosterLine", "RosterLineItem"]
+__all__ += ["Adjustment", "BankReturn", "PaymentResult", "Roster", "RosterLine", "RosterLineItem",
+            "RosterSum"]
 __all__ += ["AidCase", "AidCause"]
 __all__ += ["CareInstitution"]
 __all__ += ["HeldLine", "MonitoringRun", "MonitoringTask", "MonitoringWarning", "OutsideList",

@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text,
-                        false, text)
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer,
+                        String, Text, false, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -104,9 +104,9 @@ class RosterLine(Base):
         Index("ix_roster_lines_case_id", "case_id"),
         Index("ix_roster_lines_household_id", "household_id"),
         Index("ix_roster_lines_aid_case_id", "aid_case_id"),
-        # The statistics' two passes over a year's lines (services/statistics.py): money per
-        # roster, township and class; headcounts per case. Covering, so the wide rows are
-        # never read.
+        # The statistics' passes over a year's lines (services/statistics.py): money per
+        # roster, township and class (for rosters without roster_sums, and villages);
+        # headcounts per case. Covering, so the wide rows are never read.
         Index("ix_roster_lines_statistics", "roster_id", "township_code", "residence_class",
               "persons", "base_fen", "amount_fen", "account_type", "account_number"),
         Index("ix_roster_lines_case_persons", "case_id", "category", "household_id",
@@ -148,6 +148,26 @@ class RosterLine(Base):
     # (base 0) and ``held_fen`` is what it would have paid; see services/monitoring.py.
     held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     held_fen: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+class RosterSum(Base):
+    """What an approved roster pays per township and urban/rural class, summed from its lines
+    when it is approved (its lines are frozen from then on): the statistics read these few
+    rows instead of the year's millions of lines (services/roster_sums.py). ``lines`` lets a
+    reader check the sums are complete against :attr:`Roster.line_count`."""
+
+    __tablename__ = "roster_sums"
+
+    roster_id: Mapped[int] = mapped_column(ForeignKey("rosters.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    township_code: Mapped[str] = mapped_column(String(12), primary_key=True)
+    residence_class: Mapped[str] = mapped_column(String(8), primary_key=True)
+    lines: Mapped[int] = mapped_column(Integer)
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    cash_fen: Mapped[int] = mapped_column(BigInteger)     # of it to payees without an account
+    grants: Mapped[int] = mapped_column(Integer)          # lines covering persons
+    persons: Mapped[int] = mapped_column(Integer)
+    base_fen: Mapped[int] = mapped_column(BigInteger)     # entitlements of those lines
 
 
 class Adjustment(Base):

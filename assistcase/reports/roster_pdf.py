@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import itertools
 import os
 import zlib
+from collections import namedtuple
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -114,7 +116,7 @@ NOTICE_COLUMNS = (
 _CATEGORY_LABELS: dict[tuple[str, str], str] = {}
 
 
-def category_label(line: R.LineRow) -> str:
+def category_label(line: "R.LineRow | PrintLine") -> str:
     """城市低保, 农村特困, …"""
     key = (line.residence_class, line.category)
     label = _CATEGORY_LABELS.get(key)
@@ -124,11 +126,24 @@ def category_label(line: R.LineRow) -> str:
     return label
 
 
+_YUAN: dict[int, str] = {}
+
+
+def _yuan(fen: int) -> str:
+    """:func:`yuan`, cached: a roster repeats a few thousand amounts 180,000 times."""
+    text = _YUAN.get(fen)
+    if text is None:
+        if len(_YUAN) > 50_000:
+            _YUAN.clear()
+        text = _YUAN[fen] = yuan(fen)
+    return text
+
+
 CASH_MARK = "现金发放"              # the account cell of a payee paid in cash
 TO_INSTITUTION = "转入供养机构账户"    # … of a person in institutional care, paid to it
 
 
-def _roster_cells(line: R.LineRow, institution: str = "",
+def _roster_cells(line: "R.LineRow | PrintLine", institution: str = "",
                   institution_cash: bool = False) -> tuple[str, ...]:
     """The cells of a roster line. A line of a person in institutional care (集中供养) is
     paid to its institution (named in the group's heading with its account); a payee with
@@ -140,16 +155,16 @@ def _roster_cells(line: R.LineRow, institution: str = "",
     else:
         account, bank = line.account_number, line.bank_name
     return (str(line.seq), line.village_name, line.payee_name, line.id_number,
-            str(line.persons), category_label(line), yuan(line.amount_fen),
+            str(line.persons), category_label(line), _yuan(line.amount_fen),
             account, bank, line.remark)
 
 
-def _notice_cells(line: R.LineRow, institution: str = "",
+def _notice_cells(line: "R.LineRow | PrintLine", institution: str = "",
                   institution_cash: bool = False) -> tuple[str, ...]:
     # Only what the public may see: never the ID number in full, never the account.
     return (str(line.seq), line.village_name, line.payee_name, mask_id(line.id_number),
             str(line.household_size), str(line.persons), category_label(line),
-            yuan(line.amount_fen))
+            _yuan(line.amount_fen))
 
 
 def _n(v: float) -> str:
@@ -189,6 +204,11 @@ class _Ink:
         canvas.setFont(LATIN_FONT, SIZE)  # registers Helvetica with the document
         self.latin = self.doc.getInternalFontName(LATIN_FONT)
         self._cache: dict[tuple[str, float], tuple[str, float]] = {}
+        # character → (subset's font name, escaped code, advance width in 1/1000 em): a
+        # payee's name is encoded from these (most of 180,000 names are new to the cache)
+        self._chars: dict[str, tuple[str, str, float]] = {}
+        self._widths = self.cjk.face.charWidths.get
+        self._default_width = self.cjk.face.defaultWidth
 
     def _runs(self, text: str) -> Iterator[tuple[bool, str]]:
         """(is CJK, run) pieces, as :func:`assistcase.reports.fonts.font_runs` cuts them."""
@@ -219,15 +239,37 @@ class _Ink:
         width = 0.0
         for cjk, run in self._runs(text):
             if cjk:
-                for subset, chunk in self.cjk.splitString(run, self.doc):
-                    name = self.cjk.getSubsetInternalName(subset, self.doc)
-                    ops.append(f"{name} {size:g} Tf ({escapePDF(chunk)}) Tj")
-                width += self.cjk.stringWidth(run, size)
+                # As the font's splitString and stringWidth would (the same operators and
+                # width), from each character's code assigned once per document.
+                chars = self._chars
+                name = None
+                codes: list[str] = []
+                widths = 0
+                for ch in run:
+                    hit = chars.get(ch)
+                    if hit is None:
+                        hit = chars[ch] = self._learn(ch)
+                    if hit[0] != name:
+                        if codes:
+                            ops.append(f"{name} {size:g} Tf ({''.join(codes)}) Tj")
+                        name, codes = hit[0], []
+                    codes.append(hit[1])
+                    widths += hit[2]
+                if codes:
+                    ops.append(f"{name} {size:g} Tf ({''.join(codes)}) Tj")
+                width += 0.001 * size * widths
             else:
                 ops.append(f"{self.latin} {size:g} Tf "
                            f"({escapePDF(run.encode('cp1252', 'replace'))}) Tj")
                 width += pdfmetrics.stringWidth(run, LATIN_FONT, size)
         return " ".join(ops), width
+
+    def _learn(self, ch: str) -> tuple[str, str, float]:
+        """The subset font, escaped code and width of a CJK character (its code assigned
+        by the font's splitString, in the order the characters first appear)."""
+        (subset, code), = self.cjk.splitString(ch, self.doc)
+        return (self.cjk.getSubsetInternalName(subset, self.doc), escapePDF(code),
+                self._widths(ord(ch), self._default_width))
 
     def compose(self, parts: Iterable[str], size: float) -> tuple[str, float]:
         """Several pieces one after the other (the page number: 第, 12, 页 共, 300, 页)."""
@@ -359,25 +401,33 @@ def print_groups(s, roster_id: int, institutions: bool = True) -> list[PrintGrou
             for t, tn, inst, v, vn, n, hh, p, a, cn, ca, bank, account in rows]
 
 
-def print_lines(s, roster_id: int, institutions: bool) -> Iterator[tuple[R.LineRow, str]]:
+# A roster line as printed: the fields of R.LineRow, read by name, as a plain tuple (made
+# for each of 180,000 lines: a tuple costs a fraction of the frozen dataclass).
+PrintLine = namedtuple("PrintLine", R.LINE_COLUMNS)
+_make_line = functools.partial(tuple.__new__, PrintLine)
+
+
+def print_lines(s, roster_id: int, institutions: bool) -> Iterator[tuple[PrintLine, str]]:
     """(line, institution or '') in the order of :func:`print_groups`; without
     institutions the lines stream in sequence order straight from the index."""
-    if not institutions:
-        for line in R.iter_lines(s, roster_id):
-            yield line, ""
-        return
     cols = ", ".join(f"l.{c}" for c in R.LINE_COLUMNS)
+    if not institutions:
+        cursor = s.connection().exec_driver_sql(
+            f"SELECT {cols} FROM roster_lines AS l WHERE l.roster_id = ? ORDER BY l.seq",
+            (roster_id,))
+        make = _make_line
+        while rows := cursor.fetchmany(2000):
+            for row in rows:
+                yield make(row), ""
+        return
     cursor = s.connection().exec_driver_sql(f"""
         SELECT {cols}, COALESCE(c.institution_name, '') AS inst
         FROM roster_lines AS l {_INSTITUTION_JOIN}
         WHERE l.roster_id = ?
         ORDER BY l.township_code, COALESCE(c.institution_name, '') <> '', inst, l.seq""", (roster_id,))
-    while True:
-        rows = cursor.fetchmany(2000)
-        if not rows:
-            return
+    while rows := cursor.fetchmany(2000):
         for row in rows:
-            yield R.LineRow(*row[:-1]), row[-1]
+            yield _make_line(row[:-1]), row[-1]
 
 
 def _structure(groups: list[PrintGroup], totals: bool,
@@ -993,7 +1043,11 @@ def _marked_if_demo(s, spec: _Doc) -> _Doc:
 
     from ..models import AppMeta
 
-    if s.get(AppMeta, "demo") is None or s.get(AppMeta, "demo").value != "1":
+    demo = s.info.get("demo_printout")
+    if demo is None:  # read once per session: a notice asks for each of 2,000 villages
+        row = s.get(AppMeta, "demo")
+        demo = s.info["demo_printout"] = row is not None and row.value == "1"
+    if not demo:
         return spec
     mark = f"{DEMO_MARK}（非真实救助对象）"
     return replace(spec, footer_left=f"{mark}　{spec.footer_left}",

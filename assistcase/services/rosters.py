@@ -34,6 +34,7 @@ from ..models.rosters import Adjustment, Roster, RosterLine, RosterLineItem
 from ..progress import CancelToken, ProgressFn
 from ..rules.areas import code_prefix
 from .recalc import recalculate_in
+from .roster_sums import record_sums
 from ..rules.standards import CLASS_ZH, first_of_month
 from ..rules.money import yuan
 from .audit import Auditor, resolve_user
@@ -1049,6 +1050,7 @@ def approve_roster(db: Database, actor: str | int, roster_id: int) -> RosterView
         r.status, r.approved_by, r.approved_at = "approved", user.id, dt.datetime.now()
         r.approved_by_name = user.display_name or user.username
         Auditor(s, user).updated("roster", r.id, "status", "reviewed", "approved")
+        record_sums(s, r.id)  # frozen from now on: the statistics read these sums
         s.flush()
         return roster_view(s, r.id)
 

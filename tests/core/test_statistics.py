@@ -7,7 +7,7 @@ import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 
 from assistcase.demo import generate_demo_city
 from assistcase.models import Area
@@ -188,8 +188,12 @@ def test_the_passes_over_the_lines_read_the_covering_indexes(year_db):
     seen = []
 
     def capture(_conn, _cursor, statement, params, _context, _many):
-        if "roster_lines" in statement and statement.lstrip().upper().startswith("SELECT"):
-            seen.append((statement, params))
+        if statement.lstrip().upper().startswith("SELECT"):
+            every.append(statement)
+            if "roster_lines" in statement:
+                seen.append((statement, params))
+
+    every = []
 
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
@@ -207,7 +211,10 @@ def test_the_passes_over_the_lines_read_the_covering_indexes(year_db):
     finally:
         raw.close()
     flat = [step for plan in plans for step in plan]
-    assert any("COVERING INDEX ix_roster_lines_statistics" in p for p in flat)
+    # Money: the sums recorded at approval, not a pass over the lines (every roster here
+    # was approved through the service, so every roster has its sums).
+    assert any("FROM roster_sums" in st for st in every)
+    assert not any("COVERING INDEX ix_roster_lines_statistics" in p for p in flat)
     assert any("COVERING INDEX ix_roster_lines_case_persons" in p for p in flat)
     for plan in plans:
         assert not any(p.startswith("SCAN l") or p.startswith("SCAN roster_lines")
@@ -215,6 +222,54 @@ def test_the_passes_over_the_lines_read_the_covering_indexes(year_db):
         if any("ix_roster_lines_statistics" in p or "ix_roster_lines_case_persons" in p
                for p in plan):
             assert not any("TEMP B-TREE" in p for p in plan), plan
+
+
+def test_sums_recorded_at_approval_equal_the_lines_and_are_not_needed(year_db):
+    """Each approved roster's sums (recorded at approval) equal its lines per township and
+    class; the statistics are the same when a roster has no sums or incomplete ones (approved
+    by a path that did not record them): such a roster is read from its lines."""
+    from assistcase.services.roster_sums import record_sums
+
+    db, city = year_db
+    with db.read() as s:
+        approved = s.execute(text("SELECT id, line_count FROM rosters"
+                                  " WHERE status = 'approved' ORDER BY id")).all()
+        for rid, line_count in approved:
+            lines = s.execute(text(
+                "SELECT township_code, residence_class, COUNT(*), SUM(amount_fen),"
+                " SUM(persons) FROM roster_lines WHERE roster_id = :r"
+                " GROUP BY township_code, residence_class"), {"r": rid}).all()
+            sums = s.execute(text(
+                "SELECT township_code, residence_class, lines, amount_fen, persons"
+                " FROM roster_sums WHERE roster_id = :r"), {"r": rid}).all()
+            assert sorted(map(tuple, sums)) == sorted(map(tuple, lines)), rid
+            assert sum(r[2] for r in sums) == line_count > 0
+        before = statistics(s, city, Period.of("year", YEAR), compare=False)
+        county = s.scalars(select(Area.id).where(Area.level == "county")
+                           .order_by(Area.code)).first()
+        county_before = statistics(s, county, Period.of("year", YEAR), compare=False)
+        series_before = monthly_series(s, city, dt.date(YEAR, 11, 1))
+    ids = [rid for rid, _n in approved]
+    try:
+        with db.begin() as s:  # half the rosters without sums, one with a township's missing
+            s.execute(text("DELETE FROM roster_sums WHERE roster_id IN :ids").bindparams(
+                bindparam("ids", expanding=True)), {"ids": ids[::2]})
+            s.execute(text("DELETE FROM roster_sums WHERE roster_id = :r AND township_code ="
+                           " (SELECT MIN(township_code) FROM roster_sums WHERE roster_id = :r)"),
+                      {"r": ids[1]})
+        with db.read() as s:
+            assert statistics(s, city, Period.of("year", YEAR), compare=False).by_program \
+                == before.by_program
+            after = statistics(s, city, Period.of("year", YEAR), compare=False)
+            assert (after.by_area, after.channels, after.levels) == (
+                before.by_area, before.channels, before.levels)
+            assert statistics(s, county, Period.of("year", YEAR), compare=False).by_program \
+                == county_before.by_program
+            assert monthly_series(s, city, dt.date(YEAR, 11, 1)) == series_before
+    finally:
+        with db.begin() as s:
+            for rid in ids:
+                record_sums(s, rid)
 
 
 def test_liaison_compliance_by_level_is_the_liaison_reports(year_db, tmp_path):
@@ -286,3 +341,35 @@ def test_a_county_of_a_city_roster_counts_only_its_own_lines(year_db):
             assert (f.funds_fen, f.persons) == (fen, persons)
             assert 0 < f.funds_fen < whole.figures(program).funds_fen, program
     assert {a.township_code[:6] for a in rep.by_area} == {county.code[:6]}
+
+
+def test_sums_recorded_at_approval_on_both_engines(db):
+    """On SQLite and PostgreSQL: approval records the roster's sums, the statistics read
+    them and equal direct SQL over the lines, and equal themselves without the sums."""
+    from assistcase.services.roster_sums import record_sums
+
+    from ..conftest import demo_city
+
+    demo_city(db, 120, 3, dt.date(YEAR, 3, 22))
+    with db.read() as s:
+        city = s.scalar(select(Area.id).where(Area.level == "city").order_by(Area.code))
+    ids = [approve(db, R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(
+        city, dt.date(YEAR, month, 1), "dibao")).roster_id) for month in (1, 2)]
+    with db.read() as s:
+        (n_sums, fen_sums), = s.execute(text(
+            "SELECT SUM(lines), SUM(amount_fen) FROM roster_sums")).all()
+        (n_lines, fen_lines), = s.execute(text(
+            "SELECT COUNT(*), SUM(amount_fen) FROM roster_lines")).all()
+        assert (n_sums, fen_sums) == (n_lines, fen_lines) and n_lines > 0
+        rep = statistics(s, city, Period.of("year", YEAR), compare=False)
+        assert rep.figures("dibao").funds_fen == fen_lines
+    with db.begin() as s:
+        s.execute(text("DELETE FROM roster_sums"))
+    with db.read() as s:
+        assert statistics(s, city, Period.of("year", YEAR), compare=False).by_program \
+            == rep.by_program
+    with db.begin() as s:
+        for rid in ids:
+            record_sums(s, rid)
+    with db.read() as s:
+        assert s.execute(text("SELECT SUM(amount_fen) FROM roster_sums")).scalar() == fen_lines

@@ -848,17 +848,34 @@ class _Tally:
         return f"含现金发放 {self.cash_lines:,} 笔 {yuan(self.cash_fen)} 元"
 
 
-def _count_pages(groups: list[PrintGroup], spec: _Doc) -> int:
+def _together(kind: int, spec: _Doc) -> int:
+    """Rows kept on one page from the first row of ``kind``: the grand total keeps its split,
+    the capitals and the closing block (signatures) with it, so the signatures never stand
+    alone on a last page under an empty 本页小计."""
+    if kind == GRAND_TOTAL:
+        return GRAND_ROWS + spec.end_rows
+    return TOGETHER.get(kind, 1)
+
+
+def _paginate(groups: list[PrintGroup], spec: _Doc) -> tuple[int, int]:
+    """(the page the grand total starts on or 0, the number of pages), by the rules the
+    drawing follows."""
     pager = _Pager(_Sheet.capacity(True, spec), _Sheet.capacity(False, spec))
+    grand_page = 0
     for kind, i in _structure(groups, spec.totals, spec.counties):
         if kind == LINES:
             pager.skip(groups[i].lines)
         else:
-            pager.place(TOGETHER.get(kind, 1))
+            pager.place(_together(kind, spec))
             if kind == GRAND_TOTAL:
+                grand_page = pager.page
                 pager.skip(GRAND_ROWS - 1)
     pager.place(spec.end_rows)
-    return pager.page
+    return grand_page, pager.page
+
+
+def _count_pages(groups: list[PrintGroup], spec: _Doc) -> int:
+    return _paginate(groups, spec)[1]
 
 
 def _date(value: dt.date | dt.datetime | None) -> str:
@@ -1000,7 +1017,7 @@ def _draw_rows(sheet: _Sheet, pager: _Pager, s, view: R.RosterView,
             sheet.total(f"{g.county_name or '（未分县区）'}合计", county.households,
                         county.persons, county.amount_fen, COUNTY_FILL, county.cash_note())
         elif kind == GRAND_TOTAL:
-            take(TOGETHER[kind])
+            take(_together(kind, spec))
             sheet.total("总计", grand.households, grand.persons, grand.amount_fen, TOTAL_FILL)
             take()
             sheet.total("其中：银行代发", f"{grand.lines - grand.cash_lines:,} 笔", None,

@@ -463,3 +463,34 @@ def test_a_village_notice_holds_only_its_payees_with_the_phone(city, tmp_path):
     with db.read() as s:
         title = RP.notice_title(R.roster_view(s, rid))
     assert all(p.strip().startswith(title) for p in heads)
+
+
+def test_the_signatures_never_stand_alone_on_a_last_page():
+    """Whatever a township's number of lines, the grand total, its capitals and the closing
+    block (signatures) share the last page: a roster of 1,225 lines printed its signatures on
+    a 40th page of their own under '本页小计 0 笔'."""
+    spec = RP._Doc(title="t", info_lines=(("a", RP.INK), ("b", RP.INK)), running="",
+                   running_right=("", RP.INK), footer_left="", footer_right="",
+                   columns=RP.ROSTER_COLUMNS, cells=RP._roster_cells, totals=True,
+                   end_rows=RP.SIGNATURE_ROWS, watermark="", page_totals=True,
+                   institutions=True)
+    rows = RP._Sheet.capacity(False, spec)
+    alone_before = 0
+    for lines in range(1, 3 * rows):
+        group = RP.PrintGroup("411421000000", "县", "411421001000", "镇", "", "411421001001",
+                              "村", lines, lines, lines, lines * 100, 0, 0)
+        grand_page, pages = RP._paginate([group], spec)
+        assert grand_page == pages, lines
+        # the rule before: the grand total kept only its own rows together
+        pager = RP._Pager(RP._Sheet.capacity(True, spec), rows)
+        for kind, _i in RP._structure([group], True):
+            if kind == RP.LINES:
+                pager.skip(lines)
+            else:
+                pager.place(RP.TOGETHER.get(kind, 1))
+                if kind == RP.GRAND_TOTAL:
+                    old_grand = pager.page
+                    pager.skip(RP.GRAND_ROWS - 1)
+        pager.place(spec.end_rows)
+        alone_before += pager.page != old_grand
+    assert alone_before > 0   # the case the test guards against occurs in this range

@@ -270,9 +270,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     core = Core(db, None, args.read_only)  # the actor is the identity signed in below
 
-    session = WindowSession(app, core, args)
-    window = session.windows
-    show_window = session.show_window
+    flow = WindowSession(app, core, args)
+    window = flow.windows
+    show_window = flow.show_window
 
     # a database with users is signed in to as it is; a blank one gets the demo (or asks for
     # its first administrator)

@@ -13,7 +13,8 @@ from PySide6.QtWidgets import (QDialog, QHBoxLayout, QLineEdit, QListWidget, QLi
 from assistcase.config import RESOURCES_DIR
 
 HELP_DIR = RESOURCES_DIR / "help"
-ORDER = ("registry", "standards", "cases", "aid", "rosters", "statistics", "liaison", "papers",
+ORDER = ("todo", "registry", "standards", "cases", "aid", "rosters", "statistics", "liaison",
+         "exchange", "users", "papers",
          "shortcuts")
 
 

@@ -373,3 +373,12 @@ def test_column_headers_and_navigation_are_not_cut(window, zh):
                     continue
                 need = max(header.fontMetrics().horizontalAdvance(x) for x in text.split("\n"))
                 assert header.sectionSize(c) >= need, (entry.key, text, header.sectionSize(c))
+
+
+def test_every_page_has_help_in_both_languages():
+    """F1 on any page finds its own help (the to-do, exchange and users pages came later)."""
+    from ui.help import help_pages
+    from ui.navigation import PAGES
+
+    for lang in ("zh_CN", "en"):
+        assert {e.key for e in PAGES} <= set(help_pages(lang)), lang

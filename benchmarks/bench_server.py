@@ -57,10 +57,42 @@ def load() -> float:
     return os.getloadavg()[0]
 
 
-def timed(fn, *args, **kw) -> tuple[float, object]:
-    t0 = time.perf_counter()
+# The throwaway cluster's postmaster.pid, when this run started the server: its processes'
+# CPU time is read from /proc (a server given by --pg-url is not measured).
+SERVER_PID_FILE: Path | None = None
+CPU: dict[str, float] = {}   # the last engine_steps' CPU seconds per step (this process + server)
+
+
+def server_cpu() -> float:
+    """CPU seconds used so far by the local cluster's postmaster and its children (the
+    backends doing the work), 0 when there is none to read."""
+    if SERVER_PID_FILE is None or not SERVER_PID_FILE.exists():
+        return 0.0
+    master = SERVER_PID_FILE.read_text().split()[0]
+    ticks = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if proc.name == master or fields[1] == master:
+            ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def timed(fn, *args, cpu_key: str | None = None, **kw) -> tuple[float, object]:
+    """Wall seconds and the result; with ``cpu_key`` the CPU seconds of this process and the
+    server are kept in CPU (the machine is shared: CPU time is the figure that does not
+    stretch with others' load)."""
+    t0, c0, s0 = time.perf_counter(), time.process_time(), server_cpu()
     out = fn(*args, **kw)
-    return time.perf_counter() - t0, out
+    wall = time.perf_counter() - t0
+    if cpu_key is not None:
+        CPU[cpu_key] = round(time.process_time() - c0, 3)
+        CPU[cpu_key + "_server"] = round(server_cpu() - s0, 3)
+    return wall, out
 
 
 def search_once(db, query: str) -> int:
@@ -79,23 +111,30 @@ def engine_steps(url: str, households: int, out: Path) -> dict:
     res: dict = {"load_before": load()}
     db = open_database(url)
     bench_users(db, *(f"clerk{i}" for i in range(CLIENTS_MAX)))
+    CPU.clear()
     res["demo_s"], _ = timed(generate_demo_city, db, ACTOR, households=households, seed=1,
-                             today=TODAY)
+                             today=TODAY, cpu_key="demo")
     times = []
-    for _ in range(3):
-        for q in QUERIES:
-            t, _n = timed(search_once, db, q)
-            times.append(t)
+
+    def searches() -> None:
+        for _ in range(3):
+            for q in QUERIES:
+                t, _n = timed(search_once, db, q)
+                times.append(t)
+    timed(searches, cpu_key="search_x18")
     res["search_median_ms"] = statistics.median(times) * 1000
     with db.read() as s:
         city = s.scalars(select(Area).where(Area.level == "city")).first().id
-    res["recalc_s"], _ = timed(recalculate_area, db, ACTOR, city, MONTH)
+    res["recalc_s"], _ = timed(recalculate_area, db, ACTOR, city, MONTH, cpu_key="recalc")
     res["roster_build_s"], built = timed(R.build_monthly_roster, db, ACTOR,
-                                         R.MonthlyRosterInput(city, MONTH, "dibao"))
+                                         R.MonthlyRosterInput(city, MONTH, "dibao"),
+                                         cpu_key="roster_build")
     res["roster_lines"] = built.lines
-    res["roster_pdf_s"], _ = timed(write_roster_pdf, db, built.roster_id, out / "roster.pdf")
+    res["roster_pdf_s"], _ = timed(write_roster_pdf, db, built.roster_id, out / "roster.pdf",
+                                   cpu_key="roster_pdf")
     db.dispose()
     res["load_after"] = load()
+    res["cpu_s"] = dict(CPU)
     return res
 
 
@@ -170,6 +209,16 @@ def markdown(result: dict) -> str:
         out.append(f"| {label} | " + " | ".join("—" if v is None else f"{v:,.2f}"
                                                 for v in vals)
                    + f" | {'≤ ' + str(TARGETS[target]) if target else ''} |")
+    if all("cpu_s" in eng[e]["steps"] for e in ("sqlite", "postgresql")):
+        out += ["", "CPU seconds of the same steps (the machine is shared: these do not stretch "
+                "with others' load). PostgreSQL: this process + the server's processes.", "",
+                "| step | SQLite | PostgreSQL (client + server) |", "|---|---:|---:|"]
+        for label, key in (("demo city generation", "demo"),
+                           ("18 searches", "search_x18"), ("month recalculation", "recalc"),
+                           ("roster build", "roster_build"), ("roster PDF", "roster_pdf")):
+            lite, pg = eng["sqlite"]["steps"]["cpu_s"], eng["postgresql"]["steps"]["cpu_s"]
+            out.append(f"| {label} | {lite[key]:,.2f} | {pg[key]:,.2f} + "
+                       f"{pg[key + '_server']:,.2f} |")
     out += ["", "| concurrent clients (search; one save in five) | SQLite | PostgreSQL |",
             "|---|---:|---:|"]
     conc = [eng[e]["concurrent"] for e in ("sqlite", "postgresql")]
@@ -215,6 +264,9 @@ def main() -> None:
         for name, url in (("sqlite", f"sqlite:///{work / 'city.sqlite3'}"),
                           ("postgresql", pg_url)):
             (work / name).mkdir()
+            global SERVER_PID_FILE
+            SERVER_PID_FILE = (cluster.data / "postmaster.pid"
+                               if cluster is not None and name == "postgresql" else None)
             print(f"{name}: steps …", flush=True)
             steps = engine_steps(url, args.households, work / name)
             print(json.dumps(steps), flush=True)

@@ -46,10 +46,8 @@ DIBAO_STANDARD_YUAN = {"urban": 630, "rural": 420}
 BULK_TABLES = ("households", "persons", "person_search_keys", "incomes", "property_items",
                "household_memberships")  # the last two written set-based by the BulkWriter
 
-_INCOME_SQL = ("INSERT INTO incomes (id, household_id, person_id, source, monthly_fen, note)"
-               " VALUES (?,?,?,?,?,?)")
-_PROPERTY_SQL = ("INSERT INTO property_items (id, household_id, kind, description, value_fen)"
-                 " VALUES (?,?,?,?,?)")
+_INCOME_COLS = ("id", "household_id", "person_id", "source", "monthly_fen", "note")
+_PROPERTY_COLS = ("id", "household_id", "kind", "description", "value_fen")
 
 @dataclass(frozen=True)
 class DemoSummary:
@@ -616,9 +614,9 @@ def _load(conn: Connection, villages: list[_Village], county_codes: list[str], h
                 hid += 1
             writer.flush_persons()
             if income_rows:
-                conn.exec_driver_sql(_INCOME_SQL, income_rows)
+                writer.insert_rows("incomes", _INCOME_COLS, income_rows)
             if property_rows:
-                conn.exec_driver_sql(_PROPERTY_SQL, property_rows)
+                writer.insert_rows("property_items", _PROPERTY_COLS, property_rows)
             done += n
             persons_total += chunk_persons
             report(0.75 * done / households, f"{done:,}/{households:,} households 户")

@@ -79,7 +79,15 @@ def load_areas_csv(db: Database, actor: str | int, path: Path = DEMO_AREAS_CSV) 
         existing = {a.code: a for a in s.scalars(select(Area))}
         for code, r in by_code.items():
             area = existing.get(code)
-            parent_id = existing[r["parent"]].id if r["level"] != "province" else None
+            parent_id = None
+            if r["level"] != "province":
+                parent = existing[r["parent"]]
+                if parent.id is None:
+                    # the areas added since the last flush go in as one batched INSERT (in
+                    # the order added: the ids are those of one flush per row); a flush per
+                    # row was a round trip per area, 2,062 of them, on a server
+                    s.flush()
+                parent_id = parent.id
             flag = is_province_administered(code, r["name"], r["level"])
             if area is None:
                 area = Area(code=code, name=r["name"], level=r["level"], parent_id=parent_id,
@@ -89,7 +97,7 @@ def load_areas_csv(db: Database, actor: str | int, path: Path = DEMO_AREAS_CSV) 
             else:
                 area.name, area.level, area.parent_id = r["name"], r["level"], parent_id
                 area.province_administered = flag
-            s.flush()
+        s.flush()
         Auditor(s, user, source=str(path)).note("import", "area", None,
                                                 f"loaded {len(by_code)} areas from {path.name}")
     return len(by_code)

@@ -118,6 +118,8 @@ _PERSON_COLS = PERSON_INPUT[:4] + ("id_number_rev",) + PERSON_INPUT[4:]
 
 # The persons triggers of migration 0007 that the bulk path does the work of, set-based.
 MEMBERSHIP_TRIGGERS = ("trg_persons_membership_insert",)
+# PostgreSQL: the setting that tells those triggers a bulk writer does their work (0020).
+BULK_SETTING = "assistcase.bulk_registry"
 
 # Memberships of persons written in bulk, as trg_persons_membership_insert opens them: a
 # person added on the day the household is registered (or to a closed household) is a
@@ -196,12 +198,20 @@ def _typed_for(table: str, cols: tuple[str, ...], rows: list[tuple]) -> list[dic
 def triggers_bypassed(conn: Connection, names: Iterable[str]) -> Iterator[bool]:
     """While the block runs, the named triggers do not fire: on SQLite they are dropped and
     re-created from their exact stored SQL inside the caller's transaction (a rollback
-    restores them as well). Yields whether they were bypassed: on other databases they stay
-    and fire, and the caller must not do their work a second time."""
+    restores them as well); on PostgreSQL the membership trigger is told so by a
+    transaction-local setting (migration 0020). Yields whether they were bypassed: otherwise
+    they fire, and the caller must not do their work a second time."""
+    names = tuple(names)
+    if conn.dialect.name == "postgresql" and names == MEMBERSHIP_TRIGGERS:
+        # migration 0020: the trigger's WHEN reads this transaction-local setting
+        conn.exec_driver_sql(f"SET LOCAL {BULK_SETTING} = 'on'")
+        yield True
+        # (after an error the transaction is rolled back, and the setting with it)
+        conn.exec_driver_sql(f"SET LOCAL {BULK_SETTING} = 'off'")
+        return
     if conn.dialect.name != "sqlite":
         yield False
         return
-    names = tuple(names)
     marks = ",".join("?" * len(names))
     rows = conn.exec_driver_sql(
         f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})"
@@ -281,6 +291,12 @@ class BulkWriter:
 
     # -- writing --
 
+    def insert_rows(self, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
+        """Rows of a table that depends on the registry's (a household's incomes, its
+        property), written the writer's fast way (SQLite: one executemany; PostgreSQL: COPY)."""
+        self._insert(table, cols, rows)
+
+
     def _insert(self, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
         if not rows:
             return
@@ -298,7 +314,18 @@ class BulkWriter:
             marks = ", ".join([self._mark] * len(cols))
             self.conn.exec_driver_sql(
                 f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", rows)
-        else:  # PostgreSQL: through SQLAlchemy, values typed as the columns declare
+        elif self.conn.dialect.name == "postgresql":
+            # COPY: one stream per chunk instead of a statement per row. Its text format
+            # takes the values as given (dates as dates or ISO text, booleans as bool or 0/1):
+            # the server reads them as the columns' types.
+            cursor = self.conn.connection.dbapi_connection.cursor()
+            try:
+                with cursor.copy(f"COPY {table} ({', '.join(cols)}) FROM STDIN") as copy:
+                    for r in rows:
+                        copy.write_row(r)
+            finally:
+                cursor.close()
+        else:  # any other database: through SQLAlchemy, values typed as the columns declare
             stmt = text(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
                         f"({', '.join(':' + c for c in cols)})")
             self.conn.execute(stmt, _typed_for(table, cols, rows))
@@ -326,11 +353,14 @@ class BulkWriter:
         return self
 
     def __exit__(self, exc_type, exc, tb) -> None:
+        # the error, if any, goes into the stack: what runs only after success is skipped
         try:
             if exc_type is None:
                 self.finish()
-        finally:
-            self._stack.close()
+        except BaseException as failed:
+            self._stack.__exit__(type(failed), failed, failed.__traceback__)
+            raise
+        self._stack.__exit__(exc_type, exc, tb)
 
     def finish(self) -> None:
         """Write what is buffered, then the set-based part: heads, search keys, memberships."""
@@ -343,6 +373,11 @@ class BulkWriter:
         if self.first_person is None:
             return
         span = {"first": self.first_person, "last": self.last_person}
+        if self.conn.dialect.name == "postgresql":
+            # fresh rows have no statistics (autovacuum never sees the temporary table): the
+            # join below would be planned for empty tables, as nested loops
+            self.conn.exec_driver_sql(f"ANALYZE {_NAME_KEYS_TABLE}")
+            self.conn.exec_driver_sql("ANALYZE persons")
         self.conn.execute(_SEARCH_KEYS_SQL, span)
         if self.write_memberships:
             self.conn.execute(_MEMBERSHIPS_SQL, {**span, "today": utcnow().date()})

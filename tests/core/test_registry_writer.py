@@ -152,3 +152,32 @@ def test_no_other_module_computes_search_keys_or_the_reversed_id():
                 line = text.count("\n", 0, m.start()) + 1
                 offenders.append(f"{path.relative_to(ROOT.parent)}:{line}: {what}")
     assert offenders == []
+
+
+def test_bulk_memberships_are_the_triggers_and_the_trigger_fires_again_after(db, village_ids):
+    """Both engines: the bulk writer bypasses the membership trigger only inside its own
+    transaction (SQLite: dropped and re-created; PostgreSQL: a transaction-local setting,
+    migration 0020) and writes the memberships the trigger would; the next writer, on the same
+    pooled connection, gets its membership from the trigger again."""
+    from sqlalchemy import text
+
+    generate_demo(db, ACTOR, households=40, seed=3)
+    with db.engine.connect() as conn:
+        rows = conn.execute(text(
+            "SELECT p.id, p.household_id, h.status, h.closed_on, m.household_id, m.joined_on,"
+            " m.left_on, m.reason FROM persons AS p JOIN households AS h"
+            " ON h.id = p.household_id LEFT JOIN household_memberships AS m"
+            " ON m.person_id = p.id ORDER BY p.id, m.id")).all()
+    assert len({r[0] for r in rows}) == len(rows) > 40          # one membership each
+    for _pid, hid, status, closed_on, m_hid, joined, left, reason in rows:
+        assert (m_hid, joined, reason) == (hid, None, "")      # founding members
+        assert left == (closed_on if status == "closed" else None)
+    assert any(r[2] == "closed" for r in rows)
+    person = make_id(birth=dt.date(1961, 4, 5), seq=77)
+    reg.create_household(db, ACTOR, reg.HouseholdData(village_ids[0], "rural", "dibao"),
+                         [reg.PersonData("赵新民", person)])
+    with db.engine.connect() as conn:
+        opened = conn.execute(text(
+            "SELECT COUNT(*) FROM household_memberships AS m JOIN persons AS p"
+            " ON p.id = m.person_id WHERE p.id_number = :n"), {"n": person}).scalar()
+    assert opened == 1

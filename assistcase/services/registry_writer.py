@@ -118,7 +118,7 @@ _PERSON_COLS = PERSON_INPUT[:4] + ("id_number_rev",) + PERSON_INPUT[4:]
 
 # The persons triggers of migration 0007 that the bulk path does the work of, set-based.
 MEMBERSHIP_TRIGGERS = ("trg_persons_membership_insert",)
-# PostgreSQL: the setting that tells those triggers a bulk writer does their work (0020).
+# PostgreSQL: the setting that tells those triggers a bulk writer does their work (0021).
 BULK_SETTING = "assistcase.bulk_registry"
 
 # Memberships of persons written in bulk, as trg_persons_membership_insert opens them: a
@@ -199,7 +199,7 @@ def triggers_bypassed(conn: Connection, names: Iterable[str]) -> Iterator[bool]:
     """While the block runs, the named triggers do not fire: on SQLite they are dropped and
     re-created from their exact stored SQL inside the caller's transaction (a rollback
     restores them as well); on PostgreSQL the membership trigger is told so by a
-    transaction-local setting (migration 0020). Yields whether they were bypassed: otherwise
+    transaction-local setting (migration 0021). Yields whether they were bypassed: otherwise
     they fire, and the caller must not do their work a second time."""
     names = tuple(names)
     if conn.dialect.name == "postgresql" and names == MEMBERSHIP_TRIGGERS:

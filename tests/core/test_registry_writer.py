@@ -157,7 +157,7 @@ def test_no_other_module_computes_search_keys_or_the_reversed_id():
 def test_bulk_memberships_are_the_triggers_and_the_trigger_fires_again_after(db, village_ids):
     """Both engines: the bulk writer bypasses the membership trigger only inside its own
     transaction (SQLite: dropped and re-created; PostgreSQL: a transaction-local setting,
-    migration 0020) and writes the memberships the trigger would; the next writer, on the same
+    migration 0021) and writes the memberships the trigger would; the next writer, on the same
     pooled connection, gets its membership from the trigger again."""
     from sqlalchemy import text
 

@@ -9,16 +9,16 @@ writer sets (``SET LOCAL``, so it ends with the transaction, as SQLite's drop is
 or the trigger re-created); the writer then writes the same memberships set-based. No table
 lock, nothing changes for any other writer. SQLite: nothing to do.
 
-Revision ID: 0020
-Revises: 0019
+Revision ID: 0021
+Revises: 0020
 Create Date: 2026-11-30 02:50:00
 """
 from alembic import op
 
 from assistcase.sqldialect import is_pg
 
-revision = '0020'
-down_revision = '0019'
+revision = '0021'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

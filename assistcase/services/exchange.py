@@ -509,6 +509,7 @@ def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
                 f"{peer.last_in_seq + 1} 个")
         result = ImportResult(manifest.seq)
         audit = Auditor(s, user, SOURCE_PREFIX + peer.code)
+        ensure_gids(s, me.code)     # records met here (a duplicate's holder) are named by gid
         area = _township_area(s, me, peer)
         if set_based and manifest.full and s.scalar(
                 select(func.count()).select_from(_household_ids_in(s, area).subquery())) == 0:

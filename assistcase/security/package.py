@@ -106,8 +106,12 @@ class PackageWriter:
         return self
 
     def write(self, item: Any) -> None:
-        line = json.dumps(item, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
-                          default=_json_default).encode("utf-8") + b"\n"
+        self.write_raw(json.dumps(item, ensure_ascii=False, sort_keys=True,
+                                  separators=(",", ":"), default=_json_default))
+
+    def write_raw(self, line_json: str) -> None:
+        """One payload item already as JSON text (one line: no newline inside)."""
+        line = line_json.encode("utf-8") + b"\n"
         self._buf.append(line)
         self._buffered += len(line)
         if self._buffered >= CHUNK:

@@ -31,14 +31,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from ..db import Database
 from ..errors import NotFoundError, StateError, ValidationError
 from ..security.package import (KEY_BYTES, Manifest, PackageError, PackageWriter, new_key,
                                 open_package, read_manifest)
-from ..models import (Area, AuditEntry, DuplicateTicket, ExchangePackage, ExchangeSite,
+from ..models import (Area, AuditEntry, Base, DuplicateTicket, ExchangePackage, ExchangeSite,
                       Household, Income, Person, PropertyItem, SyncBase, SyncConflict, User)
 from ..models.base import utcnow
 from ..progress import CancelToken
@@ -310,25 +310,52 @@ def _kind_rows(s: Session, name: str, households: list[int]) -> list[tuple]:
             p = aliased(Person)
             q = q.add_columns(p.gid).outerjoin(p, p.id == m.person_id)
             refs += ("person",)
-    n = len(kind.fields)
+    names = kind.fields + refs
     out = []
-    for row in s.execute(q.order_by(m.id)):
-        fields = {f: _iso(v) for f, v in zip(kind.fields, row[4:4 + n])}
-        fields.update(zip(refs, row[4 + n:]))
+    for row in s.connection().execute(q.order_by(m.id)):
+        fields = dict(zip(names, row[4:]))
+        for f in kind.dates:
+            if fields[f] is not None:
+                fields[f] = fields[f].isoformat()
         out.append((row[0], row[1], row[2], row[3] or 0, fields))
     return out
 
 
-def _replace_bases(s: Session, entity: str, rows: list[tuple[str, int, dict]]) -> None:
-    """Set the common base of many records at once: (gid, rev, fields)."""
+def _fields_json(fields: dict[str, Any]) -> str:
+    """A record's travelling fields as stored in ``sync_base`` and sent in a package."""
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _insert_many(s: Session, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
+    """One ``executemany`` of plain rows (dates as ISO text): the driver's own on SQLite
+    (where SQLAlchemy stores dates as that text), SQLAlchemy's typed insert elsewhere."""
     if not rows:
         return
-    s.execute(delete(SyncBase).where(SyncBase.entity == entity,
-                                     SyncBase.gid.in_([g for g, _, _ in rows]))
-              .execution_options(synchronize_session=False))
-    s.execute(insert(SyncBase), [
-        {"entity": entity, "gid": g, "rev": rev,
-         "fields": json.dumps(f, ensure_ascii=False, sort_keys=True)} for g, rev, f in rows])
+    conn = s.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+                             f"({', '.join('?' * len(cols))})", rows)
+        return
+    dates = [i for i, c in enumerate(cols) if c in ("valid_from", "valid_until")]
+    typed = []
+    for r in rows:
+        d = dict(zip(cols, r))
+        for i in dates:
+            if r[i] is not None:
+                d[cols[i]] = dt.date.fromisoformat(r[i])
+        typed.append(d)
+    conn.execute(Base.metadata.tables[table].insert(), typed)
+
+
+def _replace_bases(s: Session, entity: str, rows: list[tuple[str, int, str]]) -> None:
+    """Set the common base of many records at once: (gid, rev, fields as JSON text)."""
+    if not rows:
+        return
+    s.connection().execute(delete(SyncBase.__table__).where(
+        SyncBase.__table__.c.entity == entity,
+        SyncBase.__table__.c.gid.in_([g for g, _, _ in rows])))
+    _insert_many(s, "sync_base", ("entity", "gid", "rev", "fields"),
+                 [(entity, g, rev, f) for g, rev, f in rows])
 
 
 @dataclass(frozen=True)
@@ -390,19 +417,23 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                         rows = [r for r in rows if r[1] in changed[name]]
                     if not rows:
                         continue
-                    for r in rows:
-                        grouped.setdefault(r[0], []).append((name, r))
+                    texts = [_fields_json(r[4]) for r in rows]
+                    for r, fj in zip(rows, texts):
+                        grouped.setdefault(r[0], []).append((name, r, fj))
                     # what we send is the base from now on, one version on
                     table = KINDS[name].model.__table__
-                    s.execute(update(table).where(table.c.id.in_([r[1] for r in rows]))
-                              .values(rev=func.coalesce(table.c.rev, 0) + 1))
-                    _replace_bases(s, name, [(r[2], r[3] + 1, r[4]) for r in rows])
+                    s.connection().execute(update(table).where(
+                        table.c.id.in_([r[1] for r in rows]))
+                        .values(rev=func.coalesce(table.c.rev, 0) + 1))
+                    _replace_bases(s, name, [(r[2], r[3] + 1, fj) for r, fj in zip(rows, texts)])
                     counts[name] = counts.get(name, 0) + len(rows)
                 for h in chunk:
-                    for name, (_, rid, gid, rev, fields) in grouped.get(h, ()):
-                        package.write({"kind": name, "gid": gid, "rev": rev + 1,
-                                       "fields": fields,
-                                       "by": {} if full else _authors(s, name, rid)})
+                    for name, (_, rid, gid, rev, _f), fj in grouped.get(h, ()):
+                        # the line as write() would make it (keys sorted), the fields'
+                        # JSON made once for the package and the base
+                        by = "{}" if full else _fields_json(_authors(s, name, rid))
+                        package.write_raw(f'{{"by":{by},"fields":{fj},"gid":"{gid}",'
+                                          f'"kind":"{name}","rev":{rev + 1}}}')
             # decisions made here since the site last confirmed (each sent until confirmed)
             decided = select(AuditEntry.entity_id).where(
                 AuditEntry.entity == "sync_conflict", AuditEntry.action == "resolve",
@@ -430,7 +461,7 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
 
 def _set_base(s: Session, entity: str, gid: str, rev: int, fields: dict) -> None:
     row = s.scalar(select(SyncBase).where(SyncBase.entity == entity, SyncBase.gid == gid))
-    text = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+    text = _fields_json(fields)
     if row is None:
         s.add(SyncBase(entity=entity, gid=gid, rev=rev, fields=text))
     else:
@@ -543,6 +574,10 @@ def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
 
 
 TRAVEL_COLUMNS = ("gid", "origin_site", "rev")
+_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"     # how SQLAlchemy stores a DateTime in SQLite
+MONEY_COLUMNS = {name: TRAVEL_COLUMNS + ("household_id",) + KINDS[name].fields
+                 + (("person_id",) if name == "income" else ())
+                 for name in ("income", "property")}
 
 
 class _FirstPackage:
@@ -568,14 +603,15 @@ class _FirstPackage:
         self.next_pid = (s.scalar(select(func.max(Person.id))) or 0) + 1
         self.villages = dict(s.execute(select(Area.code, Area.id)
                                        .where(Area.level == "village")).all())
-        self.stamp = utcnow()
+        self.stamp = utcnow().strftime(_SQLITE_DATETIME)
         self.pending_heads: dict[str, int] = {}   # head gid → household, head not yet read
         self.late_heads: list[int] = []
         self.resolutions: list[dict] = []
         self.batch: list[dict[str, Any]] = []
 
     def run(self, items: Iterable[dict]) -> None:
-        with BulkWriter(self.conn, extra=TRAVEL_COLUMNS) as writer:
+        # the package's values are as SQLite stores them (dates as ISO text, booleans)
+        with BulkWriter(self.conn, extra=TRAVEL_COLUMNS, stored_values=True) as writer:
             self.writer = writer
             group = None
             for item in items:
@@ -653,15 +689,15 @@ class _FirstPackage:
                 self.next_pid += 1
                 ids[p["gid"]] = pid
                 holders[f["id_number"]] = (p["gid"], h["gid"])
-                row = {**_values(KINDS["person"], f), "id": pid, "household_id": hid,
-                       "created_at": stamp, "updated_at": stamp}
+                row = {**f, "id": pid, "household_id": hid, "created_at": stamp,
+                       "updated_at": stamp}
                 w.add_person((*(row[c] for c in PERSON_INPUT), p["gid"], peer, p["rev"]))
                 written["person"].append(p)
             hf = h["fields"]
             head = hf.get("head")
             head_name = next((p["fields"]["name"] for p in g["person"]
                               if ids.get(p["gid"]) and p["gid"] == head), "")
-            row = {**_values(KINDS["household"], hf), "id": hid,
+            row = {**hf, "id": hid,
                    "village_id": self._village(hf["village"]), "head_person_id": None,
                    "created_at": stamp, "updated_at": stamp}
             w.add_household((*(row[c] for c in HOUSEHOLD_INPUT), h["gid"], peer, h["rev"]),
@@ -679,19 +715,18 @@ class _FirstPackage:
             for name in ("income", "property"):
                 for r in g[name]:
                     f = r["fields"]
-                    row = {**_values(KINDS[name], f), "gid": r["gid"], "origin_site": peer,
-                           "rev": r["rev"], "household_id": hid}
+                    row = [r["gid"], peer, r["rev"], hid, *(f.get(c) for c in KINDS[name].fields)]
                     if name == "income":
-                        row["person_id"] = (ids.get(f["person"]) or self._person_id(f["person"])
-                                            if f.get("person") else None)
-                    money[name].append(row)
+                        row.append(ids.get(f["person"]) or self._person_id(f["person"])
+                                   if f.get("person") else None)
+                    money[name].append(tuple(row))
                     written[name].append(r)
         w.flush_persons()
         for name, rows in money.items():
-            if rows:
-                self.conn.execute(insert(KINDS[name].model.__table__), rows)
+            _insert_many(self.s, KINDS[name].model.__table__.name, MONEY_COLUMNS[name], rows)
         for name, recs in written.items():
-            _replace_bases(self.s, name, [(r["gid"], r["rev"], r["fields"]) for r in recs])
+            _replace_bases(self.s, name,
+                           [(r["gid"], r["rev"], _fields_json(r["fields"])) for r in recs])
             if recs:
                 self.result.created[name] = self.result.created.get(name, 0) + len(recs)
         self.batch = []
@@ -921,7 +956,7 @@ def resolve_conflict(db: Database, actor: str | int, conflict_id: int, keep: str
         if row is not None:
             base = json.loads(row.fields)
             base[c.field] = value
-            row.fields = json.dumps(base, ensure_ascii=False, sort_keys=True)
+            row.fields = _fields_json(base)
         c.status, c.resolution, c.resolved_by, c.resolved_at = "resolved", keep, user.id, utcnow()
         audit.note("resolve", "sync_conflict", c.id,
                    f"{c.entity} {c.label} {c.field}: kept {keep} value {value!r}")

@@ -16,6 +16,10 @@ travel both ways, with nothing overwritten silently.
   as a resolution that the other side applies as is.
 - **Duplicates**: a person arriving with an ID number that another person holds here becomes
   a duplicate ticket (the arriving person is not written) for the bureau to resolve.
+- **A township's first package** where none of its area's records are yet (the bureau, once
+  per township) is written set-based (:class:`_FirstPackage`, through the registry's
+  BulkWriter) and audited as one event; the result is that of the record-by-record path.
+  Packages stream (:mod:`assistcase.security.package`): a whole city's in constant memory.
 
 Record kinds travelling today: households, persons, incomes and property (the registry);
 cases, temporary aid and visits carry their global ids (migration 0018) but are not yet sent.

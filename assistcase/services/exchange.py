@@ -16,6 +16,10 @@ travel both ways, with nothing overwritten silently.
   as a resolution that the other side applies as is.
 - **Duplicates**: a person arriving with an ID number that another person holds here becomes
   a duplicate ticket (the arriving person is not written) for the bureau to resolve.
+- **A township's first package** where none of its area's records are yet (the bureau, once
+  per township) is written set-based (:class:`_FirstPackage`, through the registry's
+  BulkWriter) and audited as one event; the result is that of the record-by-record path.
+  Packages stream (:mod:`assistcase.security.package`): a whole city's in constant memory.
 
 Record kinds travelling today: households, persons, incomes and property (the registry);
 cases, temporary aid and visits carry their global ids (migration 0018) but are not yet sent.
@@ -31,14 +35,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlalchemy import func, or_, select, text, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy.orm import Session, aliased
 
 from ..db import Database
 from ..errors import NotFoundError, StateError, ValidationError
-from ..security.package import (KEY_BYTES, Manifest, PackageError, new_key, open_package,
-                          read_manifest, write_package)
-from ..models import (Area, AuditEntry, DuplicateTicket, ExchangePackage, ExchangeSite,
+from ..security.package import (KEY_BYTES, Manifest, PackageError, PackageWriter, new_key,
+                                open_package, read_manifest)
+from ..models import (Area, AuditEntry, Base, DuplicateTicket, ExchangePackage, ExchangeSite,
                       Household, Income, Person, PropertyItem, SyncBase, SyncConflict, User)
 from ..models.base import utcnow
 from ..progress import CancelToken
@@ -46,7 +50,7 @@ from ..rules.areas import code_like
 from .audit import Auditor, resolve_user
 from .auth import requires
 from .registry import refresh_household, write_keys
-from .registry_writer import id_derived
+from .registry_writer import HOUSEHOLD_INPUT, PERSON_INPUT, BulkWriter, id_derived
 
 SOURCE_PREFIX = "exchange:"
 
@@ -283,6 +287,81 @@ def _authors(s: Session, entity: str, entity_id: int) -> dict[str, list[str]]:
 
 # --- export ---------------------------------------------------------------------------------
 
+CHUNK = 1000     # households read (or written) per statement, and between cancel checks
+
+
+def _kind_rows(s: Session, name: str, households: list[int]) -> list[tuple]:
+    """(household id, record id, gid, rev, travelling fields) of the records of one kind in
+    these households, references as global ids: one statement per kind and chunk (what
+    :func:`_record` gives one record at a time)."""
+    kind = KINDS[name]
+    m = kind.model
+    cols = [getattr(m, f) for f in kind.fields]
+    if name == "household":
+        head = aliased(Person)
+        q = (select(m.id, m.id, m.gid, m.rev, *cols, Area.code, head.gid)
+             .join(Area, Area.id == m.village_id)
+             .outerjoin(head, head.id == m.head_person_id)
+             .where(m.id.in_(households)))
+        refs: tuple[str, ...] = ("village", "head")
+    else:
+        hh = aliased(Household)
+        q = (select(m.household_id, m.id, m.gid, m.rev, *cols, hh.gid)
+             .join(hh, hh.id == m.household_id)
+             .where(m.household_id.in_(households)))
+        refs = ("household",)
+        if name == "income":
+            p = aliased(Person)
+            q = q.add_columns(p.gid).outerjoin(p, p.id == m.person_id)
+            refs += ("person",)
+    names = kind.fields + refs
+    out = []
+    for row in s.connection().execute(q.order_by(m.id)):
+        fields = dict(zip(names, row[4:]))
+        for f in kind.dates:
+            if fields[f] is not None:
+                fields[f] = fields[f].isoformat()
+        out.append((row[0], row[1], row[2], row[3] or 0, fields))
+    return out
+
+
+def _fields_json(fields: dict[str, Any]) -> str:
+    """A record's travelling fields as stored in ``sync_base`` and sent in a package."""
+    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def _insert_many(s: Session, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
+    """One ``executemany`` of plain rows (dates as ISO text): the driver's own on SQLite
+    (where SQLAlchemy stores dates as that text), SQLAlchemy's typed insert elsewhere."""
+    if not rows:
+        return
+    conn = s.connection()
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
+                             f"({', '.join('?' * len(cols))})", rows)
+        return
+    dates = [i for i, c in enumerate(cols) if c in ("valid_from", "valid_until")]
+    typed = []
+    for r in rows:
+        d = dict(zip(cols, r))
+        for i in dates:
+            if r[i] is not None:
+                d[cols[i]] = dt.date.fromisoformat(r[i])
+        typed.append(d)
+    conn.execute(Base.metadata.tables[table].insert(), typed)
+
+
+def _replace_bases(s: Session, entity: str, rows: list[tuple[str, int, str]]) -> None:
+    """Set the common base of many records at once: (gid, rev, fields as JSON text)."""
+    if not rows:
+        return
+    s.connection().execute(delete(SyncBase.__table__).where(
+        SyncBase.__table__.c.entity == entity,
+        SyncBase.__table__.c.gid.in_([g for g, _, _ in rows])))
+    _insert_many(s, "sync_base", ("entity", "gid", "rev", "fields"),
+                 [(entity, g, rev, f) for g, rev, f in rows])
+
+
 @dataclass(frozen=True)
 class ExportResult:
     path: Path
@@ -295,7 +374,11 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                    cancel: CancelToken | None = None) -> ExportResult:
     """Write the next package for ``to_site`` into ``folder``: every record of the township's
     area changed since the last package that site confirmed (all of them the first time),
-    the open duplicate tickets' outcomes and the conflict resolutions made here."""
+    the open duplicate tickets' outcomes and the conflict resolutions made here.
+
+    Records are read set-based, a chunk of households at a time, and written grouped by
+    household (the household, then its persons, incomes and property) into a package that
+    streams to disk: a whole city's first package in constant memory."""
     folder = Path(folder)
     with db.begin() as s:
         user = resolve_user(s, actor)
@@ -308,62 +391,72 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
         # nothing confirmed yet: every record of the area (records written by bulk paths
         # may have no audit rows to find them by)
         full = peer.acked_feed_id == 0
-        records: dict[str, list[dict]] = {}
+        in_area = list(s.scalars(hh_ids.order_by(Household.id)))
+        changed = None
+        if not full:
+            changed = _changed_ids(s, hh_ids, peer.acked_feed_id, high)
+            wanted = set(changed["household"])
+            for name in ("person", "income", "property"):
+                model, ids = KINDS[name].model, sorted(changed[name])
+                for i in range(0, len(ids), 900):
+                    wanted.update(s.scalars(select(model.household_id)
+                                            .where(model.id.in_(ids[i:i + 900]))))
+            in_area = [h for h in in_area if h in wanted]
         counts: dict[str, int] = {}
-        changed = None if full else _changed_ids(s, hh_ids, peer.acked_feed_id, high)
-        for name in ORDER:
-            kind = KINDS[name]
-            model = kind.model
-            q = select(model).where(model.household_id.in_(hh_ids)) if name != "household" \
-                else select(Household).where(Household.id.in_(hh_ids))
-            if changed is not None:
-                ids = sorted(changed[name])
-                if not ids:
-                    continue
-                q = q.where(model.id.in_(ids))
-            out = []
-            with s.no_autoflush:
-                for obj in s.scalars(q.order_by(model.id)):
-                    if cancel is not None:
-                        cancel.check()
-                    out.append({"gid": obj.gid, "rev": (obj.rev or 0) + 1,
-                                "fields": _record(s, kind, obj),
-                                "by": {} if full else _authors(s, name, obj.id)})
-            if out:
-                records[name] = out
-                counts[name] = len(out)
-                table = model.__table__
-                gids = [r["gid"] for r in out]
-                for i in range(0, len(gids), 900):
-                    s.execute(update(table).where(table.c.gid.in_(gids[i:i + 900]))
-                              .values(rev=table.c.rev + 1))
-        # decisions made here since the site last confirmed (each sent until confirmed, once)
-        decided = select(AuditEntry.entity_id).where(
-            AuditEntry.entity == "sync_conflict", AuditEntry.action == "resolve",
-            AuditEntry.id > peer.acked_feed_id, AuditEntry.id <= high)
-        resolutions = [{"entity": c.entity, "gid": c.gid, "field": c.field,
-                        "value": json.loads(c.local_value if c.resolution == "local"
-                                            else c.remote_value)}
-                       for c in s.scalars(select(SyncConflict).where(
-                           SyncConflict.id.in_(decided), SyncConflict.remote_site == peer.code)
-                           .order_by(SyncConflict.id))]
-        counts["resolutions"] = len(resolutions)
         seq = peer.next_out_seq
         manifest = Manifest(from_site=me.code, to_site=peer.code, seq=seq,
                             base_seq=peer.last_in_seq,
-                            created_at=utcnow().isoformat(timespec="seconds"), counts=counts)
+                            created_at=utcnow().isoformat(timespec="seconds"), full=full)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{me.code}-to-{peer.code}-{seq:05d}.acx"
-        write_package(path, _key(peer), manifest, {"records": records,
-                                                   "resolutions": resolutions})
+        with PackageWriter(path, _key(peer), manifest) as package:
+            for i in range(0, len(in_area), CHUNK):
+                if cancel is not None:
+                    cancel.check()
+                chunk = in_area[i:i + CHUNK]
+                grouped: dict[int, list[tuple[str, tuple]]] = {}
+                for name in ORDER:
+                    rows = _kind_rows(s, name, chunk)
+                    if changed is not None:
+                        rows = [r for r in rows if r[1] in changed[name]]
+                    if not rows:
+                        continue
+                    texts = [_fields_json(r[4]) for r in rows]
+                    for r, fj in zip(rows, texts):
+                        grouped.setdefault(r[0], []).append((name, r, fj))
+                    # what we send is the base from now on, one version on
+                    table = KINDS[name].model.__table__
+                    s.connection().execute(update(table).where(
+                        table.c.id.in_([r[1] for r in rows]))
+                        .values(rev=func.coalesce(table.c.rev, 0) + 1))
+                    _replace_bases(s, name, [(r[2], r[3] + 1, fj) for r, fj in zip(rows, texts)])
+                    counts[name] = counts.get(name, 0) + len(rows)
+                for h in chunk:
+                    for name, (_, rid, gid, rev, _f), fj in grouped.get(h, ()):
+                        # the line as write() would make it (keys sorted), the fields'
+                        # JSON made once for the package and the base
+                        by = "{}" if full else _fields_json(_authors(s, name, rid))
+                        package.write_raw(f'{{"by":{by},"fields":{fj},"gid":"{gid}",'
+                                          f'"kind":"{name}","rev":{rev + 1}}}')
+            # decisions made here since the site last confirmed (each sent until confirmed)
+            decided = select(AuditEntry.entity_id).where(
+                AuditEntry.entity == "sync_conflict", AuditEntry.action == "resolve",
+                AuditEntry.id > peer.acked_feed_id, AuditEntry.id <= high)
+            resolutions = 0
+            for c in s.scalars(select(SyncConflict).where(
+                    SyncConflict.id.in_(decided), SyncConflict.remote_site == peer.code)
+                    .order_by(SyncConflict.id)):
+                package.write({"resolution": {
+                    "entity": c.entity, "gid": c.gid, "field": c.field,
+                    "value": json.loads(c.local_value if c.resolution == "local"
+                                        else c.remote_value)}})
+                resolutions += 1
+            counts["resolutions"] = resolutions
+            package.counts.update(counts)
         peer.next_out_seq = seq + 1
-        # the base of what we send is what we hold now
-        for name, recs in records.items():
-            for r in recs:
-                _set_base(s, name, r["gid"], r["rev"], r["fields"])
         s.add(ExchangePackage(site_code=peer.code, direction="out", seq=seq,
                               base_seq=peer.last_in_seq, feed_high=high,
-                              sha256=read_manifest(path).payload_sha256,
+                              sha256=package.manifest.payload_sha256,
                               counts=json.dumps(counts), file_name=path.name, user_id=user.id))
         Auditor(s, user).note("export", "exchange_package", None,
                               f"package {seq} to {peer.code}: {counts}")
@@ -372,11 +465,37 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
 
 def _set_base(s: Session, entity: str, gid: str, rev: int, fields: dict) -> None:
     row = s.scalar(select(SyncBase).where(SyncBase.entity == entity, SyncBase.gid == gid))
-    text = json.dumps(fields, ensure_ascii=False, sort_keys=True)
+    text = _fields_json(fields)
     if row is None:
         s.add(SyncBase(entity=entity, gid=gid, rev=rev, fields=text))
     else:
         row.rev, row.fields = rev, text
+
+
+def _values(kind: Kind, fields: dict[str, Any]) -> dict[str, Any]:
+    """Column values of the travelling plain fields (dates from ISO text)."""
+    out = {}
+    for f in kind.fields:
+        v = fields.get(f)
+        out[f] = dt.date.fromisoformat(v) if f in kind.dates and v else v
+    return out
+
+
+def _add_duplicate(s: Session, peer: ExchangeSite, result: "ImportResult", rec: dict[str, Any],
+                   holder_gid: str, holder_household_gid: str | None) -> None:
+    """A person arriving with an ID number held here: a duplicate ticket (once)."""
+    fields = rec["fields"]
+    exists = s.scalar(select(DuplicateTicket.id).where(
+        DuplicateTicket.person_gid == holder_gid,
+        DuplicateTicket.other_person_gid == rec["gid"]))
+    if exists is not None:
+        return
+    s.add(DuplicateTicket(
+        id_number=fields["id_number"], name=fields.get("name", ""), person_gid=holder_gid,
+        other_person_gid=rec["gid"], household_gid=holder_household_gid,
+        other_household_gid=fields.get("household"), other_site=peer.code,
+        other_fields=json.dumps(fields, ensure_ascii=False)))
+    result.duplicates += 1
 
 
 # --- import ---------------------------------------------------------------------------------
@@ -389,14 +508,19 @@ class ImportResult:
     updated: dict[str, int] = field(default_factory=dict)
     conflicts: int = 0
     duplicates: int = 0
+    set_based: bool = False      # written by the first-package path (_FirstPackage)
 
 
 @requires(("registry.write", "registry.import"))
 def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
-                   cancel: CancelToken | None = None) -> ImportResult:
+                   cancel: CancelToken | None = None, set_based: bool = True) -> ImportResult:
     """Check and apply a package, all or nothing. Refused whole (PackageError naming why)
     when it is not a package, truncated, altered, for another site, from an unknown site or
-    out of sequence; one already imported changes nothing."""
+    out of sequence; one already imported changes nothing.
+
+    A township's full package arriving where none of its area's records are (the bureau's
+    first package from it) is written set-based (:class:`_FirstPackage`), with the same
+    result as record by record; ``set_based=False`` forces the record-by-record path."""
     path = Path(path)
     with db.begin() as s:
         user = resolve_user(s, actor)
@@ -408,7 +532,7 @@ def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
             raise PackageError("unknown_site",
                                f"{path.name} comes from site {head.from_site}, which is not "
                                "registered here", f"{path.name} 来自未登记的站点 {head.from_site}")
-        manifest, payload = open_package(path, _key(peer), me.code)
+        manifest, items = open_package(path, _key(peer), me.code)
         if manifest.seq <= peer.last_in_seq:
             return ImportResult(manifest.seq, already_imported=True)
         if manifest.seq != peer.last_in_seq + 1:
@@ -420,13 +544,20 @@ def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
                 f"{peer.last_in_seq + 1} 个")
         result = ImportResult(manifest.seq)
         audit = Auditor(s, user, SOURCE_PREFIX + peer.code)
-        applier = _Applier(s, audit, me, peer, result, cancel)
-        for name in ORDER:
-            for rec in payload["records"].get(name, []):
-                applier.apply(name, rec)
-        for res in payload.get("resolutions", []):
-            applier.resolution(res)
-        applier.finish()
+        ensure_gids(s, me.code)     # records met here (a duplicate's holder) are named by gid
+        area = _township_area(s, me, peer)
+        if set_based and manifest.full and s.scalar(
+                select(func.count()).select_from(_household_ids_in(s, area).subquery())) == 0:
+            result.set_based = True
+            _FirstPackage(s, audit, me, peer, result, cancel).run(items())
+        else:
+            applier = _Applier(s, audit, me, peer, result, cancel)
+            for item in items():
+                if "resolution" in item:
+                    applier.resolution(item["resolution"])
+                else:
+                    applier.apply(item["kind"], item)
+            applier.finish()
         # their base_seq acknowledges our packages up to it
         acked = s.scalar(select(ExchangePackage.feed_high).where(
             ExchangePackage.site_code == peer.code, ExchangePackage.direction == "out",
@@ -439,10 +570,170 @@ def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
                               counts=json.dumps(manifest.counts), file_name=path.name,
                               user_id=user.id))
         audit.note("import", "exchange_package", None,
-                   f"package {manifest.seq} from {peer.code}: created {result.created}, "
-                   f"updated {result.updated}, conflicts {result.conflicts}, "
-                   f"duplicates {result.duplicates}")
+                   f"package {manifest.seq} from {peer.code}"
+                   f"{' (first package, written set-based)' if result.set_based else ''}: "
+                   f"created {result.created}, updated {result.updated}, "
+                   f"conflicts {result.conflicts}, duplicates {result.duplicates}")
         return result
+
+
+TRAVEL_COLUMNS = ("gid", "origin_site", "rev")
+_SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"     # how SQLAlchemy stores a DateTime in SQLite
+MONEY_COLUMNS = {name: TRAVEL_COLUMNS + ("household_id",) + KINDS[name].fields
+                 + (("person_id",) if name == "income" else ())
+                 for name in ("income", "property")}
+
+
+class _FirstPackage:
+    """A township's first (full) package into a database holding none of its area's records:
+    households and persons through the registry's :class:`BulkWriter` (derived columns,
+    search keys, memberships), incomes and property and the common bases in one
+    ``executemany`` per batch of households, audited as one import event (the caller's).
+
+    The result is that of :class:`_Applier` record by record (tests/core/test_exchange.py
+    compares both): the same ids in the same order, a person whose ID number is held here
+    (or earlier in the package) a duplicate ticket instead, a head that is not written left
+    empty. The package lists each household before its persons, incomes and property
+    (:func:`export_package`); only a batch of households is held in memory."""
+
+    BATCH = 1000
+
+    def __init__(self, s: Session, audit: Auditor, me: ExchangeSite, peer: ExchangeSite,
+                 result: ImportResult, cancel: CancelToken | None):
+        self.s, self.audit, self.me, self.peer, self.result = s, audit, me, peer, result
+        self.cancel = cancel
+        self.conn = s.connection()
+        self.next_hid = (s.scalar(select(func.max(Household.id))) or 0) + 1
+        self.next_pid = (s.scalar(select(func.max(Person.id))) or 0) + 1
+        self.villages = dict(s.execute(select(Area.code, Area.id)
+                                       .where(Area.level == "village")).all())
+        self.stamp = utcnow().strftime(_SQLITE_DATETIME)
+        self.pending_heads: dict[str, int] = {}   # head gid → household, head not yet read
+        self.late_heads: list[int] = []
+        self.resolutions: list[dict] = []
+        self.batch: list[dict[str, Any]] = []
+
+    def run(self, items: Iterable[dict]) -> None:
+        # the package's values are as SQLite stores them (dates as ISO text, booleans)
+        with BulkWriter(self.conn, extra=TRAVEL_COLUMNS, stored_values=True) as writer:
+            self.writer = writer
+            group = None
+            for item in items:
+                if "resolution" in item:
+                    self.resolutions.append(item["resolution"])
+                    continue
+                name = item["kind"]
+                if name == "household":
+                    if len(self.batch) >= self.BATCH:
+                        self._write_batch()
+                    group = {"household": item, "person": [], "income": [], "property": []}
+                    self.batch.append(group)
+                elif group is None or item["fields"].get("household") != group["household"]["gid"]:
+                    raise StateError(f"the package lists a {name} apart from its household",
+                                     "数据包中的记录未按户排列，无法导入")
+                else:
+                    group[name].append(item)
+            self._write_batch()
+        if self.conn.dialect.name == "postgresql":   # the ids were given: move the sequences
+            for table in ("households", "persons"):
+                self.conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)")
+        for hid in self.late_heads:
+            refresh_household(self.s, self.s.get(Household, hid))
+        if self.resolutions:
+            applier = _Applier(self.s, self.audit, self.me, self.peer, self.result, self.cancel)
+            for res in self.resolutions:
+                applier.resolution(res)
+            applier.finish()
+
+    def _holders(self, numbers: list[str]) -> dict[str, tuple[str, str | None]]:
+        """ID number → (person gid, household gid) of the persons here holding them."""
+        out: dict[str, tuple[str, str | None]] = {}
+        for i in range(0, len(numbers), 900):
+            for number, gid, hh in self.s.execute(
+                    select(Person.id_number, Person.gid, Household.gid)
+                    .outerjoin(Household, Household.id == Person.household_id)
+                    .where(Person.id_number.in_(numbers[i:i + 900]))):
+                out[number] = (gid, hh)
+        return out
+
+    def _person_id(self, gid: str) -> int | None:
+        self.writer.flush_persons()
+        return self.s.scalar(select(Person.id).where(Person.gid == gid))
+
+    def _village(self, code: str) -> int:
+        if code not in self.villages:
+            _area_by_code(self.s, code)      # raises naming the code
+        return self.villages[code]
+
+    def _write_batch(self) -> None:
+        if not self.batch:
+            return
+        if self.cancel is not None:
+            self.cancel.check()
+        w, peer, stamp = self.writer, self.peer.code, self.stamp
+        w.flush_persons()   # the persons written so far are seen by the ID number check
+        holders = self._holders([p["fields"]["id_number"] for g in self.batch
+                                 for p in g["person"]])
+        written: dict[str, list] = {k: [] for k in ORDER}
+        money: dict[str, list[dict]] = {"income": [], "property": []}
+        for g in self.batch:
+            h = g["household"]
+            hid = self.next_hid
+            self.next_hid += 1
+            ids: dict[str, int] = {}
+            for p in g["person"]:
+                f = p["fields"]
+                holder = holders.get(f["id_number"])
+                if holder is not None:
+                    _add_duplicate(self.s, self.peer, self.result, p, *holder)
+                    continue
+                pid = self.next_pid
+                self.next_pid += 1
+                ids[p["gid"]] = pid
+                holders[f["id_number"]] = (p["gid"], h["gid"])
+                row = {**f, "id": pid, "household_id": hid, "created_at": stamp,
+                       "updated_at": stamp}
+                w.add_person((*(row[c] for c in PERSON_INPUT), p["gid"], peer, p["rev"]))
+                written["person"].append(p)
+            hf = h["fields"]
+            head = hf.get("head")
+            head_name = next((p["fields"]["name"] for p in g["person"]
+                              if ids.get(p["gid"]) and p["gid"] == head), "")
+            row = {**hf, "id": hid,
+                   "village_id": self._village(hf["village"]), "head_person_id": None,
+                   "created_at": stamp, "updated_at": stamp}
+            w.add_household((*(row[c] for c in HOUSEHOLD_INPUT), h["gid"], peer, h["rev"]),
+                            head_name, len(ids))
+            written["household"].append(h)
+            if head in ids:
+                w.set_head(ids[head], hid)
+            elif head:
+                self.pending_heads[head] = hid
+            for gid, pid in ids.items():      # the head of a household read earlier
+                if gid in self.pending_heads:
+                    owner = self.pending_heads.pop(gid)
+                    w.set_head(pid, owner)
+                    self.late_heads.append(owner)
+            for name in ("income", "property"):
+                for r in g[name]:
+                    f = r["fields"]
+                    row = [r["gid"], peer, r["rev"], hid, *(f.get(c) for c in KINDS[name].fields)]
+                    if name == "income":
+                        row.append(ids.get(f["person"]) or self._person_id(f["person"])
+                                   if f.get("person") else None)
+                    money[name].append(tuple(row))
+                    written[name].append(r)
+        w.flush_persons()
+        for name, rows in money.items():
+            _insert_many(self.s, KINDS[name].model.__table__.name, MONEY_COLUMNS[name], rows)
+        for name, recs in written.items():
+            _replace_bases(self.s, name,
+                           [(r["gid"], r["rev"], _fields_json(r["fields"])) for r in recs])
+            if recs:
+                self.result.created[name] = self.result.created.get(name, 0) + len(recs)
+        self.batch = []
 
 
 class _Applier:
@@ -469,14 +760,6 @@ class _Applier:
         self.s.flush()
         for hh_id in sorted(self.touched_households):
             refresh_household(self.s, self.s.get(Household, hh_id))
-
-    def _values(self, kind: Kind, fields: dict[str, Any]) -> dict[str, Any]:
-        """Column values of the travelling fields (references resolved to local ids)."""
-        out = {}
-        for f in kind.fields:
-            v = fields.get(f)
-            out[f] = dt.date.fromisoformat(v) if f in kind.dates and v else v
-        return out
 
     def _refs(self, name: str, fields: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -526,7 +809,7 @@ class _Applier:
         _set_base(self.s, name, rec["gid"], rec["rev"], new_base)
 
     def _write(self, name: str, kind: Kind, obj: Any, changes: dict[str, Any]) -> None:
-        plain = self._values(kind, {**_record(self.s, kind, obj), **changes})
+        plain = _values(kind, {**_record(self.s, kind, obj), **changes})
         values = {f: plain[f] for f in changes if f in kind.fields}
         refs = {f: v for f, v in changes.items() if f not in kind.fields}
         if refs:
@@ -549,7 +832,7 @@ class _Applier:
 
     def _create(self, name: str, kind: Kind, rec: dict[str, Any]) -> None:
         fields = rec["fields"]
-        values = {**self._values(kind, fields), **self._refs(name, fields)}
+        values = {**_values(kind, fields), **self._refs(name, fields)}
         if name == "person":
             holder = self.s.scalar(select(Person).where(Person.id_number == fields["id_number"]))
             if holder is not None:
@@ -575,19 +858,8 @@ class _Applier:
         self.result.created[name] = self.result.created.get(name, 0) + 1
 
     def _duplicate(self, rec: dict[str, Any], holder: Person) -> None:
-        fields = rec["fields"]
-        exists = self.s.scalar(select(DuplicateTicket).where(
-            DuplicateTicket.person_gid == holder.gid,
-            DuplicateTicket.other_person_gid == rec["gid"]))
-        if exists is not None:
-            return
         hh = self.s.get(Household, holder.household_id) if holder.household_id else None
-        self.s.add(DuplicateTicket(
-            id_number=fields["id_number"], name=fields.get("name", ""), person_gid=holder.gid,
-            other_person_gid=rec["gid"], household_gid=hh.gid if hh else None,
-            other_household_gid=fields.get("household"), other_site=self.peer.code,
-            other_fields=json.dumps(fields, ensure_ascii=False)))
-        self.result.duplicates += 1
+        _add_duplicate(self.s, self.peer, self.result, rec, holder.gid, hh.gid if hh else None)
 
     def _conflict(self, name: str, rec: dict[str, Any], obj: Any, f: str, was: Any, mine: Any,
                   theirs: Any) -> None:
@@ -688,7 +960,7 @@ def resolve_conflict(db: Database, actor: str | int, conflict_id: int, keep: str
         if row is not None:
             base = json.loads(row.fields)
             base[c.field] = value
-            row.fields = json.dumps(base, ensure_ascii=False, sort_keys=True)
+            row.fields = _fields_json(base)
         c.status, c.resolution, c.resolved_by, c.resolved_at = "resolved", keep, user.id, utcnow()
         audit.note("resolve", "sync_conflict", c.id,
                    f"{c.entity} {c.label} {c.field}: kept {keep} value {value!r}")

@@ -240,11 +240,18 @@ class BulkWriter:
             w.add_household(row, head_name, member_count)
             w.add_person(row)
             w.set_head(person_id, household_id)   # when the head was not in the row
+
+    ``extra`` names further columns that every household and person row carries after its
+    input columns (an exchange package's ``gid``, ``origin_site``, ``rev``).
     """
 
-    def __init__(self, conn: Connection, chunk: int = 5000, stored_values: bool = False):
+    def __init__(self, conn: Connection, chunk: int = 5000, stored_values: bool = False,
+                 extra: tuple[str, ...] = ()):
         self.conn = conn
         self.chunk = chunk
+        self.extra = extra
+        self._household_cols = _HOUSEHOLD_COLS + extra
+        self._person_cols = _PERSON_COLS + extra
         # stored_values: the caller gives dates, datetimes and booleans as SQLite stores them
         # (the demo's 700,000 persons skip a conversion per value).
         self.convert = conn.dialect.name == "sqlite" and not stored_values
@@ -269,7 +276,8 @@ class BulkWriter:
         if pinyin is None:
             pinyin = self._pinyin[head_name] = (household_summary(head_name, member_count)
                                                 ["head_pinyin"])
-        self._hh.append((*row, head_name, pinyin, member_count))
+        n = len(HOUSEHOLD_INPUT)
+        self._hh.append((*row[:n], head_name, pinyin, member_count, *row[n:]))
         if len(self._hh) >= self.chunk:
             self.flush_households()
 
@@ -331,13 +339,13 @@ class BulkWriter:
             self.conn.execute(stmt, _typed_for(table, cols, rows))
 
     def flush_households(self) -> None:
-        self._insert("households", _HOUSEHOLD_COLS, self._hh)
+        self._insert("households", self._household_cols, self._hh)
         self.households += len(self._hh)
         self._hh = []
 
     def flush_persons(self) -> None:
         self.flush_households()  # the persons' households exist first
-        self._insert("persons", _PERSON_COLS, self._persons)
+        self._insert("persons", self._person_cols, self._persons)
         self.persons += len(self._persons)
         self._persons = []
         self._insert(_NAME_KEYS_TABLE, ("name", "key"), self._name_rows)

@@ -382,3 +382,30 @@ def test_every_page_has_help_in_both_languages():
 
     for lang in ("zh_CN", "en"):
         assert {e.key for e in PAGES} <= set(help_pages(lang)), lang
+
+
+def test_every_page_fits_1920x1080_under_qt_scale_factor_1_5(tmp_path):
+    """The fit test again in a process of its own started with ``QT_SCALE_FACTOR=1.5`` (Qt's
+    own scaling, as on a 1920×1080 screen at 150 %), so fonts and icons are laid out at that
+    scale, not only at the logical size."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "QT_SCALE_FACTOR": "1.5", "QT_QPA_PLATFORM": "offscreen"}
+    env.pop("PYTEST_XDIST_WORKER", None)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider",
+         "--basetemp", str(tmp_path / "t"),
+         "tests/ui/test_ui_everyday_window.py::test_every_page_fits_a_township_laptop"],
+        cwd=root, env=env, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert "2 passed" in run.stdout
+    # … and Qt did scale in such a process
+    ratio = subprocess.run(
+        [sys.executable, "-c", "from PySide6.QtWidgets import QApplication, QWidget\n"
+         "app = QApplication([]); w = QWidget(); w.show(); print(w.devicePixelRatioF())"],
+        env=env, capture_output=True, text=True, timeout=120)
+    assert ratio.stdout.strip() == "1.5", ratio.stderr

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (QAbstractItemView, QFileDialog, QHBoxLayout, QLab
                                QMenu, QMessageBox, QTableView, QTableWidget, QVBoxLayout,
                                QWidget)
 
-from assistcase.io.table_export import write_table_xlsx
 
 from .tasks import BackgroundTask
 
@@ -301,6 +300,9 @@ class ListTools(QObject):
             rows = self.shown_rows()
         args = (path, self.title or self.tr("List"), self.describe_filter(), self.actor,
                 self.headers(), rows, _lang(self.view))
+        # imported here: the spreadsheet writer (openpyxl) is not needed to show a window
+        from assistcase.io.table_export import write_table_xlsx
+
         if len(rows) <= BACKGROUND_ROWS:
             try:
                 write_table_xlsx(*args)

@@ -581,3 +581,16 @@ def test_funds_report_from_the_page_counts_the_approved_roster(qtbot, page, city
     cells = [v for row in openpyxl.load_workbook(target, read_only=True).worksheets[0]
              .iter_rows(values_only=True) for v in row if isinstance(v, (int, float))]
     assert round(total / 100, 2) in [round(v, 2) for v in cells]
+
+
+def test_a_saved_pdf_that_cannot_be_opened_says_where_it_is(page, tmp_path):
+    """Issue 18: a saved PDF the system cannot open (no viewer here, offscreen) failed
+    silently; the page now says the file is saved and where."""
+    path = tmp_path / "roster.pdf"
+    path.write_bytes(b"%PDF-1.4\n")
+    page.open_results = True
+    try:
+        assert page.open_file(str(path)) is False
+    finally:
+        page.open_results = False
+    assert str(path) in page.message.text() and "saved" in page.message.text()

@@ -160,8 +160,20 @@ def pg_cluster():
                 from _PG_STARTING["error"]
         yield _PG_STARTING["cluster"]
     finally:
-        if "cluster" in _PG_STARTING:
-            _PG_STARTING["cluster"].stop()
+        cluster = _PG_STARTING.pop("cluster", None)
+        if cluster is not None:
+            cluster.stop()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """A cluster started at collection whose tests were then deselected (``-k``) or never
+    reached (``-x``) is stopped too: no server outlives the test run."""
+    thread = _PG_STARTING.get("thread")
+    if thread is not None:
+        thread.join()
+    cluster = _PG_STARTING.pop("cluster", None)
+    if cluster is not None:
+        cluster.stop()
 
 
 @pytest.fixture

@@ -41,7 +41,8 @@ from assistcase.rules.money import yuan
 
 from .case_model import CaseTableModel
 from .ops import Change, Op, Page
-from .widgets import ERROR_STYLE, date_edit as _date_edit, pydate as _pydate, qdate as _qdate
+from .widgets import ERROR_STYLE, date_edit as _date_edit, fill_area_combo
+from .widgets import pydate as _pydate, qdate as _qdate
 
 SEARCH_LIMIT = 50
 
@@ -176,13 +177,8 @@ class CasesPage(Page):
 
         top = QHBoxLayout()
         self.area = QComboBox()
-        areas = self.core.read(A.scoped_areas, ("province", "city", "county", "township"))
-        for a in areas:
-            indent = {"city": "  ", "county": "    ", "township": "      "}.get(a.level, "")
-            self.area.addItem(indent + a.name, a.id)
-        first = A.start_area(areas)
-        if first is not None:
-            self.area.setCurrentIndex(self.area.findData(first.id))
+        fill_area_combo(self.area, self.core.read(
+            A.scoped_areas, ("province", "city", "county", "township")))
         self.program_filter = QComboBox()
         self.program_filter.addItem(self.tr("All programs"), None)
         for key, name in self.program_names.items():

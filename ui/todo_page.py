@@ -25,11 +25,11 @@ from assistcase.db import Database
 from assistcase.errors import AssistCaseError
 from assistcase.services import monitoring as M
 from assistcase.services.cases import CaseInput
-from assistcase.services.todo import TodoItem, load_todo, todo_areas, todo_start_area
+from assistcase.services.todo import TodoItem, load_todo, todo_areas
 
 from .rosters_page import ERROR_STYLE, _item, _table, error_text
 from .ops import Op, as_core
-from .widgets import date_edit, pydate
+from .widgets import date_edit, fill_area_combo, pydate
 
 OVERDUE_COLOUR = "#B00020"
 
@@ -156,16 +156,9 @@ class TodoPage(QWidget):
         bar.addWidget(QLabel(self.tr("Area")))
         self.area = QComboBox()
         self.area.setObjectName("todo_area")
-        areas = todo_areas(self.db)
-        for a in areas:
-            indent = {"city": "", "county": "  ", "township": "    "}.get(a.level, "")
-            self.area.addItem(f"{indent}{a.name}", a.id)
         saved = QSettings().value("todo/area")
-        start = self.area.findData(int(saved)) if saved not in (None, "") else -1
-        if start < 0:
-            first = todo_start_area(areas)
-            start = self.area.findData(first.id) if first else -1
-        self.area.setCurrentIndex(max(start, 0))
+        fill_area_combo(self.area, todo_areas(self.db),
+                        int(saved) if saved not in (None, "") else None)
         bar.addWidget(self.area, 1)
         bar.addWidget(QLabel(self.tr("As of")))
         self.as_of = date_edit(dt.date.today())

@@ -25,3 +25,21 @@ def date_edit(d: dt.date | None = None) -> QDateEdit:
     e.setCalendarPopup(True)
     e.setDisplayFormat("yyyy-MM-dd")
     return e
+
+
+AREA_INDENT = {"city": "  ", "county": "    ", "township": "      "}
+
+
+def fill_area_combo(combo, areas, chosen: int | None = None) -> None:
+    """The areas a signed-in user may pick (``services.areas.scoped_areas``), indented by
+    level; ``chosen`` selected when offered, else where the user's work starts
+    (``services.areas.start_area``)."""
+    from assistcase.services.areas import start_area
+
+    for a in areas:
+        combo.addItem(AREA_INDENT.get(a.level, "") + a.name, a.id)
+    index = combo.findData(chosen) if chosen is not None else -1
+    if index < 0:
+        first = start_area(areas)
+        index = combo.findData(first.id) if first is not None else -1
+    combo.setCurrentIndex(max(index, 0))

@@ -30,7 +30,7 @@ from ..errors import NotFoundError
 from ..models import Area
 from ..rules.areas import code_range
 from ..rules.standards import first_of_month
-from .areas import AreaChoice, scoped_areas, start_area
+from .areas import AreaChoice, scoped_areas
 from .auth import reader
 from .register import area_prefix
 from .standards import policy_for
@@ -191,5 +191,3 @@ def todo_areas(db: Database) -> list[AreaChoice]:
     with db.read() as s:
         return scoped_areas(s)
 
-
-todo_start_area = start_area

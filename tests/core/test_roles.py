@@ -21,7 +21,8 @@ from assistcase.services import cases as C
 from assistcase.services import registry as reg
 from assistcase.services import rosters as R
 from assistcase.services import standards as S
-from assistcase.services.todo import load_todo, todo_areas, todo_start_area
+from assistcase.services.areas import start_area
+from assistcase.services.todo import load_todo, todo_areas
 
 from ..conftest import ACTOR, PASSWORD, demo_city, make_id
 
@@ -93,7 +94,7 @@ def test_township_caseworker_sees_only_their_township_and_is_refused_another_by_
     # another township's list is refused, naming it
     db.signed_in = "cw_a"
     areas = todo_areas(db)
-    assert [x.id for x in areas] == [a.id] and todo_start_area(areas).id == a.id
+    assert [x.id for x in areas] == [a.id] and start_area(areas).id == a.id
     with pytest.raises(PermissionDenied) as e:
         load_todo(db, b.id)
     assert b.code in e.value.message_en

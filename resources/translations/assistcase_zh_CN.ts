@@ -3018,14 +3018,6 @@ Database: {path}</source>
 数据库：{path}</translation>
     </message>
     <message>
-        <source>Backups and restore</source>
-        <translation>备份与恢复</translation>
-    </message>
-    <message>
-        <source>Backups and restore come with the backup module, which this build does not have yet. Until then: assistcase db backup on the command line.</source>
-        <translation>本版本尚未包含备份与恢复模块。在此之前，请在命令行使用 assistcase db backup 备份。</translation>
-    </message>
-    <message>
         <source> (%1, %2 overdue)</source>
         <translation>（%1，逾期 %2）</translation>
     </message>
@@ -4427,6 +4419,18 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     <message>
         <source>Open</source>
         <translation>打开</translation>
+    </message>
+    <message>
+        <source>Loading…</source>
+        <translation>正在读取…</translation>
+    </message>
+    <message>
+        <source>To-do list</source>
+        <translation>待办事项</translation>
+    </message>
+    <message>
+        <source>The to-do list could not be read: %1</source>
+        <translation>待办事项读取失败：%1</translation>
     </message>
     <message>
         <source>overdue</source>

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .config import current_username, resolve_db_url
 from .errors import AssistCaseError, ValidationError
+from .progress import message_part
 
 log = logging.getLogger("assistcase")
 
@@ -138,7 +139,8 @@ def _progress_printer(quiet: bool):
         pct = int(fraction * 100)
         if not quiet and pct != last[0] and pct % 5 == 0:
             last[0] = pct
-            print(f"  {pct:3d}%  {message}", file=sys.stderr, flush=True)
+            text = message_part(message, zh=False)  # the CLI and logs speak English
+            print(f"  {pct:3d}%  {text}".rstrip(), file=sys.stderr, flush=True)
 
     return progress
 

@@ -35,5 +35,18 @@ class SupportsProgress(Protocol):
     def __call__(self, fraction: float, message: str) -> None: ...
 
 
+def message_part(message: str, zh: bool) -> str:
+    """The part of a progress message in one language. The core reports "pages 351/1431
+    第351/1431页" (English, then Chinese): Chinese is the part from the first Chinese character
+    on, English the part before it; "" when the message has no part in that language."""
+    first = next((i for i, ch in enumerate(message) if "\u4e00" <= ch <= "\u9fff"
+                  or ch in "第已"), None)
+    if first is None:
+        part = "" if zh else message
+    else:
+        part = message[first:] if zh else message[:first]
+    return part.strip()
+
+
 def no_progress(fraction: float, message: str) -> None:  # noqa: ARG001 - protocol
     return None

@@ -16,7 +16,7 @@ from PySide6.QtCore import QObject, QThread, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QProgressDialog
 
 from assistcase.errors import Cancelled
-from assistcase.progress import CancelToken
+from assistcase.progress import CancelToken, message_part
 
 log = logging.getLogger(__name__)
 
@@ -59,17 +59,9 @@ def _zh() -> bool:
 
 
 def progress_text(message: str, zh: bool, title: str = "") -> str:
-    """The part of a core progress message in the window's language. The core reports
-    "pages 351/1431 第351/1431页" (English, then Chinese): Chinese mode shows the part from
-    the first Chinese character on, English mode the part before it; a message with no part in
-    the language shows the task's (translated) title."""
-    first = next((i for i, ch in enumerate(message) if "\u4e00" <= ch <= "\u9fff"
-                  or ch in "第已"), None)
-    if first is None:
-        part = "" if zh else message
-    else:
-        part = message[first:] if zh else message[:first]
-    return part.strip() or title
+    """The part of a core progress message in the window's language, or the task's title
+    (see :func:`assistcase.progress.message_part`)."""
+    return message_part(message, zh) or title
 
 
 class BackgroundTask(QObject):

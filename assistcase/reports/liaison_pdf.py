@@ -104,7 +104,7 @@ def write_compliance_pdf(rep: ComplianceReport, path: str | os.PathLike[str],
     story = [para(TITLE, title), para(period_text(rep), sub)]
 
     # 1. The leaders who fell short.
-    step(0.05, "未达标领导")
+    step(0.05, "leaders not met 未达标领导")
     short = rep.shortfalls
     story.append(para(f"一、未达标领导（{len(short)} 人，参加考核 {rep.leaders_total.judged} 人）",
                       h2))
@@ -120,7 +120,7 @@ def write_compliance_pdf(rep: ComplianceReport, path: str | os.PathLike[str],
                        [left, left, left, left, right, right, left, center]))
 
     # 2. Rates by level and by role, by duties and by leaders.
-    step(0.2, "完成率")
+    step(0.2, "completion rates 完成率")
     summary = summary_rows(rep)
     n_levels = len(rep.by_level)
     rows = [[label, t.judged + t.due, t.met, t.missed, t.due, t.rate_text, lt.judged,
@@ -138,7 +138,7 @@ def write_compliance_pdf(rep: ComplianceReport, path: str | os.PathLike[str],
     story.append(para(RATE_NOTE, note))
 
     # 3. Overdue and due-soon contacts per leader.
-    step(0.35, "逾期与即将到期")
+    step(0.35, "overdue and due soon 逾期与即将到期")
     day = rep.as_of or rep.period.end
     due = rep.with_deadlines
     story.append(CondPageBreak(35 * mm))
@@ -152,7 +152,7 @@ def write_compliance_pdf(rep: ComplianceReport, path: str | os.PathLike[str],
                        [20, 40, 15, 97, 97], [left, left, right, left, left]))
 
     # 4. Per leader and institution.
-    step(0.5, "明细")
+    step(0.5, "details 明细")
     story.append(CondPageBreak(35 * mm))
     story.append(para(f"四、领导联系情况明细（{len(rep.rows)} 项）", h2))
     rows = []
@@ -171,7 +171,7 @@ def write_compliance_pdf(rep: ComplianceReport, path: str | os.PathLike[str],
         [left, left, left, left, center, right, right, right, right, right, left, center]))
 
     # 5. Results: per institution and quarter, and per leader since the contacts began.
-    step(0.65, "机构成效")
+    step(0.65, "institutions 机构成效")
     story.append(CondPageBreak(35 * mm))
     story.append(para(f"五、机构季度成效（{len(rep.results)} 项）", h2))
     rows = [[x.institution_name, x.quarter.label("zh"), x.long_stay_start, x.long_stay_new,
@@ -195,7 +195,7 @@ def write_compliance_pdf(rep: ComplianceReport, path: str | os.PathLike[str],
                        [left, left, center, left, right, right, right, right, right, right]))
 
     # 7. Open rectifications.
-    step(0.8, "未完成整改")
+    step(0.8, "open rectifications 未完成整改")
     story.append(CondPageBreak(35 * mm))
     story.append(para(f"七、未完成整改（{len(rep.open_rectifications)} 项）", h2))
     rows = [[f"{o.visited_on:%Y-%m-%d}", o.leader_name, o.institution_name, o.problems,
@@ -206,11 +206,11 @@ def write_compliance_pdf(rep: ComplianceReport, path: str | os.PathLike[str],
                        rows, [22, 18, 42, 70, 70, 22, 12],
                        [center, left, left, left, left, center, center]))
 
-    step(0.85, "排版")
+    step(0.85, "layout 排版")
     footer = f"{TITLE} · {rep.period.label('zh')} · 生成于 {generated_at:%Y-%m-%d %H:%M}"
     out = build_pdf(path, story, TITLE, rep.period.label("zh"), footer)
     if progress is not None:
-        progress(1.0, "完成")
+        progress(1.0, "done 完成")
     return out
 
 
@@ -223,7 +223,7 @@ def export_compliance(db, path: str | os.PathLike[str], period: P.Period,
     from ..services.liaison import compliance_report
 
     if progress is not None:
-        progress(0.02, "统计")
+        progress(0.02, "statistics 统计")
     with db.read() as s:
         rep = compliance_report(s, period, level, as_of)
     if cancel is not None:

@@ -48,7 +48,7 @@ def write_compliance_xlsx(rep: ComplianceReport, path: str | os.PathLike[str],
         if progress is not None:
             progress(fraction, message)
 
-    step(0.05, "未达标领导")
+    step(0.05, "leaders not met 未达标领导")
     ws = wb.active
     ws.title = "未达标领导"
     ws["A1"] = TITLE
@@ -65,7 +65,7 @@ def write_compliance_xlsx(rep: ComplianceReport, path: str | os.PathLike[str],
         ws.cell(i, 7).font = RED
     ws.freeze_panes = "A6"
 
-    step(0.2, "汇总")
+    step(0.2, "summary 汇总")
     ws = wb.create_sheet("汇总")
     ws["A1"] = TITLE
     ws["A1"].font = Font(bold=True, size=14)
@@ -83,7 +83,7 @@ def write_compliance_xlsx(rep: ComplianceReport, path: str | os.PathLike[str],
         ws.cell(last, c).font = BOLD
     ws.freeze_panes = "A6"
 
-    step(0.35, "逾期与即将到期")
+    step(0.35, "overdue and due soon 逾期与即将到期")
     ws = wb.create_sheet("逾期与即将到期")
     rows = [[ld.leader_name, ld.rule_name_zh, len(ld.overdue), deadline_text(ld.overdue),
              deadline_text(ld.due_soon, True)] for ld in rep.with_deadlines]
@@ -91,7 +91,7 @@ def write_compliance_xlsx(rep: ComplianceReport, path: str | os.PathLike[str],
            [10, 24, 10, 60, 60])
     ws.freeze_panes = "A2"
 
-    step(0.5, "明细")
+    step(0.5, "details 明细")
     ws = wb.create_sheet("明细")
     rows = []
     for r in rep.rows:
@@ -108,7 +108,7 @@ def write_compliance_xlsx(rep: ComplianceReport, path: str | os.PathLike[str],
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = ws.dimensions
 
-    step(0.65, "机构季度成效")
+    step(0.65, "institutions by quarter 机构季度成效")
     ws = wb.create_sheet("机构季度成效")
     rows = [[x.institution_name, x.quarter.label("zh"), x.long_stay_start, x.long_stay_new,
              x.returned_home, x.long_stay_end, x.long_stay_change, x.outside_placements]
@@ -128,7 +128,7 @@ def write_compliance_xlsx(rep: ComplianceReport, path: str | os.PathLike[str],
         ws.cell(i, 3).number_format = "yyyy-mm-dd"
     ws.freeze_panes = "A2"
 
-    step(0.8, "未完成整改")
+    step(0.8, "open rectifications 未完成整改")
     ws = wb.create_sheet("未完成整改")
     rows = [[o.visited_on, o.leader_name, o.institution_name, o.problems, o.action, o.due_on,
              "是" if o.overdue else "否"] for o in rep.open_rectifications]
@@ -138,9 +138,9 @@ def write_compliance_xlsx(rep: ComplianceReport, path: str | os.PathLike[str],
         ws.cell(i, 1).number_format = ws.cell(i, 6).number_format = "yyyy-mm-dd"
     ws.freeze_panes = "A2"
 
-    step(0.9, "保存")
+    step(0.9, "saving 保存")
     with replaced_on_success(path) as tmp:
         wb.save(tmp)
     if progress is not None:
-        progress(1.0, "完成")
+        progress(1.0, "done 完成")
     return path

@@ -39,15 +39,21 @@ def sql(db, query, **params):
         return s.execute(text(query), params).all()
 
 
+def _has_chinese(text_: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text_)
+
+
 def built_id(out: str) -> int:
     assert out.startswith("built roster "), out
     return int(out.split()[2].rstrip(":"))
 
 
 def test_build_review_approve_bank_file_returns_and_funds(db, city, capsys, tmp_path):
-    code, out, _ = run(city, capsys, "roster", "build", "--area", city["county"],
-                       "--month", "2026-11", "--program", "dibao")
+    code, out, err = run(city, capsys, "roster", "build", "--area", city["county"],
+                         "--month", "2026-11", "--program", "dibao")
     assert code == 0 and "status draft" in out
+    # the progress lines speak English only, like the rest of the CLI (not "done 完成")
+    assert "100%  done" in err and not _has_chinese(err), err
     rid = built_id(out)
     lines, total = sql(db, "SELECT line_count, total_fen FROM rosters WHERE id = :r", r=rid)[0]
     assert f"{lines} line(s)" in out and f"{total // 100:,}.{total % 100:02d} yuan" in out

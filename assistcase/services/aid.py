@@ -193,6 +193,7 @@ class AidRow:
     paid_on: dt.date | None
     payment_method: str
     paperwork_complete: bool
+    household_number: str = ""   # "" for a person not in the registry
 
 
 @dataclass(frozen=True)
@@ -850,11 +851,12 @@ SELECT a.id, a.status, a.aid_type, a.cause, COALESCE(c.label_zh, a.cause),
        a.household_id IS NOT NULL, a.household_id, a.name, a.id_number, a.township_id, t.name,
        COALESCE(v.name, ''), a.found_at, a.residence_class, a.applied_on, a.amount_requested_fen,
        a.amount_granted_fen, a.approval_level, a.approved_on, a.paid_on, a.payment_method,
-       a.paperwork_complete
+       a.paperwork_complete, COALESCE(h.number, '')
 FROM aid_cases AS a
 JOIN areas AS t ON t.id = a.township_id
 LEFT JOIN areas AS v ON v.id = a.village_id
 LEFT JOIN aid_causes AS c ON c.code = a.cause
+LEFT JOIN households AS h ON h.id = a.household_id
 """
 
 
@@ -867,7 +869,7 @@ def _date_or_none(value: object) -> dt.date | None:
 def _row(r) -> AidRow:
     return AidRow(r[0], r[1], r[2], r[3], r[4], bool(r[5]), r[6], r[7], r[8], r[9], r[10],
                   r[11], r[12], r[13], _date_or_none(r[14]), r[15], r[16], r[17],
-                  _date_or_none(r[18]), _date_or_none(r[19]), r[20], bool(r[21]))
+                  _date_or_none(r[18]), _date_or_none(r[19]), r[20], bool(r[21]), r[22])
 
 
 def _rows(s: Session, where: str, params: dict, order: str = "a.applied_on, a.id",

@@ -166,7 +166,8 @@ def todo_list(s: Session, area_id: int, as_of: dt.date, limit: int = 1000) -> To
                                   f"（{deadline}）", deadline, True))
     for f in overdue_paperwork(s, as_of, area_id)[:limit]:
         a = f.aid
-        items.append(TodoItem("aid_paperwork", "aid", a.id, a.household_id, a.name,
+        who = f"{a.household_number} {a.name}" if a.household_number else a.name
+        items.append(TodoItem("aid_paperwork", "aid", a.id, a.household_id, who,
                               a.village_name, f"临时救助 {a.id} 已先行发放，材料应于 "
                               f"{f.deadline} 前补齐", f.deadline, True))
     far = dt.date.max

@@ -206,6 +206,13 @@ def test_urgent_case_paid_first_then_overdue_after_its_deadline(db, city, places
         elsewhere = s.scalars(select(Area.id).where(Area.level == "township",
                                                     Area.id != places[1])).first()
         assert A.overdue_paperwork(s, dt.date(2026, 11, 28), area_id=elsewhere) == []
+        # the to-do list's 户 column names the household by number and the payee, as for cases
+        from assistcase.services.todo import todo_list
+        number, head = s.execute(select(Household.number, Household.head_name)
+                                 .where(Household.id == v.household_id)).one()
+        [item] = [i for i in todo_list(s, places[1], dt.date(2026, 11, 28)).items
+                  if i.kind == "aid_paperwork"]
+        assert item.who == f"{number} {v.name}" and item.who.startswith(number)
     A.update_paperwork(db, ACTOR, aid, ["临时救助申请书", "火灾事故认定书"],
                        completed_on=dt.date(2026, 12, 1))
     with db.read() as s:

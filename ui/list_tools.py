@@ -83,6 +83,24 @@ class ListTools(QObject):
         state = QSettings().value(f"lists/{self.key}/header")
         if state is not None:
             self.view.horizontalHeader().restoreState(state)
+            self._fit_contents()
+
+    def _fit_contents(self) -> None:
+        """Widths saved while a list was empty (sized to the headers alone) would cut the rows
+        it shows later ("202…" for a month): a restored column is widened to what its shown
+        rows need, never narrowed."""
+        header = self.view.horizontalHeader()
+        model = self.view.model()
+        if model is None or model.rowCount() == 0:
+            return
+        for c in range(model.columnCount()):
+            if header.isSectionHidden(c) or \
+                    header.sectionResizeMode(c) != header.ResizeMode.Interactive or \
+                    (header.stretchLastSection() and c == model.columnCount() - 1):
+                continue
+            need = self.view.sizeHintForColumn(c)
+            if header.sectionSize(c) < need:
+                header.resizeSection(c, need)
 
     def save(self) -> None:
         QSettings().setValue(f"lists/{self.key}/header",

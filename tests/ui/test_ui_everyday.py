@@ -229,3 +229,37 @@ def test_aid_documents_checklist_speaks_english_in_english(qtbot, qapp):
     assert "fire report" in texts and not any("\u4e00" <= ch <= "\u9fff" for t in texts for ch in t)
     assert _checked(docs) == ["火灾事故认定书"]  # stored as the document's Chinese name
     assert docs.item(0).checkState() == Qt.CheckState.Unchecked
+
+
+def test_widths_saved_while_a_list_was_empty_do_not_cut_its_rows_later(qtbot):
+    """The rosters list showed "202…" for its month and "1,146,864.…" for its total at
+    1366×768: the widths restored were saved when the list was still empty (sized to the
+    headers). A restored column is widened to what its rows need, never narrowed."""
+    from PySide6.QtWidgets import QTableWidget, QTableWidgetItem
+
+    from ui.list_tools import ListTools
+
+    def table(rows):
+        t = QTableWidget(len(rows), 2)
+        t.setHorizontalHeaderLabels(["月份", "合计（元）"])
+        for r, cells in enumerate(rows):
+            for c, text in enumerate(cells):
+                t.setItem(r, c, QTableWidgetItem(text))
+        t.resizeColumnsToContents()
+        qtbot.addWidget(t)
+        return t
+
+    empty = table([])
+    ListTools(empty, "widths-test").save()
+    saved = [empty.horizontalHeader().sectionSize(c) for c in range(2)]
+    full = table([("2026-11", "1,146,864.00")])
+    need = [full.sizeHintForColumn(c) for c in range(2)]
+    assert all(s < n for s, n in zip(saved, need)), (saved, need)  # the case of the defect
+    tools = ListTools(full, "widths-test")
+    assert all(full.horizontalHeader().sectionSize(c) >= need[c] for c in range(2))
+    # a column the user made wider stays wider
+    full.horizontalHeader().resizeSection(0, need[0] + 80)
+    tools.save()
+    again = table([("2026-11", "1,146,864.00")])
+    ListTools(again, "widths-test")
+    assert again.horizontalHeader().sectionSize(0) == need[0] + 80

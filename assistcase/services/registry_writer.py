@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import logging
 from dataclasses import fields
 from typing import Any, Iterable, Iterator
 
@@ -33,6 +34,8 @@ from sqlalchemy.orm import Session
 from ..models import Household, Person, PersonSearchKey
 from ..models.base import utcnow
 from ..rules.searchkeys import full_pinyin, name_keys
+
+log = logging.getLogger(__name__)
 
 # --- derived values (both paths) ----------------------------------------------------------
 
@@ -220,11 +223,19 @@ def triggers_bypassed(conn: Connection, names: Iterable[str]) -> Iterator[bool]:
         conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
     try:
         yield True
-    finally:
+    except BaseException:
         # Re-created even when the block fails: an error that is caught and the transaction
-        # committed anyway must not leave the registry without them.
+        # committed anyway must not leave the registry without them. When the transaction is
+        # already rolled back (a cancel), the rollback has restored them and re-creating fails:
+        # that failure must not hide the error.
         for _, sql in rows:
-            conn.exec_driver_sql(sql)
+            try:
+                conn.exec_driver_sql(sql)
+            except Exception:
+                log.debug("trigger not re-created after an error", exc_info=True)
+        raise
+    for _, sql in rows:
+        conn.exec_driver_sql(sql)
 
 
 class BulkWriter:
@@ -357,8 +368,21 @@ class BulkWriter:
         self.conn.execute(text(f"CREATE TEMPORARY TABLE {_NAME_KEYS_TABLE} ("
                                "name VARCHAR(64) NOT NULL, key VARCHAR(128) NOT NULL,"
                                " PRIMARY KEY (name, key))"))
-        self._stack.callback(self.conn.execute, text(f"DROP TABLE {_NAME_KEYS_TABLE}"))
+        self._stack.push(self._drop_name_keys)
         return self
+
+    def _drop_name_keys(self, exc_type, exc, tb) -> bool:
+        """Drop the temporary table. After an error the transaction may already be gone
+        (a cancel interrupts SQLite and rolls back, taking the table with it; PostgreSQL
+        refuses every statement in an aborted transaction): the drop's own failure must not
+        replace the error the user should see."""
+        try:
+            self.conn.execute(text(f"DROP TABLE IF EXISTS {_NAME_KEYS_TABLE}"))
+        except Exception:
+            if exc_type is None:
+                raise
+            log.debug("temporary table not dropped after %s", exc_type.__name__, exc_info=True)
+        return False
 
     def __exit__(self, exc_type, exc, tb) -> None:
         # the error, if any, goes into the stack: what runs only after success is skipped

@@ -181,3 +181,36 @@ def test_bulk_memberships_are_the_triggers_and_the_trigger_fires_again_after(db,
             "SELECT COUNT(*) FROM household_memberships AS m JOIN persons AS p"
             " ON p.id = m.person_id WHERE p.id_number = :n"), {"n": person}).scalar()
     assert opened == 1
+
+
+def test_an_error_inside_the_bulk_writer_is_the_error_raised(db):
+    """When the transaction is already gone (a cancel interrupts SQLite and rolls it back;
+    PostgreSQL refuses every statement of an aborted transaction), the bulk writer's clean-up
+    (the temporary table, the bypassed triggers) must not replace the error: it used to
+    surface as "no such table registry_writer_name_keys"."""
+    from sqlalchemy import text
+
+    from assistcase.services.registry_writer import BulkWriter
+
+    class Original(Exception):
+        pass
+
+    with db.engine.connect() as conn:
+        conn.begin()
+        with pytest.raises(Original):
+            with BulkWriter(conn):
+                if conn.dialect.name == "sqlite":
+                    conn.exec_driver_sql("ROLLBACK")   # as an interrupt does
+                else:
+                    with pytest.raises(Exception):
+                        conn.exec_driver_sql("SELECT 1 / 0")
+                raise Original()
+        conn.rollback()
+        # the connection is usable and the triggers are still there
+        conn.begin()
+        assert conn.execute(text("SELECT COUNT(*) FROM persons")).scalar() >= 0
+        if conn.dialect.name == "sqlite":
+            names = {r[0] for r in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+            assert set(MEMBERSHIP_TRIGGERS) <= names
+        conn.rollback()

@@ -112,14 +112,43 @@ def _error(title: str, exc: AssistCaseError, lang: str) -> None:
     QMessageBox.critical(None, title, exc.message("zh" if lang == "zh_CN" else "en"))
 
 
-def _open(path: str | None, lang: str, read_only: bool = False):
+def _open(path: str | None, lang: str, read_only: bool = False,
+          args: argparse.Namespace | None = None):
     """Open (and upgrade) the database, or explain in a dialog why not and return None.
-    Read-only: SQLite refuses every write on its connections, and it is never upgraded."""
-    from assistcase.db import open_database
+    Read-only: SQLite refuses every write on its connections, and it is never upgraded.
+    An encrypted file with no key in the environment asks for a password (UnlockDialog);
+    the name and password that opened it are kept in ``args`` to sign in with."""
+    from PySide6.QtWidgets import QDialog
+
+    from assistcase.config import resolve_db_url
+    from assistcase.db import open_database, sqlite_file
+    from assistcase.errors import DatabaseLockedError
 
     title = QCoreApplication.translate("app", "Cannot open the database")
     try:
         return open_database(path, read_only=read_only)
+    except DatabaseLockedError as exc:
+        if args is not None and args.user and args.password_stdin:
+            # the command line's name and password unlock it and then sign in
+            from assistcase.security.unlock import key_for
+
+            args.stdin_password = sys.stdin.readline().rstrip("\r\n")
+            try:
+                return open_database(path, read_only=read_only, key=key_for(
+                    sqlite_file(resolve_db_url(path)), slot=args.user,
+                    password=args.stdin_password))
+            except AssistCaseError as again:
+                print(f"error: {again.message_en}", file=sys.stderr)
+                return None
+        from .signin import UnlockDialog
+
+        dialog = UnlockDialog(str(sqlite_file(resolve_db_url(path)) or exc.message_en),
+                              (args.user or "") if args is not None else "")
+        if dialog.exec() != QDialog.DialogCode.Accepted or dialog.db is None:
+            return None
+        if args is not None and dialog.credentials is not None:
+            args.unlock_credentials = dialog.credentials
+        return dialog.db
     except AssistCaseError as exc:  # the core names the file and the cause in both languages
         _error(title, exc, lang)
         print(f"error: {exc.message_en}", file=sys.stderr)
@@ -136,11 +165,21 @@ def sign_in(db, args: argparse.Namespace):
     from .signin import FirstAdministratorDialog, SignInDialog
 
     if args.user and args.password_stdin:
+        password = getattr(args, "stdin_password", None)   # read already to unlock the file
+        args.stdin_password = None
         try:
-            return auth.sign_in(db, args.user, sys.stdin.readline().rstrip("\r\n"))
+            return auth.sign_in(db, args.user, password if password is not None
+                                else sys.stdin.readline().rstrip("\r\n"))
         except AssistCaseError as exc:
             print(f"error: {exc.message_en}", file=sys.stderr)
             return None
+    unlocked = getattr(args, "unlock_credentials", None)
+    args.unlock_credentials = None  # typed once: used for the first sign-in only
+    if unlocked is not None:
+        try:   # the key slot's holder is usually also a user with the same password
+            return auth.sign_in(db, *unlocked)
+        except AssistCaseError:
+            pass   # another name or password for the app: the sign-in window asks
     if auth.needs_first_administrator(db):
         first = FirstAdministratorDialog(db)
         return first.identity if first.exec() == QDialog.DialogCode.Accepted else None
@@ -265,7 +304,7 @@ def main(argv: list[str] | None = None) -> int:
     from assistcase.core import Core
     from assistcase.services.auth import is_blank_database
 
-    db = _open(args.db, args.lang, args.read_only)
+    db = _open(args.db, args.lang, args.read_only, args)
     if db is None:
         return 2
     core = Core(db, None, args.read_only)  # the actor is the identity signed in below

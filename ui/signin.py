@@ -115,6 +115,58 @@ class SignInDialog(QDialog):
         return True
 
 
+class UnlockDialog(QDialog):
+    """An encrypted database (加密数据库, issue 19) is opened with the password of a user who
+    holds a key slot, or with the recovery key printed at set-up. The same name and password
+    then sign the user in, so they are typed once."""
+
+    def __init__(self, path: str, username: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.path = path
+        self.db = None
+        self.credentials: tuple[str, str] | None = None
+        self.setWindowTitle(self.tr("Unlock the database — AssistCase"))
+        self.username = QLineEdit(username)
+        self.username.setObjectName("username")
+        self.password = _password_field()
+        self.password.setObjectName("password")
+        self.recovery = QLineEdit()
+        self.recovery.setObjectName("recovery")
+        self.recovery.setPlaceholderText(self.tr("only if no password opens it"))
+        self.message = QLabel()
+        self.message.setObjectName("message")
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow(self.tr("User name"), self.username)
+        form.addRow(self.tr("Password"), self.password)
+        form.addRow(self.tr("Recovery key"), self.recovery)
+        _form_layout(self, form, self.try_unlock,
+                     self.tr("The database %1 is encrypted. Unlock it with your password."
+                             ).replace("%1", path))
+        (self.password if username else self.username).setFocus()
+
+    def try_unlock(self) -> bool:
+        from assistcase.db import open_database
+        from assistcase.security.unlock import key_for
+
+        name, password = self.username.text().strip(), self.password.text()
+        recovery = self.recovery.text().strip()
+        try:
+            if recovery:
+                key = key_for(self.path, recovery_key=recovery)
+            else:
+                key = key_for(self.path, slot=name, password=password)
+            self.db = open_database(self.path, key=key)
+        except AssistCaseError as e:
+            self.message.setText(_message(e))
+            self.password.clear()
+            return False
+        self.credentials = None if recovery else (name, password)
+        self.accept()
+        return True
+
+
 class FirstAdministratorDialog(QDialog):
     """A new database asks for its first administrator (首个管理员)."""
 

@@ -1,9 +1,10 @@
 """Where the data key of an encrypted database comes from when it is opened.
 
-Sign-in (issue 13) will call :func:`key_for` with the user's name and password; until then the
-command line passes ``--password`` / ``--recovery-key`` or asks on the terminal, and the
-window reads the environment (``ASSISTCASE_PASSWORD`` with the slot ``ASSISTCASE_USER`` or
-the login name, or ``ASSISTCASE_RECOVERY_KEY``).
+The window's unlock dialog (``ui.signin.UnlockDialog``) calls :func:`key_for` with the name
+and password typed (then signs in with them); the command line passes ``--password`` /
+``--recovery-key`` or asks on the terminal; both also read the environment
+(``ASSISTCASE_PASSWORD`` with the slot ``ASSISTCASE_USER`` or the login name, or
+``ASSISTCASE_RECOVERY_KEY``).
 """
 
 from __future__ import annotations

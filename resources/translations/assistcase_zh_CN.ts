@@ -4442,6 +4442,33 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     </message>
 </context>
 <context>
+    <name>UnlockDialog</name>
+    <message>
+        <source>Unlock the database — AssistCase</source>
+        <translation>解锁数据库 — 社会救助个案管理</translation>
+    </message>
+    <message>
+        <source>only if no password opens it</source>
+        <translation>仅在密码无法打开时填写</translation>
+    </message>
+    <message>
+        <source>User name</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Recovery key</source>
+        <translation>恢复密钥</translation>
+    </message>
+    <message>
+        <source>The database %1 is encrypted. Unlock it with your password.</source>
+        <translation>数据库 %1 已加密，请输入您的密码解锁。</translation>
+    </message>
+</context>
+<context>
     <name>UsersPage</name>
     <message>
         <source>User</source>

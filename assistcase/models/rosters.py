@@ -42,6 +42,9 @@ def _in(column: str, values: tuple[str, ...]) -> str:
     return f"{column} IN ({', '.join(repr(v) for v in values)})"
 
 
+# Sums of many lines' fen: beyond a 32-bit integer at city scale.
+MONEY_TOTAL = Integer().with_variant(BigInteger, "postgresql")
+
 class Roster(Base):
     """One payment run. ``month`` is the first day of the month paid; ``residence_class`` NULL
     means urban and rural together. Counts and the total are kept by the services."""
@@ -75,7 +78,9 @@ class Roster(Base):
     line_count: Mapped[int] = mapped_column(Integer, default=0)
     household_count: Mapped[int] = mapped_column(Integer, default=0)
     person_count: Mapped[int] = mapped_column(Integer, default=0)
-    total_fen: Mapped[int] = mapped_column(Integer, default=0)
+    # a city's roster passes 2^31 fen (21.5 million yuan): 64-bit on PostgreSQL (migration
+    # 0022); SQLite's INTEGER is 64-bit already
+    total_fen: Mapped[int] = mapped_column(MONEY_TOTAL, default=0)
     note: Mapped[str] = mapped_column(Text, default="")
     built_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     built_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
@@ -224,8 +229,8 @@ class BankReturn(Base):
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     paid_count: Mapped[int] = mapped_column(Integer, default=0)
     failed_count: Mapped[int] = mapped_column(Integer, default=0)
-    paid_fen: Mapped[int] = mapped_column(Integer, default=0)
-    failed_fen: Mapped[int] = mapped_column(Integer, default=0)
+    paid_fen: Mapped[int] = mapped_column(MONEY_TOTAL, default=0)
+    failed_fen: Mapped[int] = mapped_column(MONEY_TOTAL, default=0)
     imported_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
     imported_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 

@@ -168,6 +168,23 @@ def test_a_draft_can_be_amended_and_the_totals_follow(db, city):
     assert "收入核减" in notes
 
 
+def test_a_total_beyond_32_bits_is_kept_to_the_fen(db, city):
+    """A city's monthly roster pays some 13.6 billion fen, more than a 32-bit integer holds:
+    PostgreSQL refused the build's totals ("integer out of range") until migration 0022."""
+    rid = R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(city["county"], NOV)).roster_id
+    got = lines(db, rid)
+    big = 1_900_000_000   # 19 million yuan on each of 12 lines of the draft
+    with db.begin() as s:
+        s.execute(text("UPDATE roster_lines SET base_fen = :b, amount_fen = :b WHERE id IN"
+                       " (SELECT id FROM roster_lines WHERE roster_id = :r ORDER BY id LIMIT 12)"),
+                  {"b": big, "r": rid})
+    first = lines(db, rid)[0]
+    R.amend_line(db, "reviewer", first.id, first.base_fen + 1, "核对")   # the totals again
+    expected = 12 * big + 1 + sum(l.amount_fen for l in got[12:])
+    with db.read() as s:
+        assert R.roster_view(s, rid).total_fen == expected > 2**31
+
+
 def test_adjustments_enter_the_next_roster_exactly_once(db, city):
     nov = approved(db, R.MonthlyRosterInput(city["county"], NOV))
     first, second = lines(db, nov)[:2]

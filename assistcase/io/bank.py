@@ -66,7 +66,7 @@ from ..services.care import (CASH_SQL, INSTITUTION_JOIN, InstitutionPayment,
                              institution_cash_lines, institution_payments)
 from ..services.rosters import PaymentOutcome, ReturnsResult
 from ..rules.money import parse_yuan, yuan, yuan_decimal
-from .tables import ImportFileError, open_table
+from .tables import ImportFileError, cyclic_gc_paused, open_table
 from ..services.auth import audit_export, requires
 
 __all__ = ["BANK_COLUMNS", "BANK_SHEET", "CASH_SHEET", "INSTITUTION_SHEET", "SUMMARY_SHEET",
@@ -497,6 +497,7 @@ def _row_target(ref_text: str, roster_id: int, lines: dict[int, tuple],
 
 
 @requires("roster.build", roster="roster_id")
+@cyclic_gc_paused()
 def import_bank_returns(db: Database, actor: str | int, roster_id: int,
                         path: str | os.PathLike[str], progress: ProgressFn | None = None,
                         cancel: CancelToken | None = None) -> ReturnsResult:

@@ -66,7 +66,7 @@ from ..services.care import (CASH_SQL, INSTITUTION_JOIN, InstitutionPayment,
                              institution_cash_lines, institution_payments)
 from ..services.rosters import PaymentOutcome, ReturnsResult
 from ..rules.money import parse_yuan, yuan, yuan_decimal
-from .tables import ImportFileError, open_table
+from .tables import ImportFileError, cyclic_gc_paused, open_table
 from ..services.auth import audit_export, requires
 
 __all__ = ["BANK_COLUMNS", "BANK_SHEET", "CASH_SHEET", "INSTITUTION_SHEET", "SUMMARY_SHEET",
@@ -432,6 +432,26 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+_NO_MATCH = object()  # equal to no cell
+
+
+def _expected_cells(roster_id: int,
+                    lines: dict[int, tuple]) -> dict[str, tuple[int, int, Any, Any, Any, int]]:
+    """For the fast path of :func:`import_bank_returns`: each line's 业务编号 as the bank
+    file writes it → (seq, line id, name, ID number, account, amount in fen) as cells that
+    pass the row's checks when equal to them. A value the checks would not accept as read
+    (surrounding spaces, lower-case letters, empty) is :data:`_NO_MATCH`, so such a row
+    always takes the full path."""
+    def same(value: str, norm: str) -> Any:
+        return value if value and value == norm else _NO_MATCH
+
+    return {bank_reference(roster_id, seq): (
+                seq, line_id, same(payee, payee.strip()),
+                same(id_number, id_number.strip().upper()),
+                same(account, account.strip().upper()), amount_fen)
+            for seq, (line_id, payee, id_number, account, amount_fen) in lines.items()}
+
+
 def _row_target(ref_text: str, roster_id: int, lines: dict[int, tuple],
                 institutions: dict[int, InstitutionPayment], seen: dict[tuple[str, int], int],
                 number: int,
@@ -467,7 +487,7 @@ def _row_target(ref_text: str, roster_id: int, lines: dict[int, tuple],
         paid = [ln for ln in p.lines.values() if ln.amount_fen > 0]
         target = ([ln.line_id for ln in paid], p.account_name, "", p.account_number,
                   sum(ln.amount_fen for ln in paid))
-    key = ("line", ref[1]) if ref is not None else ("institution", iref[1])
+    key = ref[1] if ref is not None else ("institution", iref[1])
     if key in seen:
         problem(f"{ref_text} appears again (first in row {seen[key]})",
                 f"{ref_text} 重复出现（首次在第 {seen[key]} 行）")
@@ -477,6 +497,7 @@ def _row_target(ref_text: str, roster_id: int, lines: dict[int, tuple],
 
 
 @requires("roster.build", roster="roster_id")
+@cyclic_gc_paused()
 def import_bank_returns(db: Database, actor: str | int, roster_id: int,
                         path: str | os.PathLike[str], progress: ProgressFn | None = None,
                         cancel: CancelToken | None = None) -> ReturnsResult:
@@ -507,7 +528,7 @@ def import_bank_returns(db: Database, actor: str | int, roster_id: int,
         problems.append(FieldError(where, f"{where}: {en}", f"{where_zh}：{zh}"))
 
     outcomes: list[PaymentOutcome] = []
-    seen: dict[tuple[str, int], int] = {}  # line (seq) or institution (id) → file row
+    seen: dict[Any, int] = {}  # line (seq) or ("institution", id) → file row
     with open_table(path) as table:
         rows = table.rows(table.sheet_names()[0])
         header = _find_header(rows)
@@ -530,11 +551,13 @@ def import_bank_returns(db: Database, actor: str | int, roster_id: int,
             # objects for 179,224 rows).
             lines = {r[0]: tuple(r[1:]) for r in s.connection().exec_driver_sql(
                 "SELECT seq, id, payee_name, id_number, account_number, amount_fen"
-                " FROM roster_lines WHERE roster_id = ?", (roster_id,))}
+                " FROM roster_lines WHERE roster_id = ?", (roster_id,)).fetchall()}
             institutions = institution_payments(s, roster_id)
+        by_reference = _expected_cells(roster_id, lines)
         # Amounts and results repeat from row to row: each distinct cell is parsed once.
         fen_of: dict[Any, int | None] = {}
         result_of: dict[str, str] = {}
+        outcome_of: dict[str, str] = {}  # a result cell as read → paid / failed
         width = max(cols.values()) + 1
         pad = (None,) * width
         i_ref, i_name, i_amount, i_result = (cols["reference"], cols["name"], cols["amount"],
@@ -548,6 +571,25 @@ def import_bank_returns(db: Database, actor: str | int, roster_id: int,
                        f"row {number:,} 第 {number:,} 行")
             if len(row) < width:
                 row = row + pad[:width - len(row)]
+            # Most rows are exactly as the bank file was written: their cells equal the
+            # line's expected values, so every check below passes and is not run cell by
+            # cell. Any other row (and every first-seen amount or result text) takes the
+            # full path, which gives the messages.
+            exp = by_reference.get(row[i_ref])
+            if exp is not None:
+                seq, line_id, payee, id_number, account, amount_fen = exp
+                if (seq not in seen and row[i_name] == payee
+                        and (i_id is None or row[i_id] == id_number)
+                        and (i_account is None or row[i_account] == account)
+                        and fen_of.get(row[i_amount], _NO_MATCH) == amount_fen):
+                    outcome = outcome_of.get(row[i_result])
+                    if outcome is not None:
+                        reason = "" if i_reason is None else _cell_text(row[i_reason])
+                        if reason or outcome == "paid":
+                            seen[seq] = number
+                            outcomes.append(PaymentOutcome(line_id, outcome, reason,
+                                                           where=f"{name} row {number}"))
+                            continue
             ref_text = _cell_text(row[i_ref])
             if ref_text == "" and all(_cell_text(row[i]) == "" for i in cols.values()):
                 continue
@@ -595,6 +637,8 @@ def import_bank_returns(db: Database, actor: str | int, roster_id: int,
                 result = result_of[result_text] = _norm_header(result_text)
             outcome = ("paid" if result in _PAID else
                        "failed" if result in _FAILED else None)
+            if outcome is not None and type(row[i_result]) is str:
+                outcome_of[row[i_result]] = outcome
             if outcome is None:
                 problem(number, heading["result"],
                         f"{result_text!r} is not a result: use 成功 or 失败",

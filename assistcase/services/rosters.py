@@ -20,7 +20,7 @@ import dataclasses
 import datetime as dt
 import sqlite3
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, NamedTuple
 
 from sqlalchemy import insert, select, text
 from sqlalchemy.exc import OperationalError
@@ -1202,10 +1202,9 @@ def pending_carryovers(s: Session, category: str | None = None) -> list[PendingI
 # --- bank results -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class PaymentOutcome:
+class PaymentOutcome(NamedTuple):
     """The bank's result for one line, as read from its return file (``where`` names the
-    file and row for messages)."""
+    file and row for messages). A named tuple: a city's file makes 179,224 of them."""
 
     line_id: int
     outcome: str          # paid / failed

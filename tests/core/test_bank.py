@@ -427,3 +427,34 @@ def test_institutional_care_is_paid_to_the_institution_as_the_roster_prints_it(d
         failed = set(s.scalars(text("SELECT line_id FROM payment_results"
                                     " WHERE outcome = 'failed'")))
     assert failed == {l.id for l in paid_in}
+
+
+def test_cells_the_checks_accept_but_not_as_written_are_still_accepted(db, county, out):
+    """Most rows are checked by comparing them to the line as the bank file wrote it (issue
+    20); a cell that differs only as the checks allow (spaces, a lower-case reference or
+    ID) goes through the full checks and is accepted as before, and one that differs is
+    still refused."""
+    nov = monthly(db, county, NOV)
+    bank = out / "bank.xlsx"
+    B.write_bank_xlsx(db, nov, bank)
+    ret = out / "return.xlsx"
+    n = B.write_bank_return_template(bank, ret, others="成功")
+    wb = openpyxl.load_workbook(ret)
+    ws = wb.active
+    ws.cell(2, 2).value = f"  {ws.cell(2, 2).value} "           # the name with spaces
+    ws.cell(3, 1).value = ws.cell(3, 1).value.lower()            # r12-000002
+    ws.cell(4, 3).value = f" {ws.cell(4, 3).value.lower()} "     # ID number, spaces
+    ws.cell(5, 4).value = f"{ws.cell(5, 4).value}  "             # account, spaces
+    ws.cell(6, 6).value = " 成功 "                               # the result, spaces
+    wb.save(ret)
+    result = B.import_bank_returns(db, ACTOR, nov, ret)
+    assert (result.paid, result.failed) == (n, 0)
+    assert sql_one(db, "SELECT COUNT(*) FROM payment_results WHERE outcome = 'paid'")[0] == n
+
+    ws.cell(7, 3).value = ws.cell(7, 3).value[:-1] + ("0" if ws.cell(7, 3).value[-1] != "0"
+                                                      else "1")
+    ret2 = out / "return2.xlsx"
+    wb.save(ret2)
+    with pytest.raises(ValidationError) as err:
+        B.import_bank_returns(db, ACTOR, nov, ret2)
+    assert [e.field for e in err.value.errors] == ["return2.xlsx row 7 column 身份证号"]

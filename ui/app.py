@@ -126,6 +126,13 @@ def _open(path: str | None, lang: str, read_only: bool = False):
     return None
 
 
+def _load_window_modules() -> None:
+    """Import the main window and the modules of its first page while the sign-in window
+    waits for the password (not beside the password check: argon2's four lanes already
+    take both cores of a township laptop)."""
+    from . import backup_dialog, main_window, todo_page  # noqa: F401
+
+
 def sign_in(db, args: argparse.Namespace):
     """The signed-in identity, or None when the user gives up: the first administrator of a
     new database, else the sign-in window (or ``--user`` with ``--password-stdin``)."""
@@ -145,6 +152,7 @@ def sign_in(db, args: argparse.Namespace):
         first = FirstAdministratorDialog(db)
         return first.identity if first.exec() == QDialog.DialogCode.Accepted else None
     dialog = SignInDialog(db, args.user or "")
+    QTimer.singleShot(0, _load_window_modules)  # while the user types
     return dialog.identity if dialog.exec() == QDialog.DialogCode.Accepted else None
 
 

@@ -18,6 +18,7 @@ from assistcase.db import Database
 from assistcase.errors import AssistCaseError
 from assistcase.services import backups as bk
 
+from .ops import after_first_paint
 from .tasks import BackgroundTask
 
 
@@ -171,8 +172,10 @@ class BackupDialog(QDialog):
 
 def attach(window, db: Database, read_only: bool = False) -> QAction:
     """Give ``window`` a "Backups and restore…" action (Ctrl+Shift+B; a menu bar may list it)
-    and start the day's first backup in the background. A restore closes the window: the
-    pages' caches belong to the replaced database."""
+    and make the day's first backup in the background once the window is on screen (the main
+    window's ``first_shown``, else its first paint): copying and checking a city's database
+    must not hold back the first window. A restore closes the window: the pages' caches
+    belong to the replaced database."""
     action = QAction(QCoreApplication.translate("BackupDialog", "Backups and restore…"), window)
     action.setObjectName("backupsAction")
     action.setShortcut(QKeySequence("Ctrl+Shift+B"))
@@ -192,7 +195,12 @@ def attach(window, db: Database, read_only: bool = False) -> QAction:
                               show_progress=False)
         task.failed.connect(lambda exc, tb: _daily_failed(window, exc))
         QCoreApplication.instance().aboutToQuit.connect(task.wait)
-        window._daily_backup = task.start()
+        window._daily_backup = task
+        first_shown = getattr(window, "first_shown", None)
+        if first_shown is not None:
+            first_shown.connect(lambda: task.start())
+        else:
+            after_first_paint(window, lambda: task.start())
     return action
 
 

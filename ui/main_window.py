@@ -15,7 +15,7 @@ from assistcase.db import Database
 from assistcase.services.auth import Identity, signin_policy
 
 from .navigation import PAGES
-from .ops import as_core
+from .ops import after_first_paint, as_core
 from .signin import ChangePasswordDialog, IdleLock, allowed
 
 
@@ -32,6 +32,9 @@ class MainWindow(QMainWindow):
     lock's time (default: the database's ``idle_lock_minutes`` policy; 0: none)."""
 
     sign_out_requested = Signal()  # the app signs in again; nothing connected: close
+    # the page the window opens on has painted with its first rows (or its empty list, or
+    # its error): what the user waited for at start; the day's backup starts after it
+    first_shown = Signal()
 
     def __init__(self, core: Core | Database, actor=None, read_only: bool = False,
                  parent: QWidget | None = None, idle_lock_msec: int | None = None):
@@ -112,6 +115,21 @@ class MainWindow(QMainWindow):
         # a caseworker's day starts with what is due; who has no to-do list, with the first page
         self.show_page("todo" if any(e.key == "todo" for e in self.entries)
                        else self.entries[0].key)
+        self._watch_first_page()
+
+    def _watch_first_page(self) -> None:
+        """``first_shown`` once the opening page's list has painted with its first rows (a
+        page tells by ``first_rows_shown``); a page without a list, at its first paint."""
+        page = self.stack.currentWidget()
+        view = getattr(page, "table", None)
+        ready = getattr(page, "first_rows_shown", None)
+        if view is None or ready is None:
+            after_first_paint(self, self.first_shown.emit)
+            return
+        after_first_paint(view.viewport(), self.first_shown.emit, ready)
+        loaded = getattr(page, "loaded", None)  # an empty list may paint nothing new
+        if loaded is not None:
+            loaded.connect(view.viewport().update)
 
     def _fit_navigation(self) -> None:
         """As wide as its longest title (English titles are longer than Chinese ones), or

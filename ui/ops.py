@@ -9,6 +9,8 @@ with progress, cancel and error display, and the change broadcast pages refresh 
   failure in the error dialog (ui/crash.py) unless the caller handles it.
 - :class:`Page` is the base of the main window's pages: the façade, read-only, one op at a time
   (``task`` / ``task_finished``), refresh on a broadcast, saved splitter and header state.
+- :func:`after_first_paint` runs a call once a widget has painted (and shows what it should):
+  work that can wait, such as the day's backup, starts after the first window is on screen.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ import traceback
 import weakref
 from typing import Any, Callable
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSettings, Signal
+from PySide6.QtCore import (QByteArray, QCoreApplication, QEvent, QObject, QSettings, QTimer,
+                            Signal)
 from PySide6.QtWidgets import QHeaderView, QSplitter, QWidget
 
 from assistcase.core import Core
@@ -184,6 +187,30 @@ class Op(QObject):
         self.outcome = outcome
         self.task.deleteLater()
         self.finished.emit(outcome)
+
+
+class _AfterFirstPaint(QObject):
+    def __init__(self, widget: QWidget, fn: Callable[[], None], ready: Callable[[], bool]):
+        super().__init__(widget)
+        self._fn: Callable[[], None] | None = fn
+        self._ready = ready
+        widget.installEventFilter(self)
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if (event.type() == QEvent.Type.Paint and self._fn is not None
+                and obj.isVisible() and self._ready()):
+            fn, self._fn = self._fn, None
+            obj.removeEventFilter(self)
+            QTimer.singleShot(0, self, fn)  # after this paint has finished, not inside it
+        return False
+
+
+def after_first_paint(widget: QWidget, fn: Callable[[], None],
+                      ready: Callable[[], bool] = lambda: True) -> None:
+    """Call ``fn`` once, from the event loop, after the first paint of ``widget`` at which
+    ``ready()`` holds (e.g. a list has its first rows, not "Loading…"). Whoever makes
+    ``ready`` true without a repaint (an empty list loaded) calls ``widget.update()``."""
+    _AfterFirstPaint(widget, fn, ready)
 
 
 class Page(QWidget):

@@ -151,6 +151,12 @@ class RegistryPage(Page):
         if self.model.rowCount() and not self.table.selectionModel().hasSelection():
             self.table.selectRow(0)
 
+    def first_rows_shown(self) -> bool:
+        """Whether the list has its first row's data (or matches nobody): asked during a paint,
+        it reads the row the view is about to draw."""
+        model = self.model
+        return model.rowCount() == 0 or model.data(model.index(0, 0)) is not None
+
     def _show_count(self, n: int) -> None:
         self.count.setText(self.tr("{n} households").format(n=f"{n:,}"))
 

@@ -23,58 +23,30 @@ from pathlib import Path
 from typing import Any, Callable
 
 from PySide6.QtCore import QLocale, QSettings, Qt, QUrl
-from PySide6.QtGui import QBrush, QColor, QDesktopServices, QFont
+from PySide6.QtGui import QDesktopServices, QFont
 from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDateEdit, QDialog,
                                QDialogButtonBox, QFileDialog, QFormLayout, QFrame, QHBoxLayout,
                                QHeaderView, QInputDialog, QLabel, QLineEdit, QMessageBox,
                                QPushButton, QSplitter, QStackedWidget, QTableView,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QVBoxLayout, QWidget)
 
 from assistcase.core import Core
 from assistcase.db import Database
-from assistcase.errors import AssistCaseError, ValidationError
+from assistcase.errors import AssistCaseError
 from assistcase.services import rosters as R
 
 from .signin import allowed
 from .labels import fen_to_yuan_text, yuan_text_to_fen
 from .ops import Change, Op, Page
 from .roster_lines_model import RosterLinesModel
-from .widgets import ERROR_STYLE, pydate as _pydate, qdate as _qdate
+from .widgets import (ERROR_STYLE, error_text, pydate as _pydate, qdate as _qdate,  # noqa: F401
+                      read_only_table, table_item)
 
 STATUS_COLOURS = {"draft": "#5F6368", "reviewed": "#8A6D00", "approved": "#1B7F3B"}
 
 
-def _item(value: Any, align_right: bool = False, colour: str | None = None,
-          data: Any = None) -> QTableWidgetItem:
-    item = QTableWidgetItem("" if value is None else str(value))
-    item.setFlags(Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled)
-    if align_right:
-        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-    if colour:
-        item.setForeground(QBrush(QColor(colour)))
-    if data is not None:
-        item.setData(Qt.ItemDataRole.UserRole, data)
-    return item
-
-
-def _table(headers: list[str]) -> QTableWidget:
-    t = QTableWidget(0, len(headers))
-    t.setHorizontalHeaderLabels(headers)
-    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    t.verticalHeader().setVisible(False)
-    t.setAlternatingRowColors(True)
-    return t
-
-
-def error_text(e: BaseException, lang: str) -> str:
-    """The core's message in the user's language (every problem of a validation error)."""
-    if isinstance(e, ValidationError):
-        return "\n".join(x.message(lang) for x in e.errors)
-    if isinstance(e, AssistCaseError):
-        return e.message(lang)
-    return str(e) or type(e).__name__
+# the shared helpers under the names this page and its neighbours have always used
+_item, _table = table_item, read_only_table
 
 
 class NewRosterDialog(QDialog):

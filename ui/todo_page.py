@@ -20,16 +20,19 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout
                                QHeaderView, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout,
                                QWidget)
 
+from typing import TYPE_CHECKING
+
 from assistcase.core import Core
 from assistcase.db import Database
 from assistcase.errors import AssistCaseError
-from assistcase.services import monitoring as M
-from assistcase.services.cases import CaseInput
 from assistcase.services.todo import TodoItem, load_todo, todo_areas
 
-from .rosters_page import ERROR_STYLE, _item, _table, error_text
 from .ops import Op, as_core
-from .widgets import date_edit, fill_area_combo, pydate
+from .widgets import (ERROR_STYLE, date_edit, error_text, fill_area_combo, pydate,
+                      read_only_table, table_item)
+
+if TYPE_CHECKING:  # the task dialog's services are imported when it opens, not for the window
+    from assistcase.services import monitoring as M
 
 OVERDUE_COLOUR = "#B00020"
 
@@ -111,6 +114,9 @@ class TaskDialog(QDialog):
         self.outcome.setCurrentIndex(self.outcome.findData(outcome))
 
     def accept(self) -> None:
+        from assistcase.services import monitoring as M
+        from assistcase.services.cases import CaseInput
+
         code = self.outcome.currentData()
         on = pydate(self.on.date())
         reason = self.reason.toPlainText().strip()
@@ -169,7 +175,7 @@ class TodoPage(QWidget):
         self.summary = QLabel()
         self.summary.setObjectName("todo_summary")
         lay.addWidget(self.summary)
-        self.table = _table([self.tr("Kind"), self.tr("Due"), self.tr("Household"),
+        self.table = read_only_table([self.tr("Kind"), self.tr("Due"), self.tr("Household"),
                              self.tr("Village"), self.tr("What")])
         self.table.setObjectName("todo_table")
         # fixed widths: measuring every cell's text costs more than the rows at city scale
@@ -189,6 +195,11 @@ class TodoPage(QWidget):
         self.area.currentIndexChanged.connect(self.refresh)
         self.as_of.dateChanged.connect(self.refresh)
         self.refresh()
+
+    def first_rows_shown(self) -> bool:
+        """Whether the list shows what was asked for (its rows, or that there are none, or
+        why it could not be read), not "Loading…"."""
+        return not self.loading
 
     @property
     def loading(self) -> bool:
@@ -245,7 +256,8 @@ class TodoPage(QWidget):
             if i.overdue:
                 due += " " + self.tr("overdue")
             for c, value in enumerate((i.kind_label(lang), due, i.who, i.village, i.what)):
-                self.table.setItem(r, c, _item(value, colour=colour, data=r if c == 0 else None))
+                self.table.setItem(r, c, table_item(value, colour=colour,
+                                                    data=r if c == 0 else None))
         self.table.setUpdatesEnabled(True)
         self.summary.setText(self.tr("%1 items due in %2, %3 overdue")
                              .replace("%1", str(len(self.items)))
@@ -262,6 +274,8 @@ class TodoPage(QWidget):
             return None
         item = self.items[row]
         if item.record == "task":
+            from assistcase.services import monitoring as M
+
             task = M.load_task(self.db, item.record_id)
             self.dialog = TaskDialog(self, self.db, self.actor, task, self.read_only)
             self.dialog.finished.connect(self._task_finished)

@@ -1,14 +1,55 @@
 """Small widget helpers the pages share: dates between Python and Qt, a date field, the
-colour of an inline refusal."""
+colour of an inline refusal, a read-only table and its cells, the core's message of an error.
+(Kept light: the to-do page, the window's first page, builds from these without importing
+the rosters page and its services.)"""
 
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
-from PySide6.QtCore import QDate
-from PySide6.QtWidgets import QDateEdit
+from PySide6.QtCore import QDate, Qt
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import QAbstractItemView, QDateEdit, QTableWidget, QTableWidgetItem
+
+from assistcase.errors import AssistCaseError, ValidationError
 
 ERROR_STYLE = "color: #B00020;"
+
+
+def table_item(value: Any, align_right: bool = False, colour: str | None = None,
+               data: Any = None) -> QTableWidgetItem:
+    """A read-only cell: its text, alignment, colour and user data."""
+    item = QTableWidgetItem("" if value is None else str(value))
+    item.setFlags(Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEnabled)
+    if align_right:
+        item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    if colour:
+        item.setForeground(QBrush(QColor(colour)))
+    if data is not None:
+        item.setData(Qt.ItemDataRole.UserRole, data)
+    return item
+
+
+def read_only_table(headers: list[str]) -> QTableWidget:
+    """A table of whole-row single selection that nobody edits in place."""
+    t = QTableWidget(0, len(headers))
+    t.setHorizontalHeaderLabels(headers)
+    t.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    t.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    t.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    t.verticalHeader().setVisible(False)
+    t.setAlternatingRowColors(True)
+    return t
+
+
+def error_text(e: BaseException, lang: str) -> str:
+    """The core's message in the user's language (every problem of a validation error)."""
+    if isinstance(e, ValidationError):
+        return "\n".join(x.message(lang) for x in e.errors)
+    if isinstance(e, AssistCaseError):
+        return e.message(lang)
+    return str(e) or type(e).__name__
 
 
 def qdate(d: dt.date) -> QDate:

@@ -16,7 +16,6 @@ from pathlib import Path
 from ..config import current_username
 from ..errors import DatabaseLockedError
 from .cipher import is_encrypted
-from .keyslots import sidecar_path, unlock, unlock_recovery
 
 ENV_PASSWORD = "ASSISTCASE_PASSWORD"
 ENV_RECOVERY = "ASSISTCASE_RECOVERY_KEY"
@@ -29,7 +28,9 @@ def key_for(db_path: str | os.PathLike[str] | None, slot: str | None = None,
     WrongPasswordError for a password or recovery key that does not open its slot and
     DatabaseLockedError when nothing was given (and ``ask`` is off or there is no terminal)."""
     if db_path is None or not is_encrypted(db_path):
-        return None
+        return None  # a plain file: the key slots (and the cryptography library) stay unloaded
+    from .keyslots import sidecar_path, unlock, unlock_recovery
+
     if not sidecar_path(db_path).exists():
         # Not a plain SQLite file and no key slots: not a database, or an encrypted one whose
         # key file is missing – SQLite's refusal ("file is not a database") says which file.

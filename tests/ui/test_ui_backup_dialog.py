@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMainWindow
 
 from assistcase.security.cipher import connect, fingerprint
@@ -46,13 +47,19 @@ def test_dialog_lists_backs_up_and_restores(qtbot, db, db_path, village_ids):
     assert "before-restore" in reasons
 
 
-def test_attach_adds_the_action_and_makes_the_days_backup(qtbot, db, db_path):
+def test_attach_adds_the_action_and_makes_the_days_backup_once_the_window_shows(
+        qtbot, db, db_path):
     window = QMainWindow()
     qtbot.addWidget(window)
     action = attach(window, db)
     assert action in window.actions() and action.shortcut().toString() == "Ctrl+Shift+B"
+    QCoreApplication.processEvents()
+    # not while the window is being built: copying a city's database held the first window
+    # back (issue 20); it starts once the window has painted
+    assert not window._daily_backup.running
+    assert bk.list_backups(db_path.parent / "backups") == []
     with qtbot.waitSignal(window._daily_backup.finished, timeout=60_000):
-        pass
+        window.show()
     assert [b.reason for b in bk.list_backups(db_path.parent / "backups")] == ["daily"]
     dlg = window.open_backups()
     assert dlg.table.rowCount() == 1

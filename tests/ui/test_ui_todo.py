@@ -94,3 +94,29 @@ def test_a_refused_outcome_stays_in_the_dialog(qtbot, db, home_check, zh):
     dialog.buttons.button(QDialogButtonBox.StandardButton.Ok).click()
     assert dialog.isVisible() and "原因" in dialog.error.text()
     assert page.rows_of("task") != []
+
+
+def test_the_window_is_first_shown_once_the_to_do_list_has_painted_its_rows(qtbot, db,
+                                                                            home_check):
+    """``first_shown`` (the startup benchmark's line, the start of the day's backup) means
+    the opening page painted with its rows, not with "Loading…" (issue 20)."""
+    from assistcase.services import backups as bk
+    from ui.backup_dialog import attach
+
+    _hid, township = home_check
+    window = MainWindow(db, ACTOR)
+    qtbot.addWidget(window)
+    page = window.page("todo")
+    seen = []
+    window.first_shown.connect(lambda: seen.append(
+        (page.loading, page.table.rowCount(), page.table.item(0, 2) is not None,
+         getattr(window, "_daily_backup", None) is not None and window._daily_backup.running)))
+    attach(window, db)  # connected after the line above: its slot runs after it
+    page.area.setCurrentIndex(page.area.findData(township))
+    with qtbot.waitSignal(window.first_shown, timeout=10_000):
+        window.show()
+    assert seen == [(False, 1, True, False)]
+    if db.path is not None:  # a SQLite file: the day's backup follows the first window
+        folder = bk.settings_for(db.path).folder
+        qtbot.waitUntil(lambda: [b.reason for b in bk.list_backups(folder, db.path)] == ["daily"],
+                        timeout=60_000)

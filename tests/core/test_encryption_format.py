@@ -112,3 +112,29 @@ def test_an_unknown_format_is_refused():
     for hmac, size in (("HMAC_SHA1", 4096), ("HMAC_SHA256", 3000), ("PLAINTEXT", 4096)):
         with pytest.raises(DatabaseError):
             CipherFormat(hmac, size)
+
+
+def test_the_cli_shows_the_format_and_reencrypts_an_old_file(plain_demo, capsys):
+    from assistcase.cli import main
+
+    path = plain_demo
+    before = _plain_fingerprint(path)
+    _encrypt(path, capsys)
+    key = keyslots.unlock(path, "alice", "alice-pass-1")
+    reencrypt_database(path, key, LEGACY_FORMAT)
+    _forget_format(path)
+    creds = ["--user", "alice", "--password", "alice-pass-1"]
+    assert main(["--db", str(path), *creds, "db", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "authenticated by HMAC_SHA512" in out and "db encrypt` rewrites" in out
+
+    assert main(["--db", str(path), *creds, "db", "encrypt"]) == 0
+    assert "re-encrypted in the current page format" in capsys.readouterr().out
+    assert file_format(path) == NEW_FORMAT and not _opens_as(path, key, LEGACY_FORMAT)
+    assert main(["--db", str(path), *creds, "db", "check"]) == 0
+    out = capsys.readouterr().out
+    assert "authenticated by HMAC_SHA256" in out and "rewrites" not in out
+    assert main(["--db", str(path), *creds, "db", "encrypt"]) == 0
+    assert "already encrypted in the current page format" in capsys.readouterr().out
+    with contextlib.closing(connect(path, key)) as conn:
+        assert fingerprint(conn) == before

@@ -96,10 +96,8 @@ def test_an_old_format_file_opens_is_reencrypted_and_its_backup_restores(plain_d
     # the backup from before the re-encryption restores: the sidecar follows the file's format
     db = open_database(path, key=key)
     bk.restore_backup(db, old_backup.path)
-    db.dispose()
     assert file_format(path) == LEGACY_FORMAT
-    db = open_database(path, key=key)
-    with db.read() as s:
+    with db.read() as s:  # the same Database goes on: its new connections use the format
         assert s.connection().exec_driver_sql("SELECT count(*) FROM households").scalar() == 200
     db.dispose()
     with contextlib.closing(connect(path, key)) as conn:

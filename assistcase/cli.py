@@ -240,6 +240,15 @@ def _print_encryption(path: Path) -> None:
         names = f"unreadable ({e.message_en})"
     print(f"encryption: SQLCipher (AES-256), encrypted file {path}; key slots in "
           f"{sidecar_path(path)}: {names} and the recovery key")
+    from .security.cipher import NEW_FORMAT, file_format
+
+    try:
+        fmt = file_format(path)
+    except AssistCaseError:
+        return
+    print(f"pages: {fmt.page_size} bytes, authenticated by {fmt.hmac}"
+          + ("" if fmt == NEW_FORMAT else
+             "; `assistcase db encrypt` rewrites them in the current, faster format"))
 
 
 def _new_password(args: argparse.Namespace, who: str) -> str:
@@ -258,11 +267,23 @@ def _new_password(args: argparse.Namespace, who: str) -> str:
 
 
 def _db_encrypt(path: Path | None, args: argparse.Namespace) -> int:
-    from .security.cipher import encrypt_database
+    from .security.cipher import encrypt_database, is_encrypted
 
     if path is None:
         raise ValidationError.single("--db", "only a SQLite file can be encrypted",
                                      "只有 SQLite 文件数据库可以加密")
+    if is_encrypted(path):
+        # a file encrypted before the page format was recorded: rewritten in today's
+        # (faster HMAC, same data key, slots and recovery key), all or nothing
+        from .security.cipher import NEW_FORMAT, reencrypt_database
+
+        if reencrypt_database(path, _key(args), NEW_FORMAT,
+                              progress=lambda m: print(m, file=sys.stderr, flush=True)):
+            print(f"database {path} re-encrypted in the current page format; its passwords "
+                  "and recovery key are unchanged")
+        else:
+            print(f"database {path} is already encrypted in the current page format")
+        return 0
     slot = args.slot or args.user_given or current_username()
     password = args.password or args.new_password or _new_password(args, slot)
     recovery, backup = encrypt_database(
@@ -956,8 +977,9 @@ def build_parser() -> argparse.ArgumentParser:
                                         "passwd", "remove-slot", "recovery-key", "verify", "backups",
                                         "restore"],
                      help="encrypt: convert a plain database to SQLCipher in place (prints "
-                          "the recovery key once); add-slot --name U: give user U a password; "
-                          "passwd: change the password of --slot/--user; recovery-key: "
+                          "the recovery key once; an encrypted one in an older page format is "
+                          "re-encrypted in the current one); add-slot --name U: give user U "
+                          "a password; passwd: change the password of --slot/--user; recovery-key: "
                           "replace the recovery key; verify: check the audit log's hash "
                           "chain (exit code 1 when a row was changed, inserted or deleted); "
                           "backup: a verified backup into the backup folder, rotated; "

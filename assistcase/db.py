@@ -58,14 +58,18 @@ def _sqlcipher_engine(url: str, key: bytes) -> Engine:
     new connection is keyed before anything else reads the file."""
     from sqlcipher3 import dbapi2
 
-    from .security.cipher import apply_key
+    from .security.cipher import NEW_FORMAT, apply_key, file_format
 
+    database = make_url(url).database
     engine = create_engine(url, module=dbapi2, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "do_connect")
     def _connect_keyed(dialect, _rec, cargs, cparams):  # noqa: ANN001
         conn = dialect.loaded_dbapi.connect(*cargs, **cparams)
-        apply_key(conn, key)
+        # the page format the key slots record, read for each new connection (a restore of
+        # an older backup can change it under a disposed engine)
+        apply_key(conn, key, file_format(database) if database and database != ":memory:"
+                  else NEW_FORMAT)
         return conn
 
     return engine

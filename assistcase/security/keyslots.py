@@ -8,6 +8,10 @@ database is decrypted. Each password slot holds the data key sealed with AES-256
 key derived from the password by Argon2id (memory-hard: a stolen laptop's sidecar costs an
 attacker ~64 MiB and a fraction of a second per guess); the recovery slot uses HKDF, as the
 recovery key itself is 160 random bits. A slot is named by the username it belongs to.
+
+The sidecar also records the SQLCipher page format the database was written with (``cipher``:
+HMAC algorithm and page size, see ``cipher.CipherFormat``): every opener keys its connection
+with it. A sidecar without it belongs to a file written with SQLCipher 4's defaults.
 """
 
 from __future__ import annotations
@@ -96,10 +100,16 @@ class KeySlots:
 
     file_id: str
     slots: dict[str, dict[str, Any]]
+    # the database file's page format ({"hmac": …, "page_size": …}); None: SQLCipher 4's
+    # defaults (files encrypted before the format was recorded)
+    cipher: dict[str, Any] | None = None
 
     def to_json(self) -> str:
-        return json.dumps({"format": FORMAT, "version": VERSION, "file_id": self.file_id,
-                           "slots": self.slots}, indent=1, sort_keys=True)
+        data = {"format": FORMAT, "version": VERSION, "file_id": self.file_id,
+                "slots": self.slots}
+        if self.cipher is not None:
+            data["cipher"] = self.cipher
+        return json.dumps(data, indent=1, sort_keys=True)
 
     @classmethod
     def load(cls, db_path: str | os.PathLike[str]) -> "KeySlots":
@@ -117,7 +127,8 @@ class KeySlots:
         if data.get("format") != FORMAT or data.get("version") != VERSION:
             raise DatabaseError(f"{path} is not an AssistCase key file of version {VERSION}",
                                 f"{path} 不是本版本的 AssistCase 密钥文件")
-        return cls(file_id=data["file_id"], slots=dict(data["slots"]))
+        return cls(file_id=data["file_id"], slots=dict(data["slots"]),
+                   cipher=data.get("cipher"))
 
     def save(self, db_path: str | os.PathLike[str]) -> None:
         from ..files import replaced_on_success
@@ -191,13 +202,15 @@ def new_data_key() -> bytes:
 
 
 def create(db_path: str | os.PathLike[str], data_key: bytes | None = None,
-           slots: dict[str, str] | None = None) -> tuple[str, bytes]:
+           slots: dict[str, str] | None = None,
+           cipher: dict[str, Any] | None = None) -> tuple[str, bytes]:
     """Write a new sidecar for ``db_path``: a recovery slot and one slot per ``{name:
-    password}``. Returns (recovery key text – show it once, it is stored nowhere –, data key)."""
+    password}``, and the page format ``cipher`` of the file (``CipherFormat.to_dict()``).
+    Returns (recovery key text – show it once, it is stored nowhere –, data key)."""
     data_key = data_key or new_data_key()
     for name, password in (slots or {}).items():
         _check_password(name, password)
-    ks = KeySlots(file_id=secrets.token_hex(8), slots={})
+    ks = KeySlots(file_id=secrets.token_hex(8), slots={}, cipher=cipher)
     raw = secrets.token_bytes(20)
     ks.seal_recovery(raw, data_key)
     for name, password in (slots or {}).items():
@@ -251,6 +264,14 @@ def remove_slot(db_path: str | os.PathLike[str], name: str) -> None:
     if name not in ks.slots or name == RECOVERY_SLOT:
         raise NotFoundError("key slot", name, "密钥槽")
     del ks.slots[name]
+    ks.save(db_path)
+
+
+def set_cipher(db_path: str | os.PathLike[str], cipher: dict[str, Any] | None) -> None:
+    """Record the page format the database file now has (after a re-encryption or a restore
+    of a file written in another format)."""
+    ks = KeySlots.load(db_path)
+    ks.cipher = cipher
     ks.save(db_path)
 
 

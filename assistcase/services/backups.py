@@ -44,6 +44,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import DatabaseError, ValidationError
 
 if TYPE_CHECKING:
+    from ..security.cipher import CipherFormat
     from ..db import Database
 
 log = logging.getLogger(__name__)
@@ -196,13 +197,15 @@ def settings_for(db_path: Path, folder: str | Path | None = None,
 # --- reading a database file ------------------------------------------------------------
 
 
-def inspect_file(path: Path, key: bytes | None, check: str = "integrity_check"
+def inspect_file(path: Path, key: bytes | None, check: str = "integrity_check",
+                 fmt: "CipherFormat | None" = None
                  ) -> tuple[str, str | None, dict[str, int], tuple[int, str] | None]:
     """Open a database file on its own and read its integrity check (``check``: SQLite's
-    integrity_check or quick_check), schema version, row counts and audit chain head."""
+    integrity_check or quick_check), schema version, row counts and audit chain head.
+    ``fmt``: an encrypted file's page format (default: what its key slots record)."""
     from ..security.cipher import connect, integrity, row_counts
 
-    with contextlib.closing(connect(path, key)) as conn:
+    with contextlib.closing(connect(path, key, fmt)) as conn:
         conn.execute("PRAGMA query_only=ON")
         # plain SQLite reads the pages in place, not copied (a fifth less CPU for the check
         # at city scale); SQLCipher decrypts every page and maps nothing
@@ -413,8 +416,10 @@ def check_backup(info: BackupInfo, key: bytes | None, dest: Path) -> None:
     """Copy the backup to ``dest`` and check that the copy is the file its manifest describes
     (the SHA-256 of the bytes read while copying) and opens whole (the full integrity_check,
     the counts of the manifest): what is put in place is what was checked, in one read."""
-    from ..security.cipher import copy_hashing
+    from ..security.cipher import copy_hashing, file_format
 
+    # the copy has no key slots beside it yet: it is read in the format of the backup's
+    fmt = file_format(info.path) if info.encrypted and key is not None else None
     if copy_hashing(info.path, dest) != info.sha256:
         raise DatabaseError(f"the backup {info.path} was changed or damaged since it was made "
                             "(its SHA-256 differs from its manifest)",
@@ -424,7 +429,7 @@ def check_backup(info: BackupInfo, key: bytes | None, dest: Path) -> None:
     from ..db import _cipher_error
 
     try:
-        check, _schema, counts, _head = inspect_file(dest, key)
+        check, _schema, counts, _head = inspect_file(dest, key, fmt=fmt)
     except (sqlite3.Error, _cipher_error()) as exc:  # too damaged for the check to finish
         check, counts = str(exc), None
     if check != "ok" or counts != info.counts:
@@ -480,6 +485,10 @@ def restore_backup(db: "Database", backup: Path, key: bytes | None = None,
                                   f"备份 {backup} 已加密：请输入密码")
     settings = settings_for(path)
     now = now or dt.datetime.now()
+    if info.encrypted:
+        from ..security.cipher import file_format
+
+        fmt_restored = file_format(info.path)
     tmp = temp_path(path, "restoring")
     tmp.unlink(missing_ok=True)  # left by an interrupted restore
     try:
@@ -495,6 +504,14 @@ def restore_backup(db: "Database", backup: Path, key: bytes | None = None,
         for extra in ("-wal", "-shm"):
             Path(str(path) + extra).unlink(missing_ok=True)
         replace_file(tmp, path)
+        if info.encrypted:
+            # the slots stay (passwords changed since the backup still open it); the page
+            # format becomes the restored file's, which may predate a re-encryption
+            from ..security.cipher import file_format
+            from ..security.keyslots import set_cipher
+
+            if file_format(path) != fmt_restored:
+                set_cipher(path, fmt_restored.to_dict())
     finally:
         tmp.unlink(missing_ok=True)
     _log_restore(settings.folder, info, now)

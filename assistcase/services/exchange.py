@@ -552,6 +552,11 @@ def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
             _FirstPackage(s, audit, me, peer, result, cancel).run(items())
         else:
             applier = _Applier(s, audit, me, peer, result, cancel)
+            # what of ours the sender had applied when it made this package (its base_seq)
+            applier.acked = max(peer.acked_feed_id, s.scalar(
+                select(ExchangePackage.feed_high).where(
+                    ExchangePackage.site_code == peer.code, ExchangePackage.direction == "out",
+                    ExchangePackage.seq == manifest.base_seq)) or 0)
             for item in items():
                 if "resolution" in item:
                     applier.resolution(item["resolution"])
@@ -745,6 +750,24 @@ class _Applier:
         # households whose head arrives later in the same package: head gid → household
         self._pending_heads: dict[str, Household] = {}
         self._cache: dict[tuple[Any, str], Any] = {}
+        # the feed id up to which the sender had our changes and decisions when it wrote
+        self.acked = peer.acked_feed_id
+
+    def _decided_against(self, name: str, gid: str, f: str, theirs: Any) -> bool:
+        """``theirs`` is the value this site turned down when it decided a conflict (kept its
+        own), and the sender had not yet received that decision when it wrote the package: an
+        unconfirmed change sent again, not a new one. Applying it would silently undo the
+        decision (and the decision, arriving there, would undo theirs: the sites would swap
+        values)."""
+        decided = select(AuditEntry.id).where(
+            AuditEntry.entity == "sync_conflict", AuditEntry.action == "resolve",
+            AuditEntry.entity_id == SyncConflict.id, AuditEntry.id > self.acked)
+        return self.s.scalar(select(func.count()).select_from(SyncConflict).where(
+            SyncConflict.entity == name, SyncConflict.gid == gid, SyncConflict.field == f,
+            SyncConflict.status == "resolved", SyncConflict.resolution == "local",
+            SyncConflict.remote_site == self.peer.code,
+            SyncConflict.remote_value == json.dumps(theirs, ensure_ascii=False),
+            decided.exists())) > 0
 
     def _by_gid(self, model: Any, gid: str | None) -> Any:
         if gid is None:
@@ -796,6 +819,9 @@ class _Applier:
             was = base.get(f, mine)
             if theirs == was:          # changed only here: keep ours (it travels back)
                 new_base[f] = was
+                continue
+            if mine == was and self._decided_against(name, rec["gid"], f, theirs):
+                new_base[f] = was      # the value our decision turned down, sent again
                 continue
             if mine == was:            # changed only there: apply
                 changes[f] = theirs

@@ -37,6 +37,23 @@ def _values(db):
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=steps)
 def test_random_edits_and_exchanges_converge(tmp_path, _areas_template, steps):
+    _converge(tmp_path, _areas_template, steps)
+
+
+def test_a_value_turned_down_by_a_decision_and_sent_again_does_not_swap_the_sites(
+        tmp_path, _areas_template):
+    """Found by the random test: the bureau kept its address over the township's, then the
+    township sent its (unconfirmed) change again before it had the decision. The bureau took
+    it as a new change, the township took the decision: the two sites swapped values and no
+    conflict was left to show it."""
+    _converge(tmp_path, _areas_template, [
+        ("edit", "t", 0, ("phone", "13900000001")), ("send", "up"), ("send", "up"),
+        ("edit", "t", 0, ("phone", "13900000001")), ("edit", "b", 2, ("address", "西街2号")),
+        ("edit", "t", 2, ("address", "东街1号")), ("edit", "t", 0, ("phone", "13900000001")),
+        ("send", "up"), ("replay", "down", 3)])
+
+
+def _converge(tmp_path, _areas_template, steps):
     run = tmp_path / f"run{next(_counter)}"
     run.mkdir()
     b, t = _copy(_areas_template, run / "b.sqlite3"), _copy(_areas_template, run / "t.sqlite3")

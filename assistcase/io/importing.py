@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import json
 import time
+from operator import itemgetter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
@@ -368,6 +369,10 @@ class _Reader:
         self.unnamed = [i for i, h in enumerate(layout.headers) if not h]
         self.unnamed_reported: set[int] = set()
         self.error_count = 0
+        self.width = len(layout.headers)
+        # per mapped field: the cell's conversion, remembering repeated texts (a file's own)
+        self.readers = {f: L.cell_reader(f) for f in self.mapped}
+        self.household_mapped = tuple(f for f in L.HOUSEHOLD_FIELDS if f in self.mapped)
 
     def issue(self, line: int, col: int | str | None, value: Any, en: str, zh: str,
               severity: str = "error") -> None:
@@ -384,15 +389,22 @@ class _Reader:
 
     def add(self, line: int, cells: tuple[Any, ...]) -> None:
         n = len(cells)
-        raw = {f: cells[i] for i, f in self.cols if i < n and not L.is_blank(cells[i])}
+        raw = {}
+        for i, f in self.cols:  # L.is_blank inlined: this runs for every cell of the file
+            if i < n:
+                v = cells[i]
+                if v is not None and not (isinstance(v, str) and not v.strip()):
+                    raw[f] = v
+        others = self.unnamed if n <= self.width else \
+            self.unnamed + list(range(self.width, n))
         if not raw:
-            for i in self.unnamed + list(range(len(self.layout.headers), n)):
+            for i in others:
                 if i < n and not L.is_blank(cells[i]):
                     break
             else:
                 return  # an empty row
         self.report.rows += 1
-        for i in self.unnamed + list(range(len(self.layout.headers), n)):
+        for i in others:
             if not L.is_blank(cells[i]) and i not in self.unnamed_reported:
                 self.unnamed_reported.add(i)
                 self.issue(line, i, cells[i],
@@ -405,9 +417,10 @@ class _Reader:
             return
         values: dict[str, Any] = {}
         bad_fields: set[str] = set()
+        readers = self.readers
         for f, v in raw.items():
             try:
-                values[f] = L.convert(f, v)
+                values[f] = readers[f](v)
             except L.CellError as e:
                 bad_fields.add(f)
                 self.issue(line, f, v, e.en, e.zh)
@@ -450,7 +463,7 @@ class _Reader:
         if group is None:
             return
         group.rows.append(row)
-        for f in L.HOUSEHOLD_FIELDS:
+        for f in self.household_mapped:
             if f not in values:
                 continue
             v = values[f]
@@ -973,6 +986,8 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
     # New households and persons through the registry's bulk writer (derived columns, search
     # keys and memberships written there); a household's head is set once the persons exist.
     new_p = [p for p in planner.persons if p.existing is None]
+    household_row = itemgetter(*HOUSEHOLD_INPUT)
+    person_row = itemgetter(*PERSON_INPUT)
     with BulkWriter(conn) as writer:
         for i, h in enumerate(new_hh):
             ms = members.get(id(h), [])
@@ -980,7 +995,7 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
             values = {**household_values(h.data, h.data.number), **h.extra}
             row = {"id": h.new_id, **values, "head_person_id": None,
                    "created_at": stamp, "updated_at": stamp}
-            writer.add_household(tuple(row[c] for c in HOUSEHOLD_INPUT),
+            writer.add_household(household_row(row),
                                  head.row.person.name.strip(), len(ms))
             writer.set_head(pid(head), h.new_id)
             bulk.created_record("household", h.new_id, values, h.new_id)
@@ -991,7 +1006,7 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
             h = hid(p.household)
             values = {**person_values(p.row.person, p.row.parsed), "household_id": h}
             row = {"id": p.new_id, **values, "created_at": stamp, "updated_at": stamp}
-            writer.add_person(tuple(row[c] for c in PERSON_INPUT))
+            writer.add_person(person_row(row))
             bulk.created_record("person", p.new_id, values, h)
             if i % 5000 == 4999:
                 check()

@@ -519,7 +519,7 @@ class _Villages:
     by_pair: dict[tuple[str, str], int]
     by_name: dict[str, list[int]]
     names: dict[int, tuple[str, str, str]]  # id → (code, township, village)
-    areas: list[Area] = field(default_factory=list)
+    by_id: dict[int, Area] = field(default_factory=dict)
 
     @classmethod
     def load(cls, s: Session) -> "_Villages":
@@ -528,9 +528,8 @@ class _Villages:
                          .join(township, township.c.id == Area.parent_id)
                          .where(Area.level == "village")).all()
         v = cls({}, {}, {}, {})
-        # Hold the village objects: validate_household looks each one up with Session.get,
-        # and the identity map only keeps objects someone references.
-        v.areas = list(s.scalars(select(Area).where(Area.level == "village")))
+        # The village objects, as validate_household would look each one up.
+        v.by_id = {a.id: a for a in s.scalars(select(Area).where(Area.level == "village"))}
         for vid, code, name, tname in rows:
             v.by_code[code] = vid
             v.by_pair[(tname, name)] = vid
@@ -781,7 +780,7 @@ class _Planner:
         if village_id is not None:
             errors: list[FieldError] = []
             warnings: list[Warning_] = []
-            validate_household(self.s, data, errors, warnings)
+            validate_household(self.s, data, errors, warnings, villages.by_id)
             for e in errors:
                 f = _SERVICE_FIELD.get(e.field, e.field)
                 if f == "residence_class" and data.residence_class is None:

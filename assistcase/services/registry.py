@@ -74,10 +74,16 @@ def _choice(errors: list[FieldError], field: str, value: Any, allowed: tuple[str
 
 
 def validate_household(s: Session, data: HouseholdData, errors: list[FieldError],
-                       warnings: list[Warning_]) -> None:
+                       warnings: list[Warning_], villages: dict[int, Area] | None = None
+                       ) -> None:
     """Check household fields, appending refusals to ``errors`` and notices to ``warnings``.
-    Public so the spreadsheet import checks rows by the same rules."""
-    village = s.get(Area, data.village_id) if data.village_id else None
+    Public so the spreadsheet import checks rows by the same rules; it gives the areas it has
+    loaded as ``villages`` (id → area: one ``Session.get`` per household costs more than the
+    other checks together)."""
+    if villages is not None:
+        village = villages.get(data.village_id) if data.village_id else None
+    else:
+        village = s.get(Area, data.village_id) if data.village_id else None
     if village is None or village.level != "village":
         errors.append(FieldError("village_id", "choose the village the household lives in",
                                  "请选择所属村（社区）"))

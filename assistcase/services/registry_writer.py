@@ -26,6 +26,7 @@ import contextlib
 import datetime as dt
 import logging
 from dataclasses import fields
+from functools import lru_cache
 from typing import Any, Iterable, Iterator
 
 from sqlalchemy import Connection, Date, bindparam, delete, func, select, text
@@ -56,9 +57,16 @@ def search_keys(name: str) -> set[str]:
     return name_keys(name)
 
 
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
 def _shallow_dict(data: Any) -> dict[str, Any]:
-    # dataclasses.asdict deep-copies; these fields are plain values (imports call this a lot).
-    return {f.name: getattr(data, f.name) for f in fields(data)}
+    # dataclasses.asdict deep-copies; these fields are plain values (imports call this a lot,
+    # so the names are looked up once per class: dataclasses.fields costs more than the copy).
+    names = _FIELD_NAMES.get(type(data))
+    if names is None:
+        names = _FIELD_NAMES[type(data)] = tuple(f.name for f in fields(data))
+    return {name: getattr(data, name) for name in names}
 
 
 def person_values(data: Any, parsed: Any) -> dict[str, Any]:
@@ -161,6 +169,11 @@ def _sqlite_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+# The same conversion remembered per distinct value (typed: True and 1 are equal keys): a
+# bulk write stamps every row with one time and repeats a few thousand birth dates.
+_sqlite_value_of = lru_cache(maxsize=65536, typed=True)(_sqlite_value)
 
 
 def _placeholder(conn: Connection) -> str | None:
@@ -321,7 +334,7 @@ class BulkWriter:
             return
         typed = [i for i, c in enumerate(cols) if c in _TYPED_COLUMNS]
         if self.convert and typed:
-            conv = _sqlite_value
+            conv = _sqlite_value_of
             converted = []
             for r in rows:
                 r = list(r)
@@ -365,9 +378,11 @@ class BulkWriter:
     def __enter__(self) -> "BulkWriter":
         bypassed = self._stack.enter_context(triggers_bypassed(self.conn, MEMBERSHIP_TRIGGERS))
         self.write_memberships = bypassed
+        # No key while it fills: each name's keys are added once (the writer remembers the
+        # names), and an index built at the end (finish) costs half of 300,000 inserts into
+        # a key in the order names come.
         self.conn.execute(text(f"CREATE TEMPORARY TABLE {_NAME_KEYS_TABLE} ("
-                               "name VARCHAR(64) NOT NULL, key VARCHAR(128) NOT NULL,"
-                               " PRIMARY KEY (name, key))"))
+                               "name VARCHAR(64) NOT NULL, key VARCHAR(128) NOT NULL)"))
         self._stack.push(self._drop_name_keys)
         return self
 
@@ -405,6 +420,8 @@ class BulkWriter:
         if self.first_person is None:
             return
         span = {"first": self.first_person, "last": self.last_person}
+        self.conn.exec_driver_sql(f"CREATE INDEX IF NOT EXISTS {_NAME_KEYS_TABLE}_name "
+                                  f"ON {_NAME_KEYS_TABLE} (name, key)")
         if self.conn.dialect.name == "postgresql":
             # fresh rows have no statistics (autovacuum never sees the temporary table): the
             # join below would be planned for empty tables, as nested loops

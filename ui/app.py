@@ -127,7 +127,8 @@ def _open(path: str | None, lang: str, read_only: bool = False,
     title = QCoreApplication.translate("app", "Cannot open the database")
     try:
         return open_database(path, read_only=read_only)
-    except DatabaseLockedError as exc:
+    except DatabaseLockedError:
+        file = str(sqlite_file(resolve_db_url(path)))   # only a SQLite file is encrypted
         if args is not None and args.user and args.password_stdin:
             # the command line's name and password unlock it and then sign in
             from assistcase.security.unlock import key_for
@@ -135,15 +136,13 @@ def _open(path: str | None, lang: str, read_only: bool = False,
             args.stdin_password = sys.stdin.readline().rstrip("\r\n")
             try:
                 return open_database(path, read_only=read_only, key=key_for(
-                    sqlite_file(resolve_db_url(path)), slot=args.user,
-                    password=args.stdin_password))
+                    file, slot=args.user, password=args.stdin_password))
             except AssistCaseError as again:
                 print(f"error: {again.message_en}", file=sys.stderr)
                 return None
         from .signin import UnlockDialog
 
-        dialog = UnlockDialog(str(sqlite_file(resolve_db_url(path)) or exc.message_en),
-                              (args.user or "") if args is not None else "")
+        dialog = UnlockDialog(file, (args.user or "") if args is not None else "")
         if dialog.exec() != QDialog.DialogCode.Accepted or dialog.db is None:
             return None
         if args is not None and dialog.credentials is not None:

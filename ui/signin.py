@@ -40,6 +40,18 @@ def _password_field() -> QLineEdit:
     return field
 
 
+def _name_password_fields(dialog: QDialog, username: str) -> None:
+    """The user name and password fields and the error line (``dialog.username``,
+    ``dialog.password``, ``dialog.message``) of the sign-in and unlock dialogs."""
+    dialog.username = QLineEdit(username)
+    dialog.username.setObjectName("username")
+    dialog.password = _password_field()
+    dialog.password.setObjectName("password")
+    dialog.message = QLabel()
+    dialog.message.setObjectName("message")
+    dialog.message.setStyleSheet(ERROR_STYLE)
+    dialog.message.setWordWrap(True)
+
 
 def _form_layout(dialog: QDialog, form: QFormLayout, accept, intro: str = "") -> None:
     """A password dialog's layout: the intro line, the form, the error line (``dialog.message``)
@@ -55,6 +67,7 @@ def _form_layout(dialog: QDialog, form: QFormLayout, accept, intro: str = "") ->
     buttons.rejected.connect(dialog.reject)
     v.addWidget(buttons)
 
+
 class SignInDialog(QDialog):
     """The sign-in window at start (登录). On a demo database the demo users and their
     passwords are listed (never on a real one)."""
@@ -64,14 +77,7 @@ class SignInDialog(QDialog):
         self.db = db
         self.identity: auth.Identity | None = None
         self.setWindowTitle(self.tr("Sign in — AssistCase"))
-        self.username = QLineEdit(username)
-        self.username.setObjectName("username")
-        self.password = _password_field()
-        self.password.setObjectName("password")
-        self.message = QLabel()
-        self.message.setObjectName("message")
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setWordWrap(True)
+        _name_password_fields(self, username)
         form = QFormLayout()
         form.addRow(self.tr("User name"), self.username)
         form.addRow(self.tr("Password"), self.password)
@@ -126,17 +132,10 @@ class UnlockDialog(QDialog):
         self.db = None
         self.credentials: tuple[str, str] | None = None
         self.setWindowTitle(self.tr("Unlock the database — AssistCase"))
-        self.username = QLineEdit(username)
-        self.username.setObjectName("username")
-        self.password = _password_field()
-        self.password.setObjectName("password")
+        _name_password_fields(self, username)
         self.recovery = QLineEdit()
         self.recovery.setObjectName("recovery")
         self.recovery.setPlaceholderText(self.tr("only if no password opens it"))
-        self.message = QLabel()
-        self.message.setObjectName("message")
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setWordWrap(True)
         form = QFormLayout()
         form.addRow(self.tr("User name"), self.username)
         form.addRow(self.tr("Password"), self.password)

@@ -752,22 +752,24 @@ class _Applier:
         self._cache: dict[tuple[Any, str], Any] = {}
         # the feed id up to which the sender had our changes and decisions when it wrote
         self.acked = peer.acked_feed_id
+        self._turned_down: set[tuple[str, str, str, str]] | None = None
 
     def _decided_against(self, name: str, gid: str, f: str, theirs: Any) -> bool:
         """``theirs`` is the value this site turned down when it decided a conflict (kept its
         own), and the sender had not yet received that decision when it wrote the package: an
         unconfirmed change sent again, not a new one. Applying it would silently undo the
         decision (and the decision, arriving there, would undo theirs: the sites would swap
-        values)."""
-        decided = select(AuditEntry.id).where(
-            AuditEntry.entity == "sync_conflict", AuditEntry.action == "resolve",
-            AuditEntry.entity_id == SyncConflict.id, AuditEntry.id > self.acked)
-        return self.s.scalar(select(func.count()).select_from(SyncConflict).where(
-            SyncConflict.entity == name, SyncConflict.gid == gid, SyncConflict.field == f,
-            SyncConflict.status == "resolved", SyncConflict.resolution == "local",
-            SyncConflict.remote_site == self.peer.code,
-            SyncConflict.remote_value == json.dumps(theirs, ensure_ascii=False),
-            decided.exists())) > 0
+        values). The decisions the sender has not seen are read once per package."""
+        if self._turned_down is None:
+            decided = select(AuditEntry.id).where(
+                AuditEntry.entity == "sync_conflict", AuditEntry.action == "resolve",
+                AuditEntry.entity_id == SyncConflict.id, AuditEntry.id > self.acked)
+            self._turned_down = set(tuple(r) for r in self.s.execute(
+                select(SyncConflict.entity, SyncConflict.gid, SyncConflict.field,
+                       SyncConflict.remote_value).where(
+                    SyncConflict.status == "resolved", SyncConflict.resolution == "local",
+                    SyncConflict.remote_site == self.peer.code, decided.exists())).all())
+        return (name, gid, f, json.dumps(theirs, ensure_ascii=False)) in self._turned_down
 
     def _by_gid(self, model: Any, gid: str | None) -> Any:
         if gid is None:

@@ -58,6 +58,36 @@ def cmd_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Synchronise now with the bureau's database (its URL from --bureau-db or the
+    configuration file's [exchange] bureau_url); the bureau password is read after this
+    database's (prompted, or the next line of standard input)."""
+    from .cli import _read_password
+    from .config import configured_bureau_db, data_dir
+    from .errors import StateError
+    from .services.exchange_sync import synchronise_with
+
+    db = _open(args)
+    url = args.bureau_db or configured_bureau_db()
+    if not url:
+        raise StateError("give --bureau-db URL or set [exchange] bureau_url in the "
+                         "configuration file", "请指定民政局数据库地址")
+    name = args.bureau_user or args.user_given
+    password = _read_password(f"password for {name} at the bureau: ")
+    folder = args.folder or data_dir() / "exchange"
+    r = synchronise_with(db, args.user, url, name, password, folder)
+    for i in r.delivered:
+        print(f"bureau {r.bureau} imported package {i.seq}: created {json.dumps(i.created)}, "
+              f"updated {json.dumps(i.updated)}, {i.conflicts} conflict(s), "
+              f"{i.duplicates} duplicate(s)")
+    for i in r.received:
+        print(f"imported package {i.seq} from bureau {r.bureau}: created "
+              f"{json.dumps(i.created)}, updated {json.dumps(i.updated)}, "
+              f"{i.conflicts} conflict(s)")
+    print(f"synchronised with bureau {r.bureau}; packages kept in {folder}")
+    return 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from .services import exchange as X
 
@@ -123,6 +153,13 @@ def add_parser(add) -> None:
     p.add_argument("folder")
     p = sp("import", cmd_import, "check and apply a package (all or nothing)")
     p.add_argument("file")
+    p = sp("sync", cmd_sync, "at a township: synchronise now over a connection to the "
+           "bureau's database (the same packages, kept in --folder)")
+    p.add_argument("--bureau-db", help="the bureau's database URL (default: the "
+                   "configuration file's [exchange] bureau_url)")
+    p.add_argument("--bureau-user", help="your user name at the bureau (default: --user)")
+    p.add_argument("--folder", help="where the packages are kept (default: exchange/ in "
+                   "the data directory)")
     p = sp("status", cmd_status, "sites, packages, records waiting, conflicts")
     p.add_argument("--limit", type=int, default=20)
     p = sp("conflicts", cmd_conflicts, "list conflicts and duplicate tickets")

@@ -68,6 +68,20 @@ def configured_db() -> str | None:
     return value or None
 
 
+def configured_bureau_db() -> str | None:
+    """The ``[exchange] bureau_url`` of the configuration file: the bureau's database a
+    township laptop synchronises with when it can reach it (issue 15)."""
+    import configparser
+
+    path = config_file()
+    if path is None or not path.is_file():
+        return None
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read(path, encoding="utf-8")
+    value = parser.get("exchange", "bureau_url", fallback="").strip()
+    return value or None
+
+
 def resolve_db_url(db: str | os.PathLike[str] | None = None) -> str:
     """Turn a ``--db`` value (path or URL), the environment, the configuration file, or the
     default into a URL."""

@@ -50,6 +50,11 @@ class ExchangePage(QWidget):
         self.peer = QComboBox()
         self.export_button = QPushButton(self.tr("Export package…"))
         self.import_button = QPushButton(self.tr("Import package…"))
+        self.sync_button = QPushButton(self.tr("Synchronise now…"))
+        self.sync_button.setToolTip(self.tr(
+            "Where this laptop can reach the bureau's database: the same packages, sent and "
+            "received over the connection"))
+        self.sync_button.clicked.connect(self._choose_sync)
         self.export_button.clicked.connect(self._choose_export)
         self.import_button.clicked.connect(self._choose_import)
         top = QHBoxLayout()
@@ -59,6 +64,7 @@ class ExchangePage(QWidget):
         top.addWidget(self.peer)
         top.addWidget(self.export_button)
         top.addWidget(self.import_button)
+        top.addWidget(self.sync_button)
 
         self.waiting = QLabel()
         self.message = QLabel()
@@ -96,7 +102,8 @@ class ExchangePage(QWidget):
         lay.addWidget(conflicts_box, 2)
         lay.addWidget(duplicates_box, 1)
         lay.addWidget(packages_box, 1)
-        for w in (self.export_button, self.import_button, self.keep_local, self.keep_remote):
+        for w in (self.export_button, self.import_button, self.sync_button, self.keep_local,
+                  self.keep_remote):
             w.setVisible(not read_only)
         self.refresh()
 
@@ -107,9 +114,12 @@ class ExchangePage(QWidget):
             st = X.status(self.db)
         except AssistCaseError as e:
             self.site_label.setText(e.message("zh") if self._zh() else e.message_en)
-            for w in (self.export_button, self.import_button, self.peer):
+            for w in (self.export_button, self.import_button, self.sync_button, self.peer):
                 w.setEnabled(False)
             return
+        # a township that has joined its bureau may synchronise over a connection
+        self.sync_button.setEnabled(st.site.kind == "township"
+                                    and any(p.kind == "bureau" for p in st.peers))
         kind = self.tr("township") if st.site.kind == "township" else self.tr("bureau")
         self.site_label.setText(self.tr("This site: %1 (%2)").replace("%1", st.site.code)
                                 .replace("%2", kind))
@@ -164,6 +174,41 @@ class ExchangePage(QWidget):
                                               self.tr("Exchange packages (*.acx)"))
         if path:
             self.import_file(path)
+
+    def _choose_sync(self) -> None:
+        from assistcase.config import configured_bureau_db
+
+        from .signin import BureauSignInDialog
+
+        name = getattr(self.actor, "username", "") or ""
+        dialog = BureauSignInDialog(configured_bureau_db() or "", name, self)
+        if dialog.exec() == BureauSignInDialog.DialogCode.Accepted:
+            self.synchronise(*dialog.values())
+
+    def synchronise(self, url: str, username: str, password: str,
+                    folder: str | Path | None = None):
+        """Synchronise now with the bureau's database (services/exchange_sync.py); the
+        packages are kept in ``folder`` (default: exchange/ in the data directory)."""
+        from assistcase.config import data_dir
+        from assistcase.services.exchange_sync import synchronise_with
+
+        db, actor = self.db, self.actor
+        folder = Path(folder) if folder else data_dir() / "exchange"
+        return self._run(lambda progress, cancel: synchronise_with(
+            db, actor, url, username, password, folder, cancel=cancel),
+            self.tr("Synchronising with the bureau"), self._synchronised)
+
+    def _synchronised(self, result) -> None:
+        self.refresh()
+        self.changed.emit()
+        self.task_finished.emit(result)
+        sent = sum(sum(r.created.values()) + sum(r.updated.values()) for r in result.delivered)
+        got = sum(sum(r.created.values()) + sum(r.updated.values()) for r in result.received)
+        conflicts = sum(r.conflicts for r in result.delivered + result.received)
+        self._say(self.tr("Synchronised with %1: %2 records taken by the bureau, %3 records "
+                          "received, %4 conflicts.")
+                  .replace("%1", result.bureau).replace("%2", str(sent))
+                  .replace("%3", str(got)).replace("%4", str(conflicts)))
 
     def export_to(self, folder: str | Path):
         to = self.peer.currentData()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import (QAbstractTableModel, QCoreApplication, QEvent, QModelIndex,
                             QPersistentModelIndex, Qt, QTimer, Signal)
+from PySide6.QtGui import QColor
 
 from assistcase.core import Core
 from assistcase.db import Database
@@ -36,7 +37,9 @@ COLUMNS = [
     ("category", "category"),
     ("members", "members"),
     ("status", "status"),
+    ("sync", None),      # shown only where an exchange is set up (RegistryPage)
 ]
+SYNC_COLUMN = len(COLUMNS) - 1
 
 
 # The rest of a long list is read once a view has asked for the first page's rows (they are
@@ -75,8 +78,10 @@ class HouseholdTableModel(QAbstractTableModel):
             "head_id": self.tr("Head's ID number"), "township": self.tr("Township"),
             "village": self.tr("Village"), "class": self.tr("Urban/rural"),
             "category": self.tr("Category"), "members": self.tr("Members"),
-            "status": self.tr("Status"),
+            "status": self.tr("Status"), "sync": self.tr("Sync state"),
         }
+        self._sync_text = {"synced": self.tr("synced"), "pending": self.tr("to be sent"),
+                           "conflict": self.tr("conflict")}
 
     # --- queries ------------------------------------------------------------------------
 
@@ -206,6 +211,9 @@ class HouseholdTableModel(QAbstractTableModel):
             return self._ids[index.row()]
         if role == Qt.ItemDataRole.TextAlignmentRole and COLUMNS[index.column()][0] == "members":
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        if role == Qt.ItemDataRole.ForegroundRole and index.column() == SYNC_COLUMN:
+            r = self._row(index.row())
+            return QColor("#b00020") if r is not None and r.sync == "conflict" else None
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         r = self._row(index.row())
@@ -230,6 +238,8 @@ class HouseholdTableModel(QAbstractTableModel):
             return r.member_count
         if key == "status":
             return label("status", r.status)
+        if key == "sync":
+            return self._sync_text.get(r.sync, "")
         return None
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

@@ -13,8 +13,9 @@ from assistcase.core import Core
 from assistcase.db import Database
 from assistcase.errors import ServiceResult
 from assistcase.services.queries import HouseholdFilter, villages
+from assistcase.services.sync_state import exchanging
 
-from .household_model import HouseholdTableModel
+from .household_model import SYNC_COLUMN, HouseholdTableModel
 from .labels import choices
 from .ops import Change, Page
 
@@ -110,6 +111,8 @@ class RegistryPage(Page):
         header_state = QSettings().value("registry/header")
         if header_state is not None:
             self.table.horizontalHeader().restoreState(header_state)
+        # the sync state of each household, where this database exchanges with another site
+        self.table.setColumnHidden(SYNC_COLUMN, not self.core.read(exchanging))
 
 
         top = QHBoxLayout()

@@ -166,6 +166,38 @@ class UnlockDialog(QDialog):
         return True
 
 
+class BureauSignInDialog(QDialog):
+    """立即同步 (issue 15): the bureau's database to synchronise with (from the configuration
+    file's ``[exchange] bureau_url`` when set) and the caseworker's account there. The
+    connection is made by the synchronisation itself, in the background."""
+
+    def __init__(self, url: str, username: str = "", parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setWindowTitle(self.tr("Synchronise with the bureau — AssistCase"))
+        _name_password_fields(self, username)
+        self.url = QLineEdit(url)
+        self.url.setObjectName("bureau_url")
+        self.url.setPlaceholderText("postgresql://db.bureau.local/assistcase")
+        form = QFormLayout()
+        form.addRow(self.tr("Bureau database"), self.url)
+        form.addRow(self.tr("User name at the bureau"), self.username)
+        form.addRow(self.tr("Password"), self.password)
+        _form_layout(self, form, self._check,
+                     self.tr("Your changes are sent to the bureau's database and its changes "
+                             "come back, as with packages on a USB stick."))
+        (self.password if url and username else self.url if not url else self.username
+         ).setFocus()
+
+    def _check(self) -> None:
+        if not self.url.text().strip() or not self.username.text().strip():
+            self.message.setText(self.tr("Give the bureau database and your user name there."))
+            return
+        self.accept()
+
+    def values(self) -> tuple[str, str, str]:
+        return self.url.text().strip(), self.username.text().strip(), self.password.text()
+
+
 class FirstAdministratorDialog(QDialog):
     """A new database asks for its first administrator (首个管理员)."""
 

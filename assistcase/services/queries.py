@@ -22,6 +22,7 @@ from ..models import (Area, AuditEntry, Household, Income, Person, PersonSearchK
 from ..rules.areas import code_prefix
 from ..rules.searchkeys import prefix_upper_bound
 from .registry_writer import id_number_rev
+from .sync_state import household_sync_states
 from .auth import (full_personal_data, household_area_code, mask_account, mask_id,
                    reader, village_ids_in)
 
@@ -227,6 +228,7 @@ class HouseholdRow:
     status: str
     member_count: int
     phone: str
+    sync: str = ""      # synced / pending / conflict; "" where no exchange is set up
 
 
 def household_rows(session: Session, ids: list[int]) -> dict[int, HouseholdRow]:
@@ -244,8 +246,10 @@ def household_rows(session: Session, ids: list[int]) -> dict[int, HouseholdRow]:
             .join(Person, Person.id == Household.head_person_id, isouter=True)
             .where(Household.id.in_(ids)))
     full = full_personal_data(session)
+    sync = household_sync_states(session, ids)
     return {r[0]: HouseholdRow(r[0], r[1], r[2], (r[3] or "") if full else mask_id(r[3] or ""),
-                               r[4], r[5] or "", r[6], r[7], r[8], r[9], r[10])
+                               r[4], r[5] or "", r[6], r[7], r[8], r[9], r[10],
+                               sync.get(r[0], ""))
             for r in session.execute(stmt)}
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import select
 from assistcase.models import Household
 from assistcase.services import exchange as X
 from assistcase.services import registry as R
+from ui.household_model import SYNC_COLUMN
 from ui.main_window import MainWindow
 
 from ..core.test_exchange import BUREAU, _household, sites  # noqa: F401  (the fixture)
@@ -18,6 +19,15 @@ def _run(qtbot, page, start):
         start()
     assert not isinstance(done.args[0], BaseException), done.args[0]
     return done.args[0]
+
+
+def _sync_shown(window, household_id):
+    """The sync state the household list shows for a household (the column must be shown)."""
+    page = window.show_page("registry")
+    assert not page.table.isColumnHidden(SYNC_COLUMN)
+    page.model.reload()
+    row = page.model.row_of(household_id)
+    return page.model.data(page.model.index(row, SYNC_COLUMN))
 
 
 def test_export_import_resolve_and_return_in_real_windows(qtbot, sites, tmp_path):
@@ -47,12 +57,16 @@ def test_export_import_resolve_and_return_in_real_windows(qtbot, sites, tmp_path
     R.update_household(bureau, "bureau-clerk", bid, {"phone": "13722223333"})
     town.refresh()
     assert X.sync_state(t1, "household", [hid]) == {hid: "pending"}
+    assert _sync_shown(town_window, hid) == "to be sent"
+    town_window.show_page("exchange")
     sent = _run(qtbot, town, lambda: town.export_to(usb))
     _run(qtbot, office, lambda: office.import_file(sent.path))
     assert office.conflict_table.rowCount() == 1
     assert office.conflict_table.item(0, 2).text() == "13722223333"
     assert "13911112222" in office.conflict_table.item(0, 4).text()
     assert "t1-worker" in office.conflict_table.item(0, 5).text()
+    assert _sync_shown(bureau_window, bid) == "conflict"
+    bureau_window.show_page("exchange")
     office.conflict_table.selectRow(0)
     office.keep_remote.click()
     assert office.conflict_table.rowCount() == 0
@@ -62,6 +76,7 @@ def test_export_import_resolve_and_return_in_real_windows(qtbot, sites, tmp_path
     final = _run(qtbot, town, lambda: town.export_to(usb))  # confirms the bureau's package
     _run(qtbot, office, lambda: office.import_file(final.path))
     assert X.sync_state(t1, "household", [hid]) == {hid: "synced"}
+    assert _sync_shown(town_window, hid) == "synced"
     with bureau.read() as s:
         assert s.get(Household, bid).phone == "13911112222"
     # a package for another site is refused on the page, in words
@@ -69,3 +84,42 @@ def test_export_import_resolve_and_return_in_real_windows(qtbot, sites, tmp_path
         office.import_file(back.path)   # the bureau's own package, addressed to the township
     assert isinstance(refused.args[0], Exception)
     assert office.message.text()
+
+
+def test_synchronise_now_from_the_townships_window(qtbot, sites, tmp_path):
+    from ui.signin import BureauSignInDialog
+
+    from ..conftest import PASSWORD
+
+    t1, bureau = sites["t1"], sites["bureau"]
+    hid = _household(t1, "t1-worker", sites["villages"]["t1"], 1)
+    town_window = MainWindow(t1, "t1-worker")
+    bureau_window = MainWindow(bureau, "bureau-clerk")
+    qtbot.addWidget(town_window)
+    qtbot.addWidget(bureau_window)
+    town = town_window.show_page("exchange")
+    assert town.sync_button.isEnabled()
+    assert not bureau_window.show_page("exchange").sync_button.isEnabled()  # townships only
+    assert _sync_shown(town_window, hid) == "to be sent"
+    town_window.show_page("exchange")
+
+    # the dialog asks for the bureau's database and the account there
+    dialog = BureauSignInDialog("", "t1-worker")
+    qtbot.addWidget(dialog)
+    dialog._check()
+    assert dialog.message.text() and dialog.result() == 0   # no database given: not accepted
+    dialog.url.setText(f"sqlite:///{bureau.path}")
+    dialog.username.setText("bureau-clerk")
+    dialog.password.setText("wrong")
+    with qtbot.waitSignal(town.task_finished, timeout=60_000) as refused:
+        town.synchronise(*dialog.values(), folder=tmp_path / "kept")
+    assert isinstance(refused.args[0], Exception)
+    assert "wrong user name or password" in town.message.text() or "用户名或密码错误" in \
+        town.message.text()
+
+    result = _run(qtbot, town, lambda: town.synchronise(
+        f"sqlite:///{bureau.path}", "bureau-clerk", PASSWORD, folder=tmp_path / "kept"))
+    assert result.delivered[0].created == {"household": 1, "person": 1}
+    assert "1" in town.message.text() and result.bureau in town.message.text()
+    assert _sync_shown(town_window, hid) == "synced"
+    assert town.packages.rowCount() == 2          # one sent, one received

@@ -875,6 +875,33 @@ The database as it is now is backed up first; then it is replaced by this backup
     </message>
 </context>
 <context>
+    <name>BureauSignInDialog</name>
+    <message>
+        <source>Synchronise with the bureau — AssistCase</source>
+        <translation>与民政局同步 — AssistCase</translation>
+    </message>
+    <message>
+        <source>Bureau database</source>
+        <translation>民政局数据库</translation>
+    </message>
+    <message>
+        <source>User name at the bureau</source>
+        <translation>民政局账号</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Your changes are sent to the bureau&apos;s database and its changes come back, as with packages on a USB stick.</source>
+        <translation>本站的变更将发送到民政局数据库，民政局的变更随即传回，与用U盘传递数据包相同。</translation>
+    </message>
+    <message>
+        <source>Give the bureau database and your user name there.</source>
+        <translation>请填写民政局数据库地址和您在民政局的账号。</translation>
+    </message>
+</context>
+<context>
     <name>CaseTableModel</name>
     <message>
         <source>Case</source>
@@ -1451,6 +1478,14 @@ The database as it is now is backed up first; then it is replaced by this backup
         <translation>导入数据包…</translation>
     </message>
     <message>
+        <source>Synchronise now…</source>
+        <translation>立即同步…</translation>
+    </message>
+    <message>
+        <source>Where this laptop can reach the bureau&apos;s database: the same packages, sent and received over the connection</source>
+        <translation>本机能连接民政局数据库时使用：通过网络收发相同的数据包</translation>
+    </message>
+    <message>
         <source>Exchange with:</source>
         <translation>交换对象：</translation>
     </message>
@@ -1585,6 +1620,14 @@ The database as it is now is backed up first; then it is replaced by this backup
     <message>
         <source>Exchange packages (*.acx)</source>
         <translation>交换数据包 (*.acx)</translation>
+    </message>
+    <message>
+        <source>Synchronising with the bureau</source>
+        <translation>正在与民政局同步</translation>
+    </message>
+    <message>
+        <source>Synchronised with %1: %2 records taken by the bureau, %3 records received, %4 conflicts.</source>
+        <translation>已与 %1 同步：民政局接收 %2 条记录，本站收到 %3 条记录，冲突 %4 个。</translation>
     </message>
     <message>
         <source>Exporting the package</source>
@@ -2103,6 +2146,22 @@ The database as it is now is backed up first; then it is replaced by this backup
     <message>
         <source>Status</source>
         <translation>状态</translation>
+    </message>
+    <message>
+        <source>Sync state</source>
+        <translation>同步状态</translation>
+    </message>
+    <message>
+        <source>synced</source>
+        <translation>已同步</translation>
+    </message>
+    <message>
+        <source>to be sent</source>
+        <translation>待发送</translation>
+    </message>
+    <message>
+        <source>conflict</source>
+        <translation>冲突</translation>
     </message>
 </context>
 <context>

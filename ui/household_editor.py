@@ -482,6 +482,27 @@ class HouseholdEditor(QDialog):
             self._loading = False
         self._dirty = False
 
+    def has_unsaved_changes(self) -> bool:
+        return self._dirty and not self.read_only
+
+    def show_household(self, household_id: int) -> None:
+        """Fill this editor with another household, as a new editor would open on it (the
+        registry reuses a clean editor: building the window costs more than filling it).
+        The first tab shows, the history filters and the new-row fields start empty."""
+        self.household_id = household_id
+        self.tabs.setCurrentIndex(0)
+        for edit in (self.history_from, self.history_until):
+            blocker = edit.blockSignals(True)
+            edit.setDate(edit.minimumDate())
+            edit.blockSignals(blocker)
+        blocker = self.history_user.blockSignals(True)
+        self.history_user.setCurrentIndex(0)
+        self.history_user.blockSignals(blocker)
+        for w in (self.income_amount, self.income_note, self.property_value,
+                  self.property_desc):
+            w.clear()
+        self.load()
+
     @staticmethod
     def _set_combo(combo: QComboBox, value: Any) -> None:
         i = combo.findData(value)

@@ -35,7 +35,7 @@ def _chosen(combo: QComboBox):
 
 
 class RegistryPage(Page):
-    editor_opened = Signal(object)  # HouseholdEditor
+    editor_opened = Signal(object)  # HouseholdEditor: a new editor window was made
     refresh_on = Change.HOUSEHOLDS | Change.CASES
 
     def __init__(self, core: Core | Database, actor: str | int | None = None,
@@ -183,6 +183,14 @@ class RegistryPage(Page):
         """Open the editor (populated synchronously) for a household, or for a new one."""
         from .household_editor import HouseholdEditor
 
+        if (self.editor is not None and household_id is not None
+                and self.editor.isVisible() and self.editor.household_id is not None
+                and not self.editor.has_unsaved_changes()):
+            # the editor on screen holds no unsaved change: it shows the next household
+            # (editor_opened announced it when it was made)
+            self.editor.show_household(household_id)
+            self.editor.raise_()
+            return self.editor
         if self.editor is not None:
             self.editor.close()
         self.editor = HouseholdEditor(self.core, self.actor, household_id, self._villages, self,

@@ -176,6 +176,35 @@ def test_edit_existing_household_refreshes_its_row(window, qtbot, db, households
     assert "姓名: 王五 → 王五一" in changes  # the readable history (issue 18)
 
 
+def test_the_next_household_opens_in_the_clean_editor_on_screen(window, qtbot, households,
+                                                                monkeypatch):
+    page = window.registry
+    opened = []
+    page.editor_opened.connect(opened.append)
+    first = window.open_household(households["王五"])
+    first.tabs.setCurrentIndex(3)
+    first.history_user.setCurrentIndex(first.history_user.count() - 1)
+    first.income_amount.setText("12.00")
+    # clean: the same window shows the next household, from its first tab, filters cleared
+    second = window.open_household(households["李四"])
+    assert second is first and opened == [first]
+    assert second.household_id == households["李四"]
+    assert second.members.item(0, M_NAME).text() == "李四"
+    assert "李四" in second.title.text() and "王五" not in second.title.text()
+    assert second.tabs.currentIndex() == 0 and second.history_user.currentIndex() == 0
+    assert second.income_amount.text() == ""
+    assert not second.has_unsaved_changes()
+    # with an unsaved change the editor is not reused: closing it asks first (as before)
+    second.members.item(0, M_NAME).setText("李四改")
+    assert second.has_unsaved_changes()
+    asked = []
+    monkeypatch.setattr("ui.household_editor.QMessageBox.question",
+                        lambda *a, **k: asked.append(a) or QMessageBox.StandardButton.Discard)
+    third = window.open_household(households["张三"])
+    assert asked and third is not second and opened == [first, third]
+    assert third.members.item(0, M_NAME).text() == "张三"
+
+
 def test_duplicate_member_is_shown_inline_naming_the_other_household(window, qtbot, db,
                                                                      households):
     editor = window.open_household(households["王五"])

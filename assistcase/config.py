@@ -55,8 +55,8 @@ def config_file() -> Path | None:
     return None
 
 
-def configured_db() -> str | None:
-    """The ``[database] url`` of the configuration file, if any."""
+def _configured(section: str, key: str) -> str | None:
+    """A value of the configuration file, if the file and the value exist."""
     import configparser
 
     path = config_file()
@@ -64,22 +64,19 @@ def configured_db() -> str | None:
         return None
     parser = configparser.ConfigParser(interpolation=None)
     parser.read(path, encoding="utf-8")
-    value = parser.get("database", "url", fallback="").strip()
+    value = parser.get(section, key, fallback="").strip()
     return value or None
+
+
+def configured_db() -> str | None:
+    """The ``[database] url`` of the configuration file, if any."""
+    return _configured("database", "url")
 
 
 def configured_bureau_db() -> str | None:
     """The ``[exchange] bureau_url`` of the configuration file: the bureau's database a
     township laptop synchronises with when it can reach it (issue 15)."""
-    import configparser
-
-    path = config_file()
-    if path is None or not path.is_file():
-        return None
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(path, encoding="utf-8")
-    value = parser.get("exchange", "bureau_url", fallback="").strip()
-    return value or None
+    return _configured("exchange", "bureau_url")
 
 
 def resolve_db_url(db: str | os.PathLike[str] | None = None) -> str:

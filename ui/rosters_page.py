@@ -549,8 +549,10 @@ class RostersPage(Page):
         """Show a roster's header, lines and village subtotals (re-read from the database)."""
         if roster_id is None:
             self.view = None
+            # only a user who may build is told to build one (an approver has no such button)
             self.title_label.setText(self.tr("No roster yet. Build one with “New roster…”.")
-                                     if not self.read_only else self.tr("No roster yet."))
+                                     if self.new_button.isVisibleTo(self)
+                                     else self.tr("No roster yet."))
             self.status_label.clear()
             self.info_label.clear()
             self.people_label.clear()

@@ -86,6 +86,9 @@ def test_each_demo_role_sees_only_its_pages_and_buttons(qtbot, demo_db, zh, demo
     if "rosters" in PAGES[demo.role]:
         page = w.show_page("rosters")
         assert page.new_button.isVisible() == (demo.role == "county_clerk")
+        # the demo has no roster yet: only the user who may build one is told to build it
+        assert page.view is None
+        assert ("新建花名册" in page.title_label.text()) == (demo.role == "county_clerk")
     # a township user's list holds their township's households only
     if demo.role in ("caseworker", "township_reviewer"):
         from assistcase.models import Area, Household

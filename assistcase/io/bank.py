@@ -184,18 +184,81 @@ def _period(view: R.RosterView) -> tuple[str, str]:
     return "发放月份", f"{view.month.year}年{view.month.month}月"
 
 
+class _BankBook:
+    """The bank file's workbook through XlsxWriter in constant-memory mode: each row is
+    written out as it is made (a city's 179,224 rows in constant memory, about twice as fast
+    as openpyxl's write-only mode, which styles cell objects). Every sheet has its columns'
+    widths, the roster's office, title and period as the printed page header, page numbers in
+    the footer, and a frozen bold header row. IDs and accounts are text cells (``@``),
+    amounts numbers with two decimals (``0.00``); every text is written as text (a value
+    starting with ``=`` is never a formula)."""
+
+    def __init__(self, path: Path, view: R.RosterView,
+                 sheets: list[tuple[str, tuple[str, ...], tuple[int, ...]]]):
+        import xlsxwriter
+
+        self._book = xlsxwriter.Workbook(str(path), {"constant_memory": True,
+                                                     "strings_to_numbers": False,
+                                                     "strings_to_formulas": False,
+                                                     "strings_to_urls": False})
+        b = self._book
+        self.text = b.add_format({"num_format": TEXT})
+        self.money = b.add_format({"num_format": MONEY})
+        self.bold = b.add_format({"bold": True})
+        self.title = b.add_format({"bold": True, "font_size": 14})
+        self.head = b.add_format({"bold": True, "bg_color": "#DCE6F1", "pattern": 1,
+                                  "align": "center", "valign": "vcenter"})
+        esc = [t.replace("&", "&&") for t in (view.issuing_office, view.title,
+                                               "：".join(_period(view)))]
+        header = f"&L{esc[0]}&C{esc[1]}&R{esc[2]}"
+        if len(header) > 255:              # Excel's limit: keep the title
+            header = f"&C{esc[1]}"[:255]
+        self._sheets = {}
+        for title, columns, widths in sheets:
+            ws = b.add_worksheet(title)
+            for i, width in enumerate(widths):
+                ws.set_column(i, i, width)
+            ws.set_header(header)
+            if columns:
+                ws.set_footer("&C第 &P 页 / 共 &N 页")
+                ws.freeze_panes(1, 0)
+                for i, name in enumerate(columns):
+                    ws.write_string(0, i, name, self.head)
+            self._sheets[title] = ws
+
+    def sheet(self, title: str):
+        return self._sheets[title]
+
+    def row(self, ws, r: int, cells: list) -> None:
+        """A row of values; a ``(value, format)`` pair for a formatted cell. Strings are text,
+        ints and Decimals numbers."""
+        for c, cell in enumerate(cells):
+            value, fmt = cell if isinstance(cell, tuple) else (cell, None)
+            if isinstance(value, str):
+                if value or fmt is not None:
+                    ws.write_string(r, c, value, fmt)
+            elif value is not None:
+                ws.write_number(r, c, value, fmt)
+
+    def close(self) -> None:
+        self._book.close()
+
+    def discard(self) -> None:
+        """Let go of an unfinished workbook: its sheets' temporary files (anonymous: nothing
+        is left on disk) are closed; the half-written file is removed by the caller."""
+        for ws in self._book.worksheets():
+            fh = getattr(ws, "row_data_fh", None)
+            if fh is not None:
+                fh.close()
+
+
 def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
                     progress: ProgressFn | None = None,
                     cancel: CancelToken | None = None) -> BankFileSummary:
     """Write the bank file of an approved roster (see the module's description), streaming
-    the lines from the database into an openpyxl write-only workbook. The file is written
+    the lines from the database into an XlsxWriter workbook (constant memory). The file is written
     beside ``path`` and renamed into place at the end: a cancelled or failed export leaves
     no file behind."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.utils import get_column_letter
-
     path = Path(path)
     audit_export(db, "bank_xlsx", "roster", roster_id, path, record="roster")
     report = progress or (lambda _f, _m: None)
@@ -222,54 +285,21 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
     bank_n += len(payments)
     institution_of = {seq: p for p in payments.values() for seq in p.lines}
 
-    wb = Workbook(write_only=True)
-    bold = Font(bold=True)
-    head_fill = PatternFill("solid", fgColor="DCE6F1")
-    center = Alignment(horizontal="center", vertical="center")
-    header_text = (view.issuing_office, view.title, "：".join(_period(view)))
-
-    def sheet(title: str, columns: tuple[str, ...], widths: tuple[int, ...], rows: int):
-        ws = wb.create_sheet(title)
-        for i, w in enumerate(widths, start=1):
-            ws.column_dimensions[get_column_letter(i)].width = w
-        # A <dimension> up front spares readers a scan of the whole sheet to open it.
-        ref = f"A1:{get_column_letter(len(columns))}{rows + 1}"
-        ws.calculate_dimension = lambda: ref
-        ws.oddHeader.left.text, ws.oddHeader.center.text, ws.oddHeader.right.text = header_text
-        ws.oddFooter.center.text = "第 &P 页 / 共 &N 页"
-        ws.freeze_panes = "A2"
-        cells = []
-        for name in columns:
-            c = WriteOnlyCell(ws, value=name)
-            c.font, c.fill, c.alignment = bold, head_fill, center
-            cells.append(c)
-        ws.append(cells)
-        return ws
-
-    def text_cell(ws, value: str):
-        c = WriteOnlyCell(ws, value=value)
-        c.number_format = TEXT
-        return c
-
-    def money_cell(ws, fen: int):
-        c = WriteOnlyCell(ws, value=yuan_decimal(fen))
-        c.number_format = MONEY
-        return c
-
-    bank_ws = sheet(BANK_SHEET, BANK_COLUMNS, BANK_WIDTHS, bank_n)
-    cash_ws = sheet(CASH_SHEET, CASH_COLUMNS, CASH_WIDTHS, cash_n)
-    # One styled cell per formatted column, refilled for each row: openpyxl writes a row the
-    # moment it is appended, and styling a new cell for every row costs a good part of the
-    # time at city scale.
-    b_id, b_account = text_cell(bank_ws, ""), text_cell(bank_ws, "")
-    b_money = money_cell(bank_ws, 0)
-    c_id, c_money = text_cell(cash_ws, ""), money_cell(cash_ws, 0)
+    sheets: list[tuple[str, tuple[str, ...], tuple[int, ...]]] = [
+        (BANK_SHEET, BANK_COLUMNS, BANK_WIDTHS), (CASH_SHEET, CASH_COLUMNS, CASH_WIDTHS)]
+    if payments:
+        sheets.append((INSTITUTION_SHEET, INSTITUTION_COLUMNS, INSTITUTION_WIDTHS))
+    sheets.append((SUMMARY_SHEET, (), (26, 12, 18)))
     memo = _memo(view)
     bank_rows = bank_fen = cash_rows = cash_fen = zero = done = 0
     institution_lines = 0
     total_lines = max(1, view.line_count)
-    try:
-        with replaced_on_success(path) as tmp:
+    with replaced_on_success(path) as tmp:
+        book = _BankBook(tmp, view, sheets)
+        try:
+            bank_ws, cash_ws = book.sheet(BANK_SHEET), book.sheet(CASH_SHEET)
+            bank_row = cash_row = 1     # below the header row
+            text, money = book.text, book.money
             with db.read() as s:
                 for line in R.iter_lines(s, roster_id):
                     done += 1
@@ -284,44 +314,47 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
                     remark = f"{memo}；{line.remark}" if line.remark else memo
                     if line.seq in institution_of:
                         institution_lines += 1   # on its institution's row, below
-                    elif line.seq in cash_institution:
-                        c_id.value, c_money.value = line.id_number, yuan_decimal(line.amount_fen)
-                        cash_ws.append([ref, line.payee_name, c_id, line.township_name,
-                                        line.village_name, c_money,
-                                        f"{remark}；集中供养：{cash_institution[line.seq]}"
-                                        "（未登记机构账户）"])
-                        cash_rows, cash_fen = cash_rows + 1, cash_fen + line.amount_fen
-                    elif _pays_by_bank(line):
-                        b_id.value, b_account.value = line.id_number, line.account_number.strip()
-                        b_money.value = yuan_decimal(line.amount_fen)
-                        bank_ws.append([ref, line.payee_name, b_id, b_account, line.bank_name,
-                                        b_money, remark])
-                        bank_rows, bank_fen = bank_rows + 1, bank_fen + line.amount_fen
-                    else:
-                        c_id.value, c_money.value = line.id_number, yuan_decimal(line.amount_fen)
-                        cash_ws.append([ref, line.payee_name, c_id, line.township_name,
-                                        line.village_name, c_money, remark])
-                        cash_rows, cash_fen = cash_rows + 1, cash_fen + line.amount_fen
+                        continue
+                    if line.seq not in cash_institution and _pays_by_bank(line):
+                        r = bank_row
+                        w = bank_ws.write_string
+                        w(r, 0, ref), w(r, 1, line.payee_name), w(r, 2, line.id_number, text)
+                        w(r, 3, line.account_number.strip(), text), w(r, 4, line.bank_name)
+                        bank_ws.write_number(r, 5, yuan_decimal(line.amount_fen), money)
+                        w(r, 6, remark)
+                        bank_row, bank_rows = bank_row + 1, bank_rows + 1
+                        bank_fen += line.amount_fen
+                        continue
+                    if line.seq in cash_institution:
+                        remark = (f"{remark}；集中供养：{cash_institution[line.seq]}"
+                                  "（未登记机构账户）")
+                    r = cash_row
+                    w = cash_ws.write_string
+                    w(r, 0, ref), w(r, 1, line.payee_name), w(r, 2, line.id_number, text)
+                    w(r, 3, line.township_name), w(r, 4, line.village_name)
+                    cash_ws.write_number(r, 5, yuan_decimal(line.amount_fen), money)
+                    w(r, 6, remark)
+                    cash_row, cash_rows = cash_row + 1, cash_rows + 1
+                    cash_fen += line.amount_fen
             # One row per care institution: the institution is the payee of its residents.
             institution_fen = 0
             for p in sorted(payments.values(), key=lambda p: p.name):
-                b_id.value, b_account.value = "", p.account_number.strip()
-                b_money.value = yuan_decimal(p.amount_fen)
-                bank_ws.append([institution_reference(roster_id, p.institution_id),
-                                p.account_name, b_id, b_account, p.bank_name, b_money,
-                                _institution_remark(memo, p)])
-                bank_rows, bank_fen = bank_rows + 1, bank_fen + p.amount_fen
+                book.row(bank_ws, bank_row, [
+                    institution_reference(roster_id, p.institution_id), p.account_name,
+                    ("", text), (p.account_number.strip(), text), p.bank_name,
+                    (yuan_decimal(p.amount_fen), money), _institution_remark(memo, p)])
+                bank_row, bank_rows = bank_row + 1, bank_rows + 1
+                bank_fen += p.amount_fen
                 institution_fen += p.amount_fen
             if payments:
-                ws = sheet(INSTITUTION_SHEET, INSTITUTION_COLUMNS, INSTITUTION_WIDTHS,
-                           institution_lines)
-                i_id, i_money = text_cell(ws, ""), money_cell(ws, 0)
+                ws, r = book.sheet(INSTITUTION_SHEET), 1
                 for p in sorted(payments.values(), key=lambda p: p.name):
                     for seq, line in sorted(p.lines.items()):
-                        i_id.value, i_money.value = line.id_number, yuan_decimal(line.amount_fen)
-                        ws.append([institution_reference(roster_id, p.institution_id), p.name,
-                                   bank_reference(roster_id, seq), line.payee_name, i_id,
-                                   i_money])
+                        book.row(ws, r, [institution_reference(roster_id, p.institution_id),
+                                         p.name, bank_reference(roster_id, seq),
+                                         line.payee_name, (line.id_number, text),
+                                         (yuan_decimal(line.amount_fen), money)])
+                        r += 1
             if cancel is not None:
                 cancel.check()
             if bank_fen + cash_fen != view.total_fen or (bank_rows, cash_rows) != (bank_n, cash_n):
@@ -331,26 +364,19 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
                     f"花名册 {roster_id} 明细合计 {yuan(bank_fen + cash_fen)} 元与总额 "
                     f"{yuan(view.total_fen)} 元不符")
 
-            ws = wb.create_sheet(SUMMARY_SHEET)
-            for col, width in zip("ABC", (26, 12, 18)):
-                ws.column_dimensions[col].width = width
-            ws.oddHeader.left.text, ws.oddHeader.center.text, ws.oddHeader.right.text = header_text
-            title = WriteOnlyCell(ws, value=view.title)
-            title.font = Font(bold=True, size=14)
-            ws.append([title])
+            ws = book.sheet(SUMMARY_SHEET)
+            ws.write_string(0, 0, view.title, book.title)
             approved = (f"{view.approved_by or ''} {view.approved_at:%Y-%m-%d}"
                         if view.approved_at else "")
+            r = 1
             for label, value in (("花名册编号", f"R{roster_id}"), ("发放单位", view.issuing_office),
                                  ("区划", f"{view.area_name}（{view.area_code}）"), _period(view),
                                  ("审批", approved)):
-                ws.append([label, value])
-            ws.append([])
-            head = []
-            for name in ("项目", "笔数", "合计金额(元)"):
-                c = WriteOnlyCell(ws, value=name)
-                c.font, c.fill, c.alignment = bold, head_fill, center
-                head.append(c)
-            ws.append(head)
+                book.row(ws, r, [label, value])
+                r += 1
+            r += 1                                   # an empty row
+            book.row(ws, r, [(name, book.head) for name in ("项目", "笔数", "合计金额(元)")])
+            r += 1
             rows_ = [(f"银行代发（{BANK_SHEET}）", bank_rows, bank_fen, False)]
             if payments:
                 rows_.append((f"其中：供养机构代收（集中供养{institution_lines}人）",
@@ -358,19 +384,19 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
             rows_ += [(f"现金发放（{CASH_SHEET}）", cash_rows, cash_fen, False),
                       ("合计", bank_rows + cash_rows, bank_fen + cash_fen, True)]
             for label, n, fen, strong in rows_:
-                first = WriteOnlyCell(ws, value=label)
-                if strong:
-                    first.font = bold
-                ws.append([first, n, money_cell(ws, fen)])
-            ws.append([])
-            ws.append(["花名册总额(元)", view.line_count, money_cell(ws, view.total_fen)])
-            ws.append([f"金额为零、不需发放的明细 {zero} 笔，未列入。"])
-            ws.append(["金额以元为单位，保留两位小数；身份证号和账号为文本。"])
+                book.row(ws, r, [(label, book.bold) if strong else label, n,
+                                 (yuan_decimal(fen), money)])
+                r += 1
+            r += 1
+            book.row(ws, r, ["花名册总额(元)", view.line_count,
+                             (yuan_decimal(view.total_fen), money)])
+            book.row(ws, r + 1, [f"金额为零、不需发放的明细 {zero} 笔，未列入。"])
+            book.row(ws, r + 2, ["金额以元为单位，保留两位小数；身份证号和账号为文本。"])
             report(0.97, "saving 保存")
-            wb.save(tmp)
-    except BaseException:
-        _discard(wb)
-        raise
+            book.close()
+        except BaseException:
+            book.discard()
+            raise
     report(1.0, "done 完成")
     return BankFileSummary(bank_rows + cash_rows, bank_fen + cash_fen, bank_rows, bank_fen,
                            cash_rows, cash_fen, zero, path, len(payments), institution_lines,

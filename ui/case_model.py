@@ -20,7 +20,8 @@ from .ops import as_core
 BLOCK = 200
 MAX_BLOCKS = 64
 COLUMNS = ("id", "program", "state", "household", "head", "person", "village", "applied",
-           "paid_from", "review")
+           "paid_from", "review", "sync")
+SYNC_COLUMN = len(COLUMNS) - 1      # shown only where an exchange is set up (CasesPage)
 
 
 class CaseTableModel(QAbstractTableModel):
@@ -38,7 +39,9 @@ class CaseTableModel(QAbstractTableModel):
             "household": self.tr("Household No."), "head": self.tr("Head"),
             "person": self.tr("Supported person"), "village": self.tr("Village"),
             "applied": self.tr("Applied on"), "paid_from": self.tr("Paid from"),
-            "review": self.tr("Next review")}
+            "review": self.tr("Next review"), "sync": self.tr("Sync state")}
+        self._sync_text = {"synced": self.tr("synced"), "pending": self.tr("to be sent"),
+                           "conflict": self.tr("conflict")}
         self.program_names = {"dibao": self.tr("Dibao"), "tekun": self.tr("Extreme hardship")}
         self.state_names: dict[str, str] = {}
 
@@ -98,5 +101,6 @@ class CaseTableModel(QAbstractTableModel):
             "head": r.head_name, "person": r.person_name, "village": r.village,
             "applied": r.applied_on.isoformat(),
             "paid_from": f"{r.paid_from:%Y-%m}" if r.paid_from else "",
-            "review": r.next_review_on.isoformat() if r.next_review_on else ""}
+            "review": r.next_review_on.isoformat() if r.next_review_on else "",
+            "sync": self._sync_text.get(r.sync, "")}
         return values[key]

@@ -34,12 +34,13 @@ from assistcase.errors import AssistCaseError
 from assistcase.services.queries import HouseholdFilter, found_households, household_rows
 from assistcase.services.recalc import case_entitlement, recalculate_area
 from assistcase.services import case_list as L
+from assistcase.services.sync_state import exchanging
 from assistcase.services import case_review as X
 from assistcase.services import cases as C
 from assistcase.services import areas as A
 from assistcase.rules.money import yuan
 
-from .case_model import CaseTableModel
+from .case_model import SYNC_COLUMN, CaseTableModel
 from .ops import Change, Op, Page
 from .widgets import ERROR_STYLE, date_edit as _date_edit, fill_area_combo
 from .widgets import pydate as _pydate, qdate as _qdate
@@ -235,6 +236,8 @@ class CasesPage(Page):
         self.case_table.setSelectionMode(QAbstractItemView.SingleSelection)
         self.case_table.verticalHeader().setVisible(False)
         self.case_table.verticalHeader().setDefaultSectionSize(22)
+        # each case's sync state, where this database exchanges with another site
+        self.case_table.setColumnHidden(SYNC_COLUMN, not self.core.read(exchanging))
         v.addWidget(self.case_table, 1)
         self.case_count = QLabel()
         v.addWidget(self.case_count)

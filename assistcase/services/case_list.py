@@ -23,6 +23,7 @@ from ..errors import NotFoundError, ValidationError
 from ..models import Area, AssistanceCase, Household, Person
 from ..models.assistance import PROGRAMS
 from .queries import _scalar_ints
+from .sync_state import case_sync_states
 from ..rules.areas import code_like
 from .auth import reader, village_ids_in
 
@@ -158,6 +159,7 @@ class CaseRow:
     applied_on: dt.date
     paid_from: dt.date | None
     next_review_on: dt.date | None
+    sync: str = ""      # synced / pending / conflict; "" where no exchange is set up
 
 
 def case_rows(s: Session, ids: list[int], as_of: dt.date | None = None) -> dict[int, CaseRow]:
@@ -173,4 +175,5 @@ def case_rows(s: Session, ids: list[int], as_of: dt.date | None = None) -> dict[
             .join(Area, Area.id == Household.village_id)
             .join(Person, Person.id == c.person_id, isouter=True)
             .where(c.id.in_(ids)))
-    return {r[0]: CaseRow(*r) for r in s.execute(stmt)}
+    sync = case_sync_states(s, ids)
+    return {r[0]: CaseRow(*r, sync.get(r[0], "")) for r in s.execute(stmt)}

@@ -19,8 +19,8 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import (AuditEntry, ExchangeSite, Household, Income, Person, PropertyItem,
-                      SyncBase, SyncConflict)
+from ..models import (AssistanceCase, AuditEntry, CaseEvent, ExchangeSite, Household, Income,
+                      Person, PropertyItem, SyncBase, SyncConflict)
 
 SOURCE_PREFIX = "exchange:"       # the audit source of rows an exchange wrote
 _MEMBERS = {"person": Person, "income": Income, "property": PropertyItem}
@@ -73,3 +73,33 @@ def household_sync_states(session: Session, ids: list[int]) -> dict[int, str]:
         else:
             out[h] = "synced"
     return out
+
+
+def case_sync_states(session: Session, ids: list[int]) -> dict[int, str]:
+    """``{case id: "synced" | "pending" | "conflict"}`` for these assistance cases (a case
+    covering its steps, which are audited as changes of their case); empty when the database
+    takes part in no exchange."""
+    if not ids or not exchanging(session):
+        return {}
+    acked = session.scalar(select(func.min(ExchangeSite.acked_feed_id))
+                           .where(ExchangeSite.is_self.is_(False))) or 0
+    gids = dict(session.execute(select(AssistanceCase.id, AssistanceCase.gid)
+                                .where(AssistanceCase.id.in_(ids))).all())
+    based = set(session.scalars(select(SyncBase.gid).where(
+        SyncBase.entity == "case", SyncBase.gid.in_([g for g in gids.values() if g]))))
+    changed = set(session.scalars(
+        select(AuditEntry.entity_id).where(
+            AuditEntry.entity == "case", AuditEntry.entity_id.in_(ids), AuditEntry.id > acked,
+            or_(AuditEntry.source.is_(None), ~AuditEntry.source.like(SOURCE_PREFIX + "%")))
+        .distinct()))
+    open_ = session.execute(select(SyncConflict.entity, SyncConflict.gid).where(
+        SyncConflict.status == "open", SyncConflict.entity.in_(("case", "case_event")))).all()
+    case_gids = {g for e, g in open_ if e == "case"}
+    conflicted = {c for c, g in gids.items() if g in case_gids}
+    step_gids = [g for e, g in open_ if e == "case_event"]
+    for i in range(0, len(step_gids), 900):
+        conflicted.update(session.scalars(select(CaseEvent.case_id).where(
+            CaseEvent.gid.in_(step_gids[i:i + 900]), CaseEvent.case_id.in_(ids))))
+    return {c: "conflict" if c in conflicted
+            else "pending" if c in changed or g not in based else "synced"
+            for c, g in gids.items()}

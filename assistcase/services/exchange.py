@@ -1027,6 +1027,7 @@ class DuplicateView:
     other_household_gid: str | None
     status: str
     keep: str | None
+    note: str = ""     # at a township: the bureau's outcome as it arrived (exchange_return)
 
 
 def duplicates(db: Database, status: str | None = "open") -> list[DuplicateView]:
@@ -1039,7 +1040,8 @@ def duplicates(db: Database, status: str | None = "open") -> list[DuplicateView]
             hh = s.scalar(select(Household).where(Household.gid == t.household_gid)) \
                 if t.household_gid else None
             out.append(DuplicateView(t.id, t.id_number, t.name, hh.number if hh else None,
-                                     t.other_site, t.other_household_gid, t.status, t.keep))
+                                     t.other_site, t.other_household_gid, t.status, t.keep,
+                                     t.note or ""))
         return out
 
 

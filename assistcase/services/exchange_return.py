@@ -596,36 +596,34 @@ class ReceivedLineView:
     reason: str
 
 
-def received_rosters(db: Database) -> list[ReceivedRosterView]:
+def received_rosters(s: Session) -> list[ReceivedRosterView]:
     """The bureau's rosters covering this township's households, newest month first, with
-    the bank's results counted."""
-    with db.read() as s:
-        results = {rid: (paid or 0, failed or 0) for rid, paid, failed in s.execute(
-            select(ReceivedRosterLine.received_roster_id,
-                   func.sum(case((ReceivedRosterLine.outcome == "paid", 1), else_=0)),
-                   func.sum(case((ReceivedRosterLine.outcome == "failed", 1), else_=0)))
-            .group_by(ReceivedRosterLine.received_roster_id))}
-        return [ReceivedRosterView(
-            r.id, r.site_code, r.kind, r.program, r.month, r.area_code, r.title, r.status,
-            r.reviewed_by_name, r.reviewed_at, r.approved_by_name, r.approved_at, r.line_count,
-            r.total_fen, r.lines, r.amount_fen, *results.get(r.id, (0, 0)))
-            for r in s.scalars(select(ReceivedRoster).order_by(ReceivedRoster.month.desc(),
-                                                               ReceivedRoster.id))]
+    the bank's results counted (``core.read``)."""
+    results = {rid: (paid or 0, failed or 0) for rid, paid, failed in s.execute(
+        select(ReceivedRosterLine.received_roster_id,
+               func.sum(case((ReceivedRosterLine.outcome == "paid", 1), else_=0)),
+               func.sum(case((ReceivedRosterLine.outcome == "failed", 1), else_=0)))
+        .group_by(ReceivedRosterLine.received_roster_id))}
+    return [ReceivedRosterView(
+        r.id, r.site_code, r.kind, r.program, r.month, r.area_code, r.title, r.status,
+        r.reviewed_by_name, r.reviewed_at, r.approved_by_name, r.approved_at, r.line_count,
+        r.total_fen, r.lines, r.amount_fen, *results.get(r.id, (0, 0)))
+        for r in s.scalars(select(ReceivedRoster).order_by(ReceivedRoster.month.desc(),
+                                                           ReceivedRoster.id))]
 
 
-def received_lines(db: Database, roster_id: int | None = None,
+def received_lines(s: Session, roster_id: int | None = None,
                    household_id: int | None = None) -> list[ReceivedLineView]:
     """The received lines of one roster, or of one household across rosters (its payment
-    history from the bureau), with the bank's result."""
-    with db.read() as s:
-        q = (select(ReceivedRosterLine, ReceivedRoster)
-             .join(ReceivedRoster, ReceivedRoster.id == ReceivedRosterLine.received_roster_id))
-        if roster_id is not None:
-            q = q.where(ReceivedRosterLine.received_roster_id == roster_id)
-        if household_id is not None:
-            q = q.where(ReceivedRosterLine.household_id == household_id)
-        return [ReceivedLineView(r.id, r.title, r.month, r.status, x.seq, x.household_id,
-                                 x.household_number, x.payee_name, x.category, x.persons,
-                                 x.amount_fen, x.outcome, x.reason)
-                for x, r in s.execute(q.order_by(ReceivedRoster.month.desc(),
-                                                 ReceivedRoster.id, ReceivedRosterLine.seq))]
+    history from the bureau), with the bank's result (``core.read``)."""
+    q = (select(ReceivedRosterLine, ReceivedRoster)
+         .join(ReceivedRoster, ReceivedRoster.id == ReceivedRosterLine.received_roster_id))
+    if roster_id is not None:
+        q = q.where(ReceivedRosterLine.received_roster_id == roster_id)
+    if household_id is not None:
+        q = q.where(ReceivedRosterLine.household_id == household_id)
+    return [ReceivedLineView(r.id, r.title, r.month, r.status, x.seq, x.household_id,
+                             x.household_number, x.payee_name, x.category, x.persons,
+                             x.amount_fen, x.outcome, x.reason)
+            for x, r in s.execute(q.order_by(ReceivedRoster.month.desc(),
+                                             ReceivedRoster.id, ReceivedRosterLine.seq))]

@@ -189,6 +189,11 @@ def test_the_township_cannot_change_the_bureaus_standards_or_policy(sites, tmp_p
 
 # --- rosters and payment results ------------------------------------------------------------
 
+def _received(db):
+    with db.read() as s:
+        return XR.received_rosters(s)
+
+
 def test_an_approved_roster_and_a_failed_payment_reach_the_township_read_only(sites, tmp_path):
     bureau, t1 = sites["bureau"], sites["t1"]
     hid = _household(t1, "t1-worker", sites["villages"]["t1"], 1)
@@ -204,7 +209,7 @@ def test_an_approved_roster_and_a_failed_payment_reach_the_township_read_only(si
     built = RO.build_monthly_roster(bureau, ACTOR, RO.MonthlyRosterInput(city, MAY))
     # a draft travels as a draft
     _, result = _down(sites, "t1", tmp_path / "d1")
-    [draft] = XR.received_rosters(t1)
+    [draft] = _received(t1)
     assert draft.status == "draft" and draft.lines == 2 and draft.approved_by == ""
     RO.review_roster(bureau, "reviewer", built.roster_id)
     RO.approve_roster(bureau, "approver", built.roster_id)
@@ -216,7 +221,7 @@ def test_an_approved_roster_and_a_failed_payment_reach_the_township_read_only(si
     exported, result = _down(sites, "t1", tmp_path / "d2")
     assert exported.counts["roster"] == 1 and exported.counts["roster_line"] == 2
     assert result.received == {"roster": 1}
-    [roster] = XR.received_rosters(t1)
+    [roster] = _received(t1)
     with bureau.read() as s:
         total, approved_at = s.execute(select(Roster.total_fen, Roster.approved_at)
                                        .where(Roster.id == built.roster_id)).one()
@@ -224,7 +229,9 @@ def test_an_approved_roster_and_a_failed_payment_reach_the_township_read_only(si
     assert roster.approved_by == "approver" and roster.reviewed_by == "reviewer"
     assert roster.approved_at == approved_at and roster.total_fen == total
     assert (roster.lines, roster.paid, roster.failed) == (2, 1, 1)
-    [line] = XR.received_lines(t1, household_id=hid)
+    with t1.read() as s:
+        [line] = XR.received_lines(s, household_id=hid)
+        assert len(XR.received_lines(s, roster_id=roster.id)) == 2
     assert (line.outcome, line.reason, line.amount_fen) == ("failed", "账户已销户",
                                                             lines[bids[0]].amount_fen)
     assert line.payee_name == "张伟" and line.month == MAY
@@ -235,8 +242,9 @@ def test_an_approved_roster_and_a_failed_payment_reach_the_township_read_only(si
     before = _fingerprint(t1)
     assert X.import_package(t1, "t1-worker", exported.path).already_imported
     assert _fingerprint(t1) == before
-    # a roster covering only the other township's households does not reach this one
-    assert XR.received_rosters(sites["t2"]) == []
+    # a roster covering only the other township's households does not reach that one
+    _down(sites, "t2", tmp_path / "d3")
+    assert _received(sites["t2"]) == [] and len(_received(t1)) == 1
 
 
 # --- duplicate tickets ----------------------------------------------------------------------

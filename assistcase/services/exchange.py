@@ -23,6 +23,9 @@ travel both ways, with nothing overwritten silently.
 
 Record kinds travelling today: households, persons, incomes and property (the registry);
 cases, temporary aid and visits carry their global ids (migration 0018) but are not yet sent.
+A bureau's package to a township also carries standards and policy, roster states and payment
+results and duplicate ticket outcomes (:mod:`.exchange_return`, hooked in at the end of
+:func:`export_package` and of :func:`import_package`).
 """
 
 from __future__ import annotations

@@ -155,8 +155,7 @@ def _name(s: Session, name: str, user_id: int | None) -> str:
 
 def _write_rosters(s: Session, households: Any, since: int, high: int,
                    write: Callable[[dict], None], counts: dict[str, int]) -> None:
-    covering = set(s.scalars(select(RosterLine.roster_id).where(
-        RosterLine.household_id.in_(households)).distinct()))
+    wanted: set[int] | None = None
     if since:
         rows = s.execute(_changed(s, ("roster", "roster_line"), since, high)
                          .with_only_columns(AuditEntry.entity, AuditEntry.entity_id)).all()
@@ -165,9 +164,11 @@ def _write_rosters(s: Session, households: Any, since: int, high: int,
         for i in range(0, len(line_ids), 900):
             wanted.update(s.scalars(select(RosterLine.roster_id).where(
                 RosterLine.id.in_(line_ids[i:i + 900]))))
-    else:
-        wanted = set(covering)
-    for ref in sorted(wanted):
+        if not wanted:
+            return
+    covering = set(s.scalars(select(RosterLine.roster_id).where(
+        RosterLine.household_id.in_(households)).distinct()))
+    for ref in sorted(covering if wanted is None else wanted):
         r = s.get(Roster, ref)
         if r is None or ref not in covering:
             if since:      # discarded, or rebuilt without the township's households
@@ -221,11 +222,16 @@ def _write_outcomes(s: Session, peer: ExchangeSite, households: Any, since: int,
     decided = select(AuditEntry.entity_id).where(
         AuditEntry.entity == "duplicate_ticket", AuditEntry.action == "resolve",
         AuditEntry.id > since, AuditEntry.id <= high)
-    mine = set(s.scalars(select(Household.gid).where(Household.id.in_(households))))
+    tickets = list(s.scalars(select(DuplicateTicket).where(
+        DuplicateTicket.status == "resolved", DuplicateTicket.id.in_(decided))
+        .order_by(DuplicateTicket.id)))
+    if not tickets:
+        return
+    ours = {g for g in (t.household_gid for t in tickets) if g}
+    mine = set(s.scalars(select(Household.gid).where(Household.gid.in_(ours),
+                                                     Household.id.in_(households))))
     me = s.scalar(select(ExchangeSite).where(ExchangeSite.is_self.is_(True)))
-    for t in s.scalars(select(DuplicateTicket).where(
-            DuplicateTicket.status == "resolved", DuplicateTicket.id.in_(decided))
-            .order_by(DuplicateTicket.id)):
+    for t in tickets:
         if t.other_site == peer.code or t.household_gid in mine:
             write({"duplicate_outcome": _outcome(s, t, me)})
             counts["duplicate_outcome"] += 1

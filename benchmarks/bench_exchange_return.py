@@ -90,6 +90,14 @@ def _township_db(path: Path, code: str, key: str):
     return town
 
 
+def _clean(bureau_path: Path) -> None:
+    """The bureau copy and the backups the app makes of it (before the upgrade, before the
+    roster's approval): near a gigabyte each."""
+    for path in [*WORK.glob(bureau_path.stem + "*"), *(WORK / "backups").glob(
+            bureau_path.stem + "-*")]:
+        path.unlink(missing_ok=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--source", default=str(ROOT.parent.parent / "main" / "benchmarks" / "work"
@@ -97,8 +105,7 @@ def main() -> None:
     args = ap.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     bureau_path = WORK / "return-bureau.sqlite3"
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(bureau_path) + suffix).unlink(missing_ok=True)
+    _clean(bureau_path)
     subprocess.run(["cp", "--reflink=auto", args.source, str(bureau_path)], check=True)
     figures: dict = {}
     bureau = open_database(bureau_path)          # upgrades a city made before 0023
@@ -192,6 +199,8 @@ def main() -> None:
         "others' load).", "",
         "| step | CPU s | wall s | load |", "|---|---|---|---|", *rows, END])
     replace_section(START, END, section)
+    bureau.dispose()
+    _clean(bureau_path)
 
 
 if __name__ == "__main__":

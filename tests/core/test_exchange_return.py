@@ -242,6 +242,9 @@ def test_an_approved_roster_and_a_failed_payment_reach_the_township_read_only(si
     before = _fingerprint(t1)
     assert X.import_package(t1, "t1-worker", exported.path).already_imported
     assert _fingerprint(t1) == before
+    # not yet confirmed by the township: sent again, and it changes nothing there
+    again, result = _down(sites, "t1", tmp_path / "d4")
+    assert again.counts["roster"] == 1 and result.received == {}
     # a roster covering only the other township's households does not reach that one
     _down(sites, "t2", tmp_path / "d3")
     assert _received(sites["t2"]) == [] and len(_received(t1)) == 1

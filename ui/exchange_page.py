@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QGroup
 
 from assistcase.errors import AssistCaseError
 from assistcase.services import exchange as X
+from assistcase.services import exchange_return as XR
 
 from .ops import Change, Op, as_core
 
@@ -80,7 +81,13 @@ class ExchangePage(QWidget):
         self.keep_local.clicked.connect(lambda: self._resolve("local"))
         self.keep_remote.clicked.connect(lambda: self._resolve("remote"))
         self.duplicate_table = _table([self.tr("ID number"), self.tr("Name"),
-                                       self.tr("Household here"), self.tr("Also sent by")])
+                                       self.tr("Household here"), self.tr("Also sent by"),
+                                       self.tr("Status"), self.tr("Outcome")])
+        # the bureau decides which household keeps the person (services/exchange_return)
+        self.keep_here = QPushButton(self.tr("Keep in the household registered here"))
+        self.keep_other = QPushButton(self.tr("Keep in the arriving household"))
+        self.keep_here.clicked.connect(lambda: self.resolve_duplicate("here"))
+        self.keep_other.clicked.connect(lambda: self.resolve_duplicate("other"))
 
         packages_box = QGroupBox(self.tr("Packages sent and received"))
         QVBoxLayout(packages_box).addWidget(self.packages)
@@ -93,7 +100,13 @@ class ExchangePage(QWidget):
         buttons.addWidget(self.keep_remote)
         cl.addLayout(buttons)
         duplicates_box = QGroupBox(self.tr("Duplicate tickets (one ID number in two townships)"))
-        QVBoxLayout(duplicates_box).addWidget(self.duplicate_table)
+        dl = QVBoxLayout(duplicates_box)
+        dl.addWidget(self.duplicate_table)
+        dup_buttons = QHBoxLayout()
+        dup_buttons.addStretch(1)
+        dup_buttons.addWidget(self.keep_here)
+        dup_buttons.addWidget(self.keep_other)
+        dl.addLayout(dup_buttons)
 
         lay = QVBoxLayout(self)
         lay.addLayout(top)
@@ -103,7 +116,7 @@ class ExchangePage(QWidget):
         lay.addWidget(duplicates_box, 1)
         lay.addWidget(packages_box, 1)
         for w in (self.export_button, self.import_button, self.sync_button, self.keep_local,
-                  self.keep_remote):
+                  self.keep_remote, self.keep_here, self.keep_other):
             w.setVisible(not read_only)
         self.refresh()
 
@@ -146,8 +159,15 @@ class ExchangePage(QWidget):
                                      f"{c.remote_value} ({c.remote_site})",
                                      f"{c.remote_by} {c.remote_at}".strip()]
                                     for c in self._conflicts])
+        # open tickets first; at a township the outcomes the bureau sent (closed or not)
+        self._duplicates = X.duplicates(self.db) + X.duplicates(self.db, status="resolved")
+        states = {"open": self.tr("open"), "resolved": self.tr("resolved")}
         _fill(self.duplicate_table, [[d.id_number, d.name, d.household_number or "",
-                                      d.other_site] for d in X.duplicates(self.db)])
+                                      d.other_site, states.get(d.status, d.status), d.note]
+                                     for d in self._duplicates])
+        if not self.read_only:
+            for w in (self.keep_here, self.keep_other):
+                w.setVisible(st.site.kind == "bureau")
 
     def _kind_label(self, kind: str) -> str:
         return {"household": self.tr("household"), "person": self.tr("person"),
@@ -258,6 +278,22 @@ class ExchangePage(QWidget):
             self._say(exc.message("zh") if self._zh() else exc.message_en, error=True)
         else:
             raise exc
+
+    def resolve_duplicate(self, keep: str) -> None:
+        """The bureau decides the selected ticket: ``here`` or ``other`` keeps the person."""
+        row = self.duplicate_table.currentRow()
+        if row < 0 or row >= len(self._duplicates) or self._duplicates[row].status != "open":
+            self._say(self.tr("Choose an open duplicate ticket first."), error=True)
+            return
+        try:
+            self.core.write(XR.resolve_duplicate, self._duplicates[row].id, keep)
+        except AssistCaseError as e:
+            self._say(e.message("zh") if self._zh() else e.message_en, error=True)
+            return
+        self._say(self.tr("Decided: the outcome travels to both townships with the next "
+                          "packages."))
+        self.changed.emit()
+        self.refresh()
 
     def _resolve(self, keep: str) -> None:
         row = self.conflict_table.currentRow()

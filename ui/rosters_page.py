@@ -38,6 +38,7 @@ from assistcase.services import rosters as R
 from .signin import allowed
 from .labels import fen_to_yuan_text, yuan_text_to_fen
 from .ops import Change, Op, Page
+from .received_rosters import ReceivedRostersBox
 from .roster_lines_model import RosterLinesModel
 from .widgets import (ERROR_STYLE, error_text, pydate as _pydate, qdate as _qdate,  # noqa: F401
                       read_only_table, table_item)
@@ -377,9 +378,12 @@ class RostersPage(Page):
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 4)
         split.setSizes([170, 600])
+        # a township's copies of the bureau's rosters over its households (read-only)
+        self.received = ReceivedRostersBox(self.core)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(split)
+        layout.addWidget(self.received)
         self.refresh_list()
 
     # --- building the widgets ---------------------------------------------------------------
@@ -738,6 +742,7 @@ class RostersPage(Page):
 
     def refresh(self) -> None:
         self.refresh_list()
+        self.received.refresh()
 
     # --- building ---------------------------------------------------------------------------
 

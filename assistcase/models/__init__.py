@@ -8,8 +8,8 @@ from .audit import AuditEntry, Role, RolePermission, User, UserRole
 from .base import Base
 from .care import CareInstitution
 from .papers import AppMeta, Paper
-from .exchange import (DuplicateTicket, ExchangePackage, ExchangeSite, SyncBase,
-                       SyncConflict)
+from .exchange import (DuplicateTicket, ExchangePackage, ExchangeSite, ReceivedRoster,
+                       ReceivedRosterLine, SyncBase, SyncConflict)
 from .liaison import (Assignment, Institution, InstitutionAssessment, InstitutionResult, Leader,
                       LiaisonRule, LiaisonRuleVersion, Rectification, Visit)
 from .monitoring import (HeldLine, MonitoringRun, MonitoringTask, MonitoringWarning,
@@ -33,4 +33,5 @@ __all__ += ["HeldLine", "MonitoringRun", "MonitoringTask", "MonitoringWarning", 
             "OutsideListRow", "RegisterMembership", "WarningRule"]
 __all__ += ["Role", "RolePermission", "UserRole"]
 __all__ += ["AppMeta", "Paper"]
-__all__ += ["DuplicateTicket", "ExchangePackage", "ExchangeSite", "SyncBase", "SyncConflict"]
+__all__ += ["DuplicateTicket", "ExchangePackage", "ExchangeSite", "ReceivedRoster",
+            "ReceivedRosterLine", "SyncBase", "SyncConflict"]

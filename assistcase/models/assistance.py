@@ -70,6 +70,9 @@ class Standard(SourceMixin, Base):
     monthly_fen: Mapped[int] = mapped_column(Integer)
     note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # The bureau whose return package brought this row (services/exchange_return): a
+    # read-only copy at a township. NULL: entered here.
+    origin_site: Mapped[str | None] = mapped_column(String(16))
 
 
 class PolicySetting(SourceMixin, Base):
@@ -87,6 +90,7 @@ class PolicySetting(SourceMixin, Base):
     value: Mapped[str] = mapped_column(String(64))
     effective_from: Mapped[dt.date] = mapped_column(Date)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    origin_site: Mapped[str | None] = mapped_column(String(16))   # as Standard.origin_site
 
 
 class AssistanceCase(Travels, Base):

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (BigInteger, Boolean, Date, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, utcnow
@@ -110,3 +111,66 @@ class DuplicateTicket(Base):
     resolved_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     resolved_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # At a township: the bureau's outcome as it arrived (which household keeps the person,
+    # what was done here); '' at the bureau.
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
+
+
+class ReceivedRoster(Base):
+    """A bureau's roster covering this township's households, as its return package last
+    described it (services/exchange_return): the header and the whole roster's totals, and
+    this township's share. Read-only here; the township never builds or changes it. Kept
+    apart from ``rosters`` (DOMAIN §10) so the township's own rosters, statistics, reissues
+    and freeze triggers never see it (docs/exchange.md)."""
+
+    __tablename__ = "received_rosters"
+    __table_args__ = (UniqueConstraint("site_code", "ref"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_code: Mapped[str] = mapped_column(String(16))     # the bureau
+    ref: Mapped[int] = mapped_column(Integer)              # the roster's id at the bureau
+    kind: Mapped[str] = mapped_column(String(16))
+    program: Mapped[str] = mapped_column(String(16))
+    residence_class: Mapped[str | None] = mapped_column(String(8))
+    month: Mapped[dt.date] = mapped_column(Date)
+    area_code: Mapped[str] = mapped_column(String(12))
+    title: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    built_by_name: Mapped[str] = mapped_column(String(64), default="")
+    reviewed_by_name: Mapped[str] = mapped_column(String(64), default="")
+    reviewed_at: Mapped[dt.datetime | None]
+    approved_by_name: Mapped[str] = mapped_column(String(64), default="")
+    approved_at: Mapped[dt.datetime | None]
+    line_count: Mapped[int] = mapped_column(Integer, default=0)
+    household_count: Mapped[int] = mapped_column(Integer, default=0)
+    person_count: Mapped[int] = mapped_column(Integer, default=0)
+    total_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    # this township's lines of it
+    lines: Mapped[int] = mapped_column(Integer, default=0)
+    amount_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ReceivedRosterLine(Base):
+    """One line of a received roster for a household of this township: the amount and the
+    bank's result (paid / failed with the reason; NULL until the bank's file is in)."""
+
+    __tablename__ = "received_roster_lines"
+    __table_args__ = (Index("ix_received_roster_lines_roster", "received_roster_id"),
+                      Index("ix_received_roster_lines_household_id", "household_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    received_roster_id: Mapped[int] = mapped_column(
+        ForeignKey("received_rosters.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    household_gid: Mapped[str | None] = mapped_column(String(32))
+    # the household here (by its global id when the line arrived); no FK: a copy
+    household_id: Mapped[int | None] = mapped_column(Integer)
+    household_number: Mapped[str] = mapped_column(String(32), default="")
+    payee_name: Mapped[str] = mapped_column(String(64), default="")
+    id_number: Mapped[str] = mapped_column(String(18), default="")
+    category: Mapped[str] = mapped_column(String(16), default="")
+    persons: Mapped[int] = mapped_column(Integer, default=0)
+    amount_fen: Mapped[int] = mapped_column(Integer, default=0)
+    outcome: Mapped[str | None] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(String(200), default="")

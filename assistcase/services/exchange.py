@@ -23,6 +23,9 @@ travel both ways, with nothing overwritten silently.
 
 Record kinds travelling today: households, persons, incomes and property (the registry);
 cases, temporary aid and visits carry their global ids (migration 0018) but are not yet sent.
+A bureau's package to a township also carries standards and policy, roster states and payment
+results and duplicate ticket outcomes (:mod:`.exchange_return`, hooked in at the end of
+:func:`export_package` and of :func:`import_package`).
 """
 
 from __future__ import annotations
@@ -49,6 +52,8 @@ from ..progress import CancelToken
 from ..rules.areas import code_like
 from .audit import Auditor, resolve_user
 from .auth import requires
+from .exchange_return import (ITEMS as RETURN_ITEMS, ReturnApplier, keep_unheld_heads,
+                              write_return)
 from .registry import refresh_household, write_keys
 from .registry_writer import HOUSEHOLD_INPUT, PERSON_INPUT, BulkWriter, id_derived
 
@@ -421,6 +426,8 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                         rows = [r for r in rows if r[1] in changed[name]]
                     if not rows:
                         continue
+                    if name == "household":
+                        keep_unheld_heads(s, rows)
                     texts = [_fields_json(r[4]) for r in rows]
                     for r, fj in zip(rows, texts):
                         grouped.setdefault(r[0], []).append((name, r, fj))
@@ -452,6 +459,9 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                                         else c.remote_value)}})
                 resolutions += 1
             counts["resolutions"] = resolutions
+            if me.kind == "bureau":     # standards, rosters, duplicate outcomes
+                counts.update(write_return(s, me, peer, area, hh_ids, peer.acked_feed_id, high,
+                                           package.write))
             package.counts.update(counts)
         peer.next_out_seq = seq + 1
         s.add(ExchangePackage(site_code=peer.code, direction="out", seq=seq,
@@ -509,6 +519,8 @@ class ImportResult:
     conflicts: int = 0
     duplicates: int = 0
     set_based: bool = False      # written by the first-package path (_FirstPackage)
+    # the bureau's return items applied at a township (exchange_return): kind → records
+    received: dict[str, int] = field(default_factory=dict)
 
 
 @requires(("registry.write", "registry.import"))
@@ -546,10 +558,20 @@ def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
         audit = Auditor(s, user, SOURCE_PREFIX + peer.code)
         ensure_gids(s, me.code)     # records met here (a duplicate's holder) are named by gid
         area = _township_area(s, me, peer)
+        returns, returned = ReturnApplier(s, audit, user, me, peer), []
+
+        def registry_items() -> Iterable[dict]:
+            """The registry's items; the return's (exchange_return) kept for after them."""
+            for item in items():
+                if any(k in item for k in RETURN_ITEMS):
+                    returned.append(item)
+                else:
+                    yield item
+
         if set_based and manifest.full and s.scalar(
                 select(func.count()).select_from(_household_ids_in(s, area).subquery())) == 0:
             result.set_based = True
-            _FirstPackage(s, audit, me, peer, result, cancel).run(items())
+            _FirstPackage(s, audit, me, peer, result, cancel).run(registry_items())
         else:
             applier = _Applier(s, audit, me, peer, result, cancel)
             # what of ours the sender had applied when it made this package (its base_seq)
@@ -557,12 +579,15 @@ def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
                 select(ExchangePackage.feed_high).where(
                     ExchangePackage.site_code == peer.code, ExchangePackage.direction == "out",
                     ExchangePackage.seq == manifest.base_seq)) or 0)
-            for item in items():
+            for item in registry_items():
                 if "resolution" in item:
                     applier.resolution(item["resolution"])
                 else:
                     applier.apply(item["kind"], item)
             applier.finish()
+        for item in returned:
+            returns.apply(item)
+        result.received = returns.applied
         # their base_seq acknowledges our packages up to it
         acked = s.scalar(select(ExchangePackage.feed_high).where(
             ExchangePackage.site_code == peer.code, ExchangePackage.direction == "out",
@@ -578,7 +603,8 @@ def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
                    f"package {manifest.seq} from {peer.code}"
                    f"{' (first package, written set-based)' if result.set_based else ''}: "
                    f"created {result.created}, updated {result.updated}, "
-                   f"conflicts {result.conflicts}, duplicates {result.duplicates}")
+                   f"conflicts {result.conflicts}, duplicates {result.duplicates}"
+                   f"{f', received {result.received}' if result.received else ''}")
         return result
 
 
@@ -1004,6 +1030,7 @@ class DuplicateView:
     other_household_gid: str | None
     status: str
     keep: str | None
+    note: str = ""     # at a township: the bureau's outcome as it arrived (exchange_return)
 
 
 def duplicates(db: Database, status: str | None = "open") -> list[DuplicateView]:
@@ -1016,7 +1043,8 @@ def duplicates(db: Database, status: str | None = "open") -> list[DuplicateView]
             hh = s.scalar(select(Household).where(Household.gid == t.household_gid)) \
                 if t.household_gid else None
             out.append(DuplicateView(t.id, t.id_number, t.name, hh.number if hh else None,
-                                     t.other_site, t.other_household_gid, t.status, t.keep))
+                                     t.other_site, t.other_household_gid, t.status, t.keep,
+                                     t.note or ""))
         return out
 
 

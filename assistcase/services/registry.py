@@ -378,11 +378,16 @@ def close_household(db: Database, actor: str | int, household_id: int, reason: s
         if joined is not None and on < joined:
             raise ValidationError.single("closed_on", f"a member joined on {joined}, after {on}",
                                          f"有成员于 {joined} 加入本户，晚于注销日期 {on}")
-        end_household_cases(s, user, hh.id, on, f"household closed 户注销: {reason.strip()}")
-        Auditor(s, user).apply(hh, "household", {"status": "closed",
-                                                 "closed_on": on,
-                                                 "closed_reason": reason.strip()}, hh.id)
+        close_in(s, user, Auditor(s, user), hh, on, reason)
         return ServiceResult(household_ids={hh.id})
+
+
+def close_in(s: Session, user: Any, audit: Auditor, hh: Household, on: dt.date,
+             reason: str) -> None:
+    """Close a household inside the caller's transaction: its cases end, audited."""
+    end_household_cases(s, user, hh.id, on, f"household closed 户注销: {reason.strip()}")
+    audit.apply(hh, "household", {"status": "closed", "closed_on": on,
+                                  "closed_reason": reason.strip()}, hh.id)
 
 
 # --- members ------------------------------------------------------------------------------
@@ -563,14 +568,22 @@ def remove_member(db: Database, actor: str | int, person_id: int, kind: str,
         if hh.head_person_id == p.id:
             raise StateError("the head cannot be removed; change the head first",
                              "不能移除户主，请先变更户主")
-        _refuse_before_joining(s, p, on)
-        end_coverage_for_persons(s, user, [p.id], on, why)
-        audit = Auditor(s, user)
-        audit.apply(p, "person", {"household_id": None}, hh.id)
-        audit.note("update", "person", p.id, f"removed from household: {why}", hh.id)
-        _mark_left(s, p.id, hh.id, on, why)
-        _refresh_household(s, hh)
+        take_out(s, user, Auditor(s, user), p, hh, on, why)
         return ServiceResult(household_ids={hh.id}, person_ids={p.id})
+
+
+def take_out(s: Session, user: Any, audit: Auditor, p: Person, hh: Household, on: dt.date,
+             why: str) -> None:
+    """A member leaves the household on ``on`` inside the caller's transaction (DOMAIN §7's
+    life event: coverage ends from the month after, the membership closes, audited): what
+    :func:`remove_member` does, and the exchange when a duplicate ticket's outcome takes a
+    person out of a township's household (services/exchange_return)."""
+    _refuse_before_joining(s, p, on)
+    end_coverage_for_persons(s, user, [p.id], on, why)
+    audit.apply(p, "person", {"household_id": None}, hh.id)
+    audit.note("update", "person", p.id, f"removed from household: {why}", hh.id)
+    _mark_left(s, p.id, hh.id, on, why)
+    _refresh_household(s, hh)
 
 
 @requires("registry.write", person="person_id")

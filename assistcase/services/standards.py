@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import Database
-from ..errors import FieldError, NotFoundError, ServiceResult, ValidationError
+from ..errors import FieldError, NotFoundError, ServiceResult, StateError, ValidationError
 from ..models import Area, PolicySetting, Standard
 from ..models.assistance import STANDARD_KINDS, STANDARD_PERIODS
 from ..models.registry import RESIDENCE_CLASSES
@@ -438,6 +438,8 @@ def save_standards(db: Database, actor: str | int, items: list[StandardInput]) -
         audit = Auditor(s, user)
         areas = [_standard_area(s, data.area_id, f"items[{i}].area_id" if many else "area_id")
                  for i, data in enumerate(items)]
+        for area in areas:
+            refuse_received(s, area)
         roots: dict[int, dt.date] = {}
         for area, data in zip(areas, items):
             if data.kind in TEKUN_RULE_KINDS:
@@ -493,6 +495,7 @@ def delete_standard(db: Database, actor: str | int, standard_id: int) -> Service
         row = s.get(Standard, standard_id)
         if row is None:
             raise NotFoundError("standard", standard_id, "保障标准")
+        refuse_received(s, s.get(Area, row.area_id))
         values = {c.key: getattr(row, c.key) for c in Standard.__table__.columns
                   if c.key not in ("id", "created_at")}
         Auditor(s, user).deleted("standard", row.id, values)
@@ -501,6 +504,21 @@ def delete_standard(db: Database, actor: str | int, standard_id: int) -> Service
         s.delete(row)
         rule.after("standard")
         return ServiceResult()
+
+
+def refuse_received(s: Session, area: Area) -> None:
+    """An area whose standards or policy arrived from a bureau's return package
+    (``origin_site`` set, services/exchange_return) is the bureau's to change: at a township
+    its rows are read-only copies, replaced only by the bureau's next package."""
+    origin = (s.scalar(select(Standard.origin_site).where(
+        Standard.area_id == area.id, Standard.origin_site.is_not(None)).limit(1))
+        or s.scalar(select(PolicySetting.origin_site).where(
+            PolicySetting.area_id == area.id, PolicySetting.origin_site.is_not(None)).limit(1)))
+    if origin is not None:
+        raise StateError(
+            f"the standards and policy of {area.name} are set by the bureau {origin} and "
+            "arrive with its return packages: they cannot be changed here",
+            f"{area.name}的保障标准和政策由救助局（{origin}）设定并随回传数据包下发，本地不能修改")
 
 
 def _policy_area(s: Session, area_id: int) -> Area:
@@ -538,6 +556,7 @@ def set_policy(db: Database, actor: str | int, area_id: int, values: dict[str, i
     with db.begin() as s:
         user = resolve_user(s, actor)
         area = _policy_area(s, area_id)
+        refuse_received(s, area)
         audit = Auditor(s, user)
         rule = _TekunRule(s, {area.id: effective_from} if FACTOR_KEY in values else {})
         current = policy_values(s, area.id, effective_from)
@@ -576,6 +595,7 @@ def clear_policy(db: Database, actor: str | int, area_id: int, key: str,
             stmt = stmt.where(PolicySetting.effective_from == effective_from)
         row = s.scalars(stmt.order_by(PolicySetting.effective_from.desc())).first()
         if row is not None:
+            refuse_received(s, s.get(Area, area_id))
             rule = _TekunRule(s, {area_id: row.effective_from} if key == FACTOR_KEY else {})
             Auditor(s, user).updated("policy", area_id, key, row.value, None)
             s.delete(row)

@@ -1570,6 +1570,22 @@ The database as it is now is backed up first; then it is replaced by this backup
         <translation>另一报送站点</translation>
     </message>
     <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Outcome</source>
+        <translation>处理结果</translation>
+    </message>
+    <message>
+        <source>Keep in the household registered here</source>
+        <translation>保留在本库已登记的户</translation>
+    </message>
+    <message>
+        <source>Keep in the arriving household</source>
+        <translation>保留在新到的户</translation>
+    </message>
+    <message>
         <source>Packages sent and received</source>
         <translation>已发送和已接收的数据包</translation>
     </message>
@@ -1608,6 +1624,14 @@ The database as it is now is backed up first; then it is replaced by this backup
     <message>
         <source>received</source>
         <translation>接收</translation>
+    </message>
+    <message>
+        <source>open</source>
+        <translation>待处理</translation>
+    </message>
+    <message>
+        <source>resolved</source>
+        <translation>已处理</translation>
     </message>
     <message>
         <source>household</source>
@@ -1664,6 +1688,14 @@ The database as it is now is backed up first; then it is replaced by this backup
     <message>
         <source>Package %1 imported: %2 created, %3 updated, %4 conflicts, %5 duplicates.</source>
         <translation>第 %1 个数据包已导入：新增 %2 条，更新 %3 条，冲突 %4 项，重复登记 %5 项。</translation>
+    </message>
+    <message>
+        <source>Choose an open duplicate ticket first.</source>
+        <translation>请先选择一条待处理的重复登记。</translation>
+    </message>
+    <message>
+        <source>Decided: the outcome travels to both townships with the next packages.</source>
+        <translation>已处理：结果将随下一次数据包发往两个乡镇。</translation>
     </message>
     <message>
         <source>Choose a conflict first.</source>
@@ -3431,6 +3463,93 @@ Database: {path}</source>
     <message>
         <source>Files of &amp;type:</source>
         <translation>文件类型(&amp;T)：</translation>
+    </message>
+</context>
+<context>
+    <name>ReceivedRostersBox</name>
+    <message>
+        <source>Rosters from the bureau (read-only)</source>
+        <translation>救助局下发的花名册（只读）</translation>
+    </message>
+    <message>
+        <source>Draft</source>
+        <translation>草稿</translation>
+    </message>
+    <message>
+        <source>Reviewed</source>
+        <translation>已审核</translation>
+    </message>
+    <message>
+        <source>Approved</source>
+        <translation>已审批</translation>
+    </message>
+    <message>
+        <source>Month</source>
+        <translation>月份</translation>
+    </message>
+    <message>
+        <source>Title</source>
+        <translation>标题</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Approved by</source>
+        <translation>审批人</translation>
+    </message>
+    <message>
+        <source>Lines here</source>
+        <translation>本乡镇条数</translation>
+    </message>
+    <message>
+        <source>Amount here (yuan)</source>
+        <translation>本乡镇金额（元）</translation>
+    </message>
+    <message>
+        <source>Paid</source>
+        <translation>发放成功</translation>
+    </message>
+    <message>
+        <source>Failed</source>
+        <translation>发放失败</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>序号</translation>
+    </message>
+    <message>
+        <source>Household</source>
+        <translation>户</translation>
+    </message>
+    <message>
+        <source>Payee</source>
+        <translation>领款人</translation>
+    </message>
+    <message>
+        <source>Persons</source>
+        <translation>人数</translation>
+    </message>
+    <message>
+        <source>Amount (yuan)</source>
+        <translation>金额（元）</translation>
+    </message>
+    <message>
+        <source>Bank result</source>
+        <translation>银行回盘</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>原因</translation>
+    </message>
+    <message>
+        <source>paid</source>
+        <translation>成功</translation>
+    </message>
+    <message>
+        <source>failed</source>
+        <translation>失败</translation>
     </message>
 </context>
 <context>

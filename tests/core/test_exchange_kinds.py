@@ -266,3 +266,58 @@ def test_a_package_naming_an_institution_missing_here_is_refused_whole(pair, tmp
     assert _fingerprint(bureau) == before      # not even the package's households
     with bureau.read() as s:
         assert s.scalar(select(Household.id)) is None
+
+
+def test_cases_and_aid_in_a_first_package_set_based_equal_record_by_record(
+        db, tmp_path, _areas_template):
+    """A first package is written set-based for the registry; its cases, steps and aid are
+    merged record by record there too, without an audit row of their own: the same records
+    as the record-by-record path."""
+    from .test_exchange_first import _bureau, _township
+
+    (code, _), (_, other_village) = _townships(db)
+    town, shared = _township(_areas_template, tmp_path / "t.sqlite3", code, households=12)
+    with town.read() as s:
+        hids = list(s.scalars(select(Household.id).where(Household.status == "active")
+                              .order_by(Household.id).limit(2)))
+        township_id = s.scalar(text("SELECT id FROM areas WHERE code = :c"), {"c": code})
+    case_id = C.open_case(town, "worker", C.CaseInput("dibao", hids[0], D(2025, 3, 3),
+                                                     "因病")).created_id
+    C.record_economic_check(town, "worker", case_id, D(2025, 3, 5), "低于标准")
+    A.record_aid(town, "worker", A.AidInput("urgent", "fire", D(2025, 4, 2), 900_00,
+                                            household_id=hids[1], payment_method="cash"))
+    A.record_aid(town, "worker", A.AidInput(       # a person outside the registry
+        "urgent", "fire", D(2025, 4, 3), 500_00, name="无名氏", found_at="火车站",
+        township_id=township_id, residence_class="urban", payment_method="cash"))
+    slow = _copy(_areas_template, tmp_path / "slow.sqlite3")
+    keys = [_bureau(b, code, other_village, shared) for b in (db, slow)]
+    X.join_bureau(town, "worker", BUREAU, "局", keys[0])
+    package = X.export_package(town, "worker", BUREAU, tmp_path / "usb")
+    assert (package.counts["case"], package.counts["case_event"],
+            package.counts["aid_case"]) == (1, 2, 2)
+    with slow.begin() as s:
+        s.execute(text("UPDATE exchange_sites SET key_b64 = :k WHERE code = :c"),
+                  {"k": keys[0], "c": code})
+    with db.read() as s:
+        audit_before = s.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1))
+    fast = X.import_package(db, ACTOR, package.path)
+    by_record = X.import_package(slow, ACTOR, package.path, set_based=False)
+    assert fast.set_based and fast.created == by_record.created
+
+    def state(d):
+        with d.read() as s:
+            return {name: sorted((r[2], X._fields_json(r[4])) for r in
+                                 X._case_rows(s, name, text("1 = 1")))
+                    for name in X.CASE_KINDS}
+    got, want = state(db), state(slow)
+    assert got == want and len(got["aid_case"]) == 2 and len(got["case_event"]) == 2
+    assert got["case"] == [(g, f) for g, f in state(town)["case"]]
+    with db.read() as s:
+        rows = list(s.scalars(select(AuditEntry).where(AuditEntry.id > audit_before)))
+        ids = list(s.scalars(select(AssistanceCase.id)))
+    # one import event; "worker" is not registered at this bureau: its two steps and the
+    # two aid cases it recorded are noted as recorded by the importing user
+    assert [(r.action, r.entity) for r in rows] == [("map_user", "case_event")] * 2 + [
+        ("map_user", "aid_case")] * 2 + [("import", "exchange_package")]
+    assert X.sync_state(db, "case", ids) == {ids[0]: "synced"}
+    slow.dispose()

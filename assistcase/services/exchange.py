@@ -819,18 +819,19 @@ class _FirstPackage:
         self._later_applier: _Applier | None = None
 
     def _apply_later(self) -> None:
-        """The cases, steps, aid cases and visits read so far, record by record (their
-        households and persons are written): each is created and given its base as
-        :class:`_Applier` does, without an audit row of its own (the package is audited as
-        one event), but a user not registered here is noted."""
+        """The cases, steps, aid cases and visits read so far (their households and persons
+        are written): new ones set-based (:class:`_NewCaseRecords`), any already held here
+        record by record as :class:`_Applier` merges them; without audit rows of their own
+        (the package is audited as one event), users not registered here noted."""
         if not self.later:
             return
         if self._later_applier is None:
+            self._new_cases = _NewCaseRecords(self.s, self.audit, self.peer, self.result)
             ap = _Applier(self.s, _SilentAuditor(self.s, self.audit.user, self.audit.source),
                           self.me, self.peer, self.result, self.cancel)
             ap.notes = self.audit
             self._later_applier = ap
-        for item in self.later:
+        for item in self._new_cases.write(self.later):
             self._later_applier.apply(item["kind"], item)
         self.later = []
 
@@ -859,6 +860,8 @@ class _FirstPackage:
                     group[name].append(item)
             self._write_batch()
             self._apply_later()
+        if self._later_applier is not None:
+            self._new_cases.note_users()
         if self.conn.dialect.name == "postgresql":   # the ids were given: move the sequences
             for table in ("households", "persons"):
                 self.conn.exec_driver_sql(
@@ -962,6 +965,177 @@ class _FirstPackage:
         self._apply_later()
 
 
+class _NewCaseRecords:
+    """The cases (with their covered members), steps, aid cases and visits of a first
+    package that this site does not hold yet, written set-based: references resolved a
+    batch at a time, one ``executemany`` per table, their bases with them. The result is
+    that of :class:`_Applier` record by record (tests/core/test_exchange_kinds.py compares
+    both). A user not registered here is the importing user, noted once per user and field
+    for the whole package (:meth:`note_users`); a leader, institution or aid cause missing
+    here refuses the package as record by record."""
+
+    def __init__(self, s: Session, audit: Auditor, peer: ExchangeSite, result: ImportResult):
+        self.s, self.audit, self.peer, self.result = s, audit, peer, result
+        self.conn = s.connection()
+        self.areas = dict(s.execute(select(Area.code, Area.id)).all())
+        self.causes = set(s.scalars(select(AidCause.code)))
+        self.users: dict[str, int | None] = {}
+        self.absent: dict[tuple[str, str, str], int] = {}     # (kind, field, user) → records
+
+    def _ids(self, model: Any, gids: Iterable[str | None]) -> dict[str, int]:
+        gids = sorted({g for g in gids if g})
+        out: dict[str, int] = {}
+        for i in range(0, len(gids), 900):
+            out.update(self.s.execute(select(model.gid, model.id)
+                                      .where(model.gid.in_(gids[i:i + 900]))).all())
+        return out
+
+    def _user(self, name: str, field: str, username: str | None) -> int | None:
+        if username is None:
+            return None
+        if username not in self.users:
+            self.users[username] = self.s.scalar(select(User.id).where(
+                User.username == username))
+        if self.users[username] is None:
+            key = (name, field, username)
+            self.absent[key] = self.absent.get(key, 0) + 1
+            return self.audit.user.id
+        return self.users[username]
+
+    def _area(self, code: str | None) -> int | None:
+        if code is None:
+            return None
+        if code not in self.areas:
+            _area_by_code(self.s, code)      # raises naming the code
+        return self.areas[code]
+
+    def write(self, items: list[dict]) -> list[dict]:
+        """Write the new records of ``items``; returns those already held here (in package
+        order) for the record-by-record path."""
+        by_kind: dict[str, list[dict]] = {k: [] for k in CASE_KINDS}
+        for item in items:
+            by_kind[item["kind"]].append(item)
+        held: set[str] = set()
+        for name, recs in by_kind.items():
+            held.update(self._ids(KINDS[name].model, (r["gid"] for r in recs)))
+        rest = [item for item in items if item["gid"] in held]
+        for name in CASE_KINDS:
+            recs = [r for r in by_kind[name] if r["gid"] not in held]
+            if recs:
+                getattr(self, "_" + name)(recs)
+                _replace_bases(self.s, name, [(r["gid"], r["rev"], _fields_json(r["fields"]))
+                                              for r in recs])
+                self.result.created[name] = self.result.created.get(name, 0) + len(recs)
+        return rest
+
+    def _insert(self, name: str, rows: list[dict]) -> None:
+        self.conn.execute(KINDS[name].model.__table__.insert(), rows)
+
+    def _row(self, name: str, rec: dict) -> dict[str, Any]:
+        return {"gid": rec["gid"], "origin_site": self.peer.code, "rev": rec["rev"],
+                **_values(KINDS[name], rec["fields"])}
+
+    def _case(self, recs: list[dict]) -> None:
+        f = [r["fields"] for r in recs]
+        hh = self._ids(Household, (x.get("household") for x in f))
+        persons = self._ids(Person, [x.get("person") for x in f]
+                            + [m[0] for x in f for m in x.get("members") or []])
+        self._insert("case", [{**self._row("case", r), "household_id": hh.get(x["household"]),
+                               "person_id": persons.get(x.get("person"))}
+                              for r, x in zip(recs, f)])
+        ids = self._ids(AssistanceCase, (r["gid"] for r in recs))
+        members = [{"case_id": ids[r["gid"]], "person_id": persons[gid], "program": x["program"],
+                    "covered_from": dt.date.fromisoformat(start),
+                    "covered_until": dt.date.fromisoformat(until) if until else None,
+                    "end_reason": why or ""}
+                   for r, x in zip(recs, f) for gid, start, until, why in x.get("members") or []
+                   if gid in persons]
+        if members:
+            self.conn.execute(CaseMember.__table__.insert(), members)
+
+    def _case_event(self, recs: list[dict]) -> None:
+        cases = self._ids(AssistanceCase, (r["fields"].get("case") for r in recs))
+        self._insert("case_event", [
+            {**self._row("case_event", r), "case_id": cases.get(r["fields"].get("case")),
+             "user_id": self._user("case_event", "user", r["fields"].get("user"))}
+            for r in recs])
+
+    def _aid_case(self, recs: list[dict]) -> None:
+        f = [r["fields"] for r in recs]
+        hh = self._ids(Household, (x.get("household") for x in f))
+        persons = self._ids(Person, (x.get("person") for x in f))
+        for r, x in zip(recs, f):
+            if x["cause"] not in self.causes:
+                raise _refused("aid_case", x, "aid cause", "临时救助事由", x["cause"])
+        self._insert("aid_case", [
+            {**self._row("aid_case", r), "household_id": hh.get(x.get("household")),
+             "person_id": persons.get(x.get("person")), "township_id": self._area(x["township"]),
+             "village_id": self._area(x.get("village")),
+             "recorded_by": self._user("aid_case", "recorded_by", x.get("recorded_by")),
+             "approved_by": self._user("aid_case", "approved_by", x.get("approved_by"))}
+            for r, x in zip(recs, f)])
+
+    def _liaison_visit(self, recs: list[dict]) -> None:
+        # few, and each checked against the visits held here: as record by record
+        rows = []
+        for r in recs:
+            x = r["fields"]
+            refs = _visit_refs(self.s, x)
+            if self.s.scalar(select(Visit.id).where(
+                    Visit.leader_id == refs["leader_id"],
+                    Visit.institution_id == refs["institution_id"],
+                    Visit.visited_on == dt.date.fromisoformat(x["visited_on"]))) is not None:
+                raise _duplicate_visit(x)
+            rows.append({**self._row("liaison_visit", r), **refs})
+        self._insert("liaison_visit", rows)
+
+    def note_users(self) -> None:
+        for (name, column, username), n in sorted(self.absent.items()):
+            self.audit.note("map_user", name, None,
+                            f"{column}: user {username} of site {self.peer.code} is not "
+                            f"registered here; {n} record(s) recorded as "
+                            f"{self.audit.user.username}")
+
+
+def _visit_refs(s: Session, fields: dict[str, Any]) -> dict[str, int]:
+    """A visit's leader (name and department area code) and institution (name) here;
+    refused whole when either is not held here."""
+    leader_name, area_code = fields["leader"]
+    leader = s.scalar(select(Leader.id).join(Area, Area.id == Leader.area_id)
+                      .where(Leader.name == leader_name, Area.code == area_code)
+                      .order_by(Leader.id).limit(1))
+    if leader is None:
+        raise _refused("liaison_visit", fields, "leader", "领导", f"{leader_name} ({area_code})")
+    institution = s.scalar(select(Institution.id).where(
+        Institution.name == fields["institution"]))
+    if institution is None:
+        raise _refused("liaison_visit", fields, "institution", "机构", fields["institution"])
+    return {"leader_id": leader, "institution_id": institution}
+
+
+def _refused(name: str, fields: dict[str, Any], what: str, what_zh: str,
+             key: str) -> PackageError:
+    """A package naming a record this site does not hold (an institution, a leader, an aid
+    cause): refused whole, naming the record and what is missing."""
+    label = fields.get("visited_on") or fields.get("applied_on") or ""
+    return PackageError(
+        "unknown_reference",
+        f"the package's {name} record of {label} names {what} {key}, which is not "
+        f"registered here: register it first, then import the package again",
+        f"数据包中的{LABEL_ZH[name]}（{label}）涉及的{what_zh}「{key}」在本地不存在，"
+        f"请先登记后再导入")
+
+
+def _duplicate_visit(fields: dict[str, Any]) -> PackageError:
+    return PackageError(
+        "duplicate_visit",
+        f"the package's visit of {fields['leader'][0]} to {fields['institution']} on "
+        f"{fields['visited_on']} is already recorded here as another visit (one a day "
+        "counts): merge the two here first",
+        f"数据包中 {fields['leader'][0]} 于 {fields['visited_on']} 联系"
+        f"「{fields['institution']}」的记录在本地已另有登记（同一天只计一次），请先合并")
+
+
 class _SilentAuditor(Auditor):
     """Sets values as :class:`Auditor` does and writes no audit row: the records of a first
     package, audited as one import event."""
@@ -1056,16 +1230,6 @@ class _Applier:
                             f"here; recorded as {self.audit.user.username}",
                             getattr(obj, "household_id", None))
 
-    def _refused(self, name: str, fields: dict[str, Any], what: str, what_zh: str,
-                 key: str) -> PackageError:
-        label = fields.get("visited_on") or fields.get("applied_on") or ""
-        return PackageError(
-            "unknown_reference",
-            f"the package's {name} record of {label} names {what} {key}, which is not "
-            f"registered here: register it first, then import the package again",
-            f"数据包中的{LABEL_ZH[name]}（{label}）涉及的{what_zh}「{key}」在本地不存在，"
-            f"请先登记后再导入")
-
     def _case_refs(self, name: str, fields: dict[str, Any]) -> dict[str, Any]:
         """Column values of a case-kind record's references (the members of a case are
         written apart: :meth:`_set_members`). A leader, an institution or an aid cause the
@@ -1087,21 +1251,9 @@ class _Applier:
             out["recorded_by"] = self._user("recorded_by", fields.get("recorded_by"))
             out["approved_by"] = self._user("approved_by", fields.get("approved_by"))
             if self.s.get(AidCause, fields["cause"]) is None:
-                raise self._refused(name, fields, "aid cause", "临时救助事由", fields["cause"])
+                raise _refused(name, fields, "aid cause", "临时救助事由", fields["cause"])
         elif name == "liaison_visit":
-            leader_name, area_code = fields["leader"]
-            out["leader_id"] = self.s.scalar(
-                select(Leader.id).join(Area, Area.id == Leader.area_id)
-                .where(Leader.name == leader_name, Area.code == area_code)
-                .order_by(Leader.id).limit(1))
-            if out["leader_id"] is None:
-                raise self._refused(name, fields, "leader", "领导",
-                                    f"{leader_name} ({area_code})")
-            out["institution_id"] = self.s.scalar(select(Institution.id).where(
-                Institution.name == fields["institution"]))
-            if out["institution_id"] is None:
-                raise self._refused(name, fields, "institution", "机构",
-                                    fields["institution"])
+            out.update(_visit_refs(self.s, fields))
         return out
 
     def _set_members(self, case: AssistanceCase, members: list[list]) -> None:
@@ -1214,13 +1366,7 @@ class _Applier:
                 Visit.leader_id == values["leader_id"],
                 Visit.institution_id == values["institution_id"],
                 Visit.visited_on == values["visited_on"])) is not None:
-            raise PackageError(
-                "duplicate_visit",
-                f"the package's visit of {fields['leader'][0]} to {fields['institution']} on "
-                f"{fields['visited_on']} is already recorded here as another visit (one a day "
-                "counts): merge the two here first",
-                f"数据包中 {fields['leader'][0]} 于 {fields['visited_on']} 联系"
-                f"「{fields['institution']}」的记录在本地已另有登记（同一天只计一次），请先合并")
+            raise _duplicate_visit(fields)
         obj = kind.model(gid=rec["gid"], origin_site=self.peer.code, rev=rec["rev"], **values)
         self.s.add(obj)
         self.s.flush()

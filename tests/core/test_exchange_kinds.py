@@ -114,11 +114,23 @@ def test_a_case_with_its_steps_and_members_reaches_the_bureau_with_the_same_fiel
     with bureau.read() as s:
         notes = list(s.scalars(select(AuditEntry.new_value).where(
             AuditEntry.action == "map_user")))
-    assert len(notes) == 2 and all(CLERK in n and ACTOR in n for n in notes)
+    # (a first package: one note per user and field; record by record: one per record)
+    assert len(notes) == 1 and CLERK in notes[0] and ACTOR in notes[0]
+    assert "2 record(s)" in notes[0]
     with bureau.read() as s:
         bid = s.scalar(select(AssistanceCase.id).where(AssistanceCase.gid == gid))
     assert X.sync_state(bureau, "case", [bid]) == {bid: "synced"}
     assert X.sync_state(town, "case", [case_id]) == {case_id: "pending"}
+    # a later step, merged record by record: noted for that record
+    C.record_investigation(town, CLERK, case_id, D(2025, 3, 8), "张、刘", "属实")
+    _, later = _send(town, CLERK, BUREAU, tmp_path / "usb2", bureau, ACTOR)
+    assert later.created == {"case_event": 1} and later.updated == {"case": 1}
+    assert _case_state(town, gid) == _case_state(bureau, gid)
+    with bureau.read() as s:
+        note = s.scalars(select(AuditEntry).where(AuditEntry.action == "map_user")
+                         .order_by(AuditEntry.id.desc())).first()
+        step = s.scalar(select(CaseEvent.id).where(CaseEvent.step == "investigation"))
+    assert (note.entity, note.entity_id) == ("case_event", step) and CLERK in note.new_value
 
 
 def test_a_step_added_at_the_bureau_travels_back(pair, tmp_path):
@@ -315,9 +327,10 @@ def test_cases_and_aid_in_a_first_package_set_based_equal_record_by_record(
     with db.read() as s:
         rows = list(s.scalars(select(AuditEntry).where(AuditEntry.id > audit_before)))
         ids = list(s.scalars(select(AssistanceCase.id)))
-    # one import event; "worker" is not registered at this bureau: its two steps and the
-    # two aid cases it recorded are noted as recorded by the importing user
-    assert [(r.action, r.entity) for r in rows] == [("map_user", "case_event")] * 2 + [
-        ("map_user", "aid_case")] * 2 + [("import", "exchange_package")]
+    # one import event; "worker" is not registered at this bureau: the aid cases and steps
+    # it recorded are recorded as the importing user, noted once per field
+    assert [(r.action, r.entity) for r in rows] == [
+        ("map_user", "aid_case"), ("map_user", "case_event"), ("import", "exchange_package")]
+    assert "2 record(s)" in rows[0].new_value and "worker" in rows[0].new_value
     assert X.sync_state(db, "case", ids) == {ids[0]: "synced"}
     slow.dispose()

@@ -405,6 +405,45 @@ def _case_rows(s: Session, name: str, where: Any) -> list[tuple]:
     bureau); a case's covered members as [person gid, covered from, until, end reason]."""
     kind = KINDS[name]
     m = kind.model
+    if name not in _CASE_SELECT:
+        _CASE_SELECT[name] = _case_select(name)
+    q, refs = _CASE_SELECT[name]
+    names = kind.fields + refs
+    out = []
+    for row in s.connection().execute(q.where(where).order_by(m.id)):
+        fields = dict(zip(names, row[4:]))
+        for f in kind.dates + kind.times:
+            if fields[f] is not None:
+                fields[f] = fields[f].isoformat()
+        if name == "liaison_visit":
+            fields["leader"] = [fields["leader"], fields.pop("leader_area")]
+        out.append((row[0], row[1], row[2], row[3] or 0, fields))
+    if name == "case" and out:
+        members: dict[int, list] = {r[1]: [] for r in out}
+        ids = list(members)
+        for i in range(0, len(ids), 900):
+            for case_id, gid, start, until, why in s.connection().execute(
+                    _MEMBERS_SELECT.where(CaseMember.case_id.in_(ids[i:i + 900]))):
+                members[case_id].append([gid, start.isoformat(),
+                                         until.isoformat() if until else None, why or ""])
+        for r in out:
+            r[4]["members"] = sorted(members[r[1]])
+    if kind.users and out:
+        _keep_absent_users(s, name, out)
+    return out
+
+
+_CASE_SELECT: dict[str, tuple[Any, tuple[str, ...]]] = {}   # built once: aliases cost
+_MEMBERS_SELECT = (select(CaseMember.case_id, Person.gid, CaseMember.covered_from,
+                          CaseMember.covered_until, CaseMember.end_reason)
+                   .join(Person, Person.id == CaseMember.person_id))
+
+
+def _case_select(name: str) -> tuple[Any, tuple[str, ...]]:
+    """The select of :func:`_case_rows` for one kind (without its where) and the names of
+    the references it reads after the plain fields."""
+    kind = KINDS[name]
+    m = kind.model
     cols = [getattr(m, f) for f in kind.fields]
     hh, p = aliased(Household), aliased(Person)
     if name == "case":
@@ -432,32 +471,7 @@ def _case_rows(s: Session, name: str, where: Any) -> list[tuple]:
              .join(Leader, Leader.id == m.leader_id).join(la, la.id == Leader.area_id)
              .join(Institution, Institution.id == m.institution_id))
         refs = ("leader", "leader_area", "institution")
-    names = kind.fields + refs
-    out = []
-    for row in s.connection().execute(q.where(where).order_by(m.id)):
-        fields = dict(zip(names, row[4:]))
-        for f in kind.dates + kind.times:
-            if fields[f] is not None:
-                fields[f] = fields[f].isoformat()
-        if name == "liaison_visit":
-            fields["leader"] = [fields["leader"], fields.pop("leader_area")]
-        out.append((row[0], row[1], row[2], row[3] or 0, fields))
-    if name == "case" and out:
-        members: dict[int, list] = {r[1]: [] for r in out}
-        ids = list(members)
-        for i in range(0, len(ids), 900):
-            for case_id, gid, start, until, why in s.connection().execute(
-                    select(CaseMember.case_id, Person.gid, CaseMember.covered_from,
-                           CaseMember.covered_until, CaseMember.end_reason)
-                    .join(Person, Person.id == CaseMember.person_id)
-                    .where(CaseMember.case_id.in_(ids[i:i + 900]))):
-                members[case_id].append([gid, start.isoformat(),
-                                         until.isoformat() if until else None, why or ""])
-        for r in out:
-            r[4]["members"] = sorted(members[r[1]])
-    if kind.users and out:
-        _keep_absent_users(s, name, out)
-    return out
+    return q, refs
 
 
 def _keep_absent_users(s: Session, name: str, rows: list[tuple]) -> None:

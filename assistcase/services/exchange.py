@@ -1580,11 +1580,17 @@ def status(db: Database) -> Status:
 
 def sync_state(db: Database, entity: str, ids: Iterable[int]) -> dict[int, str]:
     """Each record's sync state: ``conflict`` (an open conflict), ``pending`` (changed here
-    since the other site last confirmed, or never sent), ``synced``."""
+    since the other site last confirmed, or never sent), ``synced``; ``local`` where the
+    database takes part in no exchange, and for a visit the bureau recorded itself (it stays
+    there: docs/exchange.md)."""
     kind = KINDS[entity]
     ids = list(ids)
     with db.read() as s:
         me = s.scalar(select(ExchangeSite).where(ExchangeSite.is_self.is_(True)))
+        stays = set(s.scalars(select(Visit.id).where(
+            Visit.id.in_(ids), or_(Visit.origin_site.is_(None),
+                                   Visit.origin_site == me.code)))) \
+            if entity == "liaison_visit" and me is not None and me.kind == "bureau" else set()
         acked = s.scalar(select(func.min(ExchangeSite.acked_feed_id))
                          .where(ExchangeSite.is_self.is_(False))) or 0
         rows = {i: g for i, g in s.execute(select(kind.model.id, kind.model.gid)
@@ -1606,7 +1612,7 @@ def sync_state(db: Database, entity: str, ids: Iterable[int]) -> dict[int, str]:
         out = {}
         for i in ids:
             g = rows.get(i)
-            if me is None:
+            if me is None or i in stays:
                 out[i] = "local"
             elif g in conflicted:
                 out[i] = "conflict"

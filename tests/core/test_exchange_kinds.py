@@ -223,6 +223,12 @@ def test_a_visit_recorded_at_the_township_travels_to_the_bureau(pair, tmp_path):
                 v.problems) == (b_leader, b_inst, D(2025, 5, 6), "video", "safety",
                                 "消防通道畅通", "档案不全")
         assert v.origin_site == pair["code"]
+        mine = s.scalar(select(Visit.id).where(Visit.gid == gid))
+    # the bureau's own visits stay there
+    own = L.log_visit(bureau, ACTOR, L.VisitData(b_leader, b_inst, D(2025, 5, 20)),
+                      today=D(2025, 6, 1)).created_id
+    assert X.sync_state(bureau, "liaison_visit", [mine, own]) == {mine: "synced",
+                                                                  own: "local"}
     # a correction at the bureau travels back to the township that recorded it
     with bureau.begin() as s:     # no service edits a visit yet: audited as a service would
         from assistcase.services.audit import Auditor, resolve_user
@@ -232,6 +238,7 @@ def test_a_visit_recorded_at_the_township_travels_to_the_bureau(pair, tmp_path):
     assert back.counts["liaison_visit"] == 1 and got.updated == {"liaison_visit": 1}
     with town.read() as s:
         assert s.get(Visit, vid).problems == "档案已补"
+        assert s.scalar(select(Visit.id).where(Visit.visited_on == D(2025, 5, 20))) is None
 
 
 TABLES = ("households", "persons", "assistance_cases", "case_members", "case_events",

@@ -1,7 +1,7 @@
 """Cases in exchange packages (issue 15): a township of ``--households`` demo households with
 the demo's active cases (one per dibao or tekun household, every member covered: the demo
 city has 228,660 cases for 300,000 households), its first package into an empty bureau
-(registry set-based, cases record by record), then ``--changed`` of its cases reviewed at
+(set-based, its cases too), then ``--changed`` of its cases reviewed at
 the township (a step each) and the package of those changes exported and imported.
 
     .venv/bin/python benchmarks/bench_exchange_kinds.py [--households 2000] [--changed 0.2]
@@ -86,13 +86,13 @@ def render(r: dict) -> str:
         f"A township of {r['households']:,} demo households ({r['persons']:,} persons) with "
         f"{r['cases']:,} active cases; CPU seconds of the measuring process, wall seconds "
         f"on a shared machine (load average {r['load_average'][0]:.1f} at the end); "
-        f"{m.get('cpus', '?')} CPUs.",
+        f"{m['nproc']} CPUs, {m['cpu']}.",
         "",
         "| step | records | CPU s | wall s |",
         "|---|---|---|---|",
         f"| first package: export | {f['created']} | {f['export_cpu_s']} | "
         f"{f['export_wall_s']} |",
-        f"| first package: import (registry set-based, cases record by record) | "
+        f"| first package: import (set-based, cases too) | "
         f"{f['package_mb']} MB | {f['import_cpu_s']} | {f['import_wall_s']} |",
         f"| {r['changed_cases']:,} cases reviewed: export | {c['counts']} | "
         f"{c['export_cpu_s']} | {c['export_wall_s']} |",

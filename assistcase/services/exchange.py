@@ -1111,6 +1111,19 @@ class _NewCaseRecords:
                             f"{self.audit.user.username}")
 
 
+def _case_label(s: Session, name: str, obj: Any, fields: dict[str, Any]) -> str | None:
+    """How a conflict names a case (its household's number and program), a step (its
+    step and date) or a visit (its date and institution)."""
+    if name == "case":
+        hh = s.get(Household, obj.household_id)
+        return f"{hh.number if hh else ''} {obj.program}".strip()
+    if name == "case_event":
+        return f"{obj.step} {obj.happened_on}"
+    if name == "liaison_visit":
+        return f"{obj.visited_on} {fields.get('institution', '')}".strip()
+    return None
+
+
 def _visit_refs(s: Session, fields: dict[str, Any]) -> dict[str, int]:
     """A visit's leader (name and department area code) and institution (name) here;
     refused whole when either is not held here."""
@@ -1417,7 +1430,8 @@ class _Applier:
             SyncConflict.field == f, SyncConflict.status == "open"))
         mine_by = _authors(self.s, name, obj.id).get(AUDIT_FIELD.get(f, f), ["", ""])
         theirs_by = rec.get("by", {}).get(f, ["", ""])
-        label = getattr(obj, "number", None) or getattr(obj, "name", None) or rec["gid"][:8]
+        label = getattr(obj, "number", None) or getattr(obj, "name", None) or \
+            _case_label(self.s, name, obj, rec["fields"]) or rec["gid"][:8]
         if open_ is not None:
             open_.remote_value = json.dumps(theirs, ensure_ascii=False)
             open_.remote_by, open_.remote_at = theirs_by

@@ -170,8 +170,11 @@ class ExchangePage(QWidget):
                 w.setVisible(st.site.kind == "bureau")
 
     def _kind_label(self, kind: str) -> str:
-        return {"household": self.tr("household"), "person": self.tr("person"),
-                "income": self.tr("income"), "property": self.tr("property")}.get(kind, kind)
+        label = {"household": self.tr("household"), "person": self.tr("person"),
+                 "income": self.tr("income"), "property": self.tr("property")}.get(kind)
+        if label is None:   # cases, steps, aid, visits: the service's labels
+            return X.LABEL_ZH.get(kind, kind) if self._zh() else kind.replace("_", " ")
+        return label
 
     def _zh(self) -> bool:
         return self.tr("household") != "household"

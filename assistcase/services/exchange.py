@@ -21,8 +21,9 @@ travel both ways, with nothing overwritten silently.
   BulkWriter) and audited as one event; the result is that of the record-by-record path.
   Packages stream (:mod:`assistcase.security.package`): a whole city's in constant memory.
 
-Record kinds travelling today: households, persons, incomes and property (the registry);
-cases, temporary aid and visits carry their global ids (migration 0018) but are not yet sent.
+Record kinds travelling: households, persons, incomes and property (the registry); assistance
+cases (their covered members inside the case record) and their steps, temporary-aid cases and
+liaison visits (:data:`CASE_KINDS`, merged record by record even in a first package).
 A bureau's package to a township also carries standards and policy, roster states and payment
 results and duplicate ticket outcomes (:mod:`.exchange_return`, hooked in at the end of
 :func:`export_package` and of :func:`import_package`).
@@ -38,15 +39,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy import and_, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from ..db import Database
 from ..errors import NotFoundError, StateError, ValidationError
 from ..security.package import (KEY_BYTES, Manifest, PackageError, PackageWriter, new_key,
                                 open_package, read_manifest)
-from ..models import (Area, AuditEntry, Base, DuplicateTicket, ExchangePackage, ExchangeSite,
-                      Household, Income, Person, PropertyItem, SyncBase, SyncConflict, User)
+from ..models import (AidCase, AidCause, Area, AssistanceCase, AuditEntry, Base, CaseEvent,
+                      CaseMember, DuplicateTicket, ExchangePackage, ExchangeSite, Household,
+                      Income, Institution, Leader, Person, PropertyItem, SyncBase, SyncConflict,
+                      User, Visit)
 from ..models.base import utcnow
 from ..progress import CancelToken
 from ..rules.areas import code_like
@@ -74,6 +77,8 @@ class Kind:
     model: Any
     fields: tuple[str, ...]     # plain columns that travel as they are
     dates: tuple[str, ...] = ()
+    times: tuple[str, ...] = ()     # date-times (ISO text in a package)
+    users: tuple[str, ...] = ()     # references to users, travelling as usernames
 
 
 KINDS = {
@@ -91,12 +96,49 @@ KINDS = {
     "property": Kind("property", PropertyItem,
                      ("kind", "description", "value_fen", "valid_from", "valid_until"),
                      dates=("valid_from", "valid_until")),
+    # cases, temporary aid and visits: merged record by record (_Applier), also in a first
+    # package; their references travel as global ids or natural keys (docs/exchange.md)
+    "case": Kind("case", AssistanceCase,
+                 ("program", "status", "applied_on", "application_reason", "checked_on",
+                  "check_findings", "investigated_on", "investigators", "investigation_findings",
+                  "publicity_start", "publicity_end", "confirmed_on", "paid_from", "paid_until",
+                  "stable_income", "last_review_on", "next_review_on", "support_mode",
+                  "institution_name", "self_care"),
+                 dates=("applied_on", "checked_on", "investigated_on", "publicity_start",
+                        "publicity_end", "confirmed_on", "paid_from", "paid_until",
+                        "last_review_on", "next_review_on")),
+    "case_event": Kind("case_event", CaseEvent, ("step", "happened_on", "reason", "details", "at"),
+                       dates=("happened_on",), times=("at",), users=("user",)),
+    "aid_case": Kind("aid_case", AidCase,
+                     ("aid_type", "cause", "status", "name", "id_number", "phone", "found_at",
+                      "residence_class", "description", "documents", "amount_requested_fen",
+                      "amount_granted_fen", "payment_method", "account_type", "account_number",
+                      "bank_name", "applied_on", "approved_on", "paid_on", "paid_via",
+                      "paperwork_complete", "completed_on", "approval_level", "approver",
+                      "approval_note", "standard_fen", "limit_fen", "meeting_date",
+                      "meeting_participants", "meeting_minutes", "refused_on", "refusal_reason"),
+                     dates=("applied_on", "approved_on", "paid_on", "completed_on",
+                            "meeting_date", "refused_on"),
+                     users=("recorded_by", "approved_by")),
+    "liaison_visit": Kind("liaison_visit", Visit,
+                          ("visited_on", "mode", "topics", "findings", "problems"),
+                          dates=("visited_on",)),
 }
-ORDER = ("household", "person", "income", "property")
+REGISTRY = ("household", "person", "income", "property")
+CASE_KINDS = ("case", "case_event", "aid_case", "liaison_visit")
+# the order of a household's records in a package (aid without a household and visits come
+# after every household: LOOSE)
+ORDER = REGISTRY + ("case", "case_event", "aid_case")
+LOOSE = ("aid_case", "liaison_visit")
 # travelling references and the audited columns they stand for
 AUDIT_FIELD = {"village": "village_id", "head": "head_person_id", "household": "household_id",
-               "person": "person_id"}
-LABEL_ZH = {"household": "户", "person": "人员", "income": "收入", "property": "财产"}
+               "person": "person_id", "members": "covered", "case": "case_id",
+               "user": "user_id", "township": "township_id", "leader": "leader_id",
+               "institution": "institution_id"}
+_REF_OF = {column: ref for ref, column in AUDIT_FIELD.items()}
+LABEL_ZH = {"household": "户", "person": "人员", "income": "收入", "property": "财产",
+            "case": "救助案件", "case_event": "办理环节", "aid_case": "临时救助",
+            "liaison_visit": "联系记录"}
 
 
 # --- sites ----------------------------------------------------------------------------------
@@ -248,6 +290,9 @@ def ensure_gids(s: Session, origin: str) -> None:
 
 
 def _record(s: Session, kind: Kind, obj: Any) -> dict[str, Any]:
+    if kind.entity in CASE_KINDS:
+        s.flush()      # read through the connection: what this session changed first
+        return _case_rows(s, kind.entity, kind.model.id == obj.id)[0][4]
     out = {f: _iso(getattr(obj, f)) for f in kind.fields}
     if kind.entity == "household":
         village = s.get(Area, obj.village_id)
@@ -263,18 +308,37 @@ def _record(s: Session, kind: Kind, obj: Any) -> dict[str, Any]:
     return out
 
 
-def _changed_ids(s: Session, hh_ids: Any, since: int, high: int) -> dict[str, set[int]]:
-    """Records with audit rows in (since, high] not written by an exchange."""
+def _changed_ids(s: Session, hh_ids: Any, since: int, high: int, area: Area | None = None,
+                 township: str | None = None) -> dict[str, set[int]]:
+    """Records with audit rows in (since, high] not written by an exchange: those audited
+    with a household of the area (the registry, cases, aid with a household), the steps of
+    those cases (steps are audited as changes of their case), temporary aid without a
+    household of the township ``area`` and the visits recorded by the ``township`` site.
+    Every query starts from the audit rows of the range (its primary key), no table is
+    scanned."""
+    mine = (AuditEntry.id > since, AuditEntry.id <= high, AuditEntry.entity_id.is_not(None),
+            or_(AuditEntry.source.is_(None), ~AuditEntry.source.like(SOURCE_PREFIX + "%")))
     rows = s.execute(
         select(AuditEntry.entity, AuditEntry.entity_id)
-        .where(AuditEntry.id > since, AuditEntry.id <= high,
-               AuditEntry.entity.in_(tuple(KINDS)), AuditEntry.entity_id.is_not(None),
-               AuditEntry.household_id.in_(hh_ids),
-               or_(AuditEntry.source.is_(None), ~AuditEntry.source.like(SOURCE_PREFIX + "%")))
+        .where(*mine, AuditEntry.entity.in_(tuple(KINDS)), AuditEntry.household_id.in_(hh_ids))
         .distinct())
     out: dict[str, set[int]] = {k: set() for k in KINDS}
     for entity, entity_id in rows:
         out[entity].add(entity_id)
+    if area is not None:
+        out["aid_case"].update(s.scalars(
+            select(AuditEntry.entity_id).join(AidCase, AidCase.id == AuditEntry.entity_id)
+            .where(*mine, AuditEntry.entity == "aid_case", AuditEntry.household_id.is_(None),
+                   AidCase.household_id.is_(None), AidCase.township_id == area.id).distinct()))
+    if township is not None:
+        out["liaison_visit"].update(s.scalars(
+            select(AuditEntry.entity_id).join(Visit, Visit.id == AuditEntry.entity_id)
+            .where(*mine, AuditEntry.entity == "liaison_visit",
+                   Visit.origin_site == township).distinct()))
+    cases = sorted(out["case"])
+    for i in range(0, len(cases), 900):
+        out["case_event"].update(s.scalars(select(CaseEvent.id).where(
+            CaseEvent.case_id.in_(cases[i:i + 900]))))
     return out
 
 
@@ -299,6 +363,8 @@ def _kind_rows(s: Session, name: str, households: list[int]) -> list[tuple]:
     """(household id, record id, gid, rev, travelling fields) of the records of one kind in
     these households, references as global ids: one statement per kind and chunk (what
     :func:`_record` gives one record at a time)."""
+    if name in CASE_KINDS:
+        return _case_rows(s, name, _household_column(name).in_(households))
     kind = KINDS[name]
     m = kind.model
     cols = [getattr(m, f) for f in kind.fields]
@@ -328,6 +394,120 @@ def _kind_rows(s: Session, name: str, households: list[int]) -> list[tuple]:
                 fields[f] = fields[f].isoformat()
         out.append((row[0], row[1], row[2], row[3] or 0, fields))
     return out
+
+
+def _household_column(name: str) -> Any:
+    """The column naming the household a case-kind record belongs to (a step: its case's)."""
+    return {"case": AssistanceCase.household_id, "case_event": AssistanceCase.household_id,
+            "aid_case": AidCase.household_id, "liaison_visit": Visit.id}[name]
+
+
+def _case_rows(s: Session, name: str, where: Any) -> list[tuple]:
+    """(household id, record id, gid, rev, travelling fields) of the cases, steps, aid cases
+    or visits matching ``where``, references as global ids or natural keys: households and
+    persons by gid, a step's case by gid, areas by code, users by username, a visit's leader
+    as [name, area code] and institution by name (both unique where they are kept: the
+    bureau); a case's covered members as [person gid, covered from, until, end reason]."""
+    kind = KINDS[name]
+    m = kind.model
+    if name not in _CASE_SELECT:
+        _CASE_SELECT[name] = _case_select(name)
+    q, refs = _CASE_SELECT[name]
+    names = kind.fields + refs
+    out = []
+    for row in s.connection().execute(q.where(where).order_by(m.id)):
+        fields = dict(zip(names, row[4:]))
+        for f in kind.dates + kind.times:
+            if fields[f] is not None:
+                fields[f] = fields[f].isoformat()
+        if name == "liaison_visit":
+            fields["leader"] = [fields["leader"], fields.pop("leader_area")]
+        out.append((row[0], row[1], row[2], row[3] or 0, fields))
+    if name == "case" and out:
+        members: dict[int, list] = {r[1]: [] for r in out}
+        ids = list(members)
+        for i in range(0, len(ids), 900):
+            for case_id, gid, start, until, why in s.connection().execute(
+                    _MEMBERS_SELECT.where(CaseMember.case_id.in_(ids[i:i + 900]))):
+                members[case_id].append([gid, start.isoformat(),
+                                         until.isoformat() if until else None, why or ""])
+        for r in out:
+            r[4]["members"] = sorted(members[r[1]])
+    if kind.users and out:
+        _keep_absent_users(s, name, out)
+    return out
+
+
+_CASE_SELECT: dict[str, tuple[Any, tuple[str, ...]]] = {}   # built once: aliases cost
+_MEMBERS_SELECT = (select(CaseMember.case_id, Person.gid, CaseMember.covered_from,
+                          CaseMember.covered_until, CaseMember.end_reason)
+                   .join(Person, Person.id == CaseMember.person_id))
+
+
+def _case_select(name: str) -> tuple[Any, tuple[str, ...]]:
+    """The select of :func:`_case_rows` for one kind (without its where) and the names of
+    the references it reads after the plain fields."""
+    kind = KINDS[name]
+    m = kind.model
+    cols = [getattr(m, f) for f in kind.fields]
+    hh, p = aliased(Household), aliased(Person)
+    if name == "case":
+        q = (select(m.household_id, m.id, m.gid, m.rev, *cols, hh.gid, p.gid)
+             .join(hh, hh.id == m.household_id).outerjoin(p, p.id == m.person_id))
+        refs: tuple[str, ...] = ("household", "person")
+    elif name == "case_event":
+        c = AssistanceCase      # not aliased: _household_column names it
+        q = (select(c.household_id, m.id, m.gid, m.rev, *cols, c.gid, User.username)
+             .join(c, c.id == m.case_id).outerjoin(User, User.id == m.user_id))
+        refs = ("case", "user")
+    elif name == "aid_case":
+        town, village = aliased(Area), aliased(Area)
+        recorder, approver = aliased(User), aliased(User)
+        q = (select(m.household_id, m.id, m.gid, m.rev, *cols, hh.gid, p.gid, town.code,
+                    village.code, recorder.username, approver.username)
+             .outerjoin(hh, hh.id == m.household_id).outerjoin(p, p.id == m.person_id)
+             .join(town, town.id == m.township_id).outerjoin(village, village.id == m.village_id)
+             .outerjoin(recorder, recorder.id == m.recorded_by)
+             .outerjoin(approver, approver.id == m.approved_by))
+        refs = ("household", "person", "township", "village", "recorded_by", "approved_by")
+    else:
+        la = aliased(Area)
+        q = (select(m.id, m.id, m.gid, m.rev, *cols, Leader.name, la.code, Institution.name)
+             .join(Leader, Leader.id == m.leader_id).join(la, la.id == Leader.area_id)
+             .join(Institution, Institution.id == m.institution_id))
+        refs = ("leader", "leader_area", "institution")
+    return q, refs
+
+
+def _keep_absent_users(s: Session, name: str, rows: list[tuple]) -> None:
+    """A user named by the other site but not registered here was recorded as the importing
+    user (noted in the audit log); the record keeps naming the other site's user when it
+    travels back (as the common base names it), so that the other site's record is not
+    changed to a user it may not know. Changes ``rows``' fields in place."""
+    kind = KINDS[name]
+    bases = {}
+    gids = [r[2] for r in rows if r[2]]
+    for i in range(0, len(gids), 900):
+        bases.update(s.execute(select(SyncBase.gid, SyncBase.fields).where(
+            SyncBase.entity == name, SyncBase.gid.in_(gids[i:i + 900]))).all())
+    if not bases:
+        return
+    named = {}
+    for r in rows:
+        base = bases.get(r[2])
+        if base is None:
+            continue
+        base = json.loads(base)
+        for f in kind.users:
+            if base.get(f) is not None and base.get(f) != r[4].get(f):
+                named.setdefault(base[f], []).append((r[4], f))
+    if not named:
+        return
+    known = set(s.scalars(select(User.username).where(User.username.in_(list(named)))))
+    for username, places in named.items():
+        if username not in known:
+            for fields, f in places:
+                fields[f] = username
 
 
 def _fields_json(fields: dict[str, Any]) -> str:
@@ -397,11 +577,12 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
         # may have no audit rows to find them by)
         full = peer.acked_feed_id == 0
         in_area = list(s.scalars(hh_ids.order_by(Household.id)))
+        township = me.code if me.kind == "township" else peer.code
         changed = None
         if not full:
-            changed = _changed_ids(s, hh_ids, peer.acked_feed_id, high)
+            changed = _changed_ids(s, hh_ids, peer.acked_feed_id, high, area, township)
             wanted = set(changed["household"])
-            for name in ("person", "income", "property"):
+            for name in ("person", "income", "property", "case", "aid_case"):
                 model, ids = KINDS[name].model, sorted(changed[name])
                 for i in range(0, len(ids), 900):
                     wanted.update(s.scalars(select(model.household_id)
@@ -445,6 +626,7 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                         by = "{}" if full else _fields_json(_authors(s, name, rid))
                         package.write_raw(f'{{"by":{by},"fields":{fj},"gid":"{gid}",'
                                           f'"kind":"{name}","rev":{rev + 1}}}')
+            _send_loose(s, package, counts, full, changed, area, township)
             # decisions made here since the site last confirmed (each sent until confirmed)
             decided = select(AuditEntry.entity_id).where(
                 AuditEntry.entity == "sync_conflict", AuditEntry.action == "resolve",
@@ -473,6 +655,35 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
         return ExportResult(path, seq, counts)
 
 
+def _send_loose(s: Session, package: PackageWriter, counts: dict[str, int], full: bool,
+                changed: dict[str, set[int]] | None, area: Area, township: str) -> None:
+    """The records that belong to no household, after every household's: temporary aid of
+    the township for a person outside the registry, and the visits the township recorded
+    (docs/exchange.md: a visit travels between the bureau and the township that recorded
+    it). Each line as :func:`export_package` writes a household's records."""
+    for name, where in (("aid_case", (AidCase.household_id.is_(None),
+                                      AidCase.township_id == area.id)),
+                        ("liaison_visit", (Visit.origin_site == township,))):
+        model = KINDS[name].model
+        if changed is not None:
+            if not changed[name]:
+                continue
+            where += (model.id.in_(sorted(changed[name])),)
+        rows = _case_rows(s, name, and_(*where))
+        if not rows:
+            continue
+        texts = [_fields_json(r[4]) for r in rows]
+        table = model.__table__
+        s.connection().execute(update(table).where(table.c.id.in_([r[1] for r in rows]))
+                               .values(rev=func.coalesce(table.c.rev, 0) + 1))
+        _replace_bases(s, name, [(r[2], r[3] + 1, fj) for r, fj in zip(rows, texts)])
+        counts[name] = counts.get(name, 0) + len(rows)
+        for (_, rid, gid, rev, _f), fj in zip(rows, texts):
+            by = "{}" if full else _fields_json(_authors(s, name, rid))
+            package.write_raw(f'{{"by":{by},"fields":{fj},"gid":"{gid}",'
+                              f'"kind":"{name}","rev":{rev + 1}}}')
+
+
 def _set_base(s: Session, entity: str, gid: str, rev: int, fields: dict) -> None:
     row = s.scalar(select(SyncBase).where(SyncBase.entity == entity, SyncBase.gid == gid))
     text = _fields_json(fields)
@@ -487,7 +698,8 @@ def _values(kind: Kind, fields: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for f in kind.fields:
         v = fields.get(f)
-        out[f] = dt.date.fromisoformat(v) if f in kind.dates and v else v
+        out[f] = dt.date.fromisoformat(v) if f in kind.dates and v else \
+            dt.datetime.fromisoformat(v) if f in kind.times and v else v
     return out
 
 
@@ -643,6 +855,25 @@ class _FirstPackage:
         self.late_heads: list[int] = []
         self.resolutions: list[dict] = []
         self.batch: list[dict[str, Any]] = []
+        self.later: list[dict[str, Any]] = []     # cases, steps, aid and visits read so far
+        self._later_applier: _Applier | None = None
+
+    def _apply_later(self) -> None:
+        """The cases, steps, aid cases and visits read so far (their households and persons
+        are written): new ones set-based (:class:`_NewCaseRecords`), any already held here
+        record by record as :class:`_Applier` merges them; without audit rows of their own
+        (the package is audited as one event), users not registered here noted."""
+        if not self.later:
+            return
+        if self._later_applier is None:
+            self._new_cases = _NewCaseRecords(self.s, self.audit, self.peer, self.result)
+            ap = _Applier(self.s, _SilentAuditor(self.s, self.audit.user, self.audit.source),
+                          self.me, self.peer, self.result, self.cancel)
+            ap.notes = self.audit
+            self._later_applier = ap
+        for item in self._new_cases.write(self.later):
+            self._later_applier.apply(item["kind"], item)
+        self.later = []
 
     def run(self, items: Iterable[dict]) -> None:
         # the package's values are as SQLite stores them (dates as ISO text, booleans)
@@ -654,6 +885,9 @@ class _FirstPackage:
                     self.resolutions.append(item["resolution"])
                     continue
                 name = item["kind"]
+                if name in CASE_KINDS:      # record by record, once their households are
+                    self.later.append(item)
+                    continue
                 if name == "household":
                     if len(self.batch) >= self.BATCH:
                         self._write_batch()
@@ -665,6 +899,9 @@ class _FirstPackage:
                 else:
                     group[name].append(item)
             self._write_batch()
+            self._apply_later()
+        if self._later_applier is not None:
+            self._new_cases.note_users()
         if self.conn.dialect.name == "postgresql":   # the ids were given: move the sequences
             for table in ("households", "persons"):
                 self.conn.exec_driver_sql(
@@ -707,7 +944,7 @@ class _FirstPackage:
         w.flush_persons()   # the persons written so far are seen by the ID number check
         holders = self._holders([p["fields"]["id_number"] for g in self.batch
                                  for p in g["person"]])
-        written: dict[str, list] = {k: [] for k in ORDER}
+        written: dict[str, list] = {k: [] for k in REGISTRY}
         money: dict[str, list[dict]] = {"income": [], "property": []}
         for g in self.batch:
             h = g["household"]
@@ -765,6 +1002,199 @@ class _FirstPackage:
             if recs:
                 self.result.created[name] = self.result.created.get(name, 0) + len(recs)
         self.batch = []
+        self._apply_later()
+
+
+class _NewCaseRecords:
+    """The cases (with their covered members), steps, aid cases and visits of a first
+    package that this site does not hold yet, written set-based: references resolved a
+    batch at a time, one ``executemany`` per table, their bases with them. The result is
+    that of :class:`_Applier` record by record (tests/core/test_exchange_kinds.py compares
+    both). A user not registered here is the importing user, noted once per user and field
+    for the whole package (:meth:`note_users`); a leader, institution or aid cause missing
+    here refuses the package as record by record."""
+
+    def __init__(self, s: Session, audit: Auditor, peer: ExchangeSite, result: ImportResult):
+        self.s, self.audit, self.peer, self.result = s, audit, peer, result
+        self.conn = s.connection()
+        self.areas = dict(s.execute(select(Area.code, Area.id)).all())
+        self.causes = set(s.scalars(select(AidCause.code)))
+        self.users: dict[str, int | None] = {}
+        self.absent: dict[tuple[str, str, str], int] = {}     # (kind, field, user) → records
+
+    def _ids(self, model: Any, gids: Iterable[str | None]) -> dict[str, int]:
+        gids = sorted({g for g in gids if g})
+        out: dict[str, int] = {}
+        for i in range(0, len(gids), 900):
+            out.update(self.s.execute(select(model.gid, model.id)
+                                      .where(model.gid.in_(gids[i:i + 900]))).all())
+        return out
+
+    def _user(self, name: str, field: str, username: str | None) -> int | None:
+        if username is None:
+            return None
+        if username not in self.users:
+            self.users[username] = self.s.scalar(select(User.id).where(
+                User.username == username))
+        if self.users[username] is None:
+            key = (name, field, username)
+            self.absent[key] = self.absent.get(key, 0) + 1
+            return self.audit.user.id
+        return self.users[username]
+
+    def _area(self, code: str | None) -> int | None:
+        if code is None:
+            return None
+        if code not in self.areas:
+            _area_by_code(self.s, code)      # raises naming the code
+        return self.areas[code]
+
+    def write(self, items: list[dict]) -> list[dict]:
+        """Write the new records of ``items``; returns those already held here (in package
+        order) for the record-by-record path."""
+        by_kind: dict[str, list[dict]] = {k: [] for k in CASE_KINDS}
+        for item in items:
+            by_kind[item["kind"]].append(item)
+        held: set[str] = set()
+        for name, recs in by_kind.items():
+            held.update(self._ids(KINDS[name].model, (r["gid"] for r in recs)))
+        rest = [item for item in items if item["gid"] in held]
+        for name in CASE_KINDS:
+            recs = [r for r in by_kind[name] if r["gid"] not in held]
+            if recs:
+                getattr(self, "_" + name)(recs)
+                _replace_bases(self.s, name, [(r["gid"], r["rev"], _fields_json(r["fields"]))
+                                              for r in recs])
+                self.result.created[name] = self.result.created.get(name, 0) + len(recs)
+        return rest
+
+    def _insert(self, name: str, rows: list[dict]) -> None:
+        self.conn.execute(KINDS[name].model.__table__.insert(), rows)
+
+    def _row(self, name: str, rec: dict) -> dict[str, Any]:
+        return {"gid": rec["gid"], "origin_site": self.peer.code, "rev": rec["rev"],
+                **_values(KINDS[name], rec["fields"])}
+
+    def _case(self, recs: list[dict]) -> None:
+        f = [r["fields"] for r in recs]
+        hh = self._ids(Household, (x.get("household") for x in f))
+        persons = self._ids(Person, [x.get("person") for x in f]
+                            + [m[0] for x in f for m in x.get("members") or []])
+        self._insert("case", [{**self._row("case", r), "household_id": hh.get(x["household"]),
+                               "person_id": persons.get(x.get("person"))}
+                              for r, x in zip(recs, f)])
+        ids = self._ids(AssistanceCase, (r["gid"] for r in recs))
+        members = [{"case_id": ids[r["gid"]], "person_id": persons[gid], "program": x["program"],
+                    "covered_from": dt.date.fromisoformat(start),
+                    "covered_until": dt.date.fromisoformat(until) if until else None,
+                    "end_reason": why or ""}
+                   for r, x in zip(recs, f) for gid, start, until, why in x.get("members") or []
+                   if gid in persons]
+        if members:
+            self.conn.execute(CaseMember.__table__.insert(), members)
+
+    def _case_event(self, recs: list[dict]) -> None:
+        cases = self._ids(AssistanceCase, (r["fields"].get("case") for r in recs))
+        self._insert("case_event", [
+            {**self._row("case_event", r), "case_id": cases.get(r["fields"].get("case")),
+             "user_id": self._user("case_event", "user", r["fields"].get("user"))}
+            for r in recs])
+
+    def _aid_case(self, recs: list[dict]) -> None:
+        f = [r["fields"] for r in recs]
+        hh = self._ids(Household, (x.get("household") for x in f))
+        persons = self._ids(Person, (x.get("person") for x in f))
+        for r, x in zip(recs, f):
+            if x["cause"] not in self.causes:
+                raise _refused("aid_case", x, "aid cause", "临时救助事由", x["cause"])
+        self._insert("aid_case", [
+            {**self._row("aid_case", r), "household_id": hh.get(x.get("household")),
+             "person_id": persons.get(x.get("person")), "township_id": self._area(x["township"]),
+             "village_id": self._area(x.get("village")),
+             "recorded_by": self._user("aid_case", "recorded_by", x.get("recorded_by")),
+             "approved_by": self._user("aid_case", "approved_by", x.get("approved_by"))}
+            for r, x in zip(recs, f)])
+
+    def _liaison_visit(self, recs: list[dict]) -> None:
+        # few, and each checked against the visits held here: as record by record
+        rows = []
+        for r in recs:
+            x = r["fields"]
+            refs = _visit_refs(self.s, x)
+            if self.s.scalar(select(Visit.id).where(
+                    Visit.leader_id == refs["leader_id"],
+                    Visit.institution_id == refs["institution_id"],
+                    Visit.visited_on == dt.date.fromisoformat(x["visited_on"]))) is not None:
+                raise _duplicate_visit(x)
+            rows.append({**self._row("liaison_visit", r), **refs})
+        self._insert("liaison_visit", rows)
+
+    def note_users(self) -> None:
+        for (name, column, username), n in sorted(self.absent.items()):
+            self.audit.note("map_user", name, None,
+                            f"{column}: user {username} of site {self.peer.code} is not "
+                            f"registered here; {n} record(s) recorded as "
+                            f"{self.audit.user.username}")
+
+
+def _case_label(s: Session, name: str, obj: Any, fields: dict[str, Any]) -> str | None:
+    """How a conflict names a case (its household's number and program), a step (its
+    step and date) or a visit (its date and institution)."""
+    if name == "case":
+        hh = s.get(Household, obj.household_id)
+        return f"{hh.number if hh else ''} {obj.program}".strip()
+    if name == "case_event":
+        return f"{obj.step} {obj.happened_on}"
+    if name == "liaison_visit":
+        return f"{obj.visited_on} {fields.get('institution', '')}".strip()
+    return None
+
+
+def _visit_refs(s: Session, fields: dict[str, Any]) -> dict[str, int]:
+    """A visit's leader (name and department area code) and institution (name) here;
+    refused whole when either is not held here."""
+    leader_name, area_code = fields["leader"]
+    leader = s.scalar(select(Leader.id).join(Area, Area.id == Leader.area_id)
+                      .where(Leader.name == leader_name, Area.code == area_code)
+                      .order_by(Leader.id).limit(1))
+    if leader is None:
+        raise _refused("liaison_visit", fields, "leader", "领导", f"{leader_name} ({area_code})")
+    institution = s.scalar(select(Institution.id).where(
+        Institution.name == fields["institution"]))
+    if institution is None:
+        raise _refused("liaison_visit", fields, "institution", "机构", fields["institution"])
+    return {"leader_id": leader, "institution_id": institution}
+
+
+def _refused(name: str, fields: dict[str, Any], what: str, what_zh: str,
+             key: str) -> PackageError:
+    """A package naming a record this site does not hold (an institution, a leader, an aid
+    cause): refused whole, naming the record and what is missing."""
+    label = fields.get("visited_on") or fields.get("applied_on") or ""
+    return PackageError(
+        "unknown_reference",
+        f"the package's {name} record of {label} names {what} {key}, which is not "
+        f"registered here: register it first, then import the package again",
+        f"数据包中的{LABEL_ZH[name]}（{label}）涉及的{what_zh}「{key}」在本地不存在，"
+        f"请先登记后再导入")
+
+
+def _duplicate_visit(fields: dict[str, Any]) -> PackageError:
+    return PackageError(
+        "duplicate_visit",
+        f"the package's visit of {fields['leader'][0]} to {fields['institution']} on "
+        f"{fields['visited_on']} is already recorded here as another visit (one a day "
+        "counts): merge the two here first",
+        f"数据包中 {fields['leader'][0]} 于 {fields['visited_on']} 联系"
+        f"「{fields['institution']}」的记录在本地已另有登记（同一天只计一次），请先合并")
+
+
+class _SilentAuditor(Auditor):
+    """Sets values as :class:`Auditor` does and writes no audit row: the records of a first
+    package, audited as one import event."""
+
+    def _add(self, **kw: Any) -> None:
+        pass
 
 
 class _Applier:
@@ -778,6 +1208,10 @@ class _Applier:
         self._cache: dict[tuple[Any, str], Any] = {}
         # the feed id up to which the sender had our changes and decisions when it wrote
         self.acked = peer.acked_feed_id
+        self._users: dict[str, int | None] = {}
+        self._absent: list[tuple[str, str]] = []      # (field, username) not registered here
+        self.notes = audit       # where user mappings are noted (a first package: silent
+        #                          audit for the records, these notes still written)
         self._turned_down: set[tuple[str, str, str, str]] | None = None
 
     def _decided_against(self, name: str, gid: str, f: str, theirs: Any) -> bool:
@@ -813,6 +1247,8 @@ class _Applier:
             refresh_household(self.s, self.s.get(Household, hh_id))
 
     def _refs(self, name: str, fields: dict[str, Any]) -> dict[str, Any]:
+        if name in CASE_KINDS:
+            return self._case_refs(name, fields)
         out: dict[str, Any] = {}
         if name == "household":
             out["village_id"] = _area_by_code(self.s, fields["village"]).id
@@ -823,6 +1259,84 @@ class _Applier:
                 p = self._by_gid(Person, fields.get("person"))
                 out["person_id"] = p.id if p else None
         return out
+
+    def _user(self, field: str, username: str | None) -> int | None:
+        """The user of that name here, or else the importing user (noted in the audit log
+        once the record is written: :meth:`_note_users`)."""
+        if username is None:
+            return None
+        if username not in self._users:
+            self._users[username] = self.s.scalar(select(User.id).where(
+                User.username == username))
+        uid = self._users[username]
+        if uid is None:
+            self._absent.append((field, username))
+            return self.audit.user.id
+        return uid
+
+    def _note_users(self, name: str, obj: Any, only: Iterable[str] | None = None) -> None:
+        absent = [(f, u) for f, u in self._absent if only is None or f in only]
+        self._absent = []
+        for f, username in absent:
+            self.notes.note("map_user", name, obj.id,
+                            f"{f}: user {username} of site {self.peer.code} is not registered "
+                            f"here; recorded as {self.audit.user.username}",
+                            getattr(obj, "household_id", None))
+
+    def _case_refs(self, name: str, fields: dict[str, Any]) -> dict[str, Any]:
+        """Column values of a case-kind record's references (the members of a case are
+        written apart: :meth:`_set_members`). A leader, an institution or an aid cause the
+        package names and this site does not hold refuses the whole package."""
+        out: dict[str, Any] = {}
+        if name in ("case", "aid_case"):
+            hh = self._by_gid(Household, fields.get("household"))
+            p = self._by_gid(Person, fields.get("person"))
+            out["household_id"] = hh.id if hh else None
+            out["person_id"] = p.id if p else None
+        if name == "case_event":
+            case = self._by_gid(AssistanceCase, fields.get("case"))
+            out["case_id"] = case.id if case else None
+            out["user_id"] = self._user("user", fields.get("user"))
+        elif name == "aid_case":
+            out["township_id"] = _area_by_code(self.s, fields["township"]).id
+            out["village_id"] = (_area_by_code(self.s, fields["village"]).id
+                                 if fields.get("village") else None)
+            out["recorded_by"] = self._user("recorded_by", fields.get("recorded_by"))
+            out["approved_by"] = self._user("approved_by", fields.get("approved_by"))
+            if self.s.get(AidCause, fields["cause"]) is None:
+                raise _refused(name, fields, "aid cause", "临时救助事由", fields["cause"])
+        elif name == "liaison_visit":
+            out.update(_visit_refs(self.s, fields))
+        return out
+
+    def _set_members(self, case: AssistanceCase, members: list[list]) -> None:
+        """Make the case's covered members (保障对象) those of the package: rows matched by
+        person and first month covered; a member whose person is not here (a duplicate
+        ticket) is left out. Audited as the cases service audits coverage ("covered")."""
+        rows = {(r.person_id, r.covered_from): r for r in self.s.scalars(
+            select(CaseMember).where(CaseMember.case_id == case.id))}
+        before = sorted({pid for (pid, _), r in rows.items() if r.covered_until is None})
+        wanted: dict[tuple[int, dt.date], tuple[dt.date | None, str]] = {}
+        for gid, start, until, why in members:
+            person = self._by_gid(Person, gid)
+            if person is not None:
+                wanted[(person.id, dt.date.fromisoformat(start))] = (
+                    dt.date.fromisoformat(until) if until else None, why or "")
+        for key, row in rows.items():      # closings and removals first: one open coverage
+            if key not in wanted:
+                self.s.delete(row)
+            elif (row.covered_until, row.end_reason) != wanted[key]:
+                row.covered_until, row.end_reason = wanted[key]
+        self.s.flush()
+        for (pid, start), (until, why) in wanted.items():
+            if (pid, start) not in rows:
+                self.s.add(CaseMember(case_id=case.id, person_id=pid, program=case.program,
+                                      covered_from=start, covered_until=until, end_reason=why))
+        self.s.flush()
+        after = sorted({pid for (pid, _), (until, _) in wanted.items() if until is None})
+        if after != before:
+            self.audit.updated("case", case.id, "covered", ",".join(map(str, before)),
+                               ",".join(map(str, after)), case.household_id)
 
     def apply(self, name: str, rec: dict[str, Any]) -> None:
         if self.cancel is not None:
@@ -866,15 +1380,23 @@ class _Applier:
         plain = _values(kind, {**_record(self.s, kind, obj), **changes})
         values = {f: plain[f] for f in changes if f in kind.fields}
         refs = {f: v for f, v in changes.items() if f not in kind.fields}
+        members = refs.pop("members", None)
         if refs:
             resolved = self._refs(name, {**_record(self.s, kind, obj), **refs})
             if name == "household" and "head" in refs:
                 head = self._by_gid(Person, refs["head"])
                 resolved["head_person_id"] = head.id if head else None
             values.update({k: v for k, v in resolved.items()
-                           if k != "village_id" or "village" in refs})
+                           if k != "village_id" or "village" in refs}
+                          if name in REGISTRY else
+                          {k: v for k, v in resolved.items() if _REF_OF.get(k, k) in refs})
         hh_id = obj.id if name == "household" else getattr(obj, "household_id", None)
         self.audit.apply(obj, name, values, hh_id)
+        if name in CASE_KINDS:
+            if members is not None:
+                self._set_members(obj, members)
+            self._note_users(name, obj, refs)
+            return
         if name == "person":
             if "name" in values:
                 write_keys(self.s, obj)
@@ -893,12 +1415,24 @@ class _Applier:
                 self._duplicate(rec, holder)
                 return
             values.update(id_derived(fields["id_number"]))
+        if name == "liaison_visit" and self.s.scalar(select(Visit.id).where(
+                Visit.leader_id == values["leader_id"],
+                Visit.institution_id == values["institution_id"],
+                Visit.visited_on == values["visited_on"])) is not None:
+            raise _duplicate_visit(fields)
         obj = kind.model(gid=rec["gid"], origin_site=self.peer.code, rev=rec["rev"], **values)
         self.s.add(obj)
         self.s.flush()
         self._cache[(kind.model, rec["gid"])] = obj
         hh_id = obj.id if name == "household" else getattr(obj, "household_id", None)
         self.audit.created(name, obj.id, {k: v for k, v in values.items()}, hh_id)
+        if name in CASE_KINDS:
+            if name == "case":
+                self._set_members(obj, fields.get("members") or [])
+            self._note_users(name, obj)
+            _set_base(self.s, name, rec["gid"], rec["rev"], fields)
+            self.result.created[name] = self.result.created.get(name, 0) + 1
+            return
         if name == "person":
             write_keys(self.s, obj)
             hh = self._pending_heads.pop(rec["gid"], None)
@@ -922,7 +1456,8 @@ class _Applier:
             SyncConflict.field == f, SyncConflict.status == "open"))
         mine_by = _authors(self.s, name, obj.id).get(AUDIT_FIELD.get(f, f), ["", ""])
         theirs_by = rec.get("by", {}).get(f, ["", ""])
-        label = getattr(obj, "number", None) or getattr(obj, "name", None) or rec["gid"][:8]
+        label = getattr(obj, "number", None) or getattr(obj, "name", None) or \
+            _case_label(self.s, name, obj, rec["fields"]) or rec["gid"][:8]
         if open_ is not None:
             open_.remote_value = json.dumps(theirs, ensure_ascii=False)
             open_.remote_by, open_.remote_at = theirs_by
@@ -1066,13 +1601,15 @@ def status(db: Database) -> Status:
         high = s.scalar(select(func.max(AuditEntry.id))) or 0
         waiting = {}
         for p in peers:
-            hh_ids = _household_ids_in(s, _township_area(s, me, p))
+            area = _township_area(s, me, p)
+            hh_ids = _household_ids_in(s, area)
             if p.acked_feed_id == 0:
                 counts = {"household": s.scalar(select(func.count()).select_from(
                     hh_ids.subquery())) or 0}
             else:
-                counts = {k: len(v) for k, v in
-                          _changed_ids(s, hh_ids, p.acked_feed_id, high).items() if v}
+                township = me.code if me.kind == "township" else p.code
+                counts = {k: len(v) for k, v in _changed_ids(
+                    s, hh_ids, p.acked_feed_id, high, area, township).items() if v}
             waiting[p.code] = counts
         packages = [(x.direction, x.site_code, x.seq, x.at.isoformat(timespec="seconds"))
                     for x in s.scalars(select(ExchangePackage).order_by(ExchangePackage.id))]
@@ -1085,11 +1622,17 @@ def status(db: Database) -> Status:
 
 def sync_state(db: Database, entity: str, ids: Iterable[int]) -> dict[int, str]:
     """Each record's sync state: ``conflict`` (an open conflict), ``pending`` (changed here
-    since the other site last confirmed, or never sent), ``synced``."""
+    since the other site last confirmed, or never sent), ``synced``; ``local`` where the
+    database takes part in no exchange, and for a visit the bureau recorded itself (it stays
+    there: docs/exchange.md)."""
     kind = KINDS[entity]
     ids = list(ids)
     with db.read() as s:
         me = s.scalar(select(ExchangeSite).where(ExchangeSite.is_self.is_(True)))
+        stays = set(s.scalars(select(Visit.id).where(
+            Visit.id.in_(ids), or_(Visit.origin_site.is_(None),
+                                   Visit.origin_site == me.code)))) \
+            if entity == "liaison_visit" and me is not None and me.kind == "bureau" else set()
         acked = s.scalar(select(func.min(ExchangeSite.acked_feed_id))
                          .where(ExchangeSite.is_self.is_(False))) or 0
         rows = {i: g for i, g in s.execute(select(kind.model.id, kind.model.gid)
@@ -1099,13 +1642,19 @@ def sync_state(db: Database, entity: str, ids: Iterable[int]) -> dict[int, str]:
                                                              [g for g in rows.values() if g]))))
         conflicted = set(s.scalars(select(SyncConflict.gid).where(
             SyncConflict.entity == entity, SyncConflict.status == "open")))
-        newer = set(s.scalars(select(AuditEntry.entity_id).where(
-            AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids), AuditEntry.id > acked,
+        # a step is audited as a change of its case (services/cases.py)
+        audited = dict(s.execute(select(CaseEvent.id, CaseEvent.case_id)
+                                 .where(CaseEvent.id.in_(ids))).all()) \
+            if entity == "case_event" else {i: i for i in ids}
+        newer_audited = set(s.scalars(select(AuditEntry.entity_id).where(
+            AuditEntry.entity == ("case" if entity == "case_event" else entity),
+            AuditEntry.entity_id.in_(set(audited.values())), AuditEntry.id > acked,
             or_(AuditEntry.source.is_(None), ~AuditEntry.source.like(SOURCE_PREFIX + "%")))))
+        newer = {i for i, a in audited.items() if a in newer_audited}
         out = {}
         for i in ids:
             g = rows.get(i)
-            if me is None:
+            if me is None or i in stays:
                 out[i] = "local"
             elif g in conflicted:
                 out[i] = "conflict"

@@ -30,6 +30,18 @@ def _sync_shown(window, household_id):
     return page.model.data(page.model.index(row, SYNC_COLUMN))
 
 
+def _case_sync_shown(window, case_id):
+    """The sync state the cases list shows for a case (the column must be shown)."""
+    from ui.case_model import SYNC_COLUMN as CASE_SYNC
+
+    page = window.show_page("cases")
+    assert not page.case_table.isColumnHidden(CASE_SYNC)
+    page.case_model.reload()
+    row = next(r for r in range(page.case_model.rowCount())
+               if page.case_model.case_id(r) == case_id)
+    return page.case_model.data(page.case_model.index(row, CASE_SYNC))
+
+
 def test_export_import_resolve_and_return_in_real_windows(qtbot, sites, tmp_path):
     t1, bureau = sites["t1"], sites["bureau"]
     hid = _household(t1, "t1-worker", sites["villages"]["t1"], 1)
@@ -91,12 +103,20 @@ def test_synchronise_now_from_the_townships_window(qtbot, sites, tmp_path):
 
     from ..conftest import PASSWORD
 
+    import datetime as dt
+
+    from assistcase.services import cases as C
+
     t1, bureau = sites["t1"], sites["bureau"]
     hid = _household(t1, "t1-worker", sites["villages"]["t1"], 1)
+    case_id = C.open_case(t1, "t1-worker", C.CaseInput(
+        program="dibao", household_id=hid, applied_on=dt.date(2025, 3, 3),
+        reason="因病致贫")).created_id
     town_window = MainWindow(t1, "t1-worker")
     bureau_window = MainWindow(bureau, "bureau-clerk")
     qtbot.addWidget(town_window)
     qtbot.addWidget(bureau_window)
+    assert _case_sync_shown(town_window, case_id) == "to be sent"
     town = town_window.show_page("exchange")
     assert town.sync_button.isEnabled()
     assert not bureau_window.show_page("exchange").sync_button.isEnabled()  # townships only
@@ -119,7 +139,9 @@ def test_synchronise_now_from_the_townships_window(qtbot, sites, tmp_path):
 
     result = _run(qtbot, town, lambda: town.synchronise(
         f"sqlite:///{bureau.path}", "bureau-clerk", PASSWORD, folder=tmp_path / "kept"))
-    assert result.delivered[0].created == {"household": 1, "person": 1}
+    assert result.delivered[0].created == {"household": 1, "person": 1, "case": 1,
+                                           "case_event": 1}
     assert "1" in town.message.text() and result.bureau in town.message.text()
     assert _sync_shown(town_window, hid) == "synced"
+    assert _case_sync_shown(town_window, case_id) == "synced"
     assert town.packages.rowCount() == 2          # one sent, one received

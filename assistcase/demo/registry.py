@@ -33,7 +33,7 @@ from ..models.base import utcnow
 from ..progress import CancelToken, ProgressFn
 from ..services.areas import load_areas_csv
 from ..services.audit import Auditor, resolve_user
-from ..services.registry_writer import BulkWriter
+from ..services.registry_writer import BulkWriter, drop_indexes
 
 MAX_HOUSEHOLDS = 3_000_000
 CHUNK_HOUSEHOLDS = 10_000  # ≈ 23,000 persons per executemany
@@ -451,28 +451,6 @@ def _village_stream(villages: list[_Village], counts: list[int]) -> Iterator[tup
             yield v, seq
 
 
-def _drop_indexes(conn: Connection) -> list[str]:
-    """Drop the secondary indexes of the bulk tables (inside the transaction: a rollback
-    restores them) and return their exact CREATE statements."""
-    marks = ",".join("?" * len(BULK_TABLES))
-    if conn.dialect.name == "postgresql":  # not those of primary keys and unique constraints
-        rows = conn.exec_driver_sql(
-            "SELECT i.indexname, i.indexdef FROM pg_indexes AS i"
-            " WHERE i.schemaname = current_schema() AND i.tablename IN (" + marks + ")"
-            " AND NOT EXISTS (SELECT 1 FROM pg_constraint AS c"
-            "                 WHERE c.conindid = (quote_ident(i.indexname))::regclass)"
-            " ORDER BY i.indexname", BULK_TABLES).all()
-        for name, _ in rows:
-            conn.exec_driver_sql(f'DROP INDEX "{name}"')
-        return [sql for _, sql in rows]
-    rows = conn.exec_driver_sql(
-        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
-        f" AND tbl_name IN ({marks}) ORDER BY name", BULK_TABLES).all()
-    for name, _ in rows:
-        conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    return [sql for _, sql in rows]
-
-
 @requires("users.admin")
 def generate_demo(db: Database, actor: str | int, households: int, seed: int,
                   progress: ProgressFn | None = None, cancel: CancelToken | None = None,
@@ -558,7 +536,7 @@ def _load(conn: Connection, villages: list[_Village], county_codes: list[str], h
 
     hid, pid, iid, prid = (next_id("households"), next_id("persons"), next_id("incomes"),
                            next_id("property_items"))
-    index_sql = _drop_indexes(conn)
+    index_sql = drop_indexes(conn, BULK_TABLES)
     stamp = utcnow().strftime("%Y-%m-%d %H:%M:%S.%f")
     closed_since = today.toordinal() - 3 * 365
     stream = _village_stream(villages, counts)

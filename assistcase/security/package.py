@@ -46,6 +46,9 @@ KEY_BYTES = 32
 NONCE_BYTES = 12
 TAG_BYTES = 16
 CHUNK = 1 << 20       # bytes read, compressed or encrypted at a time
+# zlib's level for the payload: a city's 570 MB of JSON lines measured 2.3x cheaper to
+# compress at 3 than at the default 6, for a package 18 % larger (97 MB instead of 82 MB)
+ZLIB_LEVEL = 3
 
 
 class PackageError(AssistCaseError):
@@ -96,7 +99,7 @@ class PackageWriter:
         self._part = self.path.with_name(self.path.name + ".part")
         self._sha = hashlib.sha256()
         self._length = 0
-        self._zip = zlib.compressobj(6)
+        self._zip = zlib.compressobj(ZLIB_LEVEL)
         self._buf: list[bytes] = []
         self._buffered = 0
         self._out = None
@@ -234,14 +237,17 @@ def open_package(path: str | os.PathLike[str], key: bytes,
         pass
 
     def items() -> Iterator[Any]:
+        # whole lines decoded a block at a time (a line break never falls inside a UTF-8
+        # character), then parsed as text: no encoding sniffed per line
+        decode = json.JSONDecoder().decode
         rest = b""
         for raw in chunks():
-            lines = (rest + raw).split(b"\n")
-            rest = lines.pop()
-            for line in lines:
-                yield json.loads(line)
+            block, _, rest = (rest + raw).rpartition(b"\n")
+            if block:
+                for line in block.decode("utf-8").split("\n"):
+                    yield decode(line)
         if rest:
-            yield json.loads(rest)
+            yield decode(rest.decode("utf-8"))
 
     return manifest, items
 

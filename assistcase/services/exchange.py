@@ -35,11 +35,13 @@ import base64
 import datetime as dt
 import json
 import os
+import secrets
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlalchemy import and_, delete, func, or_, select, text, update
+from sqlalchemy import and_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session, aliased
 
 from ..db import Database
@@ -58,7 +60,8 @@ from .auth import requires
 from .exchange_return import (ITEMS as RETURN_ITEMS, ReturnApplier, keep_unheld_heads,
                               write_return)
 from .registry import refresh_household, write_keys
-from .registry_writer import HOUSEHOLD_INPUT, PERSON_INPUT, BulkWriter, id_derived
+from .registry_writer import (HOUSEHOLD_INPUT, PERSON_INPUT, BulkWriter, drop_indexes,
+                              id_derived)
 
 SOURCE_PREFIX = "exchange:"
 
@@ -279,12 +282,19 @@ def _household_ids_in(s: Session, area: Area) -> Any:
 
 def ensure_gids(s: Session, origin: str) -> None:
     """Give records written by bulk paths (import, demo) their global id and origin, in one
-    statement per table."""
-    new_gid = ("lower(hex(randomblob(16)))" if s.get_bind().dialect.name == "sqlite"
-               else "replace(gen_random_uuid()::text, '-', '')")
+    statement per table.
+
+    Such a gid is 16 random hex digits drawn once per table and call, then the record's id
+    in 16 hex digits: unique like a random one (the prefix tells the calls and the sites
+    apart, the id the records), and ascending in id order, so the keys by gid (the table's
+    own and the common bases' at both sites) take a city's million records in order instead
+    of scattered over an index larger than the page cache."""
+    hex_id = ("printf('%016x', id)" if s.get_bind().dialect.name == "sqlite"
+              else "lpad(to_hex(id), 16, '0')")
     for kind in KINDS.values():
         table = kind.model.__table__.name
-        s.execute(text(f"UPDATE {table} SET gid = {new_gid} WHERE gid IS NULL"))
+        s.execute(text(f"UPDATE {table} SET gid = :prefix || {hex_id} WHERE gid IS NULL"),
+                  {"prefix": secrets.token_hex(8)})
         s.execute(text(f"UPDATE {table} SET origin_site = :o WHERE origin_site IS NULL"),
                   {"o": origin})
 
@@ -362,37 +372,53 @@ CHUNK = 1000     # households read (or written) per statement, and between cance
 def _kind_rows(s: Session, name: str, households: list[int]) -> list[tuple]:
     """(household id, record id, gid, rev, travelling fields) of the records of one kind in
     these households, references as global ids: one statement per kind and chunk (what
-    :func:`_record` gives one record at a time)."""
+    :func:`_record` gives one record at a time).
+
+    ``households`` is ascending (a chunk of :func:`export_package`'s list). When they are
+    dense (a full package: every household of the area) the statement reads the id range
+    from the first to the last and keeps those in the list: a thousand bound ids cost more
+    to render than the statement to run, and the ranges of successive chunks do not overlap.
+    Sparse households (a package of changes) are read by their ids."""
     if name in CASE_KINDS:
         return _case_rows(s, name, _household_column(name).in_(households))
     kind = KINDS[name]
     m = kind.model
     cols = [getattr(m, f) for f in kind.fields]
+    dense = households[-1] - households[0] < 2 * len(households)
+    lo, hi = bindparam("lo"), bindparam("hi")
     if name == "household":
         head = aliased(Person)
         q = (select(m.id, m.id, m.gid, m.rev, *cols, Area.code, head.gid)
              .join(Area, Area.id == m.village_id)
              .outerjoin(head, head.id == m.head_person_id)
-             .where(m.id.in_(households)))
+             .where(m.id.between(lo, hi) if dense else m.id.in_(households)))
         refs: tuple[str, ...] = ("village", "head")
     else:
         hh = aliased(Household)
         q = (select(m.household_id, m.id, m.gid, m.rev, *cols, hh.gid)
              .join(hh, hh.id == m.household_id)
-             .where(m.household_id.in_(households)))
+             .where(m.household_id.between(lo, hi) if dense
+                    else m.household_id.in_(households)))
         refs = ("household",)
         if name == "income":
             p = aliased(Person)
             q = q.add_columns(p.gid).outerjoin(p, p.id == m.person_id)
             refs += ("person",)
     names = kind.fields + refs
+    dates = [names.index(f) for f in kind.dates]
+    wanted = set(households)
     out = []
-    for row in s.connection().execute(q.order_by(m.id)):
-        fields = dict(zip(names, row[4:]))
-        for f in kind.dates:
-            if fields[f] is not None:
-                fields[f] = fields[f].isoformat()
-        out.append((row[0], row[1], row[2], row[3] or 0, fields))
+    span = {"lo": households[0], "hi": households[-1]} if dense else {}
+    for row in s.connection().execute(q.order_by(m.id), span).fetchall():
+        if row[0] not in wanted:
+            continue
+        values = row[4:]
+        if dates:
+            values = list(values)
+            for i in dates:
+                if values[i] is not None:
+                    values[i] = values[i].isoformat()
+        out.append((row[0], row[1], row[2], row[3] or 0, dict(zip(names, values))))
     return out
 
 
@@ -510,9 +536,13 @@ def _keep_absent_users(s: Session, name: str, rows: list[tuple]) -> None:
                 fields[f] = username
 
 
+# one encoder for every record (json.dumps with options builds a new one per call)
+_FIELDS_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def _fields_json(fields: dict[str, Any]) -> str:
     """A record's travelling fields as stored in ``sync_base`` and sent in a package."""
-    return json.dumps(fields, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _FIELDS_ENCODER.encode(fields)
 
 
 def _insert_many(s: Session, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
@@ -537,14 +567,26 @@ def _insert_many(s: Session, table: str, cols: tuple[str, ...], rows: list[tuple
 
 
 def _replace_bases(s: Session, entity: str, rows: list[tuple[str, int, str]]) -> None:
-    """Set the common base of many records at once: (gid, rev, fields as JSON text)."""
+    """Set the common base of many records at once: (gid, rev, fields as JSON text). One
+    upsert per batch: the unique key's own check finds a base already there (a package
+    exported again before the other site confirmed it) instead of a delete by gid first."""
     if not rows:
         return
-    s.connection().execute(delete(SyncBase.__table__).where(
-        SyncBase.__table__.c.entity == entity,
-        SyncBase.__table__.c.gid.in_([g for g, _, _ in rows])))
-    _insert_many(s, "sync_base", ("entity", "gid", "rev", "fields"),
-                 [(entity, g, rev, f) for g, rev, f in rows])
+    conn = s.connection()
+    values = [(entity, g, rev, f) for g, rev, f in rows]
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            "INSERT INTO sync_base (entity, gid, rev, fields) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (entity, gid) DO UPDATE SET rev = excluded.rev, "
+            "fields = excluded.fields", values)
+        return
+    from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+    stmt = pg_insert(SyncBase.__table__)
+    conn.execute(stmt.on_conflict_do_update(
+        index_elements=["entity", "gid"],
+        set_={"rev": stmt.excluded.rev, "fields": stmt.excluded.fields}),
+        [dict(zip(("entity", "gid", "rev", "fields"), v)) for v in values])
 
 
 @dataclass(frozen=True)
@@ -612,11 +654,13 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                     texts = [_fields_json(r[4]) for r in rows]
                     for r, fj in zip(rows, texts):
                         grouped.setdefault(r[0], []).append((name, r, fj))
-                    # what we send is the base from now on, one version on
-                    table = KINDS[name].model.__table__
-                    s.connection().execute(update(table).where(
-                        table.c.id.in_([r[1] for r in rows]))
-                        .values(rev=func.coalesce(table.c.rev, 0) + 1))
+                    # what we send is the base from now on, one version on (a full
+                    # package's registry records: one statement per kind after the loop)
+                    if not full or name not in REGISTRY:
+                        table = KINDS[name].model.__table__
+                        s.connection().execute(update(table).where(
+                            table.c.id.in_([r[1] for r in rows]))
+                            .values(rev=func.coalesce(table.c.rev, 0) + 1))
                     _replace_bases(s, name, [(r[2], r[3] + 1, fj) for r, fj in zip(rows, texts)])
                     counts[name] = counts.get(name, 0) + len(rows)
                 for h in chunk:
@@ -627,6 +671,12 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                         package.write_raw(f'{{"by":{by},"fields":{fj},"gid":"{gid}",'
                                           f'"kind":"{name}","rev":{rev + 1}}}')
             _send_loose(s, package, counts, full, changed, area, township)
+            if full:     # every registry record of the area was sent: each one version on
+                for name in REGISTRY:
+                    table = KINDS[name].model.__table__
+                    column = table.c.id if name == "household" else table.c.household_id
+                    s.connection().execute(update(table).where(column.in_(hh_ids))
+                                           .values(rev=func.coalesce(table.c.rev, 0) + 1))
             # decisions made here since the site last confirmed (each sent until confirmed)
             decided = select(AuditEntry.entity_id).where(
                 AuditEntry.entity == "sync_conflict", AuditEntry.action == "resolve",
@@ -783,7 +833,8 @@ def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
         if set_based and manifest.full and s.scalar(
                 select(func.count()).select_from(_household_ids_in(s, area).subquery())) == 0:
             result.set_based = True
-            _FirstPackage(s, audit, me, peer, result, cancel).run(registry_items())
+            _FirstPackage(s, audit, me, peer, result, cancel,
+                          manifest.counts.get("person", 0)).run(registry_items())
         else:
             applier = _Applier(s, audit, me, peer, result, cancel)
             # what of ours the sender had applied when it made this package (its base_seq)
@@ -827,6 +878,9 @@ MONEY_COLUMNS = {name: TRAVEL_COLUMNS + ("household_id",) + KINDS[name].fields
                  for name in ("income", "property")}
 
 
+_PERSON_PICK, _HOUSEHOLD_PICK = itemgetter(*PERSON_INPUT), itemgetter(*HOUSEHOLD_INPUT)
+
+
 class _FirstPackage:
     """A township's first (full) package into a database holding none of its area's records:
     households and persons through the registry's :class:`BulkWriter` (derived columns,
@@ -840,14 +894,26 @@ class _FirstPackage:
     (:func:`export_package`); only a batch of households is held in memory."""
 
     BATCH = 1000
+    # SQLite: the registry's secondary indexes are dropped and built again at the end when
+    # the package brings at least as many persons as are here (a city into an empty bureau:
+    # rows inserted one by one into keys larger than the page cache, the global ids' in
+    # random order). Not the persons' and households' by global id, which the batches read
+    # (an earner in another household; the households a case names); the rest are built
+    # before the resolutions and late heads are applied. Not on PostgreSQL, where a dropped index locks its table against the other
+    # clerks' reads until the import commits.
+    INDEXED = ("households", "persons", "person_search_keys", "incomes", "property_items",
+               "household_memberships")
+    KEEP = ("ix_persons_gid", "ix_households_gid")   # cases name them (_NewCaseRecords)
 
     def __init__(self, s: Session, audit: Auditor, me: ExchangeSite, peer: ExchangeSite,
-                 result: ImportResult, cancel: CancelToken | None):
+                 result: ImportResult, cancel: CancelToken | None, persons: int = 0):
         self.s, self.audit, self.me, self.peer, self.result = s, audit, me, peer, result
         self.cancel = cancel
         self.conn = s.connection()
         self.next_hid = (s.scalar(select(func.max(Household.id))) or 0) + 1
         self.next_pid = (s.scalar(select(func.max(Person.id))) or 0) + 1
+        self.rebuild_indexes = (self.conn.dialect.name == "sqlite"
+                                and persons >= self.next_pid - 1)
         self.villages = dict(s.execute(select(Area.code, Area.id)
                                        .where(Area.level == "village")).all())
         self.stamp = utcnow().strftime(_SQLITE_DATETIME)
@@ -876,6 +942,8 @@ class _FirstPackage:
         self.later = []
 
     def run(self, items: Iterable[dict]) -> None:
+        rebuild = (drop_indexes(self.conn, self.INDEXED, keep=self.KEEP)
+                   if self.rebuild_indexes else [])
         # the package's values are as SQLite stores them (dates as ISO text, booleans)
         with BulkWriter(self.conn, extra=TRAVEL_COLUMNS, stored_values=True) as writer:
             self.writer = writer
@@ -900,6 +968,8 @@ class _FirstPackage:
                     group[name].append(item)
             self._write_batch()
             self._apply_later()
+        for sql in rebuild:
+            self.conn.exec_driver_sql(sql)
         if self._later_applier is not None:
             self._new_cases.note_users()
         if self.conn.dialect.name == "postgresql":   # the ids were given: move the sequences
@@ -963,7 +1033,7 @@ class _FirstPackage:
                 holders[f["id_number"]] = (p["gid"], h["gid"])
                 row = {**f, "id": pid, "household_id": hid, "created_at": stamp,
                        "updated_at": stamp}
-                w.add_person((*(row[c] for c in PERSON_INPUT), p["gid"], peer, p["rev"]))
+                w.add_person((*_PERSON_PICK(row), p["gid"], peer, p["rev"]))
                 written["person"].append(p)
             hf = h["fields"]
             head = hf.get("head")
@@ -972,7 +1042,7 @@ class _FirstPackage:
             row = {**hf, "id": hid,
                    "village_id": self._village(hf["village"]), "head_person_id": None,
                    "created_at": stamp, "updated_at": stamp}
-            w.add_household((*(row[c] for c in HOUSEHOLD_INPUT), h["gid"], peer, h["rev"]),
+            w.add_household((*_HOUSEHOLD_PICK(row), h["gid"], peer, h["rev"]),
                             head_name, len(ids))
             written["household"].append(h)
             if head in ids:

@@ -251,6 +251,34 @@ def triggers_bypassed(conn: Connection, names: Iterable[str]) -> Iterator[bool]:
         conn.exec_driver_sql(sql)
 
 
+def drop_indexes(conn: Connection, tables: tuple[str, ...],
+                 keep: tuple[str, ...] = ()) -> list[str]:
+    """Drop the secondary indexes of ``tables`` but those named in ``keep`` (inside the
+    transaction: a rollback restores them) and return their exact CREATE statements, to run
+    once the rows are in: an index built at the end is a sort, where rows inserted into it
+    one by one each seek a page of a key larger than the page cache. The indexes of primary
+    keys and unique constraints stay."""
+    marks = ",".join("?" * len(tables))
+    if conn.dialect.name == "postgresql":  # not those of primary keys and unique constraints
+        rows = conn.exec_driver_sql(
+            "SELECT i.indexname, i.indexdef FROM pg_indexes AS i"
+            " WHERE i.schemaname = current_schema() AND i.tablename IN (" + marks + ")"
+            " AND NOT EXISTS (SELECT 1 FROM pg_constraint AS c"
+            "                 WHERE c.conindid = (quote_ident(i.indexname))::regclass)"
+            " ORDER BY i.indexname", tables).all()
+        rows = [(name, sql) for name, sql in rows if name not in keep]
+        for name, _ in rows:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        return [sql for _, sql in rows]
+    rows = conn.exec_driver_sql(
+        f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+        f" AND tbl_name IN ({marks}) ORDER BY name", tables).all()
+    rows = [(name, sql) for name, sql in rows if name not in keep]
+    for name, _ in rows:
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [sql for _, sql in rows]
+
+
 class BulkWriter:
     """Households and persons in bulk, inside the caller's transaction.
 

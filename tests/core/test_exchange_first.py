@@ -90,6 +90,18 @@ def _state(db, code) -> dict[str, list]:
     return out
 
 
+def _indexes(db) -> list[tuple[str, str]]:
+    """Every index of the database with its definition."""
+    with db.read() as s:
+        if db.is_postgresql:
+            q = ("SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema()"
+                 " ORDER BY indexname")
+        else:
+            q = ("SELECT name, coalesce(sql, '') FROM sqlite_master WHERE type = 'index'"
+                 " ORDER BY name")
+        return [tuple(r) for r in s.execute(text(q))]
+
+
 def test_a_first_package_written_set_based_equals_record_by_record(db, tmp_path,
                                                                     _areas_template):
     (code, _), (_, other_village) = _townships(db)
@@ -106,6 +118,7 @@ def test_a_first_package_written_set_based_equals_record_by_record(db, tmp_path,
     with db.read() as s:
         audit_before = s.scalar(select(AuditEntry.id).order_by(AuditEntry.id.desc()).limit(1))
 
+    indexes = _indexes(db)
     fast = X.import_package(db, ACTOR, package.path)
     by_record = X.import_package(slow, ACTOR, package.path, set_based=False)
 
@@ -116,6 +129,8 @@ def test_a_first_package_written_set_based_equals_record_by_record(db, tmp_path,
     for name in TABLES:   # rows only one way, shown side by side
         assert sorted(set(a[name]) ^ set(b[name])) == [], name
     assert len(a["households"]) == 40 and a["household_memberships"]
+    # the indexes dropped for the write (SQLite) are all back, as they were
+    assert _indexes(db) == indexes and any("search_keys" in n for n, _ in indexes)
     # one audit row for the whole package, naming the counts
     with db.read() as s:
         rows = list(s.scalars(select(AuditEntry).where(AuditEntry.id > audit_before)))

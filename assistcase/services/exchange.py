@@ -1609,7 +1609,13 @@ def resolve_conflict(db: Database, actor: str | int, conflict_id: int, keep: str
         kind = KINDS[c.entity]
         obj = s.scalar(select(kind.model).where(kind.model.gid == c.gid))
         audit = Auditor(s, user)
-        value = json.loads(c.local_value if keep == "local" else c.remote_value)
+        if keep == "local" and obj is not None:
+            # this site's value as it is now: it may have changed again since the conflict
+            # was found, and the decision sends the other site the value kept here
+            value = _record(s, kind, obj).get(c.field)
+            c.local_value = json.dumps(value, ensure_ascii=False)
+        else:
+            value = json.loads(c.local_value if keep == "local" else c.remote_value)
         if keep == "remote" and obj is not None:
             ap = _Applier(s, audit, _self(s), _site(s, c.remote_site), ImportResult(0), None)
             ap._write(c.entity, kind, obj, {c.field: value})

@@ -53,6 +53,16 @@ def test_a_value_turned_down_by_a_decision_and_sent_again_does_not_swap_the_site
         ("send", "up"), ("replay", "down", 3)])
 
 
+def test_keeping_this_sites_value_keeps_it_as_it_is_now(tmp_path, _areas_template):
+    """Found by the random test: the bureau changed the phone again after the conflict was
+    found (to the township's value); deciding "keep ours" sent the value the conflict had
+    recorded, not the bureau's current one, and the sites ended with different phones."""
+    _converge(tmp_path, _areas_template, [
+        ("edit", "t", 2, ("phone", "13900000002")), ("replay", "up", 0),
+        ("edit", "b", 2, ("phone", "13900000001")), ("send", "up"),
+        ("edit", "b", 2, ("phone", "13900000002"))])
+
+
 def _converge(tmp_path, _areas_template, steps):
     run = tmp_path / f"run{next(_counter)}"
     run.mkdir()

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from sqlalchemy import and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from ..db import Database
@@ -830,26 +831,36 @@ def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
                 else:
                     yield item
 
-        if set_based and manifest.full and s.scalar(
-                select(func.count()).select_from(_household_ids_in(s, area).subquery())) == 0:
-            result.set_based = True
-            _FirstPackage(s, audit, me, peer, result, cancel,
-                          manifest.counts.get("person", 0)).run(registry_items())
-        else:
-            applier = _Applier(s, audit, me, peer, result, cancel)
-            # what of ours the sender had applied when it made this package (its base_seq)
-            applier.acked = max(peer.acked_feed_id, s.scalar(
-                select(ExchangePackage.feed_high).where(
-                    ExchangePackage.site_code == peer.code, ExchangePackage.direction == "out",
-                    ExchangePackage.seq == manifest.base_seq)) or 0)
-            for item in registry_items():
-                if "resolution" in item:
-                    applier.resolution(item["resolution"])
-                else:
-                    applier.apply(item["kind"], item)
-            applier.finish()
-        for item in returned:
-            returns.apply(item)
+        try:
+            if set_based and manifest.full and s.scalar(
+                    select(func.count()).select_from(_household_ids_in(s, area).subquery())) == 0:
+                result.set_based = True
+                _FirstPackage(s, audit, me, peer, result, cancel,
+                              manifest.counts.get("person", 0)).run(registry_items())
+            else:
+                applier = _Applier(s, audit, me, peer, result, cancel)
+                # what of ours the sender had applied when it made this package (its base_seq)
+                applier.acked = max(peer.acked_feed_id, s.scalar(
+                    select(ExchangePackage.feed_high).where(
+                        ExchangePackage.site_code == peer.code, ExchangePackage.direction == "out",
+                        ExchangePackage.seq == manifest.base_seq)) or 0)
+                for item in registry_items():
+                    if "resolution" in item:
+                        applier.resolution(item["resolution"])
+                    else:
+                        applier.apply(item["kind"], item)
+                applier.finish()
+            for item in returned:
+                returns.apply(item)
+        except IntegrityError as e:
+            # a rule of this database refused a record of the package (the checks above
+            # name the usual cases): refused whole, in words, never a driver's traceback
+            detail = str(e.orig).splitlines()[0] if e.orig is not None else str(e)
+            raise PackageError(
+                "conflicting_record",
+                f"{path.name}: a record of the package conflicts with one here ({detail}); "
+                "nothing was imported",
+                f"{path.name}：数据包中的记录与本库已有记录冲突（{detail}），未导入任何数据") from None
         result.received = returns.applied
         # their base_seq acknowledges our packages up to it
         acked = s.scalar(select(ExchangePackage.feed_high).where(
@@ -1490,6 +1501,16 @@ class _Applier:
                 Visit.institution_id == values["institution_id"],
                 Visit.visited_on == values["visited_on"])) is not None:
             raise _duplicate_visit(fields)
+        if name == "household" and self.s.scalar(select(Household.id).where(
+                Household.number == fields["number"])) is not None:
+            raise PackageError(
+                "number_taken",
+                f"household {fields['number']} of the package and household {fields['number']} "
+                f"here are different records (their global ids differ): the two databases "
+                f"registered it separately. Nothing was imported; the records must first be "
+                f"brought together (docs/exchange.md, \"Setting up\")",
+                f"数据包中的户 {fields['number']} 与本库的户 {fields['number']} 是分别登记的两条记录，"
+                f"未导入任何数据；请先按交换说明统一两库的户籍数据")
         obj = kind.model(gid=rec["gid"], origin_site=self.peer.code, rev=rec["rev"], **values)
         self.s.add(obj)
         self.s.flush()

@@ -312,3 +312,25 @@ def test_the_command_line_exports_imports_and_lists(sites, tmp_path, capsys, mon
     assert main(["exchange", "status", "--db", b_db, "--user", "bureau-clerk"]) == 0
     out = capsys.readouterr().out
     assert f"site {BUREAU} (bureau)" in out and "received from" in out
+
+
+def test_a_household_registered_separately_on_both_sides_is_refused_in_words(sites, tmp_path):
+    """The bureau and the township each registered a household in the same village: both
+    got the same household number, as two records. The package is refused whole, naming the
+    household, instead of failing on the database's unique number."""
+    t1, bureau = sites["t1"], sites["bureau"]
+    village = sites["villages"]["t1"]
+    _household(t1, "t1-worker", village, 1)
+    _household(bureau, "bureau-clerk", village, 3, name="李四")
+    with t1.read() as s:
+        number = s.scalar(select(Household.number))
+    with bureau.read() as s:
+        assert s.scalar(select(Household.number)) == number    # the same number, twice
+    before = _fingerprint(bureau)
+    exported = X.export_package(t1, "t1-worker", BUREAU, tmp_path / "usb")
+    with pytest.raises(PackageError) as refused:
+        X.import_package(bureau, "bureau-clerk", exported.path)
+    assert refused.value.reason == "number_taken"
+    assert f"household {number}" in refused.value.message_en
+    assert f"户 {number}" in refused.value.message("zh")
+    assert _fingerprint(bureau) == before

@@ -567,6 +567,35 @@ def _insert_many(s: Session, table: str, cols: tuple[str, ...], rows: list[tuple
     conn.execute(Base.metadata.tables[table].insert(), typed)
 
 
+def _hold_back_disputed(s: Session, name: str, rows: list[tuple],
+                        disputed: dict[tuple[str, str], set[str]]
+                        ) -> tuple[list[tuple], list[str]]:
+    """Rows without the fields in an open conflict with the receiving site, and the common
+    bases to keep for them (the fields sent, and the disputed fields' base as it was).
+
+    This site keeps its value of a disputed field until a person decides; sending it would
+    make the other site take it as a change of ours (its base is the value it sent us), and
+    making it our base would let the other side's value, sent again, look like a change of
+    theirs: either way a value would be overwritten with the conflict still open. The
+    decision travels as a resolution."""
+    out, bases = [], []
+    for r in rows:
+        held = disputed.get((name, r[2]))
+        if not held:
+            out.append(r)
+            bases.append(_fields_json(r[4]))
+            continue
+        row = s.scalar(select(SyncBase.fields).where(SyncBase.entity == name,
+                                                     SyncBase.gid == r[2]))
+        old = json.loads(row) if row else {}
+        fields = {f: v for f, v in r[4].items() if f not in held}
+        base = dict(fields)
+        base.update({f: old[f] for f in held if f in old})
+        out.append((r[0], r[1], r[2], r[3], fields))
+        bases.append(_fields_json(base))
+    return out, bases
+
+
 def _replace_bases(s: Session, entity: str, rows: list[tuple[str, int, str]]) -> None:
     """Set the common base of many records at once: (gid, rev, fields as JSON text). One
     upsert per batch: the unique key's own check finds a base already there (a package
@@ -638,6 +667,12 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                             created_at=utcnow().isoformat(timespec="seconds"), full=full)
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{me.code}-to-{peer.code}-{seq:05d}.acx"
+        # fields in an open conflict with that site: held back until a person decides
+        disputed: dict[tuple[str, str], set[str]] = {}
+        for entity, gid, f in s.execute(select(
+                SyncConflict.entity, SyncConflict.gid, SyncConflict.field).where(
+                SyncConflict.status == "open", SyncConflict.remote_site == peer.code)):
+            disputed.setdefault((entity, gid), set()).add(f)
         with PackageWriter(path, _key(peer), manifest) as package:
             for i in range(0, len(in_area), CHUNK):
                 if cancel is not None:
@@ -652,6 +687,9 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                         continue
                     if name == "household":
                         keep_unheld_heads(s, rows)
+                    base_texts = None
+                    if disputed:
+                        rows, base_texts = _hold_back_disputed(s, name, rows, disputed)
                     texts = [_fields_json(r[4]) for r in rows]
                     for r, fj in zip(rows, texts):
                         grouped.setdefault(r[0], []).append((name, r, fj))
@@ -662,7 +700,8 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                         s.connection().execute(update(table).where(
                             table.c.id.in_([r[1] for r in rows]))
                             .values(rev=func.coalesce(table.c.rev, 0) + 1))
-                    _replace_bases(s, name, [(r[2], r[3] + 1, fj) for r, fj in zip(rows, texts)])
+                    _replace_bases(s, name, [(r[2], r[3] + 1, fj) for r, fj in
+                                             zip(rows, base_texts or texts)])
                     counts[name] = counts.get(name, 0) + len(rows)
                 for h in chunk:
                     for name, (_, rid, gid, rev, _f), fj in grouped.get(h, ()):

@@ -334,3 +334,44 @@ def test_a_household_registered_separately_on_both_sides_is_refused_in_words(sit
     assert f"household {number}" in refused.value.message_en
     assert f"户 {number}" in refused.value.message("zh")
     assert _fingerprint(bureau) == before
+
+
+def test_a_disputed_value_is_not_sent_back_before_the_decision(sites, tmp_path):
+    """Both sides change the phone: a conflict at the bureau. Until the bureau decides, its
+    return package does not carry its phone (the township keeps its own, as the bureau keeps
+    its own), and the township's change sent again neither overwrites the bureau's value nor
+    makes a second conflict. The decision then brings both sites to the kept value."""
+    t1, bureau = sites["t1"], sites["bureau"]
+    hid = _household(t1, "t1-worker", sites["villages"]["t1"], 1)
+    _send(t1, "t1-worker", BUREAU, tmp_path / "up", bureau, "bureau-clerk")
+    _send(bureau, "bureau-clerk", sites["t1_code"], tmp_path / "down", t1, "t1-worker")
+    with t1.read() as s:
+        gid = s.get(Household, hid).gid
+    with bureau.read() as s:
+        bid = s.scalar(select(Household.id).where(Household.gid == gid))
+    R.update_household(t1, "t1-worker", hid, {"phone": "13911112222"})
+    R.update_household(bureau, "bureau-clerk", bid, {"phone": "13722223333",
+                                                     "address": "局里改的地址"})
+    _, got = _send(t1, "t1-worker", BUREAU, tmp_path / "up", bureau, "bureau-clerk")
+    assert got.conflicts == 1
+
+    def phones():
+        with t1.read() as s, bureau.read() as b:
+            return s.get(Household, hid).phone, b.get(Household, bid).phone
+
+    # the bureau's package carries its address, not its disputed phone
+    _send(bureau, "bureau-clerk", sites["t1_code"], tmp_path / "down", t1, "t1-worker")
+    with t1.read() as s:
+        assert s.get(Household, hid).address == "局里改的地址"
+    assert phones() == ("13911112222", "13722223333")
+    # the township's change again (unconfirmed, or edited again): still one open conflict
+    R.update_household(t1, "t1-worker", hid, {"phone": "13911113333"})
+    _send(t1, "t1-worker", BUREAU, tmp_path / "up", bureau, "bureau-clerk")
+    assert phones() == ("13911113333", "13722223333")
+    [c] = X.conflicts(bureau)
+    assert (c.local_value, c.remote_value) == ("13722223333", "13911113333")
+    # decided at the bureau: both sites hold the kept value
+    X.resolve_conflict(bureau, "bureau-clerk", c.id, "local")
+    _send(bureau, "bureau-clerk", sites["t1_code"], tmp_path / "down", t1, "t1-worker")
+    assert phones() == ("13722223333", "13722223333")
+    assert X.conflicts(bureau) == [] and X.conflicts(t1) == []

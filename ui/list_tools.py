@@ -33,6 +33,13 @@ def _lang(widget: QWidget) -> str:
     return "zh" if widget.locale().name().startswith("zh") else "en"
 
 
+
+def header_key(name: str, header) -> str:
+    """The settings key of a table header's saved state, naming its number of columns: a
+    state saved before a column was added (a new version) is not restored over the new
+    columns (Qt would show the added column empty), the table starts from its defaults."""
+    return f"{name}/{header.count()}"
+
 class ListTools(QObject):
     """Sort, filter, menu, export and remembered widths for one table view."""
 
@@ -80,7 +87,8 @@ class ListTools(QObject):
                 header.resizeSection(c, need)
 
     def restore(self) -> None:
-        state = QSettings().value(f"lists/{self.key}/header")
+        state = QSettings().value(header_key(f"lists/{self.key}/header",
+                                             self.view.horizontalHeader()))
         if state is not None:
             self.view.horizontalHeader().restoreState(state)
             self._fit_contents()
@@ -103,8 +111,8 @@ class ListTools(QObject):
                 header.resizeSection(c, need)
 
     def save(self) -> None:
-        QSettings().setValue(f"lists/{self.key}/header",
-                             self.view.horizontalHeader().saveState())
+        header = self.view.horizontalHeader()
+        QSettings().setValue(header_key(f"lists/{self.key}/header", header), header.saveState())
 
     # --- sorting and filtering --------------------------------------------------------------
 

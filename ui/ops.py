@@ -315,9 +315,12 @@ class Page(QWidget):
 
     def _state_widgets(self):
         key = type(self).__name__
-        for w in self.findChildren(QSplitter) + self.findChildren(QHeaderView):
+        for w in self.findChildren(QSplitter):
             if w.objectName():
                 yield f"pages/{key}/{w.objectName()}", w
+        for w in self.findChildren(QHeaderView):
+            if w.objectName():      # keyed by its number of columns (list_tools.header_key)
+                yield f"pages/{key}/{w.objectName()}/{w.count()}", w
 
     def restore_state(self) -> None:
         settings = QSettings()

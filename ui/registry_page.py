@@ -17,6 +17,7 @@ from assistcase.services.sync_state import exchanging
 
 from .household_model import SYNC_COLUMN, HouseholdTableModel
 from .labels import choices
+from .list_tools import header_key
 from .ops import Change, Page
 
 if TYPE_CHECKING:  # imported when first opened: the editor is not needed for the first window
@@ -108,7 +109,8 @@ class RegistryPage(Page):
         # activated covers Enter and double-click (or the platform's single click);
         # connecting doubleClicked as well would open the editor twice
         self.table.activated.connect(self._open_index)
-        header_state = QSettings().value("registry/header")
+        header_state = QSettings().value(header_key("registry/header",
+                                                    self.table.horizontalHeader()))
         if header_state is not None:
             self.table.horizontalHeader().restoreState(header_state)
         # the sync state of each household, where this database exchanges with another site
@@ -235,7 +237,8 @@ class RegistryPage(Page):
 
     def save_state(self) -> None:
         super().save_state()
-        QSettings().setValue("registry/header", self.table.horizontalHeader().saveState())
+        header = self.table.horizontalHeader()
+        QSettings().setValue(header_key("registry/header", header), header.saveState())
 
     def import_spreadsheet(self) -> None:
         from .import_wizard import ImportWizard

@@ -176,6 +176,30 @@ def test_edit_existing_household_refreshes_its_row(window, qtbot, db, households
     assert "姓名: 王五 → 王五一" in changes  # the readable history (issue 18)
 
 
+def test_a_header_saved_before_a_column_was_added_does_not_hide_it(qtbot, db, zh, households):
+    """A table's saved header state from a version with one column fewer: the new column must
+    still show (restoring that state left it with no place on screen)."""
+    from PySide6.QtGui import QStandardItemModel
+    from PySide6.QtWidgets import QTableView
+
+    from ui.household_model import COLUMNS
+    from ui.list_tools import header_key
+
+    old = QTableView()
+    old.setModel(QStandardItemModel(1, len(COLUMNS) - 1))
+    state = old.horizontalHeader().saveState()
+    for key in ("registry/header", header_key("registry/header", old.horizontalHeader())):
+        QSettings().setValue(key, state)         # as a previous version saved it
+    w = MainWindow(db, ACTOR)
+    qtbot.addWidget(w)
+    w.show()
+    page = w.show_page("registry")
+    header = page.table.horizontalHeader()
+    assert header.count() == len(COLUMNS)
+    shown = [c for c in range(header.count()) if not header.isSectionHidden(c)]
+    assert shown and all(header.sectionViewportPosition(c) >= 0 for c in shown)
+
+
 def test_the_next_household_opens_in_the_clean_editor_on_screen(window, qtbot, households,
                                                                 monkeypatch):
     page = window.registry

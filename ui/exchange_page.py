@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QFileDialog, QGroup
 
 from assistcase.errors import AssistCaseError
 from assistcase.services import exchange as X
+from assistcase.services.history import VALUE_LABELS, describe_field
 from assistcase.services import exchange_return as XR
 
 from .ops import Change, Op, as_core
@@ -154,9 +155,12 @@ class ExchangePage(QWidget):
                                seq, at.replace("T", " ")]
                               for d, site, seq, at in reversed(st.packages)])
         self._conflicts = X.conflicts(self.db)
-        _fill(self.conflict_table, [[f"{self._kind_label(c.entity)} {c.label}", c.field,
-                                     c.local_value, f"{c.local_by} {c.local_at}".strip(),
-                                     f"{c.remote_value} ({c.remote_site})",
+        lang = "zh" if self._zh() else "en"
+        _fill(self.conflict_table, [[f"{self._kind_label(c.entity)} {c.label}",
+                                     describe_field(X.AUDIT_FIELD.get(c.field, c.field), lang),
+                                     self._value(c.field, c.local_value),
+                                     f"{c.local_by} {c.local_at}".strip(),
+                                     f"{self._value(c.field, c.remote_value)} ({c.remote_site})",
                                      f"{c.remote_by} {c.remote_at}".strip()]
                                     for c in self._conflicts])
         # open tickets first; at a township the outcomes the bureau sent (closed or not)
@@ -168,6 +172,15 @@ class ExchangePage(QWidget):
         if not self.read_only:
             for w in (self.keep_here, self.keep_other):
                 w.setVisible(st.site.kind == "bureau")
+
+    def _value(self, field: str, value) -> str:
+        """A conflict's value as the user reads it (a category's name, not its code)."""
+        if value is None:
+            return ""
+        labels = VALUE_LABELS.get(field)
+        if labels and value in labels:
+            return labels[value][1 if self._zh() else 0]
+        return str(value)
 
     def _kind_label(self, kind: str) -> str:
         label = {"household": self.tr("household"), "person": self.tr("person"),

@@ -36,8 +36,29 @@ def _values(db):
 @settings(max_examples=8, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(steps=steps)
-def test_random_edits_and_exchanges_converge(tmp_path, _areas_template, steps):
-    _converge(tmp_path, _areas_template, steps)
+def test_random_edits_and_exchanges_converge(tmp_path, _areas_template, db_engine, request,
+                                             steps):
+    """A SQLite township and a bureau on each engine (``[sqlite]``, ``[postgresql]``)."""
+    _converge(tmp_path, _areas_template, steps, _pg_bureau(request) if db_engine ==
+              "postgresql" else None)
+
+
+def _pg_bureau(request):
+    """A fresh bureau database on PostgreSQL for one example: the test session's database
+    reset to the areas template, with the exchange users registered."""
+    from assistcase.db import open_database
+    from assistcase.services import auth
+
+    from ..conftest import ACTOR, ALL_ROLES, PASSWORD
+    from .test_exchange import EXCHANGE_USERS
+
+    work = request.getfixturevalue("_pg_work")
+    work.reset("snap_areas")
+    db = open_database(work.url)
+    for name in EXCHANGE_USERS:
+        auth.create_user(db, ACTOR, name, name, PASSWORD, [(r, None) for r in ALL_ROLES])
+    db.signed_in = ACTOR
+    return db
 
 
 def test_a_value_turned_down_by_a_decision_and_sent_again_does_not_swap_the_sites(
@@ -63,10 +84,11 @@ def test_keeping_this_sites_value_keeps_it_as_it_is_now(tmp_path, _areas_templat
         ("edit", "b", 2, ("phone", "13900000002"))])
 
 
-def _converge(tmp_path, _areas_template, steps):
+def _converge(tmp_path, _areas_template, steps, bureau=None):
     run = tmp_path / f"run{next(_counter)}"
     run.mkdir()
-    b, t = _copy(_areas_template, run / "b.sqlite3"), _copy(_areas_template, run / "t.sqlite3")
+    b = bureau if bureau is not None else _copy(_areas_template, run / "b.sqlite3")
+    t = _copy(_areas_template, run / "t.sqlite3")
     try:
         (code, village), _ = _townships(b)
         X.setup_site(b, "clerk", BUREAU, "局", "bureau", "411400000000")

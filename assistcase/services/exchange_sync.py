@@ -113,6 +113,7 @@ def synchronise(db: Database, actor: str | int, bureau_db: Database, bureau_acto
     return result
 
 
+@requires(("registry.write", "registry.import"))
 def synchronise_with(db: Database, actor: str | int, bureau_url: str, bureau_user: str,
                      bureau_password: str, folder: str | os.PathLike[str],
                      cancel: CancelToken | None = None) -> SyncResult:

@@ -76,13 +76,19 @@ def timed(fn, what=""):
     return out, cpu, wall
 
 
-def _sites(tmp: Path, households: int, seed: int) -> tuple[Path, Path, str, int]:
+def _sites(tmp: Path, households: int, seed: int,
+           with_cases: bool = False) -> tuple[Path, Path, str, int]:
     """A township database holding a demo registry of ``households`` households placed in
-    its villages, and an empty bureau database; the two registered with each other."""
+    its villages (``with_cases``: and the demo's active assistance cases with their steps and
+    covered members), and an empty bureau database; the two registered with each other."""
     town = open_database(tmp / "township.sqlite3")
     _users(town)
     load_areas_csv(town, "bench")
     timed(lambda: generate_demo(town, "bench", households=households, seed=seed), "demo")
+    if with_cases:
+        from assistcase.demo import generate_demo_cases
+
+        timed(lambda: generate_demo_cases(town, "bench", dt.date(2025, 1, 1)), "demo cases")
     with town.begin() as s:  # the whole registry in one township's villages
         township = s.scalar(select(Area).where(Area.level == "township")
                             .order_by(Area.code).limit(1))
@@ -173,9 +179,10 @@ def city(args) -> dict:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     try:
-        _, _, _, persons = _sites(work, args.city, args.seed)
+        _, _, _, persons = _sites(work, args.city, args.seed, args.with_cases)
         me = [sys.executable, str(Path(__file__).resolve()), "--dir", str(work)]
-        out: dict = {"households": args.city, "persons": persons}
+        out: dict = {"households": args.city, "persons": persons,
+                     "with_cases": args.with_cases}
         exported = json.loads(subprocess.run(me + ["--step", "export"], check=True,
                                              capture_output=True, text=True).stdout.splitlines()[-1])
         print("city export:", exported, flush=True)
@@ -227,8 +234,11 @@ def render(result: dict) -> str:
         peak = max(e["peak_mb"], i["peak_mb"])
         lines += [
             f"**A city's first package** ({c['run_at']}): {c['households']:,} households / "
-            f"{c['persons']:,} persons in one township's area, exported and imported into an "
-            "empty bureau database, each step in a child process of its own.\n",
+            f"{c['persons']:,} persons in one township's area"
+            + (", with the demo's assistance cases, their steps and covered members"
+               if c.get("with_cases") else " (the registry only)")
+            + ", exported and imported into an empty bureau database, each step in a child "
+            "process of its own.\n",
             "| figure | CPU s | wall s (load) | peak RSS | target | result (CPU) |\n"
             "|---|---|---|---|---|---|",
             f"| export | {e['cpu_s']} | {e['wall_s']} ({e['load_average'][0]:.1f}) | "
@@ -253,6 +263,8 @@ def main() -> int:
     p.add_argument("--seed", type=int, default=5)
     p.add_argument("--city", type=int, default=300_000, help="0: no city run")
     p.add_argument("--skip-township", action="store_true")
+    p.add_argument("--with-cases", action="store_true",
+                   help="the city's package carries the demo's assistance cases too")
     p.add_argument("--step", choices=("export", "import"), help=argparse.SUPPRESS)
     p.add_argument("--dir", help=argparse.SUPPRESS)
     p.add_argument("--package", help=argparse.SUPPRESS)

@@ -30,6 +30,19 @@ def _table(headers: list[str]) -> QTableWidget:
     return t
 
 
+def _decision_box(title: str, table: QTableWidget, *buttons: QPushButton) -> QGroupBox:
+    """A list to decide on, its decision buttons under it at the right."""
+    box = QGroupBox(title)
+    lay = QVBoxLayout(box)
+    lay.addWidget(table)
+    row = QHBoxLayout()
+    row.addStretch(1)
+    for b in buttons:
+        row.addWidget(b)
+    lay.addLayout(row)
+    return box
+
+
 def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
     table.setRowCount(len(rows))
     for r, row in enumerate(rows):
@@ -92,22 +105,11 @@ class ExchangePage(QWidget):
 
         packages_box = QGroupBox(self.tr("Packages sent and received"))
         QVBoxLayout(packages_box).addWidget(self.packages)
-        conflicts_box = QGroupBox(self.tr("Conflicts (changed on both sides)"))
-        cl = QVBoxLayout(conflicts_box)
-        cl.addWidget(self.conflict_table)
-        buttons = QHBoxLayout()
-        buttons.addStretch(1)
-        buttons.addWidget(self.keep_local)
-        buttons.addWidget(self.keep_remote)
-        cl.addLayout(buttons)
-        duplicates_box = QGroupBox(self.tr("Duplicate tickets (one ID number in two townships)"))
-        dl = QVBoxLayout(duplicates_box)
-        dl.addWidget(self.duplicate_table)
-        dup_buttons = QHBoxLayout()
-        dup_buttons.addStretch(1)
-        dup_buttons.addWidget(self.keep_here)
-        dup_buttons.addWidget(self.keep_other)
-        dl.addLayout(dup_buttons)
+        conflicts_box = _decision_box(self.tr("Conflicts (changed on both sides)"),
+                                      self.conflict_table, self.keep_local, self.keep_remote)
+        duplicates_box = _decision_box(
+            self.tr("Duplicate tickets (one ID number in two townships)"),
+            self.duplicate_table, self.keep_here, self.keep_other)
 
         lay = QVBoxLayout(self)
         lay.addLayout(top)

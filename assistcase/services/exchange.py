@@ -63,8 +63,7 @@ from .exchange_return import (ITEMS as RETURN_ITEMS, ReturnApplier, keep_unheld_
 from .registry import refresh_household, write_keys
 from .registry_writer import (HOUSEHOLD_INPUT, PERSON_INPUT, BulkWriter, drop_indexes,
                               id_derived)
-
-SOURCE_PREFIX = "exchange:"
+from .sync_state import SOURCE_PREFIX   # the audit source of the rows an exchange writes
 
 
 # --- what travels ---------------------------------------------------------------------------

@@ -32,21 +32,33 @@ def exchanging(session: Session) -> bool:
                           .limit(1)) is not None
 
 
+def _known(session: Session, model, entity: str, ids: list[int]
+           ) -> tuple[int, dict[int, str], set[str]]:
+    """What a list's sync state starts from: the audit id up to which every other site has
+    confirmed our changes, the records' global ids, and those exchanged before (with a
+    common base)."""
+    acked = session.scalar(select(func.min(ExchangeSite.acked_feed_id))
+                           .where(ExchangeSite.is_self.is_(False))) or 0
+    gids = dict(session.execute(select(model.id, model.gid).where(model.id.in_(ids))).all())
+    based = set(session.scalars(select(SyncBase.gid).where(
+        SyncBase.entity == entity, SyncBase.gid.in_([g for g in gids.values() if g]))))
+    return acked, gids, based
+
+
+def _not_by_exchange():
+    """Audit rows written here by a person, not by an exchange applying a package."""
+    return or_(AuditEntry.source.is_(None), ~AuditEntry.source.like(SOURCE_PREFIX + "%"))
+
+
 def household_sync_states(session: Session, ids: list[int]) -> dict[int, str]:
     """``{household id: "synced" | "pending" | "conflict"}`` for these households; empty when
     the database takes part in no exchange. A few indexed queries per block of rows."""
     if not ids or not exchanging(session):
         return {}
-    acked = session.scalar(select(func.min(ExchangeSite.acked_feed_id))
-                           .where(ExchangeSite.is_self.is_(False))) or 0
-    gids = dict(session.execute(select(Household.id, Household.gid)
-                                .where(Household.id.in_(ids))).all())
-    based = set(session.scalars(select(SyncBase.gid).where(
-        SyncBase.entity == "household", SyncBase.gid.in_([g for g in gids.values() if g]))))
+    acked, gids, based = _known(session, Household, "household", ids)
     changed = set(session.scalars(
         select(AuditEntry.household_id).where(
-            AuditEntry.household_id.in_(ids), AuditEntry.id > acked,
-            or_(AuditEntry.source.is_(None), ~AuditEntry.source.like(SOURCE_PREFIX + "%")))
+            AuditEntry.household_id.in_(ids), AuditEntry.id > acked, _not_by_exchange())
         .distinct()))
     conflicted: set[int] = set()
     open_ = session.execute(select(SyncConflict.entity, SyncConflict.gid)
@@ -81,16 +93,11 @@ def case_sync_states(session: Session, ids: list[int]) -> dict[int, str]:
     takes part in no exchange."""
     if not ids or not exchanging(session):
         return {}
-    acked = session.scalar(select(func.min(ExchangeSite.acked_feed_id))
-                           .where(ExchangeSite.is_self.is_(False))) or 0
-    gids = dict(session.execute(select(AssistanceCase.id, AssistanceCase.gid)
-                                .where(AssistanceCase.id.in_(ids))).all())
-    based = set(session.scalars(select(SyncBase.gid).where(
-        SyncBase.entity == "case", SyncBase.gid.in_([g for g in gids.values() if g]))))
+    acked, gids, based = _known(session, AssistanceCase, "case", ids)
     changed = set(session.scalars(
         select(AuditEntry.entity_id).where(
             AuditEntry.entity == "case", AuditEntry.entity_id.in_(ids), AuditEntry.id > acked,
-            or_(AuditEntry.source.is_(None), ~AuditEntry.source.like(SOURCE_PREFIX + "%")))
+            _not_by_exchange())
         .distinct()))
     open_ = session.execute(select(SyncConflict.entity, SyncConflict.gid).where(
         SyncConflict.status == "open", SyncConflict.entity.in_(("case", "case_event")))).all()

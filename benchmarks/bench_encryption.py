@@ -222,7 +222,7 @@ def prepare(source: Path) -> dict:
 
 
 def reformat(path: Path) -> dict:
-    """A copy encrypted before the page format was recorded (HMAC-SHA512 pages) is rewritten in
+    """A copy encrypted in an older page format (HMAC-SHA512, or 4096-byte pages) is rewritten in
     the format of new files, as ``reencrypt_database`` does for a township's file (timed)."""
     from assistcase.security.cipher import NEW_FORMAT, file_format, reencrypt_database
     from assistcase.security.keyslots import unlock
@@ -368,11 +368,17 @@ def write_md(results: dict) -> None:
                   f"(sqlcipher_export, fingerprint of every table, key slots, rename): "
                   f"{prep['encrypt_s']} s.", ""]
     if prep.get("reencrypt_s"):
-        lines += [f"The reused encrypted copy was in the first page format (HMAC-SHA512) and was "
+        lines += [f"The reused encrypted copy was in an older page format and was "
                   f"re-encrypted in the format of new files (`reencrypt_database`): "
                   f"{prep['reencrypt_s']} s ({prep.get('reencrypt_cpu_s')} CPU s).", ""]
-    lines += ["Encrypted pages: AES-256, HMAC-SHA256, 4096-byte pages (the plain file's page "
-              "size); CPU figures are the step's own process (`time.process_time`).", ""]
+    from assistcase.db import ENCRYPTED_CACHE_KIB
+    from assistcase.security.cipher import NEW_FORMAT
+
+    lines += [f"Encrypted pages: AES-256, {NEW_FORMAT.hmac.replace('_', '-')}, "
+              f"{NEW_FORMAT.page_size}-byte pages (the plain file: 4096), SQLite's page cache "
+              f"{ENCRYPTED_CACHE_KIB // 1024} MiB for the encrypted file (plain: 64 MiB, the OS "
+              "cache keeps its pages); CPU figures are the step's own process "
+              "(`time.process_time`).", ""]
     lines += ["| step | plain | encrypted | ratio | target |", "|---|---|---|---|---|"]
     for key, f in results["figures"].items():
         target = (f"≤ {BACKUP_TARGET_S:.0f} s" if key.startswith("backup.") else

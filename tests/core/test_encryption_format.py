@@ -12,7 +12,7 @@ import sqlite3
 import pytest
 from sqlcipher3 import dbapi2
 
-from assistcase.db import open_database
+from assistcase.db import ENCRYPTED_CACHE_KIB, open_database
 from assistcase.security import keyslots
 from assistcase.security.cipher import (LEGACY_FORMAT, NEW_FORMAT, CipherFormat, connect,
                                         file_format, fingerprint, reencrypt_database)
@@ -46,21 +46,28 @@ def test_a_new_encrypted_file_is_written_in_the_recorded_format(plain_demo, caps
     _encrypt(path, capsys)
     key = keyslots.unlock(path, "alice", "alice-pass-1")
     side = json.loads(keyslots.sidecar_path(path).read_text(encoding="utf-8"))
-    assert side["cipher"] == {"hmac": "HMAC_SHA256", "page_size": 4096}
+    assert side["cipher"] == {"hmac": "HMAC_SHA256", "page_size": 16384}
     assert file_format(path) == NEW_FORMAT != LEGACY_FORMAT
     # the file really is in that format: SQLCipher's defaults do not read it
     assert _opens_as(path, key, NEW_FORMAT) and not _opens_as(path, key, LEGACY_FORMAT)
     with contextlib.closing(connect(path, key)) as conn:  # the recorded format by default
         assert conn.execute("PRAGMA cipher_hmac_algorithm").fetchone()[0] == "HMAC_SHA256"
-        assert int(conn.execute("PRAGMA page_size").fetchone()[0]) == 4096
+        assert int(conn.execute("PRAGMA page_size").fetchone()[0]) == 16384
         assert fingerprint(conn) == before
     # changing a password rewrites the slots and keeps the format
     keyslots.change_password(path, "alice", "alice-pass-1", "alice-pass-2")
     assert file_format(path) == NEW_FORMAT
     db = open_database(path, key=key)  # the app's engine keys its connections with it
     with db.read() as s:
-        assert s.connection().exec_driver_sql("SELECT count(*) FROM households").scalar() == 200
+        conn = s.connection()
+        assert conn.exec_driver_sql("SELECT count(*) FROM households").scalar() == 200
+        # its decrypted pages are kept in a larger cache than a plain file's (KiB, negative)
+        assert conn.exec_driver_sql("PRAGMA cache_size").scalar() == -ENCRYPTED_CACHE_KIB
     db.dispose()
+    plain = open_database(plain_demo.with_name("plain-again.sqlite3"))
+    with plain.read() as s:
+        assert s.connection().exec_driver_sql("PRAGMA cache_size").scalar() == -65536
+    plain.dispose()
 
 
 def test_an_old_format_file_opens_is_reencrypted_and_its_backup_restores(plain_demo, capsys,

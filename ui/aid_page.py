@@ -53,11 +53,13 @@ from assistcase.services import aid as A
 from assistcase.services import rosters as R
 
 from assistcase.services.auth import AID_LEVEL_PERMISSION
+from assistcase.services.sync_state import exchanging
 
 from .signin import allowed
 from .labels import fen_to_yuan_text, label, yuan_text_to_fen
 from .ops import Change, Op, Page
 from .rosters_page import ERROR_STYLE, _item, _pydate, _qdate, _table, error_text
+from .widgets import CONFLICT_COLOUR, sync_header, sync_texts
 
 WARNING_STYLE = ("background: #FFF4CE; border: 1px solid #E0B000; border-radius: 3px; "
                  "padding: 6px; color: #4D3B00;")
@@ -972,6 +974,7 @@ class AidPage(Page):
             "bank": self.tr("Bank account"), "cash": self.tr("Cash"),
             "direct": self.tr("directly"), "roster": self.tr("by roster"),
         }
+        self._sync_texts = sync_texts()
         self.causes = self.core.read(A.aid_causes)
         self.areas = self.core.read(R.roster_areas)
         townships, county = [], ""
@@ -1064,7 +1067,7 @@ class AidPage(Page):
         self.queue = _list([self.tr("Case"), self.tr("Applied"), self.tr("Name"),
                              self.tr("Registered"), self.tr("Township"), self.tr("Type"),
                              self.tr("Cause"), self.tr("Requested (yuan)"),
-                             self.tr("Limit (yuan)"), self.tr("Payment")])
+                             self.tr("Limit (yuan)"), self.tr("Payment"), sync_header()])
         self.queue.setObjectName("queue")
         self.queue.doubleClicked.connect(lambda _i: self.ask_approve())
         self.queue_detail = self._detail("queue_detail")
@@ -1094,7 +1097,7 @@ class AidPage(Page):
         self.unpaid = _list([self.tr("Case"), self.tr("Approved"), self.tr("Name"),
                               self.tr("Township"), self.tr("Type"), self.tr("Cause"),
                               self.tr("Granted (yuan)"), self.tr("Level"), self.tr("Payment"),
-                              self.tr("File")])
+                              self.tr("File"), sync_header()])
         self.unpaid.setObjectName("unpaid")
         self.unpaid_detail = self._detail("unpaid_detail")
         self.pay_button = QPushButton(self.tr("Record payment…"))
@@ -1121,7 +1124,8 @@ class AidPage(Page):
         head.addWidget(self.overdue_only)
         self.files = _list([self.tr("Case"), self.tr("Name"), self.tr("Township"),
                              self.tr("Type"), self.tr("Cause"), self.tr("Granted (yuan)"),
-                             self.tr("Paid on"), self.tr("Due"), self.tr("Days overdue")])
+                             self.tr("Paid on"), self.tr("Due"), self.tr("Days overdue"),
+                             sync_header()])
         self.files.setObjectName("paperwork")
         self.files_detail = self._detail("paperwork_detail")
         self.complete_button = QPushButton(self.tr("Mark the file complete…"))
@@ -1191,6 +1195,10 @@ class AidPage(Page):
     # --- showing ----------------------------------------------------------------------------
 
     def refresh(self) -> None:
+        # each case's sync state, where this database exchanges with another site
+        hide = not self.core.read(exchanging)
+        for table in (self.queue, self.unpaid, self.files):
+            table.setColumnHidden(table.columnCount() - 1, hide)
         self.refresh_queue()
         self.refresh_unpaid()
         self.refresh_paperwork()
@@ -1225,6 +1233,10 @@ class AidPage(Page):
         item = table.item(min(rows), 0) if rows else None
         return item.data(Qt.ItemDataRole.UserRole) if item else None
 
+    def _sync(self, row: A.AidRow) -> QTableWidgetItem:
+        return _item(self._sync_texts[row.sync],
+                     colour=CONFLICT_COLOUR if row.sync == "conflict" else None)
+
     def _cause(self, row: A.AidRow) -> str:
         if self.lang == "zh":
             return row.cause_zh
@@ -1249,7 +1261,7 @@ class AidPage(Page):
                          _item(a.name), _item(self.tr("yes") if a.registered else self.tr("no")),
                          _item(a.township_name), _item(self.names[a.aid_type]),
                          _item(self._cause(a)), _item(_yuan(a.amount_requested_fen), True),
-                         limit_item, _item(self.names[a.payment_method])])
+                         limit_item, _item(self.names[a.payment_method]), self._sync(a)])
         self._fill(self.queue, rows, select_id)
         self.queue_note.setText({
             "township": self.tr("A township approves up to its limit (a multiple of the "
@@ -1279,7 +1291,7 @@ class AidPage(Page):
                          _item(self.names.get(a.approval_level or "", "")),
                          _item(self.names[a.payment_method]),
                          _item(file, colour=OVERDUE_COLOUR if file == self.tr("incomplete")
-                               else None)])
+                               else None), self._sync(a)])
         self._fill(self.unpaid, rows, select_id)
         self._update_actions()
 
@@ -1297,7 +1309,7 @@ class AidPage(Page):
                          _item(f.deadline.isoformat(),
                                colour=OVERDUE_COLOUR if f.overdue else None),
                          _item(late if f.overdue else "", True,
-                               colour=OVERDUE_COLOUR if f.overdue else None)])
+                               colour=OVERDUE_COLOUR if f.overdue else None), self._sync(a)])
         self._fill(self.files, rows, select_id)
         overdue = sum(1 for f in files if f.overdue)
         self.tabs.setTabText(self.tabs.indexOf(self.paperwork_tab),

@@ -23,11 +23,13 @@ from assistcase.db import Database
 from assistcase.rules import liaison as P
 from assistcase.errors import AssistCaseError, ValidationError
 from assistcase.services import liaison as L
+from assistcase.services.sync_state import exchanging
 from assistcase.services.liaison import (INSTITUTION_KINDS, INSTITUTION_LEVELS, VISIT_MODES,
                                          VISIT_TOPICS)
 
 from .liaison_forms import RecordForm, combo, date_edit, line, spin
 from .ops import Change, Op, Page
+from .widgets import CONFLICT_COLOUR, sync_header, sync_texts
 from .widgets import pydate as _pydate, qdate as _qdate
 
 STATUS_COLOURS = {P.MET: "#1B7F3B", P.MISSED: "#B00020", P.DUE: "#8A6D00"}
@@ -130,7 +132,8 @@ class LiaisonPage(Page):
         v = QVBoxLayout(w)
         self.visits_table = _table([self.tr("Date"), self.tr("Leader"), self.tr("Institution"),
                                     self.tr("Mode"), self.tr("Topics"), self.tr("Findings"),
-                                    self.tr("Problems"), self.tr("Rectifications")])
+                                    self.tr("Problems"), self.tr("Rectifications"),
+                                    sync_header()])
         if self.read_only:
             v.addWidget(self.visits_table)
             return w
@@ -385,7 +388,7 @@ class LiaisonPage(Page):
         visits = [(v.visited_on, v.leader_id, v.institution_id, v.mode, v.topics,
                    v.findings, v.problems,
                    "; ".join(f"{action} ({due_on}, {status})"
-                             for action, due_on, status in v.rectifications))
+                             for action, due_on, status in v.rectifications), v.sync)
                   for v in self.core.read(L.visit_views)]
         leaders = self.core.read(L.leader_views)
         names = {ld.id: ld.name for ld in leaders}
@@ -394,11 +397,16 @@ class LiaisonPage(Page):
             leader_rows = self._leader_choices(leaders)
         modes = dict(zip(VISIT_MODES, (self.tr("On site"), self.tr("Video"), self.tr("Phone"))))
         topic_names = dict(zip(VISIT_TOPICS, self._topic_names()))
+        sync_words = sync_texts()
         _fill(self.visits_table, [[
             _item(day.isoformat()), _item(names.get(lid)), _item(insts.get(iid)),
             _item(modes[mode]), _item(", ".join(topic_names[t] for t in topics.split(",") if t)),
-            _item(findings), _item(problems), _item(rects)]
-            for day, lid, iid, mode, topics, findings, problems, rects in visits])
+            _item(findings), _item(problems), _item(rects),
+            _item(sync_words[sync], colour=CONFLICT_COLOUR if sync == "conflict" else None)]
+            for day, lid, iid, mode, topics, findings, problems, rects, sync in visits])
+        # each visit's sync state, where this database exchanges with another site
+        self.visits_table.setColumnHidden(self.visits_table.columnCount() - 1,
+                                          not self.core.read(exchanging))
         if not self.read_only:
             keep = self.visit_leader.currentData()
             self.visit_leader.blockSignals(True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt
+from PySide6.QtCore import QCoreApplication, QDate, Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QAbstractItemView, QDateEdit, QTableWidget, QTableWidgetItem
 
@@ -84,3 +84,18 @@ def fill_area_combo(combo, areas, chosen: int | None = None) -> None:
         first = start_area(areas)
         index = combo.findData(first.id) if first is not None else -1
     combo.setCurrentIndex(max(index, 0))
+
+
+CONFLICT_COLOUR = "#b00020"
+
+
+def sync_header() -> str:
+    """The heading of a list's sync-state column (shown where an exchange is set up)."""
+    return QCoreApplication.translate("SyncState", "Sync state")
+
+
+def sync_texts() -> dict[str, str]:
+    """The words for a record's sync state (``services.sync_state``); "" for none."""
+    return {"synced": QCoreApplication.translate("SyncState", "synced"),
+            "pending": QCoreApplication.translate("SyncState", "to be sent"),
+            "conflict": QCoreApplication.translate("SyncState", "conflict"), "": ""}

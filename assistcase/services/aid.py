@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Iterable
 
 from sqlalchemy import func, select, text
@@ -73,6 +73,7 @@ from ..progress import CancelToken, ProgressFn
 from ..rules.areas import code_prefix
 from ..rules.standards import CLASS_ZH, Policy, add_months, first_of_month
 from ..rules.money import yuan
+from .sync_state import aid_sync_states
 from . import rosters as R
 from .audit import Auditor, resolve_user
 from .standards import policy_for, standard_for
@@ -194,6 +195,7 @@ class AidRow:
     payment_method: str
     paperwork_complete: bool
     household_number: str = ""   # "" for a person not in the registry
+    sync: str = ""               # synced / pending / conflict; "" where no exchange is set up
 
 
 @dataclass(frozen=True)
@@ -877,7 +879,9 @@ def _rows(s: Session, where: str, params: dict, order: str = "a.applied_on, a.id
     sql = f"{_ROW_SQL} WHERE {where} ORDER BY {order}"
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    return [_row(r) for r in s.execute(text(sql), params)]
+    rows = [_row(r) for r in s.execute(text(sql), params)]
+    states = aid_sync_states(s, [r.id for r in rows])
+    return [replace(r, sync=states.get(r.id, "")) for r in rows] if states else rows
 
 
 def _area_clause(s: Session, area_id: int | None, params: dict) -> str:

@@ -26,6 +26,7 @@ from ..models.liaison import (INSTITUTION_KINDS, INSTITUTION_LEVELS, PERIOD_KIND
                               RECTIFICATION_STATUSES, VISIT_MODES, VISIT_TOPICS)
 from .audit import Auditor, resolve_user
 from .auth import requires
+from .sync_state import visit_sync_states
 
 # The notice's table (seed 000). Migration 0003 inserts these rows; a bureau edits them with
 # update_rule. Columns: code, org level, Chinese name, English name, scope, max institutions at
@@ -1318,6 +1319,7 @@ class VisitView:
     findings: str
     problems: str
     rectifications: tuple[tuple[str, dt.date, str], ...]  # (action, due on, status)
+    sync: str = ""   # synced / pending / conflict; "" where no exchange is set up
 
 
 def _area_choice(area: Area | None) -> AreaChoice | None:
@@ -1353,10 +1355,13 @@ def assessment_views(s: Session) -> list[AssessmentView]:
 
 
 def visit_views(s: Session, limit: int = 200) -> list[VisitView]:
+    visits = recent_visits(s, limit)
+    states = visit_sync_states(s, [v.id for v in visits])
     return [VisitView(v.id, v.visited_on, v.leader_id, v.institution_id, v.mode, v.topics,
                       v.findings, v.problems,
-                      tuple((r.action, r.due_on, r.status) for r in v.rectifications))
-            for v in recent_visits(s, limit)]
+                      tuple((r.action, r.due_on, r.status) for r in v.rectifications),
+                      states.get(v.id, ""))
+            for v in visits]
 
 
 @dataclass(frozen=True)

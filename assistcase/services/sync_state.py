@@ -19,8 +19,8 @@ from __future__ import annotations
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..models import (AssistanceCase, AuditEntry, CaseEvent, ExchangeSite, Household, Income,
-                      Person, PropertyItem, SyncBase, SyncConflict)
+from ..models import (AidCase, AssistanceCase, AuditEntry, CaseEvent, ExchangeSite, Household,
+                      Income, Person, PropertyItem, SyncBase, SyncConflict, Visit)
 
 SOURCE_PREFIX = "exchange:"       # the audit source of rows an exchange wrote
 _MEMBERS = {"person": Person, "income": Income, "property": PropertyItem}
@@ -87,26 +87,57 @@ def household_sync_states(session: Session, ids: list[int]) -> dict[int, str]:
     return out
 
 
+def _record_states(session: Session, model, entity: str, ids: list[int],
+                   conflicted: set[int] | None = None) -> dict[int, str]:
+    """The states of records of one kind audited under their own entity name (cases, aid
+    cases, visits): ``conflicted`` adds those with an open conflict on a record that travels
+    with them (a case's steps)."""
+    acked, gids, based = _known(session, model, entity, ids)
+    changed = set(session.scalars(
+        select(AuditEntry.entity_id).where(
+            AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids), AuditEntry.id > acked,
+            _not_by_exchange())
+        .distinct()))
+    own = set(session.scalars(select(SyncConflict.gid).where(
+        SyncConflict.status == "open", SyncConflict.entity == entity)))
+    conflicted = (conflicted or set()) | {r for r, g in gids.items() if g in own}
+    return {r: "conflict" if r in conflicted
+            else "pending" if r in changed or g not in based else "synced"
+            for r, g in gids.items()}
+
+
 def case_sync_states(session: Session, ids: list[int]) -> dict[int, str]:
     """``{case id: "synced" | "pending" | "conflict"}`` for these assistance cases (a case
     covering its steps, which are audited as changes of their case); empty when the database
     takes part in no exchange."""
     if not ids or not exchanging(session):
         return {}
-    acked, gids, based = _known(session, AssistanceCase, "case", ids)
-    changed = set(session.scalars(
-        select(AuditEntry.entity_id).where(
-            AuditEntry.entity == "case", AuditEntry.entity_id.in_(ids), AuditEntry.id > acked,
-            _not_by_exchange())
-        .distinct()))
-    open_ = session.execute(select(SyncConflict.entity, SyncConflict.gid).where(
-        SyncConflict.status == "open", SyncConflict.entity.in_(("case", "case_event")))).all()
-    case_gids = {g for e, g in open_ if e == "case"}
-    conflicted = {c for c, g in gids.items() if g in case_gids}
-    step_gids = [g for e, g in open_ if e == "case_event"]
+    step_gids = list(session.scalars(select(SyncConflict.gid).where(
+        SyncConflict.status == "open", SyncConflict.entity == "case_event")))
+    steps: set[int] = set()
     for i in range(0, len(step_gids), 900):
-        conflicted.update(session.scalars(select(CaseEvent.case_id).where(
+        steps.update(session.scalars(select(CaseEvent.case_id).where(
             CaseEvent.gid.in_(step_gids[i:i + 900]), CaseEvent.case_id.in_(ids))))
-    return {c: "conflict" if c in conflicted
-            else "pending" if c in changed or g not in based else "synced"
-            for c, g in gids.items()}
+    return _record_states(session, AssistanceCase, "case", ids, steps)
+
+
+def aid_sync_states(session: Session, ids: list[int]) -> dict[int, str]:
+    """``{aid case id: state}`` for these temporary-aid cases; empty without an exchange."""
+    if not ids or not exchanging(session):
+        return {}
+    return _record_states(session, AidCase, "aid_case", ids)
+
+
+def visit_sync_states(session: Session, ids: list[int]) -> dict[int, str]:
+    """``{visit id: state}`` for these liaison visits; empty without an exchange. A visit the
+    bureau recorded itself stays there (docs/exchange.md): it has no state."""
+    me = session.scalar(select(ExchangeSite).where(ExchangeSite.is_self.is_(True)))
+    if not ids or me is None:
+        return {}
+    states = _record_states(session, Visit, "liaison_visit", ids)
+    if me.kind == "bureau":
+        for stays in session.scalars(select(Visit.id).where(
+                Visit.id.in_(ids), or_(Visit.origin_site.is_(None),
+                                       Visit.origin_site == me.code))):
+            states.pop(stays, None)
+    return states

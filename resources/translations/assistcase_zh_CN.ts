@@ -4494,6 +4494,25 @@ Approval freezes the roster: its lines can never be changed again. Later correct
     </message>
 </context>
 <context>
+    <name>SyncState</name>
+    <message>
+        <source>Sync state</source>
+        <translation>同步状态</translation>
+    </message>
+    <message>
+        <source>synced</source>
+        <translation>已同步</translation>
+    </message>
+    <message>
+        <source>to be sent</source>
+        <translation>待发送</translation>
+    </message>
+    <message>
+        <source>conflict</source>
+        <translation>冲突</translation>
+    </message>
+</context>
+<context>
     <name>TaskDialog</name>
     <message>
         <source>Task %1</source>

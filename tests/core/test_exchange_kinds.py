@@ -182,6 +182,9 @@ def test_the_same_field_of_an_aid_case_edited_on_both_sides_is_a_conflict(pair, 
         "房屋失火", "房屋失火（局核实）", "房屋失火，财物全毁")
     assert (c.local_by, c.remote_by) == (ACTOR, CLERK) and c.local_at and c.remote_at
     assert X.sync_state(bureau, "aid_case", [bid]) == {bid: "conflict"}
+    with bureau.read() as s:    # and so the lists of aid cases show it
+        assert {r.id: r.sync for r in A.list_aid(s, A.AidFilter(limit=None))} == {
+            bid: "conflict"}
     with bureau.read() as s:    # the receiving side's value is kept until a person decides
         assert s.get(AidCase, bid).description == "房屋失火（局核实）"
     # the decision travels back and the township takes it as it is
@@ -229,6 +232,10 @@ def test_a_visit_recorded_at_the_township_travels_to_the_bureau(pair, tmp_path):
                       today=D(2025, 6, 1)).created_id
     assert X.sync_state(bureau, "liaison_visit", [mine, own]) == {mine: "synced",
                                                                   own: "local"}
+    with bureau.read() as s:   # the visit log: the bureau's own visit has no state
+        assert {v.id: v.sync for v in L.visit_views(s)} == {mine: "synced", own: ""}
+    with town.read() as s:
+        assert {v.id: v.sync for v in L.visit_views(s)} == {vid: "pending"}
     # a correction at the bureau travels back to the township that recorded it
     with bureau.begin() as s:     # no service edits a visit yet: audited as a service would
         from assistcase.services.audit import Auditor, resolve_user

@@ -3,6 +3,7 @@ conflict is decided there, the return package goes back and the township's recor
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from sqlalchemy import select
 
 from assistcase.models import Household
@@ -11,6 +12,7 @@ from assistcase.services import registry as R
 from ui.household_model import SYNC_COLUMN
 from ui.main_window import MainWindow
 
+from ..conftest import ACTOR
 from ..core.test_exchange import BUREAU, _household, sites  # noqa: F401  (the fixture)
 
 
@@ -145,3 +147,32 @@ def test_synchronise_now_from_the_townships_window(qtbot, sites, tmp_path):
     assert _sync_shown(town_window, hid) == "synced"
     assert _case_sync_shown(town_window, case_id) == "synced"
     assert town.packages.rowCount() == 2          # one sent, one received
+
+
+def test_the_aid_lists_show_a_cases_sync_state_where_an_exchange_is_set_up(qtbot, sites, db):
+    import datetime as dt
+
+    from assistcase.services import aid as A
+
+    t1 = sites["t1"]
+    hid = _household(t1, "t1-worker", sites["villages"]["t1"], 1)
+    aid_id = A.record_aid(t1, "t1-worker", A.AidInput(
+        "urgent", "fire", dt.date.today(), 800_00, household_id=hid,
+        payment_method="cash", description="房屋失火")).created_id
+    window = MainWindow(t1, "t1-worker")
+    qtbot.addWidget(window)
+    page = window.show_page("aid")
+    page.refresh()
+    queue = page.queue
+    last = queue.columnCount() - 1
+    assert queue.horizontalHeaderItem(last).text() == "Sync state"
+    assert not queue.isColumnHidden(last)
+    [row] = [r for r in range(queue.rowCount())
+             if queue.item(r, 0).data(Qt.ItemDataRole.UserRole) == aid_id]
+    assert queue.item(row, last).text() == "to be sent"   # never sent yet
+    # a database that exchanges with nobody has no such column
+    plain = MainWindow(db, ACTOR)
+    qtbot.addWidget(plain)
+    other = plain.show_page("aid")
+    other.refresh()
+    assert other.queue.isColumnHidden(other.queue.columnCount() - 1)

@@ -51,8 +51,8 @@ from ..security.package import (KEY_BYTES, Manifest, PackageError, PackageWriter
                                 open_package, read_manifest)
 from ..models import (AidCase, AidCause, Area, AssistanceCase, AuditEntry, Base, CaseEvent,
                       CaseMember, DuplicateTicket, ExchangePackage, ExchangeSite, Household,
-                      Income, Institution, Leader, Person, PropertyItem, SyncBase, SyncConflict,
-                      User, Visit)
+                      Income, Institution, Leader, Person, PropertyItem, Rectification, SyncBase,
+                      SyncConflict, User, Visit)
 from ..models.base import utcnow
 from ..progress import CancelToken
 from ..rules.areas import code_like
@@ -345,6 +345,13 @@ def _changed_ids(s: Session, hh_ids: Any, since: int, high: int, area: Area | No
             select(AuditEntry.entity_id).join(Visit, Visit.id == AuditEntry.entity_id)
             .where(*mine, AuditEntry.entity == "liaison_visit",
                    Visit.origin_site == township).distinct()))
+        # a visit's rectifications travel inside it: their changes are changes of the visit
+        out["liaison_visit"].update(s.scalars(
+            select(Rectification.visit_id)
+            .join(AuditEntry, AuditEntry.entity_id == Rectification.id)
+            .join(Visit, Visit.id == Rectification.visit_id)
+            .where(*mine, AuditEntry.entity == "liaison_rectification",
+                   Visit.origin_site == township).distinct()))
     cases = sorted(out["case"])
     for i in range(0, len(cases), 900):
         out["case_event"].update(s.scalars(select(CaseEvent.id).where(
@@ -459,12 +466,25 @@ def _case_rows(s: Session, name: str, where: Any) -> list[tuple]:
                                          until.isoformat() if until else None, why or ""])
         for r in out:
             r[4]["members"] = sorted(members[r[1]])
+    if name == "liaison_visit" and out:
+        rects: dict[int, list] = {r[1]: [] for r in out}
+        ids = list(rects)
+        for i in range(0, len(ids), 900):
+            for visit_id, action, due_on, status, done_on in s.connection().execute(
+                    _RECTIFICATIONS_SELECT.where(Rectification.visit_id.in_(ids[i:i + 900]))):
+                rects[visit_id].append([action, due_on.isoformat(), status,
+                                        done_on.isoformat() if done_on else None])
+        for r in out:
+            r[4]["rectifications"] = sorted(rects[r[1]])
     if kind.users and out:
         _keep_absent_users(s, name, out)
     return out
 
 
 _CASE_SELECT: dict[str, tuple[Any, tuple[str, ...]]] = {}   # built once: aliases cost
+_RECTIFICATIONS_SELECT = select(Rectification.visit_id, Rectification.action,
+                                Rectification.due_on, Rectification.status,
+                                Rectification.done_on)
 _MEMBERS_SELECT = (select(CaseMember.case_id, Person.gid, CaseMember.covered_from,
                           CaseMember.covered_until, CaseMember.end_reason)
                    .join(Person, Person.id == CaseMember.person_id))
@@ -1247,6 +1267,14 @@ class _NewCaseRecords:
                 raise _duplicate_visit(x)
             rows.append({**self._row("liaison_visit", r), **refs})
         self._insert("liaison_visit", rows)
+        ids = self._ids(Visit, (r["gid"] for r in recs))
+        rects = [{"visit_id": ids[r["gid"]], "action": action,
+                  "due_on": dt.date.fromisoformat(due_on), "status": status,
+                  "done_on": dt.date.fromisoformat(done_on) if done_on else None}
+                 for r in recs for action, due_on, status, done_on
+                 in r["fields"].get("rectifications") or []]
+        if rects:
+            self.conn.execute(Rectification.__table__.insert(), rects)
 
     def note_users(self) -> None:
         for (name, column, username), n in sorted(self.absent.items()):
@@ -1457,6 +1485,37 @@ class _Applier:
             self.audit.updated("case", case.id, "covered", ",".join(map(str, before)),
                                ",".join(map(str, after)), case.household_id)
 
+    def _set_rectifications(self, visit: Visit, rects: list[list]) -> None:
+        """Make the visit's rectification actions (整改措施) those of the package: rows
+        matched by action and due date, their status and completion taken from the package,
+        the others removed and added; audited as the liaison service audits them."""
+        rows = {(r.action, r.due_on): r for r in self.s.scalars(
+            select(Rectification).where(Rectification.visit_id == visit.id))}
+        wanted = {(action, dt.date.fromisoformat(due_on)): (
+            status, dt.date.fromisoformat(done_on) if done_on else None)
+            for action, due_on, status, done_on in rects}
+        for key, row in rows.items():
+            if key not in wanted:
+                self.audit.deleted("liaison_rectification", row.id,
+                                   {"visit_id": visit.id, "action": row.action,
+                                    "due_on": row.due_on, "status": row.status,
+                                    "done_on": row.done_on})
+                self.s.delete(row)
+            elif (row.status, row.done_on) != wanted[key]:
+                status, done_on = wanted[key]
+                self.audit.apply(row, "liaison_rectification",
+                                 {"status": status, "done_on": done_on})
+        for (action, due_on), (status, done_on) in wanted.items():
+            if (action, due_on) not in rows:
+                row = Rectification(visit_id=visit.id, action=action, due_on=due_on,
+                                    status=status, done_on=done_on)
+                self.s.add(row)
+                self.s.flush()
+                self.audit.created("liaison_rectification", row.id,
+                                   {"visit_id": visit.id, "action": action, "due_on": due_on,
+                                    "status": status, "done_on": done_on})
+        self.s.flush()
+
     def apply(self, name: str, rec: dict[str, Any]) -> None:
         if self.cancel is not None:
             self.cancel.check()
@@ -1500,6 +1559,7 @@ class _Applier:
         values = {f: plain[f] for f in changes if f in kind.fields}
         refs = {f: v for f, v in changes.items() if f not in kind.fields}
         members = refs.pop("members", None)
+        rectifications = refs.pop("rectifications", None)
         if refs:
             resolved = self._refs(name, {**_record(self.s, kind, obj), **refs})
             if name == "household" and "head" in refs:
@@ -1514,6 +1574,8 @@ class _Applier:
         if name in CASE_KINDS:
             if members is not None:
                 self._set_members(obj, members)
+            if rectifications is not None:
+                self._set_rectifications(obj, rectifications)
             self._note_users(name, obj, refs)
             return
         if name == "person":
@@ -1558,6 +1620,8 @@ class _Applier:
         if name in CASE_KINDS:
             if name == "case":
                 self._set_members(obj, fields.get("members") or [])
+            elif name == "liaison_visit":
+                self._set_rectifications(obj, fields.get("rectifications") or [])
             self._note_users(name, obj)
             _set_base(self.s, name, rec["gid"], rec["rev"], fields)
             self.result.created[name] = self.result.created.get(name, 0) + 1

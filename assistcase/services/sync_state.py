@@ -16,11 +16,14 @@ returns nothing: the list shows no sync column.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from ..models import (AidCase, AssistanceCase, AuditEntry, CaseEvent, ExchangeSite, Household,
-                      Income, Person, PropertyItem, SyncBase, SyncConflict, Visit)
+                      Income, Person, PropertyItem, Rectification, SyncBase, SyncConflict,
+                      Visit)
 
 SOURCE_PREFIX = "exchange:"       # the audit source of rows an exchange wrote
 _MEMBERS = {"person": Person, "income": Income, "property": PropertyItem}
@@ -88,16 +91,24 @@ def household_sync_states(session: Session, ids: list[int]) -> dict[int, str]:
 
 
 def _record_states(session: Session, model, entity: str, ids: list[int],
-                   conflicted: set[int] | None = None) -> dict[int, str]:
+                   conflicted: set[int] | None = None, parts: Any = None) -> dict[int, str]:
     """The states of records of one kind audited under their own entity name (cases, aid
     cases, visits): ``conflicted`` adds those with an open conflict on a record that travels
-    with them (a case's steps)."""
+    with them (a case's steps); ``parts`` (entity, model of the part, its column naming the
+    record) counts the audited changes of records travelling inside them (a visit's
+    rectifications) as theirs."""
     acked, gids, based = _known(session, model, entity, ids)
     changed = set(session.scalars(
         select(AuditEntry.entity_id).where(
             AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids), AuditEntry.id > acked,
             _not_by_exchange())
         .distinct()))
+    if parts is not None:
+        part_entity, part, owner = parts
+        changed.update(session.scalars(
+            select(owner).join(AuditEntry, AuditEntry.entity_id == part.id).where(
+                AuditEntry.entity == part_entity, owner.in_(ids), AuditEntry.id > acked,
+                _not_by_exchange()).distinct()))
     own = set(session.scalars(select(SyncConflict.gid).where(
         SyncConflict.status == "open", SyncConflict.entity == entity)))
     conflicted = (conflicted or set()) | {r for r, g in gids.items() if g in own}
@@ -134,7 +145,8 @@ def visit_sync_states(session: Session, ids: list[int]) -> dict[int, str]:
     me = session.scalar(select(ExchangeSite).where(ExchangeSite.is_self.is_(True)))
     if not ids or me is None:
         return {}
-    states = _record_states(session, Visit, "liaison_visit", ids)
+    states = _record_states(session, Visit, "liaison_visit", ids, parts=(
+        "liaison_rectification", Rectification, Rectification.visit_id))
     if me.kind == "bureau":
         for stays in session.scalars(select(Visit.id).where(
                 Visit.id.in_(ids), or_(Visit.origin_site.is_(None),

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select, text
 
 from assistcase.models import (AidCase, AssistanceCase, AuditEntry, CaseEvent, CaseMember,
-                               Household, Person, Visit)
+                               Household, Person, Rectification, Visit)
 from assistcase.security.package import PackageError
 from assistcase.services import aid as A
 from assistcase.services import cases as C
@@ -248,8 +248,62 @@ def test_a_visit_recorded_at_the_township_travels_to_the_bureau(pair, tmp_path):
         assert s.scalar(select(Visit.id).where(Visit.visited_on == D(2025, 5, 20))) is None
 
 
+def test_a_visits_rectifications_travel_inside_it_both_ways(pair, tmp_path):
+    town, bureau = pair["town"], pair["bureau"]
+    leader, inst = _liaison(town, ACTOR)
+    _liaison(bureau, ACTOR)
+    vid = L.log_visit(town, ACTOR, L.VisitData(
+        leader, inst, D(2025, 5, 6), problems="档案不全；消防通道堵塞",
+        rectifications=[L.RectificationData("补齐档案", D(2025, 6, 30)),
+                        L.RectificationData("清理消防通道", D(2025, 5, 31))]),
+        today=D(2025, 6, 1)).created_id
+    exported, result = _send(town, CLERK, BUREAU, tmp_path / "1", bureau, ACTOR)
+    gid = _gid(town, Visit, vid)
+    if not result.set_based:     # the first package's path; the later ones: record by record
+        raise AssertionError("the township's first package was not written set-based")
+
+    def rects(db):
+        with db.read() as s:
+            v = s.scalar(select(Visit).where(Visit.gid == gid))
+            return sorted((r.action, r.due_on, r.status, r.done_on) for r in v.rectifications)
+
+    assert result.created["liaison_visit"] == 1
+    assert rects(bureau) == rects(town) == [("清理消防通道", D(2025, 5, 31), "open", None),
+                                            ("补齐档案", D(2025, 6, 30), "open", None)]
+    _send(bureau, ACTOR, pair["code"], tmp_path / "2", town, CLERK)    # confirms
+    with town.read() as s:
+        assert {v.id: v.sync for v in L.visit_views(s)} == {vid: "synced"}
+        rid = s.scalar(select(Rectification.id).where(Rectification.visit_id == vid,
+                                                      Rectification.action == "补齐档案"))
+    # one is done at the township: its visit is to be sent again, and the bureau takes it
+    L.set_rectification_status(town, ACTOR, rid, "done", D(2025, 6, 20))
+    with town.read() as s:
+        assert {v.id: v.sync for v in L.visit_views(s)} == {vid: "pending"}
+    sent, got = _send(town, CLERK, BUREAU, tmp_path / "3", bureau, ACTOR)
+    assert sent.counts["liaison_visit"] == 1 and got.updated == {"liaison_visit": 1}
+    assert rects(bureau) == rects(town)
+    assert ("补齐档案", D(2025, 6, 30), "done", D(2025, 6, 20)) in rects(bureau)
+    # and the other, done at the bureau, travels back
+    with bureau.read() as s:
+        other = s.scalar(select(Rectification.id).join(Visit).where(
+            Visit.gid == gid, Rectification.action == "清理消防通道"))
+    L.set_rectification_status(bureau, ACTOR, other, "done", D(2025, 5, 30))
+    back, got = _send(bureau, ACTOR, pair["code"], tmp_path / "4", town, CLERK)
+    assert back.counts["liaison_visit"] == 1 and got.updated == {"liaison_visit": 1}
+    assert rects(town) == rects(bureau) and all(r[2] == "done" for r in rects(town))
+    # a later visit is created record by record at the bureau, its rectification with it
+    later = L.log_visit(town, ACTOR, L.VisitData(
+        leader, inst, D(2025, 6, 10), problems="台账未更新",
+        rectifications=[L.RectificationData("更新台账", D(2025, 6, 30))]),
+        today=D(2025, 6, 12)).created_id
+    sent, got = _send(town, CLERK, BUREAU, tmp_path / "5", bureau, ACTOR)
+    assert not got.set_based and got.created == {"liaison_visit": 1}
+    gid = _gid(town, Visit, later)
+    assert rects(bureau) == rects(town) == [("更新台账", D(2025, 6, 30), "open", None)]
+
+
 TABLES = ("households", "persons", "assistance_cases", "case_members", "case_events",
-          "aid_cases", "liaison_visits", "sync_base", "sync_conflicts", "exchange_packages",
+          "aid_cases", "liaison_visits", "liaison_rectifications", "sync_base", "sync_conflicts", "exchange_packages",
           "exchange_sites", "audit_log")
 
 
@@ -268,7 +322,10 @@ def test_the_same_package_of_cases_aid_and_visits_twice_changes_nothing(pair, tm
     _aid(pair)
     leader, inst = _liaison(town, ACTOR)
     _liaison(bureau, ACTOR)
-    L.log_visit(town, ACTOR, L.VisitData(leader, inst, D(2025, 5, 6)), today=D(2025, 6, 1))
+    L.log_visit(town, ACTOR, L.VisitData(leader, inst, D(2025, 5, 6), problems="档案不全",
+                                         rectifications=[L.RectificationData(
+                                             "补齐档案", D(2025, 6, 30))]),
+                today=D(2025, 6, 1))
     exported, first = _send(town, CLERK, BUREAU, tmp_path, bureau, ACTOR)
     assert {k: first.created[k] for k in X.CASE_KINDS} == {
         "case": 1, "case_event": 2, "aid_case": 1, "liaison_visit": 1}

@@ -125,6 +125,15 @@ def cmd_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_resolve_duplicate(args: argparse.Namespace) -> int:
+    from .services import exchange_return as XR
+
+    XR.resolve_duplicate(_open(args), args.user, args.ticket_id, args.keep)
+    print(f"duplicate ticket {args.ticket_id}: kept by the "
+          f"{'household registered here' if args.keep == 'here' else 'arriving household'}")
+    return 0
+
+
 def add_parser(add) -> None:
     """Register ``exchange`` with the main parser (``add`` makes a sub-command)."""
     ex = add("exchange", help="township <-> bureau exchange packages")
@@ -167,3 +176,9 @@ def add_parser(add) -> None:
     p = sp("resolve", cmd_resolve, "decide a conflict")
     p.add_argument("conflict_id", type=int)
     p.add_argument("--keep", required=True, choices=["local", "remote"])
+    p = sp("resolve-duplicate", cmd_resolve_duplicate,
+           "at the bureau: decide a duplicate ticket (which household keeps the person)")
+    p.add_argument("ticket_id", type=int)
+    p.add_argument("--keep", required=True, choices=["here", "other"],
+                   help="here: the household registered here keeps the person; other: the "
+                        "household the person arrived with")

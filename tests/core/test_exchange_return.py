@@ -382,3 +382,28 @@ def test_a_ticket_is_resolved_once_and_keep_is_checked(sites, tmp_path):
 def test_a_township_does_not_send_return_items(sites, tmp_path):
     exported = X.export_package(sites["t1"], "t1-worker", BUREAU, tmp_path)
     assert not {"standard", "roster", "duplicate_outcome"} & set(exported.counts)
+
+
+def test_the_command_line_lists_and_decides_a_duplicate_ticket(sites, tmp_path, capsys,
+                                                               monkeypatch):
+    import io
+
+    from assistcase.cli import main
+
+    from ..conftest import PASSWORD
+
+    monkeypatch.setattr("sys.stdin", io.StringIO((PASSWORD + "\n") * 4))
+    ticket, h1, _ = _duplicate(sites, tmp_path)
+    b_db = sites["bureau"].url   # a file or, on the second engine, a PostgreSQL URL
+    assert main(["exchange", "conflicts", "--db", b_db, "--user", "bureau-clerk"]) == 0
+    out = capsys.readouterr().out
+    assert f"duplicate #{ticket.id} " in out and "王芳" in out
+    assert main(["exchange", "resolve-duplicate", str(ticket.id), "--keep", "here",
+                 "--db", b_db, "--user", "bureau-clerk"]) == 0
+    assert "kept by the household registered here" in capsys.readouterr().out
+    [done] = X.duplicates(sites["bureau"], status="resolved")
+    assert (done.id, done.keep) == (ticket.id, "here") and X.duplicates(sites["bureau"]) == []
+    # deciding it again is refused in words
+    assert main(["exchange", "resolve-duplicate", str(ticket.id), "--keep", "other",
+                 "--db", b_db, "--user", "bureau-clerk"]) != 0
+    assert capsys.readouterr().err.strip()

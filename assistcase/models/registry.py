@@ -92,6 +92,10 @@ class Person(Travels, Base):
         CheckConstraint("self_care IN ('full','partial','none')", name="self_care"),
         Index("ix_persons_household_id", "household_id"),
         Index("ix_persons_id_number_rev", "id_number_rev"),
+        # a search's persons → their households from this small index instead of a page of
+        # the table per person (services/queries: SQLite is told to use it; issue 19: each
+        # page of an encrypted file read is decrypted)
+        Index("ix_persons_id_household", "id", "household_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1301,28 +1301,36 @@ def record_bank_returns(db: Database, actor: str | int, roster_id: int, file_nam
         s.flush()
         # Set-based: a city's return file has ~180,000 rows.
         conn = s.connection()
+        # the outcomes by line; ``ord`` is the outcome's place in ``outcomes``, whose ``where``
+        # names the file and row in a message (not written for each of a city's lines)
         conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS bank_outcomes (line_id INTEGER"
-                             " PRIMARY KEY, outcome TEXT, reason TEXT, place TEXT, ord INTEGER)")
+                             " PRIMARY KEY, outcome TEXT, reason TEXT, ord INTEGER)")
         conn.exec_driver_sql("DELETE FROM temp.bank_outcomes")
         try:
             if outcomes:
                 conn.exec_driver_sql(
-                    "INSERT INTO temp.bank_outcomes VALUES (?, ?, ?, ?, ?)",
-                    [(o.line_id, o.outcome, o.reason.strip(), o.where or f"line {o.line_id}",
-                      n) for n, o in enumerate(outcomes)])
-            for (where,) in conn.exec_driver_sql(
-                    "SELECT o.place FROM temp.bank_outcomes AS o LEFT JOIN roster_lines AS l"
+                    "INSERT INTO temp.bank_outcomes VALUES (?, ?, ?, ?)",
+                    [(o.line_id, o.outcome, o.reason.strip(), n)
+                     for n, o in enumerate(outcomes)])
+
+            def place(n: int) -> str:
+                return outcomes[n].where or f"line {outcomes[n].line_id}"
+
+            for (n,) in conn.exec_driver_sql(
+                    "SELECT o.ord FROM temp.bank_outcomes AS o LEFT JOIN roster_lines AS l"
                     " ON l.id = o.line_id AND l.roster_id = ? WHERE l.id IS NULL ORDER BY o.ord",
                     (r.id,)):
+                where = place(n)
                 errors.append(FieldError(where, f"{where}: no such line in roster {r.id}",
                                          f"{where}：花名册 {r.id} 中没有该明细"))
-            for where, before, after, reissued in conn.exec_driver_sql(
-                    "SELECT o.place, pr.outcome, o.outcome, EXISTS (SELECT 1 FROM"
+            for n, before, after, reissued in conn.exec_driver_sql(
+                    "SELECT o.ord, pr.outcome, o.outcome, EXISTS (SELECT 1 FROM"
                     " roster_line_items AS i WHERE i.kind = 'reissue' AND i.ref_line_id ="
                     " o.line_id) FROM temp.bank_outcomes AS o JOIN payment_results AS pr"
                     " ON pr.line_id = o.line_id WHERE pr.outcome <> o.outcome"
                     " ORDER BY o.ord"):
                 if before == "paid" or reissued:
+                    where = place(n)
                     errors.append(FieldError(
                         where, f"{where}: already recorded as {before}"
                         + (" and reissued" if reissued else ""),

@@ -2,7 +2,8 @@
 
 A roster is built in one write transaction: the month's entitlements of the area are
 recomputed (:func:`assistcase.recalc.recalculate_in`), one line per payee is inserted from
-them by a single ``INSERT … SELECT`` (rows never pass through Python), then what earlier
+them by a single ``INSERT … SELECT`` (rows never pass through Python; on SQLite the lines'
+order is written first, see :data:`_MONTHLY_ORDER_SQL`), then what earlier
 rosters left to pay is carried in: pending adjustments (补发 / 扣减) and the reissue of
 payments the bank returned as failed. Either everything is written or nothing is.
 

@@ -464,18 +464,18 @@ _NO_MATCH = object()  # equal to no cell
 def _expected_cells(roster_id: int,
                     lines: dict[int, tuple]) -> dict[str, tuple[int, int, Any, Any, Any, int]]:
     """For the fast path of :func:`import_bank_returns`: each line's 业务编号 as the bank
-    file writes it → (seq, line id, name, ID number, account, amount in fen) as cells that
-    pass the row's checks when equal to them. A value the checks would not accept as read
-    (surrounding spaces, lower-case letters, empty) is :data:`_NO_MATCH`, so such a row
-    always takes the full path."""
-    def same(value: str, norm: str) -> Any:
-        return value if value and value == norm else _NO_MATCH
-
-    return {bank_reference(roster_id, seq): (
-                seq, line_id, same(payee, payee.strip()),
-                same(id_number, id_number.strip().upper()),
-                same(account, account.strip().upper()), amount_fen)
-            for seq, (line_id, payee, id_number, account, amount_fen) in lines.items()}
+    file writes it (:func:`bank_reference`) → (seq, line id, name, ID number, account, amount
+    in fen) as cells that pass the row's checks when equal to them. A value the checks would
+    not accept as read (surrounding spaces, lower-case letters, empty) is :data:`_NO_MATCH`,
+    so such a row always takes the full path. (Written out, not through small functions: it
+    runs once per line of a city's roster.)"""
+    prefix = f"R{roster_id}-"
+    return {f"{prefix}{seq:06d}": (
+                seq, line_id, payee if payee and payee == payee.strip() else _NO_MATCH,
+                id_number if id_number and id_number == id_number.strip().upper() else _NO_MATCH,
+                account if account and account == account.strip().upper() else _NO_MATCH,
+                amount_fen)
+            for seq, line_id, payee, id_number, account, amount_fen in lines.values()}
 
 
 def _row_target(ref_text: str, roster_id: int, lines: dict[int, tuple],
@@ -502,7 +502,7 @@ def _row_target(ref_text: str, roster_id: int, lines: dict[int, tuple],
             problem(f"roster {roster_id} has no line {ref[1]}",
                     f"花名册 {roster_id} 中没有序号为 {ref[1]} 的明细")
             return None
-        line_id, payee, id_number, account, amount_fen = found
+        _seq, line_id, payee, id_number, account, amount_fen = found
         target = ([line_id], payee, id_number, account, amount_fen)
     else:
         p = institutions.get(iref[1])
@@ -556,8 +556,9 @@ def import_bank_returns(db: Database, actor: str | int, roster_id: int,
     outcomes: list[PaymentOutcome] = []
     seen: dict[Any, int] = {}  # line (seq) or ("institution", id) → file row
     with open_table(path) as table:
-        rows = table.rows(table.sheet_names()[0])
-        header = _find_header(rows)
+        # the rows as read; ``cells`` converts one as table.rows() would (the full path)
+        rows, cells = table.raw_rows(table.sheet_names()[0])
+        header = _find_header(cells(r) for r in rows)
         if header is None:
             raise ValidationError([FieldError(
                 name, f"{name}: no header row with the column 业务编号 in the first 20 rows",
@@ -572,10 +573,10 @@ def import_bank_returns(db: Database, actor: str | int, roster_id: int,
                 f"{name} 第 {header_row} 行表头缺少列：{'、'.join(missing)}")])
         heading = {k: _COLUMN_ZH[k] for k in cols}
         with db.read() as s:
-            # The roster's lines by sequence number, read once: one query instead of one per
-            # row of the file (179,224 for a city), through the driver's cursor (no row
-            # objects for 179,224 rows).
-            lines = {r[0]: tuple(r[1:]) for r in s.connection().exec_driver_sql(
+            # The roster's lines by sequence number (seq, id, name, ID number, account,
+            # amount), read once: one query instead of one per row of the file (179,224 for a
+            # city), through the driver's cursor (no row objects for 179,224 rows).
+            lines = {r[0]: tuple(r) for r in s.connection().exec_driver_sql(
                 "SELECT seq, id, payee_name, id_number, account_number, amount_fen"
                 " FROM roster_lines WHERE roster_id = ?", (roster_id,)).fetchall()}
             institutions = institution_payments(s, roster_id)
@@ -589,33 +590,34 @@ def import_bank_returns(db: Database, actor: str | int, roster_id: int,
         i_ref, i_name, i_amount, i_result = (cols["reference"], cols["name"], cols["amount"],
                                              cols["result"])
         i_id, i_account, i_reason = cols.get("id_number"), cols.get("account"), cols.get("reason")
-        for number, row in enumerate(rows, start=header_row + 1):
+        for number, raw in enumerate(rows, start=header_row + 1):
             if number % 1000 == 0:
                 if cancel is not None:
                     cancel.check()
                 report(0.8 * min(1.0, number / max(1, view.line_count + header_row)),
                        f"row {number:,} 第 {number:,} 行")
-            if len(row) < width:
-                row = row + pad[:width - len(row)]
-            # Most rows are exactly as the bank file was written: their cells equal the
-            # line's expected values, so every check below passes and is not run cell by
-            # cell. Any other row (and every first-seen amount or result text) takes the
-            # full path, which gives the messages.
-            exp = by_reference.get(row[i_ref])
+            # Most rows are exactly as the bank file was written: their cells, as read, equal
+            # the line's expected values, so every check below passes and is not run cell by
+            # cell (nor is the row converted). Any other row (and every first-seen amount or
+            # result text) takes the full path, which gives the messages.
+            exp = by_reference.get(raw[i_ref]) if len(raw) >= width else None
             if exp is not None:
                 seq, line_id, payee, id_number, account, amount_fen = exp
-                if (seq not in seen and row[i_name] == payee
-                        and (i_id is None or row[i_id] == id_number)
-                        and (i_account is None or row[i_account] == account)
-                        and fen_of.get(row[i_amount], _NO_MATCH) == amount_fen):
-                    outcome = outcome_of.get(row[i_result])
+                if (seq not in seen and raw[i_name] == payee
+                        and (i_id is None or raw[i_id] == id_number)
+                        and (i_account is None or raw[i_account] == account)
+                        and fen_of.get(raw[i_amount], _NO_MATCH) == amount_fen):
+                    outcome = outcome_of.get(raw[i_result])
                     if outcome is not None:
-                        reason = "" if i_reason is None else _cell_text(row[i_reason])
+                        reason = "" if i_reason is None else _cell_text(raw[i_reason])
                         if reason or outcome == "paid":
                             seen[seq] = number
                             outcomes.append(PaymentOutcome(line_id, outcome, reason,
-                                                           where=f"{name} row {number}"))
+                                                           f"{name} row {number}"))
                             continue
+            row = cells(raw)
+            if len(row) < width:
+                row = row + pad[:width - len(row)]
             ref_text = _cell_text(row[i_ref])
             if ref_text == "" and all(_cell_text(row[i]) == "" for i in cols.values()):
                 continue

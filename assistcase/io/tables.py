@@ -9,7 +9,7 @@ import csv
 import gc
 import zipfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 from ..errors import AssistCaseError
 
@@ -59,6 +59,14 @@ class Table:
     def row_estimate(self, sheet: str) -> int | None:
         return None
 
+    def raw_rows(self, sheet: str) -> tuple[Iterator[Sequence[Any]],
+                                            Callable[[Sequence[Any]], tuple[Any, ...]]]:
+        """The sheet's rows as the reader gives them, and the function that makes one of them
+        the row :meth:`rows` gives. For a caller that compares most rows with the values it
+        expects (a raw cell equals its converted value whenever that value is one the checks
+        accept) and converts only the rows that differ: the bank's returns file (issue 20)."""
+        return self.rows(sheet), _as_is
+
     def close(self) -> None:
         pass
 
@@ -85,6 +93,14 @@ def _cells(row: list[Any], lead: tuple[None, ...]) -> tuple[Any, ...]:
     while out and out[-1] is None:
         out.pop()
     return lead + tuple(out) if out else ()
+
+
+def _as_is(row: Sequence[Any]) -> tuple[Any, ...]:
+    return row  # type: ignore[return-value] - rows() and raw_rows() give the same rows
+
+
+def _unpadded_cells(row: list[Any]) -> tuple[Any, ...]:
+    return _cells(row, ())
 
 
 class WorkbookTable(Table):
@@ -147,6 +163,19 @@ class WorkbookTable(Table):
         try:
             for row in ws.iter_rows():
                 yield _cells(row, lead)
+        except Exception as e:
+            raise self._unreadable(e) from None
+
+    def raw_rows(self, sheet: str):
+        ws = self._sheet(sheet)
+        if ws.start is None or ws.start[1]:
+            # an empty sheet, or columns before the first used one to pad: rows as rows() gives
+            return self.rows(sheet), _as_is
+        return self._iter_raw(ws), _unpadded_cells
+
+    def _iter_raw(self, ws) -> Iterator[list[Any]]:
+        try:
+            yield from ws.iter_rows()
         except Exception as e:
             raise self._unreadable(e) from None
 

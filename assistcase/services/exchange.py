@@ -42,8 +42,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlalchemy import (Date, DateTime, and_, bindparam, delete, func, or_, select, text,
-                        update)
+from sqlalchemy import (Date, DateTime, String, and_, bindparam, delete, func, or_, select,
+                        text, type_coerce, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -443,9 +443,13 @@ def _case_rows(s: Session, name: str, where: Any) -> list[tuple]:
     q, refs = _CASE_SELECT[name]
     names = kind.fields + refs
     out = []
-    for row in s.connection().execute(q.where(where).order_by(m.id)):
+    conn = s.connection()
+    dates = kind.dates if conn.dialect.name != "sqlite" else ()    # SQLite: ISO text already
+    for row in conn.execute(q.where(where).order_by(m.id)).fetchall():
         fields = dict(zip(names, row[4:]))
-        for f in kind.dates + kind.times:
+        for f in dates:
+            fields[f] = _iso_text(fields[f])
+        for f in kind.times:
             if fields[f] is not None:
                 fields[f] = fields[f].isoformat()
         if name == "liaison_visit":
@@ -453,12 +457,9 @@ def _case_rows(s: Session, name: str, where: Any) -> list[tuple]:
         out.append((row[0], row[1], row[2], row[3] or 0, fields))
     if name == "case" and out:
         members: dict[int, list] = {r[1]: [] for r in out}
-        ids = list(members)
-        for i in range(0, len(ids), 900):
-            for case_id, gid, start, until, why in s.connection().execute(
-                    _MEMBERS_SELECT.where(CaseMember.case_id.in_(ids[i:i + 900]))):
-                members[case_id].append([gid, start.isoformat(),
-                                         until.isoformat() if until else None, why or ""])
+        for case_id, gid, start, until, why in conn.execute(
+                _MEMBERS_SELECT.where(where)).fetchall():
+            members[case_id].append([gid, _iso_text(start), _iso_text(until), why or ""])
         for r in out:
             r[4]["members"] = sorted(members[r[1]])
     if kind.users and out:
@@ -466,10 +467,23 @@ def _case_rows(s: Session, name: str, where: Any) -> list[tuple]:
     return out
 
 
+def _as_stored(column: Any) -> Any:
+    """A date column read as the database gives it, without SQLAlchemy's conversion: on
+    SQLite the ISO text it stores (the package's text as it is), elsewhere a date
+    (:func:`_iso_text`)."""
+    return type_coerce(column, String).label(column.key)
+
+
+def _iso_text(v: Any) -> str | None:
+    return v if v is None or isinstance(v, str) else v.isoformat()
+
+
 _CASE_SELECT: dict[str, tuple[Any, tuple[str, ...]]] = {}   # built once: aliases cost
-_MEMBERS_SELECT = (select(CaseMember.case_id, Person.gid, CaseMember.covered_from,
-                          CaseMember.covered_until, CaseMember.end_reason)
-                   .join(Person, Person.id == CaseMember.person_id))
+# the members of the cases matching a where of _case_rows (a condition on the cases)
+_MEMBERS_SELECT = (select(CaseMember.case_id, Person.gid, _as_stored(CaseMember.covered_from),
+                          _as_stored(CaseMember.covered_until), CaseMember.end_reason)
+                   .join(Person, Person.id == CaseMember.person_id)
+                   .join(AssistanceCase, AssistanceCase.id == CaseMember.case_id))
 
 
 def _case_select(name: str) -> tuple[Any, tuple[str, ...]]:
@@ -477,7 +491,8 @@ def _case_select(name: str) -> tuple[Any, tuple[str, ...]]:
     the references it reads after the plain fields."""
     kind = KINDS[name]
     m = kind.model
-    cols = [getattr(m, f) for f in kind.fields]
+    cols = [_as_stored(getattr(m, f)) if f in kind.dates else getattr(m, f)
+            for f in kind.fields]
     hh, p = aliased(Household), aliased(Person)
     if name == "case":
         q = (select(m.household_id, m.id, m.gid, m.rev, *cols, hh.gid, p.gid)
@@ -677,13 +692,17 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                 SyncConflict.entity, SyncConflict.gid, SyncConflict.field).where(
                 SyncConflict.status == "open", SyncConflict.remote_site == peer.code)):
             disputed.setdefault((entity, gid), set()).add(f)
+        # the kinds read per chunk of households: not a case kind this site holds none of
+        # (a city without temporary aid: two statements a chunk for nothing)
+        kinds = [name for name in ORDER if name in REGISTRY
+                 or s.execute(select(KINDS[name].model.id).limit(1)).first() is not None]
         with PackageWriter(path, _key(peer), manifest) as package:
             for i in range(0, len(in_area), CHUNK):
                 if cancel is not None:
                     cancel.check()
                 chunk = in_area[i:i + CHUNK]
                 grouped: dict[int, list[tuple[str, tuple]]] = {}
-                for name in ORDER:
+                for name in kinds:
                     rows = _kind_rows(s, name, chunk)
                     if changed is not None:
                         rows = [r for r in rows if r[1] in changed[name]]
@@ -698,8 +717,8 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                     for r, fj in zip(rows, texts):
                         grouped.setdefault(r[0], []).append((name, r, fj))
                     # what we send is the base from now on, one version on (a full
-                    # package's registry records: one statement per kind after the loop)
-                    if not full or name not in REGISTRY:
+                    # package's records: one statement per kind after the loop)
+                    if not full:
                         table = KINDS[name].model.__table__
                         s.connection().execute(update(table).where(
                             table.c.id.in_([r[1] for r in rows]))
@@ -715,11 +734,17 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                         package.write_raw(f'{{"by":{by},"fields":{fj},"gid":"{gid}",'
                                           f'"kind":"{name}","rev":{rev + 1}}}')
             _send_loose(s, package, counts, full, changed, area, township)
-            if full:     # every registry record of the area was sent: each one version on
-                for name in REGISTRY:
+            if full:     # every record of the area's households was sent: each one version on
+                for name in ORDER:
                     table = KINDS[name].model.__table__
-                    column = table.c.id if name == "household" else table.c.household_id
-                    s.connection().execute(update(table).where(column.in_(hh_ids))
+                    if name == "household":
+                        sent = table.c.id.in_(hh_ids)
+                    elif name == "case_event":      # the steps of the area's cases
+                        sent = table.c.case_id.in_(select(AssistanceCase.id).where(
+                            AssistanceCase.household_id.in_(hh_ids)))
+                    else:
+                        sent = table.c.household_id.in_(hh_ids)
+                    s.connection().execute(update(table).where(sent)
                                            .values(rev=func.coalesce(table.c.rev, 0) + 1))
             # decisions made here since the site last confirmed (each sent until confirmed)
             decided = select(AuditEntry.entity_id).where(
@@ -869,7 +894,8 @@ def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
         def registry_items() -> Iterable[dict]:
             """The registry's items; the return's (exchange_return) kept for after them."""
             for item in items():
-                if any(k in item for k in RETURN_ITEMS):
+                # a record (the most items by far) names its kind; a return item does not
+                if "kind" not in item and any(k in item for k in RETURN_ITEMS):
                     returned.append(item)
                 else:
                     yield item
@@ -956,8 +982,8 @@ class _FirstPackage:
     # before the resolutions and late heads are applied. Not on PostgreSQL, where a dropped index locks its table against the other
     # clerks' reads until the import commits.
     INDEXED = ("households", "persons", "person_search_keys", "incomes", "property_items",
-               "household_memberships")
-    KEEP = ("ix_persons_gid", "ix_households_gid")   # cases name them (_NewCaseRecords)
+               "household_memberships", "assistance_cases", "case_members", "case_events")
+    KEEP = ("ix_persons_gid", "ix_households_gid", "ix_assistance_cases_gid")   # cases name them (_NewCaseRecords)
 
     def __init__(self, s: Session, audit: Auditor, me: ExchangeSite, peer: ExchangeSite,
                  result: ImportResult, cancel: CancelToken | None, persons: int = 0):

@@ -293,12 +293,12 @@ def ensure_gids(s: Session, origin: str) -> None:
     of scattered over an index larger than the page cache."""
     hex_id = ("printf('%016x', id)" if s.get_bind().dialect.name == "sqlite"
               else "lpad(to_hex(id), 16, '0')")
-    for kind in KINDS.values():
+    for kind in KINDS.values():     # one pass over each table (a city's: a million rows)
         table = kind.model.__table__.name
-        s.execute(text(f"UPDATE {table} SET gid = :prefix || {hex_id} WHERE gid IS NULL"),
-                  {"prefix": secrets.token_hex(8)})
-        s.execute(text(f"UPDATE {table} SET origin_site = :o WHERE origin_site IS NULL"),
-                  {"o": origin})
+        s.execute(text(f"UPDATE {table} SET gid = coalesce(gid, :prefix || {hex_id}),"
+                       f" origin_site = coalesce(origin_site, :o)"
+                       f" WHERE gid IS NULL OR origin_site IS NULL"),
+                  {"prefix": secrets.token_hex(8), "o": origin})
 
 
 def _record(s: Session, kind: Kind, obj: Any) -> dict[str, Any]:

@@ -974,16 +974,18 @@ class _FirstPackage:
     (:func:`export_package`); only a batch of households is held in memory."""
 
     BATCH = 1000
-    # SQLite: the registry's secondary indexes are dropped and built again at the end when
-    # the package brings at least as many persons as are here (a city into an empty bureau:
-    # rows inserted one by one into keys larger than the page cache, the global ids' in
-    # random order). Not the persons' and households' by global id, which the batches read
-    # (an earner in another household; the households a case names); the rest are built
-    # before the resolutions and late heads are applied. Not on PostgreSQL, where a dropped index locks its table against the other
-    # clerks' reads until the import commits.
+    # SQLite: the secondary indexes of the registry and of the case tables are dropped and
+    # built again at the end when the package brings at least as many persons as are here
+    # (a city into an empty bureau: rows inserted one by one into keys larger than the page
+    # cache, the global ids' in random order). Not those by global id that the batches
+    # read: the persons' and households' (an earner in another household; the households
+    # and persons a case names), the cases' (a step names its case). The rest are built
+    # before the resolutions and late heads are applied. Not on PostgreSQL, where a
+    # dropped index locks its table against the other clerks' reads until the import
+    # commits.
     INDEXED = ("households", "persons", "person_search_keys", "incomes", "property_items",
                "household_memberships", "assistance_cases", "case_members", "case_events")
-    KEEP = ("ix_persons_gid", "ix_households_gid", "ix_assistance_cases_gid")   # cases name them (_NewCaseRecords)
+    KEEP = ("ix_persons_gid", "ix_households_gid", "ix_assistance_cases_gid")
 
     def __init__(self, s: Session, audit: Auditor, me: ExchangeSite, peer: ExchangeSite,
                  result: ImportResult, cancel: CancelToken | None, persons: int = 0):

@@ -235,8 +235,10 @@ def render(result: dict) -> str:
         lines += [
             f"**A city's first package** ({c['run_at']}): {c['households']:,} households / "
             f"{c['persons']:,} persons in one township's area"
-            + (", with the demo's assistance cases, their steps and covered members"
-               if c.get("with_cases") else " (the registry only)")
+            + ((", with the demo's assistance cases, their steps and covered members"
+                if e["counts"].get("case_event") else
+                ", with the demo's assistance cases and their covered members (the demo "
+                "records no steps)") if c.get("with_cases") else " (the registry only)")
             + ", exported and imported into an empty bureau database, each step in a child "
             "process of its own.\n",
             "| figure | CPU s | wall s (load) | peak RSS | target | result (CPU) |\n"

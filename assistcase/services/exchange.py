@@ -37,11 +37,13 @@ import json
 import os
 import secrets
 from dataclasses import dataclass, field
+from itertools import repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlalchemy import and_, bindparam, delete, func, or_, select, text, update
+from sqlalchemy import (Date, DateTime, String, and_, bindparam, delete, func, or_, select,
+                        text, type_coerce, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
@@ -291,12 +293,12 @@ def ensure_gids(s: Session, origin: str) -> None:
     of scattered over an index larger than the page cache."""
     hex_id = ("printf('%016x', id)" if s.get_bind().dialect.name == "sqlite"
               else "lpad(to_hex(id), 16, '0')")
-    for kind in KINDS.values():
+    for kind in KINDS.values():     # one pass over each table (a city's: a million rows)
         table = kind.model.__table__.name
-        s.execute(text(f"UPDATE {table} SET gid = :prefix || {hex_id} WHERE gid IS NULL"),
-                  {"prefix": secrets.token_hex(8)})
-        s.execute(text(f"UPDATE {table} SET origin_site = :o WHERE origin_site IS NULL"),
-                  {"o": origin})
+        s.execute(text(f"UPDATE {table} SET gid = coalesce(gid, :prefix || {hex_id}),"
+                       f" origin_site = coalesce(origin_site, :o)"
+                       f" WHERE gid IS NULL OR origin_site IS NULL"),
+                  {"prefix": secrets.token_hex(8), "o": origin})
 
 
 def _record(s: Session, kind: Kind, obj: Any) -> dict[str, Any]:
@@ -448,9 +450,13 @@ def _case_rows(s: Session, name: str, where: Any) -> list[tuple]:
     q, refs = _CASE_SELECT[name]
     names = kind.fields + refs
     out = []
-    for row in s.connection().execute(q.where(where).order_by(m.id)):
+    conn = s.connection()
+    dates = kind.dates if conn.dialect.name != "sqlite" else ()    # SQLite: ISO text already
+    for row in conn.execute(q.where(where).order_by(m.id)).fetchall():
         fields = dict(zip(names, row[4:]))
-        for f in kind.dates + kind.times:
+        for f in dates:
+            fields[f] = _iso_text(fields[f])
+        for f in kind.times:
             if fields[f] is not None:
                 fields[f] = fields[f].isoformat()
         if name == "liaison_visit":
@@ -458,12 +464,9 @@ def _case_rows(s: Session, name: str, where: Any) -> list[tuple]:
         out.append((row[0], row[1], row[2], row[3] or 0, fields))
     if name == "case" and out:
         members: dict[int, list] = {r[1]: [] for r in out}
-        ids = list(members)
-        for i in range(0, len(ids), 900):
-            for case_id, gid, start, until, why in s.connection().execute(
-                    _MEMBERS_SELECT.where(CaseMember.case_id.in_(ids[i:i + 900]))):
-                members[case_id].append([gid, start.isoformat(),
-                                         until.isoformat() if until else None, why or ""])
+        for case_id, gid, start, until, why in conn.execute(
+                _MEMBERS_SELECT.where(where)).fetchall():
+            members[case_id].append([gid, _iso_text(start), _iso_text(until), why or ""])
         for r in out:
             r[4]["members"] = sorted(members[r[1]])
     if name == "liaison_visit" and out:
@@ -481,13 +484,26 @@ def _case_rows(s: Session, name: str, where: Any) -> list[tuple]:
     return out
 
 
+def _as_stored(column: Any) -> Any:
+    """A date column read as the database gives it, without SQLAlchemy's conversion: on
+    SQLite the ISO text it stores (the package's text as it is), elsewhere a date
+    (:func:`_iso_text`)."""
+    return type_coerce(column, String).label(column.key)
+
+
+def _iso_text(v: Any) -> str | None:
+    return v if v is None or isinstance(v, str) else v.isoformat()
+
+
 _CASE_SELECT: dict[str, tuple[Any, tuple[str, ...]]] = {}   # built once: aliases cost
 _RECTIFICATIONS_SELECT = select(Rectification.visit_id, Rectification.action,
                                 Rectification.due_on, Rectification.status,
                                 Rectification.done_on)
-_MEMBERS_SELECT = (select(CaseMember.case_id, Person.gid, CaseMember.covered_from,
-                          CaseMember.covered_until, CaseMember.end_reason)
-                   .join(Person, Person.id == CaseMember.person_id))
+# the members of the cases matching a where of _case_rows (a condition on the cases)
+_MEMBERS_SELECT = (select(CaseMember.case_id, Person.gid, _as_stored(CaseMember.covered_from),
+                          _as_stored(CaseMember.covered_until), CaseMember.end_reason)
+                   .join(Person, Person.id == CaseMember.person_id)
+                   .join(AssistanceCase, AssistanceCase.id == CaseMember.case_id))
 
 
 def _case_select(name: str) -> tuple[Any, tuple[str, ...]]:
@@ -495,7 +511,8 @@ def _case_select(name: str) -> tuple[Any, tuple[str, ...]]:
     the references it reads after the plain fields."""
     kind = KINDS[name]
     m = kind.model
-    cols = [getattr(m, f) for f in kind.fields]
+    cols = [_as_stored(getattr(m, f)) if f in kind.dates else getattr(m, f)
+            for f in kind.fields]
     hh, p = aliased(Household), aliased(Person)
     if name == "case":
         q = (select(m.household_id, m.id, m.gid, m.rev, *cols, hh.gid, p.gid)
@@ -566,8 +583,8 @@ def _fields_json(fields: dict[str, Any]) -> str:
 
 
 def _insert_many(s: Session, table: str, cols: tuple[str, ...], rows: list[tuple]) -> None:
-    """One ``executemany`` of plain rows (dates as ISO text): the driver's own on SQLite
-    (where SQLAlchemy stores dates as that text), SQLAlchemy's typed insert elsewhere."""
+    """One ``executemany`` of plain rows (dates and date-times as SQLite stores them: ISO
+    text): the driver's own on SQLite, SQLAlchemy's typed insert elsewhere."""
     if not rows:
         return
     conn = s.connection()
@@ -575,13 +592,16 @@ def _insert_many(s: Session, table: str, cols: tuple[str, ...], rows: list[tuple
         conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(cols)}) VALUES "
                              f"({', '.join('?' * len(cols))})", rows)
         return
-    dates = [i for i, c in enumerate(cols) if c in ("valid_from", "valid_until")]
+    columns = Base.metadata.tables[table].c
+    parse = [(i, dt.datetime.fromisoformat if isinstance(columns[c].type, DateTime)
+              else dt.date.fromisoformat) for i, c in enumerate(cols)
+             if isinstance(columns[c].type, (Date, DateTime))]
     typed = []
     for r in rows:
         d = dict(zip(cols, r))
-        for i in dates:
-            if r[i] is not None:
-                d[cols[i]] = dt.date.fromisoformat(r[i])
+        for i, fn in parse:
+            if isinstance(r[i], str):
+                d[cols[i]] = fn(r[i])
         typed.append(d)
     conn.execute(Base.metadata.tables[table].insert(), typed)
 
@@ -692,13 +712,17 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                 SyncConflict.entity, SyncConflict.gid, SyncConflict.field).where(
                 SyncConflict.status == "open", SyncConflict.remote_site == peer.code)):
             disputed.setdefault((entity, gid), set()).add(f)
+        # the kinds read per chunk of households: not a case kind this site holds none of
+        # (a city without temporary aid: two statements a chunk for nothing)
+        kinds = [name for name in ORDER if name in REGISTRY
+                 or s.execute(select(KINDS[name].model.id).limit(1)).first() is not None]
         with PackageWriter(path, _key(peer), manifest) as package:
             for i in range(0, len(in_area), CHUNK):
                 if cancel is not None:
                     cancel.check()
                 chunk = in_area[i:i + CHUNK]
                 grouped: dict[int, list[tuple[str, tuple]]] = {}
-                for name in ORDER:
+                for name in kinds:
                     rows = _kind_rows(s, name, chunk)
                     if changed is not None:
                         rows = [r for r in rows if r[1] in changed[name]]
@@ -713,8 +737,8 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                     for r, fj in zip(rows, texts):
                         grouped.setdefault(r[0], []).append((name, r, fj))
                     # what we send is the base from now on, one version on (a full
-                    # package's registry records: one statement per kind after the loop)
-                    if not full or name not in REGISTRY:
+                    # package's records: one statement per kind after the loop)
+                    if not full:
                         table = KINDS[name].model.__table__
                         s.connection().execute(update(table).where(
                             table.c.id.in_([r[1] for r in rows]))
@@ -730,11 +754,17 @@ def export_package(db: Database, actor: str | int, to_site: str, folder: str | o
                         package.write_raw(f'{{"by":{by},"fields":{fj},"gid":"{gid}",'
                                           f'"kind":"{name}","rev":{rev + 1}}}')
             _send_loose(s, package, counts, full, changed, area, township)
-            if full:     # every registry record of the area was sent: each one version on
-                for name in REGISTRY:
+            if full:     # every record of the area's households was sent: each one version on
+                for name in ORDER:
                     table = KINDS[name].model.__table__
-                    column = table.c.id if name == "household" else table.c.household_id
-                    s.connection().execute(update(table).where(column.in_(hh_ids))
+                    if name == "household":
+                        sent = table.c.id.in_(hh_ids)
+                    elif name == "case_event":      # the steps of the area's cases
+                        sent = table.c.case_id.in_(select(AssistanceCase.id).where(
+                            AssistanceCase.household_id.in_(hh_ids)))
+                    else:
+                        sent = table.c.household_id.in_(hh_ids)
+                    s.connection().execute(update(table).where(sent)
                                            .values(rev=func.coalesce(table.c.rev, 0) + 1))
             # decisions made here since the site last confirmed (each sent until confirmed)
             decided = select(AuditEntry.entity_id).where(
@@ -884,7 +914,8 @@ def import_package(db: Database, actor: str | int, path: str | os.PathLike[str],
         def registry_items() -> Iterable[dict]:
             """The registry's items; the return's (exchange_return) kept for after them."""
             for item in items():
-                if any(k in item for k in RETURN_ITEMS):
+                # a record (the most items by far) names its kind; a return item does not
+                if "kind" not in item and any(k in item for k in RETURN_ITEMS):
                     returned.append(item)
                 else:
                     yield item
@@ -963,16 +994,18 @@ class _FirstPackage:
     (:func:`export_package`); only a batch of households is held in memory."""
 
     BATCH = 1000
-    # SQLite: the registry's secondary indexes are dropped and built again at the end when
-    # the package brings at least as many persons as are here (a city into an empty bureau:
-    # rows inserted one by one into keys larger than the page cache, the global ids' in
-    # random order). Not the persons' and households' by global id, which the batches read
-    # (an earner in another household; the households a case names); the rest are built
-    # before the resolutions and late heads are applied. Not on PostgreSQL, where a dropped index locks its table against the other
-    # clerks' reads until the import commits.
+    # SQLite: the secondary indexes of the registry and of the case tables are dropped and
+    # built again at the end when the package brings at least as many persons as are here
+    # (a city into an empty bureau: rows inserted one by one into keys larger than the page
+    # cache, the global ids' in random order). Not those by global id that the batches
+    # read: the persons' and households' (an earner in another household; the households
+    # and persons a case names), the cases' (a step names its case). The rest are built
+    # before the resolutions and late heads are applied. Not on PostgreSQL, where a
+    # dropped index locks its table against the other clerks' reads until the import
+    # commits.
     INDEXED = ("households", "persons", "person_search_keys", "incomes", "property_items",
-               "household_memberships")
-    KEEP = ("ix_persons_gid", "ix_households_gid")   # cases name them (_NewCaseRecords)
+               "household_memberships", "assistance_cases", "case_members", "case_events")
+    KEEP = ("ix_persons_gid", "ix_households_gid", "ix_assistance_cases_gid")
 
     def __init__(self, s: Session, audit: Auditor, me: ExchangeSite, peer: ExchangeSite,
                  result: ImportResult, cancel: CancelToken | None, persons: int = 0):
@@ -992,6 +1025,8 @@ class _FirstPackage:
         self.batch: list[dict[str, Any]] = []
         self.later: list[dict[str, Any]] = []     # cases, steps, aid and visits read so far
         self._later_applier: _Applier | None = None
+        # global id → id of the households and persons of the batch written last
+        self.batch_ids: dict[Any, dict[str, int]] = {Household: {}, Person: {}}
 
     def _apply_later(self) -> None:
         """The cases, steps, aid cases and visits read so far (their households and persons
@@ -1001,11 +1036,13 @@ class _FirstPackage:
         if not self.later:
             return
         if self._later_applier is None:
-            self._new_cases = _NewCaseRecords(self.s, self.audit, self.peer, self.result)
+            self._new_cases = _NewCaseRecords(self.s, self.audit, self.peer, self.result,
+                                              self.stamp)
             ap = _Applier(self.s, _SilentAuditor(self.s, self.audit.user, self.audit.source),
                           self.me, self.peer, self.result, self.cancel)
             ap.notes = self.audit
             self._later_applier = ap
+        self._new_cases.known.update(self.batch_ids)
         for item in self._new_cases.write(self.later):
             self._later_applier.apply(item["kind"], item)
         self.later = []
@@ -1042,7 +1079,7 @@ class _FirstPackage:
         if self._later_applier is not None:
             self._new_cases.note_users()
         if self.conn.dialect.name == "postgresql":   # the ids were given: move the sequences
-            for table in ("households", "persons"):
+            for table in ("households", "persons", "assistance_cases"):
                 self.conn.exec_driver_sql(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
                     f" COALESCE((SELECT max(id) FROM {table}), 0) + 1, false)")
@@ -1085,10 +1122,13 @@ class _FirstPackage:
                                  for p in g["person"]])
         written: dict[str, list] = {k: [] for k in REGISTRY}
         money: dict[str, list[dict]] = {"income": [], "property": []}
+        households, persons = {}, {}
+        self.batch_ids = {Household: households, Person: persons}
         for g in self.batch:
             h = g["household"]
             hid = self.next_hid
             self.next_hid += 1
+            households[h["gid"]] = hid
             ids: dict[str, int] = {}
             for p in g["person"]:
                 f = p["fields"]
@@ -1098,7 +1138,7 @@ class _FirstPackage:
                     continue
                 pid = self.next_pid
                 self.next_pid += 1
-                ids[p["gid"]] = pid
+                ids[p["gid"]] = persons[p["gid"]] = pid
                 holders[f["id_number"]] = (p["gid"], h["gid"])
                 row = {**f, "id": pid, "household_id": hid, "created_at": stamp,
                        "updated_at": stamp}
@@ -1147,26 +1187,49 @@ class _FirstPackage:
 class _NewCaseRecords:
     """The cases (with their covered members), steps, aid cases and visits of a first
     package that this site does not hold yet, written set-based: references resolved a
-    batch at a time, one ``executemany`` per table, their bases with them. The result is
-    that of :class:`_Applier` record by record (tests/core/test_exchange_kinds.py compares
-    both). A user not registered here is the importing user, noted once per user and field
-    for the whole package (:meth:`note_users`); a leader, institution or aid cause missing
-    here refuses the package as record by record."""
+    batch at a time (the households and persons of the batch from the ids just given them,
+    others by global id), one ``executemany`` of plain rows per table (:func:`_insert_many`),
+    their bases with them. The result is that of :class:`_Applier` record by record
+    (tests/core/test_exchange_kinds.py compares both). A user not registered here is the
+    importing user, noted once per user and field for the whole package
+    (:meth:`note_users`); a leader, institution or aid cause missing here refuses the
+    package as record by record."""
 
-    def __init__(self, s: Session, audit: Auditor, peer: ExchangeSite, result: ImportResult):
+    def __init__(self, s: Session, audit: Auditor, peer: ExchangeSite, result: ImportResult,
+                 stamp: str):
         self.s, self.audit, self.peer, self.result = s, audit, peer, result
         self.conn = s.connection()
+        self.stamp = stamp      # created_at / updated_at, as SQLite stores a date-time
         self.areas = dict(s.execute(select(Area.code, Area.id)).all())
         self.causes = set(s.scalars(select(AidCause.code)))
         self.users: dict[str, int | None] = {}
         self.absent: dict[tuple[str, str, str], int] = {}     # (kind, field, user) → records
+        # kinds of which this site held no record when the package came: none of their
+        # records can be held here (a record twice in one package breaks the global id's
+        # unique key: refused whole, as the registry's), so no look-up by global id
+        self.empty = {name: s.execute(select(KINDS[name].model.id).limit(1)).first() is None
+                      for name in CASE_KINDS}
+        # global id → id of the records just written (the batch's households and persons,
+        # given by _FirstPackage; the cases of the current write)
+        self.known: dict[Any, dict[str, int]] = {Household: {}, Person: {},
+                                                 AssistanceCase: {}}
 
     def _ids(self, model: Any, gids: Iterable[str | None]) -> dict[str, int]:
-        gids = sorted({g for g in gids if g})
+        """Global id → id here of the records named, those just written from memory."""
+        known = self.known.get(model, {})
         out: dict[str, int] = {}
-        for i in range(0, len(gids), 900):
+        missing = set()
+        for g in gids:
+            if g:
+                i = known.get(g)
+                if i is None:
+                    missing.add(g)
+                else:
+                    out[g] = i
+        missing = sorted(missing)
+        for i in range(0, len(missing), 900):
             out.update(self.s.execute(select(model.gid, model.id)
-                                      .where(model.gid.in_(gids[i:i + 900]))).all())
+                                      .where(model.gid.in_(missing[i:i + 900]))).all())
         return out
 
     def _user(self, name: str, field: str, username: str | None) -> int | None:
@@ -1196,10 +1259,13 @@ class _NewCaseRecords:
             by_kind[item["kind"]].append(item)
         held: set[str] = set()
         for name, recs in by_kind.items():
-            held.update(self._ids(KINDS[name].model, (r["gid"] for r in recs)))
-        rest = [item for item in items if item["gid"] in held]
+            if recs and not self.empty[name]:
+                held.update(self._ids_held(KINDS[name].model, (r["gid"] for r in recs)))
+        rest = [item for item in items if item["gid"] in held] if held else []
+        self.known[AssistanceCase] = {}
         for name in CASE_KINDS:
-            recs = [r for r in by_kind[name] if r["gid"] not in held]
+            recs = [r for r in by_kind[name] if r["gid"] not in held] if held \
+                else by_kind[name]
             if recs:
                 getattr(self, "_" + name)(recs)
                 _replace_bases(self.s, name, [(r["gid"], r["rev"], _fields_json(r["fields"]))
@@ -1207,37 +1273,66 @@ class _NewCaseRecords:
                 self.result.created[name] = self.result.created.get(name, 0) + len(recs)
         return rest
 
-    def _insert(self, name: str, rows: list[dict]) -> None:
-        self.conn.execute(KINDS[name].model.__table__.insert(), rows)
+    def _ids_held(self, model: Any, gids: Iterable[str]) -> set[str]:
+        gids = sorted(set(gids))
+        out: set[str] = set()
+        for i in range(0, len(gids), 900):
+            out.update(self.s.scalars(select(model.gid).where(model.gid.in_(gids[i:i + 900]))))
+        return out
 
-    def _row(self, name: str, rec: dict) -> dict[str, Any]:
-        return {"gid": rec["gid"], "origin_site": self.peer.code, "rev": rec["rev"],
-                **_values(KINDS[name], rec["fields"])}
+    def _insert(self, name: str, refs: tuple[str, ...], recs: list[dict],
+                ref_values: Iterable[tuple], ids: Iterable[int] | None = None) -> None:
+        """One ``executemany`` of the records: their travelling columns, the references'
+        ``refs`` (values in ``ref_values``, one tuple a record) and the plain fields as
+        the package gives them (as SQLite stores them: :func:`_insert_many` types them
+        elsewhere), with the ids given (``ids``) or the database's."""
+        kind = KINDS[name]
+        table = kind.model.__table__
+        stamps = tuple(c for c in ("created_at", "updated_at") if c in table.c)
+        cols = (TRAVEL_COLUMNS + refs + kind.fields + stamps
+                + (("id",) if ids is not None else ()))
+        peer, extra = self.peer.code, (self.stamp,) * len(stamps)
+        pick = itemgetter(*kind.fields)
+        times = [i for i, f in enumerate(kind.fields) if f in kind.times]
+        rows = []
+        for r, refv, i in zip(recs, ref_values, repeat(None) if ids is None else ids):
+            f = r["fields"]
+            try:
+                plain = pick(f)
+            except KeyError:    # a field the package left out: NULL, as _values gives it
+                plain = tuple(f.get(c) for c in kind.fields)
+            if times:
+                plain = list(plain)
+                for t in times:
+                    if plain[t] is not None:
+                        plain[t] = dt.datetime.fromisoformat(plain[t]).strftime(
+                            _SQLITE_DATETIME)
+            rows.append((r["gid"], peer, r["rev"], *refv, *plain, *extra)
+                        + ((i,) if ids is not None else ()))
+        _insert_many(self.s, table.name, cols, rows)
 
     def _case(self, recs: list[dict]) -> None:
         f = [r["fields"] for r in recs]
         hh = self._ids(Household, (x.get("household") for x in f))
         persons = self._ids(Person, [x.get("person") for x in f]
                             + [m[0] for x in f for m in x.get("members") or []])
-        self._insert("case", [{**self._row("case", r), "household_id": hh.get(x["household"]),
-                               "person_id": persons.get(x.get("person"))}
-                              for r, x in zip(recs, f)])
-        ids = self._ids(AssistanceCase, (r["gid"] for r in recs))
-        members = [{"case_id": ids[r["gid"]], "person_id": persons[gid], "program": x["program"],
-                    "covered_from": dt.date.fromisoformat(start),
-                    "covered_until": dt.date.fromisoformat(until) if until else None,
-                    "end_reason": why or ""}
-                   for r, x in zip(recs, f) for gid, start, until, why in x.get("members") or []
+        first = (self.s.scalar(select(func.max(AssistanceCase.id))) or 0) + 1
+        ids = range(first, first + len(recs))
+        self._insert("case", ("household_id", "person_id"), recs,
+                     ((hh.get(x.get("household")), persons.get(x.get("person"))) for x in f),
+                     ids)
+        self.known[AssistanceCase] = dict(zip((r["gid"] for r in recs), ids))
+        members = [(cid, persons[gid], x["program"], start, until, why or "")
+                   for cid, x in zip(ids, f) for gid, start, until, why in x.get("members") or []
                    if gid in persons]
-        if members:
-            self.conn.execute(CaseMember.__table__.insert(), members)
+        _insert_many(self.s, "case_members", ("case_id", "person_id", "program", "covered_from",
+                                              "covered_until", "end_reason"), members)
 
     def _case_event(self, recs: list[dict]) -> None:
         cases = self._ids(AssistanceCase, (r["fields"].get("case") for r in recs))
-        self._insert("case_event", [
-            {**self._row("case_event", r), "case_id": cases.get(r["fields"].get("case")),
-             "user_id": self._user("case_event", "user", r["fields"].get("user"))}
-            for r in recs])
+        self._insert("case_event", ("case_id", "user_id"), recs,
+                     ((cases.get(r["fields"].get("case")),
+                       self._user("case_event", "user", r["fields"].get("user"))) for r in recs))
 
     def _aid_case(self, recs: list[dict]) -> None:
         f = [r["fields"] for r in recs]
@@ -1246,27 +1341,27 @@ class _NewCaseRecords:
         for r, x in zip(recs, f):
             if x["cause"] not in self.causes:
                 raise _refused("aid_case", x, "aid cause", "临时救助事由", x["cause"])
-        self._insert("aid_case", [
-            {**self._row("aid_case", r), "household_id": hh.get(x.get("household")),
-             "person_id": persons.get(x.get("person")), "township_id": self._area(x["township"]),
-             "village_id": self._area(x.get("village")),
-             "recorded_by": self._user("aid_case", "recorded_by", x.get("recorded_by")),
-             "approved_by": self._user("aid_case", "approved_by", x.get("approved_by"))}
-            for r, x in zip(recs, f)])
+        self._insert("aid_case", ("household_id", "person_id", "township_id", "village_id",
+                                  "recorded_by", "approved_by"), recs,
+                     [(hh.get(x.get("household")), persons.get(x.get("person")),
+                       self._area(x["township"]), self._area(x.get("village")),
+                       self._user("aid_case", "recorded_by", x.get("recorded_by")),
+                       self._user("aid_case", "approved_by", x.get("approved_by")))
+                      for x in f])
 
     def _liaison_visit(self, recs: list[dict]) -> None:
         # few, and each checked against the visits held here: as record by record
-        rows = []
+        refs = []
         for r in recs:
             x = r["fields"]
-            refs = _visit_refs(self.s, x)
+            got = _visit_refs(self.s, x)
             if self.s.scalar(select(Visit.id).where(
-                    Visit.leader_id == refs["leader_id"],
-                    Visit.institution_id == refs["institution_id"],
+                    Visit.leader_id == got["leader_id"],
+                    Visit.institution_id == got["institution_id"],
                     Visit.visited_on == dt.date.fromisoformat(x["visited_on"]))) is not None:
                 raise _duplicate_visit(x)
-            rows.append({**self._row("liaison_visit", r), **refs})
-        self._insert("liaison_visit", rows)
+            refs.append((got["leader_id"], got["institution_id"]))
+        self._insert("liaison_visit", ("leader_id", "institution_id"), recs, refs)
         ids = self._ids(Visit, (r["gid"] for r in recs))
         rects = [{"visit_id": ids[r["gid"]], "action": action,
                   "due_on": dt.date.fromisoformat(due_on), "status": status,

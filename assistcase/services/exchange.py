@@ -42,7 +42,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any, Iterable
 
-from sqlalchemy import (Date, DateTime, String, and_, bindparam, delete, func, or_, select,
+from sqlalchemy import (Date, DateTime, String, and_, bindparam, func, or_, select,
                         text, type_coerce, update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased

@@ -16,6 +16,7 @@ from assistcase.services.case_list import CaseFilter, CaseRow, case_ids, case_ro
 
 from .block_cache import BlockCache
 from .ops import as_core
+from .widgets import sync_header, sync_texts
 
 BLOCK = 200
 MAX_BLOCKS = 64
@@ -39,9 +40,8 @@ class CaseTableModel(QAbstractTableModel):
             "household": self.tr("Household No."), "head": self.tr("Head"),
             "person": self.tr("Supported person"), "village": self.tr("Village"),
             "applied": self.tr("Applied on"), "paid_from": self.tr("Paid from"),
-            "review": self.tr("Next review"), "sync": self.tr("Sync state")}
-        self._sync_text = {"synced": self.tr("synced"), "pending": self.tr("to be sent"),
-                           "conflict": self.tr("conflict")}
+            "review": self.tr("Next review"), "sync": sync_header()}
+        self._sync_text = sync_texts()
         self.program_names = {"dibao": self.tr("Dibao"), "tekun": self.tr("Extreme hardship")}
         self.state_names: dict[str, str] = {}
 

@@ -22,6 +22,7 @@ from assistcase.services.queries import (BROAD_KEYS, PAGE, HouseholdFilter, Hous
 from .block_cache import BlockCache
 from .labels import label
 from .ops import as_core
+from .widgets import CONFLICT_COLOUR, sync_header, sync_texts
 
 BLOCK = 200
 MAX_BLOCKS = 64
@@ -78,10 +79,9 @@ class HouseholdTableModel(QAbstractTableModel):
             "head_id": self.tr("Head's ID number"), "township": self.tr("Township"),
             "village": self.tr("Village"), "class": self.tr("Urban/rural"),
             "category": self.tr("Category"), "members": self.tr("Members"),
-            "status": self.tr("Status"), "sync": self.tr("Sync state"),
+            "status": self.tr("Status"), "sync": sync_header(),
         }
-        self._sync_text = {"synced": self.tr("synced"), "pending": self.tr("to be sent"),
-                           "conflict": self.tr("conflict")}
+        self._sync_text = sync_texts()
 
     # --- queries ------------------------------------------------------------------------
 
@@ -213,7 +213,7 @@ class HouseholdTableModel(QAbstractTableModel):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         if role == Qt.ItemDataRole.ForegroundRole and index.column() == SYNC_COLUMN:
             r = self._row(index.row())
-            return QColor("#b00020") if r is not None and r.sync == "conflict" else None
+            return QColor(CONFLICT_COLOUR) if r is not None and r.sync == "conflict" else None
         if role not in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             return None
         r = self._row(index.row())

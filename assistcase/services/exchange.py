@@ -66,6 +66,7 @@ from .registry import refresh_household, write_keys
 from .registry_writer import (HOUSEHOLD_INPUT, PERSON_INPUT, BulkWriter, drop_indexes,
                               id_derived)
 from .sync_state import SOURCE_PREFIX   # the audit source of the rows an exchange writes
+from .sync_state import changed_by_parts
 
 
 # --- what travels ---------------------------------------------------------------------------
@@ -1945,6 +1946,7 @@ def sync_state(db: Database, entity: str, ids: Iterable[int]) -> dict[int, str]:
             AuditEntry.entity_id.in_(set(audited.values())), AuditEntry.id > acked,
             or_(AuditEntry.source.is_(None), ~AuditEntry.source.like(SOURCE_PREFIX + "%")))))
         newer = {i for i, a in audited.items() if a in newer_audited}
+        newer |= changed_by_parts(s, entity, ids, acked)   # a visit's rectifications
         out = {}
         for i in ids:
             g = rows.get(i)

@@ -16,8 +16,6 @@ returns nothing: the list shows no sync column.
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
@@ -90,31 +88,45 @@ def household_sync_states(session: Session, ids: list[int]) -> dict[int, str]:
     return out
 
 
+# Records travelling inside another, their audited changes counted as its changes: a visit's
+# rectification actions (整改措施, audited as "liaison_rectification").
+PARTS = {"liaison_visit": ("liaison_rectification", Rectification, Rectification.visit_id)}
+_CHUNK = 900     # ids per IN list (SQLite's limit on parameters)
+
+
+def changed_by_parts(session: Session, entity: str, ids: list[int], acked: int) -> set[int]:
+    """Those of ``ids`` (records of ``entity``) whose parts (:data:`PARTS`) were changed here
+    since ``acked``, not by an exchange."""
+    if entity not in PARTS:
+        return set()
+    part_entity, part, owner = PARTS[entity]
+    return set(session.scalars(
+        select(owner).join(AuditEntry, AuditEntry.entity_id == part.id).where(
+            AuditEntry.entity == part_entity, owner.in_(ids), AuditEntry.id > acked,
+            _not_by_exchange()).distinct()))
+
+
 def _record_states(session: Session, model, entity: str, ids: list[int],
-                   conflicted: set[int] | None = None, parts: Any = None) -> dict[int, str]:
+                   conflicted: set[int] | None = None) -> dict[int, str]:
     """The states of records of one kind audited under their own entity name (cases, aid
-    cases, visits): ``conflicted`` adds those with an open conflict on a record that travels
-    with them (a case's steps); ``parts`` (entity, model of the part, its column naming the
-    record) counts the audited changes of records travelling inside them (a visit's
-    rectifications) as theirs."""
-    acked, gids, based = _known(session, model, entity, ids)
-    changed = set(session.scalars(
-        select(AuditEntry.entity_id).where(
-            AuditEntry.entity == entity, AuditEntry.entity_id.in_(ids), AuditEntry.id > acked,
-            _not_by_exchange())
-        .distinct()))
-    if parts is not None:
-        part_entity, part, owner = parts
-        changed.update(session.scalars(
-            select(owner).join(AuditEntry, AuditEntry.entity_id == part.id).where(
-                AuditEntry.entity == part_entity, owner.in_(ids), AuditEntry.id > acked,
-                _not_by_exchange()).distinct()))
+    cases, visits), a chunk of ids at a time (a whole list of aid cases can be long):
+    ``conflicted`` adds those with an open conflict on a record that travels with them (a
+    case's steps); changes of their parts (:data:`PARTS`) count as theirs."""
     own = set(session.scalars(select(SyncConflict.gid).where(
         SyncConflict.status == "open", SyncConflict.entity == entity)))
-    conflicted = (conflicted or set()) | {r for r, g in gids.items() if g in own}
-    return {r: "conflict" if r in conflicted
-            else "pending" if r in changed or g not in based else "synced"
-            for r, g in gids.items()}
+    out: dict[int, str] = {}
+    for i in range(0, len(ids), _CHUNK):
+        chunk = ids[i:i + _CHUNK]
+        acked, gids, based = _known(session, model, entity, chunk)
+        changed = set(session.scalars(
+            select(AuditEntry.entity_id).where(
+                AuditEntry.entity == entity, AuditEntry.entity_id.in_(chunk),
+                AuditEntry.id > acked, _not_by_exchange())
+            .distinct())) | changed_by_parts(session, entity, chunk, acked)
+        out.update({r: "conflict" if r in (conflicted or ()) or g in own
+                    else "pending" if r in changed or g not in based else "synced"
+                    for r, g in gids.items()})
+    return out
 
 
 def case_sync_states(session: Session, ids: list[int]) -> dict[int, str]:
@@ -145,8 +157,7 @@ def visit_sync_states(session: Session, ids: list[int]) -> dict[int, str]:
     me = session.scalar(select(ExchangeSite).where(ExchangeSite.is_self.is_(True)))
     if not ids or me is None:
         return {}
-    states = _record_states(session, Visit, "liaison_visit", ids, parts=(
-        "liaison_rectification", Rectification, Rectification.visit_id))
+    states = _record_states(session, Visit, "liaison_visit", ids)
     if me.kind == "bureau":
         for stays in session.scalars(select(Visit.id).where(
                 Visit.id.in_(ids), or_(Visit.origin_site.is_(None),

@@ -944,22 +944,6 @@ The database as it is now is backed up first; then it is replaced by this backup
         <translation>下次核查</translation>
     </message>
     <message>
-        <source>Sync state</source>
-        <translation>同步状态</translation>
-    </message>
-    <message>
-        <source>synced</source>
-        <translation>已同步</translation>
-    </message>
-    <message>
-        <source>to be sent</source>
-        <translation>待发送</translation>
-    </message>
-    <message>
-        <source>conflict</source>
-        <translation>冲突</translation>
-    </message>
-    <message>
         <source>Dibao</source>
         <translation>低保</translation>
     </message>
@@ -2194,22 +2178,6 @@ The database as it is now is backed up first; then it is replaced by this backup
     <message>
         <source>Status</source>
         <translation>状态</translation>
-    </message>
-    <message>
-        <source>Sync state</source>
-        <translation>同步状态</translation>
-    </message>
-    <message>
-        <source>synced</source>
-        <translation>已同步</translation>
-    </message>
-    <message>
-        <source>to be sent</source>
-        <translation>待发送</translation>
-    </message>
-    <message>
-        <source>conflict</source>
-        <translation>冲突</translation>
     </message>
 </context>
 <context>

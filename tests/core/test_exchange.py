@@ -52,21 +52,28 @@ def _townships(db, n=2):
         return out
 
 
-@pytest.fixture
-def sites(tmp_path, _areas_template):
-    """A bureau and two townships, each a SQLite file of its own, registered with each other."""
-    bureau = _copy(_areas_template, tmp_path / "bureau.sqlite3")
+def register_townships(bureau, template, tmp_path) -> dict:
+    """The bureau's site and two townships (SQLite files copied from ``template``) registered
+    with it: {"bureau", "t1", "t2", "villages": {name: village}, "t1_code", "t2_code"}."""
     (t1_code, v1), (t2_code, v2) = _townships(bureau)
     X.setup_site(bureau, "bureau-clerk", BUREAU, "商丘市民政局", "bureau", "411400000000")
     out = {"bureau": bureau, "villages": {}}
     for name, code, village in (("t1", t1_code, v1), ("t2", t2_code, v2)):
         key = X.register_township(bureau, "bureau-clerk", code, name, code)
-        town = _copy(_areas_template, tmp_path / f"{name}.sqlite3")
+        town = _copy(template, tmp_path / f"{name}.sqlite3")
         X.setup_site(town, f"{name}-worker", code, name, "township", code)
         X.join_bureau(town, f"{name}-worker", BUREAU, "商丘市民政局", key)
         out[name] = town
         out["villages"][name] = village
         out[name + "_code"] = code
+    return out
+
+
+@pytest.fixture
+def sites(tmp_path, _areas_template):
+    """A bureau and two townships, each a SQLite file of its own, registered with each other."""
+    out = register_townships(_copy(_areas_template, tmp_path / "bureau.sqlite3"),
+                             _areas_template, tmp_path)
     yield out
     for k in ("bureau", "t1", "t2"):
         out[k].dispose()

@@ -23,7 +23,7 @@ from assistcase.services import standards as S
 from assistcase.services.recalc import recalculate_area
 
 from ..conftest import ACTOR, make_id
-from .test_exchange import BUREAU, EXCHANGE_USERS, _copy, _household, _townships
+from .test_exchange import BUREAU, EXCHANGE_USERS, _household, register_townships
 
 CITY = "411400000000"
 APRIL, MAY, JUNE, JULY = (dt.date(2023, m, 1) for m in (4, 5, 6, 7))
@@ -38,17 +38,7 @@ def sites(db, tmp_path, _areas_template):
 
     for name in EXCHANGE_USERS:
         auth.create_user(db, ACTOR, name, name, PASSWORD, [(r, None) for r in ALL_ROLES])
-    (t1_code, v1), (t2_code, v2) = _townships(db)
-    X.setup_site(db, "bureau-clerk", BUREAU, "商丘市民政局", "bureau", CITY)
-    out = {"bureau": db, "villages": {}}
-    for name, code, village in (("t1", t1_code, v1), ("t2", t2_code, v2)):
-        key = X.register_township(db, "bureau-clerk", code, name, code)
-        town = _copy(_areas_template, tmp_path / f"{name}.sqlite3")
-        X.setup_site(town, f"{name}-worker", code, name, "township", code)
-        X.join_bureau(town, f"{name}-worker", BUREAU, "商丘市民政局", key)
-        out[name] = town
-        out["villages"][name] = village
-        out[name + "_code"] = code
+    out = register_townships(db, _areas_template, tmp_path)
     yield out
     for k in ("t1", "t2"):
         out[k].dispose()

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 
 pytest.importorskip("PySide6")
 
-from PySide6.QtCore import QDate, QSettings, QStandardPaths, Qt  # noqa: E402
+from PySide6.QtCore import QDate, Qt  # noqa: E402
 from PySide6.QtGui import QInputMethodEvent  # noqa: E402
 from PySide6.QtWidgets import QApplication, QDialogButtonBox  # noqa: E402
 
@@ -55,16 +55,6 @@ def city_db(demo_file, tmp_path):
     db = open_test_db(path)
     yield db
     db.dispose()
-
-
-@pytest.fixture(autouse=True)
-def settings(qapp, tmp_path):
-    """QSettings (the last approver's name) in a fresh place, never the user's own."""
-    home = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.GenericConfigLocation)
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope,
-                      str(tmp_path / "settings"))
-    yield
-    QSettings.setPath(QSettings.Format.NativeFormat, QSettings.Scope.UserScope, home)
 
 
 def make_page(qtbot, db, request, read_only=False) -> AidPage:

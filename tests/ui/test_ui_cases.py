@@ -324,13 +324,8 @@ def test_cases_have_their_own_navigation_entry(qtbot, db, zh):
 
 
 def test_the_household_editor_opens_the_households_cases(qtbot, db, village_ids, tmp_path):
-    from PySide6.QtCore import QSettings
-
     from ui.main_window import MainWindow
 
-    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
-        QSettings.setPath(QSettings.Format.NativeFormat, scope, str(tmp_path / "settings"))
-        QSettings.setPath(QSettings.Format.IniFormat, scope, str(tmp_path / "settings"))
     _city_with_standards(db)
     hid, cid = _active_case(db, village_ids[0])
     w = MainWindow(db, ACTOR)

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from assistcase.services import registry as reg
 from ui.main_window import MainWindow
 
 from ..conftest import ACTOR, make_id
-
-
-@pytest.fixture(autouse=True)
-def private_settings(tmp_path):
-    """Window state goes to a throwaway QSettings location, not the user's."""
-    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
-        QSettings.setPath(QSettings.Format.NativeFormat, scope, str(tmp_path / "settings"))
-        QSettings.setPath(QSettings.Format.IniFormat, scope, str(tmp_path / "settings"))
 
 
 @pytest.fixture

@@ -219,10 +219,10 @@ def pick_queries(db, seed: int) -> dict[str, list[str]]:
 
 def bench_search(db, queries: dict[str, list[str]]) -> dict:
     """What the household list does for a search: its first page of ids (the whole list when
-    it is not long, see first_household_ids) and the rows of that page; for a long list the
-    rest of the ids is read after the page is shown (timed apart, as "rest")."""
-    from assistcase.services.queries import (HouseholdFilter, first_household_ids, household_rows,
-                                    search_household_ids)
+    it is not long, see first_household_ids) and the rows it reads first (ROWS_BLOCK); for a
+    long list the rest of the ids is read after the page is shown (timed apart, as "rest")."""
+    from assistcase.services.queries import (ROWS_BLOCK, HouseholdFilter, first_household_ids,
+                                             household_rows, search_household_ids)
 
     out = {}
     counts: list[int] = []
@@ -230,7 +230,7 @@ def bench_search(db, queries: dict[str, list[str]]) -> dict:
     with db.read() as s:
         def run(text: str) -> None:
             ids, complete = first_household_ids(s, HouseholdFilter(text=text))
-            household_rows(s, ids[:200])
+            household_rows(s, ids[:ROWS_BLOCK])  # the rows the list reads first
             if complete:
                 counts.append(len(ids))
             else:

@@ -16,16 +16,17 @@ from PySide6.QtGui import QColor
 
 from assistcase.core import Core
 from assistcase.db import Database
-from assistcase.services.queries import (BROAD_KEYS, PAGE, HouseholdFilter, HouseholdRow, first_household_ids,
-                                household_rows, search_household_ids)
+from assistcase.services.queries import (BROAD_KEYS, PAGE, ROWS_BLOCK, HouseholdFilter,
+                                         HouseholdRow, first_household_ids, household_rows,
+                                         search_household_ids)
 
 from .block_cache import BlockCache
 from .labels import label
 from .ops import as_core
 from .widgets import CONFLICT_COLOUR, sync_header, sync_texts
 
-BLOCK = 200
-MAX_BLOCKS = 64
+BLOCK = ROWS_BLOCK
+MAX_BLOCKS = 256  # 12,800 rows kept
 
 # (column key, sort key of assistcase.queries.SORT_KEYS or None); headers are in __init__.
 COLUMNS = [

@@ -41,6 +41,9 @@ class Household(Travels, Base):
         Index("ix_households_category_status", "category", "status"),
         # Covers the default list (active households by number) without touching rows.
         Index("ix_households_status_number", "status", "number"),
+        # a search's households tested and sorted from this small index instead of a page of
+        # the table each (services/queries: SQLite is told to use it; issue 19)
+        Index("ix_households_list", "id", "status", "number", "village_id", "category"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

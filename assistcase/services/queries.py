@@ -13,26 +13,28 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, func, literal_column, or_, quoted_name, select, table
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, and_, func, or_, select, union_all
+from sqlalchemy.orm import Session, aliased
 
 from ..rules.idnumber import age_on
 from ..models import (Area, AuditEntry, Household, Income, Person, PersonSearchKey,
                      PropertyItem, User)
 from ..rules.areas import code_prefix
 from ..rules.searchkeys import prefix_upper_bound
+from ..sqldialect import IndexedBy
 from .registry_writer import id_number_rev
 from .sync_state import household_sync_states
 from .auth import (full_personal_data, household_area_code, mask_account, mask_id,
                    reader, village_ids_in)
 
+# The household attributes a list sorts by (the last one breaks ties).
 SORT_KEYS = {
-    "number": (Household.number,),
-    "head": (Household.head_pinyin, Household.number),
-    "village": (Household.village_id, Household.number),
-    "category": (Household.category, Household.number),
-    "members": (Household.member_count, Household.number),
-    "status": (Household.status, Household.number),
+    "number": ("number",),
+    "head": ("head_pinyin", "number"),
+    "village": ("village_id", "number"),
+    "category": ("category", "number"),
+    "members": ("member_count", "number"),
+    "status": ("status", "number"),
 }
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -84,16 +86,16 @@ def _person_ids_for_text(text: str) -> Select | None:
 # for a common given name in a city, each decrypted on an encrypted file); this index of
 # (id, household_id) answers from a few pages that stay cached. Named for SQLite, whose
 # planner prefers the rowid; PostgreSQL chooses by itself.
-_PERSONS_TO_HOUSEHOLDS = table(quoted_name("persons INDEXED BY ix_persons_id_household", False))
+_PERSONS_TO_HOUSEHOLDS = IndexedBy.of(Person.__table__, "ix_persons_id_household")
+# The same for the households a search finds: their status, number, village and category
+# (what the list tests and sorts by) from a small index instead of a page of the table each.
+_HOUSEHOLD_LIST = IndexedBy.of(Household.__table__, "ix_households_list")
 
 
-def _households_of(persons: Select, sqlite: bool) -> Select:
+def _households_of(persons: Select) -> Select:
     """A SELECT of the household ids of the persons ``persons`` selects."""
-    if not sqlite:
-        return select(Person.household_id).where(Person.id.in_(persons))
-    return (select(literal_column("persons.household_id"))
-            .select_from(_PERSONS_TO_HOUSEHOLDS)
-            .where(literal_column("persons.id").in_(persons)))
+    p = _PERSONS_TO_HOUSEHOLDS
+    return select(p.c.household_id).where(p.c.id.in_(persons))
 
 
 def _area_ids_under(session: Session, area_id: int) -> list[int]:
@@ -114,17 +116,18 @@ def household_query(session: Session, flt: HouseholdFilter, sort: str = "number"
     ``walk_index``: let SQLite walk the (status, number) index and test each household, the
     fast way to the first page of a text that matches a large part of the city (see
     :func:`first_household_ids`); the default lets the matching ids drive the query."""
-    stmt = select(Household.id)
     conds = []
     text = flt.text.strip()
-    # With a search text the matching ids are few and must drive the query; `x || ''` keeps
-    # SQLite from walking the (status, number) index over the whole city instead. PostgreSQL
-    # chooses from its statistics, and an expression there is a blind guess (0.5 % of the
-    # households): it then drove from the households and tested each one.
+    # With a search text the matching ids are few and must drive the query: on SQLite they
+    # are one list of ids (the alternatives' union) looked up in the small list index, and
+    # `x || ''` keeps SQLite from walking the (status, number) index over the whole city
+    # instead. PostgreSQL chooses from its statistics, and an expression there is a blind
+    # guess (0.5 % of the households): it then drove from the households and tested each one.
     sqlite = session.get_bind().dialect.name == "sqlite"
     driven = bool(text) and not walk_index and sqlite
-    status_col = Household.status.concat("") if driven else Household.status
-    category_col = Household.category.concat("") if driven else Household.category
+    h = aliased(Household, _HOUSEHOLD_LIST) if driven else Household
+    status_col = h.status.concat("") if driven else h.status
+    category_col = h.category.concat("") if driven else h.category
     if flt.status:
         conds.append(status_col == flt.status)
     if flt.category:
@@ -132,40 +135,59 @@ def household_query(session: Session, flt: HouseholdFilter, sort: str = "number"
     scope = reader(session)   # a township user's lists and searches see their area only
     if not scope.everywhere:
         # `+ 0`: the search text's ids (or the number index) still drive the query
-        village_col = (Household.village_id + 0 if sqlite and (text or walk_index)
-                       else Household.village_id)
+        village_col = h.village_id + 0 if sqlite and (text or walk_index) else h.village_id
         conds.append(village_col.in_(village_ids_in(session, scope)))
     if flt.village_id is not None:
-        conds.append(Household.village_id == flt.village_id)
+        conds.append(h.village_id == flt.village_id)
     elif flt.area_id is not None:
-        conds.append(Household.village_id.in_(_area_ids_under(session, flt.area_id)))
+        conds.append(h.village_id.in_(_area_ids_under(session, flt.area_id)))
     if text:
-        alternatives = []
-        persons = _person_ids_for_text(text)
-        keys = _key_range(text)
-        if walk_index and keys is not None:
-            # tested per household: its persons' keys in the range (both lookups by index)
-            alternatives.append(
-                select(PersonSearchKey.person_id)
-                .join(Person, Person.id == PersonSearchKey.person_id)
-                .where(Person.household_id == Household.id, PersonSearchKey.key >= keys[0],
-                       PersonSearchKey.key < keys[1]).exists())
-        elif persons is not None:
-            alternatives.append(Household.id.in_(_households_of(persons, sqlite)))
-        if _HOUSEHOLD_NO.match(text):
-            alternatives.append(and_(Household.number >= text,
-                                     Household.number < prefix_upper_bound(text)))
-        if _CJK.search(text):
-            villages = select(Area.id).where(Area.level == "village",
-                                             Area.name.contains(text, autoescape=True))
-            alternatives.append(Household.village_id.in_(villages))
+        alternatives = _text_alternatives(text, h, walk_index, driven)
         if not alternatives:
-            return stmt.where(False)
-        conds.append(or_(*alternatives))
+            return select(h.id).where(False)
+        conds.append(alternatives[0] if len(alternatives) == 1 else or_(*alternatives))
+    stmt = select(h.id)
     if conds:
         stmt = stmt.where(*conds)
-    cols = SORT_KEYS.get(sort, SORT_KEYS["number"])
+    cols = [getattr(h, name) for name in SORT_KEYS.get(sort, SORT_KEYS["number"])]
     return stmt.order_by(*[c.desc() if descending else c for c in cols])
+
+
+def _text_alternatives(text: str, h, walk_index: bool, driven: bool) -> list:  # noqa: ANN001
+    """The conditions on the households ``h`` of which one must hold for ``text``: its
+    persons (name, pinyin, ID number), a household-number prefix, a village's name. ``driven``
+    (SQLite): one ``h.id IN (…)`` of the alternatives' union, which SQLite answers from the
+    ids; an OR of conditions on different columns would make it scan the households."""
+    persons = _person_ids_for_text(text)
+    keys = _key_range(text)
+    other = aliased(Household)   # the households a number prefix or a village finds
+    id_sets: list[Select] = []
+    conds = []
+    if walk_index and keys is not None:
+        # tested per household: its persons' keys in the range (both lookups by index)
+        conds.append(
+            select(PersonSearchKey.person_id)
+            .join(Person, Person.id == PersonSearchKey.person_id)
+            .where(Person.household_id == h.id, PersonSearchKey.key >= keys[0],
+                   PersonSearchKey.key < keys[1]).exists())
+    elif persons is not None:
+        id_sets.append(_households_of(persons))
+    if _HOUSEHOLD_NO.match(text):
+        upper = prefix_upper_bound(text)
+        if driven:
+            id_sets.append(select(other.id).where(other.number >= text, other.number < upper))
+        else:
+            conds.append(and_(h.number >= text, h.number < upper))
+    if _CJK.search(text):
+        villages = select(Area.id).where(Area.level == "village",
+                                         Area.name.contains(text, autoescape=True))
+        if driven:
+            id_sets.append(select(other.id).where(other.village_id.in_(villages)))
+        else:
+            conds.append(h.village_id.in_(villages))
+    if id_sets:
+        conds.append(h.id.in_(id_sets[0] if len(id_sets) == 1 else union_all(*id_sets)))
+    return conds
 
 
 def search_household_ids(session: Session, flt: HouseholdFilter, sort: str = "number",
@@ -179,6 +201,11 @@ def search_household_ids(session: Session, flt: HouseholdFilter, sort: str = "nu
 
 # The first page of a household list: what a view shows before the rest of a long list is read.
 PAGE = 200
+# The rows of a household list read at once (household_rows): a screenful and a half at
+# 1366x768, so a search reads the rows it shows; a page of 200 cost a table page of the
+# households and one of their heads per row on first reading (issue 19: on an encrypted
+# file each is decrypted), for rows the user may never scroll to.
+ROWS_BLOCK = 50
 # A name or pinyin text matching at least this many search keys is "broad" (a one-character
 # surname: 王 matches 40,000 households of a 300,000-household city).
 BROAD_KEYS = 5000

@@ -89,6 +89,8 @@ def _person_ids_for_text(text: str) -> Select | None:
 _PERSONS_TO_HOUSEHOLDS = IndexedBy.of(Person.__table__, "ix_persons_id_household")
 # The same for the households a search finds: their status, number, village and category
 # (what the list tests and sorts by) from a small index instead of a page of the table each.
+# (The ORM aliases are made per query, some 10 µs: one made on import would configure every
+# mapper then.)
 _HOUSEHOLD_LIST = IndexedBy.of(Household.__table__, "ix_households_list")
 
 
@@ -160,7 +162,7 @@ def _text_alternatives(text: str, h, walk_index: bool, driven: bool) -> list:  #
     ids; an OR of conditions on different columns would make it scan the households."""
     persons = _person_ids_for_text(text)
     keys = _key_range(text)
-    other = aliased(Household)   # the households a number prefix or a village finds
+    other = aliased(Household, name="found")  # households a number or a village finds
     id_sets: list[Select] = []
     conds = []
     if walk_index and keys is not None:

@@ -127,7 +127,10 @@ def household_query(session: Session, flt: HouseholdFilter, sort: str = "number"
     # guess (0.5 % of the households): it then drove from the households and tested each one.
     sqlite = session.get_bind().dialect.name == "sqlite"
     driven = bool(text) and not walk_index and sqlite
-    h = aliased(Household, _HOUSEHOLD_LIST) if driven else Household
+    # A name or pinyin text's households (hundreds to thousands) are tested and sorted from
+    # the small list index; the few of an ID number or a household number from the table,
+    # whose pages the list then reads for their rows anyway.
+    h = aliased(Household, _HOUSEHOLD_LIST) if driven and _key_range(text) else Household
     status_col = h.status.concat("") if driven else h.status
     category_col = h.category.concat("") if driven else h.category
     if flt.status:

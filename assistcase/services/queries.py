@@ -121,9 +121,8 @@ def household_query(session: Session, flt: HouseholdFilter, sort: str = "number"
     conds = []
     text = flt.text.strip()
     # With a search text the matching ids are few and must drive the query: on SQLite they
-    # are one list of ids (the alternatives' union) looked up in the small list index, and
-    # `x || ''` keeps SQLite from walking the (status, number) index over the whole city
-    # instead. PostgreSQL chooses from its statistics, and an expression there is a blind
+    # are one list of ids (the alternatives' union) looked up by id, and `x || ''` keeps
+    # SQLite from walking the (status, number) index over the whole city instead. PostgreSQL chooses from its statistics, and an expression there is a blind
     # guess (0.5 % of the households): it then drove from the households and tested each one.
     sqlite = session.get_bind().dialect.name == "sqlite"
     driven = bool(text) and not walk_index and sqlite

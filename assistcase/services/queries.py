@@ -195,9 +195,14 @@ def _text_alternatives(text: str, h, walk_index: bool, driven: bool) -> list:  #
 
 
 def search_household_ids(session: Session, flt: HouseholdFilter, sort: str = "number",
-                         descending: bool = False, limit: int | None = None) -> list[int]:
-    """Ids of matching households, in display order. Ids only: rows are fetched lazily."""
-    stmt = household_query(session, flt, sort, descending)
+                         descending: bool = False, limit: int | None = None,
+                         broad_at: int | None = None) -> list[int]:
+    """Ids of matching households, in display order. Ids only: rows are fetched lazily.
+
+    With ``limit``, the first ``limit`` of them (a pick list): a long list's are read by
+    walking the number index and stopping there, as :func:`first_household_ids` does."""
+    walk = limit is not None and _paged(session, flt, sort, broad_at)
+    stmt = household_query(session, flt, sort, descending, walk_index=walk)
     if limit is not None:
         stmt = stmt.limit(limit)
     return _scalar_ints(session, stmt)
@@ -225,6 +230,15 @@ def _is_broad(session: Session, text: str, broad_at: int) -> bool:
     return session.scalar(select(func.count()).select_from(counted)) >= broad_at
 
 
+def _paged(session: Session, flt: HouseholdFilter, sort: str, broad_at: int | None) -> bool:
+    """Whether the list ``flt`` finds is read from its start by walking the number index: a
+    list by number of the whole registry or of a broad text."""
+    text = flt.text.strip()
+    return (sort == "number" and flt.village_id is None and flt.area_id is None
+            and (not text or _is_broad(session, text,
+                                       BROAD_KEYS if broad_at is None else broad_at)))
+
+
 def first_household_ids(session: Session, flt: HouseholdFilter, sort: str = "number",
                         descending: bool = False, limit: int = PAGE,
                         broad_at: int = BROAD_KEYS) -> tuple[list[int], bool]:
@@ -235,10 +249,7 @@ def first_household_ids(session: Session, flt: HouseholdFilter, sort: str = "num
     (milliseconds instead of sorting 40,000–300,000 ids), with ``complete`` False: the caller
     shows them at once and reads the rest with :func:`search_household_ids`, whose list starts
     with the same ids. Any other query comes back whole, with ``complete`` True."""
-    text = flt.text.strip()
-    paged = (sort == "number" and flt.village_id is None and flt.area_id is None
-             and (not text or _is_broad(session, text, broad_at)))
-    if not paged:
+    if not _paged(session, flt, sort, broad_at):
         return search_household_ids(session, flt, sort, descending), True
     stmt = household_query(session, flt, sort, descending, walk_index=True).limit(limit)
     ids = _scalar_ints(session, stmt)

@@ -64,6 +64,9 @@ def test_every_surname_finds_the_same_households_as_before(demo):
             page, complete = first_household_ids(s, flt, limit=50, broad_at=1)
             assert page == before[:50], text
             assert complete == (len(before) < 50), text
+            # a pick list's first 50: the same, by either plan
+            assert search_household_ids(s, flt, limit=50, broad_at=1) == before[:50], text
+            assert search_household_ids(s, flt, limit=50) == before[:50], text
             broad += not complete
             # at this size no surname is broad by default: the whole list at once
             assert first_household_ids(s, flt) == (before, True), text
@@ -151,3 +154,23 @@ def test_model_finds_a_household_past_the_first_page(qtbot, demo):
                             " ORDER BY number DESC LIMIT 1").fetchone()[0]
     row = model.row_of(last)  # reads the rest at once
     assert model.complete and row == model.rowCount() - 1
+
+
+def test_a_pick_list_of_a_broad_text_walks_the_number_index(demo):
+    """search_household_ids with a limit (the pick lists of the case and aid pages) reads a
+    broad text's first households by walking the number index, as the list's first page
+    does; a narrow text's are found by its persons."""
+    def statements(**kw) -> list[str]:
+        seen: list[str] = []
+        with demo.read() as s:
+            raw = s.connection().connection.dbapi_connection
+            raw.set_trace_callback(seen.append)   # the statements SQLite runs
+            try:
+                search_household_ids(s, HouseholdFilter(text="王"), limit=20, **kw)
+            finally:
+                raw.set_trace_callback(None)
+        return [q for q in seen if "ORDER BY households.number" in q]
+
+    walked, driven = statements(broad_at=1), statements()
+    assert len(walked) == 1 and "EXISTS" in walked[0], walked
+    assert len(driven) == 1 and "EXISTS" not in driven[0], driven

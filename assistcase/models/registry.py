@@ -132,12 +132,18 @@ class PersonSearchKey(Base):
 
     __tablename__ = "person_search_keys"
     __table_args__ = (
-        PrimaryKeyConstraint("key", "person_id"),
+        # a key range gives the households themselves (SQLite's rows without rowid are this
+        # index; PostgreSQL answers from it alone)
+        PrimaryKeyConstraint("key", "household_id", "person_id"),
         Index("ix_person_search_keys_person_id", "person_id"),
         {"sqlite_with_rowid": False},
     )
 
     key: Mapped[str] = mapped_column(String(128))
+    # the person's household (0 for none), set with the keys by services/registry_writer and
+    # moved with the person by the trigger trg_persons_household_keys (migration 0026); no
+    # foreign key
+    household_id: Mapped[int] = mapped_column()
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id", ondelete="CASCADE"))
 
 

@@ -1,7 +1,8 @@
 """Read side of the registry: search, list rows for lazy views, household detail.
 
 Search is index-backed at city scale (300,000 households / 700,000 persons):
-- Chinese text: prefix range over ``person_search_keys`` (name suffixes) plus village names;
+- Chinese text: prefix range over ``person_search_keys`` (name suffixes; each key carries its
+  person's household) plus village names;
 - Latin letters: the same range over pinyin and initials keys;
 - digits/X: whole ID number (unique index), ID tail of ≥ 4 characters (prefix range over the
   reversed number), and household number prefix.
@@ -62,15 +63,11 @@ def _key_range(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _person_ids_for_text(text: str) -> Select | None:
-    """A SELECT of person ids matching ``text``, or None when the text is no person query."""
+def _person_ids_for_number(text: str) -> Select | None:
+    """A SELECT of the ids of the persons whose ID number is ``text`` or ends with it (four
+    characters or more), or None when the text is no such query. (A name or pinyin text
+    finds households through the search keys: see _text_alternatives.)"""
     q = text.strip()
-    if not q:
-        return None
-    keys = _key_range(q)
-    if keys is not None:
-        return (select(PersonSearchKey.person_id)
-                .where(PersonSearchKey.key >= keys[0], PersonSearchKey.key < keys[1]))
     if _ID_CHARS.match(q):
         q = q.upper()
         if len(q) == 18:
@@ -82,10 +79,10 @@ def _person_ids_for_text(text: str) -> Select | None:
     return None
 
 
-# SQLite would read each person's household from the table (a page per person: 1,800 pages
-# for a common given name in a city, each decrypted on an encrypted file); this index of
-# (id, household_id) answers from a few pages that stay cached. Named for SQLite, whose
-# planner prefers the rowid; PostgreSQL chooses by itself.
+# An ID-number search's persons → their households: SQLite would read each from the table
+# (a page per person, decrypted on an encrypted file); this index of (id, household_id)
+# answers from a few pages that stay cached. Named for SQLite, whose planner prefers the
+# rowid; PostgreSQL chooses by itself. (A name's keys carry the household themselves.)
 _PERSONS_TO_HOUSEHOLDS = IndexedBy.of(Person.__table__, "ix_persons_id_household")
 # The same for the households a search finds: their status, number, village and category
 # (what the list tests and sorts by) from a small index instead of a page of the table each.
@@ -146,7 +143,7 @@ def household_query(session: Session, flt: HouseholdFilter, sort: str = "number"
     elif flt.area_id is not None:
         conds.append(h.village_id.in_(_area_ids_under(session, flt.area_id)))
     if text:
-        alternatives = _text_alternatives(text, h, walk_index, driven)
+        alternatives = _text_alternatives(text, h, walk_index, driven, sqlite)
         if not alternatives:
             return select(h.id).where(False)
         conds.append(alternatives[0] if len(alternatives) == 1 else or_(*alternatives))
@@ -157,25 +154,34 @@ def household_query(session: Session, flt: HouseholdFilter, sort: str = "number"
     return stmt.order_by(*[c.desc() if descending else c for c in cols])
 
 
-def _text_alternatives(text: str, h, walk_index: bool, driven: bool) -> list:  # noqa: ANN001
+def _text_alternatives(text: str, h, walk_index: bool, driven: bool,  # noqa: ANN001
+                       sqlite: bool) -> list:
     """The conditions on the households ``h`` of which one must hold for ``text``: its
     persons (name, pinyin, ID number), a household-number prefix, a village's name. ``driven``
     (SQLite): one ``h.id IN (…)`` of the alternatives' union, which SQLite answers from the
     ids; an OR of conditions on different columns would make it scan the households."""
-    persons = _person_ids_for_text(text)
     keys = _key_range(text)
     other = aliased(Household, name="found")  # households a number or a village finds
     id_sets: list[Select] = []
     conds = []
-    if walk_index and keys is not None:
-        # tested per household: its persons' keys in the range (both lookups by index)
+    if keys is not None and walk_index and sqlite:
+        # tested per household as SQLite walks them by number: its persons' keys in the
+        # range (both lookups by index), until the page is full
         conds.append(
             select(PersonSearchKey.person_id)
             .join(Person, Person.id == PersonSearchKey.person_id)
             .where(Person.household_id == h.id, PersonSearchKey.key >= keys[0],
                    PersonSearchKey.key < keys[1]).exists())
-    elif persons is not None:
-        id_sets.append(_households_of(persons))
+    elif keys is not None:
+        # the keys carry their person's household: a range of the primary key gives the
+        # households (PostgreSQL hashes them, walking or not: a one-character surname's
+        # 55,687 keys in some 15 ms, where a probe of each person took a quarter second)
+        id_sets.append(select(PersonSearchKey.household_id)
+                       .where(PersonSearchKey.key >= keys[0], PersonSearchKey.key < keys[1]))
+    else:
+        persons = _person_ids_for_number(text)
+        if persons is not None:
+            id_sets.append(_households_of(persons))
     if _HOUSEHOLD_NO.match(text):
         upper = prefix_upper_bound(text)
         if driven:

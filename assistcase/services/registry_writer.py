@@ -102,7 +102,9 @@ def household_summary(head_name: str | None, member_count: int) -> dict[str, Any
 def write_keys(s: Session, person: Person) -> None:
     """(Re)write the search keys of one person after its name was set."""
     s.execute(delete(PersonSearchKey).where(PersonSearchKey.person_id == person.id))
-    s.add_all(PersonSearchKey(key=k, person_id=person.id) for k in search_keys(person.name))
+    household = person.household_id or 0   # 0: no household (found by no search)
+    s.add_all(PersonSearchKey(key=k, household_id=household, person_id=person.id)
+              for k in search_keys(person.name))
 
 
 def refresh_household(s: Session, hh: Household) -> None:
@@ -148,10 +150,11 @@ ORDER BY p.id
 
 _NAME_KEYS_TABLE = "registry_writer_name_keys"
 _SEARCH_KEYS_SQL = text(f"""
-INSERT INTO person_search_keys (key, person_id)
-SELECT k.key, p.id FROM persons AS p JOIN {_NAME_KEYS_TABLE} AS k ON k.name = p.name
+INSERT INTO person_search_keys (key, household_id, person_id)
+SELECT k.key, COALESCE(p.household_id, 0), p.id
+FROM persons AS p JOIN {_NAME_KEYS_TABLE} AS k ON k.name = p.name
 WHERE p.id >= :first AND p.id <= :last
-ORDER BY k.key, p.id
+ORDER BY k.key, p.household_id, p.id
 """)
 
 # Columns whose Python values (dates, datetimes, booleans) SQLite stores converted.

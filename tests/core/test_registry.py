@@ -152,6 +152,41 @@ def test_change_head_move_member_and_close(db, village_ids):
     assert {"head_person_id", "status", "closed_on", "closed_reason"} <= fields
 
 
+def _keys_off_their_household(s) -> list:
+    """Search keys whose household is not their person's (none may be)."""
+    return s.execute(select(PersonSearchKey.key, PersonSearchKey.household_id, Person.id,
+                            Person.household_id)
+                     .join(Person, Person.id == PersonSearchKey.person_id)
+                     .where(PersonSearchKey.household_id != Person.household_id)).all()
+
+
+def test_search_keys_carry_their_persons_household_through_moves_and_renames(db, village_ids):
+    """A key holds its person's household (a name search reads the households from the
+    keys, migration 0026): set by the writer, moved with the person by the database."""
+    a = new_household(db, village_ids[0], [reg.PersonData("张三", make_id(seq=1)),
+                                           reg.PersonData("李四", make_id(seq=2), "spouse")])
+    b = new_household(db, village_ids[0], [reg.PersonData("王五", make_id(seq=3))])
+    with db.read() as s:
+        li = s.scalar(select(Person.id).where(Person.name == "李四"))
+        assert set(s.scalars(select(PersonSearchKey.household_id)
+                             .where(PersonSearchKey.person_id == li))) == {a.created_id}
+    reg.move_member(db, ACTOR, li, b.created_id, "sibling")
+    reg.update_person(db, ACTOR, li, {"name": "李丽"})
+    with db.read() as s:
+        assert set(s.scalars(select(PersonSearchKey.household_id)
+                             .where(PersonSearchKey.person_id == li))) == {b.created_id}
+        assert search_household_ids(s, HouseholdFilter(text="李丽")) == [b.created_id]
+        assert search_household_ids(s, HouseholdFilter(text="lili")) == [b.created_id]
+        assert _keys_off_their_household(s) == []
+    # any writer that moves a person (here plain SQL) moves the keys: the database's trigger
+    with db.begin() as s:
+        s.execute(Person.__table__.update().where(Person.id == li)
+                  .values(household_id=a.created_id))
+    with db.read() as s:
+        assert _keys_off_their_household(s) == []
+        assert search_household_ids(s, HouseholdFilter(text="李丽")) == [a.created_id]
+
+
 def test_update_person_rederives_and_reindexes(db, village_ids):
     r = new_household(db, village_ids[0], [reg.PersonData("张三", make_id(seq=1))])
     pid = next(iter(r.person_ids))

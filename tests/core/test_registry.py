@@ -241,6 +241,25 @@ def test_search_by_name_pinyin_id_number_household_number_and_village(db, villag
             zs.created_id]
 
 
+def test_the_first_page_of_a_broad_text_is_the_start_of_its_whole_list(db, village_ids):
+    """The paged plan (walking households by number, each tested against the text's keys:
+    on PostgreSQL a hashed filter) gives the first households of the full search, on both
+    engines."""
+    from assistcase.services.queries import first_household_ids
+    made = [new_household(db, village_ids[i % 3], [reg.PersonData(n, make_id(seq=i + 1))])
+            .created_id for i, n in enumerate(["张三", "张四", "李五", "张六", "赵七"])]
+    with db.read() as s:
+        for text in ("zh", "张", "z", "li"):
+            flt = HouseholdFilter(text=text)
+            whole = search_household_ids(s, flt)
+            assert whole, text
+            page, complete = first_household_ids(s, flt, limit=2, broad_at=1)
+            assert page == whole[:2] and complete == (len(whole) < 2), text
+            assert search_household_ids(s, flt, limit=2, broad_at=1) == whole[:2], text
+        assert set(search_household_ids(s, HouseholdFilter(text="张"))) == {
+            made[0], made[1], made[3]}
+
+
 def test_search_sorts(db, village_ids):
     ids = [new_household(db, village_ids[0], [reg.PersonData(n, make_id(seq=i))]).created_id
            for i, n in enumerate(["王五", "艾一", "张三"], start=1)]

@@ -101,8 +101,9 @@ class RosterLine(Base):
     ``village_code`` and ``sort_key`` order and group the printed roster.
 
     On PostgreSQL the foreign keys of ``roster_id``, ``case_id``, ``household_id`` and
-    ``person_id`` are statement triggers checking a whole INSERT at once (migration 0025: a
-    city's roster is one statement of 179,224 lines); SQLite keeps them as foreign keys. A
+    ``person_id``, and those of the tables naming a line, are statement triggers checking a
+    whole statement's rows at once (migration 0025: a city's roster is one statement of
+    179,224 lines); SQLite keeps them as foreign keys. A
     line's temporary-aid case is found through ``uq_roster_lines_aid_grant``
     (models/aid.py)."""
 

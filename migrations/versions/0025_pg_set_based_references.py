@@ -3,25 +3,29 @@
 A city's dibao roster writes 179,224 lines in one ``INSERT … SELECT`` and its recalculation
 228,660 entitlements. PostgreSQL checks a foreign key row by row (one trigger call and one
 index probe per row and key): the lines' four keys (roster, case, household, person) were
-about 22 s of the build's 41 s INSERT, the entitlements' case key about 4 s. Here those five
-foreign keys become statement triggers that check the statement's rows at once (an anti-join
-of its transition table against the referred table, which the planner can hash):
+about 22 s of the build's 41 s INSERT, the entitlements' case key about 4 s, and discarding
+the draft ran the five keys naming a line (its items, adjustments, bank results, holds) per
+line. Here those ten foreign keys become statement triggers that check the statement's rows
+at once (a join of its transition table with the other table):
 
-- an INSERT into ``roster_lines`` / ``entitlements`` is refused (SQLSTATE 23503,
-  ``foreign_key_violation``, an ``IntegrityError`` as before) if any row names a roster, case,
-  household or person that does not exist; an UPDATE that changes a key is checked row by row
-  (only rows whose key changed: the renumbering and the items' totals touch none);
-- a DELETE from ``assistance_cases``, ``households`` or ``persons`` is refused if a roster line
-  still names a deleted row; a case's entitlements go with it, a roster's lines with it (the
-  cascades the foreign keys had, one DELETE per statement); changing the ``id`` of a row that
-  is referred to is refused.
+- an INSERT into ``roster_lines`` / ``entitlements`` (or into the tables naming a line) is
+  refused (SQLSTATE 23503, ``foreign_key_violation``, an ``IntegrityError`` as before) if any
+  row names a roster, case, household, person or line that does not exist; an UPDATE that
+  changes a key is checked row by row (only rows whose key changed: the renumbering and the
+  items' totals touch none);
+- a DELETE from ``assistance_cases``, ``households``, ``persons`` or ``roster_lines`` is
+  refused if a row still names a deleted row; a case's entitlements go with it, a roster's
+  lines with it, a line's items and holds with it (the cascades the foreign keys had, one
+  DELETE per statement, before the refusals are checked); changing the ``id`` of a row that is
+  referred to is refused.
 
 Concurrency, as the foreign keys' row locks had it: the inserting statement locks the rosters
-it writes to (FOR KEY SHARE, a handful of rows); the deleting side locks ``entitlements`` and
-``roster_lines`` in SHARE ROW EXCLUSIVE mode (in that order, the order a roster build writes
-them) before it looks, so a line or entitlement being written by a transaction in flight is
-waited for and then seen, and a writer that comes after sees the row gone. Deletions of cases,
-households and persons are rare registry corrections; they wait for a roster build in progress.
+it writes to (FOR KEY SHARE, a handful of rows); the deleting side locks the tables that name
+its rows in SHARE ROW EXCLUSIVE mode (in the order a roster build writes them: entitlements,
+lines, the lines' items) before it looks, so a row being written by a transaction in flight
+is waited for and then seen, and a writer that comes after sees the row gone. Deletions of
+cases, households and persons are rare registry corrections, of lines a draft's rebuild or
+discard; they wait for writers of those tables in progress.
 
 SQLite keeps its foreign keys (checked in the same B-tree pass as the insert).
 
@@ -47,9 +51,19 @@ REFERENCES = (("roster_lines", "roster_id", "rosters", "CASCADE"),
               ("roster_lines", "case_id", "assistance_cases", None),
               ("roster_lines", "household_id", "households", None),
               ("roster_lines", "person_id", "persons", None),
-              ("entitlements", "case_id", "assistance_cases", "CASCADE"))
-CHILDREN = ("entitlements", "roster_lines")   # the order a roster build writes them
-PARENTS = ("rosters", "assistance_cases", "households", "persons")
+              ("entitlements", "case_id", "assistance_cases", "CASCADE"),
+              # what names a line: deleting a draft's 179,224 lines ran five foreign-key
+              # triggers and three key look-ups per line (9 s at city scale)
+              ("roster_line_items", "line_id", "roster_lines", "CASCADE"),
+              ("roster_line_items", "ref_line_id", "roster_lines", None),
+              ("roster_adjustments", "original_line_id", "roster_lines", None),
+              ("payment_results", "line_id", "roster_lines", None),
+              ("held_lines", "line_id", "roster_lines", "CASCADE"))
+# in the order a roster build writes them (entitlements, lines, the lines' items): a deletion
+# locks them in this order
+CHILDREN = ("entitlements", "roster_lines", "roster_line_items", "roster_adjustments",
+            "payment_results", "held_lines")
+PARENTS = ("rosters", "assistance_cases", "households", "persons", "roster_lines")
 
 
 def _fk_name(table: str, column: str, referred: str) -> str:
@@ -117,7 +131,7 @@ def _parent_statements(parent: str) -> list[str]:
         # in a roster build's order (entitlements, then lines): see the module docstring
         delete_body += f"LOCK TABLE {', '.join(children)} IN SHARE ROW EXCLUSIVE MODE;\n"
     update_body = ""
-    for table, col, on_delete in refs:
+    for table, col, on_delete in sorted(refs, key=lambda r: r[2] != "CASCADE"):
         message = f"{parent} row is still referred to by {table}.{col}"
         if on_delete == "CASCADE":
             delete_body += (f"DELETE FROM {table} WHERE {col} IN"

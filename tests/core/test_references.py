@@ -164,3 +164,36 @@ def test_a_deleted_draft_roster_takes_its_lines(db, line):
     with db.read() as s:
         assert s.execute(text("SELECT COUNT(*) FROM roster_lines WHERE roster_id = :r"),
                          {"r": rid}).scalar_one() == 0
+
+
+def test_what_names_a_line_holds_it(db, line):
+    """An adjustment (or an item, a bank result) naming a line: refused if the line is
+    missing, and the line cannot be deleted while it is named; a line's items go with it."""
+    rid, lid, _cid = line
+    adjust = ("INSERT INTO roster_adjustments (original_line_id, amount_fen, reason, created_by,"
+              " created_at) SELECT :l, 100, '补发', id, created_at FROM users"
+              " WHERE username = :u")
+    with db.begin() as s:
+        gone = missing(s, "roster_lines")
+    with pytest.raises(IntegrityError, match=REFUSED):
+        with db.begin() as s:
+            s.execute(text(adjust), {"l": gone, "u": ACTOR})
+    with db.begin() as s:
+        s.execute(text(adjust), {"l": lid, "u": ACTOR})
+        adj = missing(s, "roster_adjustments") - 1000
+    with pytest.raises(IntegrityError, match=REFUSED):
+        with db.begin() as s:
+            s.execute(text("DELETE FROM roster_lines WHERE id = :l"), {"l": lid})
+    with db.begin() as s:   # the adjustment paid on a line of the same roster: the item goes
+        s.execute(text(f"INSERT INTO roster_lines ({LINE_COLUMNS}) SELECT {LINE_COLUMNS}"
+                       " FROM roster_lines WHERE id = :l"), {"l": lid})
+        other = missing(s, "roster_lines") - 1000
+        s.execute(text("INSERT INTO roster_line_items (line_id, kind, amount_fen, ref_line_id,"
+                       " adjustment_id, note) VALUES (:o, 'supplement', 100, :l, :a, '')"),
+                  {"o": other, "l": lid, "a": adj})
+        s.execute(text("DELETE FROM roster_lines WHERE id = :o"), {"o": other})
+        assert s.execute(text("SELECT COUNT(*) FROM roster_line_items")).scalar_one() == 0
+        s.execute(text("DELETE FROM roster_adjustments WHERE id = :a"), {"a": adj})
+        s.execute(text("DELETE FROM roster_lines WHERE id = :l"), {"l": lid})
+        assert s.execute(text("SELECT COUNT(*) FROM roster_lines WHERE roster_id = :r"),
+                         {"r": rid}).scalar_one() == 0

@@ -233,7 +233,8 @@ dib AS (
 # cases, households and villages nor a filter on a CTE: it took ``paying`` for 175 rows at
 # city scale (228,660), and joined households by village and every case's incomes and
 # covered persons by nested loops (issue 14: 10.8 s for this statement under load). With the
-# staged tables' real sizes it hashes for a city and looks up for a village.
+# staged tables' real sizes it hashes for a city and looks up for a village. The tables last
+# until the transaction ends: a roster build reads the cases recomputed from ``recalc_paying``.
 _PG_STAGES = (("recalc_rules", "village_id INTEGER, {param_types}", """
 WITH params({param_columns}) AS (VALUES {param_rows})
 SELECT v.id, params.* FROM areas AS v

@@ -142,36 +142,15 @@ def _typed(sql: str):
 _PARAM_COLUMNS = ("county_id", "residence_class", "dibao", "basic", "care_full", "care_partial",
                   "care_none", "p_eld", "p_dis", "p_ill", "p_min", "floor_fen", "rounding")
 
-# The cases are the outer loop (CROSS JOIN: SQLite keeps the order written; elsewhere a plain
-# join) and each finds its village's rules in ``vp`` (village × the county's rules): with the
-# 18-row ``params`` first, SQLite scanned every case once per row of rules (issue 20: the
-# whole-city recalculation 6.8 → 3.4 CPU seconds for this statement).
+# ``{paying}``: the cases paid in the month with their rules, household size and income
+# (_PAYING_SQLITE, or _PG_PAYING after _PG_STAGE_SQL); ``{dib}``: their covered members (_DIB).
 # Dibao amount as an exact fraction num/den of fen (den = 100 × household size), then rounded
 # once: the gap method with extras and the floor, exactly as entitlement.dibao_entitlement.
 _RECALC_SQL = """
 INSERT INTO entitlements (month, case_id, household_id, program, standard_fen,
                           household_income_fen, household_size, covered_members, extra_percent,
                           amount_fen, exit_review, computed_at)
-WITH params({param_columns}) AS (VALUES {param_rows}),
-vc(village_id, county_id) AS MATERIALIZED (
-    SELECT v.id, t.parent_id FROM areas AS v JOIN areas AS t ON t.id = v.parent_id
-    WHERE v.level = 'village' AND v.code LIKE :prefix),
-vp AS MATERIALIZED (
-    SELECT vc.village_id, params.* FROM vc JOIN params ON params.county_id = vc.county_id),
-paying AS MATERIALIZED (
-    SELECT c.id AS case_id, c.program, c.household_id, c.self_care,
-           {greatest}((SELECT COUNT(*) FROM household_memberships AS hm
-                WHERE hm.household_id = c.household_id
-                  AND (hm.joined_on IS NULL OR hm.joined_on < :month)
-                  AND (hm.left_on IS NULL OR hm.left_on >= :month)), 1) AS size,{income} p.*
-    FROM assistance_cases AS c
-    CROSS JOIN households AS h
-    CROSS JOIN vp AS p
-    WHERE h.id = c.household_id AND p.village_id = h.village_id
-      AND p.residence_class = h.residence_class
-      AND c.paid_from <= :month AND (c.paid_until IS NULL OR c.paid_until > :month)
-      AND (CAST(:program AS VARCHAR(8)) IS NULL OR c.program = :program)),
-{dib}SELECT :month, case_id, household_id, 'dibao', dibao, income, size, covered, pct,
+{paying}{dib}SELECT :month, case_id, household_id, 'dibao', dibao, income, size, covered, pct,
        CASE WHEN income >= dibao * size OR covered = 0 THEN 0
             WHEN rounding = 'up_yuan' THEN (num + 100 * den - 1) / (100 * den) * 100
             WHEN rounding = 'nearest_yuan' THEN (2 * num + 100 * den) / (200 * den) * 100
@@ -187,16 +166,39 @@ SELECT :month, case_id, household_id, 'tekun', basic, 0, size, 1, 0,
 FROM paying WHERE program = 'tekun' AND basic IS NOT NULL
 """
 
-# SQLite: a dibao case's household income looked up with the case in ``paying`` (by index,
+# SQLite: the cases are the outer loop (CROSS JOIN: SQLite keeps the order written) and each
+# finds its village's rules in ``vp`` (village × the county's rules): with the 18-row
+# ``params`` first, SQLite scanned every case once per row of rules (issue 20: the whole-city
+# recalculation 6.8 → 3.4 CPU seconds for this statement).
+# A dibao case's household income looked up with the case in ``paying`` (by index,
 # once per case: issue 20, a quarter of this statement's CPU time at city scale, against a
 # CTE of the households' incomes that had to be listed, grouped and indexed to be joined);
 # the covered members aggregated once (a CTE), joined to the cases.
-_INCOME_SQLITE = """
+_PAYING_SQLITE = """WITH params({param_columns}) AS (VALUES {param_rows}),
+vc(village_id, county_id) AS MATERIALIZED (
+    SELECT v.id, t.parent_id FROM areas AS v JOIN areas AS t ON t.id = v.parent_id
+    WHERE v.level = 'village' AND v.code LIKE :prefix),
+vp AS MATERIALIZED (
+    SELECT vc.village_id, params.* FROM vc JOIN params ON params.county_id = vc.county_id),
+paying AS MATERIALIZED (
+    SELECT c.id AS case_id, c.program, c.household_id, c.self_care,
+           {greatest}((SELECT COUNT(*) FROM household_memberships AS hm
+                WHERE hm.household_id = c.household_id
+                  AND (hm.joined_on IS NULL OR hm.joined_on < :month)
+                  AND (hm.left_on IS NULL OR hm.left_on >= :month)), 1) AS size,
            CASE WHEN c.program = 'dibao' THEN (
                SELECT COALESCE(SUM(i.monthly_fen), 0) FROM incomes AS i
                WHERE i.household_id = c.household_id AND i.valid_from <= :month
-                 AND (i.valid_until IS NULL OR i.valid_until > :month)) END AS income,"""
-_DIB_SQLITE = """cov AS MATERIALIZED (
+                 AND (i.valid_until IS NULL OR i.valid_until > :month)) END AS income, p.*
+    FROM assistance_cases AS c
+    CROSS JOIN households AS h
+    CROSS JOIN vp AS p
+    WHERE h.id = c.household_id AND p.village_id = h.village_id
+      AND p.residence_class = h.residence_class
+      AND c.paid_from <= :month AND (c.paid_until IS NULL OR c.paid_until > :month)
+      AND (CAST(:program AS VARCHAR(8)) IS NULL OR c.program = :program)),
+"""
+_DIB = """cov AS MATERIALIZED (
     SELECT pay.case_id, COUNT(*) AS covered,
            -- an integer on both engines (PostgreSQL's SUM of BIGINT is NUMERIC, which would
            -- make the rounding below a decimal division)
@@ -224,36 +226,53 @@ dib AS (
     WHERE pay.program = 'dibao' AND pay.dibao IS NOT NULL)
 """
 
-# PostgreSQL: the same values looked up per case (LATERAL, by index). It cannot estimate the
-# rows of a CTE, took ``paying`` for one row and joined the three CTEs by nested loops over
-# them: 1,803 × 1,788 comparisons at 3,000 households, quadratic at city scale.
-_DIB_PG = """dib AS (
-    SELECT pay.case_id, pay.household_id, pay.dibao, pay.size, pay.rounding,
-           COALESCE(inc.income, 0) AS income, cov.covered, COALESCE(cov.pct, 0) AS pct,
-           GREATEST((pay.dibao * pay.size - COALESCE(inc.income, 0)) * cov.covered * 100
-               + pay.dibao * COALESCE(cov.pct, 0) * pay.size,
-               pay.floor_fen * cov.covered * 100 * pay.size) AS num,
-           100 * pay.size AS den
-    FROM paying AS pay
-    CROSS JOIN LATERAL (
-        SELECT SUM(i.monthly_fen) AS income FROM incomes AS i
-        WHERE i.household_id = pay.household_id
-          AND i.valid_from <= :month AND (i.valid_until IS NULL OR i.valid_until > :month)
-    ) AS inc
-    CROSS JOIN LATERAL (
-        SELECT COUNT(*) AS covered,
-               CAST(SUM(GREATEST(CASE WHEN pe.birth_date <= :elderly_born THEN pay.p_eld ELSE 0 END,
-                       CASE WHEN pe.disability_grade IN (1, 2) THEN pay.p_dis ELSE 0 END,
-                       CASE WHEN pe.serious_illness THEN pay.p_ill ELSE 0 END,
-                       CASE WHEN pe.birth_date > :minor_born
-                              OR (pe.in_school AND pe.birth_date > :pupil_born)
-                            THEN pay.p_min ELSE 0 END)) AS BIGINT) AS pct
-        FROM case_members AS cm JOIN persons AS pe ON pe.id = cm.person_id
-        WHERE cm.case_id = pay.case_id AND cm.covered_from <= :month
-          AND (cm.covered_until IS NULL OR cm.covered_until > :month)
-    ) AS cov
-    WHERE pay.program = 'dibao' AND pay.dibao IS NOT NULL)
-"""
+# PostgreSQL: the rules of each village, the cases paid with their rules, then with their
+# household's size and income are staged in temporary tables, each analysed before the next
+# reads it (_PG_STAGES); the INSERT reads ``paying`` from the last and aggregates the covered
+# persons of its dibao cases. PostgreSQL cannot estimate the rows of a CTE over joins of
+# cases, households and villages nor a filter on a CTE: it took ``paying`` for 175 rows at
+# city scale (228,660), and joined households by village and every case's incomes and
+# covered persons by nested loops (issue 14: 10.8 s for this statement under load). With the
+# staged tables' real sizes it hashes for a city and looks up for a village. The tables last
+# until the transaction ends: a roster build reads the cases recomputed from ``recalc_paying``.
+_PG_STAGES = (("recalc_rules", "village_id INTEGER, {param_types}", """
+WITH params({param_columns}) AS (VALUES {param_rows})
+SELECT v.id, params.* FROM areas AS v
+JOIN areas AS t ON t.id = v.parent_id
+JOIN params ON params.county_id = t.parent_id
+WHERE v.level = 'village' AND v.code LIKE :prefix"""),
+              ("recalc_cases", "case_id INTEGER, program VARCHAR(8), household_id INTEGER,"
+                               " self_care VARCHAR(8), {param_types}", """
+SELECT c.id, c.program, c.household_id, c.self_care, {rule_columns}
+FROM assistance_cases AS c
+JOIN households AS h ON h.id = c.household_id
+JOIN recalc_rules AS r ON r.village_id = h.village_id AND r.residence_class = h.residence_class
+WHERE c.paid_from <= :month AND (c.paid_until IS NULL OR c.paid_until > :month)
+  AND (CAST(:program AS VARCHAR(8)) IS NULL OR c.program = :program)"""),
+              ("recalc_paying", "LIKE recalc_cases, size BIGINT, income BIGINT", """
+WITH members AS (
+    SELECT hm.household_id, COUNT(*) AS n FROM household_memberships AS hm
+    WHERE hm.household_id IN (SELECT household_id FROM recalc_cases)
+      AND (hm.joined_on IS NULL OR hm.joined_on < :month)
+      AND (hm.left_on IS NULL OR hm.left_on >= :month)
+    GROUP BY hm.household_id),
+incomes_in_force AS (
+    SELECT i.household_id, SUM(i.monthly_fen) AS income FROM incomes AS i
+    WHERE i.household_id IN (SELECT household_id FROM recalc_cases WHERE program = 'dibao')
+      AND i.valid_from <= :month AND (i.valid_until IS NULL OR i.valid_until > :month)
+    GROUP BY i.household_id)
+SELECT rc.*, GREATEST(COALESCE(m.n, 0), 1), COALESCE(inc.income, 0)
+FROM recalc_cases AS rc
+LEFT JOIN members AS m ON m.household_id = rc.household_id
+LEFT JOIN incomes_in_force AS inc ON inc.household_id = rc.household_id"""))
+_PG_PAYING = "WITH paying AS NOT MATERIALIZED (SELECT * FROM recalc_paying),\n"
+# and what the rows written add up to, without reading them back
+_PG_RETURNING = """WITH written AS ({insert} RETURNING amount_fen, exit_review)
+SELECT COUNT(*), COALESCE(SUM(amount_fen), 0),
+       COALESCE(SUM(CASE WHEN exit_review THEN 1 ELSE 0 END), 0) FROM written"""
+_PG_PARAM_TYPES = ", ".join(f"{c} VARCHAR(16)" if c in ("residence_class", "rounding")
+                            else f"{c} BIGINT" for c in _PARAM_COLUMNS)
+
 
 _SCOPE_SQL = """
 SELECT COUNT(*) FROM assistance_cases AS c
@@ -319,34 +338,60 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
     if cancel is not None:
         cancel.check()
     scope = {"prefix": prefix, "month": month, "program": program}
+    # PostgreSQL: the area's households listed once and hashed (OFFSET 0 keeps the subquery
+    # from becoming a join): the month's rows just written are not in the table's statistics
+    # yet, and it probed households and villages once a row (1.3-2 s for a city's roster)
     s.execute(_typed("DELETE FROM entitlements WHERE month = :month"
                      " AND (CAST(:program AS VARCHAR(8)) IS NULL OR program = :program)"
                      " AND household_id IN "
                      "(SELECT h.id FROM households AS h JOIN areas AS v ON v.id = h.village_id"
-                     " WHERE v.code LIKE :prefix)"), scope)
+                     " WHERE v.code LIKE :prefix"
+                     + (" OFFSET 0)" if is_pg(s.get_bind()) else ")")), scope)
+    totals = None
     if rows:
-        sql = _RECALC_SQL.format(param_columns=", ".join(_PARAM_COLUMNS),
-                                 param_rows=", ".join(rows),
-                                 greatest=greatest(s.get_bind()),
-                                 income="" if is_pg(s.get_bind()) else _INCOME_SQLITE,
-                                 dib=_DIB_PG if is_pg(s.get_bind()) else
-                                 _DIB_SQLITE.format(greatest=greatest(s.get_bind())))
-        s.execute(_typed(sql), {**params, **scope,
-                                "elderly_born": _years_before(month, 60),
-                                "minor_born": _years_before(month, 16),
-                                "pupil_born": _years_before(month, 18),
-                                # UTC, as every other timestamp (case events are compared to it)
-                                "now": utcnow()})
+        values = {**params, **scope,
+                  "elderly_born": _years_before(month, 60),
+                  "minor_born": _years_before(month, 16),
+                  "pupil_born": _years_before(month, 18),
+                  # UTC, as every other timestamp (case events are compared to it)
+                  "now": utcnow()}
+        rules = {"param_columns": ", ".join(_PARAM_COLUMNS), "param_rows": ", ".join(rows)}
+        if is_pg(s.get_bind()):
+            conn = s.connection()
+            # the hashes and sorts of a city's rows in memory, and no JIT compilation (its
+            # optimisation took 0.8 s a statement at city scale and saved less), for the rest
+            # of this transaction
+            conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+            conn.exec_driver_sql("SET LOCAL jit = off")
+            for table, columns, select_sql in _PG_STAGES:
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.{table}")
+                conn.exec_driver_sql(f"CREATE TEMP TABLE {table} ("
+                                     + columns.format(param_types=_PG_PARAM_TYPES)
+                                     + ") ON COMMIT DROP")
+                s.execute(_typed(f"INSERT INTO {table}" + select_sql.format(
+                    rule_columns=", ".join(f"r.{c}" for c in _PARAM_COLUMNS), **rules)),
+                    values)
+                conn.exec_driver_sql(f"ANALYZE {table}")
+            sql = _RECALC_SQL.format(paying=_PG_PAYING, dib=_DIB.format(greatest="GREATEST"))
+            totals = s.execute(_typed(_PG_RETURNING.format(insert=sql)), values).one()
+        else:
+            sql = _RECALC_SQL.format(
+                paying=_PAYING_SQLITE.format(greatest=greatest(s.get_bind()), **rules),
+                dib=_DIB.format(greatest=greatest(s.get_bind())))
+            s.execute(_typed(sql), values)
     report(0.8, "entitlements written 已计算")
     if cancel is not None:
         cancel.check()
-    cases, amount, exits = s.execute(_typed(
-        "SELECT COUNT(*), COALESCE(SUM(e.amount_fen), 0),"
-        " COALESCE(SUM(CASE WHEN e.exit_review THEN 1 ELSE 0 END), 0)"
-        " FROM entitlements AS e JOIN households AS h ON h.id = e.household_id"
-        " JOIN areas AS v ON v.id = h.village_id"
-        " WHERE e.month = :month AND v.code LIKE :prefix"
-        " AND (CAST(:program AS VARCHAR(8)) IS NULL OR e.program = :program)"), scope).one()
+    if totals is None:   # SQLite (or nothing to write): read back what the area has
+        totals = s.execute(_typed(
+            "SELECT COUNT(*), COALESCE(SUM(e.amount_fen), 0),"
+            " COALESCE(SUM(CASE WHEN e.exit_review THEN 1 ELSE 0 END), 0)"
+            " FROM entitlements AS e JOIN households AS h ON h.id = e.household_id"
+            " JOIN areas AS v ON v.id = h.village_id"
+            " WHERE e.month = :month AND v.code LIKE :prefix"
+            " AND (CAST(:program AS VARCHAR(8)) IS NULL OR e.program = :program)"),
+            scope).one()
+    cases, amount, exits = totals
     in_scope = s.execute(_typed(_SCOPE_SQL), scope).scalar_one()
     what = f"{program} entitlements" if program else "entitlements"
     Auditor(s, user).note("recalculate", "entitlement", area.id,

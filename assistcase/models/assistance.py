@@ -191,7 +191,7 @@ class CaseEvent(Travels, Base):
 class EntitlementRow(Base):
     """The amount owed for a case and a month (``month`` is its first day), as computed by
     the set-based recalculation, with the figures it used. On PostgreSQL the key to the case
-    is a statement trigger, not a foreign key (migration 0025)."""
+    is a statement trigger, not a foreign key (migration 0027)."""
 
     __tablename__ = "entitlements"
     __table_args__ = (

@@ -102,7 +102,7 @@ class RosterLine(Base):
 
     On PostgreSQL the foreign keys of ``roster_id``, ``case_id``, ``household_id`` and
     ``person_id``, and those of the tables naming a line, are statement triggers checking a
-    whole statement's rows at once (migration 0025: a city's roster is one statement of
+    whole statement's rows at once (migration 0027: a city's roster is one statement of
     179,224 lines); SQLite keeps them as foreign keys. A
     line's temporary-aid case is found through ``uq_roster_lines_aid_grant``
     (models/aid.py)."""

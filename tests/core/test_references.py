@@ -1,5 +1,5 @@
 """The references of the generated tables (roster lines, entitlements) hold on both engines:
-foreign keys on SQLite, statement triggers on PostgreSQL (migration 0025). Written as any
+foreign keys on SQLite, statement triggers on PostgreSQL (migration 0027). Written as any
 writer would, in SQL outside the services."""
 
 from __future__ import annotations

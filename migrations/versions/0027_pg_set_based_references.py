@@ -33,16 +33,16 @@ Both engines: ``ix_roster_lines_aid_case_id`` is dropped. Every query by a line'
 case also asks ``persons > 0`` (services/aid.py), which ``uq_roster_lines_aid_grant`` (partial,
 unique) answers; the plain index only cost an entry per line, NULL for every monthly line.
 
-Revision ID: 0025
-Revises: 0024
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-11-30 12:40:00
 """
 from alembic import op
 
 from assistcase.sqldialect import is_pg
 
-revision = '0025'
-down_revision = '0024'
+revision = '0027'
+down_revision = '0026'
 branch_labels = None
 depends_on = None
 

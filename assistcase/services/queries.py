@@ -224,8 +224,8 @@ def search_household_ids(session: Session, flt: HouseholdFilter, sort: str = "nu
 
 # The first page of a household list: what a view shows before the rest of a long list is read.
 PAGE = 200
-# The rows of a household list read at once (household_rows): a screenful and a half at
-# 1366x768, so a search reads the rows it shows; a page of 200 cost a table page of the
+# The rows of a household list read at once (household_rows): a screenful or two, so a
+# search reads about the rows it shows; a page of 200 cost a table page of the
 # households and one of their heads per row on first reading (issue 19: on an encrypted
 # file each is decrypted), for rows the user may never scroll to.
 ROWS_BLOCK = 50

@@ -6,7 +6,9 @@ from what a caseworker enters are computed in one place:
 
 - ``persons.id_number_rev`` (the ID number reversed: a search by its last characters is an
   indexed prefix range) and the person's search keys (``person_search_keys``: every suffix
-  of the name, its pinyin and initials, :func:`~assistcase.rules.searchkeys.name_keys`);
+  of the name, its pinyin and initials, :func:`~assistcase.rules.searchkeys.name_keys`,
+  each with the person's household, which the database's trigger of migration 0026 moves
+  with the person);
 - the household's summary (``head_name``, ``head_pinyin``, ``member_count``: the list sorts
   and shows without joins at city scale);
 - the membership history (``household_memberships``) of persons written in bulk.

@@ -65,7 +65,10 @@ CPU: dict[str, float] = {}   # the last engine_steps' CPU seconds per step (this
 
 def server_cpu() -> float:
     """CPU seconds used so far by the local cluster's postmaster and its children (the
-    backends doing the work), 0 when there is none to read."""
+    backends doing the work), 0 when there is none to read. Children that have exited count
+    through the postmaster's own cutime/cstime (it reaps them): without those a backend
+    ending between two readings took its CPU with it (a step's server CPU came out
+    negative)."""
     if SERVER_PID_FILE is None or not SERVER_PID_FILE.exists():
         return 0.0
     master = SERVER_PID_FILE.read_text().split()[0]
@@ -77,7 +80,9 @@ def server_cpu() -> float:
             fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if proc.name == master or fields[1] == master:
+        if proc.name == master:
+            ticks += int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])
+        elif fields[1] == master:
             ticks += int(fields[11]) + int(fields[12])
     return ticks / os.sysconf("SC_CLK_TCK")
 

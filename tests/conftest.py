@@ -94,6 +94,21 @@ def pytest_generate_tests(metafunc):
     metafunc.parametrize("db_engine", ENGINES[:1] if sqlite_only else ENGINES, indirect=True)
 
 
+def confirmed_dibao_case(db: Database, household_id: int, applied: dt.date) -> int:
+    """A dibao case for the household taken through its steps and confirmed by ``reviewer``:
+    economic check 2 days after ``applied``, investigation 5, publicity 9–15, confirmed 19
+    (paid from the month after). The case's id."""
+    from assistcase.services import cases as C
+
+    day = lambda n: applied + dt.timedelta(days=n)  # noqa: E731
+    cid = C.open_case(db, ACTOR, C.CaseInput("dibao", household_id, applied, "无收入")).created_id
+    C.record_economic_check(db, ACTOR, cid, day(2), "核对通过")
+    C.record_investigation(db, ACTOR, cid, day(5), "王五、赵六", "无劳动力")
+    C.record_publicity(db, ACTOR, cid, day(9), day(15))
+    C.confirm_case(db, "reviewer", cid, day(19), "同意")
+    return cid
+
+
 def open_test_db(path, upgrade: bool = True) -> Database:
     """``open_database`` for a test's own file: an empty database gets the test users, and the
     process is signed in as ``ACTOR`` (what the window and the CLI do after sign-in)."""

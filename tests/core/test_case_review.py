@@ -16,7 +16,7 @@ from assistcase.services import registry as reg
 from assistcase.services import rosters as R
 from assistcase.services import standards as S
 
-from ..conftest import ACTOR, make_id
+from ..conftest import ACTOR, confirmed_dibao_case, make_id
 
 MAY, JUNE = dt.date(2023, 5, 1), dt.date(2023, 6, 1)
 RURAL = 420_00
@@ -47,12 +47,7 @@ def household(db, village_id, income_fen=0, size=3, seq=1):
 
 
 def active_case(db, hid):
-    cid = C.open_case(db, ACTOR, C.CaseInput("dibao", hid, dt.date(2023, 3, 1), "无收入")).created_id
-    C.record_economic_check(db, ACTOR, cid, dt.date(2023, 3, 3), "核对通过")
-    C.record_investigation(db, ACTOR, cid, dt.date(2023, 3, 6), "王五、赵六", "无劳动力")
-    C.record_publicity(db, ACTOR, cid, dt.date(2023, 3, 10), dt.date(2023, 3, 16))
-    C.confirm_case(db, "reviewer", cid, dt.date(2023, 3, 20), "同意")  # paid from April
-    return cid
+    return confirmed_dibao_case(db, hid, dt.date(2023, 3, 1))  # confirmed 3-20: paid from April
 
 
 def amount(db, cid, month):

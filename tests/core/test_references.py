@@ -12,12 +12,11 @@ from sqlalchemy.exc import IntegrityError
 
 from assistcase.models import (Area, AssistanceCase, EntitlementRow, Household, Person,
                                RosterLine)
-from assistcase.services import cases as C
 from assistcase.services import registry as reg
 from assistcase.services import rosters as R
 from assistcase.services.standards import StandardInput, save_standard
 
-from ..conftest import ACTOR, make_id
+from ..conftest import ACTOR, confirmed_dibao_case, make_id
 
 MONTH = dt.date(2026, 11, 1)
 # every column but the line's id, so that only a reference can be what is refused
@@ -38,12 +37,7 @@ def line(db):
     save_standard(db, ACTOR, StandardInput(county, "rural", "dibao", dt.date(2022, 1, 1), 420_00))
     hid = reg.create_household(db, ACTOR, reg.HouseholdData(village, "rural"),
                                [reg.PersonData("张三", make_id(seq=1))]).created_id
-    cid = C.open_case(db, ACTOR, C.CaseInput("dibao", hid, dt.date(2026, 8, 1),
-                                             "无收入")).created_id
-    C.record_economic_check(db, ACTOR, cid, dt.date(2026, 8, 3), "核对通过")
-    C.record_investigation(db, ACTOR, cid, dt.date(2026, 8, 6), "王五、赵六", "无劳动力")
-    C.record_publicity(db, ACTOR, cid, dt.date(2026, 8, 10), dt.date(2026, 8, 16))
-    C.confirm_case(db, "reviewer", cid, dt.date(2026, 8, 20), "同意")
+    cid = confirmed_dibao_case(db, hid, dt.date(2026, 8, 1))
     rid = R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(county, MONTH)).roster_id
     with db.read() as s:
         lid = s.execute(text("SELECT id FROM roster_lines WHERE roster_id = :r"),

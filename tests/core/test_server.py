@@ -19,7 +19,7 @@ from assistcase.progress import CancelToken
 from assistcase.services import registry as reg
 from assistcase.services.rosters import interruptible
 
-from ..conftest import ACTOR, make_id
+from ..conftest import ACTOR, confirmed_dibao_case, make_id
 
 
 @pytest.fixture
@@ -117,16 +117,11 @@ def test_postgresql_itself_refuses_to_change_an_approved_roster(pg, sql):
         county = s.scalars(select(Area).where(Area.level == "county")
                            .order_by(Area.code)).first().id
     from assistcase.services.standards import StandardInput, save_standard
-    from assistcase.services import cases as C
 
     save_standard(pg, ACTOR, StandardInput(county, "rural", "dibao", dt.date(2022, 1, 1), 420_00))
     hid = reg.create_household(pg, ACTOR, reg.HouseholdData(village, "rural"),
                                [reg.PersonData("张三", make_id(seq=1))]).created_id
-    cid = C.open_case(pg, ACTOR, C.CaseInput("dibao", hid, dt.date(2026, 8, 1), "无收入")).created_id
-    C.record_economic_check(pg, ACTOR, cid, dt.date(2026, 8, 3), "核对通过")
-    C.record_investigation(pg, ACTOR, cid, dt.date(2026, 8, 6), "王五、赵六", "无劳动力")
-    C.record_publicity(pg, ACTOR, cid, dt.date(2026, 8, 10), dt.date(2026, 8, 16))
-    C.confirm_case(pg, "reviewer", cid, dt.date(2026, 8, 20), "同意")
+    confirmed_dibao_case(pg, hid, dt.date(2026, 8, 1))
     rid = R.build_monthly_roster(pg, ACTOR, R.MonthlyRosterInput(
         county, dt.date(2026, 11, 1))).roster_id
     R.review_roster(pg, "reviewer", rid)

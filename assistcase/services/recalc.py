@@ -163,7 +163,7 @@ SELECT :month, case_id, household_id, 'tekun', basic, 0, size, 1, 0,
                                         WHEN 'partial' THEN care_partial
                                         WHEN 'none' THEN care_none END, 0),
        FALSE, :now
-FROM paying WHERE program = 'tekun' AND basic IS NOT NULL
+FROM paying WHERE program = 'tekun' AND basic IS NOT NULL{order}
 """
 
 # SQLite: the cases are the outer loop (CROSS JOIN: SQLite keeps the order written) and each
@@ -363,6 +363,10 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
             # of this transaction
             conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
             conn.exec_driver_sql("SET LOCAL jit = off")
+            # the staged tables are analysed for their sizes and the spread of their keys:
+            # a sample of 3,000 rows tells that as well as 30,000 (default 100), and each
+            # ANALYZE of a city's 228,660 cases took 0.2 s of statistics over 17 columns
+            conn.exec_driver_sql("SET LOCAL default_statistics_target = 10")
             for table, columns, select_sql in _PG_STAGES:
                 conn.exec_driver_sql(f"DROP TABLE IF EXISTS pg_temp.{table}")
                 conn.exec_driver_sql(f"CREATE TEMP TABLE {table} ("
@@ -372,12 +376,16 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
                     rule_columns=", ".join(f"r.{c}" for c in _PARAM_COLUMNS), **rules)),
                     values)
                 conn.exec_driver_sql(f"ANALYZE {table}")
-            sql = _RECALC_SQL.format(paying=_PG_PAYING, dib=_DIB.format(greatest="GREATEST"))
+            # in the order of the entitlements' keys ((month, case_id) and case_id): rows
+            # coming out of the hash joins in hash order put each into a random leaf of both
+            # indexes (a city's 228,660 rows: 1.7 s of index writes against 0.9 s in order)
+            sql = _RECALC_SQL.format(paying=_PG_PAYING, dib=_DIB.format(greatest="GREATEST"),
+                                     order="\nORDER BY 2")
             totals = s.execute(_typed(_PG_RETURNING.format(insert=sql)), values).one()
         else:
             sql = _RECALC_SQL.format(
                 paying=_PAYING_SQLITE.format(greatest=greatest(s.get_bind()), **rules),
-                dib=_DIB.format(greatest=greatest(s.get_bind())))
+                dib=_DIB.format(greatest=greatest(s.get_bind())), order="")
             s.execute(_typed(sql), values)
     report(0.8, "entitlements written 已计算")
     if cancel is not None:
@@ -392,7 +400,12 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
             " AND (CAST(:program AS VARCHAR(8)) IS NULL OR e.program = :program)"),
             scope).one()
     cases, amount, exits = totals
-    in_scope = s.execute(_typed(_SCOPE_SQL), scope).scalar_one()
+    if is_pg(s.get_bind()) and rows:
+        # the staged cases are every case paid in the area (each village has rules for both
+        # residence classes, without a standard too): counted there, not joined again
+        in_scope = s.execute(text("SELECT COUNT(*) FROM recalc_cases")).scalar_one()
+    else:
+        in_scope = s.execute(_typed(_SCOPE_SQL), scope).scalar_one()
     what = f"{program} entitlements" if program else "entitlements"
     Auditor(s, user).note("recalculate", "entitlement", area.id,
                           f"{what} of {area.name} for {month:%Y-%m}: {cases} cases, "

@@ -342,3 +342,23 @@ def test_a_roster_recomputes_only_its_own_program(db, city):
             " FROM entitlements"
             " WHERE month = :m GROUP BY program"), {"m": NOV.isoformat()}).all())
     assert stamps == {"dibao": 0, "tekun": 1}
+
+
+def test_cases_without_a_standard_are_skipped_and_counted(db, city):
+    """A month's recalculation counts the cases it paid and those whose county has no
+    standard in force (here: no rural dibao standard anywhere), on both engines."""
+    from assistcase.services.recalc import recalculate_area
+
+    paid = ("FROM assistance_cases AS c JOIN households AS h ON h.id = c.household_id"
+            " WHERE c.paid_from <= :m AND (c.paid_until IS NULL OR c.paid_until > :m)")
+    with db.begin() as s:
+        s.execute(text("DELETE FROM standards WHERE residence_class = 'rural' AND kind = 'dibao'"))
+        every = s.scalar(text(f"SELECT COUNT(*) {paid}"), {"m": NOV})
+        unpriced = s.scalar(text(f"SELECT COUNT(*) {paid} AND h.residence_class = 'rural'"
+                                 " AND c.program = 'dibao'"), {"m": NOV})
+    assert 0 < unpriced < every
+    result = recalculate_area(db, ACTOR, city["city"], NOV)
+    assert (result.cases, result.skipped_no_standard) == (every - unpriced, unpriced)
+    with db.read() as s:
+        assert s.scalar(text("SELECT COUNT(*) FROM entitlements WHERE month = :m"),
+                        {"m": NOV}) == every - unpriced

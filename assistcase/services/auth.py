@@ -26,7 +26,7 @@ from typing import Any, Iterable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from ..rules.idnumber import mask_id  # noqa: F401  (the one masking rule; re-exported)
@@ -138,8 +138,60 @@ class Scope:
 ALL = Scope(True, ())
 
 
+# What a session has read of its users' rights (the user row, their grants, their roles'
+# permissions), so one call checks them once: a save checked its permission for the record's
+# area in three authorisations and read the same user, grants and permissions each time
+# (issue 14: 5 user and 8 grant queries a save). Each call of a service opens its own
+# sessions, so rights are still read afresh on every call; a session that writes users,
+# grants or permissions forgets what it read (_forget_rights).
+_RIGHTS = "assistcase.rights"
+
+
+def _rights_cache(s: Session) -> dict:
+    return s.info.setdefault(_RIGHTS, {})
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_rights(session: Session, _context: Any) -> None:
+    if _RIGHTS in session.info and any(
+            isinstance(o, (User, UserRole, RolePermission, Role))
+            for o in (*session.new, *session.dirty, *session.deleted)):
+        del session.info[_RIGHTS]
+        session.info.pop("scopes", None)
+
+
+def _rights(s: Session, actor: "Identity | str | int"
+            ) -> tuple[User, tuple["Grant", ...], dict[str, set[str]]]:
+    """The user behind ``actor``, their grants and their roles' permissions (see _RIGHTS)."""
+    cache = _rights_cache(s)
+    key = ("rights", _actor_key(actor))
+    hit = cache.get(key)
+    if hit is None:
+        user = _user_of(s, actor)
+        grants = _grants(s, user.id)
+        hit = cache[key] = (user, grants, _role_permissions(s, (g.role for g in grants)))
+    return hit
+
+
+def _actor_key(actor: "Identity | str | int") -> tuple:
+    if isinstance(actor, Identity):
+        return ("id", actor.user_id)
+    if isinstance(actor, str):
+        return ("name", actor.strip())
+    return (type(actor).__name__, actor)
+
+
 def _user_of(s: Session, actor: "Identity | str | int") -> User:
     """The user behind ``actor``. Unknown users are refused: nobody is registered by acting."""
+    cache = _rights_cache(s)
+    key = ("user", _actor_key(actor))
+    user = cache.get(key)
+    if user is None:
+        user = cache[key] = _read_user(s, actor)
+    return user
+
+
+def _read_user(s: Session, actor: "Identity | str | int") -> User:
     if isinstance(actor, Identity):
         user = s.get(User, actor.user_id)
     elif isinstance(actor, int) and not isinstance(actor, bool):
@@ -198,9 +250,7 @@ def _scope(grants: tuple[Grant, ...], perms: dict[str, set[str]], permission: st
 
 def identity(s: Session, actor: "Identity | str | int") -> Identity:
     """The :class:`Identity` of a user, with the roles held now."""
-    user = _user_of(s, actor)
-    grants = _grants(s, user.id)
-    perms = _role_permissions(s, (g.role for g in grants))
+    user, grants, perms = _rights(s, actor)
     return Identity(user.id, user.username, user.display_name, grants,
                     frozenset(p for g in grants for p in perms.get(g.role, ())), user.demo)
 
@@ -225,9 +275,7 @@ def authorize(s: Session, actor: "Identity | str | int", permission: str, *,
     """The acting user, once it is checked that they hold ``permission`` (for the area, when
     one is given: ``area_id`` or the record's ``area_code``). Raises :class:`PermissionDenied`
     naming the permission, or the area the record lies in."""
-    user = _user_of(s, actor)
-    grants = _grants(s, user.id)
-    perms = _role_permissions(s, (g.role for g in grants))
+    user, grants, perms = _rights(s, actor)
     scope = _scope(grants, perms, permission)
     en, zh = _label(permission)
     who = user.display_name or user.username
@@ -245,9 +293,8 @@ def authorize(s: Session, actor: "Identity | str | int", permission: str, *,
 
 def scope_of(s: Session, actor: "Identity | str | int", permission: str = "read") -> Scope:
     """Where ``actor`` holds ``permission``; refused when nowhere."""
-    user = _user_of(s, actor)
-    grants = _grants(s, user.id)
-    scope = _scope(grants, _role_permissions(s, (g.role for g in grants)), permission)
+    user, grants, perms = _rights(s, actor)
+    scope = _scope(grants, perms, permission)
     if scope is None:
         en, zh = _label(permission)
         who = user.display_name or user.username

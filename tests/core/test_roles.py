@@ -100,6 +100,25 @@ def test_township_caseworker_sees_only_their_township_and_is_refused_another_by_
     assert b.code in e.value.message_en
 
 
+def test_a_session_that_changes_a_users_grants_checks_the_new_ones(db):
+    """Rights read once per session are forgotten when the session writes grants: a role
+    taken away inside a transaction no longer authorises the rest of it."""
+    from assistcase.models import UserRole
+
+    town = townships(db)[0]
+    name = user(db, "kw", "caseworker", town.id)
+    with db.begin() as s:
+        assert not auth.scope_of(s, name).everywhere        # read and kept for the session
+        auth.authorize(s, name, "registry.write", area_id=village_of(db, town))
+        for row in s.scalars(select(UserRole).where(UserRole.user_id == user_id(db, name))):
+            s.delete(row)
+        s.flush()
+        with pytest.raises(PermissionDenied):
+            auth.authorize(s, name, "registry.write", area_id=village_of(db, town))
+        with pytest.raises(PermissionDenied):
+            auth.scope_of(s, name)
+
+
 def reg_number(db, hid):
     from assistcase.models import Household
 

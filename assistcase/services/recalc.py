@@ -234,7 +234,7 @@ dib AS (
 # city scale (228,660), and joined households by village and every case's incomes and
 # covered persons by nested loops (issue 14: 10.8 s for this statement under load). With the
 # staged tables' real sizes it hashes for a city and looks up for a village. The tables last
-# until the transaction ends: a roster build reads the cases recomputed from ``recalc_paying``.
+# until the transaction ends (ON COMMIT DROP).
 _PG_STAGES = (("recalc_rules", "village_id INTEGER, {param_types}", """
 WITH params({param_columns}) AS (VALUES {param_rows})
 SELECT v.id, params.* FROM areas AS v
@@ -266,10 +266,13 @@ FROM recalc_cases AS rc
 LEFT JOIN members AS m ON m.household_id = rc.household_id
 LEFT JOIN incomes_in_force AS inc ON inc.household_id = rc.household_id"""))
 _PG_PAYING = "WITH paying AS NOT MATERIALIZED (SELECT * FROM recalc_paying),\n"
-# and what the rows written add up to, without reading them back
-_PG_RETURNING = """WITH written AS ({insert} RETURNING amount_fen, exit_review)
+# and what the rows written add up to, without reading them back; ``{keep}`` copies the rows
+# that pay something into a caller's table as well (a roster build's, _PG_KEEP)
+_PG_RETURNING = """WITH written AS ({insert} RETURNING *){keep}
 SELECT COUNT(*), COALESCE(SUM(amount_fen), 0),
        COALESCE(SUM(CASE WHEN exit_review THEN 1 ELSE 0 END), 0) FROM written"""
+_PG_KEEP = """,
+kept AS (INSERT INTO {table} SELECT * FROM written WHERE amount_fen > 0)"""
 _PG_PARAM_TYPES = ", ".join(f"{c} VARCHAR(16)" if c in ("residence_class", "rounding")
                             else f"{c} BIGINT" for c in _PARAM_COLUMNS)
 
@@ -308,11 +311,15 @@ def recalculate_area(db: Database, actor: str | int, area_id: int, month: dt.dat
 def recalculate_in(s: Session, user, area: Area, month: dt.date,
                    progress: ProgressFn | None = None,
                    cancel: CancelToken | None = None,
-                   program: str | None = None) -> RecalcResult:
+                   program: str | None = None,
+                   keep_paid_in: str | None = None) -> RecalcResult:
     """The recalculation inside the caller's write transaction (the roster build uses it so
     that entitlements and roster lines are written together or not at all). ``program``
     ('dibao' or 'tekun') limits it to that program's cases: a roster of one program
-    recomputes only what it pays."""
+    recomputes only what it pays. PostgreSQL: ``keep_paid_in`` names a table shaped as
+    ``entitlements`` (a temporary one of the caller's) that receives the rows written whose
+    amount is above 0, from the same statement (the roster build reads its lines from it
+    instead of finding the month's rows again)."""
     month = first_of_month(month)
     report = progress or (lambda _f, _m: None)
     t0 = time.perf_counter()
@@ -381,7 +388,9 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
             # indexes (a city's 228,660 rows: 1.7 s of index writes against 0.9 s in order)
             sql = _RECALC_SQL.format(paying=_PG_PAYING, dib=_DIB.format(greatest="GREATEST"),
                                      order="\nORDER BY 2")
-            totals = s.execute(_typed(_PG_RETURNING.format(insert=sql)), values).one()
+            keep = _PG_KEEP.format(table=keep_paid_in) if keep_paid_in else ""
+            totals = s.execute(_typed(_PG_RETURNING.format(insert=sql, keep=keep)),
+                               values).one()
         else:
             sql = _RECALC_SQL.format(
                 paying=_PAYING_SQLITE.format(greatest=greatest(s.get_bind()), **rules),

@@ -447,14 +447,10 @@ LEFT JOIN persons AS pe ON pe.id = CASE WHEN e.program = 'tekun' THEN c.person_i
                                         ELSE h.head_person_id END{_MONTHLY_WHERE}
 """
 _MONTHLY_ORDER = "ORDER BY t.code, v.code, h.number, e.case_id"
-# PostgreSQL: the entitlements just recomputed, copied and analysed first: the table's
-# statistics do not know the month's rows yet (it took 179,224 for 3 and probed households,
-# villages, cases and persons once a line; issue 14), the copy's do.
-_MONTHLY_ENTITLEMENTS_PG = """
-INSERT INTO roster_entitlements
-SELECT e.* FROM recalc_paying AS p
-JOIN entitlements AS e ON e.month = :month AND e.case_id = p.case_id
-WHERE e.program = :program AND e.amount_fen > 0"""
+# PostgreSQL: the entitlements just recomputed, copied by the recalculation's own INSERT
+# (recalc.recalculate_in, keep_paid_in) and analysed: the table's statistics do not know the
+# month's rows yet (it took 179,224 for 3 and probed households, villages, cases and persons
+# once a line; issue 14), the copy's do; and the month's rows are not looked up again.
 _MONTHLY_LINES_PG = _MONTHLY_LINES_SQL.format(seq=f"ROW_NUMBER() OVER ({_MONTHLY_ORDER})",
                                               source="roster_entitlements AS e")
 _MONTHLY_ORDER_SQL = f"""
@@ -772,13 +768,20 @@ class MonthlyLines(LineSource):
         self.carry_categories = (program,)
 
     def write_lines(self, s, user, roster, area, prefix, report, cancel) -> LinesWritten:
+        pg = s.get_bind().dialect.name == "postgresql"
+        if pg:   # the recalculation copies the rows that pay into it (see below)
+            conn = s.connection()
+            conn.exec_driver_sql("DROP TABLE IF EXISTS pg_temp.roster_entitlements")
+            conn.exec_driver_sql("CREATE TEMP TABLE roster_entitlements (LIKE entitlements)"
+                                 " ON COMMIT DROP")
         rec = recalculate_in(s, user, area, roster.month, lambda f, m: report(f * 0.5, m),
-                             cancel, program=self.program)
+                             cancel, program=self.program,
+                             keep_paid_in="roster_entitlements" if pg else None)
         report(0.5, "lines 生成明细")
         params = {"roster_id": roster.id, "month": roster.month.isoformat(),
                   "program": self.program, "prefix": prefix + "%",
                   "cls": roster.residence_class}
-        if s.get_bind().dialect.name == "postgresql":
+        if pg:
             cases = _insert_monthly_lines_pg(s, params) if rec.cases else 0
         else:
             cases = _insert_monthly_lines_sqlite(s, params)
@@ -792,14 +795,9 @@ class MonthlyLines(LineSource):
 
 
 def _insert_monthly_lines_pg(s: Session, params: dict) -> int:
-    """PostgreSQL: the month's lines from an analysed copy of the entitlements the
-    recalculation has just written (its ``recalc_paying``: the cases it recomputed)."""
-    conn = s.connection()
-    conn.exec_driver_sql("DROP TABLE IF EXISTS pg_temp.roster_entitlements")
-    conn.exec_driver_sql("CREATE TEMP TABLE roster_entitlements (LIKE entitlements)"
-                         " ON COMMIT DROP")
-    s.execute(text(_MONTHLY_ENTITLEMENTS_PG), params)
-    conn.exec_driver_sql("ANALYZE roster_entitlements")
+    """PostgreSQL: the month's lines from the copy of the entitlements that pay which the
+    recalculation wrote beside them (``roster_entitlements``), analysed first."""
+    s.connection().exec_driver_sql("ANALYZE roster_entitlements")
     return s.execute(text(_MONTHLY_LINES_PG), params).rowcount
 
 

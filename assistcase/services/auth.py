@@ -162,14 +162,35 @@ def _forget_rights(session: Session, _context: Any) -> None:
 
 def _rights(s: Session, actor: "Identity | str | int"
             ) -> tuple[User, tuple["Grant", ...], dict[str, set[str]]]:
-    """The user behind ``actor``, their grants and their roles' permissions (see _RIGHTS)."""
+    """The user behind ``actor``, their grants and their roles' permissions (see _RIGHTS),
+    read in one statement (a search paid three round trips for them)."""
     cache = _rights_cache(s)
     key = ("rights", _actor_key(actor))
     hit = cache.get(key)
     if hit is None:
-        user = _user_of(s, actor)
-        grants = _grants(s, user.id)
-        hit = cache[key] = (user, grants, _role_permissions(s, (g.role for g in grants)))
+        rows = s.execute(
+            select(User, UserRole.id, UserRole.role_code, Role.label_zh, UserRole.area_id,
+                   Area.code, Area.name, Area.level, RolePermission.permission)
+            .outerjoin(UserRole, UserRole.user_id == User.id)
+            .outerjoin(Role, Role.code == UserRole.role_code)
+            .outerjoin(Area, Area.id == UserRole.area_id)
+            .outerjoin(RolePermission, RolePermission.role_code == UserRole.role_code)
+            .where(_user_filter(actor)).order_by(UserRole.id)).all()
+        user = _checked_user(rows[0][0] if rows else None, actor)
+        grants: dict[int, Grant] = {}
+        perms: dict[str, set[str]] = {}
+        for _user, grant_id, role, role_zh, area_id, code, name, level, perm in rows:
+            if grant_id is None or role_zh is None:   # no grant; a grant of no known role
+                continue
+            if grant_id not in grants:
+                grants[grant_id] = (Grant(role, role_zh, None, "", "全部区域", "")
+                                    if area_id is None else
+                                    Grant(role, role_zh, area_id, code, name,
+                                          code_prefix(code, level)))
+            if perm is not None:
+                perms.setdefault(role, set()).add(perm)
+        cache[("user", _actor_key(actor))] = user
+        hit = cache[key] = (user, tuple(grants.values()), perms)
     return hit
 
 
@@ -191,21 +212,33 @@ def _user_of(s: Session, actor: "Identity | str | int") -> User:
     return user
 
 
-def _read_user(s: Session, actor: "Identity | str | int") -> User:
+def _user_filter(actor: "Identity | str | int"):
     if isinstance(actor, Identity):
-        user = s.get(User, actor.user_id)
-    elif isinstance(actor, int) and not isinstance(actor, bool):
-        user = s.get(User, actor)
-    elif isinstance(actor, str) and actor.strip():
-        user = s.scalar(select(User).where(User.username == actor.strip()))
-    else:
-        raise PermissionDenied("sign in first: no user is acting", "请先登录：未指定操作人")
+        return User.id == actor.user_id
+    if isinstance(actor, int) and not isinstance(actor, bool):
+        return User.id == actor
+    if isinstance(actor, str) and actor.strip():
+        return User.username == actor.strip()
+    raise PermissionDenied("sign in first: no user is acting", "请先登录：未指定操作人")
+
+
+def _checked_user(user: User | None, actor: "Identity | str | int") -> User:
     if user is None:
         raise PermissionDenied(f"unknown user {actor!r}: sign in as a registered user",
                                f"未知用户“{actor}”：请以已登记的用户登录")
     if not user.active:
         raise PermissionDenied(f"user {user.username} is disabled", f"用户“{user.username}”已停用")
     return user
+
+
+def _read_user(s: Session, actor: "Identity | str | int") -> User:
+    if isinstance(actor, Identity):
+        user = s.get(User, actor.user_id)
+    elif isinstance(actor, int) and not isinstance(actor, bool):
+        user = s.get(User, actor)
+    else:
+        user = s.scalar(select(User).where(_user_filter(actor)))
+    return _checked_user(user, actor)
 
 
 def _grant_rows(s: Session, user_id: int) -> list[tuple[str, str, int | None, str | None,

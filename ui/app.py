@@ -7,6 +7,13 @@ import logging
 import sys
 from pathlib import Path
 
+# The core before Qt. PySide6 installs an import hook (for its ``__feature__`` switches) that
+# reads the source of every module imported after it to see whether the module uses PySide;
+# the core and SQLAlchemy are some 300 modules the first window needs, 0.3 s of CPU at every
+# start when they came after Qt (issues 12 and 20: cold start to the first window).
+import assistcase.core  # noqa: E402,F401,I001  (before PySide6: see above)
+import assistcase.services.todo  # noqa: E402,F401
+
 from PySide6.QtCore import (QT_TRANSLATE_NOOP, QCoreApplication, QLibraryInfo, QLocale, QTimer,
                             QTranslator)
 from PySide6.QtGui import QFont, QFontDatabase

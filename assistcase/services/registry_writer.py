@@ -130,6 +130,7 @@ PERSON_INPUT = ("id", "household_id", "name", "id_number", "birth_date", "sex", 
                 "disability_grade", "disability_category", "serious_illness", "self_care",
                 "in_school", "able_to_work", "phone", "created_at", "updated_at")
 _HOUSEHOLD_COLS = HOUSEHOLD_INPUT + ("head_name", "head_pinyin", "member_count")
+_HEAD_AT = HOUSEHOLD_INPUT.index("head_person_id")
 _PERSON_COLS = PERSON_INPUT[:4] + ("id_number_rev",) + PERSON_INPUT[4:]
 
 # The persons triggers of migration 0007 that the bulk path does the work of, set-based.
@@ -154,8 +155,9 @@ WHERE p.id >= :first AND p.id <= :last
 ORDER BY p.id
 """).bindparams(bindparam("today", type_=Date))
 
-# The head's ID number of households written in bulk, as the triggers of migration 0028 set
-# it (PostgreSQL: a join; SQLite: a primary-key lookup per household).
+# The head's ID number of households written in bulk with their heads in the rows, as the
+# triggers of migration 0028 set it (PostgreSQL: a join; SQLite: a primary-key lookup per
+# household). Heads given by set_head get theirs in the same UPDATE.
 _HEAD_ID_SQL = {
     "postgresql": (text("""
 UPDATE households AS h SET head_id_number = p.id_number FROM persons AS p
@@ -345,6 +347,7 @@ class BulkWriter:
         self.last_person: int | None = None
         self.first_household: int | None = None
         self.last_household: int | None = None
+        self._heads_in_rows = False   # a household row gave its head (else set_head does)
         self.households = 0
         self.persons = 0
         self._stack = contextlib.ExitStack()
@@ -360,6 +363,8 @@ class BulkWriter:
         n = len(HOUSEHOLD_INPUT)
         self._hh.append((*row[:n], head_name, pinyin, member_count, *row[n:]))
         hid = row[0]
+        if row[_HEAD_AT] is not None:
+            self._heads_in_rows = True
         if self.first_household is None or hid < self.first_household:
             self.first_household = hid
         if self.last_household is None or hid > self.last_household:
@@ -476,15 +481,19 @@ class BulkWriter:
         search keys, memberships."""
         self.flush_persons()
         if self._heads:
+            # the head's ID number in the same statement: one write of each row
             mark = self._mark or "?"
             self.conn.exec_driver_sql(
-                f"UPDATE households SET head_person_id = {mark} WHERE id = {mark}", self._heads)
+                f"UPDATE households SET head_person_id = {mark}, head_id_number = COALESCE("
+                f"(SELECT id_number FROM persons WHERE id = {mark}), '') WHERE id = {mark}",
+                [(pid, pid, hid) for pid, hid in self._heads])
             self._heads = []
-        if self.first_household is not None:
+        if self._heads_in_rows:   # heads given in the rows (the demo): set-based
             span = {"first": self.first_household, "last": self.last_household}
             for stmt in _HEAD_ID_SQL.get(self.conn.dialect.name, _HEAD_ID_SQL["sqlite"]):
                 self.conn.execute(stmt, span)
-            self.first_household = self.last_household = None
+            self._heads_in_rows = False
+        self.first_household = self.last_household = None
         if self.first_person is None:
             return
         span = {"first": self.first_person, "last": self.last_person}

@@ -315,7 +315,8 @@ class BulkWriter:
     ids (new persons must take ids above every existing one: :meth:`finish` writes search
     keys and memberships for the id range written), Python values (dates, booleans) or
     values already as SQLite stores them. The writer adds ``id_number_rev``, the household
-    summary, the heads' ID numbers, the search keys and the memberships. Use it as a context manager::
+    summary, the heads' ID numbers, the search keys and the memberships. Use it as a context
+    manager::
 
         with BulkWriter(conn) as w:
             w.add_household(row, head_name, member_count)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer,
-                        PrimaryKeyConstraint, String, Text, event, inspect, text)
+from sqlalchemy import (Boolean, CheckConstraint, Date, FetchedValue, ForeignKey, Index,
+                        Integer, PrimaryKeyConstraint, String, Text, event, inspect, text)
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from .base import Base, Travels, utcnow
@@ -26,8 +26,9 @@ PROPERTY_KINDS = ("deposit", "vehicle", "housing", "other")
 
 
 class Household(Travels, Base):
-    """A registered household (户). ``head_*`` and ``member_count`` are kept by the services so
-    the household list sorts and shows without joins at city scale."""
+    """A registered household (户). ``head_name``, ``head_pinyin`` and ``member_count`` are kept
+    by the registry writer, ``head_id_number`` by the database, so the household list sorts and
+    shows without joins at city scale."""
 
     __tablename__ = "households"
     __table_args__ = (
@@ -44,7 +45,13 @@ class Household(Travels, Base):
         # a search's households tested and sorted from this small index instead of a page of
         # the table each (services/queries: SQLite is told to use it; issue 19)
         Index("ix_households_list", "id", "status", "number", "village_id", "category"),
+        # the households a person heads, when its ID number is corrected (migration 0028)
+        Index("ix_households_head_person_id", "head_person_id"),
     )
+    # head_id_number is set by the database's triggers after the row is written (SQLite: an
+    # AFTER trigger, which an INSERT … RETURNING does not see): the ORM reads it when asked,
+    # not from RETURNING
+    __mapper_args__ = {"eager_defaults": False}
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(32), unique=True)
@@ -61,6 +68,10 @@ class Household(Travels, Base):
         ForeignKey("persons.id", use_alter=True, name="fk_households_head_person_id_persons"))
     head_name: Mapped[str] = mapped_column(String(64), default="")
     head_pinyin: Mapped[str] = mapped_column(String(128), default="")
+    # The head's ID number, kept by the database's triggers (migration 0028), never by Python:
+    # the ORM reads it back after it writes the row.
+    head_id_number: Mapped[str] = mapped_column(String(18), server_default="",
+                                                server_onupdate=FetchedValue())
     member_count: Mapped[int] = mapped_column(Integer, default=0)
     closed_on: Mapped[dt.date | None] = mapped_column(Date)
     closed_reason: Mapped[str | None] = mapped_column(Text)

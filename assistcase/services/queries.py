@@ -303,18 +303,18 @@ class HouseholdRow:
 
 
 def household_rows(session: Session, ids: list[int]) -> dict[int, HouseholdRow]:
-    """The list columns for a block of household ids (one query)."""
+    """The list columns for a block of household ids (one query; the head's name and ID
+    number are the household's own columns: no person's page is read)."""
     if not ids:
         return {}
     township = Area.__table__.alias("township")
     village = Area.__table__.alias("village")
-    stmt = (select(Household.id, Household.number, Household.head_name, Person.id_number,
-                   village.c.name, township.c.name, Household.residence_class,
-                   Household.category, Household.status, Household.member_count,
-                   Household.phone)
+    stmt = (select(Household.id, Household.number, Household.head_name,
+                   Household.head_id_number, village.c.name, township.c.name,
+                   Household.residence_class, Household.category, Household.status,
+                   Household.member_count, Household.phone)
             .join(village, village.c.id == Household.village_id)
             .join(township, township.c.id == village.c.parent_id, isouter=True)
-            .join(Person, Person.id == Household.head_person_id, isouter=True)
             .where(Household.id.in_(ids)))
     full = full_personal_data(session)
     sync = household_sync_states(session, ids)

@@ -10,7 +10,8 @@ from what a caseworker enters are computed in one place:
   each with the person's household, which the database's trigger of migration 0026 moves
   with the person);
 - the household's summary (``head_name``, ``head_pinyin``, ``member_count``: the list sorts
-  and shows without joins at city scale);
+  and shows without joins at city scale; ``head_id_number`` is the database's, kept by the
+  triggers of migration 0028, and written here only in bulk);
 - the membership history (``household_memberships``) of persons written in bulk.
 
 Two paths share that code: the single-row path (:func:`person_values`, :func:`write_keys`,
@@ -129,11 +130,15 @@ PERSON_INPUT = ("id", "household_id", "name", "id_number", "birth_date", "sex", 
                 "disability_grade", "disability_category", "serious_illness", "self_care",
                 "in_school", "able_to_work", "phone", "created_at", "updated_at")
 _HOUSEHOLD_COLS = HOUSEHOLD_INPUT + ("head_name", "head_pinyin", "member_count")
+_HEAD_AT = HOUSEHOLD_INPUT.index("head_person_id")
 _PERSON_COLS = PERSON_INPUT[:4] + ("id_number_rev",) + PERSON_INPUT[4:]
 
 # The persons triggers of migration 0007 that the bulk path does the work of, set-based.
 MEMBERSHIP_TRIGGERS = ("trg_persons_membership_insert",)
-# PostgreSQL: the setting that tells those triggers a bulk writer does their work (0021).
+# The households triggers of migration 0028 (the head's ID number), likewise.
+HEAD_ID_TRIGGERS = ("trg_households_head_id_insert", "trg_households_head_id_update")
+BULK_TRIGGERS = MEMBERSHIP_TRIGGERS + HEAD_ID_TRIGGERS
+# PostgreSQL: the setting that tells those triggers a bulk writer does their work (0021, 0028).
 BULK_SETTING = "assistcase.bulk_registry"
 
 # Memberships of persons written in bulk, as trg_persons_membership_insert opens them: a
@@ -149,6 +154,25 @@ FROM persons AS p JOIN households AS h ON h.id = p.household_id
 WHERE p.id >= :first AND p.id <= :last
 ORDER BY p.id
 """).bindparams(bindparam("today", type_=Date))
+
+# The head's ID number of households written in bulk with their heads in the rows, as the
+# triggers of migration 0028 set it (PostgreSQL: a join; SQLite: a primary-key lookup per
+# household). Heads given by set_head get theirs in the same UPDATE.
+_HEAD_ID_SQL = {
+    "postgresql": (text("""
+UPDATE households AS h SET head_id_number = p.id_number FROM persons AS p
+WHERE h.id >= :first AND h.id <= :last AND p.id = h.head_person_id
+  AND h.head_id_number <> p.id_number
+"""), text("""
+UPDATE households SET head_id_number = ''
+WHERE id >= :first AND id <= :last AND head_person_id IS NULL AND head_id_number <> ''
+""")),
+    "sqlite": (text("""
+UPDATE households SET head_id_number = COALESCE(
+    (SELECT p.id_number FROM persons AS p WHERE p.id = households.head_person_id), '')
+WHERE id >= :first AND id <= :last AND (head_person_id IS NOT NULL OR head_id_number <> '')
+"""),),
+}
 
 _NAME_KEYS_TABLE = "registry_writer_name_keys"
 _SEARCH_KEYS_SQL = text(f"""
@@ -219,12 +243,12 @@ def _typed_for(table: str, cols: tuple[str, ...], rows: list[tuple]) -> list[dic
 def triggers_bypassed(conn: Connection, names: Iterable[str]) -> Iterator[bool]:
     """While the block runs, the named triggers do not fire: on SQLite they are dropped and
     re-created from their exact stored SQL inside the caller's transaction (a rollback
-    restores them as well); on PostgreSQL the membership trigger is told so by a
-    transaction-local setting (migration 0021). Yields whether they were bypassed: otherwise
-    they fire, and the caller must not do their work a second time."""
+    restores them as well); on PostgreSQL the bulk triggers (:data:`BULK_TRIGGERS`) are told
+    so by a transaction-local setting (migrations 0021, 0028). Yields whether they were
+    bypassed: otherwise they fire, and the caller must not do their work a second time."""
     names = tuple(names)
-    if conn.dialect.name == "postgresql" and names == MEMBERSHIP_TRIGGERS:
-        # migration 0020: the trigger's WHEN reads this transaction-local setting
+    if conn.dialect.name == "postgresql" and set(names) <= set(BULK_TRIGGERS):
+        # migrations 0021, 0028: the triggers' WHEN reads this transaction-local setting
         conn.exec_driver_sql(f"SET LOCAL {BULK_SETTING} = 'on'")
         yield True
         # (after an error the transaction is rolled back, and the setting with it)
@@ -291,7 +315,8 @@ class BulkWriter:
     ids (new persons must take ids above every existing one: :meth:`finish` writes search
     keys and memberships for the id range written), Python values (dates, booleans) or
     values already as SQLite stores them. The writer adds ``id_number_rev``, the household
-    summary, the search keys and the memberships. Use it as a context manager::
+    summary, the heads' ID numbers, the search keys and the memberships. Use it as a context
+    manager::
 
         with BulkWriter(conn) as w:
             w.add_household(row, head_name, member_count)
@@ -321,6 +346,9 @@ class BulkWriter:
         self._pinyin: dict[str, str] = {}
         self.first_person: int | None = None
         self.last_person: int | None = None
+        self.first_household: int | None = None
+        self.last_household: int | None = None
+        self._heads_in_rows = False   # a household row gave its head (else set_head does)
         self.households = 0
         self.persons = 0
         self._stack = contextlib.ExitStack()
@@ -335,6 +363,13 @@ class BulkWriter:
                                                 ["head_pinyin"])
         n = len(HOUSEHOLD_INPUT)
         self._hh.append((*row[:n], head_name, pinyin, member_count, *row[n:]))
+        hid = row[0]
+        if row[_HEAD_AT] is not None:
+            self._heads_in_rows = True
+        if self.first_household is None or hid < self.first_household:
+            self.first_household = hid
+        if self.last_household is None or hid > self.last_household:
+            self.last_household = hid
         if len(self._hh) >= self.chunk:
             self.flush_households()
 
@@ -409,7 +444,7 @@ class BulkWriter:
         self._name_rows = []
 
     def __enter__(self) -> "BulkWriter":
-        bypassed = self._stack.enter_context(triggers_bypassed(self.conn, MEMBERSHIP_TRIGGERS))
+        bypassed = self._stack.enter_context(triggers_bypassed(self.conn, BULK_TRIGGERS))
         self.write_memberships = bypassed
         # No key while it fills: each name's keys are added once (the writer remembers the
         # names), and an index built at the end (finish) costs half of 300,000 inserts into
@@ -443,13 +478,23 @@ class BulkWriter:
         self._stack.__exit__(exc_type, exc, tb)
 
     def finish(self) -> None:
-        """Write what is buffered, then the set-based part: heads, search keys, memberships."""
+        """Write what is buffered, then the set-based part: heads and their ID numbers,
+        search keys, memberships."""
         self.flush_persons()
         if self._heads:
+            # the head's ID number in the same statement: one write of each row
             mark = self._mark or "?"
             self.conn.exec_driver_sql(
-                f"UPDATE households SET head_person_id = {mark} WHERE id = {mark}", self._heads)
+                f"UPDATE households SET head_person_id = {mark}, head_id_number = COALESCE("
+                f"(SELECT id_number FROM persons WHERE id = {mark}), '') WHERE id = {mark}",
+                [(pid, pid, hid) for pid, hid in self._heads])
             self._heads = []
+        if self._heads_in_rows:   # heads given in the rows (the demo): set-based
+            span = {"first": self.first_household, "last": self.last_household}
+            for stmt in _HEAD_ID_SQL.get(self.conn.dialect.name, _HEAD_ID_SQL["sqlite"]):
+                self.conn.execute(stmt, span)
+            self._heads_in_rows = False
+        self.first_household = self.last_household = None
         if self.first_person is None:
             return
         span = {"first": self.first_person, "last": self.last_person}

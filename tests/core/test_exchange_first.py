@@ -16,6 +16,7 @@ from assistcase.services.registry import HouseholdData, PersonData
 
 from ..conftest import ACTOR
 from .test_exchange import BUREAU, _copy, _townships
+from .test_head_id_number import mismatches
 
 # Columns that differ between two correct imports: ids, the times they ran, and the
 # households' optimistic-lock counter (the record-by-record path flushes a new household
@@ -129,6 +130,12 @@ def test_a_first_package_written_set_based_equals_record_by_record(db, tmp_path,
     for name in TABLES:   # rows only one way, shown side by side
         assert sorted(set(a[name]) ^ set(b[name])) == [], name
     assert len(a["households"]) == 40 and a["household_memberships"]
+    # each household's head_id_number is its head's (migration 0028; the bulk path fills it)
+    for d in (db, slow, town):
+        assert mismatches(d) == 0
+    with db.read() as s:
+        assert s.scalar(text("SELECT count(*) FROM households WHERE head_person_id IS NOT NULL"
+                             " AND head_id_number <> ''")) >= 40
     # the indexes dropped for the write (SQLite) are all back, as they were
     assert _indexes(db) == indexes and any("search_keys" in n for n, _ in indexes)
     # one audit row for the whole package, naming the counts

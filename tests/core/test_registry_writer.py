@@ -16,7 +16,7 @@ from assistcase.demo import generate_demo
 from assistcase.io import export_registry, import_registry
 from assistcase.models.base import utcnow
 from assistcase.services import registry as reg
-from assistcase.services.registry_writer import MEMBERSHIP_TRIGGERS
+from assistcase.services.registry_writer import BULK_TRIGGERS
 
 from ..conftest import ACTOR, make_id, open_test_db
 from .test_import import person_row, write_xlsx, HEADER
@@ -126,7 +126,7 @@ def test_bulk_write_keeps_the_membership_triggers_and_dates_a_new_member_as_they
         rev, name_keys = conn.execute(
             "SELECT id_number_rev, (SELECT COUNT(*) FROM person_search_keys AS k"
             " WHERE k.person_id = p.id) FROM persons AS p WHERE p.name = '李秀英'").fetchone()
-    assert after == before and set(MEMBERSHIP_TRIGGERS) <= set(after)
+    assert after == before and set(BULK_TRIGGERS) <= set(after)
     assert joined == [(utcnow().date().isoformat(), None)]
     assert rev == make_id(birth=dt.date(1952, 6, 2), seq=12)[::-1] and name_keys > 0
 
@@ -212,5 +212,5 @@ def test_an_error_inside_the_bulk_writer_is_the_error_raised(db):
         if conn.dialect.name == "sqlite":
             names = {r[0] for r in conn.exec_driver_sql(
                 "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-            assert set(MEMBERSHIP_TRIGGERS) <= names
+            assert set(BULK_TRIGGERS) <= names
         conn.rollback()

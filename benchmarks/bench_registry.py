@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import json
 import os
 import random
@@ -243,6 +244,10 @@ def bench_search(db, queries: dict[str, list[str]]) -> dict:
         for kind, items in queries.items():
             counts.clear()
             pending.clear()
+            # a full collection of what the setup and the previous kind left (one pass of
+            # 20-65 ms fell inside one kind's 20 queries or another's, depending on how many
+            # objects came before: the CPU means of two builds were not comparable)
+            gc.collect()
             c0 = time.process_time()  # this process's CPU (SQLite runs in it): load-proof
             median, worst = _median_ms(run, items)
             out[kind] = {"median_ms": median, "max_ms": worst, "queries": items,

@@ -294,6 +294,19 @@ class Database:
     def dispose(self) -> None:
         self.engine.dispose()
 
+    def settle_after_bulk_load(self) -> None:
+        """PostgreSQL, after hundreds of thousands of rows written at once (the demo city):
+        ``VACUUM (ANALYZE)``, as PostgreSQL's guide to populating a database advises. Until
+        then every row still has its commit status to be looked up and written back by the
+        first statement that reads it (a month's recalculation right after the demo paid for
+        it, beside autovacuum doing the same work), the planner has no statistics of the
+        rows, and no index-only scan can skip the table. SQLite needs nothing (the demo
+        ANALYZEs; a page written is final)."""
+        if not self.is_postgresql:
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM (ANALYZE)")
+
     # --- schema version -------------------------------------------------------------------
 
     def revision(self) -> str | None:

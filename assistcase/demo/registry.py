@@ -738,5 +738,7 @@ def generate_demo_city(db: Database, actor: str | int, households: int, seed: in
 
         report(0.97, "monitoring 动态监测")
         generate_demo_monitoring(db, actor, seed=seed, today=today)
+    report(0.99, "settling 整理")
+    db.settle_after_bulk_load()
     report(1.0, "done 完成")
     return summary

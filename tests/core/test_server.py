@@ -134,3 +134,19 @@ def test_postgresql_itself_refuses_to_change_an_approved_roster(pg, sql):
             raw.execute(sql.format(r=rid))
         raw.rollback()
         assert raw.execute("SELECT * FROM roster_lines ORDER BY id").fetchall() == before
+
+
+def test_the_demo_city_leaves_the_server_settled(pg):
+    """After the demo's bulk load the database is vacuumed (Database.settle_after_bulk_load):
+    pages marked all-visible, which only a VACUUM does (the demo's ANALYZE does not, and 30
+    households are below autovacuum's thresholds)."""
+    import datetime as dt
+
+    from assistcase.demo import generate_demo_city
+
+    generate_demo_city(pg, ACTOR, households=30, seed=2, today=dt.date(2026, 11, 22))
+    with pg.read() as s:
+        visible = {t: s.scalar(text(f"SELECT relallvisible FROM pg_class"
+                                    f" WHERE oid = '{t}'::regclass"))
+                   for t in ("households", "persons", "assistance_cases")}
+    assert visible and all(v > 0 for v in visible.values()), visible

@@ -112,6 +112,88 @@ def step_search(path: Path) -> dict:
     return result
 
 
+def step_paired(_path: Path) -> dict:
+    """The searches and the editor on both files in one process, query by query in turn
+    (plain then encrypted, then the other way round). Separate processes' medians of the same
+    queries on the same file vary by half (4.98 to 9.11 ms for the plain file's initials in
+    one run) as this shared machine's speed drifts, more than the cipher's cost; paired, both
+    files see the same moment. Returns each file's median per kind and the median of the
+    per-query ratios."""
+    import contextlib
+    import gc
+    import statistics
+
+    from bench_registry import pick_queries
+
+    from assistcase.services.queries import (ROWS_BLOCK, HouseholdFilter, first_household_ids,
+                                             household_rows)
+
+    dbs = {"plain": _open(PLAIN), "encrypted": _open(ENCRYPTED)}
+    queries = pick_queries(dbs["plain"], 1)
+    out: dict = {}
+    with contextlib.ExitStack() as stack:
+        sessions = {v: stack.enter_context(db.read()) for v, db in dbs.items()}
+
+        def run(variant: str, text: str) -> float:
+            t0 = time.perf_counter()
+            ids, _complete = first_household_ids(sessions[variant], HouseholdFilter(text=text))
+            household_rows(sessions[variant], ids[:ROWS_BLOCK])  # the rows the list reads first
+            return (time.perf_counter() - t0) * 1000
+
+        for variant in dbs:
+            run(variant, "王")   # warm each connection as the app's first view does
+        for kind, items in queries.items():
+            gc.collect()
+            times: dict[str, list[float]] = {"plain": [], "encrypted": []}
+            for i, text in enumerate(items):
+                for variant in (("plain", "encrypted") if i % 2 == 0 else ("encrypted", "plain")):
+                    times[variant].append(run(variant, text))
+            out[kind] = times
+    out["editor"] = _paired_editor(dbs)
+    result = {}
+    for kind, times in out.items():
+        result[f"{kind}_plain"] = round(statistics.median(times["plain"]), 2)
+        result[f"{kind}_encrypted"] = round(statistics.median(times["encrypted"]), 2)
+        result[f"{kind}_ratio"] = round(statistics.median(
+            e / p for p, e in zip(times["plain"], times["encrypted"])), 3)
+    return result
+
+
+def _paired_editor(dbs: dict) -> dict[str, list[float]]:
+    """The editor opened on the same households of both files in turn (bench_registry's
+    editor step, one window per file)."""
+    import random
+
+    from PySide6.QtWidgets import QApplication
+    from sqlalchemy import func, select
+
+    from assistcase.models import Household
+    from ui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication([])
+    windows = {v: MainWindow(db, ACTOR) for v, db in dbs.items()}
+    for w in windows.values():
+        w.show()
+    app.processEvents()
+    with dbs["plain"].read() as s:
+        top = s.scalar(select(func.max(Household.id)))
+    rng = random.Random(2)
+    ids = [rng.randint(1, top) for _ in range(21)]
+    times: dict[str, list[float]] = {"plain": [], "encrypted": []}
+    for i, hid in enumerate(ids):
+        for variant in (("plain", "encrypted") if i % 2 == 0 else ("encrypted", "plain")):
+            t0 = time.perf_counter()
+            windows[variant].open_household(hid)
+            app.processEvents()
+            if i:   # the first opening builds the editor's widgets once
+                times[variant].append((time.perf_counter() - t0) * 1000)
+    for w in windows.values():   # torn down now: at interpreter exit PySide's finalisation crashes
+        w.close()
+        w.deleteLater()
+    app.processEvents()
+    return times
+
+
 def step_editor(path: Path) -> dict:
     from bench_registry import bench_editor
 
@@ -177,7 +259,7 @@ def step_verify(path: Path) -> dict:
     return {"seconds": round(time.perf_counter() - t0, 3), "rows": result.rows, "ok": result.ok}
 
 
-STEPS = {"search": step_search, "editor": step_editor, "recalc": step_recalc,
+STEPS = {"paired": step_paired, "search": step_search, "editor": step_editor, "recalc": step_recalc,
          "build": step_build, "backup": step_backup, "verify": step_verify}
 
 
@@ -259,7 +341,7 @@ def main() -> int:
         print(json.dumps(result))
         return 0
 
-    runs: dict[str, dict[str, list[dict]]] = {"plain": {}, "encrypted": {}}
+    runs: dict[str, dict[str, list[dict]]] = {"plain": {}, "encrypted": {}, "paired": {}}
     loads: list[str] = []
     if args.from_log:
         # The figures a run printed before it was stopped (a shared machine can make a whole
@@ -273,6 +355,8 @@ def main() -> int:
             parts = line.split(" ", 3)
             if len(parts) == 4 and parts[0].isdigit() and parts[2] in runs:
                 runs[parts[2]].setdefault(parts[1], []).append(ast.literal_eval(parts[3]))
+            elif len(parts) == 4 and parts[0].isdigit() and parts[1:3] == ["paired", "both"]:
+                runs["paired"].setdefault("paired", []).append(ast.literal_eval(parts[3]))
         loads = []
         args.rounds = 0
     else:
@@ -283,6 +367,11 @@ def main() -> int:
             prep = prepare(Path(args.source))
         print("prepared", prep, flush=True)
     for rnd in range(args.rounds):
+        for _ in range(args.search_repeats):   # both files in one process (step_paired)
+            loads.append(loadavg())
+            r = run_child("paired", ENCRYPTED)
+            runs["paired"].setdefault("paired", []).append(r)
+            print(rnd, "paired", "both", r, flush=True)
         for step in ("search", "editor", "recalc", "build", "backup", "verify"):
             order = (("plain", PLAIN), ("encrypted", ENCRYPTED))
             if rnd % 2:
@@ -304,6 +393,18 @@ def main() -> int:
         return min(r[key] for r in runs[variant][step])
 
     figures = {}
+    paired = runs.get("paired", {}).get("paired", [])
+    if paired:
+        import statistics
+
+        # the median over the paired processes of each one's medians and per-query ratio
+        for kind in ("name", "initials", "id_tail", "broad_surname", "editor"):
+            if f"{kind}_ratio" not in paired[0]:
+                continue
+            figures[f"paired.{kind}"] = {
+                "plain": round(statistics.median(r[f"{kind}_plain"] for r in paired), 2),
+                "encrypted": round(statistics.median(r[f"{kind}_encrypted"] for r in paired), 2),
+                "ratio": round(statistics.median(r[f"{kind}_ratio"] for r in paired), 2)}
     done = {step for step in runs["plain"] if step in runs["encrypted"]}
     for step, keys in (("search", ("name", "initials", "id_tail", "broad_surname",
                                    "name_cpu", "initials_cpu", "id_tail_cpu",
@@ -314,7 +415,7 @@ def main() -> int:
         if step not in done:
             continue
         for key in keys:
-            if any(key not in r for v in runs.values() for r in v[step]):
+            if any(key not in r for v in (runs["plain"], runs["encrypted"]) for r in v[step]):
                 continue  # a log of a run before the figure was measured
             p, e = best("plain", step, key), best("encrypted", step, key)
             figures[f"{step}.{key}"] = {"plain": p, "encrypted": e,
@@ -329,6 +430,11 @@ def main() -> int:
 
 
 LABELS = {
+    "paired.name": "search by name substring, both files in one process in turn (ms)",
+    "paired.initials": "search by pinyin initials, both files in one process in turn (ms)",
+    "paired.id_tail": "search by ID tail, both files in one process in turn (ms)",
+    "paired.broad_surname": "one-character surname, first page, both files in turn (ms)",
+    "paired.editor": "open a household in the editor, both files in turn (ms)",
     "search.name": "search by name substring (median of 20, ms)",
     "search.initials": "search by pinyin initials (median of 20, ms)",
     "search.id_tail": "search by ID tail (median of 20, ms)",
@@ -371,7 +477,15 @@ def write_md(results: dict) -> None:
              f"Each figure is the best of up to {results['rounds']} round(s) (the search's of "
              f"{results.get('search_runs', results['rounds'])} processes each), plain and "
              "encrypted alternating; the ratio is what this run shows, the absolute times are not this "
-             "machine's idle figures (see the registry, entitlement and rosters sections).", ""]
+             "machine's idle figures (see the registry, entitlement and rosters sections).", "",
+             "The rows \"both files in turn\" come from "
+             f"{len(results['runs'].get('paired', {}).get('paired', []))} processes that each "
+             "open both files and run every query (or open every household) on one file then "
+             "the other, the order alternating, so both see the same moment of a machine whose "
+             "speed drifts by half from one process to the next; each figure is the median over "
+             "those processes of a process's median, the ratio the median of the per-query "
+             "ratios. The other search and editor rows are the best of separate processes, one "
+             "file each.", ""]
     if prep.get("encrypt_s") is not None:
         lines += [f"City database {prep['mb']} MB; converting it in place "
                   f"(sqlcipher_export, fingerprint of every table, key slots, rename): "

@@ -115,6 +115,34 @@ def confirmed_dibao_case(db: Database, household_id: int, applied: dt.date) -> i
     return cid
 
 
+def first_village_and_county(db: Database) -> tuple[int, int]:
+    """The ids of the first village and the first county by code."""
+    from sqlalchemy import text
+
+    with db.read() as s:
+        village = s.execute(text("SELECT id FROM areas WHERE level = 'village'"
+                                 " ORDER BY code LIMIT 1")).scalar_one()
+        county = s.execute(text("SELECT id FROM areas WHERE level = 'county'"
+                                " ORDER BY code LIMIT 1")).scalar_one()
+    return village, county
+
+
+def one_line_dibao_roster(db: Database, month: dt.date) -> tuple[int, int]:
+    """A draft dibao roster of the first county for ``month`` paying one rural household of
+    the first village (张三, its case confirmed from 2026-08-01 under a rural standard of
+    420 yuan): (roster id, case id)."""
+    from assistcase.services import registry as reg
+    from assistcase.services import rosters as R
+    from assistcase.services.standards import StandardInput, save_standard
+
+    village, county = first_village_and_county(db)
+    save_standard(db, ACTOR, StandardInput(county, "rural", "dibao", dt.date(2022, 1, 1), 420_00))
+    hid = reg.create_household(db, ACTOR, reg.HouseholdData(village, "rural"),
+                               [reg.PersonData("张三", make_id(seq=1))]).created_id
+    cid = confirmed_dibao_case(db, hid, dt.date(2026, 8, 1))
+    return R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(county, month)).roster_id, cid
+
+
 def open_test_db(path, upgrade: bool = True) -> Database:
     """``open_database`` for a test's own file: an empty database gets the test users, and the
     process is signed in as ``ACTOR`` (what the window and the CLI do after sign-in)."""

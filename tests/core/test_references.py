@@ -7,16 +7,12 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
-from assistcase.models import (Area, AssistanceCase, EntitlementRow, Household, Person,
-                               RosterLine)
-from assistcase.services import registry as reg
-from assistcase.services import rosters as R
-from assistcase.services.standards import StandardInput, save_standard
+from assistcase.models import AssistanceCase, EntitlementRow, Household, Person, RosterLine
 
-from ..conftest import ACTOR, confirmed_dibao_case, make_id
+from ..conftest import ACTOR, make_id, one_line_dibao_roster
 
 MONTH = dt.date(2026, 11, 1)
 # every column but the line's id, so that only a reference can be what is refused
@@ -29,16 +25,7 @@ REFUSED = "(?i)foreign key|refers to a missing|still referred to"
 @pytest.fixture
 def line(db):
     """A draft dibao roster of one line (and the case's entitlement): (roster, line, case)."""
-    with db.read() as s:
-        village = s.execute(text("SELECT id FROM areas WHERE level = 'village'"
-                                 " ORDER BY code LIMIT 1")).scalar_one()
-        county = s.scalars(select(Area).where(Area.level == "county")
-                           .order_by(Area.code)).first().id
-    save_standard(db, ACTOR, StandardInput(county, "rural", "dibao", dt.date(2022, 1, 1), 420_00))
-    hid = reg.create_household(db, ACTOR, reg.HouseholdData(village, "rural"),
-                               [reg.PersonData("张三", make_id(seq=1))]).created_id
-    cid = confirmed_dibao_case(db, hid, dt.date(2026, 8, 1))
-    rid = R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(county, MONTH)).roster_id
+    rid, cid = one_line_dibao_roster(db, MONTH)
     with db.read() as s:
         lid = s.execute(text("SELECT id FROM roster_lines WHERE roster_id = :r"),
                         {"r": rid}).scalar_one()

@@ -19,7 +19,7 @@ from assistcase.progress import CancelToken
 from assistcase.services import registry as reg
 from assistcase.services.rosters import interruptible
 
-from ..conftest import ACTOR, confirmed_dibao_case, make_id
+from ..conftest import ACTOR, first_village_and_county, make_id, one_line_dibao_roster
 
 
 @pytest.fixture
@@ -31,9 +31,7 @@ def pg(_pg_work):
 
 
 def test_db_backup_runs_pg_dump_and_the_dump_restores(pg, _pg_work, tmp_path, capsys):
-    with pg.read() as s:
-        village = s.execute(text("SELECT id FROM areas WHERE level = 'village'"
-                                 " ORDER BY code LIMIT 1")).scalar_one()
+    village, _county = first_village_and_county(pg)
     reg.create_household(pg, ACTOR, reg.HouseholdData(village, "rural"),
                          [reg.PersonData("张三", make_id(seq=1))])
     dest = tmp_path / "bureau.pgdump"
@@ -87,9 +85,7 @@ def test_cancel_stops_the_running_statement_on_the_server_and_rolls_back(pg):
 
 
 def test_a_report_reads_one_snapshot_while_a_clerk_writes(pg):
-    with pg.read() as s:
-        village = s.execute(text("SELECT id FROM areas WHERE level = 'village'"
-                                 " ORDER BY code LIMIT 1")).scalar_one()
+    village, _county = first_village_and_county(pg)
     with pg.read() as report:
         first = report.execute(text("SELECT COUNT(*) FROM households")).scalar_one()
         reg.create_household(pg, ACTOR, reg.HouseholdData(village, "rural"),
@@ -109,21 +105,9 @@ def test_postgresql_itself_refuses_to_change_an_approved_roster(pg, sql):
     """Through psql's driver, outside the app: the PL/pgSQL triggers refuse."""
     import datetime as dt
 
-    from assistcase.models import Area
     from assistcase.services import rosters as R
-    with pg.read() as s:
-        village = s.execute(text("SELECT id FROM areas WHERE level = 'village'"
-                                 " ORDER BY code LIMIT 1")).scalar_one()
-        county = s.scalars(select(Area).where(Area.level == "county")
-                           .order_by(Area.code)).first().id
-    from assistcase.services.standards import StandardInput, save_standard
 
-    save_standard(pg, ACTOR, StandardInput(county, "rural", "dibao", dt.date(2022, 1, 1), 420_00))
-    hid = reg.create_household(pg, ACTOR, reg.HouseholdData(village, "rural"),
-                               [reg.PersonData("张三", make_id(seq=1))]).created_id
-    confirmed_dibao_case(pg, hid, dt.date(2026, 8, 1))
-    rid = R.build_monthly_roster(pg, ACTOR, R.MonthlyRosterInput(
-        county, dt.date(2026, 11, 1))).roster_id
+    rid, _case = one_line_dibao_roster(pg, dt.date(2026, 11, 1))
     R.review_roster(pg, "reviewer", rid)
     R.approve_roster(pg, "approver", rid)
     with psycopg.connect(pg.engine.url.set(drivername="postgresql").render_as_string(

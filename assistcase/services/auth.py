@@ -27,7 +27,7 @@ from typing import Any, Iterable
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import event, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
 
 from ..rules.idnumber import mask_id  # noqa: F401  (the one masking rule; re-exported)
 from ..errors import FieldError, NotFoundError, PermissionDenied, SignInError, ValidationError
@@ -151,13 +151,18 @@ def _rights_cache(s: Session) -> dict:
     return s.info.setdefault(_RIGHTS, {})
 
 
-@event.listens_for(Session, "after_flush")
-def _forget_rights(session: Session, _context: Any) -> None:
-    if _RIGHTS in session.info and any(
-            isinstance(o, (User, UserRole, RolePermission, Role))
-            for o in (*session.new, *session.dirty, *session.deleted)):
-        del session.info[_RIGHTS]
+def _forget_rights(_mapper: Any, _connection: Any, target: Any) -> None:
+    """A user, grant, role or permission row written: its session forgets the rights it read
+    (mapper events: a flush of anything else costs nothing)."""
+    session = object_session(target)
+    if session is not None:
+        session.info.pop(_RIGHTS, None)
         session.info.pop("scopes", None)
+
+
+for _model in (User, UserRole, RolePermission, Role):
+    for _event in ("after_insert", "after_update", "after_delete"):
+        event.listen(_model, _event, _forget_rights)
 
 
 def _rights(s: Session, actor: "Identity | str | int"

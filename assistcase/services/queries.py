@@ -225,9 +225,9 @@ def search_household_ids(session: Session, flt: HouseholdFilter, sort: str = "nu
 # The first page of a household list: what a view shows before the rest of a long list is read.
 PAGE = 200
 # The rows of a household list read at once (household_rows): a screenful or two, so a
-# search reads about the rows it shows; a page of 200 cost a table page of the
-# households and one of their heads per row on first reading (issue 19: on an encrypted
-# file each is decrypted), for rows the user may never scroll to.
+# search reads about the rows it shows; a page of 200 cost a table page of the households
+# per row on first reading (and, before migration 0028, one of their heads; issue 19: on an
+# encrypted file each is decrypted), for rows the user may never scroll to.
 ROWS_BLOCK = 50
 # A name or pinyin text matching at least this many search keys is "broad" (a one-character
 # surname: 王 matches 40,000 households of a 300,000-household city).

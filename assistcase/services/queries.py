@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, func, or_, select, union_all
+from sqlalchemy import Select, and_, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from ..rules.idnumber import age_on
@@ -403,12 +403,15 @@ class HouseholdDetail:
 
 
 def area_path(session: Session, area_id: int) -> str:
-    names = []
-    area = session.get(Area, area_id)
-    while area is not None and area.level != "province":
-        names.append(area.name)
-        area = session.get(Area, area.parent_id) if area.parent_id else None
-    return " / ".join(reversed(names))
+    """"city / county / township / village" of an area, read in one statement (a bureau
+    server's round trip per level was four more per household opened)."""
+    up = (select(Area.id, Area.parent_id, Area.name, Area.level, literal(0).label("depth"))
+          .where(Area.id == area_id).cte("up", recursive=True))
+    parent = aliased(Area)
+    up = up.union_all(select(parent.id, parent.parent_id, parent.name, parent.level,
+                             up.c.depth + 1).where(parent.id == up.c.parent_id))
+    rows = session.execute(select(up.c.name, up.c.level).order_by(up.c.depth.desc()))
+    return " / ".join(name for name, level in rows if level != "province")
 
 
 def household_detail(session: Session, household_id: int,

@@ -945,5 +945,6 @@ def save_household(db: Database, actor: str | int, household_id: int,
                 if person.name != old_name:
                     write_keys(s, person)
             result.person_ids.add(person.id)
-        refresh_household(s, hh)
+        if members:   # the household's own fields name neither its head nor its members
+            refresh_household(s, hh)
         return result

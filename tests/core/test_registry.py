@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from assistcase.errors import DuplicatePersonError, StateError, ValidationError
-from assistcase.models import AuditEntry, Household, Person, PersonSearchKey
+from assistcase.models import Area, AuditEntry, Household, Person, PersonSearchKey
 from assistcase.services.queries import HouseholdFilter, household_detail, search_household_ids
 from assistcase.services import registry as reg
 
@@ -49,6 +49,12 @@ def test_create_household_with_members_and_derived_fields(db, village_ids):
     assert child.birth_date == dt.date(2012, 9, 1) and child.sex == "M" and child.age == 14
     assert child.minor and not d.members[0].elderly
     assert d.members[1].sex == "F"
+    with db.read() as s:   # the path from the city down, read in one statement
+        names, area = [], s.get(Area, village_ids[0])
+        while area is not None and area.level != "province":
+            names.append(area.name)
+            area = area.parent
+    assert len(names) >= 3 and d.village_path == " / ".join(reversed(names))
 
 
 def test_household_validation_collects_every_problem_and_writes_nothing(db, village_ids):

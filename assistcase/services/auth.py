@@ -145,15 +145,30 @@ ALL = Scope(True, ())
 # sessions, so rights are still read afresh on every call; a session that writes users,
 # grants or permissions forgets what it read (_forget_rights).
 _RIGHTS = "assistcase.rights"
+# The rights that a write service's permission check (``requires``) read, carried into the
+# sessions the service then opens for the rest of the call: its write transaction does not
+# read them a second time. On a bureau server that read was a quarter of the time a save
+# held the write lock (issue 14: several clerks saving wait on each other there). Each call
+# still reads them afresh in its check; writing a user, grant or permission drops them.
+_carried: contextvars.ContextVar = contextvars.ContextVar("assistcase_rights", default=None)
 
 
 def _rights_cache(s: Session) -> dict:
-    return s.info.setdefault(_RIGHTS, {})
+    cache = s.info.get(_RIGHTS)
+    if cache is None:
+        cache = s.info[_RIGHTS] = {}
+        for key, (user, grants, perms) in (_carried.get() or {}).items():
+            user = s.merge(user, load=False)   # the row as read by the check: no statement
+            cache[("rights", key)] = (user, grants, perms)
+            cache[("user", key)] = user
+    return cache
 
 
 def _forget_rights(_mapper: Any, _connection: Any, target: Any) -> None:
     """A user, grant, role or permission row written: its session forgets the rights it read
-    (mapper events: a flush of anything else costs nothing)."""
+    and the call carries none further (mapper events: a flush of anything else costs
+    nothing)."""
+    _carried.set(None)
     session = object_session(target)
     if session is not None:
         session.info.pop(_RIGHTS, None)
@@ -484,10 +499,13 @@ def requires(permission: str | tuple[str, ...], **where: str):
                         last = e
                 else:
                     raise last
-            token = _acting.set(actor)
+                carried = {key[1]: value for key, value in _rights_cache(s).items()
+                           if key[0] == "rights"}
+            token, rights = _acting.set(actor), _carried.set(carried)
             try:
                 return f(db, actor, *args, **kwargs)
             finally:
+                _carried.reset(rights)
                 _acting.reset(token)
 
         checked.__requires__ = perms

@@ -119,6 +119,36 @@ def test_a_session_that_changes_a_users_grants_checks_the_new_ones(db):
             auth.scope_of(s, name)
 
 
+def test_a_write_service_reads_its_users_rights_once_and_the_next_call_afresh(db):
+    """The rights its permission check read are carried into the service's own transaction
+    (one read of the user's rights a call, not one per session: on a bureau server that read
+    sat inside the write lock); a grant taken away between two calls refuses the second."""
+    from sqlalchemy import event
+
+    town = townships(db)[0]
+    name = user(db, "kw2", "caseworker", town.id)
+    hid = reg.create_household(db, name, reg.HouseholdData(village_of(db, town), "rural"),
+                               [reg.PersonData("欧阳测丙", make_id(seq=7))]).created_id
+    seen: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        if "FROM users" in statement:
+            seen.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        reg.save_household(db, name, hid, {"phone": "13900000001"}, [])
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    assert len(seen) == 1, seen
+    db.signed_in = ACTOR
+    with db.read() as s:
+        assert household_detail(s, hid).phone == "13900000001"
+    auth.set_user_roles(db, ACTOR, user_id(db, name), [])
+    with pytest.raises(PermissionDenied):
+        reg.save_household(db, name, hid, {"phone": "13900000002"}, [])
+
+
 def reg_number(db, hid):
     from assistcase.models import Household
 

@@ -30,7 +30,7 @@ from ..models.base import utcnow
 from ..sqldialect import greatest, is_pg
 from ..progress import CancelToken, ProgressFn
 from .audit import Auditor, resolve_user
-from .standards import policy_for, standard_for, standard_history, standard_notices
+from .standards import policy_for, standard_history, standard_notices, standards_for
 from ..rules.areas import code_like, code_prefix
 from ..rules.standards import CARE_KIND, first_of_month
 from .auth import requires
@@ -139,6 +139,8 @@ def _typed(sql: str):
     return text(sql).bindparams(*binds)
 
 
+# the standards a county's rules need, in the order of their columns in _PARAM_COLUMNS
+_KINDS = ("dibao", "tekun_basic", "care_full", "care_partial", "care_none")
 _PARAM_COLUMNS = ("county_id", "residence_class", "dibao", "basic", "care_full", "care_partial",
                   "care_none", "p_eld", "p_dis", "p_ill", "p_min", "floor_fen", "rounding")
 
@@ -218,7 +220,8 @@ _SQLITE_DIB = """dib AS (
            100 * size AS den
     FROM (SELECT pay.case_id, pay.household_id, pay.dibao, pay.size, pay.rounding, pay.income,
                  pay.floor_fen, COUNT(pe.id) AS covered,
-                 COALESCE(SUM(MAX(CASE WHEN pe.birth_date <= :elderly_born THEN pay.p_eld ELSE 0 END,
+                 COALESCE(SUM(MAX(
+                     CASE WHEN pe.birth_date <= :elderly_born THEN pay.p_eld ELSE 0 END,
                      CASE WHEN pe.disability_grade IN (1, 2) THEN pay.p_dis ELSE 0 END,
                      CASE WHEN pe.serious_illness THEN pay.p_ill ELSE 0 END,
                      CASE WHEN pe.birth_date > :minor_born
@@ -362,11 +365,9 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
     for i, county in enumerate(_counties(s, area)):
         policy = policy_for(s, county.id, month)
         for cls in ("urban", "rural"):
-            def fen(kind: str) -> int | None:
-                row = standard_for(s, county.id, cls, kind, month)
-                return row[1] if row else None
-            values = (county.id, cls, fen("dibao"), fen("tekun_basic"), fen("care_full"),
-                      fen("care_partial"), fen("care_none"), policy.increment_elderly_pct,
+            found = standards_for(s, county.id, cls, _KINDS, month)
+            fen = [found[kind][1] if found[kind] else None for kind in _KINDS]
+            values = (county.id, cls, *fen, policy.increment_elderly_pct,
                       policy.increment_severe_disability_pct,
                       policy.increment_serious_illness_pct, policy.increment_minor_pct,
                       policy.floor_fen_per_person, policy.rounding)
@@ -461,7 +462,8 @@ def _recalculate_sqlite(s: Session, rules: dict, values: dict) -> tuple[tuple, i
     and the cases in scope (the staged cases: every case paid in the area, with or without a
     standard, as on PostgreSQL)."""
     conn = s.connection()
-    conn.exec_driver_sql(f"CREATE TEMP TABLE IF NOT EXISTS recalc_paying ({_SQLITE_STAGE_COLUMNS})")
+    conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS recalc_paying"
+                         f" ({_SQLITE_STAGE_COLUMNS})")
     conn.exec_driver_sql("DELETE FROM temp.recalc_paying")
     try:
         s.execute(_typed(_SQLITE_STAGE.format(

@@ -168,7 +168,9 @@ class Income(Travels, Base):
             "source IN ('wages','agriculture','business','pension','transfer','property','other')",
             name="source"),
         CheckConstraint("valid_until IS NULL OR valid_until > valid_from", name="valid_period"),
-        Index("ix_incomes_household_id", "household_id"),
+        # a month's incomes in force summed from the index alone (migration 0029)
+        Index("ix_incomes_household_in_force", "household_id", "valid_from", "valid_until",
+              "monthly_fen"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -30,7 +30,7 @@ from ..models.base import utcnow
 from ..sqldialect import greatest, is_pg
 from ..progress import CancelToken, ProgressFn
 from .audit import Auditor, resolve_user
-from .standards import policy_for, standard_for, standard_history, standard_notices
+from .standards import policy_for, standard_history, standard_notices, standards_for
 from ..rules.areas import code_like, code_prefix
 from ..rules.standards import CARE_KIND, first_of_month
 from .auth import requires
@@ -139,11 +139,14 @@ def _typed(sql: str):
     return text(sql).bindparams(*binds)
 
 
+# the standards a county's rules need, in the order of their columns in _PARAM_COLUMNS
+_KINDS = ("dibao", "tekun_basic", "care_full", "care_partial", "care_none")
 _PARAM_COLUMNS = ("county_id", "residence_class", "dibao", "basic", "care_full", "care_partial",
                   "care_none", "p_eld", "p_dis", "p_ill", "p_min", "floor_fen", "rounding")
 
 # ``{paying}``: the cases paid in the month with their rules, household size and income
-# (_PAYING_SQLITE, or _PG_PAYING after _PG_STAGE_SQL); ``{dib}``: their covered members (_DIB).
+# (_SQLITE_PAYING after _SQLITE_STAGE, or _PG_PAYING after _PG_STAGES); ``{dib}``: the dibao
+# cases with their covered members (_SQLITE_DIB, _DIB).
 # Dibao amount as an exact fraction num/den of fen (den = 100 × household size), then rounded
 # once: the gap method with extras and the floor, exactly as entitlement.dibao_entitlement.
 _RECALC_SQL = """
@@ -166,38 +169,72 @@ SELECT :month, case_id, household_id, 'tekun', basic, 0, size, 1, 0,
 FROM paying WHERE program = 'tekun' AND basic IS NOT NULL{order}
 """
 
-# SQLite: the cases are the outer loop (CROSS JOIN: SQLite keeps the order written) and each
-# finds its village's rules in ``vp`` (village × the county's rules): with the 18-row
-# ``params`` first, SQLite scanned every case once per row of rules (issue 20: the whole-city
-# recalculation 6.8 → 3.4 CPU seconds for this statement).
-# A dibao case's household income looked up with the case in ``paying`` (by index,
-# once per case: issue 20, a quarter of this statement's CPU time at city scale, against a
-# CTE of the households' incomes that had to be listed, grouped and indexed to be joined);
-# the covered members aggregated once (a CTE), joined to the cases.
-_PAYING_SQLITE = """WITH params({param_columns}) AS (VALUES {param_rows}),
+# SQLite: the cases paid in the month with their rules, household size and income are staged
+# in a temporary table keyed by the case (``temp.recalc_paying``, written in the cases' order:
+# each row an append). Its rowid order lets the covered members be counted by a plain LEFT
+# JOIN grouped by the case without a sort, and no automatic index is built to join them back
+# (issue 20: against a materialized CTE whose GROUP BY sorted 500,000 member rows and whose
+# join built an index of 179,224 rows, 0.3 of the statement's 2.1 CPU seconds at city scale);
+# its row count is the cases in scope. The cases are the outer loop (CROSS JOIN: SQLite keeps
+# the order written) and each finds its village's rules in ``vp`` (village × the county's
+# rules): with the 18-row ``params`` first, SQLite scanned every case once per row of rules
+# (issue 20: 6.8 → 3.4 CPU seconds for the recalculation). A dibao case's household income is
+# looked up with the case (by index, once per case: against a CTE of the households' incomes
+# that had to be listed, grouped and indexed to be joined).
+_SQLITE_STAGE_COLUMNS = ("case_id INTEGER PRIMARY KEY, program VARCHAR(8), household_id INTEGER,"
+                         " self_care VARCHAR(8), size INTEGER, income INTEGER, "
+                         + ", ".join(f"{c} VARCHAR(16)" if c in ("residence_class", "rounding")
+                                     else f"{c} INTEGER" for c in _PARAM_COLUMNS))
+_SQLITE_STAGE = """WITH params({param_columns}) AS (VALUES {param_rows}),
 vc(village_id, county_id) AS MATERIALIZED (
     SELECT v.id, t.parent_id FROM areas AS v JOIN areas AS t ON t.id = v.parent_id
     WHERE v.level = 'village' AND v.code LIKE :prefix),
 vp AS MATERIALIZED (
-    SELECT vc.village_id, params.* FROM vc JOIN params ON params.county_id = vc.county_id),
-paying AS MATERIALIZED (
-    SELECT c.id AS case_id, c.program, c.household_id, c.self_care,
-           {greatest}((SELECT COUNT(*) FROM household_memberships AS hm
-                WHERE hm.household_id = c.household_id
-                  AND (hm.joined_on IS NULL OR hm.joined_on < :month)
-                  AND (hm.left_on IS NULL OR hm.left_on >= :month)), 1) AS size,
-           CASE WHEN c.program = 'dibao' THEN (
-               SELECT COALESCE(SUM(i.monthly_fen), 0) FROM incomes AS i
-               WHERE i.household_id = c.household_id AND i.valid_from <= :month
-                 AND (i.valid_until IS NULL OR i.valid_until > :month)) END AS income, p.*
-    FROM assistance_cases AS c
-    CROSS JOIN households AS h
-    CROSS JOIN vp AS p
-    WHERE h.id = c.household_id AND p.village_id = h.village_id
-      AND p.residence_class = h.residence_class
-      AND c.paid_from <= :month AND (c.paid_until IS NULL OR c.paid_until > :month)
-      AND (CAST(:program AS VARCHAR(8)) IS NULL OR c.program = :program)),
+    SELECT vc.village_id, params.* FROM vc JOIN params ON params.county_id = vc.county_id)
+INSERT INTO temp.recalc_paying
+SELECT c.id, c.program, c.household_id, c.self_care,
+       MAX((SELECT COUNT(*) FROM household_memberships AS hm
+            WHERE hm.household_id = c.household_id
+              AND (hm.joined_on IS NULL OR hm.joined_on < :month)
+              AND (hm.left_on IS NULL OR hm.left_on >= :month)), 1),
+       CASE WHEN c.program = 'dibao' THEN (
+           SELECT COALESCE(SUM(i.monthly_fen), 0) FROM incomes AS i
+           WHERE i.household_id = c.household_id AND i.valid_from <= :month
+             AND (i.valid_until IS NULL OR i.valid_until > :month)) END,
+       {rule_columns}
+FROM assistance_cases AS c
+CROSS JOIN households AS h
+CROSS JOIN vp AS p
+WHERE h.id = c.household_id AND p.village_id = h.village_id
+  AND p.residence_class = h.residence_class
+  AND c.paid_from <= :month AND (c.paid_until IS NULL OR c.paid_until > :month)
+  AND (CAST(:program AS VARCHAR(8)) IS NULL OR c.program = :program)
 """
+_SQLITE_PAYING = "WITH paying AS (SELECT * FROM temp.recalc_paying),\n"
+# the covered members' count and extra percent of each dibao case, grouped in the staged
+# table's order (a LEFT JOIN: a case without members covered that month has 0 and 0)
+_SQLITE_DIB = """dib AS (
+    SELECT case_id, household_id, dibao, size, rounding, income, covered, pct,
+           MAX((dibao * size - income) * covered * 100 + dibao * pct * size,
+               floor_fen * covered * 100 * size) AS num,
+           100 * size AS den
+    FROM (SELECT pay.case_id, pay.household_id, pay.dibao, pay.size, pay.rounding, pay.income,
+                 pay.floor_fen, COUNT(pe.id) AS covered,
+                 COALESCE(SUM(MAX(
+                     CASE WHEN pe.birth_date <= :elderly_born THEN pay.p_eld ELSE 0 END,
+                     CASE WHEN pe.disability_grade IN (1, 2) THEN pay.p_dis ELSE 0 END,
+                     CASE WHEN pe.serious_illness THEN pay.p_ill ELSE 0 END,
+                     CASE WHEN pe.birth_date > :minor_born
+                            OR (pe.in_school AND pe.birth_date > :pupil_born)
+                          THEN pay.p_min ELSE 0 END)), 0) AS pct
+          FROM temp.recalc_paying AS pay
+          LEFT JOIN case_members AS cm ON cm.case_id = pay.case_id AND cm.covered_from <= :month
+                                      AND (cm.covered_until IS NULL OR cm.covered_until > :month)
+          LEFT JOIN persons AS pe ON pe.id = cm.person_id
+          WHERE pay.program = 'dibao' AND pay.dibao IS NOT NULL
+          GROUP BY pay.case_id))
+"""
+# PostgreSQL: the covered members aggregated once (a CTE), joined to the cases
 _DIB = """cov AS MATERIALIZED (
     SELECT pay.case_id, COUNT(*) AS covered,
            -- an integer on both engines (PostgreSQL's SUM of BIGINT is NUMERIC, which would
@@ -328,11 +365,9 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
     for i, county in enumerate(_counties(s, area)):
         policy = policy_for(s, county.id, month)
         for cls in ("urban", "rural"):
-            def fen(kind: str) -> int | None:
-                row = standard_for(s, county.id, cls, kind, month)
-                return row[1] if row else None
-            values = (county.id, cls, fen("dibao"), fen("tekun_basic"), fen("care_full"),
-                      fen("care_partial"), fen("care_none"), policy.increment_elderly_pct,
+            found = standards_for(s, county.id, cls, _KINDS, month)
+            fen = [found[kind][1] if found[kind] else None for kind in _KINDS]
+            values = (county.id, cls, *fen, policy.increment_elderly_pct,
                       policy.increment_severe_disability_pct,
                       policy.increment_serious_illness_pct, policy.increment_minor_pct,
                       policy.floor_fen_per_person, policy.rounding)
@@ -347,14 +382,26 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
     scope = {"prefix": prefix, "month": month, "program": program}
     # PostgreSQL: the area's households listed once and hashed (OFFSET 0 keeps the subquery
     # from becoming a join): the month's rows just written are not in the table's statistics
-    # yet, and it probed households and villages once a row (1.3-2 s for a city's roster)
-    s.execute(_typed("DELETE FROM entitlements WHERE month = :month"
-                     " AND (CAST(:program AS VARCHAR(8)) IS NULL OR program = :program)"
-                     " AND household_id IN "
-                     "(SELECT h.id FROM households AS h JOIN areas AS v ON v.id = h.village_id"
-                     " WHERE v.code LIKE :prefix"
-                     + (" OFFSET 0)" if is_pg(s.get_bind()) else ")")), scope)
-    totals = None
+    # yet, and it probed households and villages once a row (1.3-2 s for a city's roster).
+    # Nested loops are ruled out for this statement: on such an underestimate of the month's
+    # rows (150 for 30,000 after a recalculation) PostgreSQL rescanned the listed households
+    # once a row, 30,000 × 40,000 (a 40,000-household city's build after its recalculation:
+    # 154 s for this DELETE; issue 14).
+    delete = _typed("DELETE FROM entitlements WHERE month = :month"
+                    " AND (CAST(:program AS VARCHAR(8)) IS NULL OR program = :program)"
+                    " AND household_id IN "
+                    "(SELECT h.id FROM households AS h JOIN areas AS v ON v.id = h.village_id"
+                    " WHERE v.code LIKE :prefix"
+                    + (" OFFSET 0)" if is_pg(s.get_bind()) else ")"))
+    if is_pg(s.get_bind()):
+        conn = s.connection()
+        was = conn.exec_driver_sql("SELECT current_setting('enable_nestloop')").scalar_one()
+        conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
+        s.execute(delete, scope)
+        conn.execute(text("SELECT set_config('enable_nestloop', :was, true)"), {"was": was})
+    else:
+        s.execute(delete, scope)
+    totals, in_scope = None, 0
     if rows:
         values = {**params, **scope,
                   "elderly_born": _years_before(month, 60),
@@ -392,14 +439,11 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
             totals = s.execute(_typed(_PG_RETURNING.format(insert=sql, keep=keep)),
                                values).one()
         else:
-            sql = _RECALC_SQL.format(
-                paying=_PAYING_SQLITE.format(greatest=greatest(s.get_bind()), **rules),
-                dib=_DIB.format(greatest=greatest(s.get_bind())), order="")
-            s.execute(_typed(sql), values)
+            totals, in_scope = _recalculate_sqlite(s, rules, values)
     report(0.8, "entitlements written 已计算")
     if cancel is not None:
         cancel.check()
-    if totals is None:   # SQLite (or nothing to write): read back what the area has
+    if totals is None:   # nothing to write: read back what the area has
         totals = s.execute(_typed(
             "SELECT COUNT(*), COALESCE(SUM(e.amount_fen), 0),"
             " COALESCE(SUM(CASE WHEN e.exit_review THEN 1 ELSE 0 END), 0)"
@@ -413,7 +457,7 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
         # the staged cases are every case paid in the area (each village has rules for both
         # residence classes, without a standard too): counted there, not joined again
         in_scope = s.execute(text("SELECT COUNT(*) FROM recalc_cases")).scalar_one()
-    else:
+    elif not rows:
         in_scope = s.execute(_typed(_SCOPE_SQL), scope).scalar_one()
     what = f"{program} entitlements" if program else "entitlements"
     Auditor(s, user).note("recalculate", "entitlement", area.id,
@@ -422,6 +466,37 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
                           f"{in_scope - cases} without a standard")
     return RecalcResult(area.id, month, cases, amount, exits, in_scope - cases,
                         time.perf_counter() - t0)
+
+
+def _recalculate_sqlite(s: Session, rules: dict, values: dict) -> tuple[tuple, int]:
+    """SQLite: the paying cases staged (_SQLITE_STAGE), then the month's rows written from
+    them. Returns what the rows written add up to (count, amount, flagged for exit review)
+    and the cases in scope (the staged cases: every case paid in the area, with or without a
+    standard, as on PostgreSQL)."""
+    conn = s.connection()
+    conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS recalc_paying"
+                         f" ({_SQLITE_STAGE_COLUMNS})")
+    conn.exec_driver_sql("DELETE FROM temp.recalc_paying")
+    try:
+        s.execute(_typed(_SQLITE_STAGE.format(
+            rule_columns=", ".join(f"p.{c}" for c in _PARAM_COLUMNS), **rules)), values)
+        in_scope = s.execute(text("SELECT COUNT(*) FROM temp.recalc_paying")).scalar_one()
+        # the rows this INSERT writes are those above the table's largest rowid before it
+        # (SQLite gives a new row the largest rowid + 1; the write lock is held): their totals
+        # read from the table's last pages, not found again by area through households and
+        # villages (0.12 CPU s at city scale against 0.02)
+        before = conn.exec_driver_sql("SELECT COALESCE(MAX(rowid), 0) FROM entitlements"
+                                      ).scalar_one()
+        s.execute(_typed(_RECALC_SQL.format(paying=_SQLITE_PAYING, dib=_SQLITE_DIB, order="")),
+                  values)
+        totals = s.execute(text(
+            "SELECT COUNT(*), COALESCE(SUM(amount_fen), 0),"
+            " COALESCE(SUM(CASE WHEN exit_review THEN 1 ELSE 0 END), 0)"
+            " FROM entitlements WHERE rowid > :before"), {"before": before}).one()
+    finally:
+        if conn.in_transaction():
+            conn.exec_driver_sql("DELETE FROM temp.recalc_paying")
+    return tuple(totals), in_scope
 
 
 @dataclass(frozen=True)

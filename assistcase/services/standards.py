@@ -88,41 +88,57 @@ def _notice(row: Standard | PolicySetting) -> Notice:
     return Notice(row.source_title, row.source_number, row.source_issued_on)
 
 
-def _rows_by_area(s: Session, area_ids: list[int], residence_class: str,
-                  kind: str) -> dict[int, list[tuple[dt.date, int, Notice]]]:
-    out: dict[int, list[tuple[dt.date, int, Notice]]] = {a: [] for a in area_ids}
-    stmt = (select(Standard.area_id, Standard.effective_from, Standard.monthly_fen,
-                   Standard.source_title, Standard.source_number, Standard.source_issued_on)
+def _rows_by_area(s: Session, area_ids: list[int], residence_class: str, kinds: tuple[str, ...]
+                  ) -> dict[str, dict[int, list[tuple[dt.date, int, Notice]]]]:
+    """The standard rows of ``area_ids`` for a class, by kind and area (one query for all
+    the kinds)."""
+    out = {k: {a: [] for a in area_ids} for k in kinds}
+    stmt = (select(Standard.kind, Standard.area_id, Standard.effective_from,
+                   Standard.monthly_fen, Standard.source_title, Standard.source_number,
+                   Standard.source_issued_on)
             .where(Standard.area_id.in_(area_ids), Standard.residence_class == residence_class,
-                   Standard.kind == kind))
-    for area_id, since, fen, title, number, issued in s.execute(stmt):
-        out[area_id].append((since, fen, Notice(title, number, issued)))
+                   Standard.kind.in_(kinds)))
+    for kind, area_id, since, fen, title, number, issued in s.execute(stmt):
+        out[kind][area_id].append((since, fen, Notice(title, number, issued)))
     return out
+
+
+def _resolved_kinds(s: Session, area_id: int, residence_class: str, kinds: tuple[str, ...]
+                    ) -> dict[str, list[tuple[dt.date, int, Notice]]]:
+    """For each of ``kinds``: (date, monthly fen, notice) of the row in force in ``area_id``
+    from each change date of any area of its chain, resolved on the change dates themselves
+    (not their months)."""
+    chain = [a.id for a in ancestors(s, area_id)]
+    resolved = {}
+    for kind, by_area in _rows_by_area(s, chain, residence_class, kinds).items():
+        dates = sorted({row[0] for rows in by_area.values() for row in rows})
+        out = []
+        for day in dates:
+            for a in chain:
+                row = max((r for r in by_area[a] if r[0] <= day), default=None,
+                          key=lambda r: r[0])
+                if row is not None:
+                    out.append((day, row[1], row[2]))
+                    break
+        resolved[kind] = out
+    return resolved
 
 
 def _resolved(s: Session, area_id: int, residence_class: str,
               kind: str) -> list[tuple[dt.date, int, Notice]]:
-    """(date, monthly fen, notice) of the row in force in ``area_id`` from each change date
-    of any area of its chain, resolved on the change dates themselves (not their months)."""
-    chain = [a.id for a in ancestors(s, area_id)]
-    by_area = _rows_by_area(s, chain, residence_class, kind)
-    dates = sorted({row[0] for rows in by_area.values() for row in rows})
-    out = []
-    for day in dates:
-        for a in chain:
-            row = max((r for r in by_area[a] if r[0] <= day), default=None, key=lambda r: r[0])
-            if row is not None:
-                out.append((day, row[1], row[2]))
-                break
-    return out
+    return _resolved_kinds(s, area_id, residence_class, (kind,))[kind]
 
 
 def standard_history(s: Session, area_id: int, residence_class: str, kind: str) -> History:
     """The standard as seen from ``area_id`` over time: (effective_from, monthly fen) such
     that :func:`~assistcase.standards.in_force` on it gives, for any month, the standard of
     the nearest area (this one or above) that has one in force on the month's first day."""
+    return _merged(_resolved(s, area_id, residence_class, kind))
+
+
+def _merged(resolved: list[tuple[dt.date, int, Notice]]) -> History:
     merged: list[tuple[dt.date, int]] = []
-    for day, fen, _notice in _resolved(s, area_id, residence_class, kind):
+    for day, fen, _notice in resolved:
         if not merged or merged[-1][1] != fen:
             merged.append((day, fen))
     return merged
@@ -144,6 +160,14 @@ def standard_for(s: Session, area_id: int, residence_class: str, kind: str,
                  month: dt.date) -> tuple[dt.date, int] | None:
     """The (effective_from, monthly fen) that ``month`` uses in ``area_id``, or None."""
     return in_force(standard_history(s, area_id, residence_class, kind), month)
+
+
+def standards_for(s: Session, area_id: int, residence_class: str, kinds: tuple[str, ...],
+                  month: dt.date) -> dict[str, tuple[dt.date, int] | None]:
+    """:func:`standard_for` of several kinds at once (one query: a month's recalculation
+    resolves five kinds for each county and class)."""
+    return {kind: in_force(_merged(rows), month)
+            for kind, rows in _resolved_kinds(s, area_id, residence_class, kinds).items()}
 
 
 @dataclass(frozen=True)

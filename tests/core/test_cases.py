@@ -15,7 +15,7 @@ from assistcase.services import cases as C
 from assistcase.services import registry as reg
 from assistcase.services import standards as S
 
-from ..conftest import ACTOR, make_id
+from ..conftest import ACTOR, demo_city, make_id
 
 APPLIED = dt.date(2023, 3, 1)
 
@@ -234,6 +234,32 @@ def test_recalculation_equals_the_pure_function(db):
     assert any(v > 0 for v in stored.values())
     # recalculating replaces the month's rows rather than adding to them
     assert recalculate_area(db, ACTOR, city, month).cases == len(ids)
+
+
+def test_the_recalculation_leaves_its_transaction_as_it_found_it(db):
+    """What the recalculation sets up inside its caller's transaction is undone there:
+    PostgreSQL's planner settings (nested loops are ruled out for its DELETE only), SQLite's
+    staged cases (its temporary table is emptied)."""
+    from sqlalchemy import text
+
+    from assistcase.services.recalc import recalculate_in
+    from assistcase.services.audit import resolve_user
+
+    demo_city(db, households=400, seed=5, today=dt.date(2026, 11, 22))
+    city = city_id(db)
+    with db.begin() as s:
+        area = s.get(Area, city)
+        before = (s.execute(text("SELECT current_setting('enable_nestloop')")).scalar_one()
+                  if db.is_postgresql else None)
+        month = dt.date(2026, 11, 1)
+        result = recalculate_in(s, resolve_user(s, ACTOR), area, month)
+        assert result.cases > 0
+        if db.is_postgresql:
+            assert before == "on"
+            assert s.execute(text("SELECT current_setting('enable_nestloop')")
+                             ).scalar_one() == before
+        else:
+            assert s.execute(text("SELECT COUNT(*) FROM temp.recalc_paying")).scalar_one() == 0
 
 
 def test_shangqiu_2022_extreme_hardship_seed_figures(db):

@@ -155,6 +155,40 @@ def test_the_database_refuses_sql_that_changes_an_approved_roster(db, db_path, c
     assert lines(db, rid) == before
 
 
+def _frozen_insert_trigger(db) -> str | None:
+    with db.read() as s:
+        return s.execute(text("SELECT sql FROM sqlite_master WHERE type = 'trigger'"
+                              " AND name = :n"), {"n": R.FROZEN_INSERT_TRIGGER}).scalar()
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_lines_checked_once_and_the_frozen_trigger_back_after_a_build(
+        db, city, monkeypatch):
+    """SQLite writes a month's lines with the frozen-roster INSERT trigger bypassed (checked
+    once for the statement instead): the trigger is back, the same SQL, after a build, after
+    a build whose lines' INSERT fails, and the check refuses an approved roster."""
+    trigger = _frozen_insert_trigger(db)
+    assert trigger and "approved" in trigger
+    rid = approved(db, R.MonthlyRosterInput(city["county"], NOV))
+    assert _frozen_insert_trigger(db) == trigger
+    before = lines(db, rid)
+    params = {"roster_id": rid, "month": NOV.isoformat(), "program": "dibao",
+              "prefix": city["county_code"][:6] + "%", "cls": None}
+    with pytest.raises(StateError) as err:
+        with db.begin() as s:
+            R._insert_monthly_lines_sqlite(s, params)
+    assert "frozen" in str(err.value) and "锁定" in err.value.message_zh
+    assert lines(db, rid) == before and _frozen_insert_trigger(db) == trigger
+    # the lines' INSERT fails inside the bypass: nothing is written, the trigger is there
+    monkeypatch.setattr(R, "_MONTHLY_LINES_SQLITE",
+                        "INSERT INTO roster_lines (roster_id) SELECT no_such_column")
+    with pytest.raises(Exception, match="no_such_column"):
+        R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(city["county"], DEC))
+    assert _frozen_insert_trigger(db) == trigger
+    with db.read() as s:
+        assert s.execute(text("SELECT COUNT(*) FROM rosters")).scalar_one() == 1
+
+
 def test_a_draft_can_be_amended_and_the_totals_follow(db, city):
     rid = R.build_monthly_roster(db, ACTOR, R.MonthlyRosterInput(city["county"], NOV)).roster_id
     line = lines(db, rid)[0]

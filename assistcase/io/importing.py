@@ -36,7 +36,7 @@ from ..services.audit import Auditor, BulkAuditor, resolve_user
 from ..services.registry import (HouseholdData, PersonData, next_household_number,
                                  validate_household, validate_person)
 from ..services.registry_writer import (HOUSEHOLD_INPUT, PERSON_INPUT, BulkWriter,
-                                        household_values, person_values, refresh_household,
+                                        drop_indexes, household_values, person_values, refresh_household,
                                         write_keys)
 from . import layout as L
 from .tables import ImportFileError, Table, cyclic_gc_paused, open_table
@@ -931,6 +931,10 @@ def _infer_account_type(number: str) -> str:
 # --- writing ------------------------------------------------------------------------------
 
 
+_REBUILT_TABLES = ("households", "persons", "person_search_keys", "household_memberships",
+                   "incomes", "property_items")
+
+
 def _insert_sql(table: str, cols: tuple[str, ...]) -> str:
     return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
 
@@ -985,6 +989,12 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
     # New households and persons through the registry's bulk writer (derived columns, search
     # keys and memberships written there); a household's head is set once the persons exist.
     new_p = [p for p in planner.persons if p.existing is None]
+    # SQLite, a file bringing at least as many persons as are registered (a county's first
+    # register): the registry's secondary indexes are dropped and built once the rows are in,
+    # as the exchange import does (a built index is a sort; rows inserted one by one seek
+    # their pages). Nothing below reads by them before they are back.
+    rebuild = (drop_indexes(conn, _REBUILT_TABLES)
+               if conn.dialect.name == "sqlite" and len(new_p) >= next_pid - 1 else [])
     household_row = itemgetter(*HOUSEHOLD_INPUT)
     person_row = itemgetter(*PERSON_INPUT)
     with BulkWriter(conn) as writer:
@@ -1013,6 +1023,9 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
     pid_of = {p.row.parsed.number: pid(p) for p in planner.persons}
     _write_money(s, planner, bulk, pid_of, hid)
     bulk.flush()
+    check()
+    for sql in rebuild:
+        conn.exec_driver_sql(sql)
     check()
 
     # Changed records: through the ORM and the Auditor, one field at a time.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import event, select
@@ -11,14 +10,14 @@ from sqlalchemy.orm import Session
 
 from ..models import AuditEntry, User
 from ..models.base import utcnow
-from ..security.auditchain import GENESIS, link
+from ..security.auditchain import GENESIS, json_encoder, link
 
 if TYPE_CHECKING:
     from ..security.auditchain import VerifyResult
 
 
 # json.dumps(record, ensure_ascii=False) with one encoder for every record of a batch.
-_record_json = json.JSONEncoder(ensure_ascii=False).encode
+_record_json = json_encoder((", ", ": "))
 
 
 def _text(value: Any) -> str | None:

@@ -370,8 +370,9 @@ class _Reader:
         self.unnamed_reported: set[int] = set()
         self.error_count = 0
         self.width = len(layout.headers)
-        # per mapped field: the cell's conversion, remembering repeated texts (a file's own)
-        self.readers = {f: L.cell_reader(f) for f in self.mapped}
+        # per mapped column, in column order: its field, the cell's conversion and what it
+        # remembers of repeated texts (a file's own, L.cell_memory)
+        self.plan = [(i, f, L.CONVERTERS[f], L.cell_memory(f)) for i, f in self.cols]
         self.household_mapped = tuple(f for f in L.HOUSEHOLD_FIELDS if f in self.mapped)
 
     def issue(self, line: int, col: int | str | None, value: Any, en: str, zh: str,
@@ -390,11 +391,36 @@ class _Reader:
     def add(self, line: int, cells: tuple[Any, ...]) -> None:
         n = len(cells)
         raw = {}
-        for i, f in self.cols:  # L.is_blank inlined: this runs for every cell of the file
-            if i < n:
-                v = cells[i]
-                if v is not None and not (isinstance(v, str) and not v.strip()):
+        values: dict[str, Any] = {}
+        failed = None  # the cells that do not convert: reported once the row counts
+        # One pass over the row's cells, converting as it goes: this runs for every cell of
+        # the file (2 million in a city's register), so L.is_blank and the remembered texts
+        # are inlined.
+        for i, f, conv, memory in self.plan:
+            if i >= n:
+                break
+            v = cells[i]
+            if v is None:
+                continue
+            if isinstance(v, str):
+                if not v or v.isspace():  # blank (as not v.strip(), without the copy)
+                    continue
+                if memory is not None and type(v) is str:
                     raw[f] = v
+                    out = memory.get(v, memory)
+                    if out is memory:
+                        try:
+                            out = memory[v] = conv(f, v)
+                        except L.CellError as e:
+                            failed = (failed or []) + [(f, v, e)]
+                            continue
+                    values[f] = out
+                    continue
+            raw[f] = v
+            try:
+                values[f] = conv(f, v)
+            except L.CellError as e:
+                failed = (failed or []) + [(f, v, e)]
         others = self.unnamed if n <= self.width else \
             self.unnamed + list(range(self.width, n))
         if not raw:
@@ -415,15 +441,10 @@ class _Reader:
             self.issue(line, None, "", "row without name and ID number ignored (a total row?)",
                        "该行没有姓名和身份证号，已忽略（是否为合计行？）", "warning")
             return
-        values: dict[str, Any] = {}
         bad_fields: set[str] = set()
-        readers = self.readers
-        for f, v in raw.items():
-            try:
-                values[f] = readers[f](v)
-            except L.CellError as e:
-                bad_fields.add(f)
-                self.issue(line, f, v, e.en, e.zh)
+        for f, v, e in failed or ():
+            bad_fields.add(f)
+            self.issue(line, f, v, e.en, e.zh)
         person = PersonData(name=values.get("name", ""), id_number=values.get("id_number", ""),
                             **{k: values[k] for k in _PERSON_OPTIONAL if k in values})
         if "relation" not in values:
@@ -1319,7 +1340,7 @@ def _read(table: Table, sheet: str, mapping: dict[str, str] | None, report: Impo
             frac = min(line / estimate, 1.0) if estimate else 0.3
             progress(0.6 * frac, f"{line:,} rows read 已读取{line:,}行")
     # the remembered cell texts and ID numbers are not needed after the reading
-    reader.readers = {}
+    reader.plan = []
     reader.seen_ids = {}
     if not reader.groups and not report.errors:
         report.issues.append(Issue(sheet, layout.header_row, "", "",

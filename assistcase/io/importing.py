@@ -1045,7 +1045,8 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
     _write_money(s, planner, bulk, pid_of, hid)
     bulk.flush()
     check()
-    for sql in rebuild:
+    for n, sql in enumerate(rebuild):
+        progress(0.95 + 0.03 * n / len(rebuild), "indexes 索引")
         conn.exec_driver_sql(sql)
     check()
 

@@ -178,7 +178,7 @@ class BulkAuditor(Auditor):
     inserted by :func:`insert_audit_rows` in batches instead of one ORM object per row (the
     spreadsheet import writes hundreds of thousands). Call :meth:`flush` at the end."""
 
-    BATCH = 20_000
+    BATCH = 5_000
 
     def __init__(self, session: Session, user: User, source: str | None = None):
         super().__init__(session, user, source)

@@ -1016,17 +1016,19 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
     # their pages). Nothing below reads by them before they are back.
     rebuild = (drop_indexes(conn, _REBUILT_TABLES)
                if conn.dialect.name == "sqlite" and len(new_p) >= next_pid - 1 else [])
-    household_row = itemgetter(*HOUSEHOLD_INPUT)
-    person_row = itemgetter(*PERSON_INPUT)
+    # the columns between the id and the two stamps, from a record's values
+    household_row = itemgetter(*HOUSEHOLD_INPUT[1:-2])
+    person_row = itemgetter(*PERSON_INPUT[1:-2])
     with BulkWriter(conn) as writer:
         for i, h in enumerate(new_hh):
             ms = members.get(id(h), [])
             head = next(p for p in ms if p.row.person.relation == "head")
-            values = {**household_values(h.data, h.data.number), **h.extra}
-            row = {"id": h.new_id, **values, "head_person_id": None,
-                   "created_at": stamp, "updated_at": stamp}
-            writer.add_household(household_row(row),
+            values = household_values(h.data, h.data.number)
+            values.update(h.extra)
+            values["head_person_id"] = None
+            writer.add_household((h.new_id, *household_row(values), stamp, stamp),
                                  head.row.person.name.strip(), len(ms))
+            del values["head_person_id"]  # (the record audited: the columns given)
             writer.set_head(pid(head), h.new_id)
             bulk.created_record("household", h.new_id, values, h.new_id)
             if i % 5000 == 4999:
@@ -1034,9 +1036,9 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
                 progress(0.75 + 0.05 * i / max(1, len(new_hh)), "households 户")
         for i, p in enumerate(new_p):
             h = hid(p.household)
-            values = {**person_values(p.row.person, p.row.parsed), "household_id": h}
-            row = {"id": p.new_id, **values, "created_at": stamp, "updated_at": stamp}
-            writer.add_person(person_row(row))
+            values = person_values(p.row.person, p.row.parsed)  # a new dict
+            values["household_id"] = h
+            writer.add_person((p.new_id, *person_row(values), stamp, stamp))
             bulk.created_record("person", p.new_id, values, h)
             if i % 5000 == 4999:
                 check()

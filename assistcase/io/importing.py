@@ -987,6 +987,7 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
     new_hh = [h for h in planner.households if h.existing is None]
     next_hid = (s.scalar(select(func.max(Household.id))) or 0) + 1
     next_pid = (s.scalar(select(func.max(Person.id))) or 0) + 1
+    registered = next_pid - 1  # (persons' ids; the highest stands for their number)
     file_numbers = {h.data.number for h in planner.households if h.data.number}
     counters: dict[int, int] = {}
     for h in new_hh:
@@ -1015,7 +1016,7 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
     # as the exchange import does (a built index is a sort; rows inserted one by one seek
     # their pages). Nothing below reads by them before they are back.
     rebuild = (drop_indexes(conn, _REBUILT_TABLES)
-               if conn.dialect.name == "sqlite" and len(new_p) >= next_pid - 1 else [])
+               if conn.dialect.name == "sqlite" and len(new_p) >= registered else [])
     # the columns between the id and the two stamps, from a record's values
     household_row = itemgetter(*HOUSEHOLD_INPUT[1:-2])
     person_row = itemgetter(*PERSON_INPUT[1:-2])

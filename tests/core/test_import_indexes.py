@@ -15,11 +15,20 @@ from assistcase.io import import_registry
 from assistcase.progress import CancelToken
 from assistcase.security.auditchain import json_encoder
 
-from ..conftest import ACTOR
-from .test_import import dump, existing, good_rows, write_xlsx  # noqa: F401 (a fixture)
+from assistcase.services import registry as reg
+
+from ..conftest import ACTOR, make_id
+from .test_import import dump, good_rows, write_xlsx
 
 TABLES = ("households", "persons", "person_search_keys", "household_memberships", "incomes",
           "property_items", "audit_log")
+
+
+@pytest.fixture
+def registered(db, village_ids):
+    """One person registered: the file's three new persons are more."""
+    reg.create_household(db, ACTOR, reg.HouseholdData(village_ids[0], "urban", "dibao"),
+                         [reg.PersonData("张三", make_id(seq=1))])
 
 
 def _indexes(db) -> dict[str, list]:
@@ -29,7 +38,7 @@ def _indexes(db) -> dict[str, list]:
                           for i in insp.get_indexes(t)) for t in TABLES}
 
 
-def test_indexes_are_back_after_an_import_larger_than_the_registry(db, existing, tmp_path):
+def test_indexes_are_back_after_an_import_larger_than_the_registry(db, registered, tmp_path):
     before = _indexes(db)
     assert before["persons"] and before["person_search_keys"]
     messages = []
@@ -41,7 +50,7 @@ def test_indexes_are_back_after_an_import_larger_than_the_registry(db, existing,
     assert any(m.startswith("indexes") for m in messages) == (not db.is_postgresql)
 
 
-def test_cancel_while_the_indexes_are_built_rolls_everything_back(db, existing, tmp_path):
+def test_cancel_while_the_indexes_are_built_rolls_everything_back(db, registered, tmp_path):
     if db.is_postgresql:
         pytest.skip("PostgreSQL keeps its indexes during an import")
     token = CancelToken()

@@ -55,7 +55,9 @@ def _at(value: Any) -> Any:
 
 def link(prev_hash: str, values: Sequence[Any]) -> str:
     """The hash of a row with ``values`` (in COLUMNS order) following ``prev_hash``."""
-    if type(values[1]) is not str:  # ``at`` as stored (bulk writers give it so already)
+    # a list or tuple with ``at`` as stored (bulk writers give it so) is encoded as it is;
+    # anything else (a datetime, a database row) is copied first
+    if type(values) not in (tuple, list) or type(values[1]) is not str:
         values = list(values)
         values[1] = _at(values[1])
     text = _encode(values)

@@ -23,11 +23,10 @@ from typing import Any, Iterable, Iterator
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from stdnum import luhn
 
 from ..db import Database
 from ..errors import DuplicatePersonError, FieldError, Warning_
-from ..rules.idnumber import ResidentId
+from ..rules.idnumber import ResidentId, luhn_ok
 from ..models import Area, Household, Income, Person, PropertyItem
 from ..models.base import utcnow
 from ..models.registry import SINCE_ALWAYS
@@ -945,7 +944,7 @@ def _infer_account_type(number: str) -> str:
     number = (number or "").replace(" ", "")
     if not number:
         return "none"
-    return "card" if 16 <= len(number) <= 19 and number.isdigit() and luhn.is_valid(number) \
+    return "card" if 16 <= len(number) <= 19 and number.isdigit() and luhn_ok(number) \
         else "passbook"
 
 

@@ -133,9 +133,9 @@ def luhn_ok(number: str) -> bool:
     python-stdnum."""
     if not (number.isascii() and number.isdigit()):
         return luhn.is_valid(number)
-    digits = number[::-1]
-    return (sum(map(int, digits[::2]))
-            + sum(map(_LUHN_DOUBLED.__getitem__, map(int, digits[1::2])))) % 10 == 0
+    # from the last digit leftwards: every other one as it is, the ones between doubled
+    return (sum(map(int, number[-1::-2]))
+            + sum(map(_LUHN_DOUBLED.__getitem__, map(int, number[-2::-2])))) % 10 == 0
 
 
 def check_account(account_type: str, number: str | None,

@@ -23,11 +23,10 @@ from typing import Any, Iterable, Iterator
 from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
-from stdnum import luhn
 
 from ..db import Database
 from ..errors import DuplicatePersonError, FieldError, Warning_
-from ..rules.idnumber import ResidentId
+from ..rules.idnumber import ResidentId, luhn_ok
 from ..models import Area, Household, Income, Person, PropertyItem
 from ..models.base import utcnow
 from ..models.registry import SINCE_ALWAYS
@@ -36,10 +35,10 @@ from ..services.audit import Auditor, BulkAuditor, resolve_user
 from ..services.registry import (HouseholdData, PersonData, next_household_number,
                                  validate_household, validate_person)
 from ..services.registry_writer import (HOUSEHOLD_INPUT, PERSON_INPUT, BulkWriter,
-                                        household_values, person_values, refresh_household,
+                                        drop_indexes, household_values, person_values, refresh_household,
                                         write_keys)
 from . import layout as L
-from .tables import ImportFileError, Table, open_table
+from .tables import ImportFileError, Table, cyclic_gc_paused, open_table
 from ..services.auth import authorize, requires, scope_of
 
 HEADER_SCAN_ROWS = 20
@@ -370,8 +369,9 @@ class _Reader:
         self.unnamed_reported: set[int] = set()
         self.error_count = 0
         self.width = len(layout.headers)
-        # per mapped field: the cell's conversion, remembering repeated texts (a file's own)
-        self.readers = {f: L.cell_reader(f) for f in self.mapped}
+        # per mapped column, in column order: its field, the cell's conversion and what it
+        # remembers of repeated texts (a file's own, L.cell_memory)
+        self.plan = [(i, f, L.CONVERTERS[f], L.cell_memory(f)) for i, f in self.cols]
         self.household_mapped = tuple(f for f in L.HOUSEHOLD_FIELDS if f in self.mapped)
 
     def issue(self, line: int, col: int | str | None, value: Any, en: str, zh: str,
@@ -390,11 +390,36 @@ class _Reader:
     def add(self, line: int, cells: tuple[Any, ...]) -> None:
         n = len(cells)
         raw = {}
-        for i, f in self.cols:  # L.is_blank inlined: this runs for every cell of the file
-            if i < n:
-                v = cells[i]
-                if v is not None and not (isinstance(v, str) and not v.strip()):
+        values: dict[str, Any] = {}
+        failed = None  # the cells that do not convert: reported once the row counts
+        # One pass over the row's cells, converting as it goes: this runs for every cell of
+        # the file (2 million in a city's register), so L.is_blank and the remembered texts
+        # are inlined.
+        for i, f, conv, memory in self.plan:
+            if i >= n:
+                break
+            v = cells[i]
+            if v is None:
+                continue
+            if isinstance(v, str):
+                if not v or v.isspace():  # blank (as not v.strip(), without the copy)
+                    continue
+                if memory is not None and type(v) is str:
                     raw[f] = v
+                    out = memory.get(v, memory)
+                    if out is memory:
+                        try:
+                            out = memory[v] = conv(f, v)
+                        except L.CellError as e:
+                            failed = (failed or []) + [(f, v, e)]
+                            continue
+                    values[f] = out
+                    continue
+            raw[f] = v
+            try:
+                values[f] = conv(f, v)
+            except L.CellError as e:
+                failed = (failed or []) + [(f, v, e)]
         others = self.unnamed if n <= self.width else \
             self.unnamed + list(range(self.width, n))
         if not raw:
@@ -415,15 +440,10 @@ class _Reader:
             self.issue(line, None, "", "row without name and ID number ignored (a total row?)",
                        "该行没有姓名和身份证号，已忽略（是否为合计行？）", "warning")
             return
-        values: dict[str, Any] = {}
         bad_fields: set[str] = set()
-        readers = self.readers
-        for f, v in raw.items():
-            try:
-                values[f] = readers[f](v)
-            except L.CellError as e:
-                bad_fields.add(f)
-                self.issue(line, f, v, e.en, e.zh)
+        for f, v, e in failed or ():
+            bad_fields.add(f)
+            self.issue(line, f, v, e.en, e.zh)
         person = PersonData(name=values.get("name", ""), id_number=values.get("id_number", ""),
                             **{k: values[k] for k in _PERSON_OPTIONAL if k in values})
         if "relation" not in values:
@@ -924,11 +944,15 @@ def _infer_account_type(number: str) -> str:
     number = (number or "").replace(" ", "")
     if not number:
         return "none"
-    return "card" if 16 <= len(number) <= 19 and number.isdigit() and luhn.is_valid(number) \
+    return "card" if 16 <= len(number) <= 19 and number.isdigit() and luhn_ok(number) \
         else "passbook"
 
 
 # --- writing ------------------------------------------------------------------------------
+
+
+_REBUILT_TABLES = ("households", "persons", "person_search_keys", "household_memberships",
+                   "incomes", "property_items")
 
 
 def _insert_sql(table: str, cols: tuple[str, ...]) -> str:
@@ -962,6 +986,7 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
     new_hh = [h for h in planner.households if h.existing is None]
     next_hid = (s.scalar(select(func.max(Household.id))) or 0) + 1
     next_pid = (s.scalar(select(func.max(Person.id))) or 0) + 1
+    registered = next_pid - 1  # (persons' ids; the highest stands for their number)
     file_numbers = {h.data.number for h in planner.households if h.data.number}
     counters: dict[int, int] = {}
     for h in new_hh:
@@ -985,17 +1010,25 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
     # New households and persons through the registry's bulk writer (derived columns, search
     # keys and memberships written there); a household's head is set once the persons exist.
     new_p = [p for p in planner.persons if p.existing is None]
-    household_row = itemgetter(*HOUSEHOLD_INPUT)
-    person_row = itemgetter(*PERSON_INPUT)
+    # SQLite, a file bringing at least as many persons as are registered (a county's first
+    # register): the registry's secondary indexes are dropped and built once the rows are in,
+    # as the exchange import does (a built index is a sort; rows inserted one by one seek
+    # their pages). Nothing below reads by them before they are back.
+    rebuild = (drop_indexes(conn, _REBUILT_TABLES)
+               if conn.dialect.name == "sqlite" and len(new_p) >= registered else [])
+    # the columns between the id and the two stamps, from a record's values
+    household_row = itemgetter(*HOUSEHOLD_INPUT[1:-2])
+    person_row = itemgetter(*PERSON_INPUT[1:-2])
     with BulkWriter(conn) as writer:
         for i, h in enumerate(new_hh):
             ms = members.get(id(h), [])
             head = next(p for p in ms if p.row.person.relation == "head")
-            values = {**household_values(h.data, h.data.number), **h.extra}
-            row = {"id": h.new_id, **values, "head_person_id": None,
-                   "created_at": stamp, "updated_at": stamp}
-            writer.add_household(household_row(row),
+            values = household_values(h.data, h.data.number)
+            values.update(h.extra)
+            values["head_person_id"] = None
+            writer.add_household((h.new_id, *household_row(values), stamp, stamp),
                                  head.row.person.name.strip(), len(ms))
+            del values["head_person_id"]  # (the record audited: the columns given)
             writer.set_head(pid(head), h.new_id)
             bulk.created_record("household", h.new_id, values, h.new_id)
             if i % 5000 == 4999:
@@ -1003,9 +1036,9 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
                 progress(0.75 + 0.05 * i / max(1, len(new_hh)), "households 户")
         for i, p in enumerate(new_p):
             h = hid(p.household)
-            values = {**person_values(p.row.person, p.row.parsed), "household_id": h}
-            row = {"id": p.new_id, **values, "created_at": stamp, "updated_at": stamp}
-            writer.add_person(person_row(row))
+            values = person_values(p.row.person, p.row.parsed)  # a new dict
+            values["household_id"] = h
+            writer.add_person((p.new_id, *person_row(values), stamp, stamp))
             bulk.created_record("person", p.new_id, values, h)
             if i % 5000 == 4999:
                 check()
@@ -1013,6 +1046,10 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
     pid_of = {p.row.parsed.number: pid(p) for p in planner.persons}
     _write_money(s, planner, bulk, pid_of, hid)
     bulk.flush()
+    check()
+    for n, sql in enumerate(rebuild):
+        progress(0.95 + 0.03 * n / len(rebuild), "indexes 索引")
+        conn.exec_driver_sql(sql)
     check()
 
     # Changed records: through the ORM and the Auditor, one field at a time.
@@ -1161,6 +1198,7 @@ def _next_number(s: Session, village_id: int, counters: dict[int, int],
 
 
 @requires("registry.import")
+@cyclic_gc_paused()  # 100,000 rows' objects, no cycles: collections walked them all (2.4 CPU s)
 def import_registry(db: Database, actor: str | int, path: str | Path, *,
                     sheet: str | None = None, mapping: dict[str, str] | None = None,
                     dry_run: bool = False, progress: ProgressFn | None = None,
@@ -1305,7 +1343,7 @@ def _read(table: Table, sheet: str, mapping: dict[str, str] | None, report: Impo
             frac = min(line / estimate, 1.0) if estimate else 0.3
             progress(0.6 * frac, f"{line:,} rows read 已读取{line:,}行")
     # the remembered cell texts and ID numbers are not needed after the reading
-    reader.readers = {}
+    reader.plan = []
     reader.seen_ids = {}
     if not reader.groups and not report.errors:
         report.issues.append(Issue(sheet, layout.header_row, "", "",

@@ -388,29 +388,16 @@ def convert(field: str, value: Any) -> Any:
 # Fields whose cells hardly repeat (one person's own values): remembering them costs memory
 # and saves nothing.
 _UNIQUE_VALUES = frozenset({"name", "id_number", "head_id_number", "phone", "birth_date"})
-_MISSING = object()
 
 
-def cell_reader(field: str) -> Callable[[Any], Any]:
-    """:func:`convert` for one column of one file, remembering the value of each distinct
-    text: a register repeats its household cells on every member's row and its words (户主,
-    城市, 是/否, an income item) on thousands of rows. Only successes are remembered (a bad
-    cell raises :class:`CellError` each time it occurs, so every row is reported); only
-    ``str`` cells (1 and True are equal keys of a dict but not equal cells)."""
-    conv = CONVERTERS[field]
-    if field in _UNIQUE_VALUES:
-        return lambda value: conv(field, value)
-    seen: dict[str, Any] = {}
-
-    def read(value: Any) -> Any:
-        if type(value) is not str:
-            return conv(field, value)
-        out = seen.get(value, _MISSING)
-        if out is _MISSING:
-            out = seen[value] = conv(field, value)
-        return out
-
-    return read
+def cell_memory(field: str) -> dict[str, Any] | None:
+    """Where one file's reading of a column remembers the value of each distinct text, for
+    :func:`convert`: a register repeats its household cells on every member's row and its
+    words (户主, 城市, 是/否, an income item) on thousands of rows. None for the columns whose
+    cells hardly repeat. Only successes go in (a bad cell raises :class:`CellError` each time it
+    occurs, so every row is reported), and only ``str`` cells (1 and True are equal keys of a
+    dict but not equal cells)."""
+    return None if field in _UNIQUE_VALUES else {}
 
 
 def display(value: Any) -> str:

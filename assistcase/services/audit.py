@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import TYPE_CHECKING, Any, Iterable
 
 from sqlalchemy import event, select
@@ -11,14 +10,14 @@ from sqlalchemy.orm import Session
 
 from ..models import AuditEntry, User
 from ..models.base import utcnow
-from ..security.auditchain import GENESIS, link
+from ..security.auditchain import GENESIS, json_encoder, link
 
 if TYPE_CHECKING:
     from ..security.auditchain import VerifyResult
 
 
 # json.dumps(record, ensure_ascii=False) with one encoder for every record of a batch.
-_record_json = json.JSONEncoder(ensure_ascii=False).encode
+_record_json = json_encoder((", ", ": "))
 
 
 def _text(value: Any) -> str | None:
@@ -54,14 +53,9 @@ def _forget_head(session: Session, _transaction: Any) -> None:
 event.listen(Session, "after_transaction_end", _forget_head)
 
 
-def next_link(session: Session, at: Any, user_id: int, action: str, entity: str,
-              entity_id: int | None, household_id: int | None, field: str | None,
-              old_value: str | None, new_value: str | None, source: str | None
-              ) -> tuple[int, str, str]:
-    """The id, prev_hash and hash of the next audit row in this session's transaction (the
-    hash chain of security/auditchain.py). Every writer of audit rows – the Auditor and the
-    bulk writers that insert rows directly – takes its ids and hashes from here, so the
-    chain stays whole whichever way a row is written."""
+def _chain_head(session: Session) -> list[Any]:
+    """The last audit row's [id, hash] in this session's transaction, read once per
+    transaction and advanced in place by every row linked after it."""
     head = session.info.get(_HEAD)
     if head is None:
         conn = session.connection()
@@ -70,6 +64,18 @@ def next_link(session: Session, at: Any, user_id: int, action: str, entity: str,
         row = conn.exec_driver_sql(
             "SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").first()
         head = session.info[_HEAD] = [row[0], row[1] or GENESIS] if row else [0, GENESIS]
+    return head
+
+
+def next_link(session: Session, at: Any, user_id: int, action: str, entity: str,
+              entity_id: int | None, household_id: int | None, field: str | None,
+              old_value: str | None, new_value: str | None, source: str | None
+              ) -> tuple[int, str, str]:
+    """The id, prev_hash and hash of the next audit row in this session's transaction (the
+    hash chain of security/auditchain.py). Every writer of audit rows – the Auditor and the
+    bulk writers that insert rows directly – takes its ids and hashes from here, so the
+    chain stays whole whichever way a row is written."""
+    head = session.info.get(_HEAD) or _chain_head(session)
     rid = head[0] + 1
     prev = head[1]
     h = link(prev, (rid, at, user_id, action, entity, entity_id, household_id, field,
@@ -179,7 +185,7 @@ class BulkAuditor(Auditor):
     inserted by :func:`insert_audit_rows` in batches instead of one ORM object per row (the
     spreadsheet import writes hundreds of thousands). Call :meth:`flush` at the end."""
 
-    BATCH = 20_000
+    BATCH = 5_000
 
     def __init__(self, session: Session, user: User, source: str | None = None):
         super().__init__(session, user, source)
@@ -195,10 +201,15 @@ class BulkAuditor(Auditor):
 
     def _row(self, action: str, entity: str, entity_id: int | None, household_id: int | None,
              field: str | None, old_value: str | None, new_value: str | None) -> None:
-        values = (self.at, self.user_id, action, entity, entity_id, household_id, field,
-                  old_value, new_value, self.source)
-        rid, prev, h = next_link(self.session, *values)  # the audit hash chain
-        self.rows.append((rid, *values, prev, h))
+        # next_link inlined (hundreds of thousands of rows): the same chain head, advanced
+        head = self.session.info.get(_HEAD) or _chain_head(self.session)
+        rid = head[0] + 1
+        prev = head[1]
+        row = (rid, self.at, self.user_id, action, entity, entity_id, household_id, field,
+               old_value, new_value, self.source)
+        h = link(prev, row)
+        head[0], head[1] = rid, h
+        self.rows.append((*row, prev, h))
         if len(self.rows) >= self.BATCH:
             self.flush()
 

@@ -78,3 +78,23 @@ def test_card_account_must_pass_luhn_but_passbook_only_warns():
     warnings = check_account("passbook", "6222021234567890129")
     assert len(warnings) == 1 and "存折" in warnings[0].message_zh
     assert check_account("none", "") == []
+
+
+def test_luhn_ok_answers_as_python_stdnum():
+    """luhn_ok computes ASCII digit strings itself: the same answer as stdnum.luhn for every
+    length an account number has, and anything else is stdnum's own."""
+    import random
+
+    from stdnum import luhn
+
+    from assistcase.rules.idnumber import luhn_ok
+
+    rng = random.Random(20)
+    numbers = ["", "0", "00", "18", "79927398713", "6228480402564890018", "6228480402564890017",
+               "١٢٣", "12a4", "１２３４", "²3", " 1234"]
+    numbers += ["".join(rng.choice("0123456789") for _ in range(rng.randint(1, 25)))
+                for _ in range(5000)]
+    numbers += [body + luhn.calc_check_digit(body) for body in numbers[12:1012]]
+    assert sum(luhn_ok(n) for n in numbers) > 1000  # valid ones are among them
+    for n in numbers:
+        assert luhn_ok(n) == luhn.is_valid(n), n

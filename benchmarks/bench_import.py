@@ -91,6 +91,8 @@ def build_source(persons: int, seed: int) -> tuple[Path, dict]:
     for p in WORK.glob("import-source.sqlite3*"):
         p.unlink()
     db = open_database(src)
+    _register_user(db)       # the demo is written, and the registry exported, by a user
+    db.signed_in = ACTOR
     households = round(persons / PERSONS_PER_HOUSEHOLD)
     t0 = time.perf_counter()
     summary = generate_demo(db, ACTOR, households=households, seed=seed)

@@ -825,13 +825,7 @@ def _insert_monthly_lines_sqlite(s: Session, params: dict) -> int:
         s.execute(text(_MONTHLY_ORDER_SQL), params)
         # what the trigger checks for each line, once: the write lock is held, nobody
         # approves the roster before the lines are in
-        status = s.execute(select(Roster.status).where(Roster.id == params["roster_id"])
-                           ).scalar_one()
-        if status == "approved":
-            raise StateError(
-                f"roster {params['roster_id']} is approved and frozen: its lines cannot be "
-                "changed (record an adjustment instead)",
-                f"花名册 {params['roster_id']} 已审批并锁定，不能更改明细；请登记调整（补发/扣减）")
+        _refuse_frozen(_roster(s, params["roster_id"]), "change its lines", "更改明细")
         with triggers_bypassed(conn, (FROZEN_INSERT_TRIGGER,)):
             return s.execute(text(_MONTHLY_LINES_SQLITE), params).rowcount
     finally:

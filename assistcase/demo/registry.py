@@ -33,7 +33,7 @@ from ..models.base import utcnow
 from ..progress import CancelToken, ProgressFn
 from ..services.areas import load_areas_csv
 from ..services.audit import Auditor, resolve_user
-from ..services.registry_writer import BulkWriter, drop_indexes
+from ..services.registry_writer import BulkWriter, drop_indexes, inputs_advanced_once
 
 MAX_HOUSEHOLDS = 3_000_000
 CHUNK_HOUSEHOLDS = 10_000  # ≈ 23,000 persons per executemany
@@ -674,22 +674,24 @@ def generate_demo_cases(db: Database, actor: str | int, paid_from: dt.date,
         if s.execute(text("SELECT 1 FROM assistance_cases LIMIT 1")).first():
             raise StateError("the registry already has assistance cases", "已有救助案件，不能生成演示案件")
         values = _CASE_VALUES.format(next_review=_NEXT_REVIEW[s.get_bind().dialect.name])
-        s.execute(text(f"INSERT INTO assistance_cases (program, household_id, person_id,"
-                       f" {_CASE_COMMON}) SELECT 'dibao', h.id, NULL, {values}"
-                       " FROM households AS h WHERE h.status = 'active' AND h.category = 'dibao'"),
-                  d)
-        s.execute(text("INSERT INTO case_members (case_id, person_id, program, covered_from)"
-                       " SELECT c.id, p.id, 'dibao', c.paid_from FROM assistance_cases AS c"
-                       " JOIN persons AS p ON p.household_id = c.household_id"
-                       " WHERE c.program = 'dibao'"))
-        s.execute(text(f"INSERT INTO assistance_cases (program, household_id, person_id,"
-                       f" support_mode, self_care, {_CASE_COMMON})"
-                       f" SELECT 'tekun', h.id, p.id, 'dispersed', p.self_care, {values}"
-                       " FROM households AS h JOIN persons AS p ON p.id = h.head_person_id"
-                       " WHERE h.status = 'active' AND h.category = 'tekun'"), d)
-        s.execute(text("INSERT INTO case_members (case_id, person_id, program, covered_from)"
-                       " SELECT id, person_id, 'tekun', paid_from"
-                       " FROM assistance_cases WHERE program = 'tekun'"))
+        # SQLite: one advance of the entitlements' inputs, not one a row (migration 0030)
+        with inputs_advanced_once(s.connection(), ("assistance_cases", "case_members")):
+            s.execute(text(f"INSERT INTO assistance_cases (program, household_id, person_id,"
+                           f" {_CASE_COMMON}) SELECT 'dibao', h.id, NULL, {values}"
+                           " FROM households AS h WHERE h.status = 'active' AND h.category = 'dibao'"),
+                      d)
+            s.execute(text("INSERT INTO case_members (case_id, person_id, program, covered_from)"
+                           " SELECT c.id, p.id, 'dibao', c.paid_from FROM assistance_cases AS c"
+                           " JOIN persons AS p ON p.household_id = c.household_id"
+                           " WHERE c.program = 'dibao'"))
+            s.execute(text(f"INSERT INTO assistance_cases (program, household_id, person_id,"
+                           f" support_mode, self_care, {_CASE_COMMON})"
+                           f" SELECT 'tekun', h.id, p.id, 'dispersed', p.self_care, {values}"
+                           " FROM households AS h JOIN persons AS p ON p.id = h.head_person_id"
+                           " WHERE h.status = 'active' AND h.category = 'tekun'"), d)
+            s.execute(text("INSERT INTO case_members (case_id, person_id, program, covered_from)"
+                           " SELECT id, person_id, 'tekun', paid_from"
+                           " FROM assistance_cases WHERE program = 'tekun'"))
         counts = dict(s.execute(text("SELECT program, COUNT(*) FROM assistance_cases"
                                      " GROUP BY program")).all())
         Auditor(s, user).note("generate", "assistance_case", None,

@@ -2,8 +2,8 @@
 
 from .aid import AidCase, AidCause
 from .areas import Area
-from .assistance import (AssistanceCase, CaseEvent, CaseMember, EntitlementRow, PolicySetting,
-                         Standard)
+from .assistance import (AssistanceCase, CaseEvent, CaseMember, EntitlementGuard,
+                         EntitlementMark, EntitlementRow, PolicySetting, Standard)
 from .audit import AuditEntry, Role, RolePermission, User, UserRole
 from .base import Base
 from .care import CareInstitution
@@ -23,8 +23,8 @@ __all__ = ["Area", "AuditEntry", "Base", "Household", "HouseholdMembership", "In
            "PersonSearchKey", "PropertyItem", "User"]
 __all__ += ["Assignment", "Institution", "InstitutionAssessment", "InstitutionResult", "Leader",
             "LiaisonRule", "LiaisonRuleVersion", "Rectification", "Visit"]
-__all__ += ["AssistanceCase", "CaseEvent", "CaseMember", "EntitlementRow", "PolicySetting",
-            "Standard"]
+__all__ += ["AssistanceCase", "CaseEvent", "CaseMember", "EntitlementGuard", "EntitlementMark",
+            "EntitlementRow", "PolicySetting", "Standard"]
 __all__ += ["Adjustment", "BankReturn", "PaymentResult", "Roster", "RosterLine", "RosterLineItem",
             "RosterSum"]
 __all__ += ["AidCase", "AidCause"]

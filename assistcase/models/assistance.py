@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import (Boolean, CheckConstraint, Date, ForeignKey, Index, Integer,
+from sqlalchemy import (BigInteger, Boolean, CheckConstraint, Date, ForeignKey, Index, Integer,
                         PrimaryKeyConstraint, String, Text, UniqueConstraint, text)
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -211,3 +211,31 @@ class EntitlementRow(Base):
     amount_fen: Mapped[int] = mapped_column(Integer)
     exit_review: Mapped[bool] = mapped_column(Boolean, default=False)
     computed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class EntitlementGuard(Base):
+    """One row: the generation of what a month's computation reads, advanced by the database
+    on every write to it (migration 0030's triggers, on both engines)."""
+
+    __tablename__ = "entitlement_guard"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    generation: Mapped[int] = mapped_column(BigInteger)
+
+
+class EntitlementMark(Base):
+    """The month's entitlements of an area and a program were computed at ``generation`` of
+    their inputs, by the rules of version ``rules`` (services/recalc.py): ``cases`` rows
+    written, ``skipped`` cases paid without a standard in force."""
+
+    __tablename__ = "entitlement_marks"
+    __table_args__ = (PrimaryKeyConstraint("month", "area_id", "program"),)
+
+    month: Mapped[dt.date] = mapped_column(Date)
+    area_id: Mapped[int] = mapped_column(Integer)
+    program: Mapped[str] = mapped_column(String(8))
+    generation: Mapped[int] = mapped_column(BigInteger)
+    rules: Mapped[int] = mapped_column(Integer)
+    cases: Mapped[int] = mapped_column(Integer)
+    skipped: Mapped[int] = mapped_column(Integer)

@@ -13,9 +13,11 @@ two paths equal.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import time
 from dataclasses import dataclass
+from typing import Iterator
 
 from sqlalchemy import Date, DateTime, bindparam, func, or_, select, text
 from sqlalchemy.orm import Session
@@ -306,10 +308,13 @@ _PG_PAYING = "WITH paying AS NOT MATERIALIZED (SELECT * FROM recalc_paying),\n"
 # and what the rows written add up to, without reading them back; ``{keep}`` copies the rows
 # that pay something into a caller's table as well (a roster build's, _PG_KEEP)
 _PG_RETURNING = """WITH written AS ({insert} RETURNING *){keep}
-SELECT COUNT(*), COALESCE(SUM(amount_fen), 0),
-       COALESCE(SUM(CASE WHEN exit_review THEN 1 ELSE 0 END), 0) FROM written"""
+SELECT {totals} FROM written"""
 _PG_KEEP = """,
 kept AS (INSERT INTO {table} SELECT * FROM written WHERE amount_fen > 0)"""
+# the rows written: how many, their amount, how many flagged for exit review, how many dibao
+_TOTALS = ("COUNT(*), COALESCE(SUM(amount_fen), 0),"
+           " COALESCE(SUM(CASE WHEN exit_review THEN 1 ELSE 0 END), 0),"
+           " COALESCE(SUM(CASE WHEN program = 'dibao' THEN 1 ELSE 0 END), 0)")
 _PG_PARAM_TYPES = ", ".join(f"{c} VARCHAR(16)" if c in ("residence_class", "rounding")
                             else f"{c} BIGINT" for c in _PARAM_COLUMNS)
 
@@ -322,6 +327,31 @@ WHERE v.code LIKE :prefix AND c.paid_from <= :month
   AND (c.paid_until IS NULL OR c.paid_until > :month)
   AND (CAST(:program AS VARCHAR(8)) IS NULL OR c.program = :program)
 """
+
+
+def city_scale(s: Session) -> None:
+    """PostgreSQL, for the rest of the transaction: the hashes and sorts of a city's rows in
+    memory, and no JIT compilation (its optimisation took 0.8 s a statement at city scale
+    and saved less). Set by the recalculation, and by a roster build that does not compute
+    (its lines' statement spilled its hashes and sort to disk: 6.5 s against 4)."""
+    if is_pg(s.get_bind()):
+        conn = s.connection()
+        conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
+        conn.exec_driver_sql("SET LOCAL jit = off")
+
+
+@contextlib.contextmanager
+def no_nested_loops(s: Session) -> Iterator[None]:
+    """PostgreSQL: no nested loops for the statements run in the block (a statement reading
+    the month's rows by area right after they were written: see the DELETE below)."""
+    if not is_pg(s.get_bind()):
+        yield
+        return
+    conn = s.connection()
+    was = conn.exec_driver_sql("SELECT current_setting('enable_nestloop')").scalar_one()
+    conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
+    yield
+    conn.execute(text("SELECT set_config('enable_nestloop', :was, true)"), {"was": was})
 
 
 @requires("entitlement.recalculate", area="area_id")
@@ -360,6 +390,7 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
     month = first_of_month(month)
     report = progress or (lambda _f, _m: None)
     t0 = time.perf_counter()
+    generation = inputs_generation(s)   # before anything is read (PostgreSQL: locked)
     prefix = code_like(area.code, area.level)
     rows, params = [], {}
     for i, county in enumerate(_counties(s, area)):
@@ -393,15 +424,9 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
                     "(SELECT h.id FROM households AS h JOIN areas AS v ON v.id = h.village_id"
                     " WHERE v.code LIKE :prefix"
                     + (" OFFSET 0)" if is_pg(s.get_bind()) else ")"))
-    if is_pg(s.get_bind()):
-        conn = s.connection()
-        was = conn.exec_driver_sql("SELECT current_setting('enable_nestloop')").scalar_one()
-        conn.exec_driver_sql("SET LOCAL enable_nestloop = off")
+    with no_nested_loops(s):
         s.execute(delete, scope)
-        conn.execute(text("SELECT set_config('enable_nestloop', :was, true)"), {"was": was})
-    else:
-        s.execute(delete, scope)
-    totals, in_scope = None, 0
+    totals, staged = None, {}
     if rows:
         values = {**params, **scope,
                   "elderly_born": _years_before(month, 60),
@@ -412,11 +437,7 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
         rules = {"param_columns": ", ".join(_PARAM_COLUMNS), "param_rows": ", ".join(rows)}
         if is_pg(s.get_bind()):
             conn = s.connection()
-            # the hashes and sorts of a city's rows in memory, and no JIT compilation (its
-            # optimisation took 0.8 s a statement at city scale and saved less), for the rest
-            # of this transaction
-            conn.exec_driver_sql("SET LOCAL work_mem = '64MB'")
-            conn.exec_driver_sql("SET LOCAL jit = off")
+            city_scale(s)
             # the staged tables are analysed for their sizes and the spread of their keys:
             # a sample of 3,000 rows tells that as well as 30,000 (default 100), and each
             # ANALYZE of a city's 228,660 cases took 0.2 s of statistics over 17 columns
@@ -436,10 +457,10 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
             sql = _RECALC_SQL.format(paying=_PG_PAYING, dib=_DIB.format(greatest="GREATEST"),
                                      order="\nORDER BY 2")
             keep = _PG_KEEP.format(table=keep_paid_in) if keep_paid_in else ""
-            totals = s.execute(_typed(_PG_RETURNING.format(insert=sql, keep=keep)),
-                               values).one()
+            totals = s.execute(_typed(_PG_RETURNING.format(insert=sql, keep=keep,
+                                                           totals=_TOTALS)), values).one()
         else:
-            totals, in_scope = _recalculate_sqlite(s, rules, values)
+            totals, staged = _recalculate_sqlite(s, rules, values)
     report(0.8, "entitlements written 已计算")
     if cancel is not None:
         cancel.check()
@@ -452,12 +473,20 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
             " WHERE e.month = :month AND v.code LIKE :prefix"
             " AND (CAST(:program AS VARCHAR(8)) IS NULL OR e.program = :program)"),
             scope).one()
-    cases, amount, exits = totals
+    cases, amount, exits = totals[:3]
     if is_pg(s.get_bind()) and rows:
         # the staged cases are every case paid in the area (each village has rules for both
         # residence classes, without a standard too): counted there, not joined again
-        in_scope = s.execute(text("SELECT COUNT(*) FROM recalc_cases")).scalar_one()
-    elif not rows:
+        staged = dict(s.execute(text("SELECT program, COUNT(*) FROM recalc_cases"
+                                     " GROUP BY program")).all())
+    if rows:
+        in_scope = sum(staged.values())
+        dibao = totals[3]
+        _mark(s, month, area.id, generation,
+              {p: (n, staged.get(p, 0) - n) for p, n in (("dibao", dibao),
+                                                        ("tekun", cases - dibao))
+               if program in (None, p)})
+    else:
         in_scope = s.execute(_typed(_SCOPE_SQL), scope).scalar_one()
     what = f"{program} entitlements" if program else "entitlements"
     Auditor(s, user).note("recalculate", "entitlement", area.id,
@@ -468,11 +497,11 @@ def recalculate_in(s: Session, user, area: Area, month: dt.date,
                         time.perf_counter() - t0)
 
 
-def _recalculate_sqlite(s: Session, rules: dict, values: dict) -> tuple[tuple, int]:
+def _recalculate_sqlite(s: Session, rules: dict, values: dict) -> tuple[tuple, dict]:
     """SQLite: the paying cases staged (_SQLITE_STAGE), then the month's rows written from
-    them. Returns what the rows written add up to (count, amount, flagged for exit review)
-    and the cases in scope (the staged cases: every case paid in the area, with or without a
-    standard, as on PostgreSQL)."""
+    them. Returns what the rows written add up to (:data:`_TOTALS`) and the cases in scope
+    by program (the staged cases: every case paid in the area, with or without a standard,
+    as on PostgreSQL)."""
     conn = s.connection()
     conn.exec_driver_sql("CREATE TEMP TABLE IF NOT EXISTS recalc_paying"
                          f" ({_SQLITE_STAGE_COLUMNS})")
@@ -480,7 +509,8 @@ def _recalculate_sqlite(s: Session, rules: dict, values: dict) -> tuple[tuple, i
     try:
         s.execute(_typed(_SQLITE_STAGE.format(
             rule_columns=", ".join(f"p.{c}" for c in _PARAM_COLUMNS), **rules)), values)
-        in_scope = s.execute(text("SELECT COUNT(*) FROM temp.recalc_paying")).scalar_one()
+        staged = dict(s.execute(text("SELECT program, COUNT(*) FROM temp.recalc_paying"
+                                     " GROUP BY program")).all())
         # the rows this INSERT writes are those above the table's largest rowid before it
         # (SQLite gives a new row the largest rowid + 1; the write lock is held): their totals
         # read from the table's last pages, not found again by area through households and
@@ -489,14 +519,68 @@ def _recalculate_sqlite(s: Session, rules: dict, values: dict) -> tuple[tuple, i
                                       ).scalar_one()
         s.execute(_typed(_RECALC_SQL.format(paying=_SQLITE_PAYING, dib=_SQLITE_DIB, order="")),
                   values)
-        totals = s.execute(text(
-            "SELECT COUNT(*), COALESCE(SUM(amount_fen), 0),"
-            " COALESCE(SUM(CASE WHEN exit_review THEN 1 ELSE 0 END), 0)"
-            " FROM entitlements WHERE rowid > :before"), {"before": before}).one()
+        totals = s.execute(text(f"SELECT {_TOTALS} FROM entitlements WHERE rowid > :before"),
+                           {"before": before}).one()
     finally:
         if conn.in_transaction():
             conn.exec_driver_sql("DELETE FROM temp.recalc_paying")
-    return tuple(totals), in_scope
+    return tuple(totals), staged
+
+
+# --- which month's entitlements are current (migration 0030) --------------------------------
+
+# The version of the computation: a mark written by other rules is not current. Raise it
+# whenever what the recalculation writes from the same inputs changes.
+RULES = 1
+
+
+def inputs_generation(s: Session) -> int:
+    """The generation of what a month's computation reads (``entitlement_guard``, advanced by
+    the database on every write to it). On PostgreSQL the row is locked until the transaction
+    ends: a writer outside the app's write lock (SQL typed by hand) that is changing an input
+    is waited for first, and one that starts now counts its change after this transaction,
+    so nothing this transaction reads can change under the generation it records. SQLite's
+    write unit holds the file's one write lock already."""
+    sql = "SELECT generation FROM entitlement_guard WHERE id = 1"
+    return s.execute(text(sql + (" FOR UPDATE" if is_pg(s.get_bind()) else ""))).scalar_one()
+
+
+def _mark(s: Session, month: dt.date, area_id: int, generation: int,
+          counts: dict[str, tuple[int, int]]) -> None:
+    """Record that the month's entitlements of the area were computed, per program (rows
+    written, cases skipped for want of a standard), at ``generation``."""
+    for program, (cases, skipped) in counts.items():
+        s.execute(_typed("DELETE FROM entitlement_marks WHERE month = :month"
+                       " AND area_id = :area AND program = :program"),
+                  {"month": month, "area": area_id, "program": program})
+        s.execute(_typed("INSERT INTO entitlement_marks (month, area_id, program, generation,"
+                       " rules, cases, skipped) VALUES (:month, :area, :program, :generation,"
+                       " :rules, :cases, :skipped)"),
+                  {"month": month, "area": area_id, "program": program,
+                   "generation": generation, "rules": RULES, "cases": cases,
+                   "skipped": skipped})
+
+
+@dataclass(frozen=True)
+class CurrentMonth:
+    """A month's entitlements of an area and a program that nothing has changed since they
+    were computed: ``cases`` rows, ``skipped`` cases without a standard."""
+
+    cases: int
+    skipped: int
+
+
+def current_entitlements(s: Session, month: dt.date, area_id: int,
+                         program: str) -> CurrentMonth | None:
+    """The month's entitlements of exactly this area and program if they are current (marked
+    at today's generation of their inputs by these rules), else None: to be computed."""
+    generation = inputs_generation(s)
+    row = s.execute(_typed(
+        "SELECT cases, skipped FROM entitlement_marks WHERE month = :month AND area_id = :area"
+        " AND program = :program AND generation = :generation AND rules = :rules"),
+        {"month": first_of_month(month), "area": area_id, "program": program,
+         "generation": generation, "rules": RULES}).first()
+    return CurrentMonth(row[0], row[1]) if row is not None else None
 
 
 @dataclass(frozen=True)

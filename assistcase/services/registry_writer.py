@@ -138,6 +138,8 @@ MEMBERSHIP_TRIGGERS = ("trg_persons_membership_insert",)
 # The households triggers of migration 0028 (the head's ID number), likewise.
 HEAD_ID_TRIGGERS = ("trg_households_head_id_insert", "trg_households_head_id_update")
 BULK_TRIGGERS = MEMBERSHIP_TRIGGERS + HEAD_ID_TRIGGERS
+# The tables a bulk writer fills that a month's computation reads (migration 0030).
+BULK_INPUT_TABLES = ("households", "persons", "household_memberships", "incomes")
 # PostgreSQL: the setting that tells those triggers a bulk writer does their work (0021, 0028).
 BULK_SETTING = "assistcase.bulk_registry"
 
@@ -278,6 +280,37 @@ def triggers_bypassed(conn: Connection, names: Iterable[str]) -> Iterator[bool]:
         raise
     for _, sql in rows:
         conn.exec_driver_sql(sql)
+
+
+# Migration 0030: what a month's computation reads has a generation, advanced by the database
+# on every write to it (SQLite: a trigger per table and kind of write, each row).
+ADVANCE_INPUTS = "UPDATE entitlement_guard SET generation = generation + 1 WHERE id = 1"
+
+
+def input_triggers(tables: Iterable[str]) -> tuple[str, ...]:
+    """SQLite: the names of migration 0030's triggers on ``tables``."""
+    return tuple(f"trg_{t}_inputs_{kind}" for t in tables
+                 for kind in ("insert", "update", "delete"))
+
+
+@contextlib.contextmanager
+def inputs_advanced_once(conn: Connection, tables: Iterable[str]) -> Iterator[None]:
+    """While a bulk writer fills ``tables``, SQLite's row triggers that advance the
+    generation of the entitlements' inputs are bypassed (:func:`triggers_bypassed`), and the
+    generation is advanced once at the end, whatever happened (an error caught and the
+    transaction committed anyway must not leave rows written without it). PostgreSQL's are
+    statement triggers: they fire, once a statement."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    try:
+        with triggers_bypassed(conn, input_triggers(tables)):
+            yield
+    finally:
+        try:
+            conn.exec_driver_sql(ADVANCE_INPUTS)
+        except Exception:   # the transaction is gone (a cancel): nothing was written
+            log.debug("generation not advanced after an error", exc_info=True)
 
 
 def drop_indexes(conn: Connection, tables: tuple[str, ...],
@@ -445,6 +478,7 @@ class BulkWriter:
 
     def __enter__(self) -> "BulkWriter":
         bypassed = self._stack.enter_context(triggers_bypassed(self.conn, BULK_TRIGGERS))
+        self._stack.enter_context(inputs_advanced_once(self.conn, BULK_INPUT_TABLES))
         self.write_memberships = bypassed
         # No key while it fills: each name's keys are added once (the writer remembers the
         # names), and an index built at the end (finish) costs half of 300,000 inserts into

@@ -206,3 +206,36 @@ def test_a_writer_outside_the_app_is_waited_for(db, city):
         worker.join(60)
     assert "error" not in result, result.get("error")
     assert recomputed(db)
+
+
+def test_a_bulk_writer_advances_the_generation_and_leaves_the_triggers(db, city):
+    """The registry's bulk writer (the import, the demo, an exchange's first package) writes
+    without SQLite's row triggers and advances the generation once; the triggers are back
+    after it, and the next build computes the month again."""
+    from assistcase.services.registry_writer import BULK_INPUT_TABLES, BulkWriter, input_triggers
+
+    computed_then_stamped(db, city["county"])
+    generation = "SELECT generation FROM entitlement_guard WHERE id = 1"
+    with db.engine.connect() as conn:
+        conn.begin()
+        before = conn.execute(text(generation)).scalar()
+        household, income = conn.execute(text(
+            "SELECT MIN(h.id), (SELECT MAX(id) FROM incomes) FROM households AS h"
+            " JOIN assistance_cases AS c ON c.household_id = h.id")).one()
+        with BulkWriter(conn) as writer:
+            writer.insert_rows("incomes", ("id", "household_id", "person_id", "source",
+                                           "monthly_fen", "note"),
+                               [(income + 1, household, None, "wages", 1000, "bulk"),
+                                (income + 2, household, None, "wages", 2000, "bulk")])
+        after = conn.execute(text(generation)).scalar()
+        conn.commit()
+    if db.engine.dialect.name == "sqlite":
+        assert after == before + 1       # once, not once a row
+        with db.engine.connect() as conn:
+            names = {r[0] for r in conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+        assert set(input_triggers(BULK_INPUT_TABLES)) <= names
+    else:
+        assert after > before            # once a statement
+    build(db, city["county"])
+    assert recomputed(db)

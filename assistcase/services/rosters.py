@@ -793,6 +793,7 @@ class MonthlyLines(LineSource):
                 f" computed: {current.cases} cases, nothing they are computed from has"
                 " changed since")
             computed, skipped = current.cases, current.skipped
+            report(0.4, "entitlements unchanged since computed 保障金计算后无变动，直接使用")
         else:
             rec = recalculate_in(s, user, area, roster.month, lambda f, m: report(f * 0.5, m),
                                  cancel, program=self.program,

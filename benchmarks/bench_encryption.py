@@ -491,9 +491,11 @@ def write_md(results: dict) -> None:
                   f"(sqlcipher_export, fingerprint of every table, key slots, rename): "
                   f"{prep['encrypt_s']} s.", ""]
     if prep.get("reencrypt_s"):
+        cpu = prep.get("reencrypt_cpu_s")   # a number, or why it was not measured
+        cpu = f" ({cpu} CPU s)." if isinstance(cpu, (int, float)) else f"; CPU seconds {cpu}."
         lines += [f"The reused encrypted copy was in an older page format and was "
                   f"re-encrypted in the format of new files (`reencrypt_database`): "
-                  f"{prep['reencrypt_s']} s ({prep.get('reencrypt_cpu_s')} CPU s).", ""]
+                  f"{prep['reencrypt_s']} s{cpu}", ""]
     from assistcase.db import ENCRYPTED_CACHE_KIB
     from assistcase.security.cipher import NEW_FORMAT
 

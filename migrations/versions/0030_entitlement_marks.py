@@ -53,10 +53,15 @@ ADVANCE = "UPDATE entitlement_guard SET generation = generation + 1 WHERE id = 1
 PG_FUNCTION = "entitlement_inputs_changed_fn"
 
 
+def _update(table: str) -> str:
+    """The kind of update that counts: of the columns the computation reads, or any."""
+    columns = INPUTS[table]
+    return f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
+
+
 def sqlite_triggers(table: str) -> dict[str, str]:
     """The SQLite triggers on ``table``, by name."""
-    columns = INPUTS[table]
-    update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
+    update = _update(table)
     return {f"trg_{table}_inputs_{kind}":
             f"CREATE TRIGGER trg_{table}_inputs_{kind} AFTER {when} ON {table}"
             f" BEGIN {ADVANCE} END"
@@ -64,9 +69,8 @@ def sqlite_triggers(table: str) -> dict[str, str]:
 
 
 def pg_trigger_sql(table: str) -> str:
-    columns = INPUTS[table]
-    update = f"UPDATE OF {', '.join(columns)}" if columns else "UPDATE"
-    return (f"CREATE TRIGGER trg_{table}_inputs AFTER INSERT OR {update} OR DELETE OR TRUNCATE"
+    return (f"CREATE TRIGGER trg_{table}_inputs AFTER INSERT OR {_update(table)} OR DELETE"
+            " OR TRUNCATE"
             f" ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {PG_FUNCTION}()")
 
 

@@ -12,23 +12,15 @@ import time
 import pytest
 from sqlalchemy import select, text
 
-from assistcase.models import Area, AuditEntry
+from assistcase.models import AuditEntry
 from assistcase.services import rosters as R
 from assistcase.services.recalc import case_entitlement, recalculate_area
 
-from ..conftest import ACTOR, demo_city
+from ..conftest import ACTOR
+from .test_rosters import city  # noqa: F401  (the same demo city, its template shared)
 
 NOV = dt.date(2026, 11, 1)
 OLD = "2000-01-01 00:00:00"
-
-
-@pytest.fixture
-def city(db):
-    demo_city(db, households=300, seed=11, today=dt.date(2026, 11, 22))
-    with db.read() as s:
-        city = s.scalar(select(Area).where(Area.level == "city"))
-        county = s.scalars(select(Area).where(Area.level == "county").order_by(Area.code)).first()
-        return {"city": city.id, "county": county.id}
 
 
 def computed_then_stamped(db, area_id):

@@ -13,6 +13,12 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # No configuration file of the machine's (a bureau's server) reaches the tests.
 os.environ["ASSISTCASE_CONFIG"] = os.devnull
+# The app's start-up read-ahead list (ui/prefetch.py) goes to a directory of the run's own,
+# not the user's cache; a test that checks it names its own.
+if "ASSISTCASE_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["ASSISTCASE_CACHE_DIR"] = tempfile.mkdtemp(prefix="assistcase-cache-")
 
 import pytest
 from hypothesis import settings as hypothesis_settings

@@ -7,6 +7,12 @@ import logging
 import sys
 from pathlib import Path
 
+# A cold start's disk reads queued at once, in the background (ui/prefetch.py): before the
+# imports below, which would otherwise wait for them one file at a time.
+from . import prefetch  # noqa: E402,I001
+
+prefetch.start()
+
 # The core before Qt. PySide6 installs an import hook (for its ``__feature__`` switches) that
 # reads the source of every module imported after it to see whether the module uses PySide;
 # the core and SQLAlchemy are some 300 modules the first window needs: after Qt they cost the
@@ -284,6 +290,8 @@ class WindowSession:
         self.windows.append(w)
         if args.exit_when_shown:
             _exit_after_first_paint(w, self.app)
+        if not self.windows[:-1]:   # the first window of this start: what it loaded, for the next
+            w.first_shown.connect(prefetch.record)
         w.show()
         return w
 

@@ -109,6 +109,22 @@ def search_once(db, query: str) -> int:
         return len(search_household_ids(s, HouseholdFilter(text=query), limit=200))
 
 
+def settle(db) -> None:
+    """After the demo: its writes put on disk before the steps are timed. The generation
+    ends with VACUUM (ANALYZE) on PostgreSQL; the pages it and the generation dirtied are
+    then written out by the server's checkpointer and the kernel's writeback, on the same
+    two cores as the next steps (the recalculation right after the demo measured 5.23 s
+    against 4.15-4.36 s on a copy of the same database a few minutes later). A bureau's
+    month-end recalculation does not follow a load of 300,000 households by seconds."""
+    if db.is_postgresql:
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("CHECKPOINT")
+    else:
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    os.sync()
+
+
 def engine_steps(url: str, households: int, out: Path) -> dict:
     from assistcase.demo import generate_demo_city
     from assistcase.reports.roster_pdf import write_roster_pdf
@@ -121,6 +137,7 @@ def engine_steps(url: str, households: int, out: Path) -> dict:
     CPU.clear()
     res["demo_s"], _ = timed(generate_demo_city, db, ACTOR, households=households, seed=1,
                              today=TODAY, cpu_key="demo")
+    settle(db)
     times = []
 
     def searches() -> None:

@@ -236,7 +236,11 @@ _SQLITE_DIB = """dib AS (
           WHERE pay.program = 'dibao' AND pay.dibao IS NOT NULL
           GROUP BY pay.case_id))
 """
-# PostgreSQL: the covered members aggregated once (a CTE), joined to the cases
+# PostgreSQL: the covered members aggregated once (a CTE), joined to the cases. Counted from
+# case_members; of the persons only those who can add a percentage are joined (elderly,
+# under 18, disability grade 1-2, serious illness: the CASEs below give 0 for anyone else and
+# for a NULL row alike): a hash of 449,222 of a city's 704,389 persons instead of all, and
+# the statement 2.85 -> 2.48 s at city scale (three pairs on one copy, same rows written).
 _DIB = """cov AS MATERIALIZED (
     SELECT pay.case_id, COUNT(*) AS covered,
            -- an integer on both engines (PostgreSQL's SUM of BIGINT is NUMERIC, which would
@@ -250,7 +254,10 @@ _DIB = """cov AS MATERIALIZED (
     FROM paying AS pay
     JOIN case_members AS cm ON cm.case_id = pay.case_id AND cm.covered_from <= :month
                             AND (cm.covered_until IS NULL OR cm.covered_until > :month)
-    JOIN persons AS pe ON pe.id = cm.person_id
+    LEFT JOIN persons AS pe ON pe.id = cm.person_id
+        AND (pe.birth_date <= :elderly_born OR pe.birth_date > :minor_born
+             OR pe.birth_date > :pupil_born OR pe.disability_grade IN (1, 2)
+             OR pe.serious_illness)
     WHERE pay.program = 'dibao'
     GROUP BY pay.case_id),
 dib AS (

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from assistcase.demo import generate_demo
 from assistcase.errors import StateError, ValidationError
-from assistcase.models import Area, EntitlementRow, Household, Person
+from assistcase.models import Area, CaseMember, EntitlementRow, Household, Person
 from assistcase.services.recalc import area_entitlements, case_entitlement, recalculate_area
 from assistcase.services import cases as C
 from assistcase.services import registry as reg
@@ -197,6 +197,7 @@ def test_recalculation_equals_the_pure_function(db):
         S.StandardInput(city, "rural", "tekun_basic", dt.date(2023, 1, 1), 570_00)])
     S.set_policy(db, ACTOR, city, {"increment_elderly_pct": 10, "increment_minor_pct": 5,
                                    "increment_severe_disability_pct": 20,
+                                   "increment_serious_illness_pct": 15,
                                    "floor_fen_per_person": 30_00},
                  effective_from=dt.date(2022, 1, 1))
     with db.read() as s:
@@ -224,14 +225,29 @@ def test_recalculation_equals_the_pure_function(db):
         walk(db, cid)
         ids.append(cid)
     month = dt.date(2023, 5, 1)
+    # covered adults of working age, neither disabled nor ill: one made seriously ill, one
+    # given a severe disability (each percentage then rests on that one attribute alone)
+    with db.begin() as s:
+        adults = s.scalars(select(Person).join(CaseMember, CaseMember.person_id == Person.id)
+                           .where(CaseMember.case_id.in_(ids),
+                                  Person.birth_date.between(dt.date(1970, 1, 1),
+                                                            dt.date(2000, 1, 1)),
+                                  Person.disability_grade.is_(None),
+                                  Person.serious_illness.is_(False))
+                           .order_by(Person.id).limit(2)).all()
+        assert len(adults) == 2
+        adults[0].serious_illness = True
+        adults[1].disability_grade = 2
     result = recalculate_area(db, ACTOR, city, month)
     assert result.cases == len(ids)
     with db.read() as s:
-        stored = dict(s.execute(select(EntitlementRow.case_id, EntitlementRow.amount_fen)
-                                .where(EntitlementRow.month == month)).all())
-        expected = {cid: case_entitlement(s, cid, month).amount_fen for cid in ids}
+        stored = {r[0]: (r[1], r[2]) for r in s.execute(
+            select(EntitlementRow.case_id, EntitlementRow.amount_fen,
+                   EntitlementRow.covered_members).where(EntitlementRow.month == month))}
+        expected = {cid: (e.amount_fen, e.covered_members)
+                    for cid, e in ((cid, case_entitlement(s, cid, month)) for cid in ids)}
     assert stored == expected
-    assert any(v > 0 for v in stored.values())
+    assert any(v[0] > 0 for v in stored.values())
     # recalculating replaces the month's rows rather than adding to them
     assert recalculate_area(db, ACTOR, city, month).cases == len(ids)
 

@@ -11,8 +11,11 @@ So the app remembers which files it had loaded when its first window was painted
 (:func:`record`: Python's modules in the order they were imported, then the shared libraries,
 fonts and translations mapped into the process) in its cache directory, and at the next start
 a background thread asks the kernel to read them ahead (``posix_fadvise(WILLNEED)``, which
-returns once the reads are queued: :func:`start`). The imports then find most of their files
-already read. The list is only a hint: a file gone or changed since is read as usual, a
+returns once the reads are queued: :func:`start`), so that the disk works while the imports
+compute. Measured on the demo city, eight cold starts alternating with and without it: medians
+1.50 against 1.36 s, and again 1.58 against 1.50 s; the disk's speed moved more than that
+between starts (1.11-1.81 s), and the start-up benchmark did not show it (1.15 s before,
+1.19 s after, another hour). Warm, it costs nothing measurable. The list is only a hint: a file gone or changed since is read as usual, a
 missing or damaged list means no read-ahead, and ``ASSISTCASE_NO_PREFETCH=1`` turns it off.
 Nothing here imports more than the standard library (it runs before anything else).
 """

@@ -12,6 +12,8 @@
         refusing a county role outside a province-administered county; nothing is recorded)
     ... scripts/screenshot.py DB OUT_DIR --statistics [--lang en]   (statistics.png: the
         statistics page, this year's figures and charts for the first area)
+    --user=NAME: the registered user the window is shown for (default admin, the demo's
+    administrator)
 """
 
 import sys
@@ -20,7 +22,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
-from assistcase.config import current_username
 from assistcase.db import open_database
 from ui.app import create_application, shutdown
 from ui.main_window import MainWindow
@@ -145,7 +146,11 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = create_application(sys.argv[:1], lang)
     db = open_database(db_path)
-    w = MainWindow(db, current_username())
+    # the registered user the window is shown for (--user=NAME; default the demo's
+    # administrator): the core's reads are the signed-in user's (issue 13)
+    user = next((f.split("=", 1)[1] for f in flags if f.startswith("--user=")), "admin")
+    db.signed_in = user
+    w = MainWindow(db, user)
     w.resize(1360, 820)
     w.show()
     shots = {"--rosters": rosters, "--aid": aid, "--liaison": liaison, "--statistics": statistics}

@@ -272,6 +272,7 @@ class WindowSession:
     def __init__(self, app: QApplication, core, args: argparse.Namespace):
         self.app, self.core, self.args = app, core, args
         self.windows: list = []
+        self.recorded = False   # what the first window loaded, written for the next start
 
     def show_window(self):
         from .main_window import MainWindow
@@ -290,7 +291,8 @@ class WindowSession:
         self.windows.append(w)
         if args.exit_when_shown:
             _exit_after_first_paint(w, self.app)
-        if not self.windows[:-1]:   # the first window of this start: what it loaded, for the next
+        if not self.recorded:   # the first window of this start (not one after a sign-out)
+            self.recorded = True
             w.first_shown.connect(prefetch.record)
         w.show()
         return w

@@ -587,7 +587,12 @@ class HouseholdEditor(QDialog):
         name = QTableWidgetItem(data.name if data else "")
         name.setData(Qt.ItemDataRole.UserRole, person_id)
         t.setItem(r, M_NAME, name)
-        t.setItem(r, M_ID, QTableWidgetItem(data.id_number if data else ""))
+        id_item = QTableWidgetItem(data.id_number if data else "")
+        if data is not None and data.birth_date is not None:
+            # what the registry holds for the person: shown when the number cannot be read
+            # from the cell (masked for a role without full personal data, DOMAIN §12)
+            id_item.setData(Qt.ItemDataRole.UserRole, (data.id_number, data.sex, data.birth_date))
+        t.setItem(r, M_ID, id_item)
         for c in (M_SEX, M_BIRTH, M_AGE):
             item = QTableWidgetItem("")
             item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
@@ -657,18 +662,23 @@ class HouseholdEditor(QDialog):
                 t.item(row, c).setText("")
             if not text:
                 return
-            try:
-                rid = parse_resident_id(text)
-            except ValidationError as e:
-                if show_error:
-                    self._mark_cell(row, M_ID, e.errors[0])
-                return
+            stored = cell.data(Qt.ItemDataRole.UserRole)
+            if stored is not None and stored[0] == text:
+                sex, birth = stored[1], stored[2]   # as loaded (a masked number: not parsed)
+            else:
+                try:
+                    rid = parse_resident_id(text)
+                except ValidationError as e:
+                    if show_error:
+                        self._mark_cell(row, M_ID, e.errors[0])
+                    return
+                sex, birth = rid.sex, rid.birth_date
             cell.setBackground(QBrush())
             cell.setToolTip("")
             self._clear_cell_error(row, M_ID)
-            t.item(row, M_SEX).setText(label("sex", rid.sex))
-            t.item(row, M_BIRTH).setText(rid.birth_date.isoformat())
-            t.item(row, M_AGE).setText(str(age_on(rid.birth_date, dt.date.today())))
+            t.item(row, M_SEX).setText(label("sex", sex))
+            t.item(row, M_BIRTH).setText(birth.isoformat())
+            t.item(row, M_AGE).setText(str(age_on(birth, dt.date.today())))
         finally:
             t.blockSignals(blocker)
 

@@ -12,12 +12,12 @@ from assistcase.db import open_database
 from assistcase.models import Household, Person
 from assistcase.services import registry as reg
 from ui.app import install_translations
-from ui.household_editor import M_DIS_CATEGORY, M_ID, M_NAME, M_PHONE
+from ui.household_editor import M_AGE, M_BIRTH, M_DIS_CATEGORY, M_ID, M_NAME, M_PHONE, M_SEX
 from ui.household_model import HouseholdTableModel
 from ui.main_window import MainWindow
 from ui.navigation import PAGES
 
-from ..conftest import ACTOR, make_id
+from ..conftest import ACTOR, PASSWORD, make_id
 
 
 @pytest.fixture(autouse=True)
@@ -275,6 +275,29 @@ def test_supervisor_view_shows_households_but_cannot_write(qtbot, db, zh, househ
     with db.read() as s:
         assert s.get(Household, households["张三"]).head_name == "张三"
     editor.discard()
+
+
+def test_a_masked_id_number_still_shows_birth_date_sex_and_age(qtbot, db, zh, households):
+    """A supervisor sees ID numbers masked (DOMAIN §12); the member's birth date, sex and
+    age are the registry's, as the household's caseworker sees them."""
+    from assistcase.services import auth
+
+    def derived(editor) -> list[tuple[str, str, str, str]]:
+        t = editor.members
+        return [tuple(t.item(r, c).text() for c in (M_ID, M_SEX, M_BIRTH, M_AGE))
+                for r in range(t.rowCount())]
+
+    w = MainWindow(db, ACTOR)
+    qtbot.addWidget(w)
+    full = derived(w.open_household(households["张三"]))
+    auth.create_user(db, ACTOR, "sup", "督查员", PASSWORD, [("supervisor", None)])
+    db.signed_in = "sup"
+    w2 = MainWindow(db, "sup", read_only=True)
+    qtbot.addWidget(w2)
+    masked = derived(w2.open_household(households["张三"]))
+    assert all("*" in m[0] and "*" not in f[0] for m, f in zip(masked, full))
+    assert all(f[1] and f[2] and f[3] for f in full)
+    assert [m[1:] for m in masked] == [f[1:] for f in full]
 
 
 def test_window_speaks_english_with_lang_en(qtbot, qapp, db, households):

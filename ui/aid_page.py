@@ -50,6 +50,7 @@ from assistcase.rules.idnumber import normalize_id, parse_resident_id
 from assistcase.services.queries import (HouseholdDetail, HouseholdFilter, found_households,
                                          household_detail)
 from assistcase.services import aid as A
+from assistcase.services import aid_roster as AR
 from assistcase.services import rosters as R
 
 from assistcase.services.auth import AID_LEVEL_PERMISSION
@@ -1558,7 +1559,7 @@ class AidPage(Page):
         if self.read_only or self.task is not None:
             return None
 
-        def succeeded(result: A.AidRosterResult) -> None:
+        def succeeded(result: AR.AidRosterResult) -> None:
             self.last_roster_id = result.roster_id
             parts = [self.tr("Roster built: %1 lines (%2 cases), total %3 yuan. Review and "
                              "approve it in the rosters page; approving it pays the cases.")
@@ -1576,7 +1577,7 @@ class AidPage(Page):
 
         return self.run_op(
             lambda progress, cancel: self.core.write(
-                A.build_temp_aid_roster, area_id, month, pay_date=pay_date, progress=progress,
+                AR.build_temp_aid_roster, area_id, month, pay_date=pay_date, progress=progress,
                 cancel=cancel),
             self.tr("Building the temporary-aid roster…"), succeeded, Change.ROSTERS | Change.AID,
             on_failure=lambda exc, _tb: self._say(error_text(exc, self.lang), error=True),

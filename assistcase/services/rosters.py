@@ -882,7 +882,7 @@ class OneTimeLines(LineSource):
 
 def line_source(roster: Roster) -> LineSource:
     """The line source of a monthly or one-time roster (the temporary-aid roster's is
-    :class:`assistcase.services.aid.TempAidLines`)."""
+    :class:`assistcase.services.aid_roster.TempAidLines`)."""
     if roster.kind == "monthly":
         return MonthlyLines(roster.program)
     if roster.kind == "one_time":

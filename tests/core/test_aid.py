@@ -18,6 +18,7 @@ from assistcase.demo.aid import generate_demo_aid
 from assistcase.errors import StateError, ValidationError
 from assistcase.models import Area, Household
 from assistcase.services import aid as A
+from assistcase.services import aid_roster as AR
 from assistcase.services import registry as reg
 from assistcase.services import rosters as R
 from assistcase.services import standards as S
@@ -251,7 +252,7 @@ def test_non_registered_person_recorded_and_paid_without_a_household(db, city, p
     assert (v.registered, v.household_id, v.name, v.id_number) == (False, None, "流浪人员李某", number)
     assert v.residence_class == "urban"  # the township is a subdistrict (街道)
     approve(db, aid, "township", 800_00)
-    built = A.build_temp_aid_roster(db, ACTOR, township_id, FRI, pay_date=dt.date(2026, 11, 25))
+    built = AR.build_temp_aid_roster(db, ACTOR, township_id, FRI, pay_date=dt.date(2026, 11, 25))
     R.review_roster(db, "reviewer", built.roster_id)
     R.approve_roster(db, "approver", built.roster_id)
     with db.read() as s:
@@ -359,7 +360,7 @@ def test_temp_aid_roster_pays_each_approved_case_once(db, city, places):
                         cause="education").created_id
     approve(db, incomplete, "township", 400_00)
 
-    first = A.build_temp_aid_roster(db, ACTOR, county_id, dt.date(2026, 11, 1),
+    first = AR.build_temp_aid_roster(db, ACTOR, county_id, dt.date(2026, 11, 1),
                                     pay_date=dt.date(2026, 11, 30))
     with db.read() as s:
         lines = list(R.iter_lines(s, first.roster_id))
@@ -376,7 +377,7 @@ def test_temp_aid_roster_pays_each_approved_case_once(db, city, places):
 
     # nothing left to pay: a second roster is refused and leaves nothing behind
     with pytest.raises(StateError):
-        A.build_temp_aid_roster(db, ACTOR, township_id, dt.date(2026, 11, 1))
+        AR.build_temp_aid_roster(db, ACTOR, township_id, dt.date(2026, 11, 1))
     # the database refuses a second line paying the same grant
     with pytest.raises(IntegrityError):
         with db.begin() as s:
@@ -389,12 +390,12 @@ def test_temp_aid_roster_pays_each_approved_case_once(db, city, places):
                 " '', '', 1, 1, 0, 0, 100, 0, 100, '')"), {"r": first.roster_id, "a": bank[0]})
     # a case approved later goes on a second roster, alone
     approve(db, waiting, "township", 400_00)
-    second = A.build_temp_aid_roster(db, ACTOR, township_id, dt.date(2026, 11, 1))
+    second = AR.build_temp_aid_roster(db, ACTOR, township_id, dt.date(2026, 11, 1))
     with db.read() as s:
         assert [ln.aid_case_id for ln in R.iter_lines(s, second.roster_id)] == [waiting]
     # discarding a draft releases its cases; they are paid by the next roster
     R.discard_roster(db, ACTOR, first.roster_id, "重新编制")
-    third = A.build_temp_aid_roster(db, ACTOR, county_id, dt.date(2026, 11, 1),
+    third = AR.build_temp_aid_roster(db, ACTOR, county_id, dt.date(2026, 11, 1),
                                     pay_date=dt.date(2026, 11, 30))
     with db.read() as s:
         assert sorted(ln.aid_case_id for ln in R.iter_lines(s, third.roster_id)) == sorted(bank)
@@ -412,7 +413,7 @@ def test_temp_aid_roster_pays_each_approved_case_once(db, city, places):
     R.record_bank_returns(db, ACTOR, third.roster_id, "回盘.xlsx", "f" * 64,
                           [R.PaymentOutcome(failed.id, "failed", "账户已销户")])
     R.discard_roster(db, ACTOR, second.roster_id, "合并发放")
-    fourth = A.build_temp_aid_roster(db, ACTOR, township_id, dt.date(2026, 12, 1))
+    fourth = AR.build_temp_aid_roster(db, ACTOR, township_id, dt.date(2026, 12, 1))
     with db.read() as s:
         lines = {ln.aid_case_id: ln for ln in R.iter_lines(s, fourth.roster_id)}
     assert fourth.reissues == 1 and set(lines) == {waiting, bank[1]}

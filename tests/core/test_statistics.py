@@ -12,7 +12,7 @@ from sqlalchemy import bindparam, select, text
 from assistcase.demo import generate_demo_city
 from assistcase.models import Area
 from assistcase.services import rosters as R
-from assistcase.services.aid import build_temp_aid_roster
+from assistcase.services.aid_roster import build_temp_aid_roster
 from assistcase.services.statistics import (PROGRAMS, Period, liaison_by_level,
                                             monthly_series, statistics)
 

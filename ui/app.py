@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from pathlib import Path
+
+if __name__ == "__main__":
+    # A start creates some 160,000 objects that live as long as the app (modules, classes,
+    # mappers, widgets): the collections among them found almost nothing and took 8-10 % of
+    # the imports (measured 589 -> 524 ms, 596 -> 549 ms). Collection resumes once the first
+    # window has painted (or whatever comes instead: see _startup_done).
+    gc.disable()
 
 # A cold start's disk reads queued at once, in the background (ui/prefetch.py): before the
 # imports below, which would otherwise wait for them one file at a time.
@@ -18,21 +26,6 @@ prefetch.start()
 # the core and SQLAlchemy are some 300 modules the first window needs: after Qt they cost the
 # city's first window 0.17 s of CPU (median of 5 starts, 1.84 -> 1.67 s; issues 12 and 20).
 import assistcase.core  # noqa: E402,F401,I001  (before PySide6: see above)
-import assistcase.services.todo  # noqa: E402,F401
-
-from PySide6.QtCore import (QT_TRANSLATE_NOOP, QCoreApplication, QLibraryInfo, QLocale, QTimer,
-                            QTranslator)
-from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QMessageBox
-
-from assistcase.config import RESOURCES_DIR
-from assistcase.errors import AssistCaseError
-
-log = logging.getLogger("assistcase.ui")
-
-FONT_FILE = RESOURCES_DIR / "fonts" / "DroidSansFallbackFull.ttf"
-TRANSLATIONS_DIR = RESOURCES_DIR / "translations"
-_keep: list[object] = []  # translators must outlive the application's use of them
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -57,6 +50,31 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         "(startup benchmark)")
     args, _qt_args = p.parse_known_args(argv)
     return args
+
+
+if __name__ == "__main__":
+    # --user NAME --password-stdin: the password is checked on a thread (argon2 runs without
+    # the GIL) while the imports below run (ui/early_signin.py)
+    from . import early_signin
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    early_signin.start(parse_args(sys.argv[1:]))
+
+import assistcase.services.todo  # noqa: E402,F401
+
+from PySide6.QtCore import (QT_TRANSLATE_NOOP, QCoreApplication, QLibraryInfo, QLocale, QTimer,
+                            QTranslator)
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from assistcase.config import RESOURCES_DIR
+from assistcase.errors import AssistCaseError
+
+log = logging.getLogger("assistcase.ui")
+
+FONT_FILE = RESOURCES_DIR / "fonts" / "DroidSansFallbackFull.ttf"
+TRANSLATIONS_DIR = RESOURCES_DIR / "translations"
+_keep: list[object] = []  # translators must outlive the application's use of them
 
 
 def load_font(app: QApplication) -> str | None:
@@ -181,17 +199,22 @@ def sign_in(db, args: argparse.Namespace):
 
     from assistcase.services import auth
 
+    from . import early_signin
     from .signin import FirstAdministratorDialog, SignInDialog
 
     if args.user and args.password_stdin:
+        pending = early_signin.take()   # started while the app loaded (ui/early_signin.py)
         password = getattr(args, "stdin_password", None)   # read already to unlock the file
         args.stdin_password = None
         try:
+            if pending is not None:
+                return pending.result()
             return auth.sign_in(db, args.user, password if password is not None
                                 else sys.stdin.readline().rstrip("\r\n"))
         except AssistCaseError as exc:
             print(f"error: {exc.message_en}", file=sys.stderr)
             return None
+    _startup_done()   # a window waits for the user: the start's own work is over
     unlocked = getattr(args, "unlock_credentials", None)
     args.unlock_credentials = None  # typed once: used for the first sign-in only
     if unlocked is not None:
@@ -205,6 +228,17 @@ def sign_in(db, args: argparse.Namespace):
     dialog = SignInDialog(db, args.user or "")
     QTimer.singleShot(0, _load_window_modules)  # while the user types
     return dialog.identity if dialog.exec() == QDialog.DialogCode.Accepted else None
+
+
+def _startup_done() -> None:
+    """Garbage collection resumes (``python -m ui.app`` starts without it: see the top), once.
+    What the start built is moved out of its reach first (``gc.freeze``): those ~160,000
+    objects live as long as the app, and the first collection would otherwise walk them all
+    (66 ms measured) in the user's first click."""
+    if gc.isenabled():
+        return
+    gc.freeze()
+    gc.enable()
 
 
 def shutdown(app: QApplication, windows: list, db) -> None:
@@ -251,6 +285,7 @@ def _exit_after_first_paint(window, app: QApplication) -> None:
 
     def registry_shown() -> None:
         print(f"assistcase: registry shown (CPU {_cpu_seconds():.2f} s)", flush=True)
+        print(f"assistcase: garbage collection {'on' if gc.isenabled() else 'off'}", flush=True)
         app.quit()
 
     def first_shown() -> None:
@@ -293,6 +328,8 @@ class WindowSession:
             _exit_after_first_paint(w, self.app)
         if not self.recorded:   # the first window of this start (not one after a sign-out)
             self.recorded = True
+            w.first_shown.connect(_startup_done)
+            QTimer.singleShot(30_000, _startup_done)   # should the window never paint
             w.first_shown.connect(prefetch.record)
         w.show()
         return w
@@ -327,7 +364,9 @@ def main(argv: list[str] | None = None) -> int:
     from assistcase.core import Core
     from assistcase.services.auth import is_blank_database
 
-    db = _open(args.db, args.lang, args.read_only, args)
+    from . import early_signin
+
+    db = early_signin.database() or _open(args.db, args.lang, args.read_only, args)
     if db is None:
         return 2
     core = Core(db, None, args.read_only)  # the actor is the identity signed in below
@@ -375,6 +414,8 @@ def main(argv: list[str] | None = None) -> int:
         op.run()
     else:
         show_window()
+    if not window:   # no window waits for its first paint (the demo is being made, or none)
+        _startup_done()
     code = app.exec()
     shutdown(app, window, db)
     return code

@@ -276,14 +276,11 @@ def _scalar_ints(session: Session, stmt: Select) -> list[int]:
     conn = session.connection()
     if conn.dialect.name != "sqlite":
         return list(session.scalars(stmt))
-    compiled = stmt.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
-    params = compiled.construct_params()
-    args = tuple(params[name] for name in compiled.positiontup or ())
-    cursor = conn.connection.dbapi_connection.cursor()
+    result = conn.execute(stmt)   # compiled once per statement shape (SQLAlchemy's cache)
     try:
-        return [row[0] for row in cursor.execute(str(compiled), args)]
+        return [row[0] for row in result.cursor]   # the DB-API rows, unprocessed
     finally:
-        cursor.close()
+        result.close()
 
 
 @dataclass(frozen=True)

@@ -459,29 +459,6 @@ def pg_dump(url, dest: Path | None = None) -> Path:
     return dest
 
 
-# The page cache of a connection doing one large set-based write (a city's roster: 179,224
-# lines inserted into indexed tables) – measured: the lines' INSERT … SELECT took half the time
-# with 256 MiB instead of the default 64 MiB.
-BULK_CACHE_KIB = 262_144
-
-
-@contextlib.contextmanager
-def bulk_cache(s: Session, kib: int = BULK_CACHE_KIB) -> Iterator[None]:
-    """A larger SQLite page cache for the session's connection while a large set-based
-    statement runs; the pooled connection gets its size back. A no-op on other databases.
-    (temp_store cannot be changed inside a transaction, and measured no gain anyway.)"""
-    conn = s.connection()
-    if conn.dialect.name != "sqlite":
-        yield
-        return
-    cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    conn.exec_driver_sql(f"PRAGMA cache_size=-{int(kib)}")
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
-
-
 def _cipher_error() -> type[Exception]:
     try:
         from sqlcipher3.dbapi2 import Error

@@ -105,11 +105,10 @@ class Person(Travels, Base):
                         name="disability_grade"),
         CheckConstraint("self_care IN ('full','partial','none')", name="self_care"),
         Index("ix_persons_household_id", "household_id"),
-        Index("ix_persons_id_number_rev", "id_number_rev"),
-        # a search's persons → their households from this small index instead of a page of
-        # the table per person (services/queries: SQLite is told to use it; issue 19: each
-        # page of an encrypted file read is decrypted)
-        Index("ix_persons_id_household", "id", "household_id"),
+        # a search by the ID number's last characters (the number reversed: a range) finds
+        # the households from this index alone, no page of the table per person found
+        # (services/queries; migration 0031)
+        Index("ix_persons_id_number_rev_household", "id_number_rev", "household_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

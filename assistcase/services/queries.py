@@ -63,38 +63,35 @@ def _key_range(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _person_ids_for_number(text: str) -> Select | None:
-    """A SELECT of the ids of the persons whose ID number is ``text`` or ends with it (four
-    characters or more), or None when the text is no such query. (A name or pinyin text
-    finds households through the search keys: see _text_alternatives.)"""
+def _households_for_number(text: str) -> Select | None:
+    """A SELECT of the household ids of the persons whose ID number is ``text`` or ends with
+    it (four characters or more), or None when the text is no such query. (A name or pinyin
+    text finds households through the search keys: see _text_alternatives.)"""
     q = text.strip()
     if _ID_CHARS.match(q):
         q = q.upper()
         if len(q) == 18:
-            return select(Person.id).where(Person.id_number == q)
+            return select(Person.household_id).where(Person.id_number == q)
         if len(q) >= 4:
             rev = id_number_rev(q)
-            return select(Person.id).where(Person.id_number_rev >= rev,
-                                           Person.id_number_rev < prefix_upper_bound(rev))
+            p = _NUMBER_TAILS
+            return select(p.c.household_id).where(p.c.id_number_rev >= rev,
+                                                  p.c.id_number_rev < prefix_upper_bound(rev))
     return None
 
 
-# An ID-number search's persons → their households: SQLite would read each from the table
-# (a page per person, decrypted on an encrypted file); this index of (id, household_id)
-# answers from a few pages that stay cached. Named for SQLite, whose planner prefers the
-# rowid; PostgreSQL chooses by itself. (A name's keys carry the household themselves.)
-_PERSONS_TO_HOUSEHOLDS = IndexedBy.of(Person.__table__, "ix_persons_id_household")
+# An ID number's tail → the households: a range of this index (the number reversed, then the
+# household) answers alone. SQLite is told to use it (it might take the persons' rowid; each
+# page of an encrypted file read is decrypted, issue 19); PostgreSQL chooses by itself.
+# Measured on the city with the OS cache dropped (each page a disk read), median of the 20
+# tails bench_registry.py searches: the ids in 0.86-0.98 ms against 1.44-1.73 ms when each
+# person found was looked up again by id for its household (ix_persons_id_household).
+_NUMBER_TAILS = IndexedBy.of(Person.__table__, "ix_persons_id_number_rev_household")
 # The same for the households a search finds: their status, number, village and category
 # (what the list tests and sorts by) from a small index instead of a page of the table each.
 # (The ORM aliases are made per query, some 10 µs: one made on import would configure every
 # mapper then.)
 _HOUSEHOLD_LIST = IndexedBy.of(Household.__table__, "ix_households_list")
-
-
-def _households_of(persons: Select) -> Select:
-    """A SELECT of the household ids of the persons ``persons`` selects."""
-    p = _PERSONS_TO_HOUSEHOLDS
-    return select(p.c.household_id).where(p.c.id.in_(persons))
 
 
 def _area_ids_under(session: Session, area_id: int) -> list[int]:
@@ -187,9 +184,9 @@ def _text_alternatives(text: str, h, walk_index: bool, driven: bool,  # noqa: AN
         else:
             id_sets.append(households)
     else:
-        persons = _person_ids_for_number(text)
-        if persons is not None:
-            id_sets.append(_households_of(persons))
+        households = _households_for_number(text)
+        if households is not None:
+            id_sets.append(households)
     if _HOUSEHOLD_NO.match(text):
         upper = prefix_upper_bound(text)
         if driven:

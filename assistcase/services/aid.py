@@ -1,5 +1,5 @@
 """Temporary aid (临时救助, DOMAIN §7): recording, approval by level, payment, the file,
-the repeat-aid check, the temporary-aid roster and statistics.
+the repeat-aid check and statistics; its roster is built by :mod:`.aid_roster`.
 
 The life of a case::
 
@@ -28,13 +28,14 @@ Rules (each refusal names the field and says why, in English and Chinese):
   then due ``aid_paperwork_days`` working days (Monday–Friday; holidays are not modelled)
   after the payment (:func:`paperwork_files`, :func:`overdue_paperwork`). An expenditure case
   is paid only once its file is complete.
-- **Rosters**: :func:`.aid_roster.build_temp_aid_roster` puts every approved, unpaid case paid by bank of
-  an area on a temporary-aid roster, each case on exactly one roster (a database index
-  enforces it; discarding a draft roster releases its cases). Review, approval, discard,
-  the PDF and the bank file are the roster machinery's (:mod:`.rosters`). Approving the roster
-  marks its cases paid (a database trigger, so it holds whoever approves): on the roster's
-  pay date, else the approval date. A payment the bank returns as failed is not un-paid: it
-  is reissued by the next temporary-aid roster of the area, as for every program.
+- **Rosters**: :func:`.aid_roster.build_temp_aid_roster` puts every approved, unpaid case
+  paid by bank of an area on a temporary-aid roster, each case on exactly one roster (a
+  database index enforces it; discarding a draft roster releases its cases). Review,
+  approval, discard, the PDF and the bank file are the roster machinery's (:mod:`.rosters`).
+  Approving the roster marks its cases paid (a database trigger, so it holds whoever
+  approves): on the roster's pay date, else the approval date. A payment the bank returns
+  as failed is not un-paid: it is reissued by the next temporary-aid roster of the area, as
+  for every program.
   Cash cases are paid with :func:`record_payment`.
 - **Repeat aid** (:func:`previous_aid`): aid granted in the past ``aid_repeat_months`` months
   to the same household, person or ID number (a person without a known ID number: the same

@@ -361,7 +361,7 @@ def test_temp_aid_roster_pays_each_approved_case_once(db, city, places):
     approve(db, incomplete, "township", 400_00)
 
     first = AR.build_temp_aid_roster(db, ACTOR, county_id, dt.date(2026, 11, 1),
-                                    pay_date=dt.date(2026, 11, 30))
+                                     pay_date=dt.date(2026, 11, 30))
     with db.read() as s:
         lines = list(R.iter_lines(s, first.roster_id))
         rv = R.roster_view(s, first.roster_id)
@@ -396,7 +396,7 @@ def test_temp_aid_roster_pays_each_approved_case_once(db, city, places):
     # discarding a draft releases its cases; they are paid by the next roster
     R.discard_roster(db, ACTOR, first.roster_id, "重新编制")
     third = AR.build_temp_aid_roster(db, ACTOR, county_id, dt.date(2026, 11, 1),
-                                    pay_date=dt.date(2026, 11, 30))
+                                     pay_date=dt.date(2026, 11, 30))
     with db.read() as s:
         assert sorted(ln.aid_case_id for ln in R.iter_lines(s, third.roster_id)) == sorted(bank)
     R.review_roster(db, "reviewer", third.roster_id)

@@ -459,6 +459,29 @@ def pg_dump(url, dest: Path | None = None) -> Path:
     return dest
 
 
+# A read that streams a whole roster's lines once (its PDF, its public notice, its bank file)
+# gains nothing from SQLite's page cache, each page being read once, but fills it: the
+# connection's 64 MiB became the process's memory (the city's roster: 179,224 lines).
+STREAM_CACHE_KIB = 2_048
+
+
+@contextlib.contextmanager
+def page_cache(s: Session, kib: int) -> Iterator[None]:
+    """SQLite's page cache of the session's connection at ``kib`` KiB while the block runs;
+    the pooled connection gets its own size back. A no-op on other databases (a server's own
+    memory settings apply)."""
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{int(kib)}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+
+
 def _cipher_error() -> type[Exception]:
     try:
         from sqlcipher3.dbapi2 import Error

@@ -57,7 +57,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator, Mapping
 
-from ..db import Database
+from ..db import STREAM_CACHE_KIB, Database, page_cache
 from ..errors import FieldError, StateError, ValidationError
 from ..files import replaced_on_success
 from ..progress import CancelToken, ProgressFn
@@ -262,7 +262,7 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
     path = Path(path)
     audit_export(db, "bank_xlsx", "roster", roster_id, path, record="roster")
     report = progress or (lambda _f, _m: None)
-    with db.read() as s:
+    with db.read() as s, page_cache(s, STREAM_CACHE_KIB):  # the counts read every line once
         view = R.roster_view(s, roster_id)
         if view.status != "approved":
             raise StateError(
@@ -300,7 +300,7 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
             bank_ws, cash_ws = book.sheet(BANK_SHEET), book.sheet(CASH_SHEET)
             bank_row = cash_row = 1     # below the header row
             text, money = book.text, book.money
-            with db.read() as s:
+            with db.read() as s, page_cache(s, STREAM_CACHE_KIB):  # each page read once
                 for line in R.iter_lines(s, roster_id):
                     done += 1
                     if done % 1000 == 0:

@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ..db import Database
+from ..db import Database, page_cache
 from ..errors import DuplicatePersonError, FieldError, Warning_
 from ..rules.idnumber import ResidentId, luhn_ok
 from ..models import Area, Household, Income, Person, PropertyItem
@@ -1269,20 +1269,10 @@ def _set_cache(s: Session, kib: int) -> None:
         conn.exec_driver_sql(f"PRAGMA cache_size=-{int(kib)}")
 
 
-@contextlib.contextmanager
-def _small_cache(s: Session) -> Iterator[None]:
+def _small_cache(s: Session) -> contextlib.AbstractContextManager[None]:
     """The checks' smaller SQLite page cache for the import's connection (see
     :data:`CHECK_CACHE_KIB`); the pooled connection gets its own size back."""
-    conn = s.connection()
-    if conn.dialect.name != "sqlite":  # the server's own memory settings apply
-        yield
-        return
-    cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    _set_cache(s, CHECK_CACHE_KIB)
-    try:
-        yield
-    finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(cache)}")
+    return page_cache(s, CHECK_CACHE_KIB)
 
 
 def _count(planner: _Planner, report: ImportReport) -> None:

@@ -33,7 +33,7 @@ from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfgen.canvas import Canvas
 
 from ..services.auth import audit_export
-from ..db import Database
+from ..db import STREAM_CACHE_KIB, Database, page_cache
 from ..errors import StateError
 from ..files import replaced_on_success
 from ..rules.capitals import rmb_capitals
@@ -892,7 +892,9 @@ def _write(db: Database, roster_id: int, path: str | os.PathLike[str],
     printed_at = printed_at or dt.datetime.now()
     register_cjk_font()
     with replaced_on_success(path) as tmp:
-        with db.read() as s:  # one read transaction: totals and lines from the same snapshot
+        # one read transaction: totals and lines from the same snapshot; the lines are
+        # streamed once, so SQLite keeps a small page cache for them (db.STREAM_CACHE_KIB)
+        with db.read() as s, page_cache(s, STREAM_CACHE_KIB):
             view = R.roster_view(s, roster_id)
             spec = _marked_if_demo(s, make_spec(view, printed_at))
             groups = print_groups(s, roster_id, spec.institutions)
@@ -1217,7 +1219,7 @@ def _write_notices(db: Database, roster_id: int, path: Path | None, folder: Path
     printed_at = printed_at or dt.datetime.now()
     register_cjk_font()
     written: list[Path] = []
-    with contextlib.ExitStack() as files, db.read() as s:
+    with contextlib.ExitStack() as files, db.read() as s, page_cache(s, STREAM_CACHE_KIB):
         view = R.roster_view(s, roster_id)
         groups = print_groups(s, roster_id, institutions=False)
         policies = _notice_policies(s, view, groups)

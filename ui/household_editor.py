@@ -877,8 +877,8 @@ class HouseholdEditor(QDialog):
                            "category": d.category, "address": d.address, "phone": d.phone,
                            "account_type": d.account_type, "account_number": d.account_number,
                            "bank_name": d.bank_name}
-                changes = {k: v for k, v in vars(data).items()
-                           if k in current and current[k] != v}
+                changes = {k: getattr(data, k) for k in current
+                           if current[k] != getattr(data, k)}
                 edits = [reg.MemberEdit(self._person_id(r), self._member_data(r)) for r in rows]
                 result = self.core.write(reg.save_household, self.household_id, changes,
                                          edits, expected_version=d.version)

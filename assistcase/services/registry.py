@@ -31,7 +31,7 @@ from .auth import requires
 # --- input --------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class HouseholdData:
     """Household fields a caseworker enters. ``number`` is assigned when left empty."""
 
@@ -46,7 +46,7 @@ class HouseholdData:
     number: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class PersonData:
     """Member fields. Birth date and sex are derived from the ID number, never entered."""
 

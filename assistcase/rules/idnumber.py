@@ -25,7 +25,7 @@ PROVINCE_CODES = frozenset({
 })
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ResidentId:
     number: str
     birth_date: dt.date

@@ -1262,9 +1262,9 @@ def import_registry(db: Database, actor: str | int, path: str | Path, *,
 # budget. The write needs more: with 16 MiB, pages of the persons' and search keys' indexes
 # and of the audit log were spilled and re-read while 100,000 persons were inserted (the
 # search keys' INSERT … SELECT alone took 4.4 CPU s instead of 3.0); by then the file itself
-# is closed. 32 MiB: the 100,000-person import's peak RSS 430 MB against 446 MB with 48 MiB
-# (and 64 MiB came within 10 MB of the 500 MB budget), its CPU seconds the same within the
-# runs' spread (16.1 against 15.2-16.1 s; 2026-12-01, with slotted persons and IDs).
+# is closed. 32 MiB: the 100,000-person import's peak RSS 430 MB against 441-446 MB with
+# 48 MiB (and 64 MiB came within 10 MB of the 500 MB budget), for about 1 CPU second more
+# (16.1-16.9 against 15.2-15.5 s; 2026-12-01, with slotted persons and IDs).
 CHECK_CACHE_KIB = 16_384
 WRITE_CACHE_KIB = 32_768
 

@@ -17,7 +17,7 @@ if __name__ == "__main__":
 
 # A cold start's disk reads queued at once, in the background (ui/prefetch.py): before the
 # imports below, which would otherwise wait for them one file at a time.
-from . import prefetch  # noqa: E402,I001
+from . import early_signin, prefetch  # noqa: E402,I001  (both import the standard library only)
 
 prefetch.start()
 
@@ -55,8 +55,6 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 if __name__ == "__main__":
     # --user NAME --password-stdin: the password is checked on a thread (argon2 runs without
     # the GIL) while the imports below run (ui/early_signin.py)
-    from . import early_signin
-
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     early_signin.start(parse_args(sys.argv[1:]))
 
@@ -199,7 +197,6 @@ def sign_in(db, args: argparse.Namespace):
 
     from assistcase.services import auth
 
-    from . import early_signin
     from .signin import FirstAdministratorDialog, SignInDialog
 
     if args.user and args.password_stdin:
@@ -363,8 +360,6 @@ def main(argv: list[str] | None = None) -> int:
 
     from assistcase.core import Core
     from assistcase.services.auth import is_blank_database
-
-    from . import early_signin
 
     db = early_signin.database() or _open(args.db, args.lang, args.read_only, args)
     if db is None:

@@ -12,7 +12,6 @@ number or by their head); a changed row updates the record, audited with the fil
 
 from __future__ import annotations
 
-import contextlib
 import json
 import time
 from operator import itemgetter
@@ -1050,11 +1049,10 @@ def _write(s: Session, actor: str | int, planner: _Planner, source: str,
     # rebuilding an index sorts its entries and writes its pages in order: it needs no large
     # page cache (measured on the smaller one: the import's peak 471 -> 458 MB, its time
     # unchanged); the changed records below are written on the write cache again
-    _set_cache(s, CHECK_CACHE_KIB)
-    for n, sql in enumerate(rebuild):
-        progress(0.95 + 0.03 * n / len(rebuild), "indexes 索引")
-        conn.exec_driver_sql(sql)
-    _set_cache(s, WRITE_CACHE_KIB)
+    with page_cache(s, CHECK_CACHE_KIB):
+        for n, sql in enumerate(rebuild):
+            progress(0.95 + 0.03 * n / len(rebuild), "indexes 索引")
+            conn.exec_driver_sql(sql)
     check()
 
     # Changed records: through the ORM and the Auditor, one field at a time.
@@ -1229,7 +1227,7 @@ def import_registry(db: Database, actor: str | int, path: str | Path, *,
     report_progress(0.6, "checking against the registry 核对登记库")
     source = f"import: {path.name}"
     if dry_run:
-        with db.read() as s, _small_cache(s):
+        with db.read() as s, page_cache(s, CHECK_CACHE_KIB):
             planner = _Planner(s, reader, report, cancel)
             planner.run()
             _count(planner, report)
@@ -1241,7 +1239,7 @@ def import_registry(db: Database, actor: str | int, path: str | Path, *,
         backup_before(db, "before-import")  # the state before the file, to go back to
         # db.begin() takes the write lock first (BEGIN IMMEDIATE), so nothing changes between
         # the checks and the write.
-        with db.begin() as s, _small_cache(s):
+        with db.begin() as s, page_cache(s, CHECK_CACHE_KIB):
             planner = _Planner(s, reader, report, cancel)
             planner.run()
             _count(planner, report)
@@ -1273,12 +1271,6 @@ def _set_cache(s: Session, kib: int) -> None:
     conn = s.connection()
     if conn.dialect.name == "sqlite":  # on a server its own memory settings apply
         conn.exec_driver_sql(f"PRAGMA cache_size=-{int(kib)}")
-
-
-def _small_cache(s: Session) -> contextlib.AbstractContextManager[None]:
-    """The checks' smaller SQLite page cache for the import's connection (see
-    :data:`CHECK_CACHE_KIB`); the pooled connection gets its own size back."""
-    return page_cache(s, CHECK_CACHE_KIB)
 
 
 def _count(planner: _Planner, report: ImportReport) -> None:

@@ -23,6 +23,7 @@ ENV_DB = "ASSISTCASE_DB"
 ENV_DATA_DIR = "ASSISTCASE_DATA_DIR"
 ENV_USER = "ASSISTCASE_USER"
 ENV_CONFIG = "ASSISTCASE_CONFIG"
+ENV_CACHE_DIR = "ASSISTCASE_CACHE_DIR"
 SYSTEM_CONFIG = Path("/etc/assistcase/assistcase.ini")
 APP_NAME = "AssistCase"
 
@@ -37,6 +38,13 @@ def data_dir() -> Path:
     path = Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, False))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def cache_dir() -> Path:
+    """The user's cache directory (``ASSISTCASE_CACHE_DIR`` moves it): what can be made again
+    (the start-up read-ahead list, the parsed CJK font). Not created here."""
+    override = os.environ.get(ENV_CACHE_DIR)
+    return Path(override) if override else Path(platformdirs.user_cache_dir(APP_NAME, False))
 
 
 def default_db_path() -> Path:

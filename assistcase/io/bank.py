@@ -58,6 +58,7 @@ from pathlib import Path
 from typing import Any, Iterator, Mapping
 
 from ..db import STREAM_CACHE_KIB, Database, page_cache
+from ..gcpause import cyclic_gc_paused
 from ..errors import FieldError, StateError, ValidationError
 from ..files import replaced_on_success
 from ..progress import CancelToken, ProgressFn
@@ -66,7 +67,7 @@ from ..services.care import (CASH_SQL, INSTITUTION_JOIN, InstitutionPayment,
                              institution_cash_lines, institution_payments)
 from ..services.rosters import PaymentOutcome, ReturnsResult
 from ..rules.money import parse_yuan, yuan, yuan_decimal
-from .tables import ImportFileError, cyclic_gc_paused, open_table
+from .tables import ImportFileError, open_table
 from ..services.auth import audit_export, requires
 
 __all__ = ["BANK_COLUMNS", "BANK_SHEET", "CASH_SHEET", "INSTITUTION_SHEET", "SUMMARY_SHEET",
@@ -294,7 +295,8 @@ def write_bank_xlsx(db: Database, roster_id: int, path: str | os.PathLike[str],
     bank_rows = bank_fen = cash_rows = cash_fen = zero = done = 0
     institution_lines = 0
     total_lines = max(1, view.line_count)
-    with replaced_on_success(path) as tmp:
+    # the rows' objects are freed as they go: no cyclic collection (assistcase.gcpause)
+    with cyclic_gc_paused(), replaced_on_success(path) as tmp:
         book = _BankBook(tmp, view, sheets)
         try:
             bank_ws, cash_ws = book.sheet(BANK_SHEET), book.sheet(CASH_SHEET)

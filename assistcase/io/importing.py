@@ -37,7 +37,8 @@ from ..services.registry_writer import (HOUSEHOLD_INPUT, PERSON_INPUT, BulkWrite
                                         drop_indexes, household_values, person_values, refresh_household,
                                         write_keys)
 from . import layout as L
-from .tables import ImportFileError, Table, cyclic_gc_paused, open_table
+from ..gcpause import cyclic_gc_paused
+from .tables import ImportFileError, Table, open_table
 from ..services.auth import authorize, requires, scope_of
 
 HEADER_SCAN_ROWS = 20

@@ -6,7 +6,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
-import gc
 import zipfile
 from pathlib import Path
 from typing import Any, Callable, Iterator, Sequence
@@ -15,22 +14,6 @@ from ..errors import AssistCaseError
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls / .et / .wps
 ZIP_MAGIC = b"PK\x03\x04"
-
-
-@contextlib.contextmanager
-def cyclic_gc_paused() -> Iterator[None]:
-    """Python's cycle collector paused while a file of a city's rows is read and checked
-    (also as a decorator). Such a read makes hundreds of thousands of long-lived objects
-    (rows, the roster's lines by number, outcomes) and no cycles; each collection would walk
-    them all again, a fifth of the bank returns' time (issue 20). Whatever garbage is left is
-    freed by reference counting, and any cycle by the next collection after it."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 class ImportFileError(AssistCaseError):

@@ -36,6 +36,7 @@ from ..services.auth import audit_export
 from ..db import STREAM_CACHE_KIB, Database, page_cache
 from ..errors import StateError
 from ..files import replaced_on_success
+from ..gcpause import cyclic_gc_paused
 from ..rules.capitals import rmb_capitals
 from ..rules.idnumber import mask_id
 from ..progress import CancelToken, ProgressFn
@@ -891,7 +892,8 @@ def _write(db: Database, roster_id: int, path: str | os.PathLike[str],
     path = Path(path)
     printed_at = printed_at or dt.datetime.now()
     register_cjk_font()
-    with replaced_on_success(path) as tmp:
+    # the rows' strings are freed as they go: no cyclic collection (gcpause: 0.45 s of 6.45)
+    with cyclic_gc_paused(), replaced_on_success(path) as tmp:
         # one read transaction: totals and lines from the same snapshot; the lines are
         # streamed once, so SQLite keeps a small page cache for them (db.STREAM_CACHE_KIB)
         with db.read() as s, page_cache(s, STREAM_CACHE_KIB):

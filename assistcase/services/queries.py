@@ -11,10 +11,11 @@ Search is index-backed at city scale (300,000 households / 700,000 persons):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Select, and_, func, literal, or_, select, union_all
+from sqlalchemy import Select, and_, bindparam, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from ..rules.idnumber import age_on
@@ -296,26 +297,32 @@ class HouseholdRow:
     sync: str = ""      # synced / pending / conflict; "" where no exchange is set up
 
 
-def household_rows(session: Session, ids: list[int]) -> dict[int, HouseholdRow]:
-    """The list columns for a block of household ids (one query; the head's name and ID
-    number are the household's own columns: no person's page is read)."""
-    if not ids:
-        return {}
+@functools.cache
+def _household_rows_statement() -> Select:
+    """household_rows' SELECT, built once: building it (two aliases of the areas, their
+    columns' proxies) took 0.65 ms of a block's 1.5 ms."""
     township = Area.__table__.alias("township")
     village = Area.__table__.alias("village")
-    stmt = (select(Household.id, Household.number, Household.head_name,
+    return (select(Household.id, Household.number, Household.head_name,
                    Household.head_id_number, village.c.name, township.c.name,
                    Household.residence_class, Household.category, Household.status,
                    Household.member_count, Household.phone)
             .join(village, village.c.id == Household.village_id)
             .join(township, township.c.id == village.c.parent_id, isouter=True)
-            .where(Household.id.in_(ids)))
+            .where(Household.id.in_(bindparam("ids", expanding=True))))
+
+
+def household_rows(session: Session, ids: list[int]) -> dict[int, HouseholdRow]:
+    """The list columns for a block of household ids (one query; the head's name and ID
+    number are the household's own columns: no person's page is read)."""
+    if not ids:
+        return {}
     full = full_personal_data(session)
     sync = household_sync_states(session, ids)
     return {r[0]: HouseholdRow(r[0], r[1], r[2], (r[3] or "") if full else mask_id(r[3] or ""),
                                r[4], r[5] or "", r[6], r[7], r[8], r[9], r[10],
                                sync.get(r[0], ""))
-            for r in session.execute(stmt)}
+            for r in session.execute(_household_rows_statement(), {"ids": list(ids)})}
 
 
 def found_households(session: Session, flt: HouseholdFilter,

@@ -64,23 +64,6 @@ def _key_range(text: str) -> tuple[str, str] | None:
     return None
 
 
-def _households_for_number(text: str) -> Select | None:
-    """A SELECT of the household ids of the persons whose ID number is ``text`` or ends with
-    it (four characters or more), or None when the text is no such query. (A name or pinyin
-    text finds households through the search keys: see _text_alternatives.)"""
-    q = text.strip()
-    if _ID_CHARS.match(q):
-        q = q.upper()
-        if len(q) == 18:
-            return select(Person.household_id).where(Person.id_number == q)
-        if len(q) >= 4:
-            rev = id_number_rev(q)
-            p = _NUMBER_TAILS
-            return select(p.c.household_id).where(p.c.id_number_rev >= rev,
-                                                  p.c.id_number_rev < prefix_upper_bound(rev))
-    return None
-
-
 # An ID number's tail → the households: a range of this index (the number reversed, then the
 # household) answers alone. SQLite is told to use it (it might take the persons' rowid; each
 # page of an encrypted file read is decrypted, issue 19); PostgreSQL chooses by itself.
@@ -108,74 +91,145 @@ def _area_ids_under(session: Session, area_id: int) -> list[int]:
 
 def household_query(session: Session, flt: HouseholdFilter, sort: str = "number",
                     descending: bool = False, *, walk_index: bool = False) -> Select:
-    """The SELECT of matching household ids in display order.
+    """The SELECT of matching household ids in display order (its values bound: see
+    :func:`_ids_statement`).
 
     ``walk_index``: let SQLite walk the (status, number) index and test each household, the
     fast way to the first page of a text that matches a large part of the city (see
     :func:`first_household_ids`); the default lets the matching ids drive the query."""
-    conds = []
+    stmt, params = _ids_statement(session, flt, sort, descending, walk_index=walk_index)
+    return stmt.params(params)
+
+
+# The statements of household_query by their shape (what is filtered, which kind of text,
+# the sort, the engine, the reader's area): the values are bound at execution. Building one
+# and computing its cache key took about 1 ms of a 3 ms search (the ORM aliases, the text's
+# alternatives); there are a few dozen shapes in a session.
+_SHAPES: dict[tuple, Select] = {}
+
+
+def _ids_statement(session: Session, flt: HouseholdFilter, sort: str = "number",
+                   descending: bool = False, *, walk_index: bool = False,
+                   limit: int | None = None) -> tuple[Select, dict]:
+    """household_query's SELECT (with ``limit``: its first rows) and the values to run it
+    with."""
     text = flt.text.strip()
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    scope = reader(session)   # a township user's lists and searches see their area only
+    keys = _key_range(text) if text else None
+    number = _number_query(text) if text and keys is None else None
+    household_no = bool(text) and bool(_HOUSEHOLD_NO.match(text))
+    cjk = bool(text) and bool(_CJK.search(text))
+    params: dict = {"status": flt.status, "category": flt.category, "village": flt.village_id}
+    if flt.village_id is None and flt.area_id is not None:
+        params["areas"] = _area_ids_under(session, flt.area_id)
+    if keys is not None:
+        params["key_low"], params["key_below"] = keys
+    if number is not None:
+        params["number"] = number[1]
+        if number[0] == "tail":
+            params["number_below"] = prefix_upper_bound(number[1])
+    if household_no:
+        params["no_low"], params["no_below"] = text, prefix_upper_bound(text)
+    if cjk:
+        params["village_name"] = "%" + _like_escaped(text) + "%"
+    if limit is not None:
+        params["limit"] = limit
+    shape = (sqlite, walk_index, sort if sort in SORT_KEYS else "number", descending,
+             flt.status is not None, flt.category is not None,
+             None if scope.everywhere else tuple(scope.prefixes),
+             flt.village_id is not None, "areas" in params, bool(text), keys is not None,
+             number and number[0], household_no, cjk, limit is not None)
+    stmt = _SHAPES.get(shape)
+    if stmt is None:
+        stmt = _SHAPES[shape] = _build_ids_statement(session, shape, scope)
+    return stmt, params
+
+
+def _number_query(text: str) -> tuple[str, str] | None:
+    """("whole", number) for a whole ID number, ("tail", reversed tail) for its last four
+    characters or more, else None."""
+    q = text.strip()
+    if _ID_CHARS.match(q):
+        q = q.upper()
+        if len(q) == 18:
+            return "whole", q
+        if len(q) >= 4:
+            return "tail", id_number_rev(q)
+    return None
+
+
+def _like_escaped(text: str) -> str:
+    return text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+
+
+def _build_ids_statement(session: Session, shape: tuple, scope) -> Select:  # noqa: ANN001
+    (sqlite, walk_index, sort, descending, status, category, prefixes, village, areas, text,
+     keys, number, household_no, cjk, limit) = shape
+    conds = []
     # With a search text the matching ids are few and must drive the query: on SQLite they
     # are one list of ids (the alternatives' union) looked up by id, and `x || ''` keeps
-    # SQLite from walking the (status, number) index over the whole city instead. PostgreSQL chooses from its statistics, and an expression there is a blind
-    # guess (0.5 % of the households): it then drove from the households and tested each one.
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    driven = bool(text) and not walk_index and sqlite
+    # SQLite from walking the (status, number) index over the whole city instead. PostgreSQL
+    # chooses from its statistics, and an expression there is a blind guess (0.5 % of the
+    # households): it then drove from the households and tested each one.
+    driven = text and not walk_index and sqlite
     # A name or pinyin text's households (hundreds to thousands) are tested and sorted from
     # the small list index; the few of an ID number or a household number from the table,
     # whose pages the list then reads for their rows anyway.
-    h = aliased(Household, _HOUSEHOLD_LIST) if driven and _key_range(text) else Household
+    h = aliased(Household, _HOUSEHOLD_LIST) if driven and keys else Household
     status_col = h.status.concat("") if driven else h.status
     category_col = h.category.concat("") if driven else h.category
-    if flt.status:
-        conds.append(status_col == flt.status)
-    if flt.category:
-        conds.append(category_col == flt.category)
-    scope = reader(session)   # a township user's lists and searches see their area only
-    if not scope.everywhere:
+    if status:
+        conds.append(status_col == bindparam("status"))
+    if category:
+        conds.append(category_col == bindparam("category"))
+    if prefixes is not None:
         # `+ 0`: the search text's ids (or the number index) still drive the query
         village_col = h.village_id + 0 if sqlite and (text or walk_index) else h.village_id
         conds.append(village_col.in_(village_ids_in(session, scope)))
-    if flt.village_id is not None:
-        conds.append(h.village_id == flt.village_id)
-    elif flt.area_id is not None:
-        conds.append(h.village_id.in_(_area_ids_under(session, flt.area_id)))
+    if village:
+        conds.append(h.village_id == bindparam("village"))
+    elif areas:
+        conds.append(h.village_id.in_(bindparam("areas", expanding=True)))
     if text:
-        alternatives = _text_alternatives(text, h, walk_index, driven, sqlite)
+        alternatives = _text_alternatives(h, walk_index, driven, sqlite, keys, number,
+                                          household_no, cjk)
         if not alternatives:
             return select(h.id).where(False)
         conds.append(alternatives[0] if len(alternatives) == 1 else or_(*alternatives))
     stmt = select(h.id)
     if conds:
         stmt = stmt.where(*conds)
-    cols = [getattr(h, name) for name in SORT_KEYS.get(sort, SORT_KEYS["number"])]
-    return stmt.order_by(*[c.desc() if descending else c for c in cols])
+    cols = [getattr(h, name) for name in SORT_KEYS[sort]]
+    stmt = stmt.order_by(*[c.desc() if descending else c for c in cols])
+    return stmt.limit(bindparam("limit")) if limit else stmt
 
 
-def _text_alternatives(text: str, h, walk_index: bool, driven: bool,  # noqa: ANN001
-                       sqlite: bool) -> list:
-    """The conditions on the households ``h`` of which one must hold for ``text``: its
+def _text_alternatives(h, walk_index: bool, driven: bool, sqlite: bool,  # noqa: ANN001
+                       keys: bool, number: str | None, household_no: bool,
+                       cjk: bool) -> list:
+    """The conditions on the households ``h`` of which one must hold for the text: its
     persons (name, pinyin, ID number), a household-number prefix, a village's name. ``driven``
     (SQLite): one ``h.id IN (…)`` of the alternatives' union, which SQLite answers from the
     ids; an OR of conditions on different columns would make it scan the households."""
-    keys = _key_range(text)
     other = aliased(Household, name="found")  # households a number or a village finds
     id_sets: list[Select] = []
     conds = []
-    if keys is not None and walk_index and sqlite:
+    low, below = bindparam("key_low"), bindparam("key_below")
+    if keys and walk_index and sqlite:
         # tested per household as SQLite walks them by number: its persons' keys in the
         # range (both lookups by index), until the page is full
         conds.append(
             select(PersonSearchKey.person_id)
             .join(Person, Person.id == PersonSearchKey.person_id)
-            .where(Person.household_id == h.id, PersonSearchKey.key >= keys[0],
-                   PersonSearchKey.key < keys[1]).exists())
-    elif keys is not None:
+            .where(Person.household_id == h.id, PersonSearchKey.key >= low,
+                   PersonSearchKey.key < below).exists())
+    elif keys:
         # the keys carry their person's household: a range of the primary key gives the
         # households (a one-character surname's 55,687 keys in some 15 ms on PostgreSQL, where
         # a probe of each person took a quarter second)
         households = (select(PersonSearchKey.household_id)
-                      .where(PersonSearchKey.key >= keys[0], PersonSearchKey.key < keys[1]))
+                      .where(PersonSearchKey.key >= low, PersonSearchKey.key < below))
         if walk_index:
             # PostgreSQL: `(… IN (…)) IS TRUE` keeps the test a hashed filter on the walk by
             # number, which stops at the page; a plain IN becomes a hash join, whose output
@@ -184,19 +238,23 @@ def _text_alternatives(text: str, h, walk_index: bool, driven: bool,  # noqa: AN
             conds.append(h.id.in_(households).is_(True))
         else:
             id_sets.append(households)
-    else:
-        households = _households_for_number(text)
-        if households is not None:
-            id_sets.append(households)
-    if _HOUSEHOLD_NO.match(text):
-        upper = prefix_upper_bound(text)
+    elif number == "whole":
+        id_sets.append(select(Person.household_id)
+                       .where(Person.id_number == bindparam("number")))
+    elif number == "tail":
+        # the persons whose ID number ends with the text (four characters or more)
+        p = _NUMBER_TAILS
+        id_sets.append(select(p.c.household_id).where(p.c.id_number_rev >= bindparam("number"),
+                                                      p.c.id_number_rev < bindparam("number_below")))
+    if household_no:
+        no_low, no_below = bindparam("no_low"), bindparam("no_below")
         if driven:
-            id_sets.append(select(other.id).where(other.number >= text, other.number < upper))
+            id_sets.append(select(other.id).where(other.number >= no_low, other.number < no_below))
         else:
-            conds.append(and_(h.number >= text, h.number < upper))
-    if _CJK.search(text):
+            conds.append(and_(h.number >= no_low, h.number < no_below))
+    if cjk:
         villages = select(Area.id).where(Area.level == "village",
-                                         Area.name.contains(text, autoescape=True))
+                                         Area.name.like(bindparam("village_name"), escape="/"))
         if driven:
             id_sets.append(select(other.id).where(other.village_id.in_(villages)))
         else:
@@ -214,10 +272,8 @@ def search_household_ids(session: Session, flt: HouseholdFilter, sort: str = "nu
     With ``limit``, the first ``limit`` of them (a pick list): a long list's are read by
     walking the number index and stopping there, as :func:`first_household_ids` does."""
     walk = limit is not None and _paged(session, flt, sort, broad_at)
-    stmt = household_query(session, flt, sort, descending, walk_index=walk)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return _scalar_ints(session, stmt)
+    return _scalar_ints(session, *_ids_statement(session, flt, sort, descending,
+                                                 walk_index=walk, limit=limit))
 
 
 # The first page of a household list: what a view shows before the rest of a long list is read.
@@ -232,14 +288,23 @@ ROWS_BLOCK = 50
 BROAD_KEYS = 5000
 
 
+@functools.cache
+def _keys_counted() -> Select:
+    """The number of search keys in a range, counted up to a limit: built once, run on the
+    connection (as the ORM runs it, a quarter of a millisecond more per search)."""
+    k = PersonSearchKey.__table__.c
+    counted = (select(k.person_id).where(k.key >= bindparam("low"), k.key < bindparam("below"))
+               .limit(bindparam("most")).subquery())
+    return select(func.count()).select_from(counted)
+
+
 def _is_broad(session: Session, text: str, broad_at: int) -> bool:
     keys = _key_range(text)
     if keys is None:
         return False
-    counted = (select(PersonSearchKey.person_id)
-               .where(PersonSearchKey.key >= keys[0], PersonSearchKey.key < keys[1])
-               .limit(broad_at).subquery())
-    return session.scalar(select(func.count()).select_from(counted)) >= broad_at
+    counted = session.connection().execute(
+        _keys_counted(), {"low": keys[0], "below": keys[1], "most": broad_at}).scalar_one()
+    return counted >= broad_at
 
 
 def _paged(session: Session, flt: HouseholdFilter, sort: str, broad_at: int | None) -> bool:
@@ -263,18 +328,18 @@ def first_household_ids(session: Session, flt: HouseholdFilter, sort: str = "num
     with the same ids. Any other query comes back whole, with ``complete`` True."""
     if not _paged(session, flt, sort, broad_at):
         return search_household_ids(session, flt, sort, descending), True
-    stmt = household_query(session, flt, sort, descending, walk_index=True).limit(limit)
-    ids = _scalar_ints(session, stmt)
+    ids = _scalar_ints(session, *_ids_statement(session, flt, sort, descending,
+                                                walk_index=True, limit=limit))
     return ids, len(ids) < limit
 
 
-def _scalar_ints(session: Session, stmt: Select) -> list[int]:
+def _scalar_ints(session: Session, stmt: Select, params: dict | None = None) -> list[int]:
     """Run a one-integer-column SELECT on the DB-API cursor: for the 300,000 ids of a city
     SQLAlchemy's per-row result processing costs three times the query itself."""
     conn = session.connection()
     if conn.dialect.name != "sqlite":
-        return list(session.scalars(stmt))
-    result = conn.execute(stmt)   # compiled once per statement shape (SQLAlchemy's cache)
+        return list(session.scalars(stmt, params))
+    result = conn.execute(stmt, params)   # compiled once per shape (SQLAlchemy's cache)
     try:
         return [row[0] for row in result.cursor]   # the DB-API rows, unprocessed
     finally:

@@ -23,8 +23,8 @@ Settings, most specific first: arguments, the environment (``ASSISTCASE_BACKUP_D
 ``ASSISTCASE_BACKUP_MIRROR``, ``ASSISTCASE_BACKUP_KEEP=7,4,12``, ``ASSISTCASE_BACKUP=off``,
 ``ASSISTCASE_BACKUP_CHECK=quick|full`` for the automatic backups), then
 ``<database>.backup.json`` beside the database ({"folder", "mirror", "daily", "weekly",
-"monthly", "enabled", "check"}), then the defaults (a ``backups`` folder beside the database,
-quick).
+"monthly", "enabled", "check", "lock_wait_ms"}), then the defaults (a ``backups`` folder
+beside the database, quick, a writer's commit awaited 10 s).
 """
 
 from __future__ import annotations
@@ -69,6 +69,9 @@ class BackupSettings:
     monthly: int = 12
     enabled: bool = True
     check: str = "quick_check"  # of the automatic backups; by hand: always integrity_check
+    # how long a backup waits for a writer's commit (its byte copy needs the write lock)
+    # before it copies through SQLite's backup API beside the writer instead
+    lock_wait_ms: int = 10_000
 
 
 @dataclass
@@ -180,7 +183,8 @@ def settings_for(db_path: Path, folder: str | Path | None = None,
                        mirror=Path(mirror).expanduser() if mirror else None,
                        daily=int(cfg.get("daily", 7)), weekly=int(cfg.get("weekly", 4)),
                        monthly=int(cfg.get("monthly", 12)),
-                       enabled=bool(cfg.get("enabled", True)))
+                       enabled=bool(cfg.get("enabled", True)),
+                       lock_wait_ms=int(cfg.get("lock_wait_ms", 10_000)))
     keep = keep or os.environ.get(ENV_KEEP)
     if keep:
         s.daily, s.weekly, s.monthly = _keep_arg(keep)
@@ -243,7 +247,7 @@ def _remove(backup: Path) -> None:
 
 
 def _write_copy(db: "Database", folder: Path, reason: str, now: dt.datetime,
-                check: str = "integrity_check") -> BackupInfo:
+                check: str = "integrity_check", lock_wait_ms: int = 10_000) -> BackupInfo:
     from ..security.cipher import copy_database, copy_file_hashed
 
     src = db.path
@@ -251,7 +255,7 @@ def _write_copy(db: "Database", folder: Path, reason: str, now: dt.datetime,
     folder.mkdir(parents=True, exist_ok=True)
     dest = _unique(folder, f"{src.stem}-{now:%Y%m%d-%H%M%S}-{reason}", src.suffix or ".sqlite3")
     try:
-        digest = copy_file_hashed(src, dest, db.key)
+        digest = copy_file_hashed(src, dest, db.key, lock_wait_ms=lock_wait_ms)
         if digest is None:  # readers kept the WAL: a copy through the backup API, hashed after
             copy_database(src, dest, db.key)
         result, schema, counts, head = inspect_file(dest, db.key, check)
@@ -304,7 +308,7 @@ def make_backup(db: "Database", reason: str = "manual", settings: BackupSettings
     settings = settings or settings_for(db.path)
     now = now or dt.datetime.now()
     check = check or ("integrity_check" if reason == "manual" else settings.check)
-    info = _write_copy(db, settings.folder, reason, now, check)
+    info = _write_copy(db, settings.folder, reason, now, check, settings.lock_wait_ms)
     rotate(settings.folder, settings, now, db.path)
     if settings.mirror is not None:
         try:
@@ -441,7 +445,8 @@ def _save_aside(db: "Database", settings: BackupSettings, now: dt.datetime) -> P
     """Back the current state up before it is replaced; a damaged file (that cannot be backed
     up the normal way) is copied byte for byte, its WAL with it."""
     try:
-        return _write_copy(db, settings.folder, "before-restore", now, settings.check).path
+        return _write_copy(db, settings.folder, "before-restore", now, settings.check,
+                           settings.lock_wait_ms).path
     except Exception as exc:  # damaged: integrity fails, or SQLite refuses to read it
         log.warning("the current database could not be backed up normally (%s); "
                     "copying its bytes", exc)

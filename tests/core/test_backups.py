@@ -378,7 +378,9 @@ def test_a_writer_holding_the_lock_sends_the_backup_through_the_backup_api(city,
         assert not (tmp_path / "a.sqlite3").exists()
         # the backup API reads the last committed state beside the writer
         db = open_database(city)
-        info = bk.make_backup(db, "daily", bk.BackupSettings(folder=tmp_path / "bk"))
+        # (the byte copy waits for the writer 0.2 s here, 10 s by default)
+        info = bk.make_backup(db, "daily", bk.BackupSettings(folder=tmp_path / "bk",
+                                                             lock_wait_ms=200))
         writer.execute("ROLLBACK")
     db.dispose()
     assert info.integrity == "ok" and info.sha256 == _sha256(info.path)

@@ -6,12 +6,13 @@ counts them, and every few hundred thousand it walks every object of the process
 mappers, the caches of the print): measured on the city's dibao roster (179,224 lines), 953
 collections took 0.59 s of its 6.45 s, seven full ones 0.45 s; on 10,000 lines 0.10 of 0.71 s.
 
-:func:`cyclic_gc_paused` (also a decorator) switches the collector off for such a block and back on when the
-last such block ends (blocks on other threads may overlap). It only switches it back on if it
-was on: the app starts with it off (ui/app.py). Garbage in cycles made meanwhile is collected
-later, at the collector's next run. Also used where a city's file is read and checked
-(the import, the bank's returns): such a read keeps hundreds of thousands of rows alive, and
-each collection walked them all again (2.4 CPU s of the import, a fifth of the returns).
+:func:`cyclic_gc_paused` (also a decorator) switches the collector off for such a block and
+back on when the last such block ends (blocks on other threads may overlap). It only switches
+it back on if it was on: the app starts with it off (ui/app.py). Garbage in cycles made
+meanwhile is collected later, at the collector's next run. Also used where a city's file is
+read and checked (the import, the bank's returns): such a read keeps hundreds of thousands of
+rows alive, and each collection walked them all again (2.4 CPU s of the import, a fifth of
+the returns).
 """
 
 from __future__ import annotations

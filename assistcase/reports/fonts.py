@@ -7,7 +7,7 @@ use :data:`CJK_FONT` as the font name in styles and table commands.
 ReportLab reads the font's metrics (28,602 characters' glyphs and widths) in Python each time
 a process registers it: 60-100 ms, a sixth of a 10,000-line roster's PDF made from the
 command line. What it reads is kept in the user's cache directory (:func:`_face_cache`) and
-loaded from there in about 20 ms; a cache that is missing, stale (another font file or
+loaded from there in about 25 ms; a cache that is missing, stale (another font file or
 ReportLab) or unreadable is made again from the font.
 """
 
@@ -65,15 +65,16 @@ def _scale(units_per_em: int):  # noqa: ANN202
 
 
 def _cached_face(path: Path) -> TTFontFace | None:
+    """The face kept for ``path``, or None (no cache, or one that cannot be used)."""
     try:
         cache = _face_cache(path)
-        with open(cache, "rb") as f, cyclic_gc_paused():
+        with open(cache, "rb") as f, cyclic_gc_paused():   # 100,000 entries, no cycles
             kept = _FaceUnpickler(f).load()
         data = path.read_bytes()
     except FileNotFoundError:
         return None
     except Exception as e:  # noqa: BLE001 (a damaged cache is made again)
-        log.warning("font cache %s unreadable (%s); the font is read again", path, e)
+        log.warning("font cache for %s unreadable (%s); the font is read again", path.name, e)
         return None
     if not isinstance(kept, dict) or kept.get("filename") != str(path):
         return None

@@ -136,7 +136,7 @@ def _ids_statement(session: Session, flt: HouseholdFilter, sort: str = "number",
     if limit is not None:
         params["limit"] = limit
     shape = (sqlite, walk_index, sort if sort in SORT_KEYS else "number", descending,
-             flt.status is not None, flt.category is not None,
+             bool(flt.status), bool(flt.category),   # (an empty one filters nothing)
              None if scope.everywhere else tuple(scope.prefixes),
              flt.village_id is not None, "areas" in params, bool(text), keys is not None,
              number and number[0], household_no, cjk, limit is not None)

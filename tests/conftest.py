@@ -13,8 +13,9 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # No configuration file of the machine's (a bureau's server) reaches the tests.
 os.environ["ASSISTCASE_CONFIG"] = os.devnull
-# Passwords and key slots hashed at argon2id's smallest cost (services/auth.py FAST_HASH_ENV):
-# the suite creates and signs in hundreds of users, each hash 0.06-0.14 s at the real cost.
+# Passwords and key slots hashed at argon2id's smallest cost (assistcase/security/hashcost.py,
+# honoured inside a pytest run only): the suite creates and signs in hundreds of users, each
+# hash 0.06-0.14 s at the real cost.
 os.environ["ASSISTCASE_FAST_PASSWORD_HASH"] = "1"
 # The app's start-up read-ahead list (ui/prefetch.py) goes to a directory of the run's own,
 # not the user's cache; a test that checks it names its own.

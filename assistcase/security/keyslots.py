@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from ..errors import DatabaseError, NotFoundError, ValidationError, WrongPasswordError
+from .hashcost import fast_hash_for_tests
 
 FORMAT = "assistcase-keyslots"
 VERSION = 1
@@ -39,10 +40,13 @@ RECOVERY_SLOT = "#recovery"
 # Argon2id cost (RFC 9106's second recommended option lowered in time for a township laptop):
 # about 0.3 s per unlock measured on the development machine.
 ARGON2 = {"time_cost": 2, "memory_cost": 65_536, "parallelism": 1}
-# The test suite's smallest cost (services/auth.py FAST_HASH_ENV, set by tests/conftest.py);
-# a slot records its parameters, so a slot made either way opens either way.
-if os.environ.get("ASSISTCASE_FAST_PASSWORD_HASH") == "1":
-    ARGON2 = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+# The test suite's smallest cost (security/hashcost.py); a slot records its parameters, so a
+# slot made either way opens either way.
+ARGON2_TESTS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+
+def _new_slot_params() -> dict[str, int]:
+    return dict(ARGON2_TESTS if fast_hash_for_tests() else ARGON2)
 MIN_PASSWORD = 8
 
 # What unlocks the data key to add a slot: the data key itself, (slot name, password), or a
@@ -166,7 +170,7 @@ class KeySlots:
 
     def seal_password(self, name: str, password: str, data_key: bytes) -> None:
         salt = secrets.token_bytes(16)
-        params = dict(ARGON2)
+        params = _new_slot_params()
         self._seal(name, _argon2(password, salt, params), data_key,
                    {"kdf": "argon2id", "salt": _b64(salt), **params})
 

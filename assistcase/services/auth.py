@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import hashlib
-import os
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -30,6 +29,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session, object_session
 
+from ..security.hashcost import fast_hash_for_tests
 from ..rules.idnumber import mask_id  # noqa: F401  (the one masking rule; re-exported)
 from ..errors import FieldError, NotFoundError, PermissionDenied, SignInError, ValidationError
 from ..rules.areas import code_prefix
@@ -79,14 +79,14 @@ PERMISSIONS: dict[str, tuple[str, str]] = {
 AID_LEVEL_PERMISSION = {"township": "aid.approve.township", "county": "aid.approve.county",
                         "case_by_case": "aid.approve.case_by_case"}
 
-# argon2id at the library's parameters (64 MiB, three passes, four lanes: 0.06-0.14 s a hash
-# on the 2-core test machine). The test suite sets ASSISTCASE_FAST_PASSWORD_HASH=1
-# (tests/conftest.py, inherited by the app and CLI it starts): argon2id at its smallest cost,
-# for the hundreds of users it creates and signs in. A hash records its parameters, so either
-# hasher verifies either's hashes. Never set it where real users sign in.
-FAST_HASH_ENV = "ASSISTCASE_FAST_PASSWORD_HASH"
-_hasher = (PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-           if os.environ.get(FAST_HASH_ENV) == "1" else PasswordHasher())
+# argon2id at the library's parameters (64 MiB, three passes, four lanes); in the test suite
+# at its smallest cost (security/hashcost.py).
+_REAL_HASHER = PasswordHasher()
+_FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
+def _hasher() -> PasswordHasher:
+    return _FAST_HASHER if fast_hash_for_tests() else _REAL_HASHER
 
 
 # --- who is acting ------------------------------------------------------------------------
@@ -570,7 +570,7 @@ MIN_PASSWORD = 8
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password_rules(password: str, field_name: str = "password") -> None:
@@ -632,7 +632,7 @@ def sign_in(db, username: str, password: str, now: dt.datetime | None = None) ->
                 f"请于 {user.locked_until:%H:%M} 后再试或请管理员解锁")
         else:
             try:
-                _hasher.verify(user.password_hash, password or "")
+                _hasher().verify(user.password_hash, password or "")
             except (VerifyMismatchError, VerificationError, InvalidHashError):
                 user.failed_attempts = (user.failed_attempts or 0) + 1
                 _system_audit(s, user, "signin_failed", f"attempt {user.failed_attempts}")
@@ -643,8 +643,8 @@ def sign_in(db, username: str, password: str, now: dt.datetime | None = None) ->
                                   f"locked until {user.locked_until:%Y-%m-%d %H:%M}")
                 refused = SignInError("wrong user name or password", "用户名或密码错误")
             else:
-                if _hasher.check_needs_rehash(user.password_hash):
-                    user.password_hash = _hasher.hash(password)
+                if _hasher().check_needs_rehash(user.password_hash):
+                    user.password_hash = _hasher().hash(password)
                 user.failed_attempts, user.locked_until = 0, None
                 _system_audit(s, user, "signin", "signed in")
                 ident = identity(s, user.id)
@@ -865,7 +865,7 @@ def change_own_password(db, actor, old_password: str, new_password: str) -> None
     with db.begin() as s:
         user = _user_of(s, actor)
         try:
-            _hasher.verify(user.password_hash or "", old_password or "")
+            _hasher().verify(user.password_hash or "", old_password or "")
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             raise ValidationError.single("old_password", "the current password is wrong",
                                          "当前密码不正确") from None

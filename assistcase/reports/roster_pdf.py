@@ -500,7 +500,9 @@ class _Pager:
 # --- the canvas -----------------------------------------------------------------------------
 
 
-# zlib's default: level 1 saves no measurable time on this text and the file is 25 % larger.
+# zlib's default. Level 1 (measured 2026-12-01 on the 10,000-line roster, three runs each):
+# 0.28-0.29 s against 0.32-0.34 s, but a file 26 % larger (1,436 against 1,140 KiB); a
+# bureau mails and archives these files, so the smaller file is kept.
 PAGE_ZLIB_LEVEL = 6
 
 

@@ -1247,8 +1247,8 @@ def import_registry(db: Database, actor: str | int, path: str | Path, *,
             if report.ok and (report.households_created or report.households_updated
                               or report.persons_created or report.persons_updated):
                 report_progress(0.75, "writing 写入")
-                _set_cache(s, WRITE_CACHE_KIB)
-                _write(s, actor, planner, source, report, report_progress, cancel)
+                with page_cache(s, WRITE_CACHE_KIB):
+                    _write(s, actor, planner, source, report, report_progress, cancel)
                 report.written = True
             report_progress(0.99, "committing 提交")
     report.seconds = time.perf_counter() - t0
@@ -1266,12 +1266,6 @@ def import_registry(db: Database, actor: str | int, path: str | Path, *,
 # (16.1-16.9 against 15.2-15.5 s; 2026-12-01, with slotted persons and IDs).
 CHECK_CACHE_KIB = 16_384
 WRITE_CACHE_KIB = 32_768
-
-
-def _set_cache(s: Session, kib: int) -> None:
-    conn = s.connection()
-    if conn.dialect.name == "sqlite":  # on a server its own memory settings apply
-        conn.exec_driver_sql(f"PRAGMA cache_size=-{int(kib)}")
 
 
 def _count(planner: _Planner, report: ImportReport) -> None:
